@@ -1,0 +1,52 @@
+# Declarative helpers in the spirit of absl_cc_library / absl_cc_test.
+#
+# bridgework_cc_library(NAME n SRCS ... HDRS ... DEPS ...)
+#   Defines library bridgework_n, aliased bridgework::n.
+# bridgework_cc_test(NAME n SRCS ... DEPS ... [LABELS ...])
+#   Defines a GoogleTest executable n registered with ctest.
+# bridgework_cc_binary(NAME n SRCS ... DEPS ...)
+#   Defines an executable n in build/bin.
+
+function(bridgework_cc_library)
+  cmake_parse_arguments(BW "" "NAME" "SRCS;HDRS;DEPS" ${ARGN})
+  set(target bridgework_${BW_NAME})
+  if(BW_SRCS)
+    add_library(${target} STATIC ${BW_SRCS} ${BW_HDRS})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} PUBLIC ${BW_DEPS})
+  else()
+    add_library(${target} INTERFACE ${BW_HDRS})
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} INTERFACE ${BW_DEPS})
+  endif()
+  add_library(bridgework::${BW_NAME} ALIAS ${target})
+endfunction()
+
+function(bridgework_cc_test)
+  cmake_parse_arguments(BW "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT BRIDGEWORK_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${BW_NAME} ${BW_SRCS})
+  set_target_properties(${BW_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin/tests)
+  target_include_directories(${BW_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${BW_NAME} PRIVATE ${BW_DEPS} GTest::gmock GTest::gtest_main)
+  add_test(NAME ${BW_NAME} COMMAND ${BW_NAME})
+  set_property(TEST ${BW_NAME} PROPERTY ENVIRONMENT
+    "BRIDGEWORK_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+    "BRIDGEWORK_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  if(NOT BW_TIMEOUT)
+    set(BW_TIMEOUT 300)
+  endif()
+  set_property(TEST ${BW_NAME} PROPERTY TIMEOUT ${BW_TIMEOUT})
+  if(BW_LABELS)
+    set_property(TEST ${BW_NAME} PROPERTY LABELS ${BW_LABELS})
+  endif()
+endfunction()
+
+function(bridgework_cc_binary)
+  cmake_parse_arguments(BW "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${BW_NAME} ${BW_SRCS})
+  target_include_directories(${BW_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${BW_NAME} PRIVATE ${BW_DEPS})
+endfunction()

@@ -1,0 +1,266 @@
+#include "libs/record/value.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "libs/common/strings.h"
+
+namespace bridgework::record {
+
+v1::Value NullValue() {
+  v1::Value v;
+  v.set_null_value(true);
+  return v;
+}
+v1::Value StringValue(std::string_view s) {
+  v1::Value v;
+  v.set_string_value(std::string(s));
+  return v;
+}
+v1::Value IntValue(int64_t i) {
+  v1::Value v;
+  v.set_int_value(i);
+  return v;
+}
+v1::Value BoolValue(bool b) {
+  v1::Value v;
+  v.set_bool_value(b);
+  return v;
+}
+v1::Value DateValue(int year, int month, int day) {
+  v1::Value v;
+  v.mutable_date_value()->set_year(year);
+  v.mutable_date_value()->set_month(month);
+  v.mutable_date_value()->set_day(day);
+  return v;
+}
+v1::Value DecimalValue(int64_t unscaled, int scale, std::string_view currency) {
+  v1::Value v;
+  v.mutable_decimal_value()->set_unscaled(unscaled);
+  v.mutable_decimal_value()->set_scale(scale);
+  v.mutable_decimal_value()->set_currency(std::string(currency));
+  return v;
+}
+v1::Value TimestampValue(int64_t unix_seconds, std::string_view zone) {
+  v1::Value v;
+  v.mutable_timestamp_value()->set_unix_seconds(unix_seconds);
+  v.mutable_timestamp_value()->set_zone(std::string(zone));
+  return v;
+}
+
+bool IsNull(const v1::Value& v) {
+  return v.kind_case() == v1::Value::KIND_NOT_SET ||
+         v.kind_case() == v1::Value::kNullValue;
+}
+
+absl::StatusOr<v1::Decimal> ParseDecimal(std::string_view text,
+                                         std::string_view currency) {
+  std::string_view s = FromAbsl(absl::StripAsciiWhitespace(ToAbsl(text)));
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return absl::InvalidArgumentError("not a number");
+  int64_t unscaled = 0;
+  int scale = 0;
+  int digits = 0;
+  bool seen_point = false;
+  for (char c : s) {
+    if (c == ',' && !seen_point) continue;
+    if (c == '.') {
+      if (seen_point) return absl::InvalidArgumentError("not a number");
+      seen_point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return absl::InvalidArgumentError("not a number");
+    if (++digits > 18) return absl::InvalidArgumentError("too many digits");
+    unscaled = unscaled * 10 + (c - '0');
+    if (seen_point) ++scale;
+  }
+  if (digits == 0) return absl::InvalidArgumentError("not a number");
+  v1::Decimal d;
+  d.set_unscaled(negative ? -unscaled : unscaled);
+  d.set_scale(scale);
+  d.set_currency(std::string(currency));
+  return d;
+}
+
+std::string DecimalToString(const v1::Decimal& d) {
+  int64_t u = d.unscaled();
+  bool negative = u < 0;
+  std::string digits = absl::StrCat(negative ? -u : u);
+  int scale = d.scale();
+  if (scale > 0) {
+    if (static_cast<int>(digits.size()) <= scale) {
+      digits.insert(0, scale - digits.size() + 1, '0');
+    }
+    digits.insert(digits.size() - scale, ".");
+  }
+  return negative ? "-" + digits : digits;
+}
+
+absl::StatusOr<v1::Date> ParseDate(std::string_view text) {
+  std::string_view s = FromAbsl(absl::StripAsciiWhitespace(ToAbsl(text)));
+  if (s.size() != 10 || (s[4] != '-' && s[4] != '/') || s[7] != s[4]) {
+    return absl::InvalidArgumentError("not a date (want YYYY-MM-DD)");
+  }
+  int y = 0, m = 0, d = 0;
+  if (!absl::SimpleAtoi(ToAbsl(s.substr(0, 4)), &y) ||
+      !absl::SimpleAtoi(ToAbsl(s.substr(5, 2)), &m) ||
+      !absl::SimpleAtoi(ToAbsl(s.substr(8, 2)), &d)) {
+    return absl::InvalidArgumentError("not a date (want YYYY-MM-DD)");
+  }
+  if (y < 1 || m < 1 || m > 12 || d < 1) {
+    return absl::InvalidArgumentError("impossible date");
+  }
+  absl::CivilDay day(y, m, d);
+  if (day.year() != y || day.month() != m || day.day() != d) {
+    return absl::InvalidArgumentError("impossible date");
+  }
+  v1::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+
+std::string DateToString(const v1::Date& d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+namespace {
+
+bool LoadZone(std::string_view zone, absl::TimeZone* tz) {
+  if (zone.empty() || zone == "UTC" || zone == "Z") {
+    *tz = absl::UTCTimeZone();
+    return true;
+  }
+  if (zone[0] == '+' || zone[0] == '-') {
+    int h = 0, m = 0;
+    if (zone.size() == 6 && absl::SimpleAtoi(ToAbsl(zone.substr(1, 2)), &h) &&
+        absl::SimpleAtoi(ToAbsl(zone.substr(4, 2)), &m)) {
+      int secs = (h * 3600 + m * 60) * (zone[0] == '-' ? -1 : 1);
+      *tz = absl::FixedTimeZone(secs);
+      return true;
+    }
+    return false;
+  }
+  return absl::LoadTimeZone(std::string(zone), tz);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Timestamp> ParseTimestamp(std::string_view text,
+                                             std::string_view zone) {
+  std::string s(absl::StripAsciiWhitespace(ToAbsl(text)));
+  absl::TimeZone tz;
+  if (!LoadZone(zone, &tz)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown time zone ", ToAbsl(zone)));
+  }
+  absl::Time t;
+  std::string err;
+  v1::Timestamp out;
+  if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+    out.set_unix_seconds(absl::ToUnixSeconds(t));
+    // Keep the offset the text carried.
+    size_t tpos = s.find('T');
+    std::string_view tail = std::string_view(s).substr(tpos + 1);
+    size_t off = tail.find_first_of("+-Z");
+    std::string z(off == std::string_view::npos ? "" : tail.substr(off));
+    out.set_zone(z == "Z" || z.empty() ? "UTC" : z);
+    return out;
+  }
+  for (const char* fmt : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                          "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"}) {
+    if (absl::ParseTime(fmt, s, tz, &t, &err)) {
+      absl::CivilSecond cs = absl::ToCivilSecond(t, tz);
+      if (cs.year() < 1) break;
+      out.set_unix_seconds(absl::ToUnixSeconds(t));
+      out.set_zone(zone.empty() ? "UTC" : std::string(zone));
+      return out;
+    }
+  }
+  return absl::InvalidArgumentError(
+      "not a date-time (want YYYY-MM-DD HH:MM[:SS] or RFC 3339)");
+}
+
+std::string TimestampToString(const v1::Timestamp& t) {
+  absl::TimeZone tz;
+  if (!LoadZone(t.zone(), &tz)) tz = absl::UTCTimeZone();
+  absl::Time at = absl::FromUnixSeconds(t.unix_seconds()) +
+                  absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", at, tz);
+}
+
+nlohmann::json ValueToJson(const v1::Value& v) {
+  switch (v.kind_case()) {
+    case v1::Value::kStringValue:
+      return v.string_value();
+    case v1::Value::kIntValue:
+      return v.int_value();
+    case v1::Value::kDecimalValue:
+      return DecimalToString(v.decimal_value());
+    case v1::Value::kBoolValue:
+      return v.bool_value();
+    case v1::Value::kDateValue:
+      return DateToString(v.date_value());
+    case v1::Value::kTimestampValue:
+      return TimestampToString(v.timestamp_value());
+    case v1::Value::kListValue: {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& item : v.list_value().values()) {
+        arr.push_back(ValueToJson(item));
+      }
+      return arr;
+    }
+    case v1::Value::kNullValue:
+    case v1::Value::KIND_NOT_SET:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+std::string ValueToText(const v1::Value& v) {
+  if (v.kind_case() == v1::Value::kStringValue) return v.string_value();
+  nlohmann::json j = ValueToJson(v);
+  if (j.is_null()) return "";
+  if (j.is_string()) return j.get<std::string>();
+  return j.dump();
+}
+
+std::string CanonicalJson(const FieldMap& fields) {
+  // nlohmann::json objects are std::map-backed: keys come out sorted.
+  nlohmann::json obj = nlohmann::json::object();
+  for (const auto& [k, v] : fields) obj[k] = ValueToJson(v);
+  return obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xf]);
+  }
+  return out;
+}
+
+std::string Fingerprint(const FieldMap& fields) {
+  return Sha256Hex(CanonicalJson(fields));
+}
+
+}  // namespace bridgework::record
