@@ -1,0 +1,108 @@
+#include "libs/mapping/transform.h"
+
+#include <gtest/gtest.h>
+
+#include "libs/record/value.h"
+
+namespace bridgework::mapping {
+namespace {
+
+ObjectRoute PatientRoute() {
+  auto map = ParseMap(
+      "version: 1\nsource: pbn\ndestination: freshsales\nobjects:\n"
+      "  - source: provider\n    route: reference\n    reason: users\n"
+      "  - source: patient\n    target: contact\n"
+      "    owner: {from: provider_id, object: provider}\n"
+      "    fields:\n"
+      "      - {to: last_name, from: last_name, required: true}\n"
+      "      - {to: email, from: email, transform: email}\n"
+      "      - {to: mobile_number, from: phone, transform: phone}\n"
+      "      - {to: address, from: [a1, a2], transform: join, separator: ', '}\n"
+      "      - {to: cf_status, from: status, values: {active: Active}}\n"
+      "      - {to: cf_type, const: Patient}\n"
+      "    lookups:\n"
+      "      - {to: sales_accounts, from: location_id, object: provider, target: sales_account, list: true}\n",
+      "m.yaml");
+  EXPECT_TRUE(map.ok()) << map.status();
+  return map->objects[1];
+}
+
+v1::Record Patient() {
+  v1::Record r;
+  r.set_object_type("patient");
+  r.set_source_key("17");
+  r.mutable_location()->set_file("patients.csv");
+  r.mutable_location()->set_line(18);
+  auto& f = *r.mutable_fields();
+  f["last_name"] = record::StringValue("Núñez");
+  f["email"] = record::StringValue("  Ana.Nunez@Mail.Example ");
+  f["phone"] = record::StringValue("(512) 555-0142");
+  f["a1"] = record::StringValue("1 Main St");
+  f["a2"] = record::NullValue();
+  f["status"] = record::StringValue("active");
+  f["provider_id"] = record::StringValue("3");
+  f["location_id"] = record::IntValue(1);
+  return r;
+}
+
+TEST(TransformRecord, MapsFieldsLookupsOwnerAndKey) {
+  absl::flat_hash_map<std::string, std::string> owners{{"3", "dr@x.example"}};
+  TransformContext ctx{"pbn", "US", &owners};
+  auto result = TransformRecord(PatientRoute(), Patient(), ctx);
+  ASSERT_TRUE(result.target.has_value());
+  const auto& t = *result.target;
+  EXPECT_EQ(t.fields().at("last_name").string_value(), "Núñez");
+  EXPECT_EQ(t.fields().at("email").string_value(), "ana.nunez@mail.example");
+  EXPECT_EQ(t.fields().at("mobile_number").string_value(), "+15125550142");
+  EXPECT_EQ(t.fields().at("address").string_value(), "1 Main St");
+  EXPECT_EQ(t.custom_fields().at("cf_status").string_value(), "Active");
+  EXPECT_EQ(t.custom_fields().at("cf_type").string_value(), "Patient");
+  ASSERT_EQ(t.lookups_size(), 1);
+  EXPECT_EQ(t.lookups(0).source_key(), "1");
+  EXPECT_TRUE(t.lookups(0).as_list());
+  EXPECT_EQ(t.owner_email(), "dr@x.example");
+  EXPECT_EQ(t.external_key(), "pbn:patient:17");
+  EXPECT_TRUE(result.warnings.empty());
+}
+
+TEST(TransformRecord, BadOptionalValuesWarnWithoutValues) {
+  v1::Record r = Patient();
+  (*r.mutable_fields())["phone"] = record::StringValue("call me");
+  (*r.mutable_fields())["email"] = record::StringValue("not-an-email");
+  (*r.mutable_fields())["status"] = record::StringValue("zombie");
+  auto result = TransformRecord(PatientRoute(), r, TransformContext{"pbn", "US", nullptr});
+  ASSERT_TRUE(result.target.has_value());
+  EXPECT_FALSE(result.target->fields().contains("mobile_number"));
+  EXPECT_FALSE(result.target->fields().contains("email"));
+  ASSERT_EQ(result.warnings.size(), 3u);
+  for (const auto& w : result.warnings) {
+    EXPECT_EQ(w.location().line(), 18);
+    EXPECT_EQ(w.reason().find("call me"), std::string::npos);
+    EXPECT_EQ(w.reason().find("zombie"), std::string::npos);
+  }
+  EXPECT_EQ(result.warnings[0].field(), "email");
+}
+
+TEST(TransformRecord, MissingRequiredQuarantines) {
+  v1::Record r = Patient();
+  (*r.mutable_fields())["last_name"] = record::NullValue();
+  auto result = TransformRecord(PatientRoute(), r, TransformContext{"pbn", "US", nullptr});
+  ASSERT_TRUE(result.rejection.has_value());
+  EXPECT_FALSE(result.target.has_value());
+  EXPECT_EQ(result.rejection->field(), "last_name");
+  EXPECT_EQ(result.rejection->stage(), "transform");
+}
+
+TEST(Normalize, EmailsAndPhones) {
+  EXPECT_EQ(NormalizeEmail(" A@B.Example "), "a@b.example");
+  EXPECT_FALSE(NormalizeEmail("a@b").has_value());
+  EXPECT_FALSE(NormalizeEmail("a b@c.example").has_value());
+  EXPECT_FALSE(NormalizeEmail("a@@c.example").has_value());
+  EXPECT_EQ(NormalizePhone("+1 512 555 0142", "US"), "+15125550142");
+  EXPECT_EQ(NormalizePhone("512.555.0142", "US"), "+15125550142");
+  EXPECT_FALSE(NormalizePhone("555-01", "US").has_value());
+  EXPECT_EQ(NormalizePhone("0532 123 45 67", "TR"), "+905321234567");
+}
+
+}  // namespace
+}  // namespace bridgework::mapping
