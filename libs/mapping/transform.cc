@@ -211,6 +211,12 @@ TransformResult TransformRecord(const ObjectRoute& route,
   }
   target.set_external_key(
       ExternalKey(ctx.system, record.object_type(), record.source_key()));
+  target.set_external_key_field(route.external_key_field);
+  auto* key_dest = route.external_key_field.rfind("cf_", 0) == 0
+                       ? target.mutable_custom_fields()
+                       : target.mutable_fields();
+  (*key_dest)[route.external_key_field] =
+      record::StringValue(target.external_key());
   result.target = std::move(target);
   return result;
 }

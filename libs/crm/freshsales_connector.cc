@@ -1,0 +1,246 @@
+#include "libs/crm/freshsales_connector.h"
+
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/status_macros.h"
+#include "libs/record/value.h"
+
+namespace bridgework::crm {
+namespace {
+
+using nlohmann::json;
+
+// "contact" -> "contacts"; "sales_account" -> "sales_accounts".
+std::string Plural(const std::string& object) { return object + "s"; }
+
+// Ids are integers in Freshsales; keep them numeric on the wire.
+json IdJson(const std::string& id) {
+  int64_t n = 0;
+  if (absl::SimpleAtoi(id, &n)) return n;
+  return id;
+}
+
+std::string IdText(const json& id) {
+  if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
+  if (id.is_string()) return id.get<std::string>();
+  return id.dump();
+}
+
+std::string ErrorMessage(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("errors")) {
+    const json& e = j["errors"];
+    if (e.is_object() && e.contains("message")) {
+      const json& m = e["message"];
+      if (m.is_array()) {
+        std::vector<std::string> parts;
+        for (const auto& p : m) parts.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+        return absl::StrJoin(parts, "; ");
+      }
+      if (m.is_string()) return m.get<std::string>();
+    }
+  }
+  return "request failed (no error message in the response)";
+}
+
+std::string UrlEncode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+class FreshsalesConnector : public CrmConnector {
+ public:
+  FreshsalesConnector(const FreshsalesConfig& config, std::unique_ptr<HttpClient> http,
+                      Clock clock, Sleeper sleeper)
+      : transport_(MakeOptions(config), std::move(http), std::move(clock),
+                   std::move(sleeper)) {}
+
+  // CrmConnector
+  absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
+    BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET", "/selector/owners", "", true));
+    json j = json::parse(r.body, nullptr, false);
+    std::vector<CrmUser> users;
+    if (!j.is_object() || !j.contains("users") || !j["users"].is_array()) {
+      return absl::InternalError("Freshsales /selector/owners: unexpected response shape");
+    }
+    for (const auto& u : j["users"]) {
+      users.push_back(CrmUser{IdText(u.value("id", json())), u.value("email", ""),
+                              u.value("display_name", "")});
+    }
+    return users;
+  }
+
+  absl::StatusOr<std::vector<mapping::CustomFieldSpec>> MissingCustomFields(
+      const std::vector<mapping::CustomFieldSpec>& wanted) override {
+    std::map<std::string, std::set<std::string>> existing;
+    std::vector<mapping::CustomFieldSpec> missing;
+    for (const auto& spec : wanted) {
+      if (!existing.count(spec.entity)) {
+        BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET",
+                            absl::StrCat("/settings/", spec.entity, "/fields"), "", true));
+        json j = json::parse(r.body, nullptr, false);
+        auto& names = existing[spec.entity];
+        if (j.is_object() && j.contains("fields") && j["fields"].is_array()) {
+          for (const auto& f : j["fields"]) names.insert(f.value("name", ""));
+        }
+      }
+      if (!existing[spec.entity].count(spec.name)) missing.push_back(spec);
+    }
+    return missing;
+  }
+
+  absl::StatusOr<std::string> Create(const ResolvedRecord& record) override {
+    const std::string& object = record.record->target_object();
+    json body;
+    body[object] = Body(record);
+    BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("POST", "/" + Plural(object),
+                                                        body.dump(), false));
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object() || !j.contains(object) || !j[object].contains("id")) {
+      return absl::UnavailableError(absl::StrCat(
+          "ambiguous: Freshsales create ", object, ": response has no id"));
+    }
+    return IdText(j[object]["id"]);
+  }
+
+  absl::Status Update(const std::string& id, const ResolvedRecord& record) override {
+    const std::string& object = record.record->target_object();
+    json body;
+    body[object] = Body(record);
+    return transport_.Call("PUT", absl::StrCat("/", Plural(object), "/", id), body.dump(), true)
+        .status();
+  }
+
+  absl::Status Patch(const std::string& target_object, const std::string& id,
+                     const json& fields) override {
+    json body;
+    body[target_object] = fields;
+    return transport_
+        .Call("PUT", absl::StrCat("/", Plural(target_object), "/", id), body.dump(), true)
+        .status();
+  }
+
+  absl::StatusOr<std::optional<json>> Get(const std::string& target_object,
+                                          const std::string& id) override {
+    auto r = transport_.Call("GET", absl::StrCat("/", Plural(target_object), "/", id), "", true);
+    if (absl::IsNotFound(r.status())) return std::optional<json>();
+    if (!r.ok()) return r.status();
+    json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains(target_object)) {
+      return absl::InternalError("Freshsales get: unexpected response shape");
+    }
+    return std::optional<json>(j[target_object]);
+  }
+
+  absl::Status Delete(const std::string& target_object, const std::string& id) override {
+    return transport_
+        .Call("DELETE", absl::StrCat("/", Plural(target_object), "/", id), "", true)
+        .status();
+  }
+
+  absl::StatusOr<std::optional<std::string>> FindByExternalKey(
+      const std::string& target_object, const std::string& field,
+      const std::string& key) override {
+    std::string path = absl::StrCat("/lookup?q=", UrlEncode(key), "&f=", UrlEncode(field),
+                                    "&entities=", target_object);
+    BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET", path, "", true));
+    json j = json::parse(r.body, nullptr, false);
+    std::string plural = Plural(target_object);
+    const json* list = nullptr;
+    if (j.is_object() && j.contains(plural)) {
+      const json& p = j[plural];
+      if (p.is_object() && p.contains(plural) && p[plural].is_array()) list = &p[plural];
+      if (p.is_array()) list = &p;
+    }
+    if (list == nullptr) return absl::InternalError("Freshsales lookup: unexpected response shape");
+    for (const auto& rec : *list) {
+      // Lookup is exact on the server; check again on our side.
+      std::string value;
+      if (rec.contains(field) && rec[field].is_string()) value = rec[field];
+      if (rec.contains("custom_field") && rec["custom_field"].contains(field) &&
+          rec["custom_field"][field].is_string()) {
+        value = rec["custom_field"][field];
+      }
+      if (value == key) return std::optional<std::string>(IdText(rec["id"]));
+    }
+    return std::optional<std::string>();
+  }
+
+  int64_t requests() const override { return transport_.requests(); }
+
+ private:
+  static RestOptions MakeOptions(const FreshsalesConfig& config) {
+    RestOptions o;
+    o.base_url = config.base_url;
+    o.auth_headers = {"Authorization: Token token=" + config.token};
+    o.rate_per_second = config.requests_per_hour / 3600.0;
+    o.burst = config.burst;
+    o.error_message = ErrorMessage;
+    return o;
+  }
+
+  static json Body(const ResolvedRecord& rr) {
+    const v1::TargetRecord& t = *rr.record;
+    json body = json::object();
+    for (const auto& [k, v] : t.fields()) body[k] = record::ValueToJson(v);
+    if (!t.custom_fields().empty()) {
+      json cf = json::object();
+      for (const auto& [k, v] : t.custom_fields()) cf[k] = record::ValueToJson(v);
+      body["custom_field"] = cf;
+    }
+    if (!rr.owner_id.empty()) body["owner_id"] = IdJson(rr.owner_id);
+    for (const auto& lookup : t.lookups()) {
+      auto it = rr.lookup_ids.find(lookup.target_field());
+      if (it == rr.lookup_ids.end() || it->second.empty()) continue;
+      if (lookup.target_field() == "sales_accounts") {
+        json arr = json::array();
+        bool first = true;
+        for (const auto& id : it->second) {
+          arr.push_back({{"id", IdJson(id)}, {"is_primary", first}});
+          first = false;
+        }
+        body["sales_accounts"] = arr;
+      } else if (lookup.as_list()) {
+        json arr = json::array();
+        for (const auto& id : it->second) arr.push_back(IdJson(id));
+        body[lookup.target_field()] = arr;
+      } else {
+        body[lookup.target_field()] = IdJson(it->second.front());
+      }
+    }
+    return body;
+  }
+
+  RestTransport transport_;
+};
+
+}  // namespace
+
+int FreshsalesPlanBudget(const std::string& plan) {
+  if (plan == "free" || plan == "growth") return 1000;
+  if (plan == "pro") return 2000;
+  if (plan == "enterprise") return 5000;
+  return 0;
+}
+
+std::unique_ptr<CrmConnector> MakeFreshsalesConnector(const FreshsalesConfig& config,
+                                                      std::unique_ptr<HttpClient> http,
+                                                      Clock clock, Sleeper sleeper) {
+  return std::make_unique<FreshsalesConnector>(config, std::move(http), std::move(clock),
+                                               std::move(sleeper));
+}
+
+}  // namespace bridgework::crm

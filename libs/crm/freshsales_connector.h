@@ -1,0 +1,37 @@
+// Freshsales (Freshworks CRM) connector: /crm/sales/api, "Token token="
+// auth, bodies wrapped in the singular entity name, custom fields under
+// "custom_field" (docs/connectors/freshsales.md).
+#ifndef BRIDGEWORK_LIBS_CRM_FRESHSALES_CONNECTOR_H_
+#define BRIDGEWORK_LIBS_CRM_FRESHSALES_CONNECTOR_H_
+
+#include <memory>
+#include <string>
+
+#include "libs/crm/crm_connector.h"
+#include "libs/crm/rest_transport.h"
+
+namespace bridgework::crm {
+
+// Typed configuration of the Freshsales connector.
+struct FreshsalesConfig {
+  // Up to and including /crm/sales/api, no trailing slash.
+  std::string base_url;
+  // The API key. Never logged.
+  std::string token;
+  // The account's hourly budget (plan: growth 1000, pro 2000,
+  // enterprise 5000).
+  int requests_per_hour = 1000;
+  // Requests that may go back to back before pacing starts.
+  int burst = 10;
+};
+
+// Hourly request budget of a Freshsales plan; 0 for an unknown plan.
+int FreshsalesPlanBudget(const std::string& plan);
+
+std::unique_ptr<CrmConnector> MakeFreshsalesConnector(
+    const FreshsalesConfig& config, std::unique_ptr<HttpClient> http,
+    Clock clock = SystemClock(), Sleeper sleeper = SystemSleeper());
+
+}  // namespace bridgework::crm
+
+#endif  // BRIDGEWORK_LIBS_CRM_FRESHSALES_CONNECTOR_H_

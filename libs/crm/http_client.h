@@ -1,0 +1,65 @@
+// A minimal HTTP client seam. Connectors speak to CRMs through it, so tests
+// can put a fake or a fault-injecting wrapper underneath.
+#ifndef BRIDGEWORK_LIBS_CRM_HTTP_CLIENT_H_
+#define BRIDGEWORK_LIBS_CRM_HTTP_CLIENT_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bridgework::crm {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  // Header lines "Name: value".
+  std::vector<std::string> headers;
+  std::string body;
+  // Seconds before the call is abandoned. Default 30.
+  int timeout_seconds = 30;
+};
+
+struct HttpResponse {
+  int status = 0;
+  // Header names lower-cased.
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Sends one request. An HTTP error status is a successful Send (the
+// response says it). A transport failure (refused, reset, timeout) is
+// UNAVAILABLE; when the request may have reached the server (reset or
+// timeout after sending) the message starts with "ambiguous:".
+//
+// Thread safety: implementations are NOT thread-safe; use one per thread.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual absl::StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+// libcurl implementation. Reuses one connection (keep-alive).
+std::unique_ptr<HttpClient> MakeCurlHttpClient();
+
+// A fake driven by a handler function, for tests.
+class FakeHttpClient : public HttpClient {
+ public:
+  using Handler = std::function<absl::StatusOr<HttpResponse>(const HttpRequest&)>;
+  explicit FakeHttpClient(Handler handler) : handler_(std::move(handler)) {}
+  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
+    requests.push_back(request);
+    return handler_(request);
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  Handler handler_;
+};
+
+}  // namespace bridgework::crm
+
+#endif  // BRIDGEWORK_LIBS_CRM_HTTP_CLIENT_H_

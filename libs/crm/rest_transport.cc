@@ -1,0 +1,89 @@
+#include "libs/crm/rest_transport.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/log.h"
+
+namespace bridgework::crm {
+namespace {
+
+absl::Status StatusForHttp(int status, const std::string& message) {
+  std::string m = absl::StrCat("HTTP ", status, ": ", message);
+  if (status == 401) return absl::UnauthenticatedError(m);
+  if (status == 403) return absl::PermissionDeniedError(m);
+  if (status == 404) return absl::NotFoundError(m);
+  if (status == 429) return absl::ResourceExhaustedError(m);
+  if (status >= 500) return absl::UnavailableError(m);
+  return absl::InvalidArgumentError(m);
+}
+
+std::chrono::milliseconds RetryAfter(const HttpResponse& r) {
+  auto it = r.headers.find("retry-after");
+  int64_t seconds = 0;
+  if (it != r.headers.end() && absl::SimpleAtoi(it->second, &seconds) && seconds >= 0) {
+    return std::chrono::milliseconds(seconds * 1000);
+  }
+  return std::chrono::milliseconds(0);
+}
+
+}  // namespace
+
+RestTransport::RestTransport(RestOptions options, std::unique_ptr<HttpClient> http,
+                             Clock clock, Sleeper sleeper)
+    : options_(std::move(options)),
+      http_(std::move(http)),
+      pacer_(options_.rate_per_second, options_.burst, std::move(clock), sleeper),
+      backoff_(options_.backoff_base, options_.backoff_cap),
+      sleeper_(std::move(sleeper)) {}
+
+absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
+                                                 const std::string& path,
+                                                 const std::string& body,
+                                                 bool idempotent) {
+  HttpRequest request;
+  request.method = method;
+  request.url = options_.base_url + path;
+  request.headers = options_.auth_headers;
+  request.headers.push_back("Content-Type: application/json");
+  request.headers.push_back("Accept: application/json");
+  request.body = body;
+  RetryPolicy retry(options_.max_attempts);
+  absl::Status last;
+  for (int attempt = 0; retry.Allows(attempt); ++attempt) {
+    pacer_.Acquire();
+    ++requests_;
+    absl::StatusOr<HttpResponse> response = http_->Send(request);
+    if (!response.ok()) {
+      last = response.status();
+      bool ambiguous = absl::StartsWith(last.message(), "ambiguous:");
+      if (ambiguous && !idempotent) return last;
+      sleeper_(backoff_.Delay(attempt, std::chrono::milliseconds(0)));
+      continue;
+    }
+    int status = response->status;
+    if (status >= 200 && status < 300) return response;
+    std::string message = options_.error_message
+                              ? options_.error_message(response->body)
+                              : std::string("request failed");
+    last = StatusForHttp(status, message);
+    if (status == 429) {
+      ++rate_limited_;
+      auto delay = backoff_.Delay(attempt, RetryAfter(*response));
+      pacer_.Defer(delay);
+      LogWarning("rate limited", {{"path", path}, {"retry_in_ms", absl::StrCat(delay.count())}});
+      continue;
+    }
+    if (status >= 500) {
+      if (!idempotent) {
+        return absl::UnavailableError(absl::StrCat("ambiguous: ", last.message()));
+      }
+      sleeper_(backoff_.Delay(attempt, RetryAfter(*response)));
+      continue;
+    }
+    return last;
+  }
+  return last;
+}
+
+}  // namespace bridgework::crm
