@@ -188,6 +188,7 @@ class FreshsalesConnector : public CrmConnector {
     o.auth_headers = {"Authorization: Token token=" + config.token};
     o.rate_per_second = config.requests_per_hour / 3600.0;
     o.burst = config.burst;
+    o.pacer = config.pacer;
     o.error_message = ErrorMessage;
     return o;
   }

@@ -23,6 +23,8 @@ struct FreshsalesConfig {
   int requests_per_hour = 1000;
   // Requests that may go back to back before pacing starts.
   int burst = 10;
+  // Optional pacer shared by every connector of this account.
+  std::shared_ptr<Pacer> pacer;
 };
 
 // Hourly request budget of a Freshsales plan; 0 for an unknown plan.

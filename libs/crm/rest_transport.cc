@@ -33,7 +33,9 @@ RestTransport::RestTransport(RestOptions options, std::unique_ptr<HttpClient> ht
                              Clock clock, Sleeper sleeper)
     : options_(std::move(options)),
       http_(std::move(http)),
-      pacer_(options_.rate_per_second, options_.burst, std::move(clock), sleeper),
+      pacer_(options_.pacer ? options_.pacer
+                            : std::make_shared<Pacer>(options_.rate_per_second,
+                                                      options_.burst, std::move(clock), sleeper)),
       backoff_(options_.backoff_base, options_.backoff_cap),
       sleeper_(std::move(sleeper)) {}
 
@@ -51,7 +53,7 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
   RetryPolicy retry(options_.max_attempts);
   absl::Status last;
   for (int attempt = 0; retry.Allows(attempt); ++attempt) {
-    pacer_.Acquire();
+    pacer_->Acquire();
     ++requests_;
     absl::StatusOr<HttpResponse> response = http_->Send(request);
     if (!response.ok()) {
@@ -70,7 +72,7 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
     if (status == 429) {
       ++rate_limited_;
       auto delay = backoff_.Delay(attempt, RetryAfter(*response));
-      pacer_.Defer(delay);
+      pacer_->Defer(delay);
       LogWarning("rate limited", {{"path", path}, {"retry_in_ms", absl::StrCat(delay.count())}});
       continue;
     }

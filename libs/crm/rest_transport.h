@@ -27,6 +27,10 @@ struct RestOptions {
   // Requests per second and burst for the pacer.
   double rate_per_second = 10;
   int burst = 10;
+  // When set, shared with other transports of the same account so their
+  // sum stays within the budget; rate_per_second and burst are then
+  // ignored.
+  std::shared_ptr<Pacer> pacer;
   int max_attempts = 6;
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{30000};
@@ -52,7 +56,7 @@ class RestTransport {
  private:
   RestOptions options_;
   std::unique_ptr<HttpClient> http_;
-  Pacer pacer_;
+  std::shared_ptr<Pacer> pacer_;
   BackoffPolicy backoff_;
   Sleeper sleeper_;
   int64_t requests_ = 0;

@@ -1,0 +1,595 @@
+#include "services/loader/loader_core.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/common/log.h"
+#include "libs/common/status_macros.h"
+#include "libs/mapping/map.h"
+
+namespace bridgework::loader {
+namespace {
+
+using nlohmann::json;
+
+std::string KeyString(const std::string& object, const std::string& key,
+                      const std::string& target) {
+  return absl::StrCat(object.size(), ":", object, key.size(), ":", key, target);
+}
+
+v1::KeyRef MakeKeyRef(const std::string& object, const std::string& key,
+                      const std::string& target) {
+  v1::KeyRef k;
+  k.set_source_object(object);
+  k.set_source_key(key);
+  k.set_target_object(target);
+  return k;
+}
+
+std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
+
+bool IsAmbiguous(const absl::Status& s) {
+  return absl::IsUnavailable(s) && absl::StartsWith(s.message(), "ambiguous:");
+}
+
+// Record-level failures quarantine the record; anything else stops the
+// batch so the run can resume later.
+bool IsRecordError(const absl::Status& s) {
+  return absl::IsInvalidArgument(s) || absl::IsNotFound(s) ||
+         absl::IsFailedPrecondition(s);
+}
+
+int HttpStatusOf(const absl::Status& s) {
+  if (s.ok()) return 200;
+  std::string_view m(s.message().data(), s.message().size());
+  if (absl::StartsWith(s.message(), "HTTP ")) return std::atoi(std::string(m.substr(5, 3)).c_str());
+  return 0;
+}
+
+// Planned work for one record of a batch.
+struct Plan {
+  enum class Kind { kCreate, kUpdate, kUnchanged, kAlreadyInRun, kAdopt, kQuarantine };
+  Kind kind = Kind::kCreate;
+  const v1::TargetRecord* record = nullptr;
+  crm::ResolvedRecord resolved;
+  std::string crm_id;
+  int64_t seq = 0;  // intent seq
+  std::string reason;
+  std::string field;
+  bool link_pending = false;
+};
+
+}  // namespace
+
+LoaderCore::LoaderCore(std::string crm_name, crm::CrmConnector* connector,
+                       AuditorClient* auditor)
+    : crm_name_(std::move(crm_name)), connector_(connector), auditor_(auditor) {}
+
+absl::Status LoaderCore::EnsureOwners(const v1::DestinationConfig& destination) {
+  if (owners_loaded_) return absl::OkStatus();
+  BW_ASSIGN_OR_RETURN(std::vector<crm::CrmUser> users, connector_->ListUsers());
+  user_by_email_.clear();
+  for (const auto& u : users) {
+    if (!u.email.empty()) user_by_email_[Lower(u.email)] = u.id;
+  }
+  auto it = user_by_email_.find(Lower(destination.fallback_owner_email()));
+  if (it == user_by_email_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the fallback owner (destination.fallback_owner_email) is not a user of this ",
+        crm_name_, " account"));
+  }
+  fallback_owner_id_ = it->second;
+  owners_loaded_ = true;
+  return absl::OkStatus();
+}
+
+std::string LoaderCore::OwnerId(const std::string& email) const {
+  auto it = user_by_email_.find(Lower(email));
+  return it == user_by_email_.end() ? fallback_owner_id_ : it->second;
+}
+
+absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(const v1::PrepareRequest& request) {
+  if (request.destination().crm() != crm_name_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this loader serves ", crm_name_, ", the run targets ", request.destination().crm()));
+  }
+  int64_t before = connector_->requests();
+  owners_loaded_ = false;
+  BW_RETURN_IF_ERROR(EnsureOwners(request.destination()));
+  if (!request.map_yaml().empty()) {
+    BW_ASSIGN_OR_RETURN(mapping::Map map, mapping::ParseMap(request.map_yaml(), "map"));
+    BW_ASSIGN_OR_RETURN(auto missing, connector_->MissingCustomFields(map.custom_fields));
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& f : missing) {
+        absl::StrAppend(&list, "\n  - ", f.entity, ": add field '", f.label, "' (type ",
+                        f.type, ") so that its API name is ", f.name);
+        if (!f.choices.empty()) {
+          absl::StrAppend(&list, ", choices:");
+          for (const auto& c : f.choices) absl::StrAppend(&list, " '", c, "'");
+        }
+      }
+      return absl::FailedPreconditionError(absl::StrCat(
+          crm_name_, " is missing ", missing.size(),
+          " custom field(s) the map needs; nothing was loaded. Admin checklist "
+          "(Admin Settings > Module customization > <module> > Fields):",
+          list));
+    }
+  }
+  v1::PrepareResponse response;
+  response.set_fallback_owner_id(fallback_owner_id_);
+  std::set<std::string> seen;
+  for (const auto& email : request.owner_emails()) {
+    if (!seen.insert(Lower(email)).second) continue;
+    v1::OwnerMatch* m = response.add_owners();
+    m->set_email(email);
+    auto it = user_by_email_.find(Lower(email));
+    m->set_matched(it != user_by_email_.end());
+    m->set_crm_user_id(m->matched() ? it->second : fallback_owner_id_);
+  }
+  response.set_requests(connector_->requests() - before);
+  return response;
+}
+
+absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) {
+  if (batch.destination().crm() != crm_name_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this loader serves ", crm_name_, ", the batch targets ", batch.destination().crm()));
+  }
+  const std::string& account = batch.destination().account();
+  const std::string& run_id = batch.run_id();
+  int64_t requests_before = connector_->requests();
+  BW_RETURN_IF_ERROR(EnsureOwners(batch.destination()));
+
+  // 1. Resolve own keys and lookups in one ledger call.
+  v1::ResolveKeysRequest resolve;
+  resolve.set_account(account);
+  for (const auto& r : batch.records()) {
+    *resolve.add_keys() = MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    for (const auto& l : r.lookups()) {
+      *resolve.add_keys() = MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+    }
+  }
+  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved, auditor_->ResolveKeys(resolve));
+  absl::flat_hash_map<std::string, const v1::ResolvedKey*> by_key;
+  for (const auto& k : resolved.keys()) {
+    by_key[KeyString(k.key().source_object(), k.key().source_key(), k.key().target_object())] = &k;
+  }
+
+  // 2. Plan each record.
+  std::vector<Plan> plans(batch.records_size());
+  for (int i = 0; i < batch.records_size(); ++i) {
+    const v1::TargetRecord& r = batch.records(i);
+    Plan& p = plans[i];
+    p.record = &r;
+    p.resolved.record = &r;
+    p.resolved.owner_id = OwnerId(r.owner_email());
+    for (const auto& l : r.lookups()) {
+      if (l.deferrable()) {
+        p.link_pending = true;  // always set by Link, after the object
+        continue;
+      }
+      auto it = by_key.find(KeyString(l.source_object(), l.source_key(), l.target_object()));
+      if (it == by_key.end() || it->second->crm_id().empty()) {
+        p.kind = Plan::Kind::kQuarantine;
+        p.field = l.target_field();
+        p.reason = absl::StrCat("references ", l.source_object(), " ", l.source_key(),
+                                ", which is not loaded");
+        break;
+      }
+      p.resolved.lookup_ids[l.target_field()].push_back(it->second->crm_id());
+    }
+    if (p.kind == Plan::Kind::kQuarantine) continue;
+    const v1::ResolvedKey* own =
+        by_key[KeyString(r.source_object(), r.source_key(), r.target_object())];
+    if (own != nullptr && !own->crm_id().empty()) {
+      p.crm_id = own->crm_id();
+      if (own->run_id() == run_id) {
+        p.kind = Plan::Kind::kAlreadyInRun;
+      } else if (own->fingerprint() == r.fingerprint()) {
+        p.kind = Plan::Kind::kUnchanged;
+      } else {
+        p.kind = Plan::Kind::kUpdate;
+      }
+    } else if (own != nullptr && own->pending_seq() != 0) {
+      // A write whose outcome was never recorded: find out whether it
+      // happened before writing again.
+      p.seq = own->pending_seq();
+      auto found = connector_->FindByExternalKey(r.target_object(), r.external_key_field(),
+                                                 r.external_key());
+      if (!found.ok()) return found.status();
+      if (found->has_value()) {
+        p.kind = Plan::Kind::kAdopt;
+        p.crm_id = **found;
+      }
+    }
+  }
+
+  // 3. Intents, synced, before any write.
+  v1::RecordIntentsRequest intents;
+  intents.set_account(account);
+  std::vector<int> intent_index;
+  for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
+    Plan& p = plans[i];
+    bool writes = p.kind == Plan::Kind::kCreate || p.kind == Plan::Kind::kUpdate;
+    if (!writes || p.seq != 0) continue;
+    v1::Operation* op = intents.add_operations();
+    op->set_run_id(run_id);
+    op->set_kind(p.kind == Plan::Kind::kCreate ? v1::OP_KIND_CREATE : v1::OP_KIND_UPDATE);
+    op->set_state(v1::OP_STATE_INTENT);
+    op->set_source_object(p.record->source_object());
+    op->set_source_key(p.record->source_key());
+    op->set_target_object(p.record->target_object());
+    op->set_fingerprint(p.record->fingerprint());
+    op->set_external_key(p.record->external_key());
+    op->set_crm_id(p.crm_id);
+    intent_index.push_back(i);
+  }
+  if (intents.operations_size() > 0) {
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intents));
+    for (int j = 0; j < ir.seqs_size() && j < static_cast<int>(intent_index.size()); ++j) {
+      plans[intent_index[j]].seq = ir.seqs(j);
+    }
+  }
+
+  // 4. Writes; outcomes are recorded even if the batch stops early.
+  v1::LoadAck ack;
+  ack.set_sequence(batch.sequence());
+  v1::RecordOutcomesRequest outcomes;
+  outcomes.set_account(account);
+  v1::RecordDispositionsRequest dispositions;
+  dispositions.set_run_id(run_id);
+  absl::Status stop;
+  auto add_outcome = [&](const Plan& p, v1::OpKind kind, v1::OpState state,
+                         const std::string& crm_id, const absl::Status& status,
+                         const std::string& before_image) {
+    v1::Operation* op = outcomes.add_operations();
+    op->set_run_id(run_id);
+    op->set_seq(p.seq);
+    op->set_kind(kind);
+    op->set_state(state);
+    op->set_source_object(p.record->source_object());
+    op->set_source_key(p.record->source_key());
+    op->set_target_object(p.record->target_object());
+    op->set_fingerprint(p.record->fingerprint());
+    op->set_external_key(p.record->external_key());
+    op->set_crm_id(crm_id);
+    op->set_http_status(HttpStatusOf(status));
+    if (!status.ok()) op->set_error(std::string(status.message()));
+    op->set_before_image(before_image);
+  };
+  for (Plan& p : plans) {
+    v1::RecordOutcome* out = ack.add_outcomes();
+    out->set_source_object(p.record->source_object());
+    out->set_source_key(p.record->source_key());
+    out->set_link_pending(p.link_pending);
+    if (!stop.ok()) {
+      out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+      continue;
+    }
+    switch (p.kind) {
+      case Plan::Kind::kQuarantine: {
+        out->set_status(v1::RECORD_STATUS_QUARANTINED);
+        out->set_reason(p.reason);
+        out->set_field(p.field);
+        v1::Disposition* d = dispositions.add_dispositions();
+        d->set_source_object(p.record->source_object());
+        d->set_source_key(p.record->source_key());
+        d->set_status(v1::DISPOSITION_STATUS_QUARANTINED);
+        v1::Rejection* rej = d->mutable_rejection();
+        rej->set_object_type(p.record->source_object());
+        rej->set_source_key(p.record->source_key());
+        *rej->mutable_location() = p.record->location();
+        rej->set_field(p.field);
+        rej->set_reason(p.reason);
+        rej->set_stage("load");
+        break;
+      }
+      case Plan::Kind::kAlreadyInRun:
+        out->set_status(v1::RECORD_STATUS_UNCHANGED);
+        out->set_crm_id(p.crm_id);
+        break;
+      case Plan::Kind::kUnchanged: {
+        out->set_status(v1::RECORD_STATUS_UNCHANGED);
+        out->set_crm_id(p.crm_id);
+        v1::Disposition* d = dispositions.add_dispositions();
+        d->set_source_object(p.record->source_object());
+        d->set_source_key(p.record->source_key());
+        d->set_status(v1::DISPOSITION_STATUS_LOADED);
+        d->set_target_object(p.record->target_object());
+        d->set_crm_id(p.crm_id);
+        d->set_action("unchanged");
+        break;
+      }
+      case Plan::Kind::kAdopt:
+        out->set_status(v1::RECORD_STATUS_ADOPTED);
+        out->set_crm_id(p.crm_id);
+        add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id, absl::OkStatus(), "");
+        break;
+      case Plan::Kind::kUpdate: {
+        // Before-image: the CRM's current values of the fields we write.
+        auto current = connector_->Get(p.record->target_object(), p.crm_id);
+        if (!current.ok() && !IsRecordError(current.status())) {
+          stop = current.status();
+          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+          break;
+        }
+        json before = json::object();
+        if (current.ok() && current->has_value()) {
+          const json& rec = **current;
+          for (const auto& [k, v] : p.record->fields()) {
+            if (rec.contains(k)) before[k] = rec[k];
+          }
+          if (rec.contains("custom_field")) {
+            for (const auto& [k, v] : p.record->custom_fields()) {
+              if (rec["custom_field"].contains(k)) before["custom_field"][k] = rec["custom_field"][k];
+            }
+          }
+        }
+        absl::Status s = connector_->Update(p.crm_id, p.resolved);
+        if (s.ok()) {
+          out->set_status(v1::RECORD_STATUS_UPDATED);
+          out->set_crm_id(p.crm_id);
+          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id, s, before.dump());
+        } else if (IsRecordError(s)) {
+          out->set_status(v1::RECORD_STATUS_QUARANTINED);
+          out->set_reason(std::string(s.message()));
+          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s, "");
+        } else {
+          stop = s;
+          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+        }
+        break;
+      }
+      case Plan::Kind::kCreate: {
+        absl::StatusOr<std::string> id = connector_->Create(p.resolved);
+        for (int attempt = 0; !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
+          auto found = connector_->FindByExternalKey(
+              p.record->target_object(), p.record->external_key_field(), p.record->external_key());
+          if (found.ok() && found->has_value()) {
+            id = **found;
+            break;
+          }
+          if (!found.ok()) break;
+          id = connector_->Create(p.resolved);
+        }
+        if (id.ok()) {
+          out->set_status(v1::RECORD_STATUS_CREATED);
+          out->set_crm_id(*id);
+          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id, absl::OkStatus(), "");
+        } else if (IsRecordError(id.status())) {
+          out->set_status(v1::RECORD_STATUS_QUARANTINED);
+          out->set_reason(std::string(id.status().message()));
+          out->set_http_status(HttpStatusOf(id.status()));
+          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "", id.status(), "");
+        } else {
+          stop = id.status();
+          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+        }
+        break;
+      }
+    }
+  }
+
+  // 5. Outcomes and dispositions, then the ack.
+  outcomes.set_requests(connector_->requests() - requests_before);
+  if (outcomes.operations_size() > 0 || outcomes.requests() > 0) {
+    BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
+  }
+  if (dispositions.dispositions_size() > 0) {
+    BW_RETURN_IF_ERROR(auditor_->RecordDispositions(dispositions));
+  }
+  if (!stop.ok()) {
+    LogWarning("batch stopped", {{"run", run_id}, {"code", absl::StatusCodeToString(stop.code())}});
+    return stop;
+  }
+  ack.set_requests(outcomes.requests());
+  return ack;
+}
+
+absl::StatusOr<v1::LinkResponse> LoaderCore::Link(const v1::LinkRequest& request) {
+  const std::string& account = request.destination().account();
+  int64_t before = connector_->requests();
+  v1::LinkResponse response;
+  v1::ResolveKeysRequest resolve;
+  resolve.set_account(account);
+  for (const auto& r : request.records()) {
+    *resolve.add_keys() = MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    for (const auto& l : r.lookups()) {
+      *resolve.add_keys() = MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+    }
+  }
+  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved, auditor_->ResolveKeys(resolve));
+  absl::flat_hash_map<std::string, std::string> ids;
+  for (const auto& k : resolved.keys()) {
+    ids[KeyString(k.key().source_object(), k.key().source_key(), k.key().target_object())] =
+        k.crm_id();
+  }
+  for (const auto& r : request.records()) {
+    std::string own = ids[KeyString(r.source_object(), r.source_key(), r.target_object())];
+    if (own.empty()) continue;  // quarantined; nothing to link
+    json fields = json::object();
+    for (const auto& l : r.lookups()) {
+      if (!l.deferrable()) continue;
+      std::string id = ids[KeyString(l.source_object(), l.source_key(), l.target_object())];
+      if (id.empty()) {
+        v1::RecordOutcome* f = response.add_failures();
+        f->set_source_object(r.source_object());
+        f->set_source_key(r.source_key());
+        f->set_field(l.target_field());
+        f->set_reason(absl::StrCat("references ", l.source_object(), " ", l.source_key(),
+                                   ", which is not loaded; link not set"));
+        continue;
+      }
+      int64_t n = 0;
+      fields[l.target_field()] = absl::SimpleAtoi(id, &n) ? json(n) : json(id);
+    }
+    if (fields.empty()) continue;
+    v1::RecordIntentsRequest intent;
+    intent.set_account(account);
+    v1::Operation* op = intent.add_operations();
+    op->set_run_id(request.run_id());
+    op->set_kind(v1::OP_KIND_LINK);
+    op->set_state(v1::OP_STATE_INTENT);
+    op->set_source_object(r.source_object());
+    op->set_source_key(r.source_key());
+    op->set_target_object(r.target_object());
+    op->set_fingerprint(r.fingerprint());
+    op->set_crm_id(own);
+    op->set_external_key(r.external_key());
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intent));
+    absl::Status s = connector_->Patch(r.target_object(), own, fields);
+    v1::RecordOutcomesRequest outcome;
+    outcome.set_account(account);
+    v1::Operation* done = outcome.add_operations();
+    *done = *op;
+    done->set_seq(ir.seqs(0));
+    done->set_state(s.ok() ? v1::OP_STATE_APPLIED : v1::OP_STATE_FAILED);
+    done->set_http_status(HttpStatusOf(s));
+    if (!s.ok()) done->set_error(std::string(s.message()));
+    outcome.set_requests(1);
+    BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcome));
+    if (s.ok()) {
+      response.set_linked(response.linked() + 1);
+    } else if (IsRecordError(s)) {
+      v1::RecordOutcome* f = response.add_failures();
+      f->set_source_object(r.source_object());
+      f->set_source_key(r.source_key());
+      f->set_reason(std::string(s.message()));
+    } else {
+      return s;
+    }
+  }
+  response.set_requests(connector_->requests() - before);
+  return response;
+}
+
+absl::Status LoaderCore::Rollback(
+    const v1::RollbackRequest& request,
+    const std::function<void(const v1::RollbackEvent&)>& progress) {
+  const std::string& account = request.destination().account();
+  int64_t before = connector_->requests();
+  v1::RollbackEvent event;
+  std::vector<v1::Operation> undo;
+  std::vector<std::pair<std::string, std::string>> deleted;  // (object, id)
+
+  // Collect the run's applied writes, newest first. Creates are deleted,
+  // updates restored to their before-image; links vanish with their record.
+  v1::ListOperationsRequest list;
+  list.set_run_id(request.run_id());
+  list.set_reverse(true);
+  BW_RETURN_IF_ERROR(auditor_->ListOperations(list, [&undo](const v1::Operation& op) {
+    bool applied = op.state() == v1::OP_STATE_APPLIED || op.state() == v1::OP_STATE_ADOPTED;
+    if (applied && (op.kind() == v1::OP_KIND_CREATE || op.kind() == v1::OP_KIND_UPDATE)) {
+      undo.push_back(op);
+    }
+    return true;
+  }));
+
+  // Operations already undone by an earlier, interrupted rollback.
+  std::set<int64_t> done;
+  BW_RETURN_IF_ERROR(auditor_->ListOperations(
+      [&] {
+        v1::ListOperationsRequest r;
+        r.set_run_id(request.rollback_run_id());
+        return r;
+      }(),
+      [&done](const v1::Operation& op) {
+        if (op.state() == v1::OP_STATE_APPLIED) done.insert(op.undoes_seq());
+        return true;
+      }));
+
+  for (size_t start = 0; start < undo.size(); start += 100) {
+    size_t end = std::min(undo.size(), start + 100);
+    v1::RecordIntentsRequest intents;
+    intents.set_account(account);
+    std::vector<const v1::Operation*> batch;
+    for (size_t i = start; i < end; ++i) {
+      const v1::Operation& op = undo[i];
+      if (done.count(op.seq())) {
+        event.set_skipped(event.skipped() + 1);
+        if (op.kind() == v1::OP_KIND_CREATE) deleted.emplace_back(op.target_object(), op.crm_id());
+        continue;
+      }
+      v1::Operation* intent = intents.add_operations();
+      intent->set_run_id(request.rollback_run_id());
+      intent->set_kind(op.kind() == v1::OP_KIND_CREATE ? v1::OP_KIND_DELETE : v1::OP_KIND_UPDATE);
+      intent->set_state(v1::OP_STATE_INTENT);
+      intent->set_source_object(op.source_object());
+      intent->set_source_key(op.source_key());
+      intent->set_target_object(op.target_object());
+      intent->set_crm_id(op.crm_id());
+      intent->set_undoes_seq(op.seq());
+      intent->set_external_key(op.external_key());
+      batch.push_back(&op);
+    }
+    if (batch.empty()) continue;
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intents));
+    v1::RecordOutcomesRequest outcomes;
+    outcomes.set_account(account);
+    int64_t req_before = connector_->requests();
+    absl::Status stop;
+    for (size_t j = 0; j < batch.size(); ++j) {
+      const v1::Operation& op = *batch[j];
+      v1::Operation* out = outcomes.add_operations();
+      *out = intents.operations(j);
+      out->set_seq(ir.seqs(j));
+      absl::Status s;
+      if (op.kind() == v1::OP_KIND_CREATE) {
+        s = connector_->Delete(op.target_object(), op.crm_id());
+        if (absl::IsNotFound(s)) {
+          s = absl::OkStatus();
+          event.set_skipped(event.skipped() + 1);
+        } else if (s.ok()) {
+          event.set_deleted(event.deleted() + 1);
+        }
+        if (s.ok()) deleted.emplace_back(op.target_object(), op.crm_id());
+      } else {
+        json before = json::parse(op.before_image(), nullptr, false);
+        if (before.is_object() && !before.empty()) {
+          s = connector_->Patch(op.target_object(), op.crm_id(), before);
+        }
+        if (s.ok()) event.set_restored(event.restored() + 1);
+      }
+      out->set_state(s.ok() ? v1::OP_STATE_APPLIED : v1::OP_STATE_FAILED);
+      out->set_http_status(HttpStatusOf(s));
+      if (!s.ok()) {
+        out->set_error(std::string(s.message()));
+        if (!IsRecordError(s)) {
+          out->set_state(v1::OP_STATE_INTENT);
+          stop = s;
+          outcomes.mutable_operations()->RemoveLast();
+          break;
+        }
+        event.set_failed(event.failed() + 1);
+        *event.add_failures() = *out;
+      }
+    }
+    outcomes.set_requests(connector_->requests() - req_before);
+    BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
+    if (!stop.ok()) return stop;
+    event.set_requests(connector_->requests() - before);
+    progress(event);
+  }
+
+  // Read back: every deleted record must be gone.
+  bool verified = true;
+  for (const auto& [object, id] : deleted) {
+    BW_ASSIGN_OR_RETURN(std::optional<json> still, connector_->Get(object, id));
+    if (still.has_value()) {
+      verified = false;
+      LogError("rollback verification found a record still present",
+               {{"object", object}, {"crm_id", id}});
+    }
+  }
+  event.set_verified(verified && event.failed() == 0);
+  event.set_finished(true);
+  event.set_requests(connector_->requests() - before);
+  progress(event);
+  return absl::OkStatus();
+}
+
+}  // namespace bridgework::loader

@@ -1,0 +1,62 @@
+// The loader's core: turns target batches into CRM writes with an intent
+// in the ledger before every write and its outcome after, so that a crash
+// at any moment resumes without a duplicate and without a gap.
+//
+// Per batch: resolve own keys and lookups through the ledger (never a GET
+// per record); decide create / update / unchanged / adopt; write intents
+// (synced) in one call; call the CRM; write outcomes in one call.
+// After an ambiguous failure (timeout, reset, lost response) the record is
+// looked up by its external key before it is written again.
+//
+// Thread safety: not thread-safe; one instance per stream. The auditor
+// client and connector are borrowed and must outlive it.
+#ifndef BRIDGEWORK_SERVICES_LOADER_LOADER_CORE_H_
+#define BRIDGEWORK_SERVICES_LOADER_LOADER_CORE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "bridgework/v1/loader.pb.h"
+#include "libs/auditor_client/auditor_client.h"
+#include "libs/crm/crm_connector.h"
+
+namespace bridgework::loader {
+
+class LoaderCore {
+ public:
+  // `crm_name` is the CRM this loader serves ("freshsales").
+  LoaderCore(std::string crm_name, crm::CrmConnector* connector,
+             AuditorClient* auditor);
+
+  // Resolves owners by email; checks the map's custom fields exist.
+  absl::StatusOr<v1::PrepareResponse> Prepare(const v1::PrepareRequest& request);
+
+  // Loads one batch. On a non-record error (auth, rate limit exhausted,
+  // auditor down) returns it after recording the outcomes it has; the
+  // remaining records keep pending intents and are settled on resume.
+  absl::StatusOr<v1::LoadAck> LoadBatch(const v1::TargetBatch& batch);
+
+  // Sets deferrable lookups on records already loaded.
+  absl::StatusOr<v1::LinkResponse> Link(const v1::LinkRequest& request);
+
+  // Undoes a run; calls `progress` every 100 operations and at the end.
+  absl::Status Rollback(const v1::RollbackRequest& request,
+                        const std::function<void(const v1::RollbackEvent&)>& progress);
+
+ private:
+  absl::Status EnsureOwners(const v1::DestinationConfig& destination);
+  std::string OwnerId(const std::string& email) const;
+
+  std::string crm_name_;
+  crm::CrmConnector* connector_;
+  AuditorClient* auditor_;
+  bool owners_loaded_ = false;
+  absl::flat_hash_map<std::string, std::string> user_by_email_;
+  std::string fallback_owner_id_;
+};
+
+}  // namespace bridgework::loader
+
+#endif  // BRIDGEWORK_SERVICES_LOADER_LOADER_CORE_H_

@@ -1,0 +1,44 @@
+// gRPC adapter for the loader (callback API). Converts between the wire and
+// LoaderCore; every stream gets its own core and CRM connector, sharing the
+// account's pacer and the auditor client.
+#ifndef BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
+#define BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bridgework/v1/loader.grpc.pb.h"
+#include "libs/auditor_client/auditor_client.h"
+#include "libs/crm/crm_connector.h"
+
+namespace bridgework::loader {
+
+using ConnectorFactory = std::function<std::unique_ptr<crm::CrmConnector>()>;
+
+class LoaderService final : public v1::Loader::CallbackService {
+ public:
+  // `auditor` is shared by all streams and must be thread-safe.
+  LoaderService(std::string crm_name, ConnectorFactory factory,
+                std::shared_ptr<AuditorClient> auditor);
+
+  grpc::ServerUnaryReactor* Prepare(grpc::CallbackServerContext* context,
+                                    const v1::PrepareRequest* request,
+                                    v1::PrepareResponse* response) override;
+  grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* Load(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Link(grpc::CallbackServerContext* context,
+                                 const v1::LinkRequest* request,
+                                 v1::LinkResponse* response) override;
+  grpc::ServerWriteReactor<v1::RollbackEvent>* Rollback(
+      grpc::CallbackServerContext* context, const v1::RollbackRequest* request) override;
+
+ private:
+  std::string crm_name_;
+  ConnectorFactory factory_;
+  std::shared_ptr<AuditorClient> auditor_;
+};
+
+}  // namespace bridgework::loader
+
+#endif  // BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
