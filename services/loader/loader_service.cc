@@ -1,12 +1,10 @@
 #include "services/loader/loader_service.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
+#include "libs/common/worker_reactor.h"
 #include "services/loader/loader_core.h"
 
 namespace bridgework::loader {
@@ -60,79 +58,6 @@ class LoadReactor final : public grpc::ServerBidiReactor<v1::TargetBatch, v1::Lo
   v1::LoadAck ack_;
 };
 
-// Streams rollback progress written by a worker thread.
-class RollbackReactor final : public grpc::ServerWriteReactor<v1::RollbackEvent> {
- public:
-  RollbackReactor(std::string crm, std::unique_ptr<crm::CrmConnector> connector,
-                  std::shared_ptr<AuditorClient> auditor, v1::RollbackRequest request)
-      : connector_(std::move(connector)),
-        auditor_(std::move(auditor)),
-        core_(std::move(crm), connector_.get(), auditor_.get()) {
-    worker_ = std::thread([this, request = std::move(request)] {
-      absl::Status s = core_.Rollback(request, [this](const v1::RollbackEvent& e) { Push(e); });
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-      status_ = ToGrpcStatus(s);
-      MaybeWriteLocked();
-    });
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    writing_ = false;
-    if (!ok) cancelled_ = true;
-    queue_.pop_front();
-    cv_.notify_all();
-    MaybeWriteLocked();
-  }
-
-  void OnDone() override {
-    worker_.join();
-    delete this;
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  void Push(const v1::RollbackEvent& e) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return queue_.size() < 2 || cancelled_; });
-    if (cancelled_) return;
-    queue_.push_back(e);
-    MaybeWriteLocked();
-  }
-
-  void MaybeWriteLocked() {
-    if (writing_ || finished_) return;
-    if (!queue_.empty() && !cancelled_) {
-      writing_ = true;
-      StartWrite(&queue_.front());
-      return;
-    }
-    if (done_) {
-      finished_ = true;
-      Finish(status_);
-    }
-  }
-
-  std::unique_ptr<crm::CrmConnector> connector_;
-  std::shared_ptr<AuditorClient> auditor_;
-  LoaderCore core_;
-  std::thread worker_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<v1::RollbackEvent> queue_;
-  bool writing_ = false;
-  bool done_ = false;
-  bool finished_ = false;
-  bool cancelled_ = false;
-  grpc::Status status_;
-};
-
 }  // namespace
 
 LoaderService::LoaderService(std::string crm_name, ConnectorFactory factory,
@@ -174,7 +99,12 @@ grpc::ServerUnaryReactor* LoaderService::Link(grpc::CallbackServerContext* conte
 
 grpc::ServerWriteReactor<v1::RollbackEvent>* LoaderService::Rollback(
     grpc::CallbackServerContext* context, const v1::RollbackRequest* request) {
-  return new RollbackReactor(crm_name_, factory_(), auditor_, *request);
+  return new WorkerWriteReactor<v1::RollbackEvent>(
+      [this, request](const WorkerWriteReactor<v1::RollbackEvent>::Emit& emit) {
+        auto connector = factory_();
+        LoaderCore core(crm_name_, connector.get(), auditor_.get());
+        return core.Rollback(*request, [&emit](const v1::RollbackEvent& e) { emit(e); });
+      });
 }
 
 }  // namespace bridgework::loader

@@ -1,0 +1,37 @@
+// bridgework-transformer: drives a run's data path and applies the map.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "libs/common/log.h"
+#include "libs/common/server.h"
+#include "services/transformer/transformer_service.h"
+
+int main(int argc, char** argv) {
+  bridgework::BlockTerminationSignals();
+  bridgework::SetLogService("transformer");
+  CLI::App app{"bridgework-transformer: maps source records and streams them to the loader"};
+  bridgework::ServerOptions server;
+  bridgework::transformer::TransformerPeers peers;
+  app.add_option("--listen", server.listen, "host:port to serve on (port 0: any)")
+      ->envname("BRIDGEWORK_LISTEN");
+  app.add_option("--port-file", server.port_file, "write the bound host:port here")
+      ->envname("BRIDGEWORK_PORT_FILE");
+  app.add_option("--extractor", peers.extractor, "extractor address")
+      ->envname("BRIDGEWORK_EXTRACTOR")
+      ->required();
+  app.add_option("--loader", peers.loader, "loader address")
+      ->envname("BRIDGEWORK_LOADER")
+      ->required();
+  app.add_option("--auditor", peers.auditor, "auditor address")
+      ->envname("BRIDGEWORK_AUDITOR")
+      ->required();
+  CLI11_PARSE(app, argc, argv);
+  bridgework::transformer::TransformerService service(peers);
+  absl::Status s = bridgework::ServeUntilSignal(server, {&service});
+  if (!s.ok()) {
+    std::cerr << "bridgework-transformer: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+// gRPC adapter for the transformer (callback API).
+#ifndef BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
+#define BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "bridgework/v1/transformer.grpc.pb.h"
+#include "libs/auditor_client/auditor_client.h"
+#include "services/transformer/pipeline.h"
+
+namespace bridgework::transformer {
+
+struct TransformerPeers {
+  std::string extractor;  // host:port
+  std::string loader;     // host:port (or a DNS name resolving to replicas)
+  std::string auditor;    // host:port
+};
+
+class TransformerService final : public v1::Transformer::CallbackService {
+ public:
+  explicit TransformerService(const TransformerPeers& peers);
+
+  grpc::ServerWriteReactor<v1::RunEvent>* Run(grpc::CallbackServerContext* context,
+                                              const v1::RunRequest* request) override;
+  grpc::ServerUnaryReactor* Transform(grpc::CallbackServerContext* context,
+                                      const v1::TransformRequest* request,
+                                      v1::TransformResponse* response) override;
+
+ private:
+  std::unique_ptr<v1::Extractor::Stub> extractor_;
+  std::unique_ptr<v1::Loader::Stub> loader_;
+  std::unique_ptr<AuditorClient> auditor_;
+};
+
+}  // namespace bridgework::transformer
+
+#endif  // BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
