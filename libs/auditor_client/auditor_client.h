@@ -20,8 +20,10 @@ namespace bridgework {
 class AuditorClient {
  public:
   virtual ~AuditorClient() = default;
-  virtual absl::StatusOr<v1::RunInfo> BeginRun(const v1::BeginRunRequest& r) = 0;
-  virtual absl::StatusOr<v1::RunInfo> FinishRun(const v1::FinishRunRequest& r) = 0;
+  virtual absl::StatusOr<v1::RunInfo> BeginRun(
+      const v1::BeginRunRequest& r) = 0;
+  virtual absl::StatusOr<v1::RunInfo> FinishRun(
+      const v1::FinishRunRequest& r) = 0;
   virtual absl::StatusOr<v1::RunInfo> GetRun(const std::string& run_id) = 0;
   virtual absl::StatusOr<v1::ListRunsResponse> ListRuns(int limit) = 0;
   virtual absl::StatusOr<v1::RecordIntentsResponse> RecordIntents(
@@ -32,13 +34,15 @@ class AuditorClient {
   virtual absl::Status RecordDispositions(
       const v1::RecordDispositionsRequest& r) = 0;
   virtual absl::Status SetObjectStats(const v1::SetObjectStatsRequest& r) = 0;
-  virtual absl::StatusOr<v1::Cursor> GetCursor(const v1::GetCursorRequest& r) = 0;
+  virtual absl::StatusOr<v1::Cursor> GetCursor(
+      const v1::GetCursorRequest& r) = 0;
   virtual absl::Status SetCursor(const v1::Cursor& r) = 0;
   // Calls `visit` for each operation; stops early if it returns false.
   virtual absl::Status ListOperations(
       const v1::ListOperationsRequest& r,
       const std::function<bool(const v1::Operation&)>& visit) = 0;
-  virtual absl::StatusOr<v1::RunReport> GetReport(const v1::GetReportRequest& r) = 0;
+  virtual absl::StatusOr<v1::RunReport> GetReport(
+      const v1::GetReportRequest& r) = 0;
 };
 
 // Talks to a bridgework-auditor at `target` ("host:port"). Each call has a

@@ -56,8 +56,8 @@ void Log(LogLevel level, std::string_view message,
   line["service"] = Service();
   line["msg"] = std::string(message);
   for (const auto& [k, v] : fields) line[std::string(k)] = v;
-  std::string out = line.dump(-1, ' ', false,
-                              nlohmann::json::error_handler_t::replace);
+  std::string out =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stderr);
   std::fflush(stderr);

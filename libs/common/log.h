@@ -26,7 +26,8 @@ void SetLogLevel(LogLevel level);
 void Log(LogLevel level, std::string_view message,
          std::initializer_list<LogField> fields = {});
 
-inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) {
+inline void LogInfo(std::string_view m,
+                    std::initializer_list<LogField> f = {}) {
   Log(LogLevel::kInfo, m, f);
 }
 inline void LogWarning(std::string_view m,

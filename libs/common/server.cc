@@ -1,9 +1,9 @@
 #include "libs/common/server.h"
 
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <pthread.h>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>

@@ -39,10 +39,12 @@ class CurlHttpClient : public HttpClient {
     curl_easy_reset(curl_);
     HttpResponse response;
     curl_slist* headers = nullptr;
-    for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+    for (const auto& h : request.headers)
+      headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    if (!request.body.empty() || request.method == "POST" ||
+        request.method == "PUT") {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
@@ -52,7 +54,8 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, WriteHeader);
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response.headers);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT, static_cast<long>(request.timeout_seconds));
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT,
+                     static_cast<long>(request.timeout_seconds));
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(curl_);
@@ -60,7 +63,8 @@ class CurlHttpClient : public HttpClient {
     if (rc != CURLE_OK) {
       // Connection failures before sending are safe to retry; anything
       // after the request may have gone out is ambiguous.
-      bool before_send = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+      bool before_send =
+          rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
       return absl::UnavailableError(absl::StrCat(
           before_send ? "" : "ambiguous: ", curl_easy_strerror(rc)));
     }

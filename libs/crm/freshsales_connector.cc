@@ -37,7 +37,8 @@ std::string ErrorMessage(const std::string& body) {
       const json& m = e["message"];
       if (m.is_array()) {
         std::vector<std::string> parts;
-        for (const auto& p : m) parts.push_back(p.is_string() ? p.get<std::string>() : p.dump());
+        for (const auto& p : m)
+          parts.push_back(p.is_string() ? p.get<std::string>() : p.dump());
         return absl::StrJoin(parts, "; ");
       }
       if (m.is_string()) return m.get<std::string>();
@@ -63,21 +64,25 @@ std::string UrlEncode(const std::string& s) {
 
 class FreshsalesConnector : public CrmConnector {
  public:
-  FreshsalesConnector(const FreshsalesConfig& config, std::unique_ptr<HttpClient> http,
-                      Clock clock, Sleeper sleeper)
+  FreshsalesConnector(const FreshsalesConfig& config,
+                      std::unique_ptr<HttpClient> http, Clock clock,
+                      Sleeper sleeper)
       : transport_(MakeOptions(config), std::move(http), std::move(clock),
                    std::move(sleeper)) {}
 
   // CrmConnector
   absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
-    BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET", "/selector/owners", "", true));
+    BW_ASSIGN_OR_RETURN(HttpResponse r,
+                        transport_.Call("GET", "/selector/owners", "", true));
     json j = json::parse(r.body, nullptr, false);
     std::vector<CrmUser> users;
     if (!j.is_object() || !j.contains("users") || !j["users"].is_array()) {
-      return absl::InternalError("Freshsales /selector/owners: unexpected response shape");
+      return absl::InternalError(
+          "Freshsales /selector/owners: unexpected response shape");
     }
     for (const auto& u : j["users"]) {
-      users.push_back(CrmUser{IdText(u.value("id", json())), u.value("email", ""),
+      users.push_back(CrmUser{IdText(u.value("id", json())),
+                              u.value("email", ""),
                               u.value("display_name", "")});
     }
     return users;
@@ -89,8 +94,11 @@ class FreshsalesConnector : public CrmConnector {
     std::vector<mapping::CustomFieldSpec> missing;
     for (const auto& spec : wanted) {
       if (!existing.count(spec.entity)) {
-        BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET",
-                            absl::StrCat("/settings/", spec.entity, "/fields"), "", true));
+        BW_ASSIGN_OR_RETURN(
+            HttpResponse r,
+            transport_.Call("GET",
+                            absl::StrCat("/settings/", spec.entity, "/fields"),
+                            "", true));
         json j = json::parse(r.body, nullptr, false);
         auto& names = existing[spec.entity];
         if (j.is_object() && j.contains("fields") && j["fields"].is_array()) {
@@ -106,8 +114,9 @@ class FreshsalesConnector : public CrmConnector {
     const std::string& object = record.record->target_object();
     json body;
     body[object] = Body(record);
-    BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("POST", "/" + Plural(object),
-                                                        body.dump(), false));
+    BW_ASSIGN_OR_RETURN(
+        HttpResponse r,
+        transport_.Call("POST", "/" + Plural(object), body.dump(), false));
     json j = json::parse(r.body, nullptr, false);
     if (!j.is_object() || !j.contains(object) || !j[object].contains("id")) {
       return absl::UnavailableError(absl::StrCat(
@@ -116,11 +125,14 @@ class FreshsalesConnector : public CrmConnector {
     return IdText(j[object]["id"]);
   }
 
-  absl::Status Update(const std::string& id, const ResolvedRecord& record) override {
+  absl::Status Update(const std::string& id,
+                      const ResolvedRecord& record) override {
     const std::string& object = record.record->target_object();
     json body;
     body[object] = Body(record);
-    return transport_.Call("PUT", absl::StrCat("/", Plural(object), "/", id), body.dump(), true)
+    return transport_
+        .Call("PUT", absl::StrCat("/", Plural(object), "/", id), body.dump(),
+              true)
         .status();
   }
 
@@ -129,13 +141,15 @@ class FreshsalesConnector : public CrmConnector {
     json body;
     body[target_object] = fields;
     return transport_
-        .Call("PUT", absl::StrCat("/", Plural(target_object), "/", id), body.dump(), true)
+        .Call("PUT", absl::StrCat("/", Plural(target_object), "/", id),
+              body.dump(), true)
         .status();
   }
 
   absl::StatusOr<std::optional<json>> Get(const std::string& target_object,
                                           const std::string& id) override {
-    auto r = transport_.Call("GET", absl::StrCat("/", Plural(target_object), "/", id), "", true);
+    auto r = transport_.Call(
+        "GET", absl::StrCat("/", Plural(target_object), "/", id), "", true);
     if (absl::IsNotFound(r.status())) return std::optional<json>();
     if (!r.ok()) return r.status();
     json j = json::parse(r->body, nullptr, false);
@@ -145,27 +159,33 @@ class FreshsalesConnector : public CrmConnector {
     return std::optional<json>(j[target_object]);
   }
 
-  absl::Status Delete(const std::string& target_object, const std::string& id) override {
+  absl::Status Delete(const std::string& target_object,
+                      const std::string& id) override {
     return transport_
-        .Call("DELETE", absl::StrCat("/", Plural(target_object), "/", id), "", true)
+        .Call("DELETE", absl::StrCat("/", Plural(target_object), "/", id), "",
+              true)
         .status();
   }
 
   absl::StatusOr<std::optional<std::string>> FindByExternalKey(
       const std::string& target_object, const std::string& field,
       const std::string& key) override {
-    std::string path = absl::StrCat("/lookup?q=", UrlEncode(key), "&f=", UrlEncode(field),
-                                    "&entities=", target_object);
+    std::string path =
+        absl::StrCat("/lookup?q=", UrlEncode(key), "&f=", UrlEncode(field),
+                     "&entities=", target_object);
     BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET", path, "", true));
     json j = json::parse(r.body, nullptr, false);
     std::string plural = Plural(target_object);
     const json* list = nullptr;
     if (j.is_object() && j.contains(plural)) {
       const json& p = j[plural];
-      if (p.is_object() && p.contains(plural) && p[plural].is_array()) list = &p[plural];
+      if (p.is_object() && p.contains(plural) && p[plural].is_array())
+        list = &p[plural];
       if (p.is_array()) list = &p;
     }
-    if (list == nullptr) return absl::InternalError("Freshsales lookup: unexpected response shape");
+    if (list == nullptr)
+      return absl::InternalError(
+          "Freshsales lookup: unexpected response shape");
     for (const auto& rec : *list) {
       // Lookup is exact on the server; check again on our side.
       std::string value;
@@ -199,7 +219,8 @@ class FreshsalesConnector : public CrmConnector {
     for (const auto& [k, v] : t.fields()) body[k] = record::ValueToJson(v);
     if (!t.custom_fields().empty()) {
       json cf = json::object();
-      for (const auto& [k, v] : t.custom_fields()) cf[k] = record::ValueToJson(v);
+      for (const auto& [k, v] : t.custom_fields())
+        cf[k] = record::ValueToJson(v);
       body["custom_field"] = cf;
     }
     if (!rr.owner_id.empty()) body["owner_id"] = IdJson(rr.owner_id);
@@ -237,11 +258,11 @@ int FreshsalesPlanBudget(const std::string& plan) {
   return 0;
 }
 
-std::unique_ptr<CrmConnector> MakeFreshsalesConnector(const FreshsalesConfig& config,
-                                                      std::unique_ptr<HttpClient> http,
-                                                      Clock clock, Sleeper sleeper) {
-  return std::make_unique<FreshsalesConnector>(config, std::move(http), std::move(clock),
-                                               std::move(sleeper));
+std::unique_ptr<CrmConnector> MakeFreshsalesConnector(
+    const FreshsalesConfig& config, std::unique_ptr<HttpClient> http,
+    Clock clock, Sleeper sleeper) {
+  return std::make_unique<FreshsalesConnector>(
+      config, std::move(http), std::move(clock), std::move(sleeper));
 }
 
 }  // namespace bridgework::crm

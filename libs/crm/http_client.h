@@ -48,7 +48,8 @@ std::unique_ptr<HttpClient> MakeCurlHttpClient();
 // A fake driven by a handler function, for tests.
 class FakeHttpClient : public HttpClient {
  public:
-  using Handler = std::function<absl::StatusOr<HttpResponse>(const HttpRequest&)>;
+  using Handler =
+      std::function<absl::StatusOr<HttpResponse>(const HttpRequest&)>;
   explicit FakeHttpClient(Handler handler) : handler_(std::move(handler)) {}
   absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
     requests.push_back(request);

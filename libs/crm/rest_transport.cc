@@ -21,7 +21,8 @@ absl::Status StatusForHttp(int status, const std::string& message) {
 std::chrono::milliseconds RetryAfter(const HttpResponse& r) {
   auto it = r.headers.find("retry-after");
   int64_t seconds = 0;
-  if (it != r.headers.end() && absl::SimpleAtoi(it->second, &seconds) && seconds >= 0) {
+  if (it != r.headers.end() && absl::SimpleAtoi(it->second, &seconds) &&
+      seconds >= 0) {
     return std::chrono::milliseconds(seconds * 1000);
   }
   return std::chrono::milliseconds(0);
@@ -29,13 +30,15 @@ std::chrono::milliseconds RetryAfter(const HttpResponse& r) {
 
 }  // namespace
 
-RestTransport::RestTransport(RestOptions options, std::unique_ptr<HttpClient> http,
-                             Clock clock, Sleeper sleeper)
+RestTransport::RestTransport(RestOptions options,
+                             std::unique_ptr<HttpClient> http, Clock clock,
+                             Sleeper sleeper)
     : options_(std::move(options)),
       http_(std::move(http)),
       pacer_(options_.pacer ? options_.pacer
-                            : std::make_shared<Pacer>(options_.rate_per_second,
-                                                      options_.burst, std::move(clock), sleeper)),
+                            : std::make_shared<Pacer>(
+                                  options_.rate_per_second, options_.burst,
+                                  std::move(clock), sleeper)),
       backoff_(options_.backoff_base, options_.backoff_cap),
       sleeper_(std::move(sleeper)) {}
 
@@ -73,12 +76,15 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
       ++rate_limited_;
       auto delay = backoff_.Delay(attempt, RetryAfter(*response));
       pacer_->Defer(delay);
-      LogWarning("rate limited", {{"path", path}, {"retry_in_ms", absl::StrCat(delay.count())}});
+      LogWarning(
+          "rate limited",
+          {{"path", path}, {"retry_in_ms", absl::StrCat(delay.count())}});
       continue;
     }
     if (status >= 500) {
       if (!idempotent) {
-        return absl::UnavailableError(absl::StrCat("ambiguous: ", last.message()));
+        return absl::UnavailableError(
+            absl::StrCat("ambiguous: ", last.message()));
       }
       sleeper_(backoff_.Delay(attempt, RetryAfter(*response)));
       continue;

@@ -26,8 +26,8 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                      const YAML::Node& node,
                                      const std::string& path) {
   BW_RETURN_IF_ERROR(CheckKeys(file, node, path,
-                               {"to", "from", "const", "transform",
-                                "separator", "values", "default", "required"}));
+                               {"to", "from", "const", "transform", "separator",
+                                "values", "default", "required"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -81,8 +81,9 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
 absl::StatusOr<LookupRule> ParseLookup(std::string_view file,
                                        const YAML::Node& node,
                                        const std::string& path) {
-  BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, path, {"to", "from", "object", "target", "list", "deferrable"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file, node, path,
+                {"to", "from", "object", "target", "list", "deferrable"}));
   LookupRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -98,13 +99,14 @@ absl::StatusOr<LookupRule> ParseLookup(std::string_view file,
 absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
                                        const YAML::Node& node,
                                        const std::string& path) {
-  BW_RETURN_IF_ERROR(CheckKeys(file, node, path,
-                               {"source", "target", "route", "reason",
-                                "external_key_field", "fields", "lookups",
-                                "owner"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file, node, path,
+                {"source", "target", "route", "reason", "external_key_field",
+                 "fields", "lookups", "owner"}));
   ObjectRoute route;
   route.line = node.Mark().line + 1;
-  BW_ASSIGN_OR_RETURN(route.source, GetString(file, node, path, "source", true));
+  BW_ASSIGN_OR_RETURN(route.source,
+                      GetString(file, node, path, "source", true));
   BW_ASSIGN_OR_RETURN(std::string kind,
                       GetString(file, node, path, "route", false, "load"));
   if (kind == "load") {
@@ -118,9 +120,9 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
                      absl::StrCat("unknown route '", kind,
                                   "' (known: load, reference, not_migrated)"));
   }
-  BW_ASSIGN_OR_RETURN(route.target, GetString(file, node, path, "target",
-                                              route.kind ==
-                                                  ObjectRoute::Kind::kLoad));
+  BW_ASSIGN_OR_RETURN(route.target,
+                      GetString(file, node, path, "target",
+                                route.kind == ObjectRoute::Kind::kLoad));
   BW_ASSIGN_OR_RETURN(route.reason,
                       GetString(file, node, path, "reason",
                                 route.kind != ObjectRoute::Kind::kLoad));
@@ -144,8 +146,8 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
       return YamlError(file, lookups, path + ".lookups", "expected a list");
     }
     for (size_t i = 0; i < lookups.size(); ++i) {
-      BW_ASSIGN_OR_RETURN(
-          LookupRule l, ParseLookup(file, lookups[i], Path(path, "lookups", i)));
+      BW_ASSIGN_OR_RETURN(LookupRule l, ParseLookup(file, lookups[i],
+                                                    Path(path, "lookups", i)));
       route.lookups.push_back(std::move(l));
     }
   }
@@ -157,9 +159,11 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
     OwnerRule o;
     o.line = owner.Mark().line + 1;
     BW_ASSIGN_OR_RETURN(o.from, GetString(file, owner, opath, "from", true));
-    BW_ASSIGN_OR_RETURN(o.object, GetString(file, owner, opath, "object", true));
-    BW_ASSIGN_OR_RETURN(o.email_field, GetString(file, owner, opath,
-                                                 "email_field", false, "email"));
+    BW_ASSIGN_OR_RETURN(o.object,
+                        GetString(file, owner, opath, "object", true));
+    BW_ASSIGN_OR_RETURN(
+        o.email_field,
+        GetString(file, owner, opath, "email_field", false, "email"));
     route.owner = o;
   }
   return route;
@@ -187,7 +191,8 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
     return YamlError(file_name, root["version"], "version",
                      "unsupported map version (this build reads 1)");
   }
-  BW_ASSIGN_OR_RETURN(map.source, GetString(file_name, root, "", "source", true));
+  BW_ASSIGN_OR_RETURN(map.source,
+                      GetString(file_name, root, "", "source", true));
   BW_ASSIGN_OR_RETURN(map.destination,
                       GetString(file_name, root, "", "destination", true));
   YAML::Node objects = root["objects"];
@@ -196,8 +201,9 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < objects.size(); ++i) {
-    BW_ASSIGN_OR_RETURN(ObjectRoute r, ParseRoute(file_name, objects[i],
-                                                  Path("", "objects", i).substr(1)));
+    BW_ASSIGN_OR_RETURN(
+        ObjectRoute r,
+        ParseRoute(file_name, objects[i], Path("", "objects", i).substr(1)));
     if (!seen.insert(r.source).second) {
       return YamlError(file_name, objects[i], Path("", "objects", i).substr(1),
                        absl::StrCat("object '", r.source, "' is routed twice"));
@@ -211,16 +217,18 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
     }
     for (size_t i = 0; i < cfs.size(); ++i) {
       std::string path = Path("", "custom_fields", i).substr(1);
-      BW_RETURN_IF_ERROR(CheckKeys(file_name, cfs[i], path,
-                                   {"entity", "name", "label", "type", "choices"}));
+      BW_RETURN_IF_ERROR(
+          CheckKeys(file_name, cfs[i], path,
+                    {"entity", "name", "label", "type", "choices"}));
       CustomFieldSpec spec;
       BW_ASSIGN_OR_RETURN(spec.entity,
                           GetString(file_name, cfs[i], path, "entity", true));
-      BW_ASSIGN_OR_RETURN(spec.name, GetString(file_name, cfs[i], path, "name", true));
-      BW_ASSIGN_OR_RETURN(spec.label,
-                          GetString(file_name, cfs[i], path, "label", false, spec.name));
-      BW_ASSIGN_OR_RETURN(spec.type,
-                          GetString(file_name, cfs[i], path, "type", false, "text"));
+      BW_ASSIGN_OR_RETURN(spec.name,
+                          GetString(file_name, cfs[i], path, "name", true));
+      BW_ASSIGN_OR_RETURN(spec.label, GetString(file_name, cfs[i], path,
+                                                "label", false, spec.name));
+      BW_ASSIGN_OR_RETURN(
+          spec.type, GetString(file_name, cfs[i], path, "type", false, "text"));
       if (cfs[i]["choices"].IsDefined()) {
         for (const auto& c : cfs[i]["choices"]) {
           spec.choices.push_back(c.as<std::string>(""));

@@ -59,9 +59,9 @@ struct OwnerRule {
 
 struct ObjectRoute {
   enum class Kind {
-    kLoad,          // records become CRM records of `target`
-    kReference,     // read to resolve owners or lookups; not loaded
-    kNotMigrated,   // exported for rebuild only; every record is skipped
+    kLoad,         // records become CRM records of `target`
+    kReference,    // read to resolve owners or lookups; not loaded
+    kNotMigrated,  // exported for rebuild only; every record is skipped
   };
   std::string source;
   std::string target;
@@ -82,7 +82,7 @@ struct CustomFieldSpec {
   std::string entity;  // "contacts", "sales_accounts"
   std::string name;    // "cf_patient_status"
   std::string label;
-  std::string type;    // "text", "dropdown", "date", "number", ...
+  std::string type;  // "text", "dropdown", "date", "number", ...
   std::vector<std::string> choices;
 };
 

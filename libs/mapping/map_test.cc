@@ -20,7 +20,8 @@ std::string ReadExample(const std::string& rel) {
 }
 
 TEST(ParseMap, ShippedPbnFreshsalesMapParsesAndOrders) {
-  auto map = ParseMap(ReadExample("examples/pbn-freshsales/map.yaml"), "map.yaml");
+  auto map =
+      ParseMap(ReadExample("examples/pbn-freshsales/map.yaml"), "map.yaml");
   ASSERT_TRUE(map.ok()) << map.status();
   EXPECT_EQ(map->source, "pbn");
   auto order = LoadOrder(*map);
@@ -50,13 +51,15 @@ TEST(ParseMap, RejectsBadTransformAndMissingTarget) {
       "      - {to: email, from: email, transform: shout}\n",
       "m.yaml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("unknown transform 'shout'"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("unknown transform 'shout'"));
   auto no_target = ParseMap(
       "version: 1\nsource: pbn\ndestination: freshsales\nobjects:\n"
       "  - source: patient\n",
       "m.yaml");
   ASSERT_FALSE(no_target.ok());
-  EXPECT_THAT(std::string(no_target.status().message()), HasSubstr("m.yaml:5: objects[0].target"));
+  EXPECT_THAT(std::string(no_target.status().message()),
+              HasSubstr("m.yaml:5: objects[0].target"));
 }
 
 TEST(ParseMap, SyntaxErrorNamesLine) {
@@ -69,8 +72,10 @@ TEST(ParseMap, SyntaxErrorNamesLine) {
 TEST(LoadOrder, CycleWithoutDeferrableIsAnError) {
   auto map = ParseMap(
       "version: 1\nsource: s\ndestination: d\nobjects:\n"
-      "  - source: a\n    target: x\n    lookups: [{to: f, from: b_id, object: b, target: y}]\n"
-      "  - source: b\n    target: y\n    lookups: [{to: g, from: a_id, object: a, target: x}]\n",
+      "  - source: a\n    target: x\n    lookups: [{to: f, from: b_id, object: "
+      "b, target: y}]\n"
+      "  - source: b\n    target: y\n    lookups: [{to: g, from: a_id, object: "
+      "a, target: x}]\n",
       "m.yaml");
   ASSERT_TRUE(map.ok()) << map.status();
   EXPECT_FALSE(LoadOrder(*map).ok());

@@ -110,7 +110,8 @@ std::optional<std::string> NormalizeEmail(std::string_view email) {
   std::string e(absl::StripAsciiWhitespace(ToAbsl(email)));
   absl::AsciiStrToLower(&e);
   size_t at = e.find('@');
-  if (at == std::string::npos || at == 0 || e.find('@', at + 1) != std::string::npos) {
+  if (at == std::string::npos || at == 0 ||
+      e.find('@', at + 1) != std::string::npos) {
     return std::nullopt;
   }
   std::string_view domain = std::string_view(e).substr(at + 1);
@@ -152,12 +153,12 @@ TransformResult TransformRecord(const ObjectRoute& route,
                                 const TransformContext& ctx) {
   TransformResult result;
   if (route.kind != ObjectRoute::Kind::kLoad) {
-    result.skipped = MakeRejection(
-        record, "",
-        absl::StrCat(route.kind == ObjectRoute::Kind::kReference
-                         ? "reference object, not loaded: "
-                         : "not migrated: ",
-                     route.reason));
+    result.skipped =
+        MakeRejection(record, "",
+                      absl::StrCat(route.kind == ObjectRoute::Kind::kReference
+                                       ? "reference object, not loaded: "
+                                       : "not migrated: ",
+                                   route.reason));
     result.skipped->set_stage("map");
     return result;
   }

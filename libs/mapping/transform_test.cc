@@ -17,11 +17,13 @@ ObjectRoute PatientRoute() {
       "      - {to: last_name, from: last_name, required: true}\n"
       "      - {to: email, from: email, transform: email}\n"
       "      - {to: mobile_number, from: phone, transform: phone}\n"
-      "      - {to: address, from: [a1, a2], transform: join, separator: ', '}\n"
+      "      - {to: address, from: [a1, a2], transform: join, separator: ', "
+      "'}\n"
       "      - {to: cf_status, from: status, values: {active: Active}}\n"
       "      - {to: cf_type, const: Patient}\n"
       "    lookups:\n"
-      "      - {to: sales_accounts, from: location_id, object: provider, target: sales_account, list: true}\n",
+      "      - {to: sales_accounts, from: location_id, object: provider, "
+      "target: sales_account, list: true}\n",
       "m.yaml");
   EXPECT_TRUE(map.ok()) << map.status();
   return map->objects[1];
@@ -70,7 +72,8 @@ TEST(TransformRecord, BadOptionalValuesWarnWithoutValues) {
   (*r.mutable_fields())["phone"] = record::StringValue("call me");
   (*r.mutable_fields())["email"] = record::StringValue("not-an-email");
   (*r.mutable_fields())["status"] = record::StringValue("zombie");
-  auto result = TransformRecord(PatientRoute(), r, TransformContext{"pbn", "US", nullptr});
+  auto result = TransformRecord(PatientRoute(), r,
+                                TransformContext{"pbn", "US", nullptr});
   ASSERT_TRUE(result.target.has_value());
   EXPECT_FALSE(result.target->fields().contains("mobile_number"));
   EXPECT_FALSE(result.target->fields().contains("email"));
@@ -86,7 +89,8 @@ TEST(TransformRecord, BadOptionalValuesWarnWithoutValues) {
 TEST(TransformRecord, MissingRequiredQuarantines) {
   v1::Record r = Patient();
   (*r.mutable_fields())["last_name"] = record::NullValue();
-  auto result = TransformRecord(PatientRoute(), r, TransformContext{"pbn", "US", nullptr});
+  auto result = TransformRecord(PatientRoute(), r,
+                                TransformContext{"pbn", "US", nullptr});
   ASSERT_TRUE(result.rejection.has_value());
   EXPECT_FALSE(result.target.has_value());
   EXPECT_EQ(result.rejection->field(), "last_name");

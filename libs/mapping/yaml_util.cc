@@ -10,9 +10,9 @@ namespace bridgework::mapping {
 absl::Status YamlError(std::string_view file, const YAML::Node& node,
                        std::string_view path, std::string_view message) {
   int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-  return absl::InvalidArgumentError(absl::StrCat(
-      ToAbsl(file), ":", line, ": ", ToAbsl(path), path.empty() ? "" : ": ",
-      ToAbsl(message)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(ToAbsl(file), ":", line, ": ", ToAbsl(path),
+                   path.empty() ? "" : ": ", ToAbsl(message)));
 }
 
 absl::StatusOr<YAML::Node> LoadYaml(std::string_view text,
@@ -36,9 +36,9 @@ absl::Status CheckKeys(std::string_view file, const YAML::Node& node,
       for (std::string_view a : allowed) {
         absl::StrAppend(&list, list.empty() ? "" : ", ", ToAbsl(a));
       }
-      return YamlError(file, kv.first, path,
-                       absl::StrCat("unknown key '", key, "' (known: ", list,
-                                    ")"));
+      return YamlError(
+          file, kv.first, path,
+          absl::StrCat("unknown key '", key, "' (known: ", list, ")"));
     }
   }
   return absl::OkStatus();
@@ -50,9 +50,9 @@ absl::StatusOr<std::string> GetString(std::string_view file,
                                       std::string_view key, bool required,
                                       std::string_view fallback) {
   YAML::Node child = node[std::string(key)];
-  std::string child_path =
-      path.empty() ? std::string(key)
-                   : absl::StrCat(ToAbsl(path), ".", ToAbsl(key));
+  std::string child_path = path.empty()
+                               ? std::string(key)
+                               : absl::StrCat(ToAbsl(path), ".", ToAbsl(key));
   if (!child.IsDefined() || child.IsNull()) {
     if (required) {
       return YamlError(file, node, child_path, "required key is missing");

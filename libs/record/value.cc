@@ -165,7 +165,8 @@ absl::StatusOr<v1::Timestamp> ParseTimestamp(std::string_view text,
   std::string s(absl::StripAsciiWhitespace(ToAbsl(text)));
   absl::TimeZone tz;
   if (!LoadZone(zone, &tz)) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown time zone ", ToAbsl(zone)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown time zone ", ToAbsl(zone)));
   }
   absl::Time t;
   std::string err;
@@ -197,8 +198,8 @@ absl::StatusOr<v1::Timestamp> ParseTimestamp(std::string_view text,
 std::string TimestampToString(const v1::Timestamp& t) {
   absl::TimeZone tz;
   if (!LoadZone(t.zone(), &tz)) tz = absl::UTCTimeZone();
-  absl::Time at = absl::FromUnixSeconds(t.unix_seconds()) +
-                  absl::Nanoseconds(t.nanos());
+  absl::Time at =
+      absl::FromUnixSeconds(t.unix_seconds()) + absl::Nanoseconds(t.nanos());
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", at, tz);
 }
 

@@ -45,13 +45,21 @@ bool IsRecordError(const absl::Status& s) {
 int HttpStatusOf(const absl::Status& s) {
   if (s.ok()) return 200;
   std::string_view m(s.message().data(), s.message().size());
-  if (absl::StartsWith(s.message(), "HTTP ")) return std::atoi(std::string(m.substr(5, 3)).c_str());
+  if (absl::StartsWith(s.message(), "HTTP "))
+    return std::atoi(std::string(m.substr(5, 3)).c_str());
   return 0;
 }
 
 // Planned work for one record of a batch.
 struct Plan {
-  enum class Kind { kCreate, kUpdate, kUnchanged, kAlreadyInRun, kAdopt, kQuarantine };
+  enum class Kind {
+    kCreate,
+    kUpdate,
+    kUnchanged,
+    kAlreadyInRun,
+    kAdopt,
+    kQuarantine
+  };
   Kind kind = Kind::kCreate;
   const v1::TargetRecord* record = nullptr;
   crm::ResolvedRecord resolved;
@@ -66,9 +74,12 @@ struct Plan {
 
 LoaderCore::LoaderCore(std::string crm_name, crm::CrmConnector* connector,
                        AuditorClient* auditor)
-    : crm_name_(std::move(crm_name)), connector_(connector), auditor_(auditor) {}
+    : crm_name_(std::move(crm_name)),
+      connector_(connector),
+      auditor_(auditor) {}
 
-absl::Status LoaderCore::EnsureOwners(const v1::DestinationConfig& destination) {
+absl::Status LoaderCore::EnsureOwners(
+    const v1::DestinationConfig& destination) {
   if (owners_loaded_) return absl::OkStatus();
   BW_ASSIGN_OR_RETURN(std::vector<crm::CrmUser> users, connector_->ListUsers());
   user_by_email_.clear();
@@ -77,9 +88,10 @@ absl::Status LoaderCore::EnsureOwners(const v1::DestinationConfig& destination) 
   }
   auto it = user_by_email_.find(Lower(destination.fallback_owner_email()));
   if (it == user_by_email_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the fallback owner (destination.fallback_owner_email) is not a user of this ",
-        crm_name_, " account"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the fallback owner (destination.fallback_owner_email) is "
+                     "not a user of this ",
+                     crm_name_, " account"));
   }
   fallback_owner_id_ = it->second;
   owners_loaded_ = true;
@@ -91,22 +103,27 @@ std::string LoaderCore::OwnerId(const std::string& email) const {
   return it == user_by_email_.end() ? fallback_owner_id_ : it->second;
 }
 
-absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(const v1::PrepareRequest& request) {
+absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
+    const v1::PrepareRequest& request) {
   if (request.destination().crm() != crm_name_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "this loader serves ", crm_name_, ", the run targets ", request.destination().crm()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("this loader serves ", crm_name_, ", the run targets ",
+                     request.destination().crm()));
   }
   int64_t before = connector_->requests();
   owners_loaded_ = false;
   BW_RETURN_IF_ERROR(EnsureOwners(request.destination()));
   if (!request.map_yaml().empty()) {
-    BW_ASSIGN_OR_RETURN(mapping::Map map, mapping::ParseMap(request.map_yaml(), "map"));
-    BW_ASSIGN_OR_RETURN(auto missing, connector_->MissingCustomFields(map.custom_fields));
+    BW_ASSIGN_OR_RETURN(mapping::Map map,
+                        mapping::ParseMap(request.map_yaml(), "map"));
+    BW_ASSIGN_OR_RETURN(auto missing,
+                        connector_->MissingCustomFields(map.custom_fields));
     if (!missing.empty()) {
       std::string list;
       for (const auto& f : missing) {
-        absl::StrAppend(&list, "\n  - ", f.entity, ": add field '", f.label, "' (type ",
-                        f.type, ") so that its API name is ", f.name);
+        absl::StrAppend(&list, "\n  - ", f.entity, ": add field '", f.label,
+                        "' (type ", f.type, ") so that its API name is ",
+                        f.name);
         if (!f.choices.empty()) {
           absl::StrAppend(&list, ", choices:");
           for (const auto& c : f.choices) absl::StrAppend(&list, " '", c, "'");
@@ -134,10 +151,12 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(const v1::PrepareRequest
   return response;
 }
 
-absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) {
+absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
+    const v1::TargetBatch& batch) {
   if (batch.destination().crm() != crm_name_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "this loader serves ", crm_name_, ", the batch targets ", batch.destination().crm()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("this loader serves ", crm_name_, ", the batch targets ",
+                     batch.destination().crm()));
   }
   const std::string& account = batch.destination().account();
   const std::string& run_id = batch.run_id();
@@ -148,15 +167,19 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
   v1::ResolveKeysRequest resolve;
   resolve.set_account(account);
   for (const auto& r : batch.records()) {
-    *resolve.add_keys() = MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    *resolve.add_keys() =
+        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
     for (const auto& l : r.lookups()) {
-      *resolve.add_keys() = MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+      *resolve.add_keys() =
+          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
     }
   }
-  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved, auditor_->ResolveKeys(resolve));
+  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
+                      auditor_->ResolveKeys(resolve));
   absl::flat_hash_map<std::string, const v1::ResolvedKey*> by_key;
   for (const auto& k : resolved.keys()) {
-    by_key[KeyString(k.key().source_object(), k.key().source_key(), k.key().target_object())] = &k;
+    by_key[KeyString(k.key().source_object(), k.key().source_key(),
+                     k.key().target_object())] = &k;
   }
 
   // 2. Plan each record.
@@ -172,12 +195,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
         p.link_pending = true;  // always set by Link, after the object
         continue;
       }
-      auto it = by_key.find(KeyString(l.source_object(), l.source_key(), l.target_object()));
+      auto it = by_key.find(
+          KeyString(l.source_object(), l.source_key(), l.target_object()));
       if (it == by_key.end() || it->second->crm_id().empty()) {
         p.kind = Plan::Kind::kQuarantine;
         p.field = l.target_field();
-        p.reason = absl::StrCat("references ", l.source_object(), " ", l.source_key(),
-                                ", which is not loaded");
+        p.reason = absl::StrCat("references ", l.source_object(), " ",
+                                l.source_key(), ", which is not loaded");
         break;
       }
       p.resolved.lookup_ids[l.target_field()].push_back(it->second->crm_id());
@@ -198,8 +222,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
       // A write whose outcome was never recorded: find out whether it
       // happened before writing again.
       p.seq = own->pending_seq();
-      auto found = connector_->FindByExternalKey(r.target_object(), r.external_key_field(),
-                                                 r.external_key());
+      auto found = connector_->FindByExternalKey(
+          r.target_object(), r.external_key_field(), r.external_key());
       if (!found.ok()) return found.status();
       if (found->has_value()) {
         p.kind = Plan::Kind::kAdopt;
@@ -214,11 +238,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
   std::vector<int> intent_index;
   for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
     Plan& p = plans[i];
-    bool writes = p.kind == Plan::Kind::kCreate || p.kind == Plan::Kind::kUpdate;
+    bool writes =
+        p.kind == Plan::Kind::kCreate || p.kind == Plan::Kind::kUpdate;
     if (!writes || p.seq != 0) continue;
     v1::Operation* op = intents.add_operations();
     op->set_run_id(run_id);
-    op->set_kind(p.kind == Plan::Kind::kCreate ? v1::OP_KIND_CREATE : v1::OP_KIND_UPDATE);
+    op->set_kind(p.kind == Plan::Kind::kCreate ? v1::OP_KIND_CREATE
+                                               : v1::OP_KIND_UPDATE);
     op->set_state(v1::OP_STATE_INTENT);
     op->set_source_object(p.record->source_object());
     op->set_source_key(p.record->source_key());
@@ -229,8 +255,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
     intent_index.push_back(i);
   }
   if (intents.operations_size() > 0) {
-    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intents));
-    for (int j = 0; j < ir.seqs_size() && j < static_cast<int>(intent_index.size()); ++j) {
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir,
+                        auditor_->RecordIntents(intents));
+    for (int j = 0;
+         j < ir.seqs_size() && j < static_cast<int>(intent_index.size()); ++j) {
       plans[intent_index[j]].seq = ir.seqs(j);
     }
   }
@@ -307,7 +335,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
       case Plan::Kind::kAdopt:
         out->set_status(v1::RECORD_STATUS_ADOPTED);
         out->set_crm_id(p.crm_id);
-        add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id, absl::OkStatus(), "");
+        add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id,
+                    absl::OkStatus(), "");
         break;
       case Plan::Kind::kUpdate: {
         // Before-image: the CRM's current values of the fields we write.
@@ -325,7 +354,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
           }
           if (rec.contains("custom_field")) {
             for (const auto& [k, v] : p.record->custom_fields()) {
-              if (rec["custom_field"].contains(k)) before["custom_field"][k] = rec["custom_field"][k];
+              if (rec["custom_field"].contains(k))
+                before["custom_field"][k] = rec["custom_field"][k];
             }
           }
         }
@@ -333,11 +363,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
         if (s.ok()) {
           out->set_status(v1::RECORD_STATUS_UPDATED);
           out->set_crm_id(p.crm_id);
-          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id, s, before.dump());
+          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id, s,
+                      before.dump());
         } else if (IsRecordError(s)) {
           out->set_status(v1::RECORD_STATUS_QUARANTINED);
           out->set_reason(std::string(s.message()));
-          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s, "");
+          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
+                      "");
         } else {
           stop = s;
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
@@ -346,9 +378,11 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
       }
       case Plan::Kind::kCreate: {
         absl::StatusOr<std::string> id = connector_->Create(p.resolved);
-        for (int attempt = 0; !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
+        for (int attempt = 0;
+             !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
           auto found = connector_->FindByExternalKey(
-              p.record->target_object(), p.record->external_key_field(), p.record->external_key());
+              p.record->target_object(), p.record->external_key_field(),
+              p.record->external_key());
           if (found.ok() && found->has_value()) {
             id = **found;
             break;
@@ -359,12 +393,14 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
         if (id.ok()) {
           out->set_status(v1::RECORD_STATUS_CREATED);
           out->set_crm_id(*id);
-          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id, absl::OkStatus(), "");
+          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id,
+                      absl::OkStatus(), "");
         } else if (IsRecordError(id.status())) {
           out->set_status(v1::RECORD_STATUS_QUARANTINED);
           out->set_reason(std::string(id.status().message()));
           out->set_http_status(HttpStatusOf(id.status()));
-          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "", id.status(), "");
+          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
+                      id.status(), "");
         } else {
           stop = id.status();
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
@@ -383,44 +419,53 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(const v1::TargetBatch& batch) 
     BW_RETURN_IF_ERROR(auditor_->RecordDispositions(dispositions));
   }
   if (!stop.ok()) {
-    LogWarning("batch stopped", {{"run", run_id}, {"code", absl::StatusCodeToString(stop.code())}});
+    LogWarning(
+        "batch stopped",
+        {{"run", run_id}, {"code", absl::StatusCodeToString(stop.code())}});
     return stop;
   }
   ack.set_requests(outcomes.requests());
   return ack;
 }
 
-absl::StatusOr<v1::LinkResponse> LoaderCore::Link(const v1::LinkRequest& request) {
+absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
+    const v1::LinkRequest& request) {
   const std::string& account = request.destination().account();
   int64_t before = connector_->requests();
   v1::LinkResponse response;
   v1::ResolveKeysRequest resolve;
   resolve.set_account(account);
   for (const auto& r : request.records()) {
-    *resolve.add_keys() = MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    *resolve.add_keys() =
+        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
     for (const auto& l : r.lookups()) {
-      *resolve.add_keys() = MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+      *resolve.add_keys() =
+          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
     }
   }
-  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved, auditor_->ResolveKeys(resolve));
+  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
+                      auditor_->ResolveKeys(resolve));
   absl::flat_hash_map<std::string, std::string> ids;
   for (const auto& k : resolved.keys()) {
-    ids[KeyString(k.key().source_object(), k.key().source_key(), k.key().target_object())] =
-        k.crm_id();
+    ids[KeyString(k.key().source_object(), k.key().source_key(),
+                  k.key().target_object())] = k.crm_id();
   }
   for (const auto& r : request.records()) {
-    std::string own = ids[KeyString(r.source_object(), r.source_key(), r.target_object())];
+    std::string own =
+        ids[KeyString(r.source_object(), r.source_key(), r.target_object())];
     if (own.empty()) continue;  // quarantined; nothing to link
     json fields = json::object();
     for (const auto& l : r.lookups()) {
       if (!l.deferrable()) continue;
-      std::string id = ids[KeyString(l.source_object(), l.source_key(), l.target_object())];
+      std::string id =
+          ids[KeyString(l.source_object(), l.source_key(), l.target_object())];
       if (id.empty()) {
         v1::RecordOutcome* f = response.add_failures();
         f->set_source_object(r.source_object());
         f->set_source_key(r.source_key());
         f->set_field(l.target_field());
-        f->set_reason(absl::StrCat("references ", l.source_object(), " ", l.source_key(),
+        f->set_reason(absl::StrCat("references ", l.source_object(), " ",
+                                   l.source_key(),
                                    ", which is not loaded; link not set"));
         continue;
       }
@@ -440,7 +485,8 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(const v1::LinkRequest& request
     op->set_fingerprint(r.fingerprint());
     op->set_crm_id(own);
     op->set_external_key(r.external_key());
-    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intent));
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir,
+                        auditor_->RecordIntents(intent));
     absl::Status s = connector_->Patch(r.target_object(), own, fields);
     v1::RecordOutcomesRequest outcome;
     outcome.set_account(account);
@@ -481,13 +527,16 @@ absl::Status LoaderCore::Rollback(
   v1::ListOperationsRequest list;
   list.set_run_id(request.run_id());
   list.set_reverse(true);
-  BW_RETURN_IF_ERROR(auditor_->ListOperations(list, [&undo](const v1::Operation& op) {
-    bool applied = op.state() == v1::OP_STATE_APPLIED || op.state() == v1::OP_STATE_ADOPTED;
-    if (applied && (op.kind() == v1::OP_KIND_CREATE || op.kind() == v1::OP_KIND_UPDATE)) {
-      undo.push_back(op);
-    }
-    return true;
-  }));
+  BW_RETURN_IF_ERROR(
+      auditor_->ListOperations(list, [&undo](const v1::Operation& op) {
+        bool applied = op.state() == v1::OP_STATE_APPLIED ||
+                       op.state() == v1::OP_STATE_ADOPTED;
+        if (applied && (op.kind() == v1::OP_KIND_CREATE ||
+                        op.kind() == v1::OP_KIND_UPDATE)) {
+          undo.push_back(op);
+        }
+        return true;
+      }));
 
   // Operations already undone by an earlier, interrupted rollback.
   std::set<int64_t> done;
@@ -511,12 +560,14 @@ absl::Status LoaderCore::Rollback(
       const v1::Operation& op = undo[i];
       if (done.count(op.seq())) {
         event.set_skipped(event.skipped() + 1);
-        if (op.kind() == v1::OP_KIND_CREATE) deleted.emplace_back(op.target_object(), op.crm_id());
+        if (op.kind() == v1::OP_KIND_CREATE)
+          deleted.emplace_back(op.target_object(), op.crm_id());
         continue;
       }
       v1::Operation* intent = intents.add_operations();
       intent->set_run_id(request.rollback_run_id());
-      intent->set_kind(op.kind() == v1::OP_KIND_CREATE ? v1::OP_KIND_DELETE : v1::OP_KIND_UPDATE);
+      intent->set_kind(op.kind() == v1::OP_KIND_CREATE ? v1::OP_KIND_DELETE
+                                                       : v1::OP_KIND_UPDATE);
       intent->set_state(v1::OP_STATE_INTENT);
       intent->set_source_object(op.source_object());
       intent->set_source_key(op.source_key());
@@ -527,7 +578,8 @@ absl::Status LoaderCore::Rollback(
       batch.push_back(&op);
     }
     if (batch.empty()) continue;
-    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir, auditor_->RecordIntents(intents));
+    BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir,
+                        auditor_->RecordIntents(intents));
     v1::RecordOutcomesRequest outcomes;
     outcomes.set_account(account);
     int64_t req_before = connector_->requests();

@@ -31,7 +31,8 @@ class LoaderCore {
              AuditorClient* auditor);
 
   // Resolves owners by email; checks the map's custom fields exist.
-  absl::StatusOr<v1::PrepareResponse> Prepare(const v1::PrepareRequest& request);
+  absl::StatusOr<v1::PrepareResponse> Prepare(
+      const v1::PrepareRequest& request);
 
   // Loads one batch. On a non-record error (auth, rate limit exhausted,
   // auditor down) returns it after recording the outcomes it has; the
@@ -42,8 +43,9 @@ class LoaderCore {
   absl::StatusOr<v1::LinkResponse> Link(const v1::LinkRequest& request);
 
   // Undoes a run; calls `progress` every 100 operations and at the end.
-  absl::Status Rollback(const v1::RollbackRequest& request,
-                        const std::function<void(const v1::RollbackEvent&)>& progress);
+  absl::Status Rollback(
+      const v1::RollbackRequest& request,
+      const std::function<void(const v1::RollbackEvent&)>& progress);
 
  private:
   absl::Status EnsureOwners(const v1::DestinationConfig& destination);

@@ -13,7 +13,8 @@ namespace {
 // Reads a batch, loads it on a worker thread (reactions must not block),
 // writes its ack, and only then reads the next: one batch in flight per
 // stream, so a slow CRM slows the sender through gRPC flow control.
-class LoadReactor final : public grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck> {
+class LoadReactor final
+    : public grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck> {
  public:
   LoadReactor(std::string crm, std::unique_ptr<crm::CrmConnector> connector,
               std::shared_ptr<AuditorClient> auditor)
@@ -31,7 +32,8 @@ class LoadReactor final : public grpc::ServerBidiReactor<v1::TargetBatch, v1::Lo
     std::thread([this] {
       absl::StatusOr<v1::LoadAck> ack = core_.LoadBatch(batch_);
       if (!ack.ok()) {
-        LogWarning("load stream failed", {{"code", absl::StatusCodeToString(ack.status().code())}});
+        LogWarning("load stream failed",
+                   {{"code", absl::StatusCodeToString(ack.status().code())}});
         Finish(ToGrpcStatus(ack.status()));
         return;
       }
@@ -62,11 +64,13 @@ class LoadReactor final : public grpc::ServerBidiReactor<v1::TargetBatch, v1::Lo
 
 LoaderService::LoaderService(std::string crm_name, ConnectorFactory factory,
                              std::shared_ptr<AuditorClient> auditor)
-    : crm_name_(std::move(crm_name)), factory_(std::move(factory)), auditor_(std::move(auditor)) {}
+    : crm_name_(std::move(crm_name)),
+      factory_(std::move(factory)),
+      auditor_(std::move(auditor)) {}
 
-grpc::ServerUnaryReactor* LoaderService::Prepare(grpc::CallbackServerContext* context,
-                                                 const v1::PrepareRequest* request,
-                                                 v1::PrepareResponse* response) {
+grpc::ServerUnaryReactor* LoaderService::Prepare(
+    grpc::CallbackServerContext* context, const v1::PrepareRequest* request,
+    v1::PrepareResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::thread([this, reactor, request, response] {
     auto connector = factory_();
@@ -83,9 +87,9 @@ grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
   return new LoadReactor(crm_name_, factory_(), auditor_);
 }
 
-grpc::ServerUnaryReactor* LoaderService::Link(grpc::CallbackServerContext* context,
-                                              const v1::LinkRequest* request,
-                                              v1::LinkResponse* response) {
+grpc::ServerUnaryReactor* LoaderService::Link(
+    grpc::CallbackServerContext* context, const v1::LinkRequest* request,
+    v1::LinkResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::thread([this, reactor, request, response] {
     auto connector = factory_();
@@ -103,7 +107,8 @@ grpc::ServerWriteReactor<v1::RollbackEvent>* LoaderService::Rollback(
       [this, request](const WorkerWriteReactor<v1::RollbackEvent>::Emit& emit) {
         auto connector = factory_();
         LoaderCore core(crm_name_, connector.get(), auditor_.get());
-        return core.Rollback(*request, [&emit](const v1::RollbackEvent& e) { emit(e); });
+        return core.Rollback(*request,
+                             [&emit](const v1::RollbackEvent& e) { emit(e); });
       });
 }
 

@@ -31,7 +31,8 @@ class LoaderService final : public v1::Loader::CallbackService {
                                  const v1::LinkRequest* request,
                                  v1::LinkResponse* response) override;
   grpc::ServerWriteReactor<v1::RollbackEvent>* Rollback(
-      grpc::CallbackServerContext* context, const v1::RollbackRequest* request) override;
+      grpc::CallbackServerContext* context,
+      const v1::RollbackRequest* request) override;
 
  private:
   std::string crm_name_;

@@ -17,12 +17,15 @@ int main(int argc, char** argv) {
   bridgework::SetLogService("loader");
   CLI::App app{"bridgework-loader: loads target records into one CRM account"};
   bridgework::ServerOptions server;
-  std::string auditor, crm = "freshsales", crm_url, token_env = "BRIDGEWORK_CRM_TOKEN",
-                       token_file, plan = "growth";
+  std::string auditor, crm = "freshsales", crm_url,
+                       token_env = "BRIDGEWORK_CRM_TOKEN", token_file,
+                       plan = "growth";
   int per_hour = 0, burst = 10;
-  app.add_option("--listen", server.listen, "host:port to serve on (port 0: any)")
+  app.add_option("--listen", server.listen,
+                 "host:port to serve on (port 0: any)")
       ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file, "write the bound host:port here")
+  app.add_option("--port-file", server.port_file,
+                 "write the bound host:port here")
       ->envname("BRIDGEWORK_PORT_FILE");
   app.add_option("--auditor", auditor, "auditor address host:port")
       ->envname("BRIDGEWORK_AUDITOR")
@@ -30,24 +33,30 @@ int main(int argc, char** argv) {
   app.add_option("--crm", crm, "the CRM this loader serves")
       ->envname("BRIDGEWORK_CRM")
       ->check(CLI::IsMember({"freshsales"}));
-  app.add_option("--crm-url", crm_url, "CRM API base URL (Freshsales: .../crm/sales/api)")
+  app.add_option("--crm-url", crm_url,
+                 "CRM API base URL (Freshsales: .../crm/sales/api)")
       ->envname("BRIDGEWORK_CRM_URL")
       ->required();
-  app.add_option("--crm-token-env", token_env, "environment variable holding the CRM token");
-  app.add_option("--crm-token-file", token_file, "file holding the CRM token (a mounted secret)")
+  app.add_option("--crm-token-env", token_env,
+                 "environment variable holding the CRM token");
+  app.add_option("--crm-token-file", token_file,
+                 "file holding the CRM token (a mounted secret)")
       ->envname("BRIDGEWORK_CRM_TOKEN_FILE");
   app.add_option("--plan", plan, "CRM plan; sets the request budget")
       ->envname("BRIDGEWORK_CRM_PLAN");
-  app.add_option("--requests-per-hour", per_hour, "override the plan's hourly budget")
+  app.add_option("--requests-per-hour", per_hour,
+                 "override the plan's hourly budget")
       ->envname("BRIDGEWORK_REQUESTS_PER_HOUR");
-  app.add_option("--burst", burst, "requests allowed back to back before pacing");
+  app.add_option("--burst", burst,
+                 "requests allowed back to back before pacing");
   CLI11_PARSE(app, argc, argv);
 
   std::string token;
   if (!token_file.empty()) {
     std::ifstream in(token_file);
     if (!in) {
-      std::cerr << "bridgework-loader: cannot read --crm-token-file " << token_file << "\n";
+      std::cerr << "bridgework-loader: cannot read --crm-token-file "
+                << token_file << "\n";
       return 2;
     }
     std::getline(in, token);
@@ -59,7 +68,8 @@ int main(int argc, char** argv) {
               << " or --crm-token-file\n";
     return 2;
   }
-  int budget = per_hour > 0 ? per_hour : bridgework::crm::FreshsalesPlanBudget(plan);
+  int budget =
+      per_hour > 0 ? per_hour : bridgework::crm::FreshsalesPlanBudget(plan);
   if (budget <= 0) {
     std::cerr << "bridgework-loader: unknown --plan " << plan
               << " (free, growth, pro, enterprise)\n";
@@ -71,9 +81,11 @@ int main(int argc, char** argv) {
   config.requests_per_hour = budget;
   config.burst = burst;
   config.pacer = std::make_shared<bridgework::crm::Pacer>(
-      budget / 3600.0, burst, bridgework::crm::SystemClock(), bridgework::crm::SystemSleeper());
+      budget / 3600.0, burst, bridgework::crm::SystemClock(),
+      bridgework::crm::SystemSleeper());
   auto factory = [config] {
-    return bridgework::crm::MakeFreshsalesConnector(config, bridgework::crm::MakeCurlHttpClient());
+    return bridgework::crm::MakeFreshsalesConnector(
+        config, bridgework::crm::MakeCurlHttpClient());
   };
   std::shared_ptr<bridgework::AuditorClient> auditor_client =
       bridgework::MakeGrpcAuditorClient(auditor);

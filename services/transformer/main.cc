@@ -10,12 +10,16 @@
 int main(int argc, char** argv) {
   bridgework::BlockTerminationSignals();
   bridgework::SetLogService("transformer");
-  CLI::App app{"bridgework-transformer: maps source records and streams them to the loader"};
+  CLI::App app{
+      "bridgework-transformer: maps source records and streams them to the "
+      "loader"};
   bridgework::ServerOptions server;
   bridgework::transformer::TransformerPeers peers;
-  app.add_option("--listen", server.listen, "host:port to serve on (port 0: any)")
+  app.add_option("--listen", server.listen,
+                 "host:port to serve on (port 0: any)")
       ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file, "write the bound host:port here")
+  app.add_option("--port-file", server.port_file,
+                 "write the bound host:port here")
       ->envname("BRIDGEWORK_PORT_FILE");
   app.add_option("--extractor", peers.extractor, "extractor address")
       ->envname("BRIDGEWORK_EXTRACTOR")

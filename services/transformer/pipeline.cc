@@ -22,12 +22,14 @@ std::unique_ptr<grpc::ClientContext> StreamContext() {
   return ctx;
 }
 
-v1::Disposition FromRejection(const v1::Rejection& r, v1::DispositionStatus status) {
+v1::Disposition FromRejection(const v1::Rejection& r,
+                              v1::DispositionStatus status) {
   v1::Disposition d;
   d.set_source_object(r.object_type());
-  d.set_source_key(r.source_key().empty()
-                       ? absl::StrCat("@", r.location().file(), ":", r.location().line())
-                       : r.source_key());
+  d.set_source_key(
+      r.source_key().empty()
+          ? absl::StrCat("@", r.location().file(), ":", r.location().line())
+          : r.source_key());
   d.set_status(status);
   *d.mutable_rejection() = r;
   return d;
@@ -39,15 +41,18 @@ class Run {
   Run(const v1::RunRequest& request, const PipelinePeers& peers,
       const std::function<bool(const v1::RunEvent&)>& emit)
       : request_(request), peers_(peers), emit_(emit) {
-    batch_size_ = request.batch_size() > 0 ? std::min(request.batch_size(), 1000) : 100;
+    batch_size_ =
+        request.batch_size() > 0 ? std::min(request.batch_size(), 1000) : 100;
     ctx_.system = request.source().system();
-    ctx_.phone_region = request.phone_region().empty() ? "US" : request.phone_region();
+    ctx_.phone_region =
+        request.phone_region().empty() ? "US" : request.phone_region();
     ctx_.owner_emails = &owner_emails_;
   }
 
   absl::Status Execute() {
     BW_ASSIGN_OR_RETURN(map_, mapping::ParseMap(request_.map_yaml(), "map"));
-    BW_ASSIGN_OR_RETURN(std::vector<const ObjectRoute*> order, mapping::LoadOrder(map_));
+    BW_ASSIGN_OR_RETURN(std::vector<const ObjectRoute*> order,
+                        mapping::LoadOrder(map_));
     bool prepared = false;
     for (const ObjectRoute* route : order) {
       if (route->kind == ObjectRoute::Kind::kLoad && !prepared) {
@@ -76,8 +81,10 @@ class Run {
     for (const auto& e : emails) req.add_owner_emails(e);
     v1::PrepareResponse resp;
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
-    BW_RETURN_IF_ERROR(FromGrpcStatus(peers_.loader->Prepare(&ctx, req, &resp)));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(5));
+    BW_RETURN_IF_ERROR(
+        FromGrpcStatus(peers_.loader->Prepare(&ctx, req, &resp)));
     requests_ += resp.requests();
     v1::RunEvent event;
     event.set_phase("owners resolved");
@@ -115,7 +122,9 @@ class Run {
 
     // The loader stream, for loaded objects.
     std::unique_ptr<grpc::ClientContext> load_ctx;
-    std::unique_ptr<grpc::ClientReaderWriterInterface<v1::TargetBatch, v1::LoadAck>> load;
+    std::unique_ptr<
+        grpc::ClientReaderWriterInterface<v1::TargetBatch, v1::LoadAck>>
+        load;
     if (loading) {
       load_ctx = StreamContext();
       load = peers_.loader->Load(load_ctx.get());
@@ -169,7 +178,8 @@ class Run {
       for (const auto& rej : in.rejections()) {
         progress.set_extracted(progress.extracted() + 1);
         progress.set_quarantined(progress.quarantined() + 1);
-        *dispositions.add_dispositions() = FromRejection(rej, v1::DISPOSITION_STATUS_QUARANTINED);
+        *dispositions.add_dispositions() =
+            FromRejection(rej, v1::DISPOSITION_STATUS_QUARANTINED);
       }
       for (const auto& rec : in.records()) {
         progress.set_extracted(progress.extracted() + 1);
@@ -179,19 +189,21 @@ class Run {
         if (owner_object) {
           auto it = rec.fields().find(email_field);
           if (it != rec.fields().end() && !record::IsNull(it->second)) {
-            auto email = mapping::NormalizeEmail(record::ValueToText(it->second));
+            auto email =
+                mapping::NormalizeEmail(record::ValueToText(it->second));
             if (email) owner_emails_[rec.source_key()] = *email;
           }
         }
-        mapping::TransformResult result = mapping::TransformRecord(route, rec, ctx_);
+        mapping::TransformResult result =
+            mapping::TransformRecord(route, rec, ctx_);
         if (result.skipped) {
           progress.set_skipped(progress.skipped() + 1);
           *dispositions.add_dispositions() =
               FromRejection(*result.skipped, v1::DISPOSITION_STATUS_SKIPPED);
         } else if (result.rejection) {
           progress.set_quarantined(progress.quarantined() + 1);
-          *dispositions.add_dispositions() =
-              FromRejection(*result.rejection, v1::DISPOSITION_STATUS_QUARANTINED);
+          *dispositions.add_dispositions() = FromRejection(
+              *result.rejection, v1::DISPOSITION_STATUS_QUARANTINED);
         } else if (result.target) {
           *batch.add_records() = std::move(*result.target);
           if (batch.records_size() >= batch_size_) {
@@ -207,7 +219,8 @@ class Run {
     if (!extract_status.ok()) {
       if (load) load_ctx->TryCancel();
       return absl::Status(extract_status.code(),
-                          absl::StrCat("extract ", route.source, ": ", extract_status.message()));
+                          absl::StrCat("extract ", route.source, ": ",
+                                       extract_status.message()));
     }
     if (loading) {
       BW_RETURN_IF_ERROR(send());
@@ -237,16 +250,18 @@ class Run {
     *event.mutable_progress() = progress;
     event.set_requests(requests_);
     if (!emit_(event)) return absl::CancelledError("controller went away");
-    LogInfo("object finished", {{"run", request_.run_id()},
-                                {"object", route.source},
-                                {"extracted", absl::StrCat(progress.extracted())},
-                                {"loaded", absl::StrCat(progress.loaded())},
-                                {"quarantined", absl::StrCat(progress.quarantined())},
-                                {"skipped", absl::StrCat(progress.skipped())}});
+    LogInfo("object finished",
+            {{"run", request_.run_id()},
+             {"object", route.source},
+             {"extracted", absl::StrCat(progress.extracted())},
+             {"loaded", absl::StrCat(progress.loaded())},
+             {"quarantined", absl::StrCat(progress.quarantined())},
+             {"skipped", absl::StrCat(progress.skipped())}});
     return absl::OkStatus();
   }
 
-  absl::Status Link(const ObjectRoute& route, const std::vector<v1::TargetRecord>& records) {
+  absl::Status Link(const ObjectRoute& route,
+                    const std::vector<v1::TargetRecord>& records) {
     for (size_t start = 0; start < records.size(); start += 500) {
       v1::LinkRequest req;
       req.set_run_id(request_.run_id());
@@ -256,11 +271,13 @@ class Run {
       }
       v1::LinkResponse resp;
       grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::minutes(30));
       BW_RETURN_IF_ERROR(FromGrpcStatus(peers_.loader->Link(&ctx, req, &resp)));
       requests_ += resp.requests();
       for (const auto& f : resp.failures()) {
-        LogWarning("link not set", {{"object", f.source_object()}, {"key", f.source_key()}});
+        LogWarning("link not set",
+                   {{"object", f.source_object()}, {"key", f.source_key()}});
       }
     }
     return absl::OkStatus();
@@ -280,7 +297,8 @@ class Run {
 
 }  // namespace
 
-absl::Status RunPipeline(const v1::RunRequest& request, const PipelinePeers& peers,
+absl::Status RunPipeline(const v1::RunRequest& request,
+                         const PipelinePeers& peers,
                          const std::function<bool(const v1::RunEvent&)>& emit) {
   Run run(request, peers, emit);
   return run.Execute();

@@ -32,7 +32,8 @@ struct PipelinePeers {
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when
 // it returns false. Errors: INVALID_ARGUMENT for a bad map; the peers'
 // statuses otherwise (UNAVAILABLE when one is down: call again to resume).
-absl::Status RunPipeline(const v1::RunRequest& request, const PipelinePeers& peers,
+absl::Status RunPipeline(const v1::RunRequest& request,
+                         const PipelinePeers& peers,
                          const std::function<bool(const v1::RunEvent&)>& emit);
 
 }  // namespace bridgework::transformer

@@ -22,25 +22,28 @@ grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
         PipelinePeers peers{extractor_.get(), loader_.get(), auditor_.get()};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
-          LogWarning("run stopped", {{"run", request->run_id()},
-                                     {"code", absl::StatusCodeToString(s.code())}});
+          LogWarning("run stopped",
+                     {{"run", request->run_id()},
+                      {"code", absl::StatusCodeToString(s.code())}});
         }
         return s;
       });
 }
 
-grpc::ServerUnaryReactor* TransformerService::Transform(grpc::CallbackServerContext* context,
-                                                        const v1::TransformRequest* request,
-                                                        v1::TransformResponse* response) {
+grpc::ServerUnaryReactor* TransformerService::Transform(
+    grpc::CallbackServerContext* context, const v1::TransformRequest* request,
+    v1::TransformResponse* response) {
   auto* reactor = context->DefaultReactor();
-  absl::StatusOr<mapping::Map> map = mapping::ParseMap(request->map_yaml(), "map");
+  absl::StatusOr<mapping::Map> map =
+      mapping::ParseMap(request->map_yaml(), "map");
   if (!map.ok()) {
     reactor->Finish(ToGrpcStatus(map.status()));
     return reactor;
   }
   mapping::TransformContext ctx;
   ctx.system = request->source_system();
-  ctx.phone_region = request->phone_region().empty() ? "US" : request->phone_region();
+  ctx.phone_region =
+      request->phone_region().empty() ? "US" : request->phone_region();
   for (const auto& rec : request->records()) {
     const mapping::ObjectRoute* route = map->Find(rec.object_type());
     if (route == nullptr) {
@@ -51,9 +54,11 @@ grpc::ServerUnaryReactor* TransformerService::Transform(grpc::CallbackServerCont
       r->set_stage("transform");
       continue;
     }
-    mapping::TransformResult result = mapping::TransformRecord(*route, rec, ctx);
+    mapping::TransformResult result =
+        mapping::TransformRecord(*route, rec, ctx);
     if (result.target) *response->add_records() = std::move(*result.target);
-    if (result.rejection) *response->add_rejections() = std::move(*result.rejection);
+    if (result.rejection)
+      *response->add_rejections() = std::move(*result.rejection);
     if (result.skipped) *response->add_skipped() = std::move(*result.skipped);
   }
   reactor->Finish(grpc::Status::OK);

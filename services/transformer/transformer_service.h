@@ -21,8 +21,9 @@ class TransformerService final : public v1::Transformer::CallbackService {
  public:
   explicit TransformerService(const TransformerPeers& peers);
 
-  grpc::ServerWriteReactor<v1::RunEvent>* Run(grpc::CallbackServerContext* context,
-                                              const v1::RunRequest* request) override;
+  grpc::ServerWriteReactor<v1::RunEvent>* Run(
+      grpc::CallbackServerContext* context,
+      const v1::RunRequest* request) override;
   grpc::ServerUnaryReactor* Transform(grpc::CallbackServerContext* context,
                                       const v1::TransformRequest* request,
                                       v1::TransformResponse* response) override;
