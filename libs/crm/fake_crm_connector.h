@@ -1,0 +1,106 @@
+// An in-memory CrmConnector with fault injection, for unit tests of the
+// loader. Records live in a map; faults are armed per call kind.
+//
+// Thread safety: not thread-safe (like the real connectors).
+#ifndef BRIDGEWORK_LIBS_CRM_FAKE_CRM_CONNECTOR_H_
+#define BRIDGEWORK_LIBS_CRM_FAKE_CRM_CONNECTOR_H_
+
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "libs/crm/crm_connector.h"
+#include "libs/record/value.h"
+
+namespace bridgework::crm {
+
+class FakeCrmConnector : public CrmConnector {
+ public:
+  // Faults for the next Create calls.
+  enum class CreateFault { kNone, kLostResponse, kRejected, kUnavailable };
+
+  std::vector<CrmUser> users = {{"1", "owner@x.example", "Owner"},
+                                {"2", "dr@x.example", "Doctor"}};
+  std::vector<CreateFault> create_faults;  // consumed front to back
+  // target_object -> id -> record JSON
+  std::map<std::string, std::map<std::string, nlohmann::json>> records;
+  int64_t calls = 0;
+
+  absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
+    ++calls;
+    return users;
+  }
+  absl::StatusOr<std::vector<mapping::CustomFieldSpec>> MissingCustomFields(
+      const std::vector<mapping::CustomFieldSpec>& wanted) override {
+    ++calls;
+    return std::vector<mapping::CustomFieldSpec>{};
+  }
+  absl::StatusOr<std::string> Create(const ResolvedRecord& r) override {
+    ++calls;
+    CreateFault fault = CreateFault::kNone;
+    if (!create_faults.empty()) {
+      fault = create_faults.front();
+      create_faults.erase(create_faults.begin());
+    }
+    if (fault == CreateFault::kRejected) {
+      return absl::InvalidArgumentError("HTTP 400: Email is not unique");
+    }
+    if (fault == CreateFault::kUnavailable) {
+      return absl::UnavailableError("HTTP 503: down");
+    }
+    std::string id = absl::StrCat(++next_id_);
+    nlohmann::json rec = nlohmann::json::object();
+    for (const auto& [k, v] : r.record->fields()) rec[k] = record::ValueToJson(v);
+    for (const auto& [k, v] : r.record->custom_fields()) rec[k] = record::ValueToJson(v);
+    rec["owner_id"] = r.owner_id;
+    for (const auto& [field, ids] : r.lookup_ids) rec[field] = ids;
+    records[r.record->target_object()][id] = rec;
+    if (fault == CreateFault::kLostResponse) {
+      return absl::UnavailableError("ambiguous: connection reset after send");
+    }
+    return id;
+  }
+  absl::Status Update(const std::string& id, const ResolvedRecord& r) override {
+    ++calls;
+    auto& rec = records[r.record->target_object()][id];
+    for (const auto& [k, v] : r.record->fields()) rec[k] = record::ValueToJson(v);
+    return absl::OkStatus();
+  }
+  absl::Status Patch(const std::string& object, const std::string& id,
+                     const nlohmann::json& fields) override {
+    ++calls;
+    auto it = records[object].find(id);
+    if (it == records[object].end()) return absl::NotFoundError("HTTP 404: Record not found");
+    it->second.update(fields);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<nlohmann::json>> Get(const std::string& object,
+                                                    const std::string& id) override {
+    ++calls;
+    auto it = records[object].find(id);
+    if (it == records[object].end()) return std::optional<nlohmann::json>();
+    return std::optional<nlohmann::json>(it->second);
+  }
+  absl::Status Delete(const std::string& object, const std::string& id) override {
+    ++calls;
+    if (records[object].erase(id) == 0) return absl::NotFoundError("HTTP 404: Record not found");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<std::string>> FindByExternalKey(const std::string& object,
+                                                               const std::string& field,
+                                                               const std::string& key) override {
+    ++calls;
+    for (const auto& [id, rec] : records[object]) {
+      if (rec.contains(field) && rec[field] == key) return std::optional<std::string>(id);
+    }
+    return std::optional<std::string>();
+  }
+  int64_t requests() const override { return calls; }
+
+ private:
+  int64_t next_id_ = 100;
+};
+
+}  // namespace bridgework::crm
+
+#endif  // BRIDGEWORK_LIBS_CRM_FAKE_CRM_CONNECTOR_H_

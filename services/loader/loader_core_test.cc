@@ -1,0 +1,173 @@
+#include "services/loader/loader_core.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "libs/auditor_client/fake_auditor_client.h"
+#include "libs/crm/fake_crm_connector.h"
+#include "libs/record/value.h"
+
+namespace bridgework::loader {
+namespace {
+
+using crm::FakeCrmConnector;
+using ::testing::HasSubstr;
+
+v1::TargetRecord Contact(const std::string& key, const std::string& fingerprint = "f1") {
+  v1::TargetRecord t;
+  t.set_source_object("patient");
+  t.set_source_key(key);
+  t.set_target_object("contact");
+  t.set_fingerprint(fingerprint);
+  t.set_external_key("pbn:patient:" + key);
+  t.set_external_key_field("external_id");
+  (*t.mutable_fields())["last_name"] = record::StringValue("Doe " + key);
+  (*t.mutable_fields())["external_id"] = record::StringValue(t.external_key());
+  t.set_owner_email("DR@x.example");
+  return t;
+}
+
+v1::TargetBatch Batch(const std::string& run, std::vector<v1::TargetRecord> records) {
+  v1::TargetBatch b;
+  b.set_run_id(run);
+  b.mutable_destination()->set_crm("freshsales");
+  b.mutable_destination()->set_account("acct");
+  b.mutable_destination()->set_fallback_owner_email("owner@x.example");
+  for (auto& r : records) *b.add_records() = std::move(r);
+  return b;
+}
+
+class LoaderCoreTest : public ::testing::Test {
+ protected:
+  FakeCrmConnector crm_;
+  FakeAuditorClient auditor_;
+  LoaderCore core_{"freshsales", &crm_, &auditor_};
+};
+
+TEST_F(LoaderCoreTest, CreatesWithOwnerAndRecordsOutcomes) {
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  ASSERT_EQ(ack->outcomes_size(), 2);
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED);
+  EXPECT_EQ(crm_.records["contact"].size(), 2u);
+  EXPECT_EQ(crm_.records["contact"].begin()->second["owner_id"], "2");  // matched by email
+  EXPECT_EQ(auditor_.pending(), 0u);
+  EXPECT_FALSE(auditor_.crm_id({"patient", "1", "contact"}).empty());
+}
+
+TEST_F(LoaderCoreTest, SameRunAgainSendsNoWrites) {
+  ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1")})).ok());
+  int64_t before = crm_.calls;
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1")}));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_UNCHANGED);
+  EXPECT_EQ(crm_.calls, before);
+  EXPECT_EQ(crm_.records["contact"].size(), 1u);
+}
+
+TEST_F(LoaderCoreTest, LostResponseIsAdoptedNotDuplicated) {
+  crm_.create_faults = {FakeCrmConnector::CreateFault::kLostResponse};
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED);
+  EXPECT_EQ(crm_.records["contact"].size(), 1u);
+}
+
+TEST_F(LoaderCoreTest, PendingIntentFromACrashIsSettledByLookup) {
+  // A previous loader wrote the intent and the record, then died.
+  v1::RecordIntentsRequest intent;
+  intent.set_account("acct");
+  auto* op = intent.add_operations();
+  op->set_run_id("r-1");
+  op->set_kind(v1::OP_KIND_CREATE);
+  op->set_source_object("patient");
+  op->set_source_key("1");
+  op->set_target_object("contact");
+  ASSERT_TRUE(auditor_.RecordIntents(intent).ok());
+  v1::TargetRecord t = Contact("1");
+  ASSERT_TRUE(crm_.Create(crm::ResolvedRecord{&t, "1", {}}).ok());
+  // A pending intent whose write never happened is created under it.
+  ASSERT_TRUE(auditor_.RecordIntents([] {
+                 v1::RecordIntentsRequest r;
+                 r.set_account("acct");
+                 auto* o = r.add_operations();
+                 o->set_run_id("r-1");
+                 o->set_kind(v1::OP_KIND_CREATE);
+                 o->set_source_object("patient");
+                 o->set_source_key("2");
+                 o->set_target_object("contact");
+                 return r;
+               }())
+                  .ok());
+
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_ADOPTED);
+  EXPECT_EQ(ack->outcomes(1).status(), v1::RECORD_STATUS_CREATED);
+  EXPECT_EQ(crm_.records["contact"].size(), 2u);
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
+TEST_F(LoaderCoreTest, RejectionQuarantinesWithTheCrmMessage) {
+  crm_.create_faults = {FakeCrmConnector::CreateFault::kRejected};
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_THAT(ack->outcomes(0).reason(), HasSubstr("Email is not unique"));
+  EXPECT_EQ(ack->outcomes(1).status(), v1::RECORD_STATUS_CREATED);
+  EXPECT_EQ(auditor_.disposition("r-1", "1").status(), v1::DISPOSITION_STATUS_QUARANTINED);
+}
+
+TEST_F(LoaderCoreTest, UnavailableStopsTheBatchAndLeavesIntentsPending) {
+  crm_.create_faults = {FakeCrmConnector::CreateFault::kNone,
+                        FakeCrmConnector::CreateFault::kUnavailable};
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  ASSERT_FALSE(ack.ok());
+  EXPECT_TRUE(absl::IsUnavailable(ack.status()));
+  EXPECT_EQ(auditor_.pending(), 2u);  // 2 and 3: settled on resume
+  auto resumed = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(crm_.records["contact"].size(), 3u);
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
+TEST_F(LoaderCoreTest, MissingLookupQuarantinesAndIntentsNeverSentWhenAuditorDown) {
+  v1::TargetRecord t = Contact("1");
+  auto* l = t.add_lookups();
+  l->set_target_field("sales_accounts");
+  l->set_source_object("location");
+  l->set_source_key("9");
+  l->set_target_object("sales_account");
+  auto ack = core_.LoadBatch(Batch("r-1", {t}));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_THAT(ack->outcomes(0).reason(), HasSubstr("location 9"));
+  auditor_.set_fail_intents(true);
+  int64_t before = crm_.calls;
+  EXPECT_FALSE(core_.LoadBatch(Batch("r-1", {Contact("5")})).ok());
+  EXPECT_EQ(crm_.records["contact"].count("101"), 0u);
+  EXPECT_LE(crm_.calls - before, 1);  // at most the owner lookup; no write
+}
+
+TEST_F(LoaderCoreTest, RollbackDeletesWhatTheRunCreatedAndVerifies) {
+  ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")})).ok());
+  crm_.records["contact"]["999"] = {{"last_name", "existed before"}};
+  v1::RollbackRequest req;
+  req.set_run_id("r-1");
+  req.set_rollback_run_id("r-2");
+  req.mutable_destination()->set_account("acct");
+  v1::RollbackEvent last;
+  ASSERT_TRUE(core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; }).ok());
+  EXPECT_TRUE(last.finished());
+  EXPECT_TRUE(last.verified());
+  EXPECT_EQ(last.deleted(), 2);
+  ASSERT_EQ(crm_.records["contact"].size(), 1u);
+  EXPECT_TRUE(crm_.records["contact"].count("999"));
+  // Again: nothing left to undo, still verified.
+  ASSERT_TRUE(core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; }).ok());
+  EXPECT_EQ(last.deleted(), 0);
+  EXPECT_TRUE(last.verified());
+}
+
+}  // namespace
+}  // namespace bridgework::loader
