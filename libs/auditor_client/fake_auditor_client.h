@@ -18,7 +18,8 @@ namespace bridgework {
 
 class FakeAuditorClient : public AuditorClient {
  public:
-  using Key = std::tuple<std::string, std::string, std::string>;  // object, key, target
+  using Key =
+      std::tuple<std::string, std::string, std::string>;  // object, key, target
 
   absl::StatusOr<v1::RunInfo> BeginRun(const v1::BeginRunRequest& r) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -30,7 +31,8 @@ class FakeAuditorClient : public AuditorClient {
     runs_[run.run_id()] = run;
     return run;
   }
-  absl::StatusOr<v1::RunInfo> FinishRun(const v1::FinishRunRequest& r) override {
+  absl::StatusOr<v1::RunInfo> FinishRun(
+      const v1::FinishRunRequest& r) override {
     std::lock_guard<std::mutex> lock(mu_);
     runs_[r.run_id()].set_state(r.state());
     return runs_[r.run_id()];
@@ -55,7 +57,8 @@ class FakeAuditorClient : public AuditorClient {
     for (v1::Operation op : r.operations()) {
       op.set_seq(++next_seq_);
       ops_[op.seq()] = op;
-      pending_[{op.source_object(), op.source_key(), op.target_object()}] = op.seq();
+      pending_[{op.source_object(), op.source_key(), op.target_object()}] =
+          op.seq();
       out.add_seqs(op.seq());
     }
     return out;
@@ -67,7 +70,8 @@ class FakeAuditorClient : public AuditorClient {
       ops_[op.seq()] = op;
       Key key{op.source_object(), op.source_key(), op.target_object()};
       pending_.erase(key);
-      bool ok = op.state() == v1::OP_STATE_APPLIED || op.state() == v1::OP_STATE_ADOPTED;
+      bool ok = op.state() == v1::OP_STATE_APPLIED ||
+                op.state() == v1::OP_STATE_ADOPTED;
       if (ok && op.kind() == v1::OP_KIND_DELETE) {
         id_map_.erase(key);
       } else if (ok) {
@@ -75,7 +79,8 @@ class FakeAuditorClient : public AuditorClient {
         v1::Disposition d;
         d.set_status(v1::DISPOSITION_STATUS_LOADED);
         d.set_crm_id(op.crm_id());
-        if (op.kind() != v1::OP_KIND_LINK) dispositions_[{op.run_id(), op.source_key()}] = d;
+        if (op.kind() != v1::OP_KIND_LINK)
+          dispositions_[{op.run_id(), op.source_key()}] = d;
       } else if (op.state() == v1::OP_STATE_FAILED) {
         v1::Disposition d;
         d.set_status(v1::DISPOSITION_STATUS_QUARANTINED);
@@ -85,7 +90,8 @@ class FakeAuditorClient : public AuditorClient {
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(const v1::ResolveKeysRequest& r) override {
+  absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
+      const v1::ResolveKeysRequest& r) override {
     std::lock_guard<std::mutex> lock(mu_);
     v1::ResolveKeysResponse out;
     for (const auto& k : r.keys()) {
@@ -105,9 +111,11 @@ class FakeAuditorClient : public AuditorClient {
     }
     return out;
   }
-  absl::Status RecordDispositions(const v1::RecordDispositionsRequest& r) override {
+  absl::Status RecordDispositions(
+      const v1::RecordDispositionsRequest& r) override {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& d : r.dispositions()) dispositions_[{r.run_id(), d.source_key()}] = d;
+    for (const auto& d : r.dispositions())
+      dispositions_[{r.run_id(), d.source_key()}] = d;
     return absl::OkStatus();
   }
   absl::Status SetObjectStats(const v1::SetObjectStatsRequest&) override {
@@ -116,9 +124,12 @@ class FakeAuditorClient : public AuditorClient {
   absl::StatusOr<v1::Cursor> GetCursor(const v1::GetCursorRequest& r) override {
     return v1::Cursor();
   }
-  absl::Status SetCursor(const v1::Cursor&) override { return absl::OkStatus(); }
-  absl::Status ListOperations(const v1::ListOperationsRequest& r,
-                              const std::function<bool(const v1::Operation&)>& visit) override {
+  absl::Status SetCursor(const v1::Cursor&) override {
+    return absl::OkStatus();
+  }
+  absl::Status ListOperations(
+      const v1::ListOperationsRequest& r,
+      const std::function<bool(const v1::Operation&)>& visit) override {
     std::vector<v1::Operation> ops;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -132,7 +143,8 @@ class FakeAuditorClient : public AuditorClient {
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<v1::RunReport> GetReport(const v1::GetReportRequest&) override {
+  absl::StatusOr<v1::RunReport> GetReport(
+      const v1::GetReportRequest&) override {
     return absl::UnimplementedError("fake: no reports");
   }
 

@@ -50,8 +50,10 @@ class FakeCrmConnector : public CrmConnector {
     }
     std::string id = absl::StrCat(++next_id_);
     nlohmann::json rec = nlohmann::json::object();
-    for (const auto& [k, v] : r.record->fields()) rec[k] = record::ValueToJson(v);
-    for (const auto& [k, v] : r.record->custom_fields()) rec[k] = record::ValueToJson(v);
+    for (const auto& [k, v] : r.record->fields())
+      rec[k] = record::ValueToJson(v);
+    for (const auto& [k, v] : r.record->custom_fields())
+      rec[k] = record::ValueToJson(v);
     rec["owner_id"] = r.owner_id;
     for (const auto& [field, ids] : r.lookup_ids) rec[field] = ids;
     records[r.record->target_object()][id] = rec;
@@ -63,35 +65,40 @@ class FakeCrmConnector : public CrmConnector {
   absl::Status Update(const std::string& id, const ResolvedRecord& r) override {
     ++calls;
     auto& rec = records[r.record->target_object()][id];
-    for (const auto& [k, v] : r.record->fields()) rec[k] = record::ValueToJson(v);
+    for (const auto& [k, v] : r.record->fields())
+      rec[k] = record::ValueToJson(v);
     return absl::OkStatus();
   }
   absl::Status Patch(const std::string& object, const std::string& id,
                      const nlohmann::json& fields) override {
     ++calls;
     auto it = records[object].find(id);
-    if (it == records[object].end()) return absl::NotFoundError("HTTP 404: Record not found");
+    if (it == records[object].end())
+      return absl::NotFoundError("HTTP 404: Record not found");
     it->second.update(fields);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<nlohmann::json>> Get(const std::string& object,
-                                                    const std::string& id) override {
+  absl::StatusOr<std::optional<nlohmann::json>> Get(
+      const std::string& object, const std::string& id) override {
     ++calls;
     auto it = records[object].find(id);
     if (it == records[object].end()) return std::optional<nlohmann::json>();
     return std::optional<nlohmann::json>(it->second);
   }
-  absl::Status Delete(const std::string& object, const std::string& id) override {
+  absl::Status Delete(const std::string& object,
+                      const std::string& id) override {
     ++calls;
-    if (records[object].erase(id) == 0) return absl::NotFoundError("HTTP 404: Record not found");
+    if (records[object].erase(id) == 0)
+      return absl::NotFoundError("HTTP 404: Record not found");
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<std::string>> FindByExternalKey(const std::string& object,
-                                                               const std::string& field,
-                                                               const std::string& key) override {
+  absl::StatusOr<std::optional<std::string>> FindByExternalKey(
+      const std::string& object, const std::string& field,
+      const std::string& key) override {
     ++calls;
     for (const auto& [id, rec] : records[object]) {
-      if (rec.contains(field) && rec[field] == key) return std::optional<std::string>(id);
+      if (rec.contains(field) && rec[field] == key)
+        return std::optional<std::string>(id);
     }
     return std::optional<std::string>();
   }

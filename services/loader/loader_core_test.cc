@@ -13,7 +13,8 @@ namespace {
 using crm::FakeCrmConnector;
 using ::testing::HasSubstr;
 
-v1::TargetRecord Contact(const std::string& key, const std::string& fingerprint = "f1") {
+v1::TargetRecord Contact(const std::string& key,
+                         const std::string& fingerprint = "f1") {
   v1::TargetRecord t;
   t.set_source_object("patient");
   t.set_source_key(key);
@@ -27,7 +28,8 @@ v1::TargetRecord Contact(const std::string& key, const std::string& fingerprint 
   return t;
 }
 
-v1::TargetBatch Batch(const std::string& run, std::vector<v1::TargetRecord> records) {
+v1::TargetBatch Batch(const std::string& run,
+                      std::vector<v1::TargetRecord> records) {
   v1::TargetBatch b;
   b.set_run_id(run);
   b.mutable_destination()->set_crm("freshsales");
@@ -50,7 +52,8 @@ TEST_F(LoaderCoreTest, CreatesWithOwnerAndRecordsOutcomes) {
   ASSERT_EQ(ack->outcomes_size(), 2);
   EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED);
   EXPECT_EQ(crm_.records["contact"].size(), 2u);
-  EXPECT_EQ(crm_.records["contact"].begin()->second["owner_id"], "2");  // matched by email
+  EXPECT_EQ(crm_.records["contact"].begin()->second["owner_id"],
+            "2");  // matched by email
   EXPECT_EQ(auditor_.pending(), 0u);
   EXPECT_FALSE(auditor_.crm_id({"patient", "1", "contact"}).empty());
 }
@@ -87,17 +90,18 @@ TEST_F(LoaderCoreTest, PendingIntentFromACrashIsSettledByLookup) {
   v1::TargetRecord t = Contact("1");
   ASSERT_TRUE(crm_.Create(crm::ResolvedRecord{&t, "1", {}}).ok());
   // A pending intent whose write never happened is created under it.
-  ASSERT_TRUE(auditor_.RecordIntents([] {
-                 v1::RecordIntentsRequest r;
-                 r.set_account("acct");
-                 auto* o = r.add_operations();
-                 o->set_run_id("r-1");
-                 o->set_kind(v1::OP_KIND_CREATE);
-                 o->set_source_object("patient");
-                 o->set_source_key("2");
-                 o->set_target_object("contact");
-                 return r;
-               }())
+  ASSERT_TRUE(auditor_
+                  .RecordIntents([] {
+                    v1::RecordIntentsRequest r;
+                    r.set_account("acct");
+                    auto* o = r.add_operations();
+                    o->set_run_id("r-1");
+                    o->set_kind(v1::OP_KIND_CREATE);
+                    o->set_source_object("patient");
+                    o->set_source_key("2");
+                    o->set_target_object("contact");
+                    return r;
+                  }())
                   .ok());
 
   auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
@@ -115,23 +119,27 @@ TEST_F(LoaderCoreTest, RejectionQuarantinesWithTheCrmMessage) {
   EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
   EXPECT_THAT(ack->outcomes(0).reason(), HasSubstr("Email is not unique"));
   EXPECT_EQ(ack->outcomes(1).status(), v1::RECORD_STATUS_CREATED);
-  EXPECT_EQ(auditor_.disposition("r-1", "1").status(), v1::DISPOSITION_STATUS_QUARANTINED);
+  EXPECT_EQ(auditor_.disposition("r-1", "1").status(),
+            v1::DISPOSITION_STATUS_QUARANTINED);
 }
 
 TEST_F(LoaderCoreTest, UnavailableStopsTheBatchAndLeavesIntentsPending) {
   crm_.create_faults = {FakeCrmConnector::CreateFault::kNone,
                         FakeCrmConnector::CreateFault::kUnavailable};
-  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  auto ack =
+      core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
   ASSERT_FALSE(ack.ok());
   EXPECT_TRUE(absl::IsUnavailable(ack.status()));
   EXPECT_EQ(auditor_.pending(), 2u);  // 2 and 3: settled on resume
-  auto resumed = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  auto resumed =
+      core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(crm_.records["contact"].size(), 3u);
   EXPECT_EQ(auditor_.pending(), 0u);
 }
 
-TEST_F(LoaderCoreTest, MissingLookupQuarantinesAndIntentsNeverSentWhenAuditorDown) {
+TEST_F(LoaderCoreTest,
+       MissingLookupQuarantinesAndIntentsNeverSentWhenAuditorDown) {
   v1::TargetRecord t = Contact("1");
   auto* l = t.add_lookups();
   l->set_target_field("sales_accounts");
@@ -157,14 +165,18 @@ TEST_F(LoaderCoreTest, RollbackDeletesWhatTheRunCreatedAndVerifies) {
   req.set_rollback_run_id("r-2");
   req.mutable_destination()->set_account("acct");
   v1::RollbackEvent last;
-  ASSERT_TRUE(core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; }).ok());
+  ASSERT_TRUE(
+      core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; })
+          .ok());
   EXPECT_TRUE(last.finished());
   EXPECT_TRUE(last.verified());
   EXPECT_EQ(last.deleted(), 2);
   ASSERT_EQ(crm_.records["contact"].size(), 1u);
   EXPECT_TRUE(crm_.records["contact"].count("999"));
   // Again: nothing left to undo, still verified.
-  ASSERT_TRUE(core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; }).ok());
+  ASSERT_TRUE(
+      core_.Rollback(req, [&last](const v1::RollbackEvent& e) { last = e; })
+          .ok());
   EXPECT_EQ(last.deleted(), 0);
   EXPECT_TRUE(last.verified());
 }

@@ -1,0 +1,41 @@
+// bridgework-auditor: owns the RocksDB ledger.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "libs/common/log.h"
+#include "libs/common/server.h"
+#include "libs/ledger/rocksdb_ledger.h"
+#include "services/auditor/auditor_service.h"
+
+int main(int argc, char** argv) {
+  bridgework::BlockTerminationSignals();
+  bridgework::SetLogService("auditor");
+  CLI::App app{
+      "bridgework-auditor: the ledger of runs, operations, id map and "
+      "dispositions"};
+  bridgework::ServerOptions server;
+  std::string data_dir;
+  app.add_option("--listen", server.listen,
+                 "host:port to serve on (port 0: any)")
+      ->envname("BRIDGEWORK_LISTEN");
+  app.add_option("--port-file", server.port_file,
+                 "write the bound host:port here")
+      ->envname("BRIDGEWORK_PORT_FILE");
+  app.add_option("--data-dir", data_dir, "ledger directory (created 0700)")
+      ->envname("BRIDGEWORK_DATA_DIR")
+      ->required();
+  CLI11_PARSE(app, argc, argv);
+  auto ledger = bridgework::ledger::OpenRocksDbLedger(data_dir);
+  if (!ledger.ok()) {
+    std::cerr << "bridgework-auditor: " << ledger.status().message() << "\n";
+    return 1;
+  }
+  bridgework::auditor::AuditorService service(ledger->get());
+  absl::Status s = bridgework::ServeUntilSignal(server, {&service});
+  if (!s.ok()) {
+    std::cerr << "bridgework-auditor: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
