@@ -1,0 +1,320 @@
+#include "tools/bridgework/controller.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bridgework/v1/loader.grpc.pb.h"
+#include "bridgework/v1/transformer.grpc.pb.h"
+#include "libs/auditor_client/auditor_client.h"
+#include "libs/common/grpc_status.h"
+#include "libs/common/server.h"
+#include "libs/common/status_macros.h"
+#include "libs/report/report.h"
+#include "tools/bridgework/supervisor.h"
+
+namespace bridgework::cli {
+namespace {
+
+bool Retryable(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsAborted(s) ||
+         absl::IsResourceExhausted(s) || absl::IsDeadlineExceeded(s) ||
+         absl::IsCancelled(s) || absl::IsUnknown(s) || absl::IsInternal(s);
+}
+
+// One status line, rewritten in place on a terminal.
+class Progress {
+ public:
+  Progress() : tty_(isatty(STDERR_FILENO) != 0) {}
+  void Update(const v1::RunEvent& e) {
+    const auto& p = e.progress();
+    std::string line = absl::StrFormat(
+        "%-22s extracted %6d  loaded %6d  quarantined %4d  skipped %4d  "
+        "requests %6d",
+        e.phase(), p.extracted(), p.loaded(), p.quarantined(), p.skipped(),
+        e.requests());
+    auto now = std::chrono::steady_clock::now();
+    if (tty_) {
+      std::fprintf(stderr, "\r%s\033[K", line.c_str());
+      if (p.done()) std::fprintf(stderr, "\n");
+    } else if (p.done() || now - last_ > std::chrono::seconds(5)) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+      last_ = now;
+    }
+  }
+  void Note(const std::string& text) {
+    std::fprintf(stderr, "%s%s\n", tty_ ? "\r\033[K" : "", text.c_str());
+  }
+
+ private:
+  bool tty_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+absl::Status WriteReports(const nlohmann::json& report,
+                          const MigrateOptions& options) {
+  if (!options.report_dir.empty()) {
+    BW_RETURN_IF_ERROR(report::WriteReportFiles(options.report_dir, report));
+  }
+  if (!options.report_json.empty()) {
+    std::ofstream out(options.report_json);
+    if (!out)
+      return absl::InternalError(
+          absl::StrCat("cannot write ", options.report_json));
+    out << report.dump(2) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+std::string MapHash(const RunConfig& config) {
+  nlohmann::json j =
+      nlohmann::json::parse(config.canonical_json, nullptr, false);
+  return j.is_object() ? j.value("map_hash", "") : "";
+}
+
+}  // namespace
+
+absl::Status CheckServices(const ServiceAddresses& services, int timeout_ms) {
+  for (const auto& [name, addr] :
+       {std::pair<std::string, std::string>{"auditor", services.auditor},
+        {"extractor", services.extractor},
+        {"loader", services.loader},
+        {"transformer", services.transformer}}) {
+    if (!IsServing(addr, timeout_ms)) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot reach the ", name, " at ", addr,
+                       " (is `bridgework up` running?)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
+                                      const ServiceAddresses& services,
+                                      const MigrateOptions& options) {
+  BW_RETURN_IF_ERROR(CheckServices(services));
+  auto auditor = MakeGrpcAuditorClient(services.auditor);
+  v1::BeginRunRequest begin;
+  begin.set_kind(v1::RUN_KIND_MIGRATE);
+  begin.set_account(config.destination.account());
+  begin.set_config_json(config.canonical_json);
+  begin.set_config_hash(config.hash);
+  begin.set_map_hash(MapHash(config));
+  begin.set_resume(options.resume);
+  begin.set_run_id(options.run_id);
+  BW_ASSIGN_OR_RETURN(v1::RunInfo run, auditor->BeginRun(begin));
+  Progress progress;
+  progress.Note(absl::StrCat("run ", run.run_id(), " -> ",
+                             config.destination.crm(), " account ",
+                             config.destination.account()));
+
+  v1::RunRequest request;
+  request.set_run_id(run.run_id());
+  *request.mutable_source() = config.source;
+  *request.mutable_destination() = config.destination;
+  request.set_map_yaml(config.map_yaml);
+  request.set_batch_size(config.batch_size);
+  request.set_phone_region(config.phone_region);
+
+  auto transformer =
+      v1::Transformer::NewStub(MakeChannel(services.transformer));
+  nlohmann::json owners = nlohmann::json::array();
+  auto started = std::chrono::steady_clock::now();
+  absl::Status last;
+  int attempt = 0;
+  while (true) {
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
+    auto reader = transformer->Run(&ctx, request);
+    v1::RunEvent event;
+    bool finished = false;
+    while (reader->Read(&event)) {
+      if (event.owners_size() > 0) {
+        owners = nlohmann::json::array();
+        for (const auto& o : event.owners()) {
+          owners.push_back({{"email", o.email()},
+                            {"crm_user_id", o.crm_user_id()},
+                            {"matched", o.matched()}});
+          if (!o.matched()) {
+            progress.Note(absl::StrCat(
+                "owner ", o.email(),
+                " has no CRM user: records fall back to the fallback owner"));
+          }
+        }
+      }
+      if (event.has_progress()) progress.Update(event);
+      finished = finished || event.finished();
+    }
+    last = FromGrpcStatus(reader->Finish());
+    if (last.ok() && finished) break;
+    if (last.ok()) last = absl::UnavailableError("the run stream ended early");
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    if (!Retryable(last) ||
+        elapsed > std::chrono::seconds(options.retry_seconds)) {
+      v1::FinishRunRequest fin;
+      fin.set_run_id(run.run_id());
+      fin.set_state(v1::RUN_STATE_FAILED);
+      fin.set_message(std::string(last.message()));
+      (void)auditor->FinishRun(fin);
+      return absl::Status(
+          last.code(),
+          absl::StrCat("run ", run.run_id(), " failed: ", last.message(),
+                       " (resume with: bridgework migrate --run ", run.run_id(),
+                       ")"));
+    }
+    int wait_s = std::min(1 << std::min(attempt, 4), 10);
+    ++attempt;
+    progress.Note(absl::StrCat("a service is unavailable (", last.message(),
+                               "); resuming run ", run.run_id(), " in ", wait_s,
+                               " s"));
+    std::this_thread::sleep_for(std::chrono::seconds(wait_s));
+  }
+
+  v1::FinishRunRequest fin;
+  fin.set_run_id(run.run_id());
+  fin.set_state(v1::RUN_STATE_SUCCEEDED);
+  BW_RETURN_IF_ERROR(auditor->FinishRun(fin).status());
+  v1::GetReportRequest rr;
+  rr.set_run_id(run.run_id());
+  MigrateResult result;
+  result.run_id = run.run_id();
+  BW_ASSIGN_OR_RETURN(result.report, auditor->GetReport(rr));
+  nlohmann::json extra = options.extra;
+  extra["owners"] = owners;
+  extra["destination"] = {{"crm", config.destination.crm()},
+                          {"account", config.destination.account()},
+                          {"plan", config.destination.plan()}};
+  result.report_json = report::ReportToJson(result.report, extra);
+  result.ok = result.report_json.value("balanced", false);
+  BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
+  return result;
+}
+
+absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
+                                        const std::string& run_id) {
+  if (!IsServing(services.auditor, 3000) || !IsServing(services.loader, 3000)) {
+    return absl::UnavailableError(
+        "cannot reach the auditor or the loader (is `bridgework up` running?)");
+  }
+  auto auditor = MakeGrpcAuditorClient(services.auditor);
+  BW_ASSIGN_OR_RETURN(v1::RunInfo target, auditor->GetRun(run_id));
+  if (target.kind() != v1::RUN_KIND_MIGRATE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(run_id, " is not a migration run"));
+  }
+  nlohmann::json cfg =
+      nlohmann::json::parse(target.config_json(), nullptr, false);
+  v1::DestinationConfig destination;
+  if (!cfg.is_object() || !cfg.contains("destination") ||
+      !google::protobuf::util::JsonStringToMessage(cfg["destination"].dump(),
+                                                   &destination)
+           .ok()) {
+    return absl::DataLossError(
+        absl::StrCat("run ", run_id, " has no readable destination"));
+  }
+  v1::BeginRunRequest begin;
+  begin.set_kind(v1::RUN_KIND_ROLLBACK);
+  begin.set_account(target.account());
+  begin.set_config_json(target.config_json());
+  begin.set_config_hash(target.config_hash());
+  begin.set_map_hash(target.map_hash());
+  begin.set_target_run_id(run_id);
+  begin.set_resume(true);
+  BW_ASSIGN_OR_RETURN(v1::RunInfo rb, auditor->BeginRun(begin));
+  std::cerr << "rollback " << rb.run_id() << " of run " << run_id << "\n";
+
+  auto loader = v1::Loader::NewStub(MakeChannel(services.loader));
+  v1::RollbackRequest req;
+  req.set_run_id(run_id);
+  req.set_rollback_run_id(rb.run_id());
+  *req.mutable_destination() = destination;
+  grpc::ClientContext ctx;
+  auto reader = loader->Rollback(&ctx, req);
+  v1::RollbackEvent e;
+  RollbackResult result;
+  result.rollback_run_id = rb.run_id();
+  while (reader->Read(&e)) {
+    result.deleted = e.deleted();
+    result.restored = e.restored();
+    result.skipped = e.skipped();
+    result.failed = e.failed();
+    result.requests = e.requests();
+    result.verified = e.verified();
+    std::cerr << absl::StrFormat(
+        "rollback: deleted %d restored %d skipped %d failed %d\n", e.deleted(),
+        e.restored(), e.skipped(), e.failed());
+  }
+  absl::Status s = FromGrpcStatus(reader->Finish());
+  v1::FinishRunRequest fin;
+  fin.set_run_id(rb.run_id());
+  if (!s.ok()) {
+    fin.set_state(v1::RUN_STATE_FAILED);
+    fin.set_message(std::string(s.message()));
+    (void)auditor->FinishRun(fin);
+    return absl::Status(
+        s.code(),
+        absl::StrCat("rollback ", rb.run_id(), " stopped: ", s.message(),
+                     " (run the same command again to resume)"));
+  }
+  fin.set_state(result.verified ? v1::RUN_STATE_SUCCEEDED
+                                : v1::RUN_STATE_FAILED);
+  if (!result.verified)
+    fin.set_message("read-back found records still present or failures");
+  BW_RETURN_IF_ERROR(auditor->FinishRun(fin).status());
+  if (result.verified) {
+    v1::FinishRunRequest done;
+    done.set_run_id(run_id);
+    done.set_state(v1::RUN_STATE_ROLLED_BACK);
+    BW_RETURN_IF_ERROR(auditor->FinishRun(done).status());
+  }
+  return result;
+}
+
+absl::Status PrintStatus(const ServiceAddresses& services,
+                         const std::string& run_id) {
+  if (!IsServing(services.auditor, 3000)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the auditor at ", services.auditor));
+  }
+  auto auditor = MakeGrpcAuditorClient(services.auditor);
+  if (run_id.empty()) {
+    BW_ASSIGN_OR_RETURN(v1::ListRunsResponse runs, auditor->ListRuns(50));
+    std::printf("%-14s %-9s %-12s %-20s %s\n", "RUN", "KIND", "STATE",
+                "ACCOUNT", "TARGET");
+    for (const auto& r : runs.runs()) {
+      std::printf("%-14s %-9s %-12s %-20s %s\n", r.run_id().c_str(),
+                  r.kind() == v1::RUN_KIND_ROLLBACK ? "rollback" : "migrate",
+                  v1::RunState_Name(r.state()).substr(10).c_str(),
+                  r.account().c_str(), r.target_run_id().c_str());
+    }
+    return absl::OkStatus();
+  }
+  v1::GetReportRequest rr;
+  rr.set_run_id(run_id);
+  rr.set_max_rejections(20);
+  BW_ASSIGN_OR_RETURN(v1::RunReport report, auditor->GetReport(rr));
+  std::printf("run %s  state %s  requests %lld\n", run_id.c_str(),
+              v1::RunState_Name(report.run().state()).substr(10).c_str(),
+              static_cast<long long>(report.requests()));
+  std::printf("%-16s %9s %8s %11s %8s %s\n", "OBJECT", "EXTRACTED", "LOADED",
+              "QUARANTINED", "SKIPPED", "BALANCED");
+  for (const auto& o : report.objects()) {
+    std::printf(
+        "%-16s %9lld %8lld %11lld %8lld %s\n", o.source_object().c_str(),
+        static_cast<long long>(o.extracted()),
+        static_cast<long long>(o.loaded()),
+        static_cast<long long>(o.quarantined()),
+        static_cast<long long>(o.skipped()), o.balanced() ? "yes" : "NO");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace bridgework::cli

@@ -1,0 +1,68 @@
+// The controller's commands over running services: migrate, rollback,
+// status. Records never pass through here; it starts, watches and stops
+// runs and writes reports.
+#ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_CONTROLLER_H_
+#define BRIDGEWORK_TOOLS_BRIDGEWORK_CONTROLLER_H_
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "bridgework/v1/auditor.pb.h"
+#include "tools/bridgework/run_config.h"
+
+namespace bridgework::cli {
+
+struct MigrateOptions {
+  // Resume exactly this run; empty: resume the unfinished run with the same
+  // config, or start a new one.
+  std::string run_id;
+  bool resume = true;
+  // How long to keep retrying while a service is unavailable (it may be
+  // restarting). Default 300 s.
+  int retry_seconds = 300;
+  // Where to write report.json / report.html; empty: none.
+  std::string report_dir;
+  // Also write the JSON report here.
+  std::string report_json;
+  // Extra data for the report (emulator stats, ...).
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct MigrateResult {
+  std::string run_id;
+  v1::RunReport report;
+  nlohmann::json report_json;
+  // The run finished and every object's counts add up.
+  bool ok = false;
+};
+
+// Fails fast (UNAVAILABLE, one line naming it) if a service is unreachable.
+absl::Status CheckServices(const ServiceAddresses& services,
+                           int timeout_ms = 3000);
+
+absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
+                                      const ServiceAddresses& services,
+                                      const MigrateOptions& options);
+
+struct RollbackResult {
+  std::string rollback_run_id;
+  int64_t deleted = 0;
+  int64_t restored = 0;
+  int64_t skipped = 0;
+  int64_t failed = 0;
+  int64_t requests = 0;
+  bool verified = false;
+};
+
+absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
+                                        const std::string& run_id);
+
+// Prints runs (no run id) or one run's report.
+absl::Status PrintStatus(const ServiceAddresses& services,
+                         const std::string& run_id);
+
+}  // namespace bridgework::cli
+
+#endif  // BRIDGEWORK_TOOLS_BRIDGEWORK_CONTROLLER_H_

@@ -1,0 +1,185 @@
+#include "tools/bridgework/run_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+#include "libs/mapping/map.h"
+#include "libs/mapping/yaml_util.h"
+#include "libs/record/value.h"
+
+namespace bridgework::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using mapping::CheckKeys;
+using mapping::GetInt;
+using mapping::GetString;
+using mapping::YamlError;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, " not found: ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Resolve(const std::string& base_file, const std::string& rel) {
+  if (rel.empty() || fs::path(rel).is_absolute()) return rel;
+  return (fs::path(base_file).parent_path() / rel).lexically_normal().string();
+}
+
+}  // namespace
+
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
+  BW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, "config file"));
+  const std::string& f = path;
+  BW_ASSIGN_OR_RETURN(YAML::Node root, mapping::LoadYaml(text, f));
+  BW_RETURN_IF_ERROR(CheckKeys(
+      f, root, "", {"source", "destination", "map", "run", "services"}));
+  RunConfig c;
+  c.path = path;
+
+  YAML::Node src = root["source"];
+  if (!src.IsDefined())
+    return YamlError(f, root, "source", "required key is missing");
+  BW_RETURN_IF_ERROR(CheckKeys(f, src, "source", {"system", "pbn_csv"}));
+  BW_ASSIGN_OR_RETURN(std::string system,
+                      GetString(f, src, "source", "system", true));
+  c.source.set_system(system);
+  if (src["pbn_csv"].IsDefined()) {
+    YAML::Node p = src["pbn_csv"];
+    BW_RETURN_IF_ERROR(CheckKeys(f, p, "source.pbn_csv",
+                                 {"directory", "time_zone", "currency"}));
+    BW_ASSIGN_OR_RETURN(std::string dir,
+                        GetString(f, p, "source.pbn_csv", "directory", true));
+    dir = Resolve(path, dir);
+    if (!fs::is_directory(dir)) {
+      return YamlError(f, p["directory"], "source.pbn_csv.directory",
+                       absl::StrCat("directory not found: ", dir));
+    }
+    c.source.mutable_pbn_csv()->set_directory(fs::absolute(dir).string());
+    BW_ASSIGN_OR_RETURN(std::string tz, GetString(f, p, "source.pbn_csv",
+                                                  "time_zone", false, "UTC"));
+    c.source.mutable_pbn_csv()->set_time_zone(tz);
+    BW_ASSIGN_OR_RETURN(std::string cur, GetString(f, p, "source.pbn_csv",
+                                                   "currency", false, "USD"));
+    c.source.mutable_pbn_csv()->set_currency(cur);
+  } else {
+    return YamlError(f, src, "source",
+                     "give the connector's settings (pbn_csv)");
+  }
+
+  YAML::Node dst = root["destination"];
+  if (!dst.IsDefined())
+    return YamlError(f, root, "destination", "required key is missing");
+  BW_RETURN_IF_ERROR(CheckKeys(
+      f, dst, "destination",
+      {"crm", "account", "plan", "fallback_owner_email", "url", "token_env"}));
+  BW_ASSIGN_OR_RETURN(std::string crm,
+                      GetString(f, dst, "destination", "crm", true));
+  if (crm != "freshsales") {
+    return YamlError(
+        f, dst["crm"], "destination.crm",
+        absl::StrCat("unsupported CRM '", crm, "' (supported: freshsales)"));
+  }
+  c.destination.set_crm(crm);
+  BW_ASSIGN_OR_RETURN(std::string account,
+                      GetString(f, dst, "destination", "account", true));
+  c.destination.set_account(account);
+  BW_ASSIGN_OR_RETURN(std::string plan, GetString(f, dst, "destination", "plan",
+                                                  false, "growth"));
+  c.destination.set_plan(plan);
+  BW_ASSIGN_OR_RETURN(
+      std::string fallback,
+      GetString(f, dst, "destination", "fallback_owner_email", true));
+  c.destination.set_fallback_owner_email(fallback);
+  BW_ASSIGN_OR_RETURN(c.destination_url,
+                      GetString(f, dst, "destination", "url", false));
+  BW_ASSIGN_OR_RETURN(c.token_env, GetString(f, dst, "destination", "token_env",
+                                             false, "BRIDGEWORK_CRM_TOKEN"));
+
+  BW_ASSIGN_OR_RETURN(std::string map_rel, GetString(f, root, "", "map", true));
+  c.map_path = Resolve(path, map_rel);
+  auto map_text = ReadFile(c.map_path, "map file");
+  if (!map_text.ok()) {
+    return YamlError(f, root["map"], "map",
+                     std::string(map_text.status().message()));
+  }
+  c.map_yaml = *map_text;
+  BW_ASSIGN_OR_RETURN(mapping::Map map,
+                      mapping::ParseMap(c.map_yaml, c.map_path));
+  if (map.destination != crm) {
+    return YamlError(f, root["map"], "map",
+                     absl::StrCat("the map is for ", map.destination,
+                                  ", the destination is ", crm));
+  }
+
+  YAML::Node run = root["run"];
+  if (run.IsDefined()) {
+    BW_RETURN_IF_ERROR(
+        CheckKeys(f, run, "run", {"batch_size", "phone_region"}));
+    BW_ASSIGN_OR_RETURN(c.batch_size, GetInt(f, run, "run", "batch_size", 100));
+    if (c.batch_size < 1 || c.batch_size > 1000) {
+      return YamlError(f, run["batch_size"], "run.batch_size",
+                       "must be 1..1000");
+    }
+    BW_ASSIGN_OR_RETURN(c.phone_region,
+                        GetString(f, run, "run", "phone_region", false, "US"));
+  }
+  YAML::Node svc = root["services"];
+  if (svc.IsDefined()) {
+    BW_RETURN_IF_ERROR(CheckKeys(
+        f, svc, "services", {"extractor", "transformer", "loader", "auditor"}));
+    BW_ASSIGN_OR_RETURN(c.services.extractor,
+                        GetString(f, svc, "services", "extractor", true));
+    BW_ASSIGN_OR_RETURN(c.services.transformer,
+                        GetString(f, svc, "services", "transformer", true));
+    BW_ASSIGN_OR_RETURN(c.services.loader,
+                        GetString(f, svc, "services", "loader", true));
+    BW_ASSIGN_OR_RETURN(c.services.auditor,
+                        GetString(f, svc, "services", "auditor", true));
+  }
+
+  nlohmann::json canon;
+  std::string source_json, dest_json;
+  google::protobuf::util::JsonPrintOptions opts;
+  (void)google::protobuf::util::MessageToJsonString(c.source, &source_json,
+                                                    opts);
+  (void)google::protobuf::util::MessageToJsonString(c.destination, &dest_json,
+                                                    opts);
+  canon["source"] = nlohmann::json::parse(source_json);
+  canon["destination"] = nlohmann::json::parse(dest_json);
+  canon["map_hash"] = map.hash;
+  canon["batch_size"] = c.batch_size;
+  canon["phone_region"] = c.phone_region;
+  c.canonical_json = canon.dump();
+  c.hash = record::Sha256Hex(c.canonical_json);
+  return c;
+}
+
+absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path) {
+  BW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, "services file"));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not JSON"));
+  ServiceAddresses a;
+  a.extractor = j.value("extractor", "");
+  a.transformer = j.value("transformer", "");
+  a.loader = j.value("loader", "");
+  a.auditor = j.value("auditor", "");
+  if (!a.complete()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": missing a service address"));
+  }
+  return a;
+}
+
+}  // namespace bridgework::cli

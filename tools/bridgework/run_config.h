@@ -1,0 +1,51 @@
+// The run configuration file (docs/config.md): source, destination, map,
+// run options and where the services are. Parsed strictly: an unknown key
+// or a missing file is one clear error naming the file and line.
+#ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_RUN_CONFIG_H_
+#define BRIDGEWORK_TOOLS_BRIDGEWORK_RUN_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "bridgework/v1/config.pb.h"
+
+namespace bridgework::cli {
+
+struct ServiceAddresses {
+  std::string extractor;
+  std::string transformer;
+  std::string loader;
+  std::string auditor;
+  bool complete() const {
+    return !extractor.empty() && !transformer.empty() && !loader.empty() &&
+           !auditor.empty();
+  }
+};
+
+struct RunConfig {
+  std::string path;  // the file it was read from
+  v1::SourceConfig source;
+  v1::DestinationConfig destination;
+  // For `bridgework up`: the CRM base URL the loader is started with, and
+  // the environment variable holding its token.
+  std::string destination_url;
+  std::string token_env = "BRIDGEWORK_CRM_TOKEN";
+  std::string map_path;
+  std::string map_yaml;
+  int batch_size = 100;
+  std::string phone_region = "US";
+  ServiceAddresses services;
+  // Canonical JSON of the settings that define the run (no secrets), and
+  // its SHA-256.
+  std::string canonical_json;
+  std::string hash;
+};
+
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path);
+
+// Reads services.json written by `bridgework up`.
+absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path);
+
+}  // namespace bridgework::cli
+
+#endif  // BRIDGEWORK_TOOLS_BRIDGEWORK_RUN_CONFIG_H_

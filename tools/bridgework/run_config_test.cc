@@ -1,0 +1,94 @@
+#include "tools/bridgework/run_config.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace bridgework::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class RunConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("bw-config-" + std::to_string(getpid()));
+    fs::create_directories(dir_ / "data");
+    std::ofstream(dir_ / "map.yaml")
+        << "version: 1\nsource: pbn\ndestination: freshsales\n"
+        << "objects:\n  - source: patient\n    target: contact\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& text) {
+    std::string path = (dir_ / "run.yaml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static std::string Good() {
+    return "source:\n  system: pbn\n  pbn_csv:\n    directory: data\n"
+           "destination:\n  crm: freshsales\n  account: a\n"
+           "  fallback_owner_email: o@x.example\n"
+           "map: map.yaml\n";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(RunConfigTest, ReadsAndHashesAGoodConfig) {
+  auto c = LoadRunConfig(Write(Good()));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->destination.crm(), "freshsales");
+  EXPECT_EQ(c->source.pbn_csv().time_zone(), "UTC");
+  EXPECT_EQ(c->hash.size(), 64u);
+  EXPECT_FALSE(c->services.complete());
+  auto again = LoadRunConfig(Write(Good()));
+  EXPECT_EQ(again->hash, c->hash);
+}
+
+TEST_F(RunConfigTest, UnknownKeyIsOneLineWithFileAndLine) {
+  auto c = LoadRunConfig(Write(Good() + "run:\n  batchsize: 5\n"));
+  ASSERT_FALSE(c.ok());
+  std::string m(c.status().message());
+  EXPECT_THAT(m, HasSubstr("run.yaml:11: run: unknown key 'batchsize'"));
+  EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST_F(RunConfigTest, MissingFilesAreNamed) {
+  auto missing = LoadRunConfig((dir_ / "nope.yaml").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("config file not found"));
+  std::string text = Good();
+  text.replace(text.find("map.yaml"), 8, "other.yaml");
+  auto no_map = LoadRunConfig(Write(text));
+  ASSERT_FALSE(no_map.ok());
+  EXPECT_THAT(std::string(no_map.status().message()),
+              HasSubstr("map file not found"));
+  text = Good();
+  text.replace(text.find("directory: data"), 15, "directory: gone");
+  auto no_dir = LoadRunConfig(Write(text));
+  ASSERT_FALSE(no_dir.ok());
+  EXPECT_THAT(std::string(no_dir.status().message()),
+              HasSubstr("directory not found"));
+}
+
+TEST_F(RunConfigTest, UnsupportedCrmAndBadBatchSize) {
+  std::string text = Good();
+  text.replace(text.find("crm: freshsales"), 15, "crm: salesforce");
+  auto c = LoadRunConfig(Write(text));
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(std::string(c.status().message()),
+              HasSubstr("unsupported CRM 'salesforce'"));
+  auto b = LoadRunConfig(Write(Good() + "run:\n  batch_size: 0\n"));
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(std::string(b.status().message()), HasSubstr("must be 1..1000"));
+}
+
+}  // namespace
+}  // namespace bridgework::cli

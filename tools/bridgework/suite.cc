@@ -1,0 +1,120 @@
+#include "tools/bridgework/suite.h"
+
+#include <openssl/rand.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "libs/common/status_macros.h"
+
+namespace bridgework::cli {
+namespace {
+namespace fs = std::filesystem;
+}
+
+std::string RandomToken() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
+                                 Supervisor& supervisor) {
+  fs::create_directories(options.state_dir);
+  std::string bin = BinaryDir();
+  Suite suite;
+  std::string token = options.crm_token;
+  suite.crm_url = options.crm_url;
+  std::string per_hour = options.requests_per_hour > 0
+                             ? absl::StrCat(options.requests_per_hour)
+                             : "";
+  if (!options.emulator.empty()) {
+    token = RandomToken();
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& f : options.emulator_fields) {
+      nlohmann::json def = {
+          {"name", f.name}, {"label", f.label}, {"type", f.type}};
+      if (!f.choices.empty()) def["choices"] = f.choices;
+      fields[f.entity].push_back(def);
+    }
+    std::string fields_path =
+        (fs::path(options.state_dir) / "emulator-fields.json").string();
+    std::ofstream(fields_path) << fields.dump(2) << "\n";
+    ChildSpec spec{"sandbox",
+                   bin + "/bridgework-sandbox",
+                   {"--crm", options.emulator, "--port", "0", "--plan",
+                    options.plan, "--fields", fields_path},
+                   {{"BRIDGEWORK_SANDBOX_TOKEN", token}}};
+    if (!per_hour.empty()) {
+      spec.args.push_back("--rate-limit-per-hour");
+      spec.args.push_back(per_hour);
+    }
+    BW_ASSIGN_OR_RETURN(Child sandbox, supervisor.Start(spec, false));
+    suite.emulator_address = sandbox.address;
+    suite.crm_url = absl::StrCat("http://", sandbox.address, "/crm/sales/api");
+  }
+  if (suite.crm_url.empty()) {
+    return absl::InvalidArgumentError(
+        "no CRM URL: set destination.url in the config or use --emulator");
+  }
+  if (token.empty()) {
+    return absl::InvalidArgumentError(
+        "no CRM token: set the variable named by destination.token_env");
+  }
+  suite.crm_token = token;
+  std::string ledger = (fs::path(options.state_dir) / "ledger").string();
+  BW_ASSIGN_OR_RETURN(
+      Child auditor,
+      supervisor.Start({"auditor",
+                        bin + "/bridgework-auditor",
+                        {"--listen", "127.0.0.1:0", "--data-dir", ledger},
+                        {}},
+                       true));
+  BW_ASSIGN_OR_RETURN(Child extractor,
+                      supervisor.Start({"extractor",
+                                        bin + "/bridgework-extractor",
+                                        {"--listen", "127.0.0.1:0"},
+                                        {}},
+                                       true));
+  ChildSpec loader_spec{
+      "loader",
+      bin + "/bridgework-loader",
+      {"--listen", "127.0.0.1:0", "--auditor", auditor.address, "--crm",
+       "freshsales", "--crm-url", suite.crm_url, "--plan", options.plan},
+      {{"BRIDGEWORK_CRM_TOKEN", token}}};
+  if (!per_hour.empty()) {
+    loader_spec.args.push_back("--requests-per-hour");
+    loader_spec.args.push_back(per_hour);
+  }
+  BW_ASSIGN_OR_RETURN(Child loader, supervisor.Start(loader_spec, true));
+  BW_ASSIGN_OR_RETURN(
+      Child transformer,
+      supervisor.Start(
+          {"transformer",
+           bin + "/bridgework-transformer",
+           {"--listen", "127.0.0.1:0", "--extractor", extractor.address,
+            "--loader", loader.address, "--auditor", auditor.address},
+           {}},
+          true));
+  suite.services = {extractor.address, transformer.address, loader.address,
+                    auditor.address};
+  nlohmann::json j = {{"extractor", extractor.address},
+                      {"transformer", transformer.address},
+                      {"loader", loader.address},
+                      {"auditor", auditor.address}};
+  if (!suite.emulator_address.empty()) j["emulator"] = suite.emulator_address;
+  std::ofstream(fs::path(options.state_dir) / "services.json")
+      << j.dump(2) << "\n";
+  return suite;
+}
+
+}  // namespace bridgework::cli

@@ -1,0 +1,46 @@
+// Starting the whole suite on loopback: the four services and, for demos,
+// a CRM emulator. Shared by `bridgework up` and `bridgework demo`.
+#ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_SUITE_H_
+#define BRIDGEWORK_TOOLS_BRIDGEWORK_SUITE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/mapping/map.h"
+#include "tools/bridgework/run_config.h"
+#include "tools/bridgework/supervisor.h"
+
+namespace bridgework::cli {
+
+struct SuiteOptions {
+  std::string state_dir;  // logs, port files, services.json, ledger/
+  // Start a CRM emulator ("freshsales") and point the loader at it.
+  std::string emulator;
+  // Custom fields the emulated account has (the admin checklist, done).
+  std::vector<mapping::CustomFieldSpec> emulator_fields;
+  // Without an emulator: the CRM URL and the loader's token.
+  std::string crm_url;
+  std::string crm_token;
+  std::string plan = "growth";
+  // Overrides the plan's hourly budget on both sides (demo: a fast budget).
+  int requests_per_hour = 0;
+};
+
+struct Suite {
+  ServiceAddresses services;
+  std::string emulator_address;  // host:port, when started
+  std::string crm_url;
+  // The token the loader was given. Kept in memory only; never printed.
+  std::string crm_token;
+};
+
+// Starts everything under `supervisor`; writes <state_dir>/services.json.
+absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
+                                 Supervisor& supervisor);
+
+// A random 32-hex-digit token.
+std::string RandomToken();
+
+}  // namespace bridgework::cli
+
+#endif  // BRIDGEWORK_TOOLS_BRIDGEWORK_SUITE_H_

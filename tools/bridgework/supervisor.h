@@ -1,0 +1,65 @@
+// Starts the suite's processes on loopback, waits until each serves, and
+// stops them. Used by `bridgework up` and `bridgework demo`, and by tests.
+//
+// Thread safety: not thread-safe.
+#ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_SUPERVISOR_H_
+#define BRIDGEWORK_TOOLS_BRIDGEWORK_SUPERVISOR_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bridgework::cli {
+
+struct ChildSpec {
+  std::string name;    // "auditor"
+  std::string binary;  // absolute path
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;  // added to the inherited environment
+};
+
+struct Child {
+  std::string name;
+  pid_t pid = 0;
+  std::string address;  // host:port from its port file
+  std::string log_path;
+};
+
+class Supervisor {
+ public:
+  // Logs and port files go under `state_dir`.
+  explicit Supervisor(std::string state_dir)
+      : state_dir_(std::move(state_dir)) {}
+  ~Supervisor();  // stops whatever is still running
+
+  // Starts `spec` with --port-file appended, waits (up to `timeout_s`) for
+  // the port file and, for gRPC services, for grpc.health.v1 SERVING.
+  absl::StatusOr<Child> Start(const ChildSpec& spec, bool grpc_service,
+                              int timeout_s = 30);
+  // SIGTERM, then SIGKILL after `grace_s`. Returns the exit code (or
+  // 128+signal).
+  int Stop(const std::string& name, int grace_s = 10);
+  // SIGKILL, no grace: crash simulation.
+  void Kill(const std::string& name);
+  void StopAll();
+  const std::vector<Child>& children() const { return children_; }
+
+ private:
+  std::string state_dir_;
+  std::vector<Child> children_;
+};
+
+// The directory holding the running binary (build/bin).
+std::string BinaryDir();
+
+// True when a grpc.health.v1 Check on `address` answers SERVING within
+// `timeout_ms`.
+bool IsServing(const std::string& address, int timeout_ms);
+
+}  // namespace bridgework::cli
+
+#endif  // BRIDGEWORK_TOOLS_BRIDGEWORK_SUPERVISOR_H_
