@@ -1,85 +1,188 @@
 // An emulator of the Freshsales (Freshworks CRM) REST API under
-// /crm/sales/api, faithful to docs/connectors/freshsales.md: token auth,
-// wrapped bodies, cf_ custom fields checked against the account's fields,
-// views for lists, /selector/owners, /lookup, the error shape, uniqueness
-// rules, and the per-account hourly rate limit with 429 and Retry-After.
-// Operator endpoints under /__sandbox/ (state, stats, reset, fields, seed,
-// config) are for tests and need no auth.
+// /crm/sales/api for contacts and sales accounts, speaking the wire format
+// of /work/shared/reference/destination-apis.md §3: token auth, wrapped
+// (and flat) bodies, cf_ custom fields checked against the account's
+// fields, uniqueness rules, views for lists, upsert and bulk upsert with
+// job statuses, /selector/owners, /settings/<entity>/fields, /lookup,
+// /filtered_search, the {"errors":{"code","message":[...]}} error shape,
+// and the per-account hourly rate limit with 429 and Retry-After.
+// Choices made where the reference is unconfirmed are listed in
+// docs/connectors/freshsales-emulator.md.
 //
-// Thread safety: handlers may run on many threads; all state is behind one
-// mutex.
+// Operator endpoints under /__sandbox/ (state, stats, reset, fields, seed,
+// config) are for tests; they need no auth and are not rate limited.
+//
+// Thread safety: handlers run on httplib's worker threads; every method is
+// safe to call concurrently (the store is behind one mutex).
 #ifndef BRIDGEWORK_EMULATORS_FRESHSALES_FRESHSALES_EMULATOR_H_
 #define BRIDGEWORK_EMULATORS_FRESHSALES_FRESHSALES_EMULATOR_H_
 
-#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "emulators/common/json_store.h"
+#include "emulators/common/rate_window.h"
+#include "emulators/common/request_stats.h"
+#include "emulators/freshsales/freshsales_schema.h"
+
 namespace bridgework::emulator {
 
 struct FreshsalesOptions {
-  // The API key accepted in "Authorization: Token token=<key>".
+  // The only API key accepted, as "Authorization: Token token=<token>".
+  // REQUIRES: non-empty.
   std::string token;
-  // Requests per account per hour (growth 1000, pro 2000, enterprise 5000).
-  int requests_per_hour = 1000;
-  // The hour lasts 3600 / time_scale seconds (tests run "an hour" fast).
+  // Requests admitted per account per hour. Default 1000 (Free/Growth).
+  int64_t requests_per_hour = 1000;
+  // The hour window lasts 3600 / time_scale seconds. Default 1.
+  // REQUIRES: > 0.
   double time_scale = 1.0;
-  // Users: [{"id", "display_name", "email"}]. Empty: three built-in users.
+  // JSON array of {"id","display_name","email","is_active"?}; the first is
+  // the account admin. Null: the three built-in users.
   nlohmann::json users;
-  // Custom fields the account has: {"contacts": [...], "sales_accounts":
-  // [...]}.
+  // {"contacts":[field defs],"sales_accounts":[field defs]}: the custom
+  // fields that exist in the account. Null: none.
   nlohmann::json fields;
+  // Time source for timestamps and the rate window. Default absl::Now.
+  std::function<absl::Time()> clock;
 };
+
+// Per-hour limit of a Freshsales plan: free/growth 1000, pro 2000,
+// enterprise 5000. InvalidArgument for anything else.
+absl::StatusOr<int64_t> FreshsalesPlanLimit(const std::string& plan);
 
 class FreshsalesEmulator {
  public:
-  explicit FreshsalesEmulator(FreshsalesOptions options);
-  // Registers every route on `server`, which must outlive this object's use.
+  static constexpr char kApiPrefix[] = "/crm/sales/api";
+
+  // InvalidArgument if the token is empty, the time scale not positive, or
+  // users/fields are malformed (the message names the entry).
+  static absl::StatusOr<std::unique_ptr<FreshsalesEmulator>> Create(
+      FreshsalesOptions options);
+
+  FreshsalesEmulator(const FreshsalesEmulator&) = delete;
+  FreshsalesEmulator& operator=(const FreshsalesEmulator&) = delete;
+
+  // Registers the API and operator routes on `server`, and takes over its
+  // pre-routing (auth, rate limit), post-routing (stats, logs), error and
+  // exception handlers: one emulator per server. This object must outlive
+  // the server's use.
   void Register(httplib::Server& server);
+
+  // Operator operations, also served under /__sandbox/.
+  // {"contacts":[...],"sales_accounts":[...]}, each sorted by id, every
+  // stored field included; keys sorted.
+  nlohmann::json State() const;
+  // Request counts by route and status, total, rate_limited, window, and
+  // ignored_attributes ("contacts.nickname": n).
+  nlohmann::json Stats() const;
+  // Empties records, jobs and stats and restarts ids and the rate window;
+  // keeps users and custom fields.
+  void Reset();
+  // Body like FreshsalesOptions::fields; adds the fields (a field with an
+  // existing name replaces it). Returns the number of custom fields per
+  // entity.
+  absl::StatusOr<nlohmann::json> AddCustomFields(const nlohmann::json& body);
+  // Body {"sales_accounts":[...],"contacts":[...]} of records that existed
+  // before the migration, inserted under the same rules as POST (accounts
+  // first), all or nothing. A record may carry its own "id", "created_at"
+  // and "updated_at". Returns the ids in input order.
+  absl::StatusOr<nlohmann::json> Seed(const nlohmann::json& body);
+  // Body {"rate_limit_per_hour":N?,"plan":"pro"?,"time_scale":X?,
+  // "reset_window":bool?}. Returns the window.
+  absl::StatusOr<nlohmann::json> Configure(const nlohmann::json& body);
 
  private:
   using Json = nlohmann::json;
+  using Entity = freshsales::Entity;
+
   struct Reply {
-    int status;
+    int status = 200;
     Json body;
   };
 
-  // Entity plumbing: "contacts" <-> "contact".
-  static std::string Singular(const std::string& plural);
-  Reply Create(const std::string& plural, const Json& body);
-  Reply Read(const std::string& plural, int64_t id);
-  Reply Update(const std::string& plural, int64_t id, const Json& body);
-  Reply Delete(const std::string& plural, int64_t id);
-  Reply View(const std::string& plural, const httplib::Request& req);
-  Reply Lookup(const httplib::Request& req);
-  Reply FilteredSearch(const std::string& singular, const Json& body);
-  Reply Upsert(const std::string& plural, const Json& body);
-  // Checks a record about to be stored; empty string if valid.
-  std::string Validate(const std::string& plural, const Json& record,
-                       int64_t self_id);
-  Json StateJson();
-  static Reply Error(int status, const std::string& message);
-  bool Authorized(const httplib::Request& req) const;
-  // Counts the request against the window; false if over the limit.
-  bool Admit(httplib::Response& res);
+  FreshsalesEmulator(FreshsalesOptions options,
+                     std::vector<freshsales::User> users,
+                     std::vector<freshsales::CustomField> contact_fields,
+                     std::vector<freshsales::CustomField> account_fields);
 
-  std::mutex mu_;
-  FreshsalesOptions options_;
-  std::map<std::string, std::map<int64_t, Json>>
-      records_;  // plural -> id -> record
-  int64_t next_id_ = 1;
-  // Rate window.
-  std::chrono::steady_clock::time_point window_start_;
-  int window_used_ = 0;
-  int64_t rate_limited_ = 0;
-  std::map<std::string, std::map<int, int64_t>>
-      stats_;  // "METHOD path" -> status -> n
-  int64_t total_ = 0;
+  static Reply Error(int status, std::vector<std::string> messages);
+  bool Authorized(const httplib::Request& req) const;
+  std::string Now() const;
+  Json WindowJson() const;
+
+  RecordTable& Table(Entity e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const std::vector<freshsales::CustomField>& Custom(Entity e) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Record operations; all REQUIRE mu_.
+  Reply CreateLocked(Entity e, const Json& input,
+                     const Json* seed_extras = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply UpdateLocked(Entity e, int64_t id, const Json& input)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply ReadLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply DeleteLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply BulkDestroyLocked(Entity e, const Json& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply FiltersLocked(Entity e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply ViewLocked(Entity e, int64_t view_id, const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply UpsertLocked(Entity e, const Json& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Upsert of one record by `key` = `value` (key as in unique_identifier).
+  Reply UpsertOneLocked(Entity e, const std::string& key, const Json& value,
+                        const Json& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply BulkUpsertLocked(Entity e, const Json& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply JobStatusLocked(const std::string& job_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply LookupLocked(const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply FilteredSearchLocked(Entity e, const Json& body,
+                             const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sorts (sort, sort_type) and pages (page, per_page) `records` by the
+  // request's query parameters: {"<plural>":[...],"meta":{...}}.
+  Reply PageLocked(Entity e, std::vector<const Json*> records,
+                   const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cross-record rules (owner, uniqueness, links) for `record` stored as
+  // `self_id` (0 for a new record).
+  std::vector<std::string> RulesLocked(Entity e, const Json& record,
+                                       int64_t self_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ids of records whose identifier `key` equals `value`; error text if
+  // `key` cannot identify records of `e`.
+  absl::StatusOr<std::vector<int64_t>> MatchIdentifierLocked(
+      Entity e, const std::string& key, const Json& value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteIgnored(Entity e, const std::vector<std::string>& keys);
+
+  const std::string token_;
+  const std::vector<freshsales::User> users_;
+  const std::function<absl::Time()> clock_;
+  mutable RateWindow window_;  // thread-safe; Snap() rolls the window
+  RequestStats stats_;
+
+  mutable absl::Mutex mu_;
+  std::vector<freshsales::CustomField> contact_fields_ ABSL_GUARDED_BY(mu_);
+  std::vector<freshsales::CustomField> account_fields_ ABSL_GUARDED_BY(mu_);
+  RecordTable contacts_ ABSL_GUARDED_BY(mu_);
+  RecordTable accounts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Json> jobs_ ABSL_GUARDED_BY(mu_);
+  int64_t next_job_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace bridgework::emulator

@@ -1,23 +1,79 @@
-// bridgework-sandbox: CRM emulators for demos and tests.
-#include <csignal>
-#include <fstream>
+// bridgework-sandbox: CRM API emulators for demos and tests. One HTTP
+// server per process; --crm picks the CRM (today: freshsales).
+//
+//   bridgework-sandbox --crm freshsales --token T [--host H] [--port P]
+//       [--port-file F] [--plan free|growth|pro|enterprise]
+//       [--rate-limit-per-hour N] [--time-scale X] [--users F] [--fields F]
+//
+// Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or inputs, 1 if the
+// server cannot start. Logs are JSON lines (method, path template, status);
+// never bodies or tokens.
 #include <iostream>
-#include <thread>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "emulators/common/http_util.h"
 #include "emulators/freshsales/freshsales_emulator.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 
 namespace {
 
-bool ReadJson(const std::string& path, nlohmann::json* out) {
-  if (path.empty()) return true;
-  std::ifstream in(path);
-  if (!in) return false;
-  *out = nlohmann::json::parse(in, nullptr, false);
-  return !out->is_discarded();
+struct Flags {
+  std::string crm;
+  bridgework::emulator::HttpServeOptions serve;
+  std::string token;
+  std::string plan = "growth";
+  int64_t rate_limit_per_hour = 0;
+  double time_scale = 1.0;
+  std::string users_file;
+  std::string fields_file;
+};
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "bridgework-sandbox: " << message << "\n";
+  return code;
+}
+
+int RunFreshsales(const Flags& flags) {
+  namespace em = bridgework::emulator;
+  em::FreshsalesOptions options;
+  options.token = flags.token;
+  if (options.token.empty()) {
+    return Fail(2, "give --token or set BRIDGEWORK_SANDBOX_TOKEN");
+  }
+  absl::StatusOr<int64_t> limit = em::FreshsalesPlanLimit(flags.plan);
+  if (!limit.ok()) return Fail(2, std::string(limit.status().message()));
+  options.requests_per_hour =
+      flags.rate_limit_per_hour > 0 ? flags.rate_limit_per_hour : *limit;
+  options.time_scale = flags.time_scale;
+  if (!flags.users_file.empty()) {
+    absl::StatusOr<nlohmann::json> users = em::ReadJsonFile(flags.users_file);
+    if (!users.ok()) return Fail(2, std::string(users.status().message()));
+    options.users = *users;
+  }
+  if (!flags.fields_file.empty()) {
+    absl::StatusOr<nlohmann::json> fields = em::ReadJsonFile(flags.fields_file);
+    if (!fields.ok()) return Fail(2, std::string(fields.status().message()));
+    options.fields = *fields;
+  }
+  absl::StatusOr<std::unique_ptr<em::FreshsalesEmulator>> emulator =
+      em::FreshsalesEmulator::Create(std::move(options));
+  if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  httplib::Server server;
+  (*emulator)->Register(server);
+  bridgework::LogInfo(
+      "starting",
+      {{"crm", "freshsales"},
+       {"plan", flags.plan},
+       {"requests_per_hour",
+        std::to_string(flags.rate_limit_per_hour > 0 ? flags.rate_limit_per_hour
+                                                     : *limit)}});
+  absl::Status served = em::ServeHttpUntilSignal(server, flags.serve);
+  if (!served.ok()) return Fail(1, std::string(served.message()));
+  bridgework::LogInfo("stopped");
+  return 0;
 }
 
 }  // namespace
@@ -26,75 +82,31 @@ int main(int argc, char** argv) {
   bridgework::BlockTerminationSignals();
   bridgework::SetLogService("sandbox");
   CLI::App app{"bridgework-sandbox: CRM API emulators"};
-  std::string crm, host = "127.0.0.1", port_file, plan = "growth", users_file,
-                   fields_file;
-  int port = 0, per_hour = 0;
-  double time_scale = 1.0;
-  bridgework::emulator::FreshsalesOptions options;
-  app.add_option("--crm", crm, "the CRM to emulate (freshsales)")->required();
-  app.add_option("--host", host, "address to listen on");
-  app.add_option("--port", port, "port (0: any free port)");
-  app.add_option("--port-file", port_file,
-                 "write host:port here once listening");
-  app.add_option("--token", options.token, "the API token the emulator accepts")
+  Flags flags;
+  app.add_option("--crm", flags.crm, "the CRM to emulate (freshsales)")
+      ->required();
+  app.add_option("--host", flags.serve.host, "address to listen on");
+  app.add_option("--port", flags.serve.port, "port (0: any free port)");
+  app.add_option("--port-file", flags.serve.port_file,
+                 "write HOST:PORT here once listening");
+  app.add_option("--token", flags.token, "the API key the emulator accepts")
       ->envname("BRIDGEWORK_SANDBOX_TOKEN");
-  app.add_option("--plan", plan, "plan: free, growth, pro, enterprise");
-  app.add_option("--rate-limit-per-hour", per_hour,
+  app.add_option("--plan", flags.plan,
+                 "free|growth|pro|enterprise (1000/1000/2000/5000 per hour)");
+  app.add_option("--rate-limit-per-hour", flags.rate_limit_per_hour,
                  "override the plan's hourly limit");
-  app.add_option("--time-scale", time_scale, "the hour lasts 3600/X seconds");
-  app.add_option("--users", users_file, "JSON array of users");
-  app.add_option("--fields", fields_file,
-                 "JSON object of custom fields per entity");
+  app.add_option("--time-scale", flags.time_scale,
+                 "the hour window lasts 3600/X seconds");
+  app.add_option("--users", flags.users_file,
+                 "JSON array of users {id, display_name, email}");
+  app.add_option("--fields", flags.fields_file,
+                 "JSON object of custom fields {contacts:[..], "
+                 "sales_accounts:[..]}");
   CLI11_PARSE(app, argc, argv);
-  if (crm != "freshsales") {
-    std::cerr << "bridgework-sandbox: unknown --crm " << crm
-              << " (supported: freshsales)\n";
+  if (flags.crm != "freshsales") {
+    std::cerr << "unknown --crm " << flags.crm << " (supported: freshsales)\n";
     return 2;
   }
-  if (options.token.empty()) {
-    std::cerr
-        << "bridgework-sandbox: give --token or BRIDGEWORK_SANDBOX_TOKEN\n";
-    return 2;
-  }
-  static const std::map<std::string, int> kPlans = {
-      {"free", 1000}, {"growth", 1000}, {"pro", 2000}, {"enterprise", 5000}};
-  if (!kPlans.count(plan)) {
-    std::cerr << "bridgework-sandbox: unknown --plan " << plan << "\n";
-    return 2;
-  }
-  options.requests_per_hour = per_hour > 0 ? per_hour : kPlans.at(plan);
-  options.time_scale = time_scale;
-  if (!ReadJson(users_file, &options.users) ||
-      !ReadJson(fields_file, &options.fields)) {
-    std::cerr
-        << "bridgework-sandbox: cannot read --users or --fields as JSON\n";
-    return 2;
-  }
-  bridgework::emulator::FreshsalesEmulator emulator(options);
-  httplib::Server server;
-  emulator.Register(server);
-  int bound = port == 0 ? server.bind_to_any_port(host)
-                        : (server.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    std::cerr << "bridgework-sandbox: cannot listen on " << host << ":" << port
-              << "\n";
-    return 1;
-  }
-  std::thread serving([&server] { server.listen_after_bind(); });
-  std::string addr = host + ":" + std::to_string(bound);
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << addr << "\n";
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
-  bridgework::LogInfo("serving", {{"address", addr}, {"crm", crm}});
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
-  server.stop();
-  serving.join();
-  bridgework::LogInfo("stopped");
-  return 0;
+  if (!(flags.time_scale > 0)) return Fail(2, "--time-scale must be positive");
+  return RunFreshsales(flags);
 }

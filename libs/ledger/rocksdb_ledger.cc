@@ -270,8 +270,10 @@ class RocksDbLedger : public AuditorClient {
                   d.SerializeAsString());
       }
     }
-    if (r.requests() > 0 && r.operations_size() > 0) {
-      std::string run = r.operations(0).run_id();
+    std::string run = !r.run_id().empty()       ? r.run_id()
+                      : r.operations_size() > 0 ? r.operations(0).run_id()
+                                                : "";
+    if (r.requests() > 0 && !run.empty()) {
       batch.Put(RequestsKey(run),
                 absl::StrCat(ReadCounter(RequestsKey(run)) + r.requests()));
     }

@@ -148,6 +148,11 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
     m->set_crm_user_id(m->matched() ? it->second : fallback_owner_id_);
   }
   response.set_requests(connector_->requests() - before);
+  v1::RecordOutcomesRequest count;
+  count.set_account(request.destination().account());
+  count.set_run_id(request.run_id());
+  count.set_requests(response.requests());
+  BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(count));
   return response;
 }
 
@@ -271,6 +276,20 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   v1::RecordDispositionsRequest dispositions;
   dispositions.set_run_id(run_id);
   absl::Status stop;
+  // A CRM refusal: the outcome records the operation; this disposition
+  // (written after it) adds where the record came from.
+  auto quarantine = [&](const Plan& p, const absl::Status& status) {
+    v1::Disposition* d = dispositions.add_dispositions();
+    d->set_source_object(p.record->source_object());
+    d->set_source_key(p.record->source_key());
+    d->set_status(v1::DISPOSITION_STATUS_QUARANTINED);
+    v1::Rejection* rej = d->mutable_rejection();
+    rej->set_object_type(p.record->source_object());
+    rej->set_source_key(p.record->source_key());
+    *rej->mutable_location() = p.record->location();
+    rej->set_reason(std::string(status.message()));
+    rej->set_stage("load");
+  };
   auto add_outcome = [&](const Plan& p, v1::OpKind kind, v1::OpState state,
                          const std::string& crm_id, const absl::Status& status,
                          const std::string& before_image) {
@@ -370,6 +389,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_reason(std::string(s.message()));
           add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
                       "");
+          quarantine(p, s);
         } else {
           stop = s;
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
@@ -401,6 +421,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_http_status(HttpStatusOf(id.status()));
           add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
                       id.status(), "");
+          quarantine(p, id.status());
         } else {
           stop = id.status();
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
@@ -412,6 +433,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
 
   // 5. Outcomes and dispositions, then the ack.
   outcomes.set_requests(connector_->requests() - requests_before);
+  outcomes.set_run_id(run_id);
   if (outcomes.operations_size() > 0 || outcomes.requests() > 0) {
     BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
   }
@@ -497,6 +519,8 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
     done->set_http_status(HttpStatusOf(s));
     if (!s.ok()) done->set_error(std::string(s.message()));
     outcome.set_requests(1);
+    outcome.set_run_id(request.run_id());
+    outcome.set_run_id(request.run_id());
     BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcome));
     if (s.ok()) {
       response.set_linked(response.linked() + 1);
@@ -510,6 +534,11 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
     }
   }
   response.set_requests(connector_->requests() - before);
+  v1::RecordOutcomesRequest count;
+  count.set_account(request.destination().account());
+  count.set_run_id(request.run_id());
+  count.set_requests(response.requests());
+  BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(count));
   return response;
 }
 
@@ -621,6 +650,8 @@ absl::Status LoaderCore::Rollback(
       }
     }
     outcomes.set_requests(connector_->requests() - req_before);
+    outcomes.set_run_id(request.rollback_run_id());
+    outcomes.set_run_id(request.rollback_run_id());
     BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
     if (!stop.ok()) return stop;
     event.set_requests(connector_->requests() - before);

@@ -16,10 +16,12 @@ namespace {
 
 using mapping::ObjectRoute;
 
-std::unique_ptr<grpc::ClientContext> StreamContext() {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_wait_for_ready(false);
-  return ctx;
+std::unique_ptr<grpc::ClientContext> NewContext(const PipelinePeers& peers) {
+  if (peers.server_context != nullptr) {
+    return grpc::ClientContext::FromCallbackServerContext(
+        *peers.server_context);
+  }
+  return std::make_unique<grpc::ClientContext>();
 }
 
 v1::Disposition FromRejection(const v1::Rejection& r,
@@ -80,11 +82,11 @@ class Run {
     for (const auto& [key, email] : owner_emails_) emails.insert(email);
     for (const auto& e : emails) req.add_owner_emails(e);
     v1::PrepareResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::minutes(5));
+    auto ctx = NewContext(peers_);
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::minutes(5));
     BW_RETURN_IF_ERROR(
-        FromGrpcStatus(peers_.loader->Prepare(&ctx, req, &resp)));
+        FromGrpcStatus(peers_.loader->Prepare(ctx.get(), req, &resp)));
     requests_ += resp.requests();
     v1::RunEvent event;
     event.set_phase("owners resolved");
@@ -126,7 +128,7 @@ class Run {
         grpc::ClientReaderWriterInterface<v1::TargetBatch, v1::LoadAck>>
         load;
     if (loading) {
-      load_ctx = StreamContext();
+      load_ctx = NewContext(peers_);
       load = peers_.loader->Load(load_ctx.get());
     }
     std::vector<v1::TargetRecord> link_pending;
@@ -169,8 +171,8 @@ class Run {
     *extract.mutable_source() = request_.source();
     extract.set_object_type(route.source);
     extract.set_batch_size(std::max(batch_size_, 100));
-    grpc::ClientContext extract_ctx;
-    auto reader = peers_.extractor->Extract(&extract_ctx, extract);
+    auto extract_ctx = NewContext(peers_);
+    auto reader = peers_.extractor->Extract(extract_ctx.get(), extract);
     v1::RecordBatch in;
     v1::RecordDispositionsRequest dispositions;
     v1::Timestamp watermark;
@@ -270,10 +272,11 @@ class Run {
         *req.add_records() = records[i];
       }
       v1::LinkResponse resp;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::minutes(30));
-      BW_RETURN_IF_ERROR(FromGrpcStatus(peers_.loader->Link(&ctx, req, &resp)));
+      auto ctx = NewContext(peers_);
+      ctx->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::minutes(30));
+      BW_RETURN_IF_ERROR(
+          FromGrpcStatus(peers_.loader->Link(ctx.get(), req, &resp)));
       requests_ += resp.requests();
       for (const auto& f : resp.failures()) {
         LogWarning("link not set",

@@ -27,6 +27,9 @@ struct PipelinePeers {
   v1::Extractor::StubInterface* extractor = nullptr;
   v1::Loader::StubInterface* loader = nullptr;
   AuditorClient* auditor = nullptr;
+  // The Run call's context, if any: calls to the peers inherit its
+  // cancellation, so a cancelled or shut-down run stops its streams.
+  const grpc::CallbackServerContext* server_context = nullptr;
 };
 
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when

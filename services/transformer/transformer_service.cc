@@ -17,9 +17,11 @@ TransformerService::TransformerService(const TransformerPeers& peers)
 grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
     grpc::CallbackServerContext* context, const v1::RunRequest* request) {
   return new WorkerWriteReactor<v1::RunEvent>(
-      [this, request](const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
+      [this, request,
+       context](const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
         LogInfo("run started", {{"run", request->run_id()}});
-        PipelinePeers peers{extractor_.get(), loader_.get(), auditor_.get()};
+        PipelinePeers peers{extractor_.get(), loader_.get(), auditor_.get(),
+                            context};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
           LogWarning("run stopped",

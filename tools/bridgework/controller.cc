@@ -166,9 +166,12 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
       (void)auditor->FinishRun(fin);
       return absl::Status(
           last.code(),
-          absl::StrCat("run ", run.run_id(), " failed: ", last.message(),
-                       " (resume with: bridgework migrate --run ", run.run_id(),
-                       ")"));
+          absl::StrCat(
+              "run ", run.run_id(), " failed: ", last.message(),
+              Retryable(last)
+                  ? absl::StrCat(" (resume with: bridgework migrate --run ",
+                                 run.run_id(), ")")
+                  : ""));
     }
     int wait_s = std::min(1 << std::min(attempt, 4), 10);
     ++attempt;

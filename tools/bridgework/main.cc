@@ -97,7 +97,8 @@ int Demo(const std::string& out, int patients, int seed) {
   for (const char* sub : {"data", "state"}) fs::remove_all(root / sub);
   fs::create_directories(root / "data");
   std::cout << "bridgework demo: sample data -> four services -> Freshsales "
-               "emulator\n";
+               "emulator"
+            << std::endl;
   if (RunCommand({bin + "/bridgework-gen-sample", "--out",
                   (root / "data").string(), "--patients",
                   std::to_string(patients), "--seed", std::to_string(seed)}) !=
@@ -127,7 +128,7 @@ int Demo(const std::string& out, int patients, int seed) {
   std::cout << "services: extractor " << suite->services.extractor
             << ", transformer " << suite->services.transformer << ", loader "
             << suite->services.loader << ", auditor " << suite->services.auditor
-            << "; Freshsales emulator " << suite->emulator_address << "\n";
+            << "; Freshsales emulator " << suite->emulator_address << std::endl;
 
   std::string config_path = (root / "config.yaml").string();
   {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ std::string ReadPortFile(const std::string& path) {
 }  // namespace
 
 std::string BinaryDir() {
+  if (const char* dir = std::getenv("BRIDGEWORK_BIN_DIR")) return dir;
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : self.parent_path().string();
@@ -83,6 +85,8 @@ absl::StatusOr<Child> Supervisor::Start(const ChildSpec& spec,
   if (pid == 0) {
     // Child: own process group, output to its log, signals unblocked.
     setpgid(0, 0);
+    // Die with the supervisor: no orphaned services.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

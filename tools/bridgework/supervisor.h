@@ -53,7 +53,8 @@ class Supervisor {
   std::vector<Child> children_;
 };
 
-// The directory holding the running binary (build/bin).
+// Where the suite's binaries are: $BRIDGEWORK_BIN_DIR, else the directory
+// of the running binary (build/bin).
 std::string BinaryDir();
 
 // True when a grpc.health.v1 Check on `address` answers SERVING within

@@ -1,0 +1,78 @@
+#include "emulators/common/json_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+
+namespace bridgework::emulator {
+
+std::optional<int64_t> AsInt64(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.empty()) return std::nullopt;
+    for (size_t i = 0; i < s.size(); ++i) {
+      bool digit = s[i] >= '0' && s[i] <= '9';
+      if (!digit && !(i == 0 && s[i] == '-' && s.size() > 1)) {
+        return std::nullopt;
+      }
+    }
+    int64_t n = 0;
+    if (absl::SimpleAtoi(s, &n)) return n;
+  }
+  return std::nullopt;
+}
+
+std::string ScalarText(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return "";
+}
+
+bool IsBlank(const nlohmann::json& v) {
+  return v.is_null() ||
+         (v.is_string() && v.get_ref<const std::string&>().empty());
+}
+
+RecordTable::RecordTable(int64_t first_id)
+    : first_id_(first_id), next_id_(first_id) {}
+
+int64_t RecordTable::AllocateId() { return next_id_++; }
+
+void RecordTable::ReserveAtLeast(int64_t id) {
+  next_id_ = std::max(next_id_, id + 1);
+}
+
+nlohmann::json* RecordTable::Find(int64_t id) {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+const nlohmann::json* RecordTable::Find(int64_t id) const {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+void RecordTable::Put(int64_t id, nlohmann::json record) {
+  records_[id] = std::move(record);
+}
+
+bool RecordTable::Erase(int64_t id) { return records_.erase(id) > 0; }
+
+nlohmann::json RecordTable::ToJsonArray() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, record] : records_) out.push_back(record);
+  return out;
+}
+
+void RecordTable::Clear() {
+  records_.clear();
+  next_id_ = first_id_;
+}
+
+}  // namespace bridgework::emulator
