@@ -9,7 +9,7 @@ packages=(
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev
-  python3 python3-grpcio
+  python3 python3-grpcio clang-format
 )
 
 missing=()
