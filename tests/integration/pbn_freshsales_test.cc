@@ -333,6 +333,11 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   json after = Get(emulator_ + "/__sandbox/state");
   EXPECT_EQ(after["contacts"].size(), 0u);
   EXPECT_EQ(after["sales_accounts"].size(), 0u);
+
+  // Every service stops cleanly on SIGTERM (exit code 0).
+  for (const char* name : {"transformer", "loader", "extractor", "auditor", "sandbox"}) {
+    EXPECT_EQ(supervisor_->Stop(name), 0) << name;
+  }
 }
 
 }  // namespace
