@@ -5,6 +5,7 @@
 
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
 #include "libs/ledger/rocksdb_ledger.h"
 #include "services/auditor/auditor_service.h"
 
@@ -16,12 +17,7 @@ int main(int argc, char** argv) {
       "dispositions"};
   bridgework::ServerOptions server;
   std::string data_dir;
-  app.add_option("--listen", server.listen,
-                 "host:port to serve on (port 0: any)")
-      ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file,
-                 "write the bound host:port here")
-      ->envname("BRIDGEWORK_PORT_FILE");
+  bridgework::AddServerFlags(app, server);
   app.add_option("--data-dir", data_dir, "ledger directory (created 0700)")
       ->envname("BRIDGEWORK_DATA_DIR")
       ->required();

@@ -5,6 +5,7 @@
 
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
 #include "services/extractor/extractor_service.h"
 
 int main(int argc, char** argv) {
@@ -13,12 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "bridgework-extractor: lists, describes and streams source objects"};
   bridgework::ServerOptions server;
-  app.add_option("--listen", server.listen,
-                 "host:port to serve on (port 0: any)")
-      ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file,
-                 "write the bound host:port here")
-      ->envname("BRIDGEWORK_PORT_FILE");
+  bridgework::AddServerFlags(app, server);
   CLI11_PARSE(app, argc, argv);
   bridgework::extractor::SourceRegistry registry;
   bridgework::extractor::RegisterBuiltinSources(registry);

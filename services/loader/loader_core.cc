@@ -78,6 +78,30 @@ LoaderCore::LoaderCore(std::string crm_name, crm::CrmConnector* connector,
       connector_(connector),
       auditor_(auditor) {}
 
+absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
+    const std::string& account,
+    const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records) {
+  v1::ResolveKeysRequest resolve;
+  resolve.set_account(account);
+  for (const auto& r : records) {
+    *resolve.add_keys() =
+        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    for (const auto& l : r.lookups()) {
+      *resolve.add_keys() =
+          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+    }
+  }
+  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
+                      auditor_->ResolveKeys(resolve));
+  ResolvedKeys out;
+  for (auto& k : *resolved.mutable_keys()) {
+    std::string key = KeyString(k.key().source_object(), k.key().source_key(),
+                                k.key().target_object());
+    out[key] = std::move(k);
+  }
+  return out;
+}
+
 absl::Status LoaderCore::EnsureOwners(
     const v1::DestinationConfig& destination) {
   if (owners_loaded_) return absl::OkStatus();
@@ -169,23 +193,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   BW_RETURN_IF_ERROR(EnsureOwners(batch.destination()));
 
   // 1. Resolve own keys and lookups in one ledger call.
-  v1::ResolveKeysRequest resolve;
-  resolve.set_account(account);
-  for (const auto& r : batch.records()) {
-    *resolve.add_keys() =
-        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
-    for (const auto& l : r.lookups()) {
-      *resolve.add_keys() =
-          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
-    }
-  }
-  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
-                      auditor_->ResolveKeys(resolve));
-  absl::flat_hash_map<std::string, const v1::ResolvedKey*> by_key;
-  for (const auto& k : resolved.keys()) {
-    by_key[KeyString(k.key().source_object(), k.key().source_key(),
-                     k.key().target_object())] = &k;
-  }
+  BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
+                      ResolveRecords(account, batch.records()));
 
   // 2. Plan each record.
   std::vector<Plan> plans(batch.records_size());
@@ -202,18 +211,20 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       }
       auto it = by_key.find(
           KeyString(l.source_object(), l.source_key(), l.target_object()));
-      if (it == by_key.end() || it->second->crm_id().empty()) {
+      if (it == by_key.end() || it->second.crm_id().empty()) {
         p.kind = Plan::Kind::kQuarantine;
         p.field = l.target_field();
         p.reason = absl::StrCat("references ", l.source_object(), " ",
                                 l.source_key(), ", which is not loaded");
         break;
       }
-      p.resolved.lookup_ids[l.target_field()].push_back(it->second->crm_id());
+      p.resolved.lookup_ids[l.target_field()].push_back(it->second.crm_id());
     }
     if (p.kind == Plan::Kind::kQuarantine) continue;
+    auto own_it = by_key.find(
+        KeyString(r.source_object(), r.source_key(), r.target_object()));
     const v1::ResolvedKey* own =
-        by_key[KeyString(r.source_object(), r.source_key(), r.target_object())];
+        own_it == by_key.end() ? nullptr : &own_it->second;
     if (own != nullptr && !own->crm_id().empty()) {
       p.crm_id = own->crm_id();
       if (own->run_id() == run_id) {
@@ -455,32 +466,22 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
   const std::string& account = request.destination().account();
   int64_t before = connector_->requests();
   v1::LinkResponse response;
-  v1::ResolveKeysRequest resolve;
-  resolve.set_account(account);
-  for (const auto& r : request.records()) {
-    *resolve.add_keys() =
-        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
-    for (const auto& l : r.lookups()) {
-      *resolve.add_keys() =
-          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
-    }
-  }
-  BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
-                      auditor_->ResolveKeys(resolve));
-  absl::flat_hash_map<std::string, std::string> ids;
-  for (const auto& k : resolved.keys()) {
-    ids[KeyString(k.key().source_object(), k.key().source_key(),
-                  k.key().target_object())] = k.crm_id();
-  }
+  BW_ASSIGN_OR_RETURN(ResolvedKeys resolved,
+                      ResolveRecords(account, request.records()));
+  auto id_of = [&resolved](const std::string& object, const std::string& key,
+                           const std::string& target) -> std::string {
+    auto it = resolved.find(KeyString(object, key, target));
+    return it == resolved.end() ? "" : it->second.crm_id();
+  };
   for (const auto& r : request.records()) {
     std::string own =
-        ids[KeyString(r.source_object(), r.source_key(), r.target_object())];
+        id_of(r.source_object(), r.source_key(), r.target_object());
     if (own.empty()) continue;  // quarantined; nothing to link
     json fields = json::object();
     for (const auto& l : r.lookups()) {
       if (!l.deferrable()) continue;
       std::string id =
-          ids[KeyString(l.source_object(), l.source_key(), l.target_object())];
+          id_of(l.source_object(), l.source_key(), l.target_object());
       if (id.empty()) {
         v1::RecordOutcome* f = response.add_failures();
         f->set_source_object(r.source_object());

@@ -48,6 +48,12 @@ class LoaderCore {
       const std::function<void(const v1::RollbackEvent&)>& progress);
 
  private:
+  // Ledger entries of the records' own keys and of their lookups, keyed by
+  // an internal key string, from one ResolveKeys call.
+  using ResolvedKeys = absl::flat_hash_map<std::string, v1::ResolvedKey>;
+  absl::StatusOr<ResolvedKeys> ResolveRecords(
+      const std::string& account,
+      const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records);
   absl::Status EnsureOwners(const v1::DestinationConfig& destination);
   std::string OwnerId(const std::string& email) const;
 

@@ -9,6 +9,7 @@
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
 #include "libs/crm/freshsales_connector.h"
 #include "services/loader/loader_service.h"
 
@@ -21,12 +22,7 @@ int main(int argc, char** argv) {
                        token_env = "BRIDGEWORK_CRM_TOKEN", token_file,
                        plan = "growth";
   int per_hour = 0, burst = 10;
-  app.add_option("--listen", server.listen,
-                 "host:port to serve on (port 0: any)")
-      ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file,
-                 "write the bound host:port here")
-      ->envname("BRIDGEWORK_PORT_FILE");
+  bridgework::AddServerFlags(app, server);
   app.add_option("--auditor", auditor, "auditor address host:port")
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();

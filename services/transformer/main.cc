@@ -5,6 +5,7 @@
 
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
 #include "services/transformer/transformer_service.h"
 
 int main(int argc, char** argv) {
@@ -15,12 +16,7 @@ int main(int argc, char** argv) {
       "loader"};
   bridgework::ServerOptions server;
   bridgework::transformer::TransformerPeers peers;
-  app.add_option("--listen", server.listen,
-                 "host:port to serve on (port 0: any)")
-      ->envname("BRIDGEWORK_LISTEN");
-  app.add_option("--port-file", server.port_file,
-                 "write the bound host:port here")
-      ->envname("BRIDGEWORK_PORT_FILE");
+  bridgework::AddServerFlags(app, server);
   app.add_option("--extractor", peers.extractor, "extractor address")
       ->envname("BRIDGEWORK_EXTRACTOR")
       ->required();
