@@ -335,7 +335,8 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   EXPECT_EQ(after["sales_accounts"].size(), 0u);
 
   // Every service stops cleanly on SIGTERM (exit code 0).
-  for (const char* name : {"transformer", "loader", "extractor", "auditor", "sandbox"}) {
+  for (const char* name :
+       {"transformer", "loader", "extractor", "auditor", "sandbox"}) {
     EXPECT_EQ(supervisor_->Stop(name), 0) << name;
   }
 }
