@@ -319,7 +319,30 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     if (!status.ok()) op->set_error(std::string(status.message()));
     op->set_before_image(before_image);
   };
+  // Outcomes are written every kOutcomeChunk writes, not only at the end of
+  // the batch: a crash then loses at most one chunk's request count, and
+  // leaves fewer pending intents to look up on resume.
+  constexpr int kOutcomeChunk = 10;
+  int64_t batch_requests_before = requests_before;
+  auto flush = [&]() -> absl::Status {
+    outcomes.set_requests(connector_->requests() - requests_before);
+    outcomes.set_run_id(run_id);
+    if (outcomes.operations_size() > 0 || outcomes.requests() > 0) {
+      BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
+    }
+    // After the outcomes: a CRM refusal's disposition replaces the one the
+    // outcome wrote.
+    if (dispositions.dispositions_size() > 0) {
+      BW_RETURN_IF_ERROR(auditor_->RecordDispositions(dispositions));
+    }
+    requests_before = connector_->requests();
+    outcomes.clear_operations();
+    dispositions.clear_dispositions();
+    return absl::OkStatus();
+  };
   for (Plan& p : plans) {
+    if (outcomes.operations_size() >= kOutcomeChunk)
+      BW_RETURN_IF_ERROR(flush());
     v1::RecordOutcome* out = ack.add_outcomes();
     out->set_source_object(p.record->source_object());
     out->set_source_key(p.record->source_key());
@@ -442,22 +465,15 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     }
   }
 
-  // 5. Outcomes and dispositions, then the ack.
-  outcomes.set_requests(connector_->requests() - requests_before);
-  outcomes.set_run_id(run_id);
-  if (outcomes.operations_size() > 0 || outcomes.requests() > 0) {
-    BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
-  }
-  if (dispositions.dispositions_size() > 0) {
-    BW_RETURN_IF_ERROR(auditor_->RecordDispositions(dispositions));
-  }
+  // 5. The last outcomes and dispositions, then the ack.
+  BW_RETURN_IF_ERROR(flush());
   if (!stop.ok()) {
     LogWarning(
         "batch stopped",
         {{"run", run_id}, {"code", absl::StatusCodeToString(stop.code())}});
     return stop;
   }
-  ack.set_requests(outcomes.requests());
+  ack.set_requests(connector_->requests() - batch_requests_before);
   return ack;
 }
 
@@ -534,12 +550,8 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
       return s;
     }
   }
+  // Each link's request was counted with its outcome.
   response.set_requests(connector_->requests() - before);
-  v1::RecordOutcomesRequest count;
-  count.set_account(request.destination().account());
-  count.set_run_id(request.run_id());
-  count.set_requests(response.requests());
-  BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(count));
   return response;
 }
 

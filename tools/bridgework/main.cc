@@ -190,6 +190,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"freshsales"}));
   up->add_option("--state-dir", state_dir,
                  "logs, ledger and services.json go here");
+  int per_hour = 0;
+  up->add_option(
+      "--requests-per-hour", per_hour,
+      "override the plan's hourly budget (loader, and emulator if any)");
 
   auto* migrate = app.add_subcommand("migrate", "run or resume a migration");
   migrate->add_option("--config", config_path, "run config")->required();
@@ -245,6 +249,7 @@ int main(int argc, char** argv) {
     SuiteOptions options;
     options.state_dir = state_dir;
     options.emulator = emulator;
+    options.requests_per_hour = per_hour;
     if (!config_path.empty()) {
       options.crm_url = config.destination_url;
       options.plan = config.destination.plan();
