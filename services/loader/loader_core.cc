@@ -287,9 +287,11 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   v1::RecordDispositionsRequest dispositions;
   dispositions.set_run_id(run_id);
   absl::Status stop;
-  // A CRM refusal: the outcome records the operation; this disposition
-  // (written after it) adds where the record came from.
-  auto quarantine = [&](const Plan& p, const absl::Status& status) {
+  // A quarantined record's disposition, with where it came from. For a CRM
+  // refusal it is written after the outcome and replaces the one the
+  // outcome wrote.
+  auto quarantine = [&](const Plan& p, const std::string& reason,
+                        const std::string& field) {
     v1::Disposition* d = dispositions.add_dispositions();
     d->set_source_object(p.record->source_object());
     d->set_source_key(p.record->source_key());
@@ -298,7 +300,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     rej->set_object_type(p.record->source_object());
     rej->set_source_key(p.record->source_key());
     *rej->mutable_location() = p.record->location();
-    rej->set_reason(std::string(status.message()));
+    rej->set_field(field);
+    rej->set_reason(reason);
     rej->set_stage("load");
   };
   auto add_outcome = [&](const Plan& p, v1::OpKind kind, v1::OpState state,
@@ -356,17 +359,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         out->set_status(v1::RECORD_STATUS_QUARANTINED);
         out->set_reason(p.reason);
         out->set_field(p.field);
-        v1::Disposition* d = dispositions.add_dispositions();
-        d->set_source_object(p.record->source_object());
-        d->set_source_key(p.record->source_key());
-        d->set_status(v1::DISPOSITION_STATUS_QUARANTINED);
-        v1::Rejection* rej = d->mutable_rejection();
-        rej->set_object_type(p.record->source_object());
-        rej->set_source_key(p.record->source_key());
-        *rej->mutable_location() = p.record->location();
-        rej->set_field(p.field);
-        rej->set_reason(p.reason);
-        rej->set_stage("load");
+        quarantine(p, p.reason, p.field);
         break;
       }
       case Plan::Kind::kAlreadyInRun:
@@ -423,7 +416,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_reason(std::string(s.message()));
           add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
                       "");
-          quarantine(p, s);
+          quarantine(p, std::string(s.message()), "");
         } else {
           stop = s;
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
@@ -455,7 +448,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_http_status(HttpStatusOf(id.status()));
           add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
                       id.status(), "");
-          quarantine(p, id.status());
+          quarantine(p, std::string(id.status().message()), "");
         } else {
           stop = id.status();
           out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
