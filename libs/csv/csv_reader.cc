@@ -1,13 +1,69 @@
 #include "libs/csv/csv_reader.h"
 
-#include "absl/strings/match.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace bridgework::csv {
+namespace {
 
-bool IsValidUtf8(const std::string& s) {
+// Bytes that end an unquoted field.
+constexpr std::array<bool, 256> MakeDelimiters() {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>(',')] = true;
+  t[static_cast<unsigned char>('\n')] = true;
+  t[static_cast<unsigned char>('\r')] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kDelimiter = MakeDelimiters();
+
+bool IsAscii(const char* p, size_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & kHigh) return false;
+  }
+  for (; i < n; ++i) {
+    if (static_cast<unsigned char>(p[i]) & 0x80) return false;
+  }
+  return true;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+absl::Status ErrnoStatus(int err, const std::string& what) {
+  std::string message = absl::StrCat(what, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
+  const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
     unsigned char c = p[i];
@@ -15,8 +71,8 @@ bool IsValidUtf8(const std::string& s) {
       ++i;
       continue;
     }
-    int extra = 0;
-    uint32_t cp = 0;
+    size_t extra;
+    uint32_t cp;
     if ((c & 0xE0) == 0xC0) {
       extra = 1;
       cp = c & 0x1F;
@@ -29,8 +85,9 @@ bool IsValidUtf8(const std::string& s) {
     } else {
       return false;
     }
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k >= n || (p[i + k] & 0xC0) != 0x80) return false;
+    if (i + extra >= n) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (p[i + k] & 0x3F);
     }
     if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
@@ -43,187 +100,311 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    return absl::NotFoundError(absl::StrCat("file not found: ", path));
-  std::unique_ptr<Reader> r(new Reader(f));
-  // Byte-order mark.
-  if (r->Peek() == 0xEF) {
-    r->Get();
-    if (r->Get() != 0xBB || r->Get() != 0xBF) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not UTF-8 (bad byte-order mark)"));
-    }
-  }
-  Row header;
-  if (!r->Next(&header)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": empty file (no header row)"));
-  }
-  if (!header.error.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":1: header: ", header.error));
-  }
-  for (auto& h : header.fields) {
-    while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.pop_back();
-    while (!h.empty() && (h.front() == ' ' || h.front() == '\t'))
-      h.erase(h.begin());
-  }
-  r->header_ = std::move(header.fields);
-  return r;
+void Row::Clear() {
+  data_.clear();
+  ends_.clear();
+  error_.clear();
+  error_column_ = -1;
+  too_long_ = false;
+}
+
+Reader::Reader(int fd, std::string path, const Options& options)
+    : fd_(fd),
+      path_(std::move(path)),
+      options_(options),
+      buffer_(new char[std::max<size_t>(options.buffer_bytes, 1)]),
+      capacity_(std::max<size_t>(options.buffer_bytes, 1)) {
+  options_.max_row_bytes = std::min<size_t>(options_.max_row_bytes, UINT32_MAX);
 }
 
 Reader::~Reader() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
-int Reader::Column(const std::string& name) const {
+absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
+                                                     const Options& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, path);
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a CSV file"));
+  }
+  std::unique_ptr<Reader> r(new Reader(fd, path, options));
+  // Byte-order mark.
+  char bom[3];
+  ssize_t n;
+  do {
+    n = ::pread(fd, bom, 3, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n == 3 && std::memcmp(bom, "\xEF\xBB\xBF", 3) == 0) {
+    absl::Status s = r->SeekTo(3, 1);
+    if (!s.ok()) return s;
+  }
+  Row header;
+  if (!r->ParseRow(&header)) {
+    if (!r->io_status_.ok()) return r->io_status_;
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": empty file (no header row)"));
+  }
+  if (!r->io_status_.ok()) return r->io_status_;
+  r->Validate(&header);
+  if (!header.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ":", header.line(), ": malformed header row: ", header.error()));
+  }
+  r->header_line_ = header.line();
+  r->header_.reserve(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string name = Trim(header.field(i));
+    if (!name.empty()) {
+      int previous = r->Column(name);
+      if (previous >= 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":", header.line(), ": duplicate column name '", name,
+            "' (columns ", previous + 1, " and ", i + 1, ")"));
+      }
+    }
+    r->header_.push_back(std::move(name));
+  }
+  r->data_start_ = r->position();
+  return r;
+}
+
+int Reader::Column(std::string_view name) const {
   for (size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return static_cast<int>(i);
   }
   return -1;
 }
 
-int Reader::Peek() {
-  if (pos_ == len_) {
-    len_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-    pos_ = 0;
-    if (len_ == 0) return EOF;
+bool Reader::Refill() {
+  buffer_offset_ += static_cast<int64_t>(end_);
+  pos_ = end_ = 0;
+  if (eof_) return false;
+  while (true) {
+    ssize_t n = ::read(fd_, buffer_.get(), capacity_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      io_status_ = ErrnoStatus(errno, absl::StrCat("reading ", path_));
+      eof_ = true;
+      return false;
+    }
+    if (n == 0) {
+      eof_ = true;
+      return false;
+    }
+    end_ = static_cast<size_t>(n);
+    return true;
   }
-  return static_cast<unsigned char>(buffer_[pos_]);
 }
 
-int Reader::Get() {
-  int c = Peek();
-  if (c != EOF) {
-    ++pos_;
-    ++consumed_;
+absl::Status Reader::SeekTo(int64_t offset, int64_t line) {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("seeking in ", path_));
   }
-  return c;
-}
-
-absl::Status Reader::Seek(int64_t offset, int64_t line) {
-  if (std::fseek(file_, offset, SEEK_SET) != 0) {
-    return absl::InvalidArgumentError("cursor is past the end of the file");
-  }
-  pos_ = len_ = 0;
-  consumed_ = offset;
+  buffer_offset_ = offset;
+  pos_ = end_ = 0;
+  eof_ = false;
   line_ = line;
   return absl::OkStatus();
 }
 
-bool Reader::Next(Row* row) {
-  row->fields.clear();
-  row->error.clear();
-  // Skip blank lines between records.
-  while (true) {
-    int c = Peek();
-    if (c == EOF) return false;
-    if (c == '\n') {
-      Get();
-      ++line_;
-      continue;
-    }
-    if (c == '\r') {
-      Get();
-      if (Peek() == '\n') Get();
-      ++line_;
-      continue;
-    }
-    break;
+absl::Status Reader::Seek(const Position& p) {
+  if (p.offset < data_start_.offset || p.line < data_start_.line) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": resume position is before the first row"));
   }
-  row->line = line_;
-  int64_t start_offset = consumed_;
-  ParseRecord(row);
-  if (absl::StartsWith(row->error, "unbalanced quote")) {
-    // The quote swallowed the rest of the file. Take only the row's first
-    // physical line as the bad row and go on after it.
-    std::string error = row->error;
-    (void)Seek(start_offset, row->line);
-    int c;
-    while ((c = Get()) != EOF && c != '\n') {
-    }
-    ++line_;
-    row->fields.clear();
-    row->error = "unbalanced quote: a quoted field never closes";
-    return true;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus(errno, path_);
+  if (p.offset > st.st_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_,
+                     ": resume position is past the end of the file (was it "
+                     "replaced?)"));
   }
-  if (row->error.empty() && !header_.empty() &&
-      row->fields.size() != header_.size()) {
-    row->error = absl::StrCat("wrong number of columns: expected ",
-                              header_.size(), ", got ", row->fields.size());
-  }
-  if (row->error.empty()) {
-    for (size_t i = 0; i < row->fields.size(); ++i) {
-      const std::string& f = row->fields[i];
-      std::string col =
-          i < header_.size() ? header_[i] : absl::StrCat("column ", i + 1);
-      if (f.find('\0') != std::string::npos) {
-        row->error = absl::StrCat(col, ": embedded NUL byte");
-        break;
-      }
-      if (!IsValidUtf8(f)) {
-        row->error = absl::StrCat(col, ": invalid UTF-8");
-        break;
-      }
+  if (p.offset > data_start_.offset) {
+    char before = 0;
+    ssize_t n;
+    do {
+      n = ::pread(fd_, &before, 1, static_cast<off_t>(p.offset - 1));
+    } while (n < 0 && errno == EINTR);
+    if (n != 1 || (before != '\n' && before != '\r')) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_,
+                       ": resume position is not at the start of a line "
+                       "(was the file replaced?)"));
     }
   }
-  return true;
+  io_status_ = absl::OkStatus();
+  return SeekTo(p.offset, p.line);
 }
 
-bool Reader::ParseRecord(Row* row) {
-  std::string field;
-  bool quoted = false;
-  bool after_quote = false;
-  int64_t start_line = line_;
-  while (true) {
-    int c = Get();
-    if (c == EOF) {
-      if (quoted) {
-        row->error = absl::StrCat("unbalanced quote: the field opened on line ",
-                                  start_line, " never closes");
-      }
-      row->fields.push_back(std::move(field));
-      return true;
-    }
-    if (quoted) {
-      if (c == '"') {
-        if (Peek() == '"') {
-          Get();
-          field.push_back('"');
-        } else {
-          quoted = false;
-          after_quote = true;
-        }
-      } else {
-        if (c == '\n') ++line_;
-        field.push_back(static_cast<char>(c));
-      }
-      continue;
-    }
-    if (c == ',') {
-      row->fields.push_back(std::move(field));
-      field.clear();
-      after_quote = false;
-      continue;
-    }
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && Peek() == '\n') Get();
-      ++line_;
-      row->fields.push_back(std::move(field));
-      return true;
-    }
-    if (c == '"' && field.empty() && !after_quote) {
-      quoted = true;
-      start_line = line_;
-      continue;
-    }
-    if (after_quote && row->error.empty()) {
-      row->error = "text after a closing quote";
-    }
-    field.push_back(static_cast<char>(c));
+void Reader::Append(Row* row, const char* p, size_t n) {
+  if (n == 0 || row->too_long_) return;
+  if (row->data_.size() + n > options_.max_row_bytes) {
+    row->too_long_ = true;
+    return;
   }
+  row->data_.append(p, n);
+}
+
+std::string Reader::ColumnLabel(size_t i) const {
+  if (i < header_.size() && !header_[i].empty()) {
+    return absl::StrCat("'", header_[i], "'");
+  }
+  return absl::StrCat(i + 1);
+}
+
+bool Reader::ParseRow(Row* row) {
+  // Skip lines holding nothing.
+  while (true) {
+    if (!Fill()) return false;
+    char c = buffer_[pos_];
+    if (c == '\n') {
+      ++pos_;
+      ++line_;
+    } else if (c == '\r') {
+      ++pos_;
+      if (Fill() && buffer_[pos_] == '\n') ++pos_;
+      ++line_;
+    } else {
+      break;
+    }
+  }
+  row->Clear();
+  row->line_ = line_;
+  row->offset_ = Offset();
+
+  while (true) {  // one field per iteration
+    const size_t column = row->ends_.size();
+    if (Fill() && buffer_[pos_] == '"') {
+      const int64_t quote_offset = Offset();
+      const int64_t quote_line = line_;
+      ++pos_;
+      while (true) {
+        if (!Fill()) {
+          if (!io_status_.ok()) return true;
+          // End of file inside quotes.
+          RecoverAfterUnbalancedQuote(quote_offset, quote_line);
+          row->data_.clear();
+          row->ends_.clear();
+          row->error_ = absl::StrCat(
+              "unbalanced quote: the quoted field opened in column ",
+              ColumnLabel(column), " on line ", quote_line,
+              " is still open at end of file");
+          row->error_column_ = static_cast<int>(column);
+          return true;
+        }
+        const char* p = buffer_.get() + pos_;
+        const char* e = buffer_.get() + end_;
+        const char* q = static_cast<const char*>(std::memchr(p, '"', e - p));
+        if (q == nullptr) q = e;
+        line_ += std::count(p, q, '\n');
+        Append(row, p, q - p);
+        pos_ = q - buffer_.get();
+        if (q == e) continue;
+        ++pos_;  // the quote
+        if (Fill() && buffer_[pos_] == '"') {
+          Append(row, "\"", 1);
+          ++pos_;
+          continue;
+        }
+        break;  // closing quote
+      }
+      if (Fill() && !kDelimiter[static_cast<unsigned char>(buffer_[pos_])] &&
+          row->error_.empty()) {
+        row->error_ = absl::StrCat("text after the closing quote in column ",
+                                   ColumnLabel(column));
+        row->error_column_ = static_cast<int>(column);
+      }
+    }
+    // Unquoted text (or text after a closing quote) up to a delimiter.
+    while (Fill()) {
+      const char* p = buffer_.get() + pos_;
+      const char* e = buffer_.get() + end_;
+      const char* q = p;
+      while (q < e && !kDelimiter[static_cast<unsigned char>(*q)]) ++q;
+      Append(row, p, q - p);
+      pos_ = q - buffer_.get();
+      if (q < e) break;
+    }
+    row->ends_.push_back(static_cast<uint32_t>(row->data_.size()));
+    if (!Fill()) return true;  // end of file ends the record
+    char c = buffer_[pos_++];
+    if (c == ',') continue;  // at end of file the next field is empty
+    if (c == '\r' && Fill() && buffer_[pos_] == '\n') ++pos_;
+    ++line_;
+    return true;
+  }
+}
+
+void Reader::RecoverAfterUnbalancedQuote(int64_t quote_offset,
+                                         int64_t quote_line) {
+  if (!SeekTo(quote_offset, quote_line).ok()) {
+    eof_ = true;  // not seekable: give up on the rest of the file
+    pos_ = end_ = 0;
+    return;
+  }
+  // Skip the rest of the physical line holding the quote.
+  while (Fill()) {
+    const char* p = buffer_.get() + pos_;
+    const char* e = buffer_.get() + end_;
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', e - p));
+    if (nl == nullptr) {
+      pos_ = end_;
+      continue;
+    }
+    pos_ = nl - buffer_.get() + 1;
+    ++line_;
+    return;
+  }
+}
+
+void Reader::Validate(Row* row) const {
+  if (!row->error_.empty()) return;
+  if (row->too_long_) {
+    row->data_.clear();
+    row->ends_.clear();
+    row->error_ =
+        absl::StrCat("row is longer than ", options_.max_row_bytes, " bytes");
+    return;
+  }
+  if (!header_.empty() && row->size() != header_.size()) {
+    row->error_ = absl::StrCat("wrong number of columns: expected ",
+                               header_.size(), ", got ", row->size());
+    return;
+  }
+  const std::string& d = row->data_;
+  if (const void* nul = std::memchr(d.data(), '\0', d.size())) {
+    size_t at = static_cast<const char*>(nul) - d.data();
+    size_t column = std::upper_bound(row->ends_.begin(), row->ends_.end(), at) -
+                    row->ends_.begin();
+    row->error_ =
+        absl::StrCat("embedded NUL byte in column ", ColumnLabel(column));
+    row->error_column_ = static_cast<int>(column);
+    return;
+  }
+  if (IsAscii(d.data(), d.size())) return;
+  for (size_t i = 0; i < row->size(); ++i) {
+    std::string_view f = row->field(i);
+    if (!IsAscii(f.data(), f.size()) && !IsValidUtf8(f)) {
+      row->error_ = absl::StrCat("invalid UTF-8 in column ", ColumnLabel(i));
+      row->error_column_ = static_cast<int>(i);
+      return;
+    }
+  }
+}
+
+absl::StatusOr<bool> Reader::Next(Row* row) {
+  if (!ParseRow(row)) {
+    if (!io_status_.ok()) return io_status_;
+    return false;
+  }
+  if (!io_status_.ok()) return io_status_;
+  Validate(row);
+  return true;
 }
 
 }  // namespace bridgework::csv

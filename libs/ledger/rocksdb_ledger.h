@@ -1,15 +1,12 @@
-// The ledger: the auditor's durable store, on RocksDB.
+// The durable ledger, on RocksDB (docs/ledger.md).
 //
-// It implements the auditor API (AuditorClient) in process; the auditor
-// service is a thin gRPC adapter over it. Key layout and durability are in
-// docs/design.md ("Ledger keys").
-//
-// Durability: every write is one RocksDB WriteBatch with sync = true, so an
-// intent acknowledged to the loader survives a machine crash, and an
-// outcome, its id-map entry and its disposition land together or not at
-// all.
-// Thread safety: all methods are thread-safe; writes that read first (seq
-// allocation, pending intents) are serialised by a mutex.
+// Durability: every acknowledged write is one RocksDB WriteBatch written
+// with WriteOptions.sync = true, so it survives a machine crash, and the
+// entries of one request (an outcome, its id-map entry, its disposition)
+// land together or not at all.
+// Files: the directory is created 0700 when missing and every file RocksDB
+// creates in it is 0600 (see Open).
+// Thread safety: thread-safe (see kv_ledger.h).
 #ifndef BRIDGEWORK_LIBS_LEDGER_ROCKSDB_LEDGER_H_
 #define BRIDGEWORK_LIBS_LEDGER_ROCKSDB_LEDGER_H_
 
@@ -17,14 +14,24 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "libs/auditor_client/auditor_client.h"
+#include "libs/ledger/kv_ledger.h"
+#include "libs/ledger/ledger.h"
 
 namespace bridgework::ledger {
 
-// Opens (creating if needed) the ledger in `directory`; the directory is
-// created 0700 and the files 0600.
-absl::StatusOr<std::unique_ptr<AuditorClient>> OpenRocksDbLedger(
-    const std::string& directory);
+class RocksDbLedger final : public ledger_internal::KvLedger {
+ public:
+  // Opens the ledger in `directory`, creating it (0700) and the database
+  // when missing. Only one process may open a directory at a time (RocksDB
+  // holds a lock file): a second Open fails with UNAVAILABLE.
+  // Every file RocksDB creates in the directory, now or later, is chmod-ed
+  // to 0600 through a FileSystem wrapper (no process-wide umask change).
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(
+      const std::string& directory);
+
+ private:
+  using KvLedger::KvLedger;
+};
 
 }  // namespace bridgework::ledger
 

@@ -1,217 +1,193 @@
+// What only the durable ledger promises: reopening keeps everything, files
+// are private, one process at a time, foreign formats are refused.
 #include "libs/ledger/rocksdb_ledger.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <string>
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 namespace bridgework::ledger {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LedgerTest : public ::testing::Test {
+class RocksDbLedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        (fs::temp_directory_path() / ("bw-ledger-" + std::to_string(getpid())))
-            .string();
-    fs::remove_all(dir_);
+    root_ = (fs::temp_directory_path() /
+             ("bw-rocks-ledger-" + std::to_string(getpid())))
+                .string();
+    fs::remove_all(root_);
+    dir_ = root_ + "/nested/ledger";
     Reopen();
   }
   void TearDown() override {
     ledger_.reset();
-    fs::remove_all(dir_);
+    fs::remove_all(root_);
   }
   void Reopen() {
     ledger_.reset();
-    auto l = OpenRocksDbLedger(dir_);
+    auto l = RocksDbLedger::Open(dir_);
     ASSERT_TRUE(l.ok()) << l.status();
     ledger_ = std::move(*l);
   }
-  v1::RunInfo Begin(const std::string& hash, bool resume = true) {
+  v1::RunInfo Begin() {
     v1::BeginRunRequest r;
     r.set_kind(v1::RUN_KIND_MIGRATE);
     r.set_account("acct");
-    r.set_config_hash(hash);
-    r.set_resume(resume);
+    r.set_config_hash("h");
+    r.set_resume(true);
     auto run = ledger_->BeginRun(r);
     EXPECT_TRUE(run.ok()) << run.status();
-    return *run;
+    return run.value_or(v1::RunInfo());
   }
-  v1::Operation Op(const std::string& run, const std::string& key) {
-    v1::Operation op;
-    op.set_run_id(run);
-    op.set_kind(v1::OP_KIND_CREATE);
-    op.set_source_object("patient");
-    op.set_source_key(key);
-    op.set_target_object("contact");
-    op.set_fingerprint("fp-" + key);
-    return op;
+  int64_t Intend(const std::string& run, const std::string& key) {
+    v1::RecordIntentsRequest r;
+    r.set_account("acct");
+    v1::Operation* op = r.add_operations();
+    op->set_run_id(run);
+    op->set_kind(v1::OP_KIND_CREATE);
+    op->set_source_object("patient");
+    op->set_source_key(key);
+    op->set_target_object("contact");
+    op->set_fingerprint("fp");
+    auto out = ledger_->RecordIntents(r);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? out->seqs(0) : 0;
   }
   v1::ResolvedKey Resolve(const std::string& key) {
     v1::ResolveKeysRequest r;
     r.set_account("acct");
-    auto* k = r.add_keys();
+    v1::KeyRef* k = r.add_keys();
     k->set_source_object("patient");
     k->set_source_key(key);
     k->set_target_object("contact");
     return ledger_->ResolveKeys(r)->keys(0);
   }
 
-  std::string dir_;
-  std::unique_ptr<AuditorClient> ledger_;
+  std::string root_, dir_;
+  std::unique_ptr<Ledger> ledger_;
 };
 
-TEST_F(LedgerTest, ResumesTheUnfinishedRunWithTheSameConfig) {
-  v1::RunInfo a = Begin("h1");
-  EXPECT_EQ(a.run_id(), "r-000001");
-  EXPECT_EQ(Begin("h1").run_id(), a.run_id());
-  EXPECT_NE(Begin("h2").run_id(), a.run_id());
-  EXPECT_NE(Begin("h1", false).run_id(), a.run_id());
-  v1::FinishRunRequest fin;
-  fin.set_run_id(a.run_id());
-  fin.set_state(v1::RUN_STATE_SUCCEEDED);
-  ASSERT_TRUE(ledger_->FinishRun(fin).ok());
-  v1::BeginRunRequest exact;
-  exact.set_run_id(a.run_id());
-  exact.set_config_hash("h1");
-  EXPECT_TRUE(absl::IsFailedPrecondition(ledger_->BeginRun(exact).status()));
-}
-
-TEST_F(LedgerTest, IntentIsPendingUntilItsOutcome) {
-  v1::RunInfo run = Begin("h");
-  v1::RecordIntentsRequest intents;
-  intents.set_account("acct");
-  *intents.add_operations() = Op(run.run_id(), "1");
-  *intents.add_operations() = Op(run.run_id(), "2");
-  auto seqs = ledger_->RecordIntents(intents);
-  ASSERT_TRUE(seqs.ok());
-  ASSERT_EQ(seqs->seqs_size(), 2);
-  EXPECT_LT(seqs->seqs(0), seqs->seqs(1));
-  EXPECT_EQ(Resolve("1").pending_seq(), seqs->seqs(0));
-  EXPECT_TRUE(Resolve("1").crm_id().empty());
-
-  v1::RecordOutcomesRequest outcomes;
-  outcomes.set_account("acct");
-  outcomes.set_requests(3);
-  v1::Operation done = Op(run.run_id(), "1");
-  done.set_seq(seqs->seqs(0));
-  done.set_state(v1::OP_STATE_APPLIED);
-  done.set_crm_id("501");
-  *outcomes.add_operations() = done;
-  v1::Operation failed = Op(run.run_id(), "2");
-  failed.set_seq(seqs->seqs(1));
-  failed.set_state(v1::OP_STATE_FAILED);
-  failed.set_error("HTTP 400: Email is not unique");
-  *outcomes.add_operations() = failed;
-  ASSERT_TRUE(ledger_->RecordOutcomes(outcomes).ok());
-
-  EXPECT_EQ(Resolve("1").crm_id(), "501");
-  EXPECT_EQ(Resolve("1").fingerprint(), "fp-1");
-  EXPECT_EQ(Resolve("1").pending_seq(), 0);
-  EXPECT_EQ(Resolve("2").pending_seq(), 0);
-  EXPECT_TRUE(Resolve("2").crm_id().empty());
-
-  // Everything survives a reopen.
-  Reopen();
-  EXPECT_EQ(Resolve("1").crm_id(), "501");
+TEST_F(RocksDbLedgerTest, ReopeningKeepsEverything) {
+  v1::RunInfo run = Begin();
+  int64_t s1 = Intend(run.run_id(), "1");
+  int64_t s2 = Intend(run.run_id(), "2");
+  v1::RecordOutcomesRequest out;
+  out.set_account("acct");
+  out.set_requests(5);
+  v1::Operation* op = out.add_operations();
+  op->set_run_id(run.run_id());
+  op->set_seq(s1);
+  op->set_state(v1::OP_STATE_APPLIED);
+  op->set_crm_id("501");
+  ASSERT_TRUE(ledger_->RecordOutcomes(out).ok());
   v1::SetObjectStatsRequest stats;
   stats.set_run_id(run.run_id());
   stats.add_stats()->set_source_object("patient");
-  stats.mutable_stats(0)->set_extracted(3);
+  stats.mutable_stats(0)->set_extracted(2);
   ASSERT_TRUE(ledger_->SetObjectStats(stats).ok());
-  v1::RecordDispositionsRequest skip;
-  skip.set_run_id(run.run_id());
-  auto* d = skip.add_dispositions();
-  d->set_source_object("patient");
-  d->set_source_key("3");
-  d->set_status(v1::DISPOSITION_STATUS_SKIPPED);
-  d->mutable_rejection()->set_reason("not migrated: test");
-  ASSERT_TRUE(ledger_->RecordDispositions(skip).ok());
+  v1::Cursor cursor;
+  cursor.set_account("acct");
+  cursor.set_source_object("patient");
+  cursor.mutable_watermark()->set_unix_seconds(1234);
+  ASSERT_TRUE(ledger_->SetCursor(cursor).ok());
 
+  Reopen();
+
+  v1::GetRunRequest get;
+  get.set_run_id(run.run_id());
+  EXPECT_EQ(ledger_->GetRun(get)->state(), v1::RUN_STATE_RUNNING);
+  EXPECT_EQ(Resolve("1").crm_id(), "501");
+  EXPECT_EQ(Resolve("2").pending_seq(), s2);
   v1::GetReportRequest rr;
   rr.set_run_id(run.run_id());
   auto report = ledger_->GetReport(rr);
-  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->requests(), 5);
   ASSERT_EQ(report->objects_size(), 1);
-  const auto& o = report->objects(0);
-  EXPECT_EQ(o.extracted(), 3);
-  EXPECT_EQ(o.loaded(), 1);
-  EXPECT_EQ(o.created(), 1);
-  EXPECT_EQ(o.quarantined(), 1);
-  EXPECT_EQ(o.skipped(), 1);
-  EXPECT_TRUE(o.balanced());
-  EXPECT_EQ(report->requests(), 3);
-  EXPECT_EQ(report->operations_applied(), 1);
-  EXPECT_EQ(report->operations_failed(), 1);
+  EXPECT_EQ(report->objects(0).extracted(), 2);
+  EXPECT_EQ(report->objects(0).created(), 1);
+  EXPECT_EQ(report->operations_pending(), 1);
+  v1::GetCursorRequest gc;
+  gc.set_account("acct");
+  gc.set_source_object("patient");
+  EXPECT_EQ(ledger_->GetCursor(gc)->watermark().unix_seconds(), 1234);
+
+  // Counters continue where they stopped: no id or seq is handed out twice.
+  EXPECT_GT(Intend(run.run_id(), "3"), s2);
+  v1::BeginRunRequest fresh;
+  fresh.set_kind(v1::RUN_KIND_MIGRATE);
+  fresh.set_account("acct");
+  EXPECT_EQ(ledger_->BeginRun(fresh)->run_id(), "r-000002");
+  // Resume finds the unfinished run after the reopen.
+  EXPECT_EQ(Begin().run_id(), run.run_id());
 }
 
-TEST_F(LedgerTest, OperationsListInBothOrdersAndDeleteClearsTheIdMap) {
-  v1::RunInfo run = Begin("h");
-  v1::RecordIntentsRequest intents;
-  intents.set_account("acct");
-  for (const char* k : {"1", "2", "3"})
-    *intents.add_operations() = Op(run.run_id(), k);
-  auto seqs = ledger_->RecordIntents(intents);
-  v1::RecordOutcomesRequest outcomes;
-  outcomes.set_account("acct");
-  for (int i = 0; i < 3; ++i) {
-    v1::Operation op = intents.operations(i);
-    op.set_seq(seqs->seqs(i));
-    op.set_state(v1::OP_STATE_APPLIED);
-    op.set_crm_id(std::to_string(700 + i));
-    *outcomes.add_operations() = op;
-  }
-  ASSERT_TRUE(ledger_->RecordOutcomes(outcomes).ok());
-  std::vector<std::string> forward, backward;
-  v1::ListOperationsRequest list;
-  list.set_run_id(run.run_id());
-  ASSERT_TRUE(ledger_
-                  ->ListOperations(list,
-                                   [&](const v1::Operation& op) {
-                                     forward.push_back(op.source_key());
-                                     return true;
-                                   })
-                  .ok());
-  list.set_reverse(true);
-  ASSERT_TRUE(ledger_
-                  ->ListOperations(list,
-                                   [&](const v1::Operation& op) {
-                                     backward.push_back(op.source_key());
-                                     return true;
-                                   })
-                  .ok());
-  EXPECT_EQ(forward, (std::vector<std::string>{"1", "2", "3"}));
-  EXPECT_EQ(backward, (std::vector<std::string>{"3", "2", "1"}));
-
-  v1::RecordIntentsRequest del;
-  del.set_account("acct");
-  v1::Operation d = Op("r-rb", "2");
-  d.set_kind(v1::OP_KIND_DELETE);
-  d.set_crm_id("701");
-  *del.add_operations() = d;
-  auto dseq = ledger_->RecordIntents(del);
-  d.set_seq(dseq->seqs(0));
-  d.set_state(v1::OP_STATE_APPLIED);
-  v1::RecordOutcomesRequest dout;
-  dout.set_account("acct");
-  *dout.add_operations() = d;
-  ASSERT_TRUE(ledger_->RecordOutcomes(dout).ok());
-  EXPECT_TRUE(Resolve("2").crm_id().empty());
-  EXPECT_EQ(Resolve("3").crm_id(), "702");
-}
-
-TEST_F(LedgerTest, FilesArePrivate) {
+TEST_F(RocksDbLedgerTest, FilesArePrivate) {
+  v1::RunInfo run = Begin();
+  for (int i = 0; i < 50; ++i) Intend(run.run_id(), std::to_string(i));
+  Reopen();  // recovery flushes the log into a table file
+  Intend(run.run_id(), "x");
   struct stat st;
   ASSERT_EQ(stat(dir_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
+  int files = 0;
   for (const auto& entry : fs::directory_iterator(dir_)) {
     if (!entry.is_regular_file()) continue;
+    ++files;
     ASSERT_EQ(stat(entry.path().c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0077, 0u) << entry.path();
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << entry.path();
   }
+  EXPECT_GT(files, 3);
+}
+
+TEST_F(RocksDbLedgerTest, OneProcessAtATime) {
+  auto second = RocksDbLedger::Open(dir_);
+  EXPECT_TRUE(absl::IsUnavailable(second.status())) << second.status();
+}
+
+TEST_F(RocksDbLedgerTest, RefusesAnotherFormat) {
+  ledger_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), "meta/format", "something/else").ok());
+  }
+  auto l = RocksDbLedger::Open(dir_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(l.status())) << l.status();
+}
+
+TEST_F(RocksDbLedgerTest, RefusesAnUnversionedLedger) {
+  ledger_.reset();
+  fs::remove_all(dir_);
+  {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "meta/next_run", "3").ok());
+  }
+  auto l = RocksDbLedger::Open(dir_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(l.status())) << l.status();
+}
+
+TEST_F(RocksDbLedgerTest, APathThatIsAFileIsRefused) {
+  std::string file = root_ + "/plain-file";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fclose(f);
+  }
+  EXPECT_FALSE(RocksDbLedger::Open(file).ok());
 }
 
 }  // namespace

@@ -1,5 +1,52 @@
-// Run reports: report.json (schema "bridgework.report/v1", documented in
-// docs/report.md) and a self-contained report.html rendered from it.
+// Run reports: report.json, with the stable schema below, and a
+// self-contained report.html rendered from it (inline CSS and SVG, no
+// script, no external assets).
+//
+// report.json, schema "bridgework.report/v1". Every key is always present;
+// keys are only ever added within v1.
+//
+//   {
+//     "schema": "bridgework.report/v1",
+//     "run": {
+//       "id": "r-000007",
+//       "kind": "migrate" | "rollback" | "unspecified",
+//       "state": "running" | "succeeded" | "failed" | "rolled_back" |
+//                "unspecified",
+//       "account": "...",            // destination account
+//       "started_at": "2026-11-22T21:30:00+00:00",  // RFC 3339 or ""
+//       "finished_at": "",
+//       "config_hash": "<sha256 hex>", "map_hash": "<sha256 hex>",
+//       "target_run_id": "",         // rollback runs: the run undone
+//       "message": ""                // one line on failure
+//     },
+//     "objects": [                   // one per source object, by name
+//       { "source_object": "patient",
+//         "extracted": 120,          // every source record seen
+//         "loaded": 110,   // = created + updated + unchanged + adopted
+//         "created": 100, "updated": 5, "unchanged": 4, "adopted": 1,
+//         "quarantined": 8, "skipped": 2,
+//         "balanced": true,          // extracted == loaded+quarantined+skipped
+//         "quarantine": [            // at most the ledger's cap per object
+//           { "source_key": "17", "file": "patients.csv", "line": 18,
+//             "record": "", "field": "birth_date",
+//             "reason": "not a date", "stage": "extract" } ],
+//         "quarantine_omitted": 0,   // quarantined entries beyond the cap
+//         "skipped_records": [       // skipped by a map rule, same shape,
+//           { "source_key": "P1", ..., "stage": "map",   // capped likewise
+//             "reason": "reference object: not migrated" } ],
+//         "skipped_omitted": 0
+//       } ],
+//     "totals": { "extracted", "loaded", "created", "updated", "unchanged",
+//                 "adopted", "quarantined", "skipped" },   // sums
+//     "requests": 342,               // requests sent to the CRM
+//     "operations": { "applied": 0, "failed": 0, "pending": 0 },
+//     "balanced": true,              // every object balanced
+//     "extra": { ... }               // caller's object (owners, destination)
+//   }
+//
+// Strings are made valid UTF-8 (invalid bytes become U+FFFD), so the JSON
+// always serialises. Reasons never hold field values (the ledger's
+// contract); the report adds none.
 //
 // Thread safety: pure functions.
 #ifndef BRIDGEWORK_LIBS_REPORT_REPORT_H_
@@ -14,17 +61,28 @@
 
 namespace bridgework::report {
 
-// The JSON report. `extra` (owners, destination, emulator stats) is copied
-// under "extra".
+namespace v1 = ::bridgework::v1;
+
+inline constexpr char kReportSchema[] = "bridgework.report/v1";
+
+// The JSON report of `report`. `extra` (any JSON object; null means none)
+// is copied under "extra". The HTML page understands two of its keys:
+//   "destination": {"crm", "account", "plan", ...}: shown in the header;
+//   "owners": [{"email", "crm_user_id", "matched"}]: the owner matches.
+// Other keys are shown as JSON.
 nlohmann::json ReportToJson(const v1::RunReport& report,
                             const nlohmann::json& extra);
 
-// A self-contained HTML page (inline CSS, no script) for a JSON report.
-std::string ReportToHtml(const nlohmann::json& report);
+// A self-contained HTML page for a JSON report (as made by ReportToJson;
+// missing keys render as empty). Every string from the report is
+// HTML-escaped.
+std::string ReportToHtml(const nlohmann::json& report_json);
 
-// Writes <dir>/report.json and <dir>/report.html.
+// Writes <dir>/report.json and <dir>/report.html, creating `dir` if
+// needed. Each file is written to a temporary name and renamed, so a
+// reader never sees half a report. UNAVAILABLE if a file cannot be written.
 absl::Status WriteReportFiles(const std::string& dir,
-                              const nlohmann::json& report);
+                              const nlohmann::json& report_json);
 
 }  // namespace bridgework::report
 

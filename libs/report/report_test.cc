@@ -1,55 +1,207 @@
 #include "libs/report/report.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace bridgework::report {
 namespace {
 
+namespace fs = std::filesystem;
+using nlohmann::json;
+
 v1::RunReport Sample(bool balanced) {
   v1::RunReport r;
-  r.mutable_run()->set_run_id("r-000007");
-  r.mutable_run()->set_state(v1::RUN_STATE_SUCCEEDED);
+  v1::RunInfo* run = r.mutable_run();
+  run->set_run_id("r-000007");
+  run->set_kind(v1::RUN_KIND_MIGRATE);
+  run->set_state(v1::RUN_STATE_SUCCEEDED);
+  run->set_account("acme-dental");
+  run->set_config_hash("c0ffee");
+  run->set_map_hash("beef");
+  run->mutable_started_at()->set_unix_seconds(
+      1795382400);  // 2026-11-22T21:20:00Z
+  run->mutable_finished_at()->set_unix_seconds(1795382460);
   r.set_requests(42);
-  auto* o = r.add_objects();
+  r.set_operations_applied(8);
+  r.set_operations_failed(1);
+  v1::ObjectReport* o = r.add_objects();
   o->set_source_object("patient");
   o->set_extracted(10);
-  o->set_loaded(8);
-  o->set_created(8);
-  o->set_quarantined(2);
+  o->set_loaded(7);
+  o->set_created(5);
+  o->set_updated(1);
+  o->set_unchanged(1);
+  o->set_quarantined(3);
   o->set_balanced(balanced);
-  auto* q = o->add_rejections();
+  v1::Rejection* q = o->add_rejections();
   q->set_source_key("17");
   q->mutable_location()->set_file("patients.csv");
   q->mutable_location()->set_line(18);
   q->set_field("birth_date");
-  q->set_reason("impossible date <script>");
+  q->set_reason("impossible date <script>alert('x')</script> & more");
   q->set_stage("extract");
+  v1::Rejection* q2 = o->add_rejections();
+  q2->set_source_key("\"quoted\"");
+  q2->set_reason("HTTP 422: invalid email");
+  q2->set_stage("load");
+  v1::ObjectReport* loc = r.add_objects();
+  loc->set_source_object("location");
+  loc->set_extracted(2);
+  loc->set_skipped(2);
+  loc->set_balanced(true);
+  v1::Rejection* skip = loc->add_rejections();
+  skip->set_source_key("L1");
+  skip->set_reason("reference object <not migrated>");
+  skip->set_stage("map");
   return r;
 }
 
-TEST(Report, JsonCarriesTheStableSchema) {
-  auto j = ReportToJson(Sample(true), {{"owners", nlohmann::json::array()}});
+TEST(ReportJson, HasTheStableSchema) {
+  json extra = {{"owners", json::array({{{"email", "dr@x.test"},
+                                         {"crm_user_id", "u1"},
+                                         {"matched", true}}})},
+                {"destination", {{"crm", "freshsales"}, {"plan", "growth"}}}};
+  json j = ReportToJson(Sample(true), extra);
   EXPECT_EQ(j["schema"], "bridgework.report/v1");
+  for (const char* k : {"schema", "run", "objects", "totals", "requests",
+                        "operations", "balanced", "extra"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  for (const char* k :
+       {"id", "kind", "state", "account", "started_at", "finished_at",
+        "config_hash", "map_hash", "target_run_id", "message"}) {
+    EXPECT_TRUE(j["run"].contains(k)) << k;
+  }
   EXPECT_EQ(j["run"]["id"], "r-000007");
+  EXPECT_EQ(j["run"]["kind"], "migrate");
   EXPECT_EQ(j["run"]["state"], "succeeded");
+  EXPECT_EQ(j["run"]["started_at"], "2026-11-22T21:20:00+00:00");
+  ASSERT_EQ(j["objects"].size(), 2u);
+  const json& p = j["objects"][0];
+  for (const char* k :
+       {"source_object", "extracted", "loaded", "created", "updated",
+        "unchanged", "adopted", "quarantined", "skipped", "balanced",
+        "quarantine", "quarantine_omitted", "skipped_records",
+        "skipped_omitted"}) {
+    EXPECT_TRUE(p.contains(k)) << k;
+  }
+  EXPECT_EQ(p["quarantine_omitted"], 1);
+  EXPECT_EQ(p["quarantine"].size(), 2u);
+  EXPECT_EQ(p["skipped_records"].size(), 0u);
+  const json& l = j["objects"][1];
+  ASSERT_EQ(l["skipped_records"].size(), 1u);
+  EXPECT_EQ(l["skipped_records"][0]["source_key"], "L1");
+  EXPECT_EQ(l["skipped_omitted"], 1);
+  EXPECT_EQ(l["quarantine"].size(), 0u);
+  const json& q = p["quarantine"][0];
+  for (const char* k :
+       {"source_key", "file", "line", "record", "field", "reason", "stage"}) {
+    EXPECT_TRUE(q.contains(k)) << k;
+  }
+  EXPECT_EQ(q["file"], "patients.csv");
+  EXPECT_EQ(q["line"], 18);
+  EXPECT_EQ(j["totals"]["extracted"], 12);
+  EXPECT_EQ(j["totals"]["loaded"], 7);
+  EXPECT_EQ(j["totals"]["skipped"], 2);
+  EXPECT_EQ(j["totals"]["quarantined"], 3);
   EXPECT_EQ(j["requests"], 42);
-  EXPECT_TRUE(j["balanced"]);
-  EXPECT_EQ(j["totals"]["extracted"], 10);
-  EXPECT_EQ(j["objects"][0]["quarantine"][0]["line"], 18);
-  EXPECT_EQ(j["objects"][0]["quarantine"][0]["file"], "patients.csv");
-  EXPECT_FALSE(ReportToJson(Sample(false), {})["balanced"]);
+  EXPECT_EQ(j["operations"]["applied"], 8);
+  EXPECT_EQ(j["extra"]["destination"]["crm"], "freshsales");
 }
 
-TEST(Report, HtmlEscapesAndShowsTheVerdict) {
-  std::string html = ReportToHtml(ReportToJson(Sample(true), {}));
+TEST(ReportJson, BalancedOnlyIfEveryObjectIs) {
+  EXPECT_TRUE(ReportToJson(Sample(true), nullptr)["balanced"]);
+  EXPECT_FALSE(ReportToJson(Sample(false), nullptr)["balanced"]);
+  EXPECT_TRUE(ReportToJson(v1::RunReport(), nullptr)["balanced"]);
+  EXPECT_EQ(ReportToJson(v1::RunReport(), nullptr)["extra"], json::object());
+  EXPECT_EQ(ReportToJson(v1::RunReport(), nullptr)["run"]["started_at"], "");
+}
+
+TEST(ReportJson, StringsBecomeValidUtf8) {
+  v1::RunReport r = Sample(true);
+  r.mutable_objects(0)->mutable_rejections(0)->set_source_key(
+      "caf\xE9 \xFF ok \xC3\xA9");
+  json j = ReportToJson(r, {{"note", "bad \xC0\xAF"}});
+  std::string dumped;
+  ASSERT_NO_THROW(dumped = j.dump());
+  EXPECT_EQ(j["objects"][0]["quarantine"][0]["source_key"],
+            "caf\xEF\xBF\xBD \xEF\xBF\xBD ok \xC3\xA9");
+  EXPECT_EQ(j["extra"]["note"], "bad \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(ReportHtml, EscapesEverythingAndShowsTheVerdict) {
+  json extra = {{"owners", json::array({{{"email", "<b>dr@x.test</b>"},
+                                         {"crm_user_id", ""},
+                                         {"matched", false}}})},
+                {"destination",
+                 {{"crm", "freshsales"}, {"account", "a&b"}, {"plan", "pro"}}}};
+  std::string html = ReportToHtml(ReportToJson(Sample(true), extra));
   EXPECT_NE(html.find("r-000007"), std::string::npos);
   EXPECT_NE(html.find("patients.csv:18"), std::string::npos);
-  EXPECT_EQ(html.find("<script>"), std::string::npos);
-  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
-  EXPECT_NE(html.find("Every source record is accounted for"),
+  EXPECT_NE(html.find("birth_date"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
+                      "more"),
             std::string::npos);
-  std::string bad = ReportToHtml(ReportToJson(Sample(false), {}));
-  EXPECT_NE(bad.find("do NOT add up"), std::string::npos);
+  EXPECT_NE(html.find("&quot;quoted&quot;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;b&gt;dr@x.test&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(html.find("freshsales account a&amp;b (plan pro)"),
+            std::string::npos);
+  EXPECT_NE(html.find("no: fallback owner"), std::string::npos);
+  EXPECT_NE(html.find("Balanced: every source record is accounted for"),
+            std::string::npos);
+  EXPECT_NE(html.find("1 more quarantined records"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("Skipped records"), std::string::npos);
+  EXPECT_NE(html.find("reference object &lt;not migrated&gt;"),
+            std::string::npos);
+  std::string bad = ReportToHtml(ReportToJson(Sample(false), nullptr));
+  EXPECT_NE(bad.find("NOT balanced"), std::string::npos);
+}
+
+TEST(ReportHtml, IsSelfContained) {
+  std::string html = ReportToHtml(ReportToJson(Sample(true), nullptr));
+  for (const char* external :
+       {"<script", "<link", " src=", "href=", "url(", "@import", "<iframe"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  EXPECT_EQ(html.rfind("<!doctype html>", 0), 0u);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(ReportHtml, ToleratesAnIncompleteReport) {
+  std::string html = ReportToHtml(json::object());
+  EXPECT_NE(html.find("No source objects."), std::string::npos);
+  html = ReportToHtml(json::parse(R"({"objects":[{"source_object":7}]})"));
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(ReportFiles, WritesBothFiles) {
+  std::string dir = (fs::temp_directory_path() /
+                     ("bw-report-" + std::to_string(getpid())) / "out")
+                        .string();
+  fs::remove_all(fs::path(dir).parent_path());
+  json j = ReportToJson(Sample(false), {{"destination", {{"crm", "x"}}}});
+  ASSERT_TRUE(WriteReportFiles(dir, j).ok());
+  std::ifstream js(fs::path(dir) / "report.json");
+  std::stringstream buf;
+  buf << js.rdbuf();
+  EXPECT_EQ(json::parse(buf.str()), j);
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "report.html"));
+  EXPECT_GT(fs::file_size(fs::path(dir) / "report.html"), 1000u);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos);
+  }
+  // A path below a regular file cannot be a directory.
+  EXPECT_FALSE(
+      WriteReportFiles((fs::path(dir) / "report.json" / "x").string(), j).ok());
+  fs::remove_all(fs::path(dir).parent_path());
 }
 
 }  // namespace

@@ -1,97 +1,239 @@
 #include "services/auditor/auditor_service.h"
 
+#include <atomic>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "libs/common/grpc_status.h"
-#include "libs/common/worker_reactor.h"
+#include "libs/common/log.h"
 
 namespace bridgework::auditor {
 namespace {
 
-// Finishes a unary call with a StatusOr<T>, copying the value out.
-template <typename T>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* c,
-                                absl::StatusOr<T> result, T* out) {
-  auto* reactor = c->DefaultReactor();
-  if (result.ok()) *out = std::move(*result);
-  reactor->Finish(ToGrpcStatus(result.status()));
-  return reactor;
+void LogFailure(const char* method, const absl::Status& status) {
+  // The message may name a run, a seq or a key; never a field value.
+  LogLevel level = absl::IsUnavailable(status) || absl::IsInternal(status) ||
+                           absl::IsDataLoss(status)
+                       ? LogLevel::kError
+                       : LogLevel::kWarning;
+  Log(level, "auditor call failed",
+      {{"method", method},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"error", std::string(status.message())}});
 }
 
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* c,
-                                const absl::Status& status) {
-  auto* reactor = c->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+// Streams a run's operations: reads a page from the ledger on the executor,
+// writes it one message at a time, then reads the next page after the last
+// seq written. Deletes itself when gRPC is done with it.
+class OperationsWriter final : public grpc::ServerWriteReactor<v1::Operation> {
+ public:
+  OperationsWriter(ledger::Ledger* ledger, Executor* executor,
+                   const v1::ListOperationsRequest& request, int page_size)
+      : ledger_(ledger),
+        executor_(executor),
+        request_(request),
+        page_size_(static_cast<size_t>(std::max(1, page_size))) {
+    executor_->Schedule([this] { ReadPage(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {  // the client has gone
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+      return;
+    }
+    ++next_;
+    WriteOrRead();
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // At most one of ReadPage (on the executor) and a write is in progress at
+  // any time, so the members below need no lock.
+  void ReadPage() {
+    if (cancelled_) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+      return;
+    }
+    page_.clear();
+    next_ = 0;
+    absl::Status s = ledger_->ListOperations(request_, after_seq_,
+                                             [this](const v1::Operation& op) {
+                                               page_.push_back(op);
+                                               return page_.size() < page_size_;
+                                             });
+    if (!s.ok()) {
+      LogFailure("ListOperations", s);
+      Finish(ToGrpcStatus(s));
+      return;
+    }
+    more_ = page_.size() == page_size_;
+    if (!page_.empty()) after_seq_ = page_.back().seq();
+    WriteOrRead();
+  }
+
+  void WriteOrRead() {
+    if (next_ < page_.size()) {
+      StartWrite(&page_[next_]);
+    } else if (more_) {
+      executor_->Schedule([this] { ReadPage(); });
+    } else {
+      Finish(grpc::Status::OK);
+    }
+  }
+
+  ledger::Ledger* const ledger_;
+  Executor* const executor_;
+  const v1::ListOperationsRequest request_;
+  const size_t page_size_;
+  std::atomic<bool> cancelled_{false};
+  std::vector<v1::Operation> page_;
+  size_t next_ = 0;
+  bool more_ = false;
+  int64_t after_seq_ = 0;
+};
+
+template <typename Response>
+absl::StatusOr<Response> AsStatusOr(absl::StatusOr<Response> r) {
+  return r;
+}
+template <typename Response>
+absl::StatusOr<Response> AsStatusOr(absl::Status s) {
+  if (!s.ok()) return s;
+  return Response();
 }
 
 }  // namespace
 
+AuditorService::AuditorService(ledger::Ledger* ledger,
+                               AuditorServiceOptions options)
+    : ledger_(ledger),
+      options_(options),
+      executor_(std::make_unique<Executor>(options.threads)) {}
+
+AuditorService::~AuditorService() = default;
+
+template <typename Response, typename Call>
+grpc::ServerUnaryReactor* AuditorService::Unary(
+    grpc::CallbackServerContext* context, const char* method,
+    Response* response, Call call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  executor_->Schedule([reactor, method, response, call = std::move(call)] {
+    absl::StatusOr<Response> result = AsStatusOr<Response>(call());
+    if (!result.ok()) {
+      LogFailure(method, result.status());
+      reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    *response = std::move(*result);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AuditorService::BeginRun(
     grpc::CallbackServerContext* c, const v1::BeginRunRequest* r,
     v1::RunInfo* out) {
-  return Reply(c, ledger_->BeginRun(*r), out);
+  return Unary(c, "BeginRun", out, [this, r]() -> absl::StatusOr<v1::RunInfo> {
+    absl::StatusOr<v1::RunInfo> run = ledger_->BeginRun(*r);
+    if (run.ok()) {
+      LogInfo("run begun", {{"run", run->run_id()},
+                            {"kind", v1::RunKind_Name(run->kind())},
+                            {"account", run->account()}});
+    }
+    return run;
+  });
 }
+
 grpc::ServerUnaryReactor* AuditorService::FinishRun(
     grpc::CallbackServerContext* c, const v1::FinishRunRequest* r,
     v1::RunInfo* out) {
-  return Reply(c, ledger_->FinishRun(*r), out);
+  return Unary(c, "FinishRun", out, [this, r]() -> absl::StatusOr<v1::RunInfo> {
+    absl::StatusOr<v1::RunInfo> run = ledger_->FinishRun(*r);
+    if (run.ok()) {
+      LogInfo("run finished", {{"run", run->run_id()},
+                               {"state", v1::RunState_Name(run->state())}});
+    }
+    return run;
+  });
 }
+
 grpc::ServerUnaryReactor* AuditorService::GetRun(grpc::CallbackServerContext* c,
                                                  const v1::GetRunRequest* r,
                                                  v1::RunInfo* out) {
-  return Reply(c, ledger_->GetRun(r->run_id()), out);
+  return Unary(c, "GetRun", out, [this, r] { return ledger_->GetRun(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::ListRuns(
     grpc::CallbackServerContext* c, const v1::ListRunsRequest* r,
     v1::ListRunsResponse* out) {
-  return Reply(c, ledger_->ListRuns(r->limit()), out);
+  return Unary(c, "ListRuns", out, [this, r] { return ledger_->ListRuns(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::RecordIntents(
     grpc::CallbackServerContext* c, const v1::RecordIntentsRequest* r,
     v1::RecordIntentsResponse* out) {
-  return Reply(c, ledger_->RecordIntents(*r), out);
+  return Unary(c, "RecordIntents", out,
+               [this, r] { return ledger_->RecordIntents(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::RecordOutcomes(
     grpc::CallbackServerContext* c, const v1::RecordOutcomesRequest* r,
-    v1::RecordOutcomesResponse*) {
-  return Reply(c, ledger_->RecordOutcomes(*r));
+    v1::RecordOutcomesResponse* out) {
+  return Unary(c, "RecordOutcomes", out,
+               [this, r] { return ledger_->RecordOutcomes(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::ResolveKeys(
     grpc::CallbackServerContext* c, const v1::ResolveKeysRequest* r,
     v1::ResolveKeysResponse* out) {
-  return Reply(c, ledger_->ResolveKeys(*r), out);
+  return Unary(c, "ResolveKeys", out,
+               [this, r] { return ledger_->ResolveKeys(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::RecordDispositions(
     grpc::CallbackServerContext* c, const v1::RecordDispositionsRequest* r,
-    v1::RecordDispositionsResponse*) {
-  return Reply(c, ledger_->RecordDispositions(*r));
+    v1::RecordDispositionsResponse* out) {
+  return Unary(c, "RecordDispositions", out,
+               [this, r] { return ledger_->RecordDispositions(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::SetObjectStats(
     grpc::CallbackServerContext* c, const v1::SetObjectStatsRequest* r,
-    v1::SetObjectStatsResponse*) {
-  return Reply(c, ledger_->SetObjectStats(*r));
+    v1::SetObjectStatsResponse* out) {
+  return Unary(c, "SetObjectStats", out,
+               [this, r] { return ledger_->SetObjectStats(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::GetCursor(
     grpc::CallbackServerContext* c, const v1::GetCursorRequest* r,
     v1::Cursor* out) {
-  return Reply(c, ledger_->GetCursor(*r), out);
+  return Unary(c, "GetCursor", out,
+               [this, r] { return ledger_->GetCursor(*r); });
 }
+
 grpc::ServerUnaryReactor* AuditorService::SetCursor(
     grpc::CallbackServerContext* c, const v1::Cursor* r,
-    v1::SetCursorResponse*) {
-  return Reply(c, ledger_->SetCursor(*r));
+    v1::SetCursorResponse* out) {
+  return Unary(c, "SetCursor", out,
+               [this, r] { return ledger_->SetCursor(*r); });
 }
+
 grpc::ServerWriteReactor<v1::Operation>* AuditorService::ListOperations(
     grpc::CallbackServerContext* c, const v1::ListOperationsRequest* r) {
-  return new WorkerWriteReactor<v1::Operation>(
-      [this, r](const WorkerWriteReactor<v1::Operation>::Emit& emit) {
-        return ledger_->ListOperations(
-            *r, [&emit](const v1::Operation& op) { return emit(op); });
-      });
+  return new OperationsWriter(ledger_, executor_.get(), *r, options_.page_size);
 }
+
 grpc::ServerUnaryReactor* AuditorService::GetReport(
     grpc::CallbackServerContext* c, const v1::GetReportRequest* r,
     v1::RunReport* out) {
-  return Reply(c, ledger_->GetReport(*r), out);
+  return Unary(c, "GetReport", out,
+               [this, r] { return ledger_->GetReport(*r); });
 }
 
 }  // namespace bridgework::auditor

@@ -1,19 +1,41 @@
-// gRPC adapter for the auditor (callback API) over the ledger. Unary calls
-// run the ledger operation inline (a synced RocksDB write takes
-// milliseconds); ListOperations streams from a worker thread.
+// bridgework.v1.Auditor over a Ledger, with gRPC's callback API.
+//
+// A thin adapter: every method converts its request and calls the ledger,
+// converting errors with ToGrpcStatus. Ledger calls (synced writes wait
+// for fsync) run on the service's own threads, never on gRPC's callback
+// threads. ListOperations streams page by page (`page_size` operations
+// read per ledger call, keyed by the last seq sent) with one write in
+// flight, so neither a long run nor a slow reader makes it hold the run's
+// operations in memory.
+//
+// Thread safety: gRPC may call every method concurrently. `ledger` is
+// borrowed, must be thread-safe and must outlive the service; destroy the
+// service only after the server serving it has shut down.
 #ifndef BRIDGEWORK_SERVICES_AUDITOR_AUDITOR_SERVICE_H_
 #define BRIDGEWORK_SERVICES_AUDITOR_AUDITOR_SERVICE_H_
 
+#include <memory>
+
 #include "bridgework/v1/auditor.grpc.pb.h"
-#include "libs/auditor_client/auditor_client.h"
+#include "libs/ledger/ledger.h"
+#include "services/auditor/executor.h"
 
 namespace bridgework::auditor {
 
+struct AuditorServiceOptions {
+  // Threads running ledger calls. Default 4.
+  int threads = 4;
+  // Operations read per ledger call when streaming. Default 500.
+  int page_size = 500;
+};
+
 class AuditorService final : public v1::Auditor::CallbackService {
  public:
-  // `ledger` is borrowed, thread-safe, and must outlive the service.
-  explicit AuditorService(AuditorClient* ledger) : ledger_(ledger) {}
+  explicit AuditorService(ledger::Ledger* ledger,
+                          AuditorServiceOptions options = {});
+  ~AuditorService() override;
 
+  // v1::Auditor::CallbackService
   grpc::ServerUnaryReactor* BeginRun(grpc::CallbackServerContext* c,
                                      const v1::BeginRunRequest* r,
                                      v1::RunInfo* out) override;
@@ -55,7 +77,17 @@ class AuditorService final : public v1::Auditor::CallbackService {
                                       v1::RunReport* out) override;
 
  private:
-  AuditorClient* ledger_;
+  // Runs `call` (returning absl::StatusOr<Response> or absl::Status) on the
+  // executor and finishes the call with its result.
+  template <typename Response, typename Call>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  const char* method, Response* response,
+                                  Call call);
+
+  ledger::Ledger* ledger_;
+  AuditorServiceOptions options_;
+  // Last member: destroyed first, finishing the work that uses the rest.
+  std::unique_ptr<Executor> executor_;
 };
 
 }  // namespace bridgework::auditor

@@ -1,34 +1,70 @@
-// bridgework-auditor: owns the RocksDB ledger.
+// bridgework-auditor: serves bridgework.v1.Auditor over the RocksDB ledger
+// in --data-dir (docs/ledger.md).
+//
+// Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the
+// ledger cannot be opened or the server cannot start, 2 on bad flags.
 #include <iostream>
+#include <map>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "libs/common/log.h"
 #include "libs/common/server.h"
-#include "libs/common/server_flags.h"
 #include "libs/ledger/rocksdb_ledger.h"
 #include "services/auditor/auditor_service.h"
 
 int main(int argc, char** argv) {
+  // First, before any thread exists, so that only ServeUntilSignal sees
+  // the termination signals.
   bridgework::BlockTerminationSignals();
   bridgework::SetLogService("auditor");
+
   CLI::App app{
-      "bridgework-auditor: the ledger of runs, operations, id map and "
-      "dispositions"};
+      "bridgework-auditor: the ledger of runs, CRM operations, the id map, "
+      "dispositions and cursors"};
   bridgework::ServerOptions server;
   std::string data_dir;
-  bridgework::AddServerFlags(app, server);
-  app.add_option("--data-dir", data_dir, "ledger directory (created 0700)")
+  std::string log_level = "info";
+  app.add_option("--listen", server.listen,
+                 "host:port to serve on (port 0: any free port)")
+      ->envname("BRIDGEWORK_LISTEN")
+      ->capture_default_str();
+  app.add_option("--port-file", server.port_file,
+                 "write the bound host:port here once serving")
+      ->envname("BRIDGEWORK_PORT_FILE");
+  app.add_option("--data-dir", data_dir,
+                 "ledger directory (created 0700 when missing)")
       ->envname("BRIDGEWORK_DATA_DIR")
       ->required();
+  app.add_option("--log-level", log_level, "debug, info, warning or error")
+      ->envname("BRIDGEWORK_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  auto ledger = bridgework::ledger::OpenRocksDbLedger(data_dir);
+
+  static const std::map<std::string, bridgework::LogLevel> kLevels = {
+      {"debug", bridgework::LogLevel::kDebug},
+      {"info", bridgework::LogLevel::kInfo},
+      {"warning", bridgework::LogLevel::kWarning},
+      {"error", bridgework::LogLevel::kError}};
+  bridgework::SetLogLevel(kLevels.at(log_level));
+
+  auto ledger = bridgework::ledger::RocksDbLedger::Open(data_dir);
   if (!ledger.ok()) {
+    bridgework::LogError("cannot open the ledger",
+                         {{"data_dir", data_dir},
+                          {"error", std::string(ledger.status().message())}});
     std::cerr << "bridgework-auditor: " << ledger.status().message() << "\n";
     return 1;
   }
-  bridgework::auditor::AuditorService service(ledger->get());
-  absl::Status s = bridgework::ServeUntilSignal(server, {&service});
+  bridgework::LogInfo("ledger open", {{"data_dir", data_dir}});
+  absl::Status s;
+  {
+    // The service must go before the ledger it borrows.
+    bridgework::auditor::AuditorService service(ledger->get());
+    s = bridgework::ServeUntilSignal(server, {&service});
+  }
   if (!s.ok()) {
     std::cerr << "bridgework-auditor: " << s.message() << "\n";
     return 1;

@@ -1,5 +1,17 @@
-// gRPC adapter for the extractor (callback API). Stateless: every call
-// creates its connector from the request's SourceConfig.
+// bridgework.v1.Extractor over a SourceRegistry (gRPC callback API).
+//
+// Stateless: every call creates its connector from the request's
+// SourceConfig. ListObjects and DescribeObject run on the gRPC callback
+// thread, so connectors must answer them quickly (a file header, one API
+// page). Extract streams on a producer thread of its own: it reads one
+// batch ahead into a queue of at most two batches and keeps one write
+// outstanding, so the source is read only as fast as the client reads the
+// stream. When the client goes away the producer stops at its next batch
+// and the reader is released.
+//
+// Errors: connector errors end the call with their code (ToGrpcStatus);
+// rejected rows travel inside the batches and never fail the stream.
+// Thread safety: the service is thread-safe.
 #ifndef BRIDGEWORK_SERVICES_EXTRACTOR_EXTRACTOR_SERVICE_H_
 #define BRIDGEWORK_SERVICES_EXTRACTOR_EXTRACTOR_SERVICE_H_
 
@@ -8,22 +20,28 @@
 
 namespace bridgework::extractor {
 
+// ExtractRequest.batch_size when unset (or not positive), and its cap.
+inline constexpr int kDefaultBatchSize = 500;
+inline constexpr int kMaxBatchSize = 5000;
+
 class ExtractorService final : public v1::Extractor::CallbackService {
  public:
-  // `registry` is borrowed and must outlive the service.
+  // `registry` is borrowed and must outlive the service and every call.
   explicit ExtractorService(const SourceRegistry* registry)
       : registry_(registry) {}
 
-  grpc::ServerUnaryReactor* ListObjects(grpc::CallbackServerContext* c,
-                                        const v1::ListObjectsRequest* r,
-                                        v1::ListObjectsResponse* out) override;
-  grpc::ServerUnaryReactor* DescribeObject(grpc::CallbackServerContext* c,
-                                           const v1::DescribeObjectRequest* r,
-                                           v1::ObjectSchema* out) override;
-  // One batch in flight: the source is read only as fast as the client
-  // reads the stream.
+  // v1::Extractor::CallbackService
+  grpc::ServerUnaryReactor* ListObjects(
+      grpc::CallbackServerContext* context,
+      const v1::ListObjectsRequest* request,
+      v1::ListObjectsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeObject(
+      grpc::CallbackServerContext* context,
+      const v1::DescribeObjectRequest* request,
+      v1::ObjectSchema* response) override;
   grpc::ServerWriteReactor<v1::RecordBatch>* Extract(
-      grpc::CallbackServerContext* c, const v1::ExtractRequest* r) override;
+      grpc::CallbackServerContext* context,
+      const v1::ExtractRequest* request) override;
 
  private:
   const SourceRegistry* registry_;

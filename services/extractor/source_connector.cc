@@ -1,34 +1,64 @@
 #include "services/extractor/source_connector.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/extractor/sources/pbn/pbn_csv_source.h"
+#include "absl/strings/str_join.h"
 
 namespace bridgework::extractor {
 
-absl::StatusOr<std::unique_ptr<SourceConnector>> SourceRegistry::Create(
-    const v1::SourceConfig& config) const {
-  std::string name;
+std::string ConnectorName(const v1::SourceConfig& config) {
   switch (config.connector_case()) {
     case v1::SourceConfig::kPbnCsv:
-      name = "pbn_csv";
-      break;
-    default:
-      return absl::InvalidArgumentError("the source config names no connector");
+      return "pbn_csv";
+    case v1::SourceConfig::CONNECTOR_NOT_SET:
+      return "";
   }
+  return "";
+}
+
+absl::Status SourceRegistry::Register(const std::string& name,
+                                      SourceFactory factory) {
+  if (name.empty() || !factory) {
+    return absl::InvalidArgumentError("a source needs a name and a factory");
+  }
+  if (!factories_.emplace(name, std::move(factory)).second) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("source connector '", name, "' is already registered"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SourceConnector>> SourceRegistry::Create(
+    const v1::SourceConfig& config) const {
+  std::string name = ConnectorName(config);
+  if (name.empty()) {
+    return absl::InvalidArgumentError(
+        "the source config selects no connector (set e.g. pbn_csv)");
+  }
+  return Create(name, config);
+}
+
+absl::StatusOr<std::unique_ptr<SourceConnector>> SourceRegistry::Create(
+    const std::string& name, const v1::SourceConfig& config) const {
   auto it = factories_.find(name);
   if (it == factories_.end()) {
     return absl::UnimplementedError(
-        absl::StrCat("no source connector '", name, "'"));
+        absl::StrCat("this extractor has no source connector '", name,
+                     "' (it has: ", absl::StrJoin(Names(), ", "), ")"));
   }
   return it->second(config);
 }
 
-void RegisterBuiltinSources(SourceRegistry& registry) {
-  registry.Register("pbn_csv",
-                    [](const v1::SourceConfig& c)
-                        -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
-                      return MakePbnCsvSource(c.pbn_csv());
-                    });
+std::vector<std::string> SourceRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : factories_) names.push_back(name);
+  return names;
+}
+
+SourceFactory SharedSourceFactory(std::shared_ptr<SourceConnector> source) {
+  return [source](const v1::SourceConfig&)
+             -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
+    return std::make_unique<SourceConnectorWrapper>(source);
+  };
 }
 
 }  // namespace bridgework::extractor

@@ -1,327 +1,448 @@
 #include "services/extractor/sources/pbn/pbn_csv_source.h"
 
-#include <filesystem>
-#include <set>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/common/strings.h"
 #include "libs/csv/csv_reader.h"
 #include "libs/record/value.h"
+#include "services/extractor/sources/pbn/pbn_layout.h"
 
 namespace bridgework::extractor {
 namespace {
 
-struct Column {
-  const char* name;
-  const char* type;  // string, int, bool, date, timestamp, money
-  bool required;     // the column must be in the header
-  const char* references = "";
+using pbn::ColumnSpec;
+using pbn::ColumnType;
+using pbn::ObjectSpec;
+
+constexpr char kCursorPrefix[] = "pbn_csv:v1:";
+
+struct Settings {
+  std::string directory;
+  std::string time_zone;  // never empty
+  std::string currency;   // never empty
 };
 
-struct ObjectLayout {
-  const char* object;
-  const char* file;
-  const char* key;
-  std::vector<Column> columns;
-  std::vector<const char*> depends_on;
-};
-
-// The export layout; documented in docs/connectors/pbn-export.md.
-const std::vector<ObjectLayout>& Layouts() {
-  static const auto* kLayouts = new std::vector<ObjectLayout>{
-      {"location",
-       "locations.csv",
-       "location_id",
-       {{"location_id", "string", true},
-        {"name", "string", true},
-        {"parent_location_id", "string", false, "location"},
-        {"phone", "string", false},
-        {"email", "string", false},
-        {"address_line1", "string", false},
-        {"address_line2", "string", false},
-        {"city", "string", false},
-        {"state", "string", false},
-        {"postal_code", "string", false},
-        {"country", "string", false},
-        {"time_zone", "string", false},
-        {"updated_at", "timestamp", false}},
-       {}},
-      {"provider",
-       "providers.csv",
-       "provider_id",
-       {{"provider_id", "string", true},
-        {"first_name", "string", false},
-        {"last_name", "string", true},
-        {"email", "string", false},
-        {"role", "string", false},
-        {"npi", "string", false},
-        {"location_id", "string", false, "location"},
-        {"active", "bool", false},
-        {"updated_at", "timestamp", false}},
-       {"location"}},
-      {"patient",
-       "patients.csv",
-       "patient_id",
-       {{"patient_id", "string", true},
-        {"first_name", "string", false},
-        {"last_name", "string", true},
-        {"preferred_name", "string", false},
-        {"email", "string", false},
-        {"mobile_phone", "string", false},
-        {"home_phone", "string", false},
-        {"work_phone", "string", false},
-        {"birth_date", "date", false},
-        {"gender", "string", false},
-        {"address_line1", "string", false},
-        {"address_line2", "string", false},
-        {"city", "string", false},
-        {"state", "string", false},
-        {"postal_code", "string", false},
-        {"country", "string", false},
-        {"status", "string", false},
-        {"location_id", "string", false, "location"},
-        {"primary_provider_id", "string", false, "provider"},
-        {"guarantor_id", "string", false, "patient"},
-        {"completed_appointments", "int", false},
-        {"first_visit_date", "date", false},
-        {"last_visit_date", "date", false},
-        {"referral_source", "string", false},
-        {"preferred_contact", "string", false},
-        {"created_at", "timestamp", false},
-        {"updated_at", "timestamp", false}},
-       {"location", "provider"}},
+std::string_view Trim(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+           c == '\f';
   };
-  return *kLayouts;
+  size_t b = 0, e = s.size();
+  while (b < e && space(s[b])) ++b;
+  while (e > b && space(s[e - 1])) --e;
+  return s.substr(b, e - b);
 }
 
-const ObjectLayout* FindLayout(const std::string& object) {
-  for (const auto& l : Layouts()) {
-    if (object == l.object) return &l;
-  }
-  return nullptr;
+bool After(const v1::Timestamp& t, const v1::Timestamp& since) {
+  return t.unix_seconds() > since.unix_seconds() ||
+         (t.unix_seconds() == since.unix_seconds() &&
+          t.nanos() > since.nanos());
 }
 
-// Parses one cell by its declared type. On failure returns a reason that
+// Parses a non-empty, trimmed cell. On failure returns the reason, which
 // never contains the value.
-absl::StatusOr<v1::Value> ParseCell(const std::string& raw,
-                                    const std::string& type,
-                                    const v1::PbnCsvSourceConfig& config) {
-  std::string text(absl::StripAsciiWhitespace(raw));
-  if (text.empty()) return record::NullValue();
-  if (type == "string") return record::StringValue(raw);
-  if (type == "int") {
-    int64_t i = 0;
-    if (!absl::SimpleAtoi(text, &i))
-      return absl::InvalidArgumentError("not a whole number");
-    return record::IntValue(i);
+std::optional<std::string> ParseCell(std::string_view text, ColumnType type,
+                                     const Settings& settings, v1::Value* out) {
+  switch (type) {
+    case ColumnType::kString:
+      out->set_string_value(text.data(), text.size());
+      return std::nullopt;
+    case ColumnType::kInt: {
+      int64_t i = 0;
+      if (!absl::SimpleAtoi(ToAbsl(text), &i)) return "not a whole number";
+      out->set_int_value(i);
+      return std::nullopt;
+    }
+    case ColumnType::kBool: {
+      std::string lower = absl::AsciiStrToLower(ToAbsl(text));
+      if (lower == "true" || lower == "yes" || lower == "y" || lower == "t" ||
+          lower == "1") {
+        out->set_bool_value(true);
+      } else if (lower == "false" || lower == "no" || lower == "n" ||
+                 lower == "f" || lower == "0") {
+        out->set_bool_value(false);
+      } else {
+        return "not a boolean (want true or false)";
+      }
+      return std::nullopt;
+    }
+    case ColumnType::kDate: {
+      absl::StatusOr<v1::Date> d = record::ParseDate(text);
+      if (!d.ok()) return std::string(d.status().message());
+      *out->mutable_date_value() = *d;
+      return std::nullopt;
+    }
+    case ColumnType::kTimestamp: {
+      // A bare date is midnight of that day in the export's zone.
+      std::string midnight;
+      if (text.size() == 10 && record::ParseDate(text).ok()) {
+        midnight = absl::StrCat(ToAbsl(text), " 00:00:00");
+        text = midnight;
+      }
+      absl::StatusOr<v1::Timestamp> t =
+          record::ParseTimestamp(text, settings.time_zone);
+      if (!t.ok()) return std::string(t.status().message());
+      *out->mutable_timestamp_value() = *t;
+      return std::nullopt;
+    }
+    case ColumnType::kMoney: {
+      absl::StatusOr<v1::Decimal> d =
+          record::ParseDecimal(text, settings.currency);
+      if (!d.ok())
+        return absl::StrCat("not an amount (", d.status().message(), ")");
+      *out->mutable_decimal_value() = *d;
+      return std::nullopt;
+    }
   }
-  if (type == "bool") {
-    std::string lower = absl::AsciiStrToLower(text);
-    if (lower == "true" || lower == "yes" || lower == "1")
-      return record::BoolValue(true);
-    if (lower == "false" || lower == "no" || lower == "0")
-      return record::BoolValue(false);
-    return absl::InvalidArgumentError("not true/false");
-  }
-  if (type == "date") {
-    BW_ASSIGN_OR_RETURN(v1::Date d, record::ParseDate(text));
-    v1::Value v;
-    *v.mutable_date_value() = d;
-    return v;
-  }
-  if (type == "timestamp") {
-    std::string zone = config.time_zone().empty() ? "UTC" : config.time_zone();
-    BW_ASSIGN_OR_RETURN(v1::Timestamp t, record::ParseTimestamp(text, zone));
-    v1::Value v;
-    *v.mutable_timestamp_value() = t;
-    return v;
-  }
-  if (type == "money") {
-    BW_ASSIGN_OR_RETURN(
-        v1::Decimal d,
-        record::ParseDecimal(
-            text, config.currency().empty() ? "USD" : config.currency()));
-    v1::Value v;
-    *v.mutable_decimal_value() = d;
-    return v;
-  }
-  return absl::InternalError("unknown column type");
+  return "unknown column type";
 }
 
-class PbnReader : public RecordReader {
+std::string EncodeCursor(const ObjectSpec& spec, const csv::Position& p) {
+  return absl::StrCat(kCursorPrefix, spec.object, ":", p.offset, ":", p.line);
+}
+
+absl::StatusOr<csv::Position> DecodeCursor(const ObjectSpec& spec,
+                                           const std::string& cursor) {
+  std::vector<std::string> parts = absl::StrSplit(cursor, ':');
+  csv::Position p;
+  if (parts.size() != 5 ||
+      absl::StrCat(parts[0], ":", parts[1], ":") != kCursorPrefix ||
+      !absl::SimpleAtoi(parts[3], &p.offset) ||
+      !absl::SimpleAtoi(parts[4], &p.line) || p.offset < 0 || p.line < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed cursor for ", spec.file));
+  }
+  if (parts[2] != spec.object) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the cursor belongs to object '", parts[2], "', not '",
+                     spec.object, "'"));
+  }
+  return p;
+}
+
+// One column of the file being read, in header order.
+struct ColumnPlan {
+  std::string name;
+  ColumnType type = ColumnType::kString;
+};
+
+class PbnCsvReader : public RecordReader {
  public:
-  PbnReader(const ObjectLayout& layout, std::unique_ptr<csv::Reader> csv,
-            v1::PbnCsvSourceConfig config, v1::Timestamp since)
-      : layout_(layout),
+  PbnCsvReader(const ObjectSpec& spec, std::unique_ptr<csv::Reader> csv,
+               const Settings& settings, std::optional<v1::Timestamp> since)
+      : spec_(spec),
         csv_(std::move(csv)),
-        config_(std::move(config)),
-        since_(since) {
-    for (const auto& h : csv_->header()) {
-      const Column* declared = nullptr;
-      for (const auto& c : layout_.columns) {
-        if (h == c.name) declared = &c;
-      }
-      columns_.push_back(declared ? std::string(declared->type) : "string");
+        settings_(settings),
+        since_(std::move(since)) {
+    for (const std::string& name : csv_->header()) {
+      ColumnPlan plan;
+      plan.name = name;
+      if (const ColumnSpec* c = spec_.Find(name)) plan.type = c->type;
+      columns_.push_back(std::move(plan));
     }
-    key_index_ = csv_->Column(layout_.key);
+    key_index_ = csv_->Column(spec_.key);
+    updated_index_ = csv_->Column(pbn::kUpdatedAt);
+  }
+
+  // Reads the keys of the rows before `cursor` and positions the reader
+  // there.
+  absl::Status Resume(const csv::Position& cursor) {
+    csv::Row row;
+    while (csv_->position().offset < cursor.offset) {
+      BW_ASSIGN_OR_RETURN(bool more, csv_->Next(&row));
+      if (!more) break;
+      if (!row.ok()) continue;
+      std::string_view key = Trim(row[key_index_]);
+      if (!key.empty()) seen_.try_emplace(std::string(key), row.line());
+    }
+    csv::Position at = csv_->position();
+    if (at.offset != cursor.offset || at.line != cursor.line) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the cursor does not fall on a row of ", spec_.file,
+                       " (was the file replaced since?)"));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<bool> Next(int max_records, v1::RecordBatch* out) override {
-    out->set_object_type(layout_.object);
-    csv::Row row;
-    while (out->records_size() < max_records && csv_->Next(&row)) {
-      std::string key =
-          key_index_ >= 0 && key_index_ < static_cast<int>(row.fields.size())
-              ? std::string(absl::StripAsciiWhitespace(row.fields[key_index_]))
-              : "";
-      auto reject = [&](const std::string& field, const std::string& reason) {
-        v1::Rejection* r = out->add_rejections();
-        r->set_object_type(layout_.object);
-        r->set_source_key(key);
-        r->mutable_location()->set_file(layout_.file);
-        r->mutable_location()->set_line(row.line);
-        r->set_field(field);
-        r->set_reason(absl::StrCat(layout_.file, ":", row.line, ": ",
-                                   field.empty() ? "" : field + ": ", reason));
-        r->set_stage("extract");
-      };
-      if (!row.error.empty()) {
-        reject("", row.error);
-        continue;
-      }
-      if (key.empty()) {
-        reject(layout_.key, "the key is empty");
-        continue;
-      }
-      if (!seen_keys_.insert(key).second) {
-        reject(layout_.key, "duplicate key (an earlier row has it)");
-        continue;
-      }
-      v1::Record rec;
-      rec.set_object_type(layout_.object);
-      rec.set_source_key(key);
-      rec.mutable_location()->set_file(layout_.file);
-      rec.mutable_location()->set_line(row.line);
-      bool bad = false;
-      for (size_t i = 0; i < row.fields.size(); ++i) {
-        const std::string& name = csv_->header()[i];
-        absl::StatusOr<v1::Value> v =
-            ParseCell(row.fields[i], columns_[i], config_);
-        if (!v.ok()) {
-          reject(name, std::string(v.status().message()));
-          bad = true;
-          break;
-        }
-        (*rec.mutable_fields())[name] = std::move(*v);
-      }
-      if (bad) continue;
-      auto upd = rec.fields().find("updated_at");
-      if (upd != rec.fields().end() && upd->second.has_timestamp_value()) {
-        *rec.mutable_source_updated_at() = upd->second.timestamp_value();
-      }
-      if (since_.unix_seconds() > 0 &&
-          rec.source_updated_at().unix_seconds() <= since_.unix_seconds()) {
-        continue;
-      }
-      rec.set_fingerprint(record::Fingerprint(rec.fields()));
-      *out->add_records() = std::move(rec);
+    out->Clear();
+    out->set_object_type(spec_.object);
+    int entries = 0;
+    while (entries < max_records) {
+      BW_ASSIGN_OR_RETURN(bool more, csv_->Next(&row_));
+      if (!more) break;
+      if (Process(row_, out)) ++entries;
     }
-    out->set_cursor(absl::StrCat(csv_->offset(), ":", csv_->next_line()));
-    return out->records_size() > 0 || out->rejections_size() > 0;
+    out->set_cursor(EncodeCursor(spec_, csv_->position()));
+    return entries > 0;
   }
 
  private:
-  const ObjectLayout& layout_;
+  // Adds a rejection whose reason reads "<file>:<line>: <field>: <why>".
+  void Reject(v1::RecordBatch* out, int64_t line, std::string_view key,
+              const std::string& field, const std::string& why) {
+    AddRejection(out, line, key, field,
+                 absl::StrCat(spec_.file, ":", line, ": ", field, ": ", why));
+  }
+  // For a row the CSV reader found malformed; its error already names the
+  // column when one is to blame.
+  void RejectRow(v1::RecordBatch* out, const csv::Row& row) {
+    int col = row.error_column();
+    std::string field = col >= 0 && col < static_cast<int>(columns_.size())
+                            ? columns_[col].name
+                            : "";
+    AddRejection(out, row.line(), "", field,
+                 absl::StrCat(spec_.file, ":", row.line(), ": ", row.error()));
+  }
+  void AddRejection(v1::RecordBatch* out, int64_t line, std::string_view key,
+                    const std::string& field, std::string reason) {
+    v1::Rejection* r = out->add_rejections();
+    r->set_object_type(spec_.object);
+    r->set_source_key(key.data(), key.size());
+    r->mutable_location()->set_file(spec_.file);
+    r->mutable_location()->set_line(line);
+    r->set_field(field);
+    r->set_reason(std::move(reason));
+    r->set_stage("extract");
+  }
+
+  // Turns one row into a record or a rejection in `out`. Returns false when
+  // it added neither (a row `since` leaves out).
+  bool Process(const csv::Row& row, v1::RecordBatch* out) {
+    const int64_t line = row.line();
+    if (!row.ok()) {
+      RejectRow(out, row);
+      return true;
+    }
+    std::string_view key = Trim(row[key_index_]);
+    if (key.empty()) {
+      Reject(out, line, "", spec_.key, "missing key (the cell is empty)");
+      return true;
+    }
+
+    // The change time first: `since` decides whether the row matters.
+    v1::Value updated;
+    std::optional<std::string> updated_error;
+    if (updated_index_ >= 0) {
+      std::string_view text = Trim(row[updated_index_]);
+      if (!text.empty()) {
+        updated_error =
+            ParseCell(text, columns_[updated_index_].type, settings_, &updated);
+      }
+    }
+    if (since_ && !updated_error && updated.has_timestamp_value() &&
+        !After(updated.timestamp_value(), *since_)) {
+      seen_.try_emplace(std::string(key), line);
+      return false;
+    }
+    auto [first, inserted] = seen_.try_emplace(std::string(key), line);
+    if (!inserted) {
+      Reject(out, line, "", spec_.key,
+             absl::StrCat("duplicate key (first on line ", first->second, ")"));
+      return true;
+    }
+    if (updated_error) {
+      Reject(out, line, key, pbn::kUpdatedAt, *updated_error);
+      return true;
+    }
+
+    v1::Record rec;
+    auto& fields = *rec.mutable_fields();
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const ColumnPlan& column = columns_[i];
+      if (column.name.empty()) continue;  // a header cell with no name
+      v1::Value& value = fields[column.name];
+      if (static_cast<int>(i) == updated_index_ && !updated_error &&
+          updated.has_timestamp_value()) {
+        value = updated;
+        continue;
+      }
+      std::string_view text = Trim(row[i]);
+      if (text.empty()) {
+        value.set_null_value(true);
+        continue;
+      }
+      if (auto error = ParseCell(text, column.type, settings_, &value)) {
+        Reject(out, line, key, column.name, *error);
+        return true;
+      }
+    }
+    rec.set_object_type(spec_.object);
+    rec.set_source_key(key.data(), key.size());
+    if (updated.has_timestamp_value()) {
+      *rec.mutable_source_updated_at() = updated.timestamp_value();
+    }
+    rec.set_fingerprint(record::Fingerprint(rec.fields()));
+    rec.mutable_location()->set_file(spec_.file);
+    rec.mutable_location()->set_line(line);
+    *out->add_records() = std::move(rec);
+    return true;
+  }
+
+  const ObjectSpec& spec_;
   std::unique_ptr<csv::Reader> csv_;
-  v1::PbnCsvSourceConfig config_;
-  v1::Timestamp since_;
-  std::vector<std::string> columns_;  // declared type per header column
-  int key_index_ = -1;
-  std::set<std::string> seen_keys_;
+  const Settings settings_;
+  const std::optional<v1::Timestamp> since_;
+  std::vector<ColumnPlan> columns_;
+  int key_index_ = -1;      // always >= 0: the key column is required
+  int updated_index_ = -1;  // -1 when the file has no updated_at
+  csv::Row row_;
+  // Key -> line of the row that claimed it.
+  absl::flat_hash_map<std::string, int64_t> seen_;
 };
 
 class PbnCsvSource : public SourceConnector {
  public:
-  explicit PbnCsvSource(v1::PbnCsvSourceConfig config)
-      : config_(std::move(config)) {}
+  explicit PbnCsvSource(Settings settings) : settings_(std::move(settings)) {}
 
   absl::StatusOr<std::vector<v1::ObjectInfo>> ListObjects() override {
+    BW_RETURN_IF_ERROR(CheckDirectory());
     std::vector<v1::ObjectInfo> out;
-    for (const auto& l : Layouts()) {
-      if (!std::filesystem::exists(Path(l))) continue;
+    for (const ObjectSpec& spec : pbn::ExportLayout()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(Path(spec), ec)) continue;
       v1::ObjectInfo info;
-      info.set_object_type(l.object);
-      info.set_location(l.file);
-      for (const char* d : l.depends_on) info.add_depends_on(d);
-      out.push_back(info);
+      info.set_object_type(spec.object);
+      info.set_location(spec.file);
+      for (const std::string& d : spec.DependsOn()) info.add_depends_on(d);
+      out.push_back(std::move(info));
     }
     return out;
   }
 
   absl::StatusOr<v1::ObjectSchema> Describe(
       const std::string& object) override {
-    const ObjectLayout* l = FindLayout(object);
-    if (l == nullptr)
-      return absl::NotFoundError(absl::StrCat("unknown object '", object, "'"));
-    v1::ObjectSchema s;
-    s.set_object_type(object);
-    s.set_key_field(l->key);
-    s.set_updated_at_field("updated_at");
-    for (const auto& c : l->columns) {
-      v1::FieldSchema* f = s.add_fields();
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Find(object));
+    v1::ObjectSchema schema;
+    schema.set_object_type(spec->object);
+    schema.set_key_field(spec->key);
+    schema.set_updated_at_field(pbn::kUpdatedAt);
+    for (const ColumnSpec& c : spec->columns) {
+      v1::FieldSchema* f = schema.add_fields();
       f->set_name(c.name);
-      f->set_type(c.type);
+      f->set_type(pbn::TypeName(c.type));
       f->set_required(c.required);
       f->set_references(c.references);
     }
-    return s;
+    // Columns of the file the layout does not declare.
+    absl::StatusOr<std::unique_ptr<csv::Reader>> csv =
+        csv::Reader::Open(Path(*spec));
+    if (absl::IsNotFound(csv.status())) return schema;
+    if (!csv.ok()) return csv.status();
+    for (const std::string& name : (*csv)->header()) {
+      if (name.empty() || spec->Find(name) != nullptr) continue;
+      v1::FieldSchema* f = schema.add_fields();
+      f->set_name(name);
+      f->set_type("string");
+      f->set_inferred(true);
+    }
+    return schema;
   }
 
   absl::StatusOr<std::unique_ptr<RecordReader>> Open(
       const std::string& object, const std::string& cursor,
-      const v1::Timestamp& since) override {
-    const ObjectLayout* l = FindLayout(object);
-    if (l == nullptr) {
-      return absl::NotFoundError(absl::StrCat(
-          "Practice by Numbers export has no object '", object, "'"));
-    }
-    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::Reader> csv,
-                        csv::Reader::Open(Path(*l)));
-    for (const auto& c : l->columns) {
-      if (c.required && csv->Column(c.name) < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            l->file, ":1: required column '", c.name, "' is missing"));
-      }
-    }
+      const std::optional<v1::Timestamp>& since) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Find(object));
+    std::optional<csv::Position> resume;
     if (!cursor.empty()) {
-      std::vector<std::string> parts = absl::StrSplit(cursor, ':');
-      int64_t offset = 0, line = 0;
-      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &offset) ||
-          !absl::SimpleAtoi(parts[1], &line)) {
-        return absl::InvalidArgumentError("malformed cursor");
-      }
-      BW_RETURN_IF_ERROR(csv->Seek(offset, line));
+      BW_ASSIGN_OR_RETURN(resume, DecodeCursor(*spec, cursor));
     }
-    return std::unique_ptr<RecordReader>(
-        new PbnReader(*l, std::move(csv), config_, since));
+    BW_RETURN_IF_ERROR(CheckDirectory());
+    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::Reader> csv,
+                        csv::Reader::Open(Path(*spec)));
+    std::vector<std::string> missing;
+    for (const ColumnSpec& c : spec->columns) {
+      if (c.required && csv->Column(c.name) < 0) {
+        missing.push_back(absl::StrCat("'", c.name, "'"));
+      }
+    }
+    if (!missing.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          csv->path(), ":", csv->header_line(), ": required column",
+          missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ", "),
+          missing.size() > 1 ? " are" : " is", " missing from the header"));
+    }
+    auto reader =
+        std::make_unique<PbnCsvReader>(*spec, std::move(csv), settings_, since);
+    if (resume) BW_RETURN_IF_ERROR(reader->Resume(*resume));
+    return std::unique_ptr<RecordReader>(std::move(reader));
   }
 
  private:
-  std::string Path(const ObjectLayout& l) const {
-    return (std::filesystem::path(config_.directory()) / l.file).string();
+  std::string Path(const ObjectSpec& spec) const {
+    return (std::filesystem::path(settings_.directory) / spec.file).string();
   }
 
-  v1::PbnCsvSourceConfig config_;
+  absl::StatusOr<const ObjectSpec*> Find(const std::string& object) const {
+    const ObjectSpec* spec = pbn::FindObject(object);
+    if (spec == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& o : pbn::ExportLayout()) known.push_back(o.object);
+      return absl::NotFoundError(
+          absl::StrCat("the Practice by Numbers export has no object '", object,
+                       "' (known: ", absl::StrJoin(known, ", "), ")"));
+    }
+    return spec;
+  }
+
+  absl::Status CheckDirectory() const {
+    struct stat st;
+    if (::stat(settings_.directory.c_str(), &st) != 0) {
+      int err = errno;
+      std::string message = absl::StrCat(
+          "pbn_csv directory ", settings_.directory, ": ", std::strerror(err));
+      return err == ENOENT || err == ENOTDIR ? absl::NotFoundError(message)
+                                             : absl::InternalError(message);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pbn_csv directory ", settings_.directory, " is not a directory"));
+    }
+    return absl::OkStatus();
+  }
+
+  const Settings settings_;
 };
 
 }  // namespace
 
-std::unique_ptr<SourceConnector> MakePbnCsvSource(
+absl::StatusOr<std::unique_ptr<SourceConnector>> MakePbnCsvSource(
     const v1::PbnCsvSourceConfig& config) {
-  return std::make_unique<PbnCsvSource>(config);
+  Settings s;
+  s.directory = config.directory();
+  s.time_zone = config.time_zone().empty() ? "UTC" : config.time_zone();
+  s.currency = config.currency().empty() ? "USD" : config.currency();
+  if (s.directory.empty()) {
+    return absl::InvalidArgumentError("pbn_csv.directory is required");
+  }
+  if (!record::ParseTimestamp("2000-01-01 00:00:00", s.time_zone).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pbn_csv.time_zone: unknown time zone '", s.time_zone,
+                     "' (want an IANA name such as America/Chicago)"));
+  }
+  if (s.currency.size() != 3 ||
+      !std::all_of(s.currency.begin(), s.currency.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return absl::InvalidArgumentError(
+        "pbn_csv.currency: want a three-letter ISO 4217 code such as USD");
+  }
+  return std::unique_ptr<SourceConnector>(new PbnCsvSource(std::move(s)));
 }
 
 }  // namespace bridgework::extractor

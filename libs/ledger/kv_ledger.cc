@@ -1,0 +1,831 @@
+#include "libs/ledger/kv_ledger.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/wrappers.pb.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "libs/common/log.h"
+#include "libs/common/status_macros.h"
+#include "libs/ledger/ledger_keys.h"
+
+namespace bridgework::ledger::ledger_internal {
+namespace {
+
+constexpr int kDefaultMaxRejections = 1000;
+
+v1::Timestamp Now() {
+  absl::Time now = absl::Now();
+  v1::Timestamp t;
+  t.set_unix_seconds(absl::ToUnixSeconds(now));
+  t.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
+      now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  return t;
+}
+
+template <typename Proto>
+absl::Status Parse(std::string_view bytes, const std::string& key, Proto* out) {
+  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("ledger: unreadable value at key ", key));
+  }
+  return absl::OkStatus();
+}
+
+// Reads and parses `key`; false when absent.
+template <typename Proto>
+absl::StatusOr<bool> GetProto(KvStore* store, const std::string& key,
+                              Proto* out) {
+  BW_ASSIGN_OR_RETURN(std::optional<std::string> value, store->Get(key));
+  if (!value.has_value()) return false;
+  BW_RETURN_IF_ERROR(Parse(*value, key, out));
+  return true;
+}
+
+absl::StatusOr<int64_t> GetCounter(KvStore* store, const std::string& key) {
+  google::protobuf::Int64Value v;
+  BW_ASSIGN_OR_RETURN(bool found, GetProto(store, key, &v));
+  return found ? v.value() : 0;
+}
+
+std::string Counter(int64_t n) {
+  google::protobuf::Int64Value v;
+  v.set_value(n);
+  return v.SerializeAsString();
+}
+
+// A write batch that reads its own writes, so that one request touching a
+// key twice (two outcomes of one record) sees its earlier change.
+class Txn {
+ public:
+  explicit Txn(KvStore* store) : store_(store) {}
+
+  template <typename Proto>
+  absl::StatusOr<bool> Get(const std::string& key, Proto* out) {
+    auto it = overlay_.find(key);
+    if (it == overlay_.end()) return GetProto(store_, key, out);
+    if (!it->second.has_value()) return false;
+    BW_RETURN_IF_ERROR(Parse(*it->second, key, out));
+    return true;
+  }
+  template <typename Proto>
+  void Put(const std::string& key, const Proto& value) {
+    std::string bytes = value.SerializeAsString();
+    overlay_[key] = bytes;
+    batch_.Put(key, std::move(bytes));
+  }
+  void Delete(const std::string& key) {
+    overlay_[key] = std::nullopt;
+    batch_.Delete(key);
+  }
+  bool empty() const { return batch_.empty(); }
+  absl::Status Commit(Durability durability) {
+    if (batch_.empty()) return absl::OkStatus();
+    return store_->Write(batch_, durability);
+  }
+
+ private:
+  KvStore* store_;
+  KvBatch batch_;
+  std::map<std::string, std::optional<std::string>> overlay_;
+};
+
+// "r-000042" -> 42; 0 for ids of another shape.
+int64_t RunNumber(const std::string& run_id) {
+  int64_t n = 0;
+  if (run_id.size() > 2 && run_id.compare(0, 2, "r-") == 0 &&
+      absl::SimpleAtoi(run_id.substr(2), &n)) {
+    return n;
+  }
+  return 0;
+}
+
+bool Newer(const v1::RunInfo& a, const v1::RunInfo& b) {
+  int64_t na = RunNumber(a.run_id()), nb = RunNumber(b.run_id());
+  if (na != nb) return na > nb;
+  return a.run_id() > b.run_id();
+}
+
+bool Finished(v1::RunState s) {
+  return s == v1::RUN_STATE_SUCCEEDED || s == v1::RUN_STATE_ROLLED_BACK;
+}
+
+bool Done(v1::OpState s) {
+  return s == v1::OP_STATE_APPLIED || s == v1::OP_STATE_ADOPTED;
+}
+
+// The id-map entry an applied write leaves behind, credited to `run_id`.
+v1::Operation MapEntry(const v1::Operation& op, const std::string& run_id) {
+  v1::Operation e;
+  e.set_run_id(run_id);
+  e.set_seq(op.seq());
+  e.set_kind(op.kind());
+  e.set_target_object(op.target_object());
+  e.set_crm_id(op.crm_id());
+  e.set_fingerprint(op.fingerprint());
+  e.set_external_key(op.external_key());
+  return e;
+}
+
+// Updates the id map and the record's disposition for one outcome
+// (docs/ledger.md, "Outcomes"). `run_id` is the run the outcome was
+// reported for: the op's own run, or a later run that settled the op's
+// pending intent; that run gets the disposition and the id-map credit.
+absl::Status ApplyConsequences(Txn* txn, const std::string& account,
+                               const std::string& run_id,
+                               const v1::Operation& op) {
+  const std::string map_key =
+      MapKey(account, op.source_object(), op.source_key(), op.target_object());
+  const std::string disp_key =
+      DispositionKey(run_id, op.source_object(), op.source_key());
+  const bool done = Done(op.state());
+  const bool undo = op.undoes_seq() != 0;
+  v1::Operation current;
+  switch (op.kind()) {
+    case v1::OP_KIND_CREATE:
+    case v1::OP_KIND_UPDATE:
+      if (undo) {
+        // A rollback restored the before-image: the CRM record no longer
+        // holds what the fingerprint describes, so forget the fingerprint
+        // and let the next migrate run update it.
+        if (!done) return absl::OkStatus();
+        BW_ASSIGN_OR_RETURN(bool mapped, txn->Get(map_key, &current));
+        if (mapped && current.crm_id() == op.crm_id()) {
+          current.clear_fingerprint();
+          current.set_run_id(op.run_id());
+          current.set_seq(op.seq());
+          txn->Put(map_key, current);
+        }
+        return absl::OkStatus();
+      }
+      if (done) {
+        txn->Put(map_key, MapEntry(op, run_id));
+        v1::Disposition d;
+        d.set_source_object(op.source_object());
+        d.set_source_key(op.source_key());
+        d.set_status(v1::DISPOSITION_STATUS_LOADED);
+        d.set_target_object(op.target_object());
+        d.set_crm_id(op.crm_id());
+        d.set_action(op.state() == v1::OP_STATE_ADOPTED ? "adopted"
+                     : op.kind() == v1::OP_KIND_UPDATE  ? "updated"
+                                                        : "created");
+        txn->Put(disp_key, d);
+      } else {
+        v1::Disposition d;
+        d.set_source_object(op.source_object());
+        d.set_source_key(op.source_key());
+        d.set_status(v1::DISPOSITION_STATUS_QUARANTINED);
+        d.set_target_object(op.target_object());
+        v1::Rejection* r = d.mutable_rejection();
+        r->set_object_type(op.source_object());
+        r->set_source_key(op.source_key());
+        r->set_reason(!op.error().empty()
+                          ? op.error()
+                          : absl::StrCat("the CRM refused the write (HTTP ",
+                                         op.http_status(), ")"));
+        r->set_stage("load");
+        txn->Put(disp_key, d);
+      }
+      return absl::OkStatus();
+    case v1::OP_KIND_LINK: {
+      // A link completes a record already written (and already disposed
+      // of); it only records a mapping if, oddly, there is none.
+      if (!done || op.crm_id().empty()) return absl::OkStatus();
+      BW_ASSIGN_OR_RETURN(bool mapped, txn->Get(map_key, &current));
+      if (!mapped) txn->Put(map_key, MapEntry(op, run_id));
+      return absl::OkStatus();
+    }
+    case v1::OP_KIND_DELETE: {
+      if (!done) return absl::OkStatus();
+      BW_ASSIGN_OR_RETURN(bool mapped, txn->Get(map_key, &current));
+      // Only if the key still maps to the record deleted: a later run may
+      // have mapped it to another record since.
+      if (mapped && current.crm_id() == op.crm_id()) txn->Delete(map_key);
+      return absl::OkStatus();
+    }
+    default:
+      return absl::OkStatus();
+  }
+}
+
+// A rejection as listed in a report: object and key filled in from the
+// disposition when the rejection lacks them ("@file:line" keys are not
+// keys).
+v1::Rejection Listed(const v1::Disposition& d, const char* default_stage) {
+  v1::Rejection rej = d.rejection();
+  if (rej.object_type().empty()) rej.set_object_type(d.source_object());
+  if (rej.source_key().empty() && d.source_key().rfind('@', 0) != 0) {
+    rej.set_source_key(d.source_key());
+  }
+  if (rej.stage().empty()) rej.set_stage(default_stage);
+  return rej;
+}
+
+// One object's figures while a report's dispositions are counted.
+struct ObjectTally {
+  v1::ObjectReport report;
+  std::vector<v1::Rejection> quarantined;
+  std::vector<v1::Rejection> skipped;
+
+  void Count(const v1::Disposition& d, int max_listed) {
+    v1::ObjectReport& o = report;
+    switch (d.status()) {
+      case v1::DISPOSITION_STATUS_LOADED:
+        o.set_loaded(o.loaded() + 1);
+        if (d.action() == "created") o.set_created(o.created() + 1);
+        if (d.action() == "updated") o.set_updated(o.updated() + 1);
+        if (d.action() == "unchanged") o.set_unchanged(o.unchanged() + 1);
+        if (d.action() == "adopted") o.set_adopted(o.adopted() + 1);
+        break;
+      case v1::DISPOSITION_STATUS_QUARANTINED:
+        o.set_quarantined(o.quarantined() + 1);
+        if (static_cast<int>(quarantined.size()) < max_listed) {
+          quarantined.push_back(Listed(d, "load"));
+        }
+        break;
+      case v1::DISPOSITION_STATUS_SKIPPED:
+        o.set_skipped(o.skipped() + 1);
+        if (static_cast<int>(skipped.size()) < max_listed) {
+          skipped.push_back(Listed(d, "map"));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Quarantined entries first, then skipped ones; sets `balanced`.
+  v1::ObjectReport Finish(const std::string& name) {
+    report.set_source_object(name);
+    for (v1::Rejection& r : quarantined)
+      *report.add_rejections() = std::move(r);
+    for (v1::Rejection& r : skipped) *report.add_rejections() = std::move(r);
+    report.set_balanced(report.extracted() == report.loaded() +
+                                                  report.quarantined() +
+                                                  report.skipped());
+    return std::move(report);
+  }
+};
+
+absl::Status CheckRunId(const std::string& run_id) {
+  if (run_id.empty()) return absl::InvalidArgumentError("run_id is required");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+KvLedger::KvLedger(std::unique_ptr<KvStore> store) : store_(std::move(store)) {}
+
+absl::Status KvLedger::Load() {
+  absl::MutexLock lock(&mu_);
+  BW_ASSIGN_OR_RETURN(std::optional<std::string> format,
+                      store_->Get(kFormatKey));
+  if (format.has_value() && *format != kFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "ledger format is \"", *format, "\", expected \"", kFormat, "\""));
+  }
+  if (!format.has_value()) {
+    // No marker: a new store, or one written before the marker existed,
+    // whose values this code cannot read safely (counters were text, the
+    // id map another message). Refuse the latter rather than reuse run ids.
+    bool empty = true;
+    auto any = [&empty](std::string_view, std::string_view) {
+      empty = false;
+      return false;
+    };
+    BW_RETURN_IF_ERROR(store_->Scan("", "", false, any));
+    if (!empty) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ledger has no format marker (written by an earlier build); "
+          "move it aside to start a new one (expected \"",
+          kFormat, "\")"));
+    }
+    KvBatch batch;
+    batch.Put(kFormatKey, kFormat);
+    // Synced: written once, when the ledger is created.
+    BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  }
+  BW_ASSIGN_OR_RETURN(last_run_, GetCounter(store_.get(), kLastRunKey));
+  BW_ASSIGN_OR_RETURN(last_seq_, GetCounter(store_.get(), kLastSeqKey));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RunInfo> KvLedger::ReadRun(const std::string& run_id) {
+  BW_RETURN_IF_ERROR(CheckRunId(run_id));
+  v1::RunInfo run;
+  BW_ASSIGN_OR_RETURN(bool found, GetProto(store_.get(), RunKey(run_id), &run));
+  if (!found) return absl::NotFoundError(absl::StrCat("no run ", run_id));
+  return run;
+}
+
+absl::StatusOr<v1::RunInfo> KvLedger::Reopen(v1::RunInfo run) {
+  if (run.state() == v1::RUN_STATE_RUNNING) return run;
+  run.set_state(v1::RUN_STATE_RUNNING);
+  run.clear_message();
+  run.clear_finished_at();
+  Txn txn(store_.get());
+  txn.Put(RunKey(run.run_id()), run);
+  // Synced, like every state change of a run.
+  BW_RETURN_IF_ERROR(txn.Commit(Durability::kSynced));
+  return run;
+}
+
+absl::StatusOr<v1::RunInfo> KvLedger::BeginRun(const v1::BeginRunRequest& r) {
+  absl::MutexLock lock(&mu_);
+  if (!r.run_id().empty()) {
+    BW_ASSIGN_OR_RETURN(v1::RunInfo run, ReadRun(r.run_id()));
+    if (Finished(run.state())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", run.run_id(), " is finished (",
+          v1::RunState_Name(run.state()), ") and cannot be resumed"));
+    }
+    if (r.kind() != v1::RUN_KIND_UNSPECIFIED && r.kind() != run.kind()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", run.run_id(), " is a ",
+                       v1::RunKind_Name(run.kind()), " run"));
+    }
+    if (!r.account().empty() && r.account() != run.account()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", run.run_id(), " loads into account ", run.account()));
+    }
+    if (!r.config_hash().empty() && r.config_hash() != run.config_hash()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "run ", run.run_id(), " ran under another configuration (hash ",
+          run.config_hash().substr(0, 12),
+          "); resume it with that configuration"));
+    }
+    return Reopen(std::move(run));
+  }
+  if (r.kind() == v1::RUN_KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError("run kind is required");
+  }
+  if (r.kind() == v1::RUN_KIND_ROLLBACK && r.target_run_id().empty()) {
+    return absl::InvalidArgumentError("a rollback run needs target_run_id");
+  }
+  if (r.resume()) {
+    std::optional<v1::RunInfo> newest;
+    absl::Status parse;
+    BW_RETURN_IF_ERROR(store_->Scan(
+        kRunPrefix, PrefixEnd(kRunPrefix), false,
+        [&](std::string_view key, std::string_view value) {
+          v1::RunInfo run;
+          parse = Parse(value, std::string(key), &run);
+          if (!parse.ok()) return false;
+          bool same = run.kind() == r.kind() && run.account() == r.account() &&
+                      run.config_hash() == r.config_hash() &&
+                      (r.kind() != v1::RUN_KIND_ROLLBACK ||
+                       run.target_run_id() == r.target_run_id());
+          if (same && (!newest || Newer(run, *newest))) newest = run;
+          return true;
+        }));
+    BW_RETURN_IF_ERROR(parse);
+    if (newest && !Finished(newest->state())) return Reopen(*newest);
+  }
+  int64_t number = last_run_ + 1;
+  v1::RunInfo run;
+  run.set_run_id(absl::StrFormat("r-%06d", number));
+  run.set_kind(r.kind());
+  run.set_state(v1::RUN_STATE_RUNNING);
+  run.set_account(r.account());
+  run.set_config_json(r.config_json());
+  run.set_config_hash(r.config_hash());
+  run.set_map_hash(r.map_hash());
+  run.set_target_run_id(r.target_run_id());
+  *run.mutable_started_at() = Now();
+  KvBatch batch;
+  batch.Put(RunKey(run.run_id()), run.SerializeAsString());
+  batch.Put(kLastRunKey, Counter(number));
+  // Synced: a run id handed out is never handed out again.
+  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  last_run_ = number;
+  return run;
+}
+
+absl::StatusOr<v1::RunInfo> KvLedger::FinishRun(const v1::FinishRunRequest& r) {
+  if (r.state() != v1::RUN_STATE_SUCCEEDED &&
+      r.state() != v1::RUN_STATE_FAILED &&
+      r.state() != v1::RUN_STATE_ROLLED_BACK) {
+    return absl::InvalidArgumentError(
+        "a run finishes SUCCEEDED, FAILED or ROLLED_BACK");
+  }
+  absl::MutexLock lock(&mu_);
+  BW_ASSIGN_OR_RETURN(v1::RunInfo run, ReadRun(r.run_id()));
+  if (run.state() == v1::RUN_STATE_ROLLED_BACK) {
+    if (r.state() == v1::RUN_STATE_ROLLED_BACK) return run;
+    return absl::FailedPreconditionError(
+        absl::StrCat("run ", run.run_id(), " is rolled back"));
+  }
+  if (r.state() == v1::RUN_STATE_ROLLED_BACK &&
+      run.kind() != v1::RUN_KIND_MIGRATE) {
+    return absl::FailedPreconditionError("only a migrate run is rolled back");
+  }
+  run.set_state(r.state());
+  run.set_message(r.message());
+  *run.mutable_finished_at() = Now();
+  KvBatch batch;
+  batch.Put(RunKey(run.run_id()), run.SerializeAsString());
+  // Synced: the controller reports the verdict only after this returns.
+  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  return run;
+}
+
+absl::StatusOr<v1::RunInfo> KvLedger::GetRun(const v1::GetRunRequest& r) {
+  return ReadRun(r.run_id());
+}
+
+absl::StatusOr<v1::ListRunsResponse> KvLedger::ListRuns(
+    const v1::ListRunsRequest& r) {
+  std::vector<v1::RunInfo> runs;
+  absl::Status parse;
+  BW_RETURN_IF_ERROR(
+      store_->Scan(kRunPrefix, PrefixEnd(kRunPrefix), false,
+                   [&](std::string_view key, std::string_view value) {
+                     v1::RunInfo run;
+                     parse = Parse(value, std::string(key), &run);
+                     if (!parse.ok()) return false;
+                     runs.push_back(std::move(run));
+                     return true;
+                   }));
+  BW_RETURN_IF_ERROR(parse);
+  std::sort(runs.begin(), runs.end(), Newer);
+  v1::ListRunsResponse out;
+  for (auto& run : runs) {
+    if (r.limit() > 0 && out.runs_size() >= r.limit()) break;
+    *out.add_runs() = std::move(run);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
+    const v1::RecordIntentsRequest& r) {
+  for (int i = 0; i < r.operations_size(); ++i) {
+    const v1::Operation& op = r.operations(i);
+    if (op.run_id().empty() || op.kind() == v1::OP_KIND_UNSPECIFIED ||
+        op.source_object().empty() || op.source_key().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("intent ", i,
+                       ": run_id, kind, source_object and source_key are "
+                       "required"));
+    }
+  }
+  v1::RecordIntentsResponse out;
+  if (r.operations_size() == 0) return out;
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> checked;
+  for (const v1::Operation& op : r.operations()) {
+    if (!checked.insert(op.run_id()).second) continue;
+    BW_ASSIGN_OR_RETURN(v1::RunInfo run, ReadRun(op.run_id()));
+    if (run.state() != v1::RUN_STATE_RUNNING) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("run ", run.run_id(), " is ",
+                       v1::RunState_Name(run.state()), ", not RUNNING"));
+    }
+  }
+  const v1::Timestamp now = Now();
+  int64_t seq = last_seq_;
+  Txn txn(store_.get());
+  for (v1::Operation op : r.operations()) {
+    op.set_seq(++seq);
+    op.set_state(v1::OP_STATE_INTENT);
+    *op.mutable_intent_at() = now;
+    op.clear_outcome_at();
+    txn.Put(OpKey(op.run_id(), op.seq()), op);
+    v1::Operation pending;
+    pending.set_run_id(op.run_id());
+    pending.set_seq(op.seq());
+    pending.set_kind(op.kind());
+    v1::Operation owner;
+    owner.set_run_id(op.run_id());
+    owner.set_seq(op.seq());
+    txn.Put(SeqKey(op.seq()), owner);
+    txn.Put(PendingKey(r.account(), op.source_object(), op.source_key(),
+                       op.target_object()),
+            pending);
+    out.add_seqs(op.seq());
+  }
+  google::protobuf::Int64Value counter;
+  counter.set_value(seq);
+  txn.Put(kLastSeqKey, counter);
+  // Synced (WriteOptions.sync = true): the loader sends the CRM write only
+  // after this returns, so an intent must survive a machine crash, or a
+  // resumed run could not know the write may have happened.
+  BW_RETURN_IF_ERROR(txn.Commit(Durability::kSynced));
+  last_seq_ = seq;
+  return out;
+}
+
+absl::StatusOr<std::string> KvLedger::NewestRunningRun(
+    const std::string& account) {
+  std::optional<v1::RunInfo> newest;
+  absl::Status parse;
+  BW_RETURN_IF_ERROR(store_->Scan(
+      kRunPrefix, PrefixEnd(kRunPrefix), false,
+      [&](std::string_view key, std::string_view value) {
+        v1::RunInfo run;
+        parse = Parse(value, std::string(key), &run);
+        if (!parse.ok()) return false;
+        if (run.account() == account && run.state() == v1::RUN_STATE_RUNNING &&
+            (!newest || Newer(run, *newest))) {
+          newest = run;
+        }
+        return true;
+      }));
+  BW_RETURN_IF_ERROR(parse);
+  return newest ? newest->run_id() : std::string();
+}
+
+absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
+  for (int i = 0; i < r.operations_size(); ++i) {
+    const v1::Operation& op = r.operations(i);
+    if (op.run_id().empty() || op.seq() <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("outcome ", i, ": run_id and seq name its intent"));
+    }
+    if (op.state() != v1::OP_STATE_APPLIED &&
+        op.state() != v1::OP_STATE_FAILED &&
+        op.state() != v1::OP_STATE_ADOPTED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("outcome ", i, " (", op.run_id(), "/", op.seq(),
+                       "): state must be APPLIED, FAILED or ADOPTED"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  const v1::Timestamp now = Now();
+  Txn txn(store_.get());
+  bool replay = r.operations_size() > 0;
+  for (const v1::Operation& in : r.operations()) {
+    v1::Operation op;
+    BW_ASSIGN_OR_RETURN(bool found, txn.Get(OpKey(in.run_id(), in.seq()), &op));
+    if (!found) {
+      // A later run settling another run's pending intent names it by its
+      // seq under its own run id; seqs are unique in the ledger.
+      v1::Operation owner;
+      BW_ASSIGN_OR_RETURN(bool indexed, txn.Get(SeqKey(in.seq()), &owner));
+      if (indexed) {
+        BW_ASSIGN_OR_RETURN(found,
+                            txn.Get(OpKey(owner.run_id(), in.seq()), &op));
+      }
+    }
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat("no intent ", in.run_id(), "/", in.seq()));
+    }
+    if (op.state() == in.state() &&
+        (in.crm_id().empty() || in.crm_id() == op.crm_id())) {
+      continue;  // already recorded: a retried request
+    }
+    replay = false;
+    op.set_state(in.state());
+    if (!in.crm_id().empty()) op.set_crm_id(in.crm_id());
+    if (!in.fingerprint().empty()) op.set_fingerprint(in.fingerprint());
+    if (!in.before_image().empty()) op.set_before_image(in.before_image());
+    op.set_http_status(in.http_status());
+    op.set_error(in.error());
+    *op.mutable_outcome_at() = now;
+    txn.Put(OpKey(op.run_id(), op.seq()), op);
+
+    // The pending marker goes only if it is this intent's: a newer intent
+    // for the same record may have replaced it.
+    const std::string pending_key = PendingKey(
+        r.account(), op.source_object(), op.source_key(), op.target_object());
+    v1::Operation pending;
+    BW_ASSIGN_OR_RETURN(bool is_pending, txn.Get(pending_key, &pending));
+    if (is_pending && pending.run_id() == op.run_id() &&
+        pending.seq() == op.seq()) {
+      txn.Delete(pending_key);
+    }
+    BW_RETURN_IF_ERROR(ApplyConsequences(&txn, r.account(), in.run_id(), op));
+  }
+
+  if (r.requests() > 0 && !replay) {
+    // The run named by the request, else the first outcome's run, else the
+    // newest running run of the account (older loaders sent no run_id).
+    std::string run_id = r.run_id();
+    if (run_id.empty() && r.operations_size() > 0) {
+      run_id = r.operations(0).run_id();
+    }
+    if (run_id.empty()) {
+      BW_ASSIGN_OR_RETURN(run_id, NewestRunningRun(r.account()));
+    }
+    v1::RunInfo run;
+    bool known = false;
+    if (!run_id.empty()) {
+      BW_ASSIGN_OR_RETURN(known, GetProto(store_.get(), RunKey(run_id), &run));
+    }
+    if (!known) {
+      LogWarning("requests without a known run to count them against",
+                 {{"account", r.account()},
+                  {"run", run_id},
+                  {"requests", std::to_string(r.requests())}});
+    } else {
+      google::protobuf::Int64Value counter;
+      BW_ASSIGN_OR_RETURN(bool counted, txn.Get(RequestsKey(run_id), &counter));
+      (void)counted;  // absent: starts at 0
+      counter.set_value(counter.value() + r.requests());
+      txn.Put(RequestsKey(run_id), counter);
+    }
+  }
+  // Synced (WriteOptions.sync = true), one atomic batch: the operation, its
+  // id-map entry, the cleared pending marker, the disposition and the
+  // request counter land together or not at all. Acknowledged outcomes must
+  // survive a machine crash: a lost id-map entry for a record the CRM
+  // created would make a resumed run create it again.
+  return txn.Commit(Durability::kSynced);
+}
+
+absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
+    const v1::ResolveKeysRequest& r) {
+  v1::ResolveKeysResponse out;
+  for (const v1::KeyRef& k : r.keys()) {
+    v1::ResolvedKey* rk = out.add_keys();
+    *rk->mutable_key() = k;
+    // Pending marker first, then the id map: an outcome is one atomic batch
+    // (marker deleted, entry written), so reading in this order sees the
+    // entry, the marker or both, never neither, even when an outcome lands
+    // between the two reads. "Neither" would let the loader create twice.
+    v1::Operation pending;
+    BW_ASSIGN_OR_RETURN(bool is_pending,
+                        GetProto(store_.get(),
+                                 PendingKey(r.account(), k.source_object(),
+                                            k.source_key(), k.target_object()),
+                                 &pending));
+    v1::Operation entry;
+    BW_ASSIGN_OR_RETURN(bool mapped,
+                        GetProto(store_.get(),
+                                 MapKey(r.account(), k.source_object(),
+                                        k.source_key(), k.target_object()),
+                                 &entry));
+    if (mapped) {
+      rk->set_crm_id(entry.crm_id());
+      rk->set_fingerprint(entry.fingerprint());
+      rk->set_run_id(entry.run_id());
+    }
+    if (is_pending) {
+      rk->set_pending_run_id(pending.run_id());
+      rk->set_pending_seq(pending.seq());
+      rk->set_pending_kind(pending.kind());
+    }
+  }
+  return out;
+}
+
+absl::Status KvLedger::RecordDispositions(
+    const v1::RecordDispositionsRequest& r) {
+  for (int i = 0; i < r.dispositions_size(); ++i) {
+    const v1::Disposition& d = r.dispositions(i);
+    if (d.source_object().empty() || d.source_key().empty() ||
+        d.status() == v1::DISPOSITION_STATUS_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("disposition ", i,
+                       ": source_object, source_key and status are required"));
+    }
+  }
+  BW_RETURN_IF_ERROR(ReadRun(r.run_id()).status());
+  KvBatch batch;
+  for (const v1::Disposition& d : r.dispositions()) {
+    batch.Put(DispositionKey(r.run_id(), d.source_object(), d.source_key()),
+              d.SerializeAsString());
+  }
+  if (batch.empty()) return absl::OkStatus();
+  // Synced: the transformer counts a record as accounted for once this
+  // returns; a lost disposition would unbalance the report.
+  return store_->Write(batch, Durability::kSynced);
+}
+
+absl::Status KvLedger::SetObjectStats(const v1::SetObjectStatsRequest& r) {
+  for (const v1::ObjectStats& s : r.stats()) {
+    if (s.source_object().empty()) {
+      return absl::InvalidArgumentError("object stats need source_object");
+    }
+  }
+  BW_RETURN_IF_ERROR(ReadRun(r.run_id()).status());
+  KvBatch batch;
+  for (const v1::ObjectStats& s : r.stats()) {
+    batch.Put(StatsKey(r.run_id(), s.source_object()), s.SerializeAsString());
+  }
+  if (batch.empty()) return absl::OkStatus();
+  // Synced, as every acknowledged write of the auditor (auditor.proto).
+  return store_->Write(batch, Durability::kSynced);
+}
+
+absl::StatusOr<v1::Cursor> KvLedger::GetCursor(const v1::GetCursorRequest& r) {
+  if (r.source_object().empty()) {
+    return absl::InvalidArgumentError("a cursor needs source_object");
+  }
+  v1::Cursor c;
+  BW_ASSIGN_OR_RETURN(
+      bool found,
+      GetProto(store_.get(), CursorKey(r.account(), r.source_object()), &c));
+  if (!found) {
+    c.set_account(r.account());
+    c.set_source_object(r.source_object());
+  }
+  return c;
+}
+
+absl::Status KvLedger::SetCursor(const v1::Cursor& c) {
+  if (c.source_object().empty()) {
+    return absl::InvalidArgumentError("a cursor needs source_object");
+  }
+  KvBatch batch;
+  batch.Put(CursorKey(c.account(), c.source_object()), c.SerializeAsString());
+  // Synced: a cursor that went backwards after a crash would only cost a
+  // longer delta, but one acknowledged and lost would confuse the operator;
+  // cursors are written once per object and run, so syncing is cheap.
+  return store_->Write(batch, Durability::kSynced);
+}
+
+absl::Status KvLedger::ListOperations(const v1::ListOperationsRequest& r,
+                                      int64_t after_seq,
+                                      const OperationVisitor& visit) {
+  BW_RETURN_IF_ERROR(CheckRunId(r.run_id()));
+  const std::string prefix = OpPrefix(r.run_id());
+  std::string begin = prefix;
+  std::string end = PrefixEnd(prefix);
+  if (after_seq > 0) {
+    if (r.reverse()) {
+      end = OpKey(r.run_id(), after_seq);
+    } else {
+      begin = OpKey(r.run_id(), after_seq + 1);
+    }
+  }
+  absl::Status parse;
+  BW_RETURN_IF_ERROR(
+      store_->Scan(begin, end, r.reverse(),
+                   [&](std::string_view key, std::string_view value) {
+                     v1::Operation op;
+                     parse = Parse(value, std::string(key), &op);
+                     if (!parse.ok()) return false;
+                     return visit(op);
+                   }));
+  return parse;
+}
+
+absl::StatusOr<v1::RunReport> KvLedger::GetReport(
+    const v1::GetReportRequest& r) {
+  BW_ASSIGN_OR_RETURN(v1::RunInfo run, ReadRun(r.run_id()));
+  const int max_rejections = r.max_rejections() == 0
+                                 ? kDefaultMaxRejections
+                                 : std::max(0, r.max_rejections());
+  std::map<std::string, ObjectTally> objects;
+  absl::Status parse;
+
+  const std::string stats_prefix = StatsPrefix(r.run_id());
+  auto visit_stats = [&](std::string_view key, std::string_view value) {
+    v1::ObjectStats s;
+    parse = Parse(value, std::string(key), &s);
+    if (!parse.ok()) return false;
+    objects[s.source_object()].report.set_extracted(s.extracted());
+    return true;
+  };
+  BW_RETURN_IF_ERROR(
+      store_->Scan(stats_prefix, PrefixEnd(stats_prefix), false, visit_stats));
+  BW_RETURN_IF_ERROR(parse);
+
+  const std::string disp_prefix = DispositionPrefix(r.run_id());
+  auto visit_disposition = [&](std::string_view key, std::string_view value) {
+    v1::Disposition d;
+    parse = Parse(value, std::string(key), &d);
+    if (!parse.ok()) return false;
+    objects[d.source_object()].Count(d, max_rejections);
+    return true;
+  };
+  BW_RETURN_IF_ERROR(store_->Scan(disp_prefix, PrefixEnd(disp_prefix), false,
+                                  visit_disposition));
+  BW_RETURN_IF_ERROR(parse);
+
+  v1::RunReport report;
+  *report.mutable_run() = std::move(run);
+  for (auto& [name, tally] : objects) {
+    *report.add_objects() = tally.Finish(name);
+  }
+  BW_ASSIGN_OR_RETURN(int64_t requests,
+                      GetCounter(store_.get(), RequestsKey(r.run_id())));
+  report.set_requests(requests);
+  v1::ListOperationsRequest list;
+  list.set_run_id(r.run_id());
+  auto visit_op = [&report](const v1::Operation& op) {
+    if (Done(op.state())) {
+      report.set_operations_applied(report.operations_applied() + 1);
+    } else if (op.state() == v1::OP_STATE_FAILED) {
+      report.set_operations_failed(report.operations_failed() + 1);
+    } else {
+      report.set_operations_pending(report.operations_pending() + 1);
+    }
+    return true;
+  };
+  BW_RETURN_IF_ERROR(ListOperations(list, 0, visit_op));
+  return report;
+}
+
+}  // namespace bridgework::ledger::ledger_internal

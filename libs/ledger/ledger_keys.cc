@@ -1,0 +1,134 @@
+#include "libs/ledger/ledger_keys.h"
+
+#include <cstdio>
+
+namespace bridgework::ledger::ledger_internal {
+namespace {
+
+std::string Join(std::initializer_list<std::string_view> head,
+                 std::initializer_list<std::string_view> escaped) {
+  std::string out;
+  for (std::string_view h : head) out.append(h);
+  bool first = true;
+  for (std::string_view e : escaped) {
+    if (!first) out.push_back('/');
+    first = false;
+    out.append(EscapeComponent(e));
+  }
+  return out;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string EscapeComponent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '%') {
+      out.append("%25");
+    } else if (c == '/') {
+      out.append("%2F");
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string UnescapeComponent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+        HexDigit(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+std::string RunKey(std::string_view run_id) {
+  return Join({kRunPrefix}, {run_id});
+}
+
+std::string OpPrefix(std::string_view run_id) {
+  return Join({"o/"}, {run_id}) + "/";
+}
+
+std::string Hex16(int64_t n) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(n));
+  return hex;
+}
+
+std::string OpKey(std::string_view run_id, int64_t seq) {
+  return OpPrefix(run_id) + Hex16(seq);
+}
+
+std::string SeqKey(int64_t seq) { return "s/" + Hex16(seq); }
+
+std::string PendingKey(std::string_view account, std::string_view source_object,
+                       std::string_view source_key,
+                       std::string_view target_object) {
+  return Join({"i/"}, {account, source_object, source_key, target_object});
+}
+
+std::string MapKey(std::string_view account, std::string_view source_object,
+                   std::string_view source_key,
+                   std::string_view target_object) {
+  return Join({"m/"}, {account, source_object, source_key, target_object});
+}
+
+std::string DispositionPrefix(std::string_view run_id) {
+  return Join({"d/"}, {run_id}) + "/";
+}
+
+std::string DispositionKey(std::string_view run_id,
+                           std::string_view source_object,
+                           std::string_view source_key) {
+  return Join({"d/"}, {run_id, source_object, source_key});
+}
+
+std::string StatsPrefix(std::string_view run_id) {
+  return Join({"x/"}, {run_id}) + "/";
+}
+
+std::string StatsKey(std::string_view run_id, std::string_view source_object) {
+  return Join({"x/"}, {run_id, source_object});
+}
+
+std::string RequestsKey(std::string_view run_id) {
+  return Join({"q/"}, {run_id});
+}
+
+std::string CursorKey(std::string_view account,
+                      std::string_view source_object) {
+  return Join({"c/"}, {account, source_object});
+}
+
+}  // namespace bridgework::ledger::ledger_internal

@@ -1,0 +1,74 @@
+// Key layout of the ledger (docs/ledger.md). Every key starts with a short
+// prefix naming its table; components that come from callers (run ids,
+// accounts, object names, source keys) are escaped so that they never
+// contain '/', which keeps every prefix exact.
+//
+// Thread safety: pure functions.
+#ifndef BRIDGEWORK_LIBS_LEDGER_LEDGER_KEYS_H_
+#define BRIDGEWORK_LIBS_LEDGER_LEDGER_KEYS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bridgework::ledger::ledger_internal {
+
+// '%' -> "%25", '/' -> "%2F"; everything else as is. Reversible.
+std::string EscapeComponent(std::string_view s);
+std::string UnescapeComponent(std::string_view s);
+
+// The smallest string greater than every string that starts with
+// `prefix`; "" when there is none (a prefix of only 0xff bytes).
+std::string PrefixEnd(std::string_view prefix);
+
+// Format marker, checked on open.
+inline constexpr char kFormatKey[] = "meta/format";
+inline constexpr char kFormat[] = "bridgework.ledger/v1";
+// Counters (google.protobuf.Int64Value): the last run number and the last
+// operation sequence number handed out.
+inline constexpr char kLastRunKey[] = "meta/last_run";
+inline constexpr char kLastSeqKey[] = "meta/last_seq";
+
+// r/<run> -> RunInfo
+inline constexpr char kRunPrefix[] = "r/";
+std::string RunKey(std::string_view run_id);
+
+// o/<run>/<seq: 16 hex digits> -> Operation
+std::string OpPrefix(std::string_view run_id);
+std::string OpKey(std::string_view run_id, int64_t seq);
+
+// s/<seq: 16 hex digits> -> Operation (run_id, seq): which run an
+// operation belongs to, for outcomes that name their intent by seq under
+// another run (a pending intent settled by a later run).
+std::string SeqKey(int64_t seq);
+
+// i/<account>/<source_object>/<source_key>/<target_object> -> Operation
+// (run_id, seq, kind): the pending intent of a record.
+std::string PendingKey(std::string_view account, std::string_view source_object,
+                       std::string_view source_key,
+                       std::string_view target_object);
+
+// m/<account>/<source_object>/<source_key>/<target_object> -> Operation
+// (crm_id, fingerprint, run_id, seq, kind, external_key): the id map.
+std::string MapKey(std::string_view account, std::string_view source_object,
+                   std::string_view source_key, std::string_view target_object);
+
+// d/<run>/<source_object>/<source_key> -> Disposition
+std::string DispositionPrefix(std::string_view run_id);
+std::string DispositionKey(std::string_view run_id,
+                           std::string_view source_object,
+                           std::string_view source_key);
+
+// x/<run>/<source_object> -> ObjectStats
+std::string StatsPrefix(std::string_view run_id);
+std::string StatsKey(std::string_view run_id, std::string_view source_object);
+
+// q/<run> -> google.protobuf.Int64Value: CRM requests of the run.
+std::string RequestsKey(std::string_view run_id);
+
+// c/<account>/<source_object> -> Cursor
+std::string CursorKey(std::string_view account, std::string_view source_object);
+
+}  // namespace bridgework::ledger::ledger_internal
+
+#endif  // BRIDGEWORK_LIBS_LEDGER_LEDGER_KEYS_H_

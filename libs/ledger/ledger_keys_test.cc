@@ -1,0 +1,43 @@
+#include "libs/ledger/ledger_keys.h"
+
+#include <gtest/gtest.h>
+
+namespace bridgework::ledger::ledger_internal {
+namespace {
+
+TEST(LedgerKeys, EscapingIsReversibleAndRemovesSlashes) {
+  for (std::string s : {"", "plain", "a/b", "%2F", "100%", "/%/", "é/ü"}) {
+    std::string e = EscapeComponent(s);
+    EXPECT_EQ(e.find('/'), std::string::npos) << s;
+    EXPECT_EQ(UnescapeComponent(e), s);
+  }
+  EXPECT_EQ(EscapeComponent("a/b%c"), "a%2Fb%25c");
+}
+
+TEST(LedgerKeys, ComponentsCannotCollide) {
+  EXPECT_NE(MapKey("a", "b/c", "d", "e"), MapKey("a", "b", "c/d", "e"));
+  EXPECT_NE(PendingKey("a/b", "c", "d", "e"), PendingKey("a", "b/c", "d", "e"));
+  EXPECT_NE(DispositionKey("r-1", "x", "a/b"),
+            DispositionKey("r-1", "x/a", "b"));
+}
+
+TEST(LedgerKeys, OperationKeysSortBySeqWithinTheirRun) {
+  EXPECT_LT(OpKey("r-000001", 9), OpKey("r-000001", 10));
+  EXPECT_LT(OpKey("r-000001", 255), OpKey("r-000001", 4096));
+  EXPECT_EQ(OpKey("r-000001", 26), "o/r-000001/000000000000001a");
+  std::string prefix = OpPrefix("r-1");
+  EXPECT_EQ(OpKey("r-10", 1).compare(0, prefix.size(), prefix) == 0, false);
+  EXPECT_LT(OpKey("r-1", 1), PrefixEnd(prefix));
+  EXPECT_LT(OpKey("r-1", INT64_MAX), PrefixEnd(prefix));
+  EXPECT_GE(OpKey("r-10", 1) < prefix || OpKey("r-10", 1) >= PrefixEnd(prefix),
+            true);
+}
+
+TEST(LedgerKeys, PrefixEnd) {
+  EXPECT_EQ(PrefixEnd("d/"), "d0");
+  EXPECT_EQ(PrefixEnd(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixEnd(std::string("\xff\xff", 2)), "");
+}
+
+}  // namespace
+}  // namespace bridgework::ledger::ledger_internal

@@ -1,0 +1,68 @@
+// A deterministic, realistic Practice by Numbers export
+// (docs/connectors/pbn-export.md) for demos and tests.
+//
+// It writes locations.csv (a main practice and a satellite under it),
+// providers.csv (two with the emails of the Freshsales emulator's users,
+// dr.rivera@ and dr.chen@smilebright.example, others whose emails have no
+// CRM user, one with no email) and patients.csv with the mess real practice
+// data has: accented names, ~10% missing emails, ~5% malformed phones,
+// phones in three US formats, emails in lower and mixed case, a few people
+// entered twice under two patient ids (same email and birth date),
+// prospects with no completed appointment, guarantor families, a quoted
+// address with a comma and one spanning two lines. Exactly two rows are
+// malformed so the demo shows quarantine with file:line: one with a wrong
+// number of columns, one with an impossible birth date (2023-02-30).
+//
+// Only reserved domains are used (smilebright.example, mail.example) and
+// only 555-01xx phone numbers. The same options always give byte-identical
+// files.
+#ifndef BRIDGEWORK_TOOLS_GEN_SAMPLE_SAMPLE_GENERATOR_H_
+#define BRIDGEWORK_TOOLS_GEN_SAMPLE_SAMPLE_GENERATOR_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bridgework::gen_sample {
+
+struct SampleOptions {
+  // Directory to write into; created if missing. Existing files are
+  // replaced.
+  std::string out_dir;
+  // Rows of patients.csv, the two malformed ones included. At least 10.
+  int patients = 300;
+  uint32_t seed = 42;
+};
+
+struct SampleSummary {
+  int locations = 0;
+  int providers = 0;
+  // Rows of patients.csv (patients + malformed rows).
+  int patient_rows = 0;
+  // Of those, the rows that are well formed.
+  int valid_patients = 0;
+  // Second entries of a person already entered under another id.
+  int duplicate_people = 0;
+  // Patients whose guarantor is another patient.
+  int dependents = 0;
+  int missing_emails = 0;
+  int malformed_phones = 0;
+  // Patients with no completed appointment.
+  int prospects = 0;
+  // Lines of patients.csv holding the malformed rows: wrong column count,
+  // then impossible birth date.
+  std::vector<int64_t> malformed_lines;
+
+  // One line: what was written.
+  std::string ToString(const std::string& out_dir) const;
+};
+
+// INVALID_ARGUMENT for fewer than 10 patients; INTERNAL when a file cannot
+// be written.
+absl::StatusOr<SampleSummary> WriteSample(const SampleOptions& options);
+
+}  // namespace bridgework::gen_sample
+
+#endif  // BRIDGEWORK_TOOLS_GEN_SAMPLE_SAMPLE_GENERATOR_H_
