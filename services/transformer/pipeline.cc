@@ -16,6 +16,9 @@ namespace {
 
 using mapping::ObjectRoute;
 
+// Field warnings logged per object; the rest are only counted.
+constexpr int kLoggedWarnings = 20;
+
 std::unique_ptr<grpc::ClientContext> NewContext(const PipelinePeers& peers) {
   if (peers.server_context != nullptr) {
     return grpc::ClientContext::FromCallbackServerContext(
@@ -213,7 +216,16 @@ class Run {
             BW_RETURN_IF_ERROR(send());
           }
         }
-        warnings_ += result.warnings.size();
+        for (const auto& w : result.warnings) {
+          progress.set_field_warnings(progress.field_warnings() + 1);
+          // The first few per object go to the log; all are counted.
+          if (progress.field_warnings() <= kLoggedWarnings) {
+            LogWarning("field not loaded", {{"object", w.object_type()},
+                                            {"key", w.source_key()},
+                                            {"field", w.field()},
+                                            {"reason", w.reason()}});
+          }
+        }
       }
       BW_RETURN_IF_ERROR(FlushDispositions(&dispositions));
     }
@@ -294,7 +306,6 @@ class Run {
   absl::flat_hash_map<std::string, std::string> owner_emails_;
   int batch_size_ = 100;
   int64_t requests_ = 0;
-  int64_t warnings_ = 0;
   std::vector<v1::ObjectProgress> objects_;
 };
 

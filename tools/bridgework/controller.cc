@@ -127,6 +127,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   auto transformer =
       v1::Transformer::NewStub(MakeChannel(services.transformer));
   nlohmann::json owners = nlohmann::json::array();
+  nlohmann::json field_warnings = nlohmann::json::object();
   auto started = std::chrono::steady_clock::now();
   absl::Status last;
   int attempt = 0;
@@ -152,6 +153,12 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
       }
       if (event.has_progress()) progress.Update(event);
       finished = finished || event.finished();
+      if (event.finished()) {
+        field_warnings = nlohmann::json::object();
+        for (const auto& o : event.objects()) {
+          field_warnings[o.source_object()] = o.field_warnings();
+        }
+      }
     }
     last = FromGrpcStatus(reader->Finish());
     if (last.ok() && finished) break;
@@ -192,6 +199,8 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   BW_ASSIGN_OR_RETURN(result.report, auditor->GetReport(rr));
   nlohmann::json extra = options.extra;
   extra["owners"] = owners;
+  // Optional fields left out of loaded records, per object.
+  extra["field_warnings"] = field_warnings;
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
