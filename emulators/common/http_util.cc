@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
+#include "libs/common/server.h"
 
 namespace bridgework::emulator {
 namespace {
@@ -126,12 +127,7 @@ absl::Status ServeHttpUntilSignal(httplib::Server& server,
     }
   }
   LogInfo("serving", {{"address", addr}});
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForTerminationSignal();
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.stop();
   serving.join();

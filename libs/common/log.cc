@@ -45,6 +45,13 @@ void SetLogService(std::string_view service) {
 
 void SetLogLevel(LogLevel level) { g_min_level = static_cast<int>(level); }
 
+void SetLogLevelByName(const std::string& name) {
+  if (name == "debug") SetLogLevel(LogLevel::kDebug);
+  if (name == "info") SetLogLevel(LogLevel::kInfo);
+  if (name == "warning") SetLogLevel(LogLevel::kWarning);
+  if (name == "error") SetLogLevel(LogLevel::kError);
+}
+
 void Log(LogLevel level, std::string_view message,
          std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_min_level) return;

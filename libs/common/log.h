@@ -22,6 +22,8 @@ using LogField = std::pair<std::string_view, std::string>;
 void SetLogService(std::string_view service);
 // Lines below this level are dropped. Default kInfo.
 void SetLogLevel(LogLevel level);
+// "debug", "info", "warning" or "error"; anything else leaves it as is.
+void SetLogLevelByName(const std::string& name);
 
 void Log(LogLevel level, std::string_view message,
          std::initializer_list<LogField> fields = {});

@@ -46,6 +46,13 @@ void BlockTerminationSignals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+int WaitForTerminationSignal() {
+  sigset_t set = TerminationSignals();
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
 absl::Status ServeUntilSignal(const ServerOptions& options,
                               const std::vector<grpc::Service*>& services,
                               const std::function<void()>& on_shutdown) {
@@ -74,9 +81,7 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
   server->GetHealthCheckService()->SetServingStatus(true);
   LogInfo("serving", {{"address", addr}});
 
-  sigset_t set = TerminationSignals();
-  int sig = 0;
-  sigwait(&set, &sig);
+  int sig = WaitForTerminationSignal();
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server->GetHealthCheckService()->SetServingStatus(false);
   if (on_shutdown) on_shutdown();

@@ -29,6 +29,10 @@ struct ServerOptions {
 // starts afterwards. Call first thing in main, before any thread exists.
 void BlockTerminationSignals();
 
+// Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals) and
+// returns which.
+int WaitForTerminationSignal();
+
 // Builds and starts the server with `services` (not owned; they must
 // outlive the call), marks them SERVING in the health service, then waits
 // for SIGTERM or SIGINT. On a signal it marks health NOT_SERVING, calls

@@ -11,6 +11,7 @@
 
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
 #include "libs/ledger/rocksdb_ledger.h"
 #include "services/auditor/auditor_service.h"
 
@@ -26,29 +27,14 @@ int main(int argc, char** argv) {
   bridgework::ServerOptions server;
   std::string data_dir;
   std::string log_level = "info";
-  app.add_option("--listen", server.listen,
-                 "host:port to serve on (port 0: any free port)")
-      ->envname("BRIDGEWORK_LISTEN")
-      ->capture_default_str();
-  app.add_option("--port-file", server.port_file,
-                 "write the bound host:port here once serving")
-      ->envname("BRIDGEWORK_PORT_FILE");
+  bridgework::AddServerFlags(app, server, log_level);
   app.add_option("--data-dir", data_dir,
                  "ledger directory (created 0700 when missing)")
       ->envname("BRIDGEWORK_DATA_DIR")
       ->required();
-  app.add_option("--log-level", log_level, "debug, info, warning or error")
-      ->envname("BRIDGEWORK_LOG_LEVEL")
-      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
-      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  static const std::map<std::string, bridgework::LogLevel> kLevels = {
-      {"debug", bridgework::LogLevel::kDebug},
-      {"info", bridgework::LogLevel::kInfo},
-      {"warning", bridgework::LogLevel::kWarning},
-      {"error", bridgework::LogLevel::kError}};
-  bridgework::SetLogLevel(kLevels.at(log_level));
+  bridgework::SetLogLevelByName(log_level);
 
   auto ledger = bridgework::ledger::RocksDbLedger::Open(data_dir);
   if (!ledger.ok()) {

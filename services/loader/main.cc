@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
                        token_env = "BRIDGEWORK_CRM_TOKEN", token_file,
                        plan = "growth";
   int per_hour = 0, burst = 10;
-  bridgework::AddServerFlags(app, server);
+  std::string log_level = "info";
+  bridgework::AddServerFlags(app, server, log_level);
   app.add_option("--auditor", auditor, "auditor address host:port")
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   app.add_option("--burst", burst,
                  "requests allowed back to back before pacing");
   CLI11_PARSE(app, argc, argv);
+  bridgework::SetLogLevelByName(log_level);
 
   std::string token;
   if (!token_file.empty()) {

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
       "loader"};
   bridgework::ServerOptions server;
   bridgework::transformer::TransformerPeers peers;
-  bridgework::AddServerFlags(app, server);
+  std::string log_level = "info";
+  bridgework::AddServerFlags(app, server, log_level);
   app.add_option("--extractor", peers.extractor, "extractor address")
       ->envname("BRIDGEWORK_EXTRACTOR")
       ->required();
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();
   CLI11_PARSE(app, argc, argv);
+  bridgework::SetLogLevelByName(log_level);
   bridgework::transformer::TransformerService service(peers);
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {

@@ -275,12 +275,7 @@ int main(int argc, char** argv) {
     std::printf("services.json: %s/services.json; Ctrl-C stops everything\n",
                 state_dir.c_str());
     std::fflush(stdout);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    int sig = 0;
-    sigwait(&set, &sig);
+    bridgework::WaitForTerminationSignal();
     supervisor.StopAll();
     return 0;
   }
