@@ -76,9 +76,10 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
       ++rate_limited_;
       auto delay = backoff_.Delay(attempt, RetryAfter(*response));
       pacer_->Defer(delay);
-      LogWarning(
-          "rate limited",
-          {{"path", path}, {"retry_in_ms", absl::StrCat(delay.count())}});
+      LogWarning("rate limited",
+                 // The path only: a query string may hold a searched value.
+                 {{"path", path.substr(0, path.find('?'))},
+                  {"retry_in_ms", absl::StrCat(delay.count())}});
       continue;
     }
     if (status >= 500) {
