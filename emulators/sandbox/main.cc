@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "emulators/common/http_util.h"
+#include "emulators/common/traffic_log.h"
 #include "emulators/freshsales/freshsales_emulator.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
@@ -29,6 +30,7 @@ struct Flags {
   double time_scale = 1.0;
   std::string users_file;
   std::string fields_file;
+  std::string traffic_log;
 };
 
 int Fail(int code, const std::string& message) {
@@ -63,6 +65,14 @@ int RunFreshsales(const Flags& flags) {
   if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
   httplib::Server server;
   (*emulator)->Register(server);
+  std::unique_ptr<em::TrafficLog> traffic;
+  if (!flags.traffic_log.empty()) {
+    absl::StatusOr<std::unique_ptr<em::TrafficLog>> t =
+        em::TrafficLog::Open(flags.traffic_log);
+    if (!t.ok()) return Fail(2, std::string(t.status().message()));
+    traffic = std::move(*t);
+    traffic->Attach(server);
+  }
   bridgework::LogInfo(
       "starting",
       {{"crm", "freshsales"},
@@ -102,6 +112,9 @@ int main(int argc, char** argv) {
   app.add_option("--fields", flags.fields_file,
                  "JSON object of custom fields {contacts:[..], "
                  "sales_accounts:[..]}");
+  app.add_option("--traffic-log", flags.traffic_log,
+                 "append every API exchange as a JSON line here (tests only: "
+                 "bodies are recorded)");
   CLI11_PARSE(app, argc, argv);
   if (flags.crm != "freshsales") {
     std::cerr << "unknown --crm " << flags.crm << " (supported: freshsales)\n";

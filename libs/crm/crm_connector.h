@@ -45,24 +45,73 @@ struct ResolvedRecord {
   std::map<std::string, std::vector<std::string>> lookup_ids;
 };
 
+// What a run needs the destination's schema to have before any record
+// moves: the map's custom fields, custom objects and pipelines.
+struct SchemaRequest {
+  std::vector<mapping::CustomFieldSpec> fields;
+  std::vector<mapping::CustomObjectSpec> objects;
+  std::vector<mapping::PipelineSpec> pipelines;
+};
+
+// The outcome of schema preparation. Items read "<entity>.<name>"
+// ("contacts.cf_patient_status", "pipeline Treatment plans",
+// "custom_object treatment").
+struct SchemaReport {
+  std::vector<std::string> present;
+  // Created by this call (only when `apply` was true).
+  std::vector<std::string> created;
+  // What an administrator must create by hand before the load may start
+  // (Freshsales has no field-creation API; pipelines in Freshsales and
+  // HighLevel). Each entry is one exact instruction.
+  std::vector<std::string> checklist;
+  // Plan limits checked, one line each ("custom objects: 3 of 10").
+  std::vector<std::string> limits;
+  bool ready() const { return checklist.empty(); }
+};
+
+// One page of a listing.
+struct ListPage {
+  std::vector<nlohmann::json> records;
+  // Opaque; empty on the last page.
+  std::string next_page_token;
+};
+
+// Target object names are the CRM's own: Freshsales "contact",
+// "sales_account", "deal", "appointment", "sales_activity", "task", "note",
+// "document", "product", "custom_object:<module>"; Pipedrive "person",
+// "organization", "deal", "lead", "activity", "note", "file", "product";
+// HighLevel "contact", "business", "opportunity", "appointment", "note",
+// "task", "custom_object:<key>", "media", "product". Each connector's
+// document (docs/connectors/) lists the fields it reads.
+//
+// Ids are opaque strings. A record that lives under a parent in the CRM's
+// URL space (HighLevel notes and tasks under a contact) gets the id
+// "<parent id>/<own id>", so Get and Delete need nothing else.
 class CrmConnector {
  public:
   virtual ~CrmConnector() = default;
 
+  // The account's users (for owner matching by email).
   virtual absl::StatusOr<std::vector<CrmUser>> ListUsers() = 0;
-  // Of `wanted`, the custom fields the account does not have.
-  virtual absl::StatusOr<std::vector<mapping::CustomFieldSpec>>
-  MissingCustomFields(const std::vector<mapping::CustomFieldSpec>& wanted) = 0;
+  // Compares `request` with the account. With `apply`, creates what the
+  // CRM lets an API client create (Pipedrive fields, options, pipelines,
+  // stages; HighLevel custom fields and objects) and remembers the CRM's
+  // keys for them; without, only reports. FAILED_PRECONDITION when a plan
+  // limit stops it (the message names the limit).
+  virtual absl::StatusOr<SchemaReport> PrepareSchema(
+      const SchemaRequest& request, bool apply) = 0;
   // Creates the record; returns its CRM id.
   virtual absl::StatusOr<std::string> Create(const ResolvedRecord& record) = 0;
   // Replaces the mapped fields of an existing record.
   virtual absl::Status Update(const std::string& id,
                               const ResolvedRecord& record) = 0;
-  // Sets a few fields (deferred links) on an existing record.
+  // Sets a few fields (deferred links) on an existing record. `fields` are
+  // CRM field names (as in the map) to ids or values.
   virtual absl::Status Patch(const std::string& target_object,
                              const std::string& id,
                              const nlohmann::json& fields) = 0;
-  // The record as the CRM returns it (JSON), or nullopt when it is gone.
+  // The record as the CRM returns it (JSON), or nullopt when it is gone
+  // (404, or marked deleted where deletes are soft).
   virtual absl::StatusOr<std::optional<nlohmann::json>> Get(
       const std::string& target_object, const std::string& id) = 0;
   // Deletes; NOT_FOUND when already gone.
@@ -72,6 +121,26 @@ class CrmConnector {
   virtual absl::StatusOr<std::optional<std::string>> FindByExternalKey(
       const std::string& target_object, const std::string& field,
       const std::string& key) = 0;
+  // One page of the object's records, in the CRM's own order. `page_token`
+  // is empty for the first page. `page_size` is a hint (the CRM's maximum
+  // wins).
+  virtual absl::StatusOr<ListPage> List(const std::string& target_object,
+                                        const std::string& page_token,
+                                        int page_size) = 0;
+  // True when `target_object` has a bulk upsert keyed by the external key
+  // field (Freshsales bulk_upsert for contacts, accounts and deals).
+  virtual bool SupportsBulkUpsert(const std::string& target_object) const {
+    return false;
+  }
+  // Creates or updates up to 100 records of one object in one bulk request,
+  // matched on each record's external_key_field; waits for the CRM's job to
+  // finish. One result per record, in order: its CRM id, or its own error
+  // (INVALID_ARGUMENT with the CRM's message). A whole-call error means no
+  // per-record result is known. REQUIRES: SupportsBulkUpsert(object).
+  virtual absl::StatusOr<std::vector<absl::StatusOr<std::string>>> BulkUpsert(
+      const std::vector<ResolvedRecord>& records) {
+    return absl::UnimplementedError("this CRM has no bulk upsert");
+  }
   // Requests sent so far (retries included).
   virtual int64_t requests() const = 0;
 };

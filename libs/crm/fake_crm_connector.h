@@ -5,6 +5,7 @@
 #ifndef BRIDGEWORK_LIBS_CRM_FAKE_CRM_CONNECTOR_H_
 #define BRIDGEWORK_LIBS_CRM_FAKE_CRM_CONNECTOR_H_
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -30,10 +31,44 @@ class FakeCrmConnector : public CrmConnector {
     ++calls;
     return users;
   }
-  absl::StatusOr<std::vector<mapping::CustomFieldSpec>> MissingCustomFields(
-      const std::vector<mapping::CustomFieldSpec>& wanted) override {
+  // Names ("contacts.cf_x") PrepareSchema reports missing.
+  std::vector<std::string> missing_fields;
+  absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
+                                             bool apply) override {
     ++calls;
-    return std::vector<mapping::CustomFieldSpec>{};
+    SchemaReport report;
+    for (const auto& f : request.fields) {
+      std::string item = absl::StrCat(f.entity, ".", f.name);
+      bool missing = std::find(missing_fields.begin(), missing_fields.end(),
+                               item) != missing_fields.end();
+      if (!missing) {
+        report.present.push_back(item);
+      } else if (apply) {
+        report.created.push_back(item);
+      } else {
+        report.checklist.push_back("create " + item);
+      }
+    }
+    return report;
+  }
+  absl::StatusOr<ListPage> List(const std::string& object,
+                                const std::string& page_token,
+                                int page_size) override {
+    ++calls;
+    ListPage page;
+    auto& table = records[object];
+    auto it =
+        page_token.empty() ? table.begin() : table.upper_bound(page_token);
+    for (; it != table.end() &&
+           static_cast<int>(page.records.size()) < std::max(page_size, 1);
+         ++it) {
+      nlohmann::json rec = it->second;
+      rec["id"] = it->first;
+      page.records.push_back(std::move(rec));
+    }
+    if (it != table.end() && !page.records.empty())
+      page.next_page_token = page.records.back()["id"].get<std::string>();
+    return page;
   }
   absl::StatusOr<std::string> Create(const ResolvedRecord& r) override {
     ++calls;

@@ -1,7 +1,9 @@
 #include "libs/crm/freshsales_connector.h"
 
+#include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -88,11 +90,13 @@ class FreshsalesConnector : public CrmConnector {
     return users;
   }
 
-  absl::StatusOr<std::vector<mapping::CustomFieldSpec>> MissingCustomFields(
-      const std::vector<mapping::CustomFieldSpec>& wanted) override {
+  absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
+                                             bool apply) override {
+    // Freshsales has no API to create fields: report only, whatever
+    // `apply` says.
     std::map<std::string, std::set<std::string>> existing;
-    std::vector<mapping::CustomFieldSpec> missing;
-    for (const auto& spec : wanted) {
+    SchemaReport report;
+    for (const auto& spec : request.fields) {
       if (!existing.count(spec.entity)) {
         BW_ASSIGN_OR_RETURN(
             HttpResponse r,
@@ -105,9 +109,69 @@ class FreshsalesConnector : public CrmConnector {
           for (const auto& f : j["fields"]) names.insert(f.value("name", ""));
         }
       }
-      if (!existing[spec.entity].count(spec.name)) missing.push_back(spec);
+      std::string item = absl::StrCat(spec.entity, ".", spec.name);
+      if (existing[spec.entity].count(spec.name)) {
+        report.present.push_back(item);
+        continue;
+      }
+      std::string line =
+          absl::StrCat("Admin Settings > Module customization > ", spec.entity,
+                       " > Fields: add field '", spec.label, "' (type ",
+                       spec.type, ") so that its API name is ", spec.name);
+      if (!spec.choices.empty()) {
+        absl::StrAppend(&line, ", choices:");
+        for (const auto& c : spec.choices) absl::StrAppend(&line, " '", c, "'");
+      }
+      report.checklist.push_back(std::move(line));
     }
-    return missing;
+    return report;
+  }
+
+  absl::StatusOr<ListPage> List(const std::string& target_object,
+                                const std::string& page_token,
+                                int page_size) override {
+    const std::string plural = Plural(target_object);
+    std::string& view = view_ids_[plural];
+    if (view.empty()) {
+      BW_ASSIGN_OR_RETURN(
+          HttpResponse r,
+          transport_.Call("GET", absl::StrCat("/", plural, "/filters"), "",
+                          true));
+      json j = json::parse(r.body, nullptr, false);
+      if (j.is_object() && j.contains("filters") && j["filters"].is_array()) {
+        for (const auto& f : j["filters"]) {
+          std::string name = f.value("name", "");
+          if (absl::StartsWith(name, "All ")) view = IdText(f["id"]);
+        }
+      }
+      if (view.empty()) {
+        return absl::InternalError(absl::StrCat("Freshsales /", plural,
+                                                "/filters: no 'All ...' view"));
+      }
+    }
+    int page = 1;
+    if (!page_token.empty() && !absl::SimpleAtoi(page_token, &page)) {
+      return absl::InvalidArgumentError("bad page token");
+    }
+    int per_page = std::clamp(page_size, 1, 100);
+    BW_ASSIGN_OR_RETURN(
+        HttpResponse r,
+        transport_.Call("GET",
+                        absl::StrCat("/", plural, "/view/", view,
+                                     "?page=", page, "&per_page=", per_page,
+                                     "&sort=created_at&sort_type=asc"),
+                        "", true));
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object() || !j.contains(plural) || !j[plural].is_array()) {
+      return absl::InternalError("Freshsales view: unexpected response shape");
+    }
+    ListPage out;
+    for (auto& rec : j[plural]) out.records.push_back(std::move(rec));
+    int total_pages = 0;
+    if (j.contains("meta") && j["meta"].is_object())
+      total_pages = j["meta"].value("total_pages", 0);
+    if (page < total_pages) out.next_page_token = absl::StrCat(page + 1);
+    return out;
   }
 
   absl::StatusOr<std::string> Create(const ResolvedRecord& record) override {
@@ -247,6 +311,8 @@ class FreshsalesConnector : public CrmConnector {
   }
 
   RestTransport transport_;
+  // Plural -> the id of its "All ..." view.
+  std::map<std::string, std::string> view_ids_;
 };
 
 }  // namespace

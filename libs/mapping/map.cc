@@ -181,9 +181,10 @@ const ObjectRoute* Map::Find(std::string_view source_object) const {
 absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
                              std::string_view file_name) {
   BW_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text, file_name));
-  BW_RETURN_IF_ERROR(CheckKeys(
-      file_name, root, "",
-      {"version", "source", "destination", "objects", "custom_fields"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file_name, root, "",
+                {"version", "source", "destination", "objects", "custom_fields",
+                 "custom_objects", "pipelines"}));
   Map map;
   map.hash = record::Sha256Hex(yaml_text);
   BW_ASSIGN_OR_RETURN(map.version, GetInt(file_name, root, "", "version", 1));
@@ -235,6 +236,73 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
         }
       }
       map.custom_fields.push_back(std::move(spec));
+    }
+  }
+  YAML::Node cos = root["custom_objects"];
+  if (cos.IsDefined()) {
+    if (!cos.IsSequence()) {
+      return YamlError(file_name, cos, "custom_objects", "expected a list");
+    }
+    for (size_t i = 0; i < cos.size(); ++i) {
+      std::string path = Path("", "custom_objects", i).substr(1);
+      BW_RETURN_IF_ERROR(
+          CheckKeys(file_name, cos[i], path,
+                    {"key", "singular", "plural", "primary_field"}));
+      CustomObjectSpec spec;
+      spec.line = cos[i].Mark().line + 1;
+      BW_ASSIGN_OR_RETURN(spec.key,
+                          GetString(file_name, cos[i], path, "key", true));
+      BW_ASSIGN_OR_RETURN(
+          spec.singular,
+          GetString(file_name, cos[i], path, "singular", false, spec.key));
+      BW_ASSIGN_OR_RETURN(spec.plural,
+                          GetString(file_name, cos[i], path, "plural", false,
+                                    spec.singular + "s"));
+      BW_ASSIGN_OR_RETURN(
+          spec.primary_field,
+          GetString(file_name, cos[i], path, "primary_field", false, "name"));
+      map.custom_objects.push_back(std::move(spec));
+    }
+  }
+  YAML::Node pls = root["pipelines"];
+  if (pls.IsDefined()) {
+    if (!pls.IsSequence()) {
+      return YamlError(file_name, pls, "pipelines", "expected a list");
+    }
+    for (size_t i = 0; i < pls.size(); ++i) {
+      std::string path = Path("", "pipelines", i).substr(1);
+      BW_RETURN_IF_ERROR(
+          CheckKeys(file_name, pls[i], path, {"name", "stages"}));
+      PipelineSpec spec;
+      spec.line = pls[i].Mark().line + 1;
+      BW_ASSIGN_OR_RETURN(spec.name,
+                          GetString(file_name, pls[i], path, "name", true));
+      YAML::Node stages = pls[i]["stages"];
+      if (!stages.IsDefined() || !stages.IsSequence() || stages.size() == 0) {
+        return YamlError(file_name, pls[i], path + ".stages",
+                         "expected a non-empty list");
+      }
+      for (size_t j = 0; j < stages.size(); ++j) {
+        std::string spath = Path(path, "stages", j);
+        StageSpec st;
+        if (stages[j].IsScalar()) {
+          st.name = stages[j].as<std::string>("");
+        } else {
+          BW_RETURN_IF_ERROR(
+              CheckKeys(file_name, stages[j], spath, {"name", "probability"}));
+          BW_ASSIGN_OR_RETURN(
+              st.name, GetString(file_name, stages[j], spath, "name", true));
+          BW_ASSIGN_OR_RETURN(st.probability, GetInt(file_name, stages[j],
+                                                     spath, "probability", -1));
+          if (st.probability < -1 || st.probability > 100) {
+            return YamlError(file_name, stages[j]["probability"],
+                             spath + ".probability",
+                             "expected a percentage 0..100");
+          }
+        }
+        spec.stages.push_back(std::move(st));
+      }
+      map.pipelines.push_back(std::move(spec));
     }
   }
   // Lookups and owners must name routed objects.

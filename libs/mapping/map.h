@@ -86,12 +86,39 @@ struct CustomFieldSpec {
   std::vector<std::string> choices;
 };
 
+// A custom object (HighLevel) or custom module (Freshsales) the destination
+// must have. Records of it are loaded with target "custom_object:<key>".
+struct CustomObjectSpec {
+  std::string key;       // "treatment" (HighLevel: custom_objects.treatment)
+  std::string singular;  // "Treatment"
+  std::string plural;    // "Treatments"
+  // The field that names a record (HighLevel's primary display property).
+  std::string primary_field = "name";
+  int line = 0;
+};
+
+// A sales pipeline and its stages, in order. Connectors resolve the
+// record fields "pipeline" and "stage" (names) to the CRM's ids; Pipedrive
+// creates what is missing, the others report it.
+struct StageSpec {
+  std::string name;
+  // Win probability in percent, 0..100; -1 when not given.
+  int probability = -1;
+};
+struct PipelineSpec {
+  std::string name;
+  std::vector<StageSpec> stages;
+  int line = 0;
+};
+
 struct Map {
   int version = 1;
   std::string source;       // source system ("pbn")
   std::string destination;  // CRM ("freshsales")
   std::vector<ObjectRoute> objects;
   std::vector<CustomFieldSpec> custom_fields;
+  std::vector<CustomObjectSpec> custom_objects;
+  std::vector<PipelineSpec> pipelines;
   // Lower-case hex SHA-256 of the YAML text.
   std::string hash;
 

@@ -137,30 +137,31 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
   int64_t before = connector_->requests();
   owners_loaded_ = false;
   BW_RETURN_IF_ERROR(EnsureOwners(request.destination()));
+  v1::SchemaReport schema;
   if (!request.map_yaml().empty()) {
     BW_ASSIGN_OR_RETURN(mapping::Map map,
                         mapping::ParseMap(request.map_yaml(), "map"));
-    BW_ASSIGN_OR_RETURN(auto missing,
-                        connector_->MissingCustomFields(map.custom_fields));
-    if (!missing.empty()) {
+    crm::SchemaRequest wanted{map.custom_fields, map.custom_objects,
+                              map.pipelines};
+    BW_ASSIGN_OR_RETURN(
+        crm::SchemaReport report,
+        connector_->PrepareSchema(wanted, !request.check_only()));
+    if (!report.ready()) {
       std::string list;
-      for (const auto& f : missing) {
-        absl::StrAppend(&list, "\n  - ", f.entity, ": add field '", f.label,
-                        "' (type ", f.type, ") so that its API name is ",
-                        f.name);
-        if (!f.choices.empty()) {
-          absl::StrAppend(&list, ", choices:");
-          for (const auto& c : f.choices) absl::StrAppend(&list, " '", c, "'");
-        }
+      for (const auto& line : report.checklist) {
+        absl::StrAppend(&list, "\n  - ", line);
       }
       return absl::FailedPreconditionError(absl::StrCat(
-          crm_name_, " is missing ", missing.size(),
-          " custom field(s) the map needs; nothing was loaded. Admin checklist "
-          "(Admin Settings > Module customization > <module> > Fields):",
+          crm_name_, " is missing ", report.checklist.size(),
+          " item(s) the map needs; nothing was loaded. Admin checklist:",
           list));
     }
+    for (const auto& s : report.present) schema.add_present(s);
+    for (const auto& s : report.created) schema.add_created(s);
+    for (const auto& s : report.limits) schema.add_limits(s);
   }
   v1::PrepareResponse response;
+  *response.mutable_schema() = std::move(schema);
   response.set_fallback_owner_id(fallback_owner_id_);
   std::set<std::string> seen;
   for (const auto& email : request.owner_emails()) {

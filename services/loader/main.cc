@@ -10,7 +10,7 @@
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 #include "libs/common/server_flags.h"
-#include "libs/crm/freshsales_connector.h"
+#include "libs/crm/connector_registry.h"
 #include "services/loader/loader_service.h"
 
 int main(int argc, char** argv) {
@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   bridgework::ServerOptions server;
   std::string auditor, crm = "freshsales", crm_url,
                        token_env = "BRIDGEWORK_CRM_TOKEN", token_file,
-                       plan = "growth";
-  int per_hour = 0, burst = 10;
+                       plan = "growth", location_id, company_id;
+  int per_hour = 0, burst = 0;
   std::string log_level = "info";
   bridgework::AddServerFlags(app, server, log_level);
   app.add_option("--auditor", auditor, "auditor address host:port")
@@ -29,9 +29,11 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--crm", crm, "the CRM this loader serves")
       ->envname("BRIDGEWORK_CRM")
-      ->check(CLI::IsMember({"freshsales"}));
+      ->check(CLI::IsMember(bridgework::crm::ConnectorNames()));
   app.add_option("--crm-url", crm_url,
-                 "CRM API base URL (Freshsales: .../crm/sales/api)")
+                 "CRM API base URL (Freshsales: .../crm/sales/api; Pipedrive: "
+                 "https://<company>.pipedrive.com; HighLevel: "
+                 "https://services.leadconnectorhq.com)")
       ->envname("BRIDGEWORK_CRM_URL")
       ->required();
   app.add_option("--crm-token-env", token_env,
@@ -42,10 +44,16 @@ int main(int argc, char** argv) {
   app.add_option("--plan", plan, "CRM plan; sets the request budget")
       ->envname("BRIDGEWORK_CRM_PLAN");
   app.add_option("--requests-per-hour", per_hour,
-                 "override the plan's hourly budget")
+                 "override the plan's pacing (requests per hour)")
       ->envname("BRIDGEWORK_REQUESTS_PER_HOUR");
   app.add_option("--burst", burst,
-                 "requests allowed back to back before pacing");
+                 "requests allowed back to back before pacing (0: the plan's)");
+  app.add_option("--location-id", location_id,
+                 "HighLevel: the sub-account every call is scoped to")
+      ->envname("BRIDGEWORK_CRM_LOCATION_ID");
+  app.add_option("--company-id", company_id,
+                 "HighLevel: the agency id (for users search)")
+      ->envname("BRIDGEWORK_CRM_COMPANY_ID");
   CLI11_PARSE(app, argc, argv);
   bridgework::SetLogLevelByName(log_level);
 
@@ -66,24 +74,47 @@ int main(int argc, char** argv) {
               << " or --crm-token-file\n";
     return 2;
   }
-  int budget =
-      per_hour > 0 ? per_hour : bridgework::crm::FreshsalesPlanBudget(plan);
-  if (budget <= 0) {
-    std::cerr << "bridgework-loader: unknown --plan " << plan
-              << " (free, growth, pro, enterprise)\n";
-    return 2;
-  }
-  bridgework::crm::FreshsalesConfig config;
+  bridgework::crm::ConnectorConfig config;
+  config.crm = crm;
   config.base_url = crm_url;
   config.token = token;
-  config.requests_per_hour = budget;
+  config.plan = plan;
+  config.location_id = location_id;
+  config.company_id = company_id;
+  config.requests_per_second = per_hour > 0 ? per_hour / 3600.0 : 0;
   config.burst = burst;
+  bridgework::crm::Pacing pacing;
+  {
+    absl::StatusOr<bridgework::crm::Pacing> plan_pacing =
+        bridgework::crm::PlanPacing(crm, plan);
+    if (!plan_pacing.ok()) {
+      std::cerr << "bridgework-loader: " << plan_pacing.status().message()
+                << "\n";
+      return 2;
+    }
+    pacing = *plan_pacing;
+  }
+  if (config.requests_per_second > 0)
+    pacing.requests_per_second = config.requests_per_second;
+  if (burst > 0) pacing.burst = burst;
+  // One pacer for every stream this loader serves: their sum stays within
+  // the account's budget.
   config.pacer = std::make_shared<bridgework::crm::Pacer>(
-      budget / 3600.0, burst, bridgework::crm::SystemClock(),
+      pacing.requests_per_second, pacing.burst, bridgework::crm::SystemClock(),
       bridgework::crm::SystemSleeper());
-  auto factory = [config] {
-    return bridgework::crm::MakeFreshsalesConnector(
+  {
+    // Fail fast on a config the CRM cannot use.
+    auto probe = bridgework::crm::MakeConnector(
         config, bridgework::crm::MakeCurlHttpClient());
+    if (!probe.ok()) {
+      std::cerr << "bridgework-loader: " << probe.status().message() << "\n";
+      return 2;
+    }
+  }
+  auto factory = [config] {
+    return std::move(bridgework::crm::MakeConnector(
+                         config, bridgework::crm::MakeCurlHttpClient()))
+        .value();
   };
   std::shared_ptr<bridgework::AuditorClient> auditor_client =
       bridgework::MakeGrpcAuditorClient(auditor);

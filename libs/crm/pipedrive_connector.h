@@ -1,0 +1,42 @@
+// Pipedrive connector: API v2 (/api/v2) for persons, organizations, deals,
+// activities, pipelines, stages, products and custom-field definitions;
+// v1 (/api/v1) for leads, notes, files and users. "x-api-token" auth.
+// Custom fields are created through personFields / dealFields /
+// organizationFields; their 40-character keys are remembered per account
+// (docs/connectors/pipedrive.md). Deletes are soft on Pipedrive's side: a
+// deleted record reads back as gone.
+#ifndef BRIDGEWORK_LIBS_CRM_PIPEDRIVE_CONNECTOR_H_
+#define BRIDGEWORK_LIBS_CRM_PIPEDRIVE_CONNECTOR_H_
+
+#include <memory>
+#include <string>
+
+#include "libs/crm/crm_connector.h"
+#include "libs/crm/rest_transport.h"
+
+namespace bridgework::crm {
+
+struct PipedriveConfig {
+  // The company URL without a trailing slash ("https://acme.pipedrive.com"
+  // or the emulator's "http://127.0.0.1:PORT"); the connector appends
+  // /api/v2 and /api/v1.
+  std::string base_url;
+  // The API token ("x-api-token"). Never logged.
+  std::string token;
+  // Requests per 2-second window for the plan's API-token burst limit
+  // (lite 20, growth 40, premium 100, ultimate 120).
+  int burst_per_2s = 40;
+  // Optional pacer shared by every connector of this company.
+  std::shared_ptr<Pacer> pacer;
+};
+
+// API-token burst limit per 2 s of a Pipedrive plan; 0 for an unknown plan.
+int PipedrivePlanBurst(const std::string& plan);
+
+std::unique_ptr<CrmConnector> MakePipedriveConnector(
+    const PipedriveConfig& config, std::unique_ptr<HttpClient> http,
+    Clock clock = SystemClock(), Sleeper sleeper = SystemSleeper());
+
+}  // namespace bridgework::crm
+
+#endif  // BRIDGEWORK_LIBS_CRM_PIPEDRIVE_CONNECTOR_H_
