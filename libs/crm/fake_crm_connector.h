@@ -137,6 +137,42 @@ class FakeCrmConnector : public CrmConnector {
     }
     return std::optional<std::string>();
   }
+  // Objects with a bulk upsert; BulkUpsert calls counted here.
+  std::vector<std::string> bulk_objects;
+  int64_t bulk_calls = 0;
+  // Rejects the record whose external key is this, in BulkUpsert.
+  std::string bulk_reject_key;
+  bool SupportsBulkUpsert(const std::string& object) const override {
+    return std::find(bulk_objects.begin(), bulk_objects.end(), object) !=
+           bulk_objects.end();
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<std::string>>> BulkUpsert(
+      const std::vector<ResolvedRecord>& batch) override {
+    ++calls;
+    ++bulk_calls;
+    std::vector<absl::StatusOr<std::string>> out;
+    for (const auto& r : batch) {
+      const v1::TargetRecord& t = *r.record;
+      if (!bulk_reject_key.empty() && t.external_key() == bulk_reject_key) {
+        out.push_back(absl::InvalidArgumentError("HTTP 400: Email is invalid"));
+        continue;
+      }
+      std::optional<std::string> existing;
+      for (const auto& [id, rec] : records[t.target_object()]) {
+        if (rec.contains(t.external_key_field()) &&
+            rec[t.external_key_field()] == t.external_key())
+          existing = id;
+      }
+      std::string id = existing ? *existing : absl::StrCat(++next_id_);
+      nlohmann::json& rec = records[t.target_object()][id];
+      for (const auto& [k, v] : t.fields()) rec[k] = record::ValueToJson(v);
+      for (const auto& [k, v] : t.custom_fields())
+        rec[k] = record::ValueToJson(v);
+      rec["owner_id"] = r.owner_id;
+      out.push_back(id);
+    }
+    return out;
+  }
   int64_t requests() const override { return calls; }
 
  private:

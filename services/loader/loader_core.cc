@@ -1,5 +1,6 @@
 #include "services/loader/loader_core.h"
 
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -344,6 +345,44 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     dispositions.clear_dispositions();
     return absl::OkStatus();
   };
+  // Creates go through the CRM's bulk upsert where it has one: keyed by the
+  // external key, so a resend after a crash updates instead of duplicating.
+  // A whole-call failure leaves the records to the one-by-one path below,
+  // which looks each up before writing again.
+  std::map<const Plan*, absl::StatusOr<std::string>> bulk_results;
+  {
+    constexpr size_t kBulkLimit = 100;
+    std::vector<Plan*> chunk;
+    auto send = [&]() {
+      if (chunk.empty()) return;
+      std::vector<crm::ResolvedRecord> records;
+      for (Plan* p : chunk) records.push_back(p->resolved);
+      auto results = connector_->BulkUpsert(records);
+      if (results.ok() && results->size() == chunk.size()) {
+        for (size_t i = 0; i < chunk.size(); ++i)
+          bulk_results.emplace(chunk[i], std::move((*results)[i]));
+      } else {
+        LogWarning("bulk upsert failed; writing one by one",
+                   {{"run", run_id},
+                    {"object", chunk.front()->record->target_object()},
+                    {"code", results.ok() ? "SIZE_MISMATCH"
+                                          : absl::StatusCodeToString(
+                                                results.status().code())}});
+      }
+      chunk.clear();
+    };
+    for (Plan& p : plans) {
+      if (p.kind != Plan::Kind::kCreate ||
+          !connector_->SupportsBulkUpsert(p.record->target_object()))
+        continue;
+      if (!chunk.empty() &&
+          chunk.front()->record->target_object() != p.record->target_object())
+        send();
+      chunk.push_back(&p);
+      if (chunk.size() == kBulkLimit) send();
+    }
+    send();
+  }
   for (Plan& p : plans) {
     if (outcomes.operations_size() >= kOutcomeChunk)
       BW_RETURN_IF_ERROR(flush());
@@ -425,7 +464,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         break;
       }
       case Plan::Kind::kCreate: {
-        absl::StatusOr<std::string> id = connector_->Create(p.resolved);
+        auto bulk = bulk_results.find(&p);
+        absl::StatusOr<std::string> id = bulk != bulk_results.end()
+                                             ? std::move(bulk->second)
+                                             : connector_->Create(p.resolved);
         for (int attempt = 0;
              !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
           auto found = connector_->FindByExternalKey(

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "libs/auditor_client/fake_auditor_client.h"
 #include "libs/crm/fake_crm_connector.h"
 #include "libs/record/value.h"
@@ -56,6 +57,24 @@ TEST_F(LoaderCoreTest, CreatesWithOwnerAndRecordsOutcomes) {
             "2");  // matched by email
   EXPECT_EQ(auditor_.pending(), 0u);
   EXPECT_FALSE(auditor_.crm_id({"patient", "1", "contact"}).empty());
+}
+
+TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {
+  crm_.bulk_objects = {"contact"};
+  crm_.bulk_reject_key = "pbn:patient:2";
+  std::vector<v1::TargetRecord> records;
+  for (int i = 1; i <= 150; ++i) records.push_back(Contact(absl::StrCat(i)));
+  auto ack = core_.LoadBatch(Batch("r-1", std::move(records)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  ASSERT_EQ(ack->outcomes_size(), 150);
+  EXPECT_EQ(crm_.bulk_calls, 2);  // 100 + 50
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED);
+  EXPECT_EQ(ack->outcomes(1).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_THAT(ack->outcomes(1).reason(), HasSubstr("Email is invalid"));
+  EXPECT_EQ(crm_.records["contact"].size(), 149u);
+  EXPECT_EQ(auditor_.pending(), 0u);
+  EXPECT_EQ(auditor_.crm_id({"patient", "150", "contact"}),
+            ack->outcomes(149).crm_id());
 }
 
 TEST_F(LoaderCoreTest, SameRunAgainSendsNoWrites) {

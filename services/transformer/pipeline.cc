@@ -94,6 +94,7 @@ class Run {
     v1::RunEvent event;
     event.set_phase("owners resolved");
     *event.mutable_owners() = resp.owners();
+    *event.mutable_schema() = resp.schema();
     event.set_requests(requests_);
     if (!emit_(event)) return absl::CancelledError("controller went away");
     return absl::OkStatus();

@@ -128,6 +128,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
       v1::Transformer::NewStub(MakeChannel(services.transformer));
   nlohmann::json owners = nlohmann::json::array();
   nlohmann::json field_warnings = nlohmann::json::object();
+  nlohmann::json schema = nlohmann::json::object();
   auto started = std::chrono::steady_clock::now();
   absl::Status last;
   int attempt = 0;
@@ -150,6 +151,15 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                 " has no CRM user: records fall back to the fallback owner"));
           }
         }
+      }
+      if (event.has_schema()) {
+        const v1::SchemaReport& s = event.schema();
+        schema = {{"present", s.present()},
+                  {"created", s.created()},
+                  {"limits", s.limits()}};
+        for (const auto& item : s.created())
+          progress.Note(absl::StrCat("created in the CRM: ", item));
+        for (const auto& line : s.limits()) progress.Note(line);
       }
       if (event.has_progress()) progress.Update(event);
       finished = finished || event.finished();
@@ -199,6 +209,8 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   BW_ASSIGN_OR_RETURN(result.report, auditor->GetReport(rr));
   nlohmann::json extra = options.extra;
   extra["owners"] = owners;
+  // Custom fields, objects and pipelines found and created before loading.
+  extra["schema"] = schema;
   // Optional fields left out of loaded records, per object.
   extra["field_warnings"] = field_warnings;
   extra["destination"] = {{"crm", config.destination.crm()},

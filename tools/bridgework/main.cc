@@ -32,6 +32,11 @@ using namespace bridgework::cli;  // NOLINT(google-build-using-namespace): main
 
 namespace {
 
+// The HighLevel location and agency the emulator serves when no config
+// names them.
+constexpr char kDemoLocationId[] = "bwDemoLocation000001";
+constexpr char kDemoCompanyId[] = "bwDemoCompany0000001";
+
 int Fail(const absl::Status& s) {
   std::cerr << "bridgework: " << s.message() << "\n";
   switch (s.code()) {
@@ -185,9 +190,12 @@ int main(int argc, char** argv) {
       "up", "start the four services (and an emulator) on loopback");
   up->add_option("--config", config_path,
                  "run config (destination URL and token)");
+  std::string traffic_log;
   up->add_option("--emulator", emulator,
                  "also start a CRM emulator and load into it")
-      ->check(CLI::IsMember({"freshsales"}));
+      ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
+  up->add_option("--traffic-log", traffic_log,
+                 "the emulator records every exchange here (tests only)");
   up->add_option("--state-dir", state_dir,
                  "logs, ledger and services.json go here");
   int per_hour = 0;
@@ -250,9 +258,23 @@ int main(int argc, char** argv) {
     options.state_dir = state_dir;
     options.emulator = emulator;
     options.requests_per_hour = per_hour;
+    options.traffic_log = traffic_log;
     if (!config_path.empty()) {
-      options.crm_url = config.destination_url;
+      options.crm = config.destination.crm();
+      if (!emulator.empty() && emulator != options.crm) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("--emulator ", emulator, " but the config's CRM is ",
+                         options.crm)));
+      }
+      options.location_id = config.destination.location_id();
+      options.company_id = config.destination.company_id();
+      if (!emulator.empty())
+        options.crm_url.clear();
+      else
+        options.crm_url = config.destination_url;
       options.plan = config.destination.plan();
+    } else if (emulator == "highlevel") {
+      options.plan = "unlimited";
       if (const char* t = std::getenv(config.token_env.c_str()))
         options.crm_token = t;
       auto map =
@@ -261,6 +283,10 @@ int main(int argc, char** argv) {
     } else if (emulator.empty()) {
       return Fail(absl::InvalidArgumentError(
           "give --config (a real CRM) or --emulator"));
+    }
+    if (emulator == "highlevel" && options.location_id.empty()) {
+      options.location_id = kDemoLocationId;
+      options.company_id = kDemoCompanyId;
     }
     auto suite = StartSuite(options, supervisor);
     if (!suite.ok()) return Fail(suite.status());

@@ -80,22 +80,25 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   YAML::Node dst = root["destination"];
   if (!dst.IsDefined())
     return YamlError(f, root, "destination", "required key is missing");
-  BW_RETURN_IF_ERROR(CheckKeys(
-      f, dst, "destination",
-      {"crm", "account", "plan", "fallback_owner_email", "url", "token_env"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(f, dst, "destination",
+                {"crm", "account", "plan", "fallback_owner_email", "url",
+                 "token_env", "location_id", "company_id"}));
   BW_ASSIGN_OR_RETURN(std::string crm,
                       GetString(f, dst, "destination", "crm", true));
-  if (crm != "freshsales") {
-    return YamlError(
-        f, dst["crm"], "destination.crm",
-        absl::StrCat("unsupported CRM '", crm, "' (supported: freshsales)"));
+  if (crm != "freshsales" && crm != "pipedrive" && crm != "highlevel") {
+    return YamlError(f, dst["crm"], "destination.crm",
+                     absl::StrCat("unsupported CRM '", crm,
+                                  "' (supported: freshsales, highlevel, "
+                                  "pipedrive)"));
   }
   c.destination.set_crm(crm);
   BW_ASSIGN_OR_RETURN(std::string account,
                       GetString(f, dst, "destination", "account", true));
   c.destination.set_account(account);
-  BW_ASSIGN_OR_RETURN(std::string plan, GetString(f, dst, "destination", "plan",
-                                                  false, "growth"));
+  BW_ASSIGN_OR_RETURN(std::string plan,
+                      GetString(f, dst, "destination", "plan", false,
+                                crm == "highlevel" ? "unlimited" : "growth"));
   c.destination.set_plan(plan);
   BW_ASSIGN_OR_RETURN(
       std::string fallback,
@@ -103,6 +106,13 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   c.destination.set_fallback_owner_email(fallback);
   BW_ASSIGN_OR_RETURN(c.destination_url,
                       GetString(f, dst, "destination", "url", false));
+  BW_ASSIGN_OR_RETURN(
+      std::string location_id,
+      GetString(f, dst, "destination", "location_id", crm == "highlevel"));
+  c.destination.set_location_id(location_id);
+  BW_ASSIGN_OR_RETURN(std::string company_id,
+                      GetString(f, dst, "destination", "company_id", false));
+  c.destination.set_company_id(company_id);
   BW_ASSIGN_OR_RETURN(c.token_env, GetString(f, dst, "destination", "token_env",
                                              false, "BRIDGEWORK_CRM_TOKEN"));
 

@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -37,30 +38,64 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   std::string per_hour = options.requests_per_hour > 0
                              ? absl::StrCat(options.requests_per_hour)
                              : "";
+  const std::string crm =
+      options.crm.empty()
+          ? (options.emulator.empty() ? "freshsales" : options.emulator)
+          : options.crm;
   if (!options.emulator.empty()) {
     token = RandomToken();
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& f : options.emulator_fields) {
-      nlohmann::json def = {
-          {"name", f.name}, {"label", f.label}, {"type", f.type}};
-      if (!f.choices.empty()) def["choices"] = f.choices;
-      fields[f.entity].push_back(def);
-    }
-    std::string fields_path =
-        (fs::path(options.state_dir) / "emulator-fields.json").string();
-    std::ofstream(fields_path) << fields.dump(2) << "\n";
     ChildSpec spec{"sandbox",
                    bin + "/bridgework-sandbox",
-                   {"--crm", options.emulator, "--port", "0", "--plan",
-                    options.plan, "--fields", fields_path},
+                   {"--crm", options.emulator, "--port", "0"},
                    {{"BRIDGEWORK_SANDBOX_TOKEN", token}}};
-    if (!per_hour.empty()) {
-      spec.args.push_back("--rate-limit-per-hour");
-      spec.args.push_back(per_hour);
+    auto add = [&spec](std::string flag, std::string value) {
+      spec.args.push_back(std::move(flag));
+      spec.args.push_back(std::move(value));
+    };
+    if (!options.traffic_log.empty()) add("--traffic-log", options.traffic_log);
+    if (options.emulator == "freshsales") {
+      // Freshsales cannot create fields through its API: the emulated
+      // account starts with the admin checklist done.
+      nlohmann::json fields = nlohmann::json::object();
+      for (const auto& f : options.emulator_fields) {
+        nlohmann::json def = {
+            {"name", f.name}, {"label", f.label}, {"type", f.type}};
+        if (!f.choices.empty()) def["choices"] = f.choices;
+        fields[f.entity].push_back(def);
+      }
+      std::string fields_path =
+          (fs::path(options.state_dir) / "emulator-fields.json").string();
+      std::ofstream(fields_path) << fields.dump(2) << "\n";
+      add("--plan", options.plan);
+      add("--fields", fields_path);
+      if (!per_hour.empty()) add("--rate-limit-per-hour", per_hour);
+    } else if (options.emulator == "pipedrive") {
+      add("--plan", options.plan);
+      if (options.requests_per_hour > 0) {
+        // The same budget per 2-second window, and a day that never runs
+        // out.
+        add("--burst-limit",
+            absl::StrCat(std::max(1, options.requests_per_hour / 1800)));
+        add("--daily-budget", "1000000000");
+      }
+    } else if (options.emulator == "highlevel") {
+      add("--location", options.location_id);
+      add("--company", options.company_id);
+      if (options.requests_per_hour > 0) {
+        add("--burst-limit",
+            absl::StrCat(std::max(1, options.requests_per_hour / 360)));
+        add("--daily-limit", "1000000000");
+      }
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("no emulator for CRM '", options.emulator, "'"));
     }
     BW_ASSIGN_OR_RETURN(Child sandbox, supervisor.Start(spec, false));
     suite.emulator_address = sandbox.address;
-    suite.crm_url = absl::StrCat("http://", sandbox.address, "/crm/sales/api");
+    suite.crm_url =
+        options.emulator == "freshsales"
+            ? absl::StrCat("http://", sandbox.address, "/crm/sales/api")
+            : absl::StrCat("http://", sandbox.address);
   }
   if (suite.crm_url.empty()) {
     return absl::InvalidArgumentError(
@@ -88,9 +123,17 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   ChildSpec loader_spec{
       "loader",
       bin + "/bridgework-loader",
-      {"--listen", "127.0.0.1:0", "--auditor", auditor.address, "--crm",
-       "freshsales", "--crm-url", suite.crm_url, "--plan", options.plan},
+      {"--listen", "127.0.0.1:0", "--auditor", auditor.address, "--crm", crm,
+       "--crm-url", suite.crm_url, "--plan", options.plan},
       {{"BRIDGEWORK_CRM_TOKEN", token}}};
+  if (!options.location_id.empty()) {
+    loader_spec.args.push_back("--location-id");
+    loader_spec.args.push_back(options.location_id);
+  }
+  if (!options.company_id.empty()) {
+    loader_spec.args.push_back("--company-id");
+    loader_spec.args.push_back(options.company_id);
+  }
   if (!per_hour.empty()) {
     loader_spec.args.push_back("--requests-per-hour");
     loader_spec.args.push_back(per_hour);

@@ -14,8 +14,16 @@ namespace bridgework::cli {
 
 struct SuiteOptions {
   std::string state_dir;  // logs, port files, services.json, ledger/
-  // Start a CRM emulator ("freshsales") and point the loader at it.
+  // The CRM the loader serves: "freshsales", "pipedrive", "highlevel".
+  // Defaults to `emulator`.
+  std::string crm;
+  // Start a CRM emulator of this CRM and point the loader at it.
   std::string emulator;
+  // HighLevel: the location (sub-account) and agency.
+  std::string location_id;
+  std::string company_id;
+  // When set, the emulator records every exchange here (conformance tests).
+  std::string traffic_log;
   // Custom fields the emulated account has (the admin checklist, done).
   std::vector<mapping::CustomFieldSpec> emulator_fields;
   // Without an emulator: the CRM URL and the loader's token.
