@@ -1,0 +1,60 @@
+#include "tests/conformance/profiles.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libs/record/value.h"
+
+namespace bridgework::conformance {
+
+// Defined in one file per CRM.
+Profile FreshsalesProfile();
+
+namespace {
+
+const std::vector<Profile>& Profiles() {
+  static const auto* kProfiles = new std::vector<Profile>{
+      FreshsalesProfile(),
+  };
+  return *kProfiles;
+}
+
+}  // namespace
+
+const Profile* FindProfile(const std::string& name) {
+  for (const auto& p : Profiles())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> ProfileNames() {
+  std::vector<std::string> names;
+  for (const auto& p : Profiles()) names.push_back(p.name);
+  return names;
+}
+
+v1::TargetRecord Record(const std::string& source_object,
+                        const std::string& target, int n,
+                        const std::string& external_key_field) {
+  v1::TargetRecord t;
+  t.set_source_object(source_object);
+  t.set_source_key(absl::StrCat(n));
+  t.set_target_object(target);
+  t.set_fingerprint(absl::StrCat("f", n));
+  t.set_external_key(absl::StrCat("pbn:", source_object, ":", n));
+  t.set_external_key_field(external_key_field);
+  if (absl::StartsWith(external_key_field, "cf_")) {
+    (*t.mutable_custom_fields())[external_key_field] =
+        record::StringValue(t.external_key());
+  } else {
+    (*t.mutable_fields())[external_key_field] =
+        record::StringValue(t.external_key());
+  }
+  return t;
+}
+
+void Set(v1::TargetRecord& t, const std::string& field,
+         const std::string& value) {
+  (*t.mutable_fields())[field] = record::StringValue(value);
+}
+
+}  // namespace bridgework::conformance
