@@ -60,6 +60,8 @@ struct SchemaReport {
   std::vector<std::string> present;
   // Created by this call (only when `apply` was true).
   std::vector<std::string> created;
+  // What this call would create with `apply` (only when it was false).
+  std::vector<std::string> to_create;
   // What an administrator must create by hand before the load may start
   // (Freshsales has no field-creation API; pipelines in Freshsales and
   // HighLevel). Each entry is one exact instruction.

@@ -46,7 +46,7 @@ class FakeCrmConnector : public CrmConnector {
       } else if (apply) {
         report.created.push_back(item);
       } else {
-        report.checklist.push_back("create " + item);
+        report.to_create.push_back(item);
       }
     }
     return report;

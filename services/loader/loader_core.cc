@@ -147,7 +147,7 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
     BW_ASSIGN_OR_RETURN(
         crm::SchemaReport report,
         connector_->PrepareSchema(wanted, !request.check_only()));
-    if (!report.ready()) {
+    if (!report.ready() && !request.check_only()) {
       std::string list;
       for (const auto& line : report.checklist) {
         absl::StrAppend(&list, "\n  - ", line);
@@ -160,6 +160,8 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
     for (const auto& s : report.present) schema.add_present(s);
     for (const auto& s : report.created) schema.add_created(s);
     for (const auto& s : report.limits) schema.add_limits(s);
+    for (const auto& s : report.to_create) schema.add_to_create(s);
+    for (const auto& s : report.checklist) schema.add_checklist(s);
   }
   v1::PrepareResponse response;
   *response.mutable_schema() = std::move(schema);

@@ -188,6 +188,19 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   json addrs = json::parse(ReadAll(services));
   std::string emulator = "http://" + addrs.value("emulator", "");
 
+  // The pre-migration check: owners by email (the sample has providers
+  // without CRM users), and a schema the loader can complete itself.
+  std::string check = (root_ / "check.json").string();
+  ASSERT_EQ(Run({Bin("bridgework"), "check", "--config", config_,
+                 "--services", services, "--report-json", check},
+                log_),
+            0)
+      << ReadAll(log_);
+  json pre = json::parse(ReadAll(check));
+  EXPECT_FALSE(pre["unmatched_owners"].empty()) << pre.dump(2);
+  EXPECT_FALSE(pre["owners"].empty());
+  EXPECT_TRUE(pre.value("ready", false)) << pre.dump(2);
+
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(Run({Bin("bridgework"), "migrate", "--config", config_,
                  "--services", services, "--report-json", report},

@@ -6,18 +6,23 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bridgework/v1/extractor.grpc.pb.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/server.h"
 #include "libs/common/status_macros.h"
+#include "libs/mapping/map.h"
+#include "libs/record/value.h"
 #include "libs/report/report.h"
 #include "tools/bridgework/supervisor.h"
 
@@ -220,6 +225,71 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   result.ok = result.report_json.value("balanced", false);
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
   return result;
+}
+
+absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
+                                     const ServiceAddresses& services) {
+  BW_RETURN_IF_ERROR(CheckServices(services));
+  BW_ASSIGN_OR_RETURN(mapping::Map map,
+                      mapping::ParseMap(config.map_yaml, config.map_path));
+  // Owner objects and their email fields, as the map's owner rules name
+  // them.
+  std::map<std::string, std::string> owner_objects;
+  for (const auto& route : map.objects) {
+    if (route.owner)
+      owner_objects[route.owner->object] = route.owner->email_field;
+  }
+  std::set<std::string> emails;
+  auto extractor = v1::Extractor::NewStub(MakeChannel(services.extractor));
+  for (const auto& [object, email_field] : owner_objects) {
+    v1::ExtractRequest req;
+    *req.mutable_source() = config.source;
+    req.set_object_type(object);
+    grpc::ClientContext ctx;
+    auto reader = extractor->Extract(&ctx, req);
+    v1::RecordBatch batch;
+    while (reader->Read(&batch)) {
+      for (const auto& r : batch.records()) {
+        auto it = r.fields().find(email_field);
+        if (it == r.fields().end()) continue;
+        std::string email = record::ValueToText(it->second);
+        if (!email.empty()) emails.insert(email);
+      }
+    }
+    BW_RETURN_IF_ERROR(FromGrpcStatus(reader->Finish()));
+  }
+  v1::PrepareRequest prep;
+  prep.set_run_id("check");
+  *prep.mutable_destination() = config.destination;
+  prep.set_map_yaml(config.map_yaml);
+  prep.set_check_only(true);
+  for (const auto& e : emails) prep.add_owner_emails(e);
+  auto loader = v1::Loader::NewStub(MakeChannel(services.loader));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(2));
+  v1::PrepareResponse resp;
+  BW_RETURN_IF_ERROR(FromGrpcStatus(loader->Prepare(&ctx, prep, &resp)));
+  nlohmann::json out;
+  nlohmann::json owners = nlohmann::json::array();
+  nlohmann::json unmatched = nlohmann::json::array();
+  for (const auto& o : resp.owners()) {
+    owners.push_back({{"email", o.email()},
+                      {"matched", o.matched()},
+                      {"crm_user_id", o.crm_user_id()}});
+    if (!o.matched()) unmatched.push_back(o.email());
+  }
+  out["owners"] = owners;
+  out["unmatched_owners"] = unmatched;
+  out["fallback_owner"] = {{"email", config.destination.fallback_owner_email()},
+                           {"crm_user_id", resp.fallback_owner_id()}};
+  const v1::SchemaReport& s = resp.schema();
+  out["schema"] = {{"present", s.present()},
+                   {"to_create", s.to_create()},
+                   {"checklist", s.checklist()},
+                   {"limits", s.limits()}};
+  out["ready"] = s.checklist().empty();
+  out["requests"] = resp.requests();
+  return out;
 }
 
 absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,

@@ -59,6 +59,16 @@ struct RollbackResult {
 absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
                                         const std::string& run_id);
 
+// The pre-migration check: reads the owner objects (providers) through the
+// extractor and asks the loader what Prepare would do, without creating
+// anything and without a run in the ledger. The JSON has "owners"
+// ([{email, matched, crm_user_id}]), "unmatched_owners" (emails whose
+// records go to the fallback owner), "fallback_owner", and "schema"
+// ({present, to_create, checklist, limits}); "ready" is true when the
+// checklist is empty.
+absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
+                                     const ServiceAddresses& services);
+
 // Prints runs (no run id) or one run's report.
 absl::Status PrintStatus(const ServiceAddresses& services,
                          const std::string& run_id);

@@ -217,6 +217,15 @@ int main(int argc, char** argv) {
   migrate->add_option("--report-dir", report_dir,
                       "write report.json and report.html here");
 
+  auto* check = app.add_subcommand(
+      "check",
+      "pre-migration report: owners matched by email and the schema the map "
+      "needs (nothing is created or loaded)");
+  check->add_option("--config", config_path, "run config")->required();
+  check->add_option("--services", services_file,
+                    "services.json from `bridgework up`");
+  check->add_option("--report-json", report_json, "write the JSON here");
+
   auto* rollback =
       app.add_subcommand("rollback", "undo a run and verify by reading back");
   rollback->add_option("--run", run_id, "the run to undo")->required();
@@ -273,13 +282,13 @@ int main(int argc, char** argv) {
       else
         options.crm_url = config.destination_url;
       options.plan = config.destination.plan();
-    } else if (emulator == "highlevel") {
-      options.plan = "unlimited";
       if (const char* t = std::getenv(config.token_env.c_str()))
         options.crm_token = t;
       auto map =
           bridgework::mapping::ParseMap(config.map_yaml, config.map_path);
       if (map.ok()) options.emulator_fields = map->custom_fields;
+    } else if (emulator == "highlevel") {
+      options.plan = "unlimited";
     } else if (emulator.empty()) {
       return Fail(absl::InvalidArgumentError(
           "give --config (a real CRM) or --emulator"));
@@ -320,6 +329,32 @@ int main(int argc, char** argv) {
     if (!result.ok()) return Fail(result.status());
     PrintSummary(*result);
     return result->ok ? 0 : 1;
+  }
+  if (*check) {
+    auto result = Check(config, *services);
+    if (!result.ok()) return Fail(result.status());
+    const nlohmann::json& r = *result;
+    std::printf("owners: %zu matched by email, %zu fall back to %s\n",
+                r["owners"].size() - r["unmatched_owners"].size(),
+                r["unmatched_owners"].size(),
+                r["fallback_owner"]["email"].get<std::string>().c_str());
+    for (const auto& e : r["unmatched_owners"])
+      std::printf("  unmatched: %s\n", e.get<std::string>().c_str());
+    const nlohmann::json& s = r["schema"];
+    std::printf("schema: %zu present, %zu to create, %zu for an admin\n",
+                s["present"].size(), s["to_create"].size(),
+                s["checklist"].size());
+    for (const auto& e : s["to_create"])
+      std::printf("  will create: %s\n", e.get<std::string>().c_str());
+    for (const auto& e : s["checklist"])
+      std::printf("  admin: %s\n", e.get<std::string>().c_str());
+    for (const auto& e : s["limits"])
+      std::printf("  limit: %s\n", e.get<std::string>().c_str());
+    if (!report_json.empty()) std::ofstream(report_json) << r.dump(2) << "\n";
+    std::printf("%s\n", r.value("ready", false)
+                            ? "ready: nothing blocks the migration"
+                            : "NOT ready: an admin must finish the checklist");
+    return r.value("ready", false) ? 0 : 1;
   }
   if (*rollback) {
     auto result = Rollback(*services, run_id);
