@@ -135,11 +135,11 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
     fs::remove_all(root_);
     fs::create_directories(root_ / "data");
     log_ = (root_ / "commands.log").string();
-    ASSERT_EQ(Run({Bin("bridgework-gen-sample"), "--out",
-                   (root_ / "data").string(), "--patients", "60", "--seed",
-                   "11"},
-                  log_),
-              0)
+    ASSERT_EQ(
+        Run({Bin("bridgework-gen-sample"), "--out", (root_ / "data").string(),
+             "--patients", "60", "--seed", "11"},
+            log_),
+        0)
         << ReadAll(log_);
     // The shipped example config, pointed at the generated data.
     std::string example = SourceDir() + "/examples/" + GetParam().example;
@@ -191,8 +191,8 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   // The pre-migration check: owners by email (the sample has providers
   // without CRM users), and a schema the loader can complete itself.
   std::string check = (root_ / "check.json").string();
-  ASSERT_EQ(Run({Bin("bridgework"), "check", "--config", config_,
-                 "--services", services, "--report-json", check},
+  ASSERT_EQ(Run({Bin("bridgework"), "check", "--config", config_, "--services",
+                 services, "--report-json", check},
                 log_),
             0)
       << ReadAll(log_);
@@ -218,8 +218,7 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   json state = GetJson(emulator + "/__sandbox/state");
   int64_t loaded_total = 0;
   for (const auto& o : rep["objects"]) {
-    const mapping::ObjectRoute* route =
-        map->Find(o.value("source_object", ""));
+    const mapping::ObjectRoute* route = map->Find(o.value("source_object", ""));
     ASSERT_NE(route, nullptr) << o.dump();
     std::string target = route->target;
     int64_t loaded = o.value("loaded", int64_t{0});
@@ -239,12 +238,13 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   std::string run = rep["run"].value("id", "");
   ASSERT_FALSE(run.empty());
   std::string rollback_log = (root_ / "rollback.log").string();
-  ASSERT_EQ(Run({Bin("bridgework"), "rollback", "--run", run, "--services",
-                 services},
-                rollback_log),
-            0)
+  ASSERT_EQ(
+      Run({Bin("bridgework"), "rollback", "--run", run, "--services", services},
+          rollback_log),
+      0)
       << ReadAll(rollback_log);
-  EXPECT_THAT(ReadAll(rollback_log), ::testing::HasSubstr("verified by reading the CRM back"));
+  EXPECT_THAT(ReadAll(rollback_log),
+              ::testing::HasSubstr("verified by reading the CRM back"));
   state = GetJson(emulator + "/__sandbox/state");
   for (const auto& [target, key] : c.state_keys) {
     EXPECT_EQ(LiveCount(state, key), 0u) << key << " after rollback";
@@ -259,11 +259,10 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
     std::string shared = SourceDir() + "/../shared";
     if (const char* s = std::getenv("BRIDGEWORK_SHARED_DIR")) shared = s;
     std::string validate_log = (root_ / "validate.log").string();
-    int rc = Run({"node",
-                  SourceDir() + "/tests/conformance/openapi/validate.mjs",
-                  "--crm", c.crm, "--specs", shared + "/specs", "--traffic",
-                  traffic},
-                 validate_log);
+    int rc = Run(
+        {"node", SourceDir() + "/tests/conformance/openapi/validate.mjs",
+         "--crm", c.crm, "--specs", shared + "/specs", "--traffic", traffic},
+        validate_log);
     EXPECT_EQ(rc, 0) << ReadAll(validate_log);
   }
 }
