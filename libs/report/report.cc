@@ -557,11 +557,32 @@ std::string ReportToHtml(const json& report_json) {
     absl::StrAppend(&html, "</table>\n</section>\n");
   }
 
+  // What schema preparation found and created before any record moved.
+  const json& schema = Field(extra, "schema");
+  if (schema.is_object()) {
+    std::string rows;
+    for (const char* k : {"created", "present", "limits"}) {
+      for (const json& item : Array(schema, k)) {
+        if (!item.is_string()) continue;
+        absl::StrAppend(&rows, "<tr><td class=\"t\">", k,
+                        "</td><td class=\"t\">",
+                        Escape(item.get<std::string>()), "</td></tr>\n");
+      }
+    }
+    if (!rows.empty()) {
+      absl::StrAppend(&html,
+                      "<section>\n<h2>Destination schema</h2>\n<table>\n"
+                      "<tr><th class=\"t\">status</th><th class=\"t\">"
+                      "custom field, object or pipeline</th></tr>\n",
+                      rows, "</table>\n</section>\n");
+    }
+  }
+
   // Anything else the caller attached.
   if (extra.is_object()) {
     std::string rest;
     for (auto it = extra.begin(); it != extra.end(); ++it) {
-      if (it.key() == "owners") continue;
+      if (it.key() == "owners" || it.key() == "schema") continue;
       absl::StrAppend(&rest, "<h3>", Escape(it.key()), "</h3>\n<pre>",
                       Escape(it.value().dump(2, ' ', false,
                                              json::error_handler_t::replace)),
