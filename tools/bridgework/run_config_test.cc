@@ -92,3 +92,42 @@ TEST_F(RunConfigTest, UnsupportedCrmAndBadBatchSize) {
 
 }  // namespace
 }  // namespace bridgework::cli
+
+namespace bridgework::cli {
+namespace {
+
+// Every shipped example's config and map load, and the map's destination
+// matches the config's.
+TEST(ShippedExamplesTest, EveryExampleConfigAndMapLoads) {
+  const char* src = std::getenv("BRIDGEWORK_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  int examples = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(src) + "/examples")) {
+    std::filesystem::path config = entry.path() / "config.yaml";
+    if (!std::filesystem::exists(config)) continue;
+    ++examples;
+    // The sample data directory is generated, not shipped: point the copy
+    // at an empty one; the map stays the example's own.
+    std::ifstream in(config);
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() /
+        ("bw-example-" + entry.path().filename().string());
+    std::filesystem::create_directories(dir / "data");
+    size_t at = text.find("\nmap:");
+    ASSERT_NE(at, std::string::npos) << config;
+    size_t end = text.find('\n', at + 1);
+    text.replace(at + 1, end - at - 1,
+                 "map: " + (entry.path() / "map.yaml").string());
+    std::ofstream(dir / "config.yaml") << text;
+    auto c = LoadRunConfig((dir / "config.yaml").string());
+    EXPECT_TRUE(c.ok()) << config << ": " << c.status();
+    std::filesystem::remove_all(dir);
+  }
+  EXPECT_GE(examples, 3);
+}
+
+}  // namespace
+}  // namespace bridgework::cli
