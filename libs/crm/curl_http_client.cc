@@ -43,8 +43,22 @@ class CurlHttpClient : public HttpClient {
       headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (!request.body.empty() || request.method == "POST" ||
-        request.method == "PUT") {
+    curl_mime* mime = nullptr;
+    if (!request.parts.empty()) {
+      // No "Expect: 100-continue" round trip before large uploads.
+      headers = curl_slist_append(headers, "Expect:");
+      mime = curl_mime_init(curl_);
+      for (const MultipartPart& p : request.parts) {
+        curl_mimepart* part = curl_mime_addpart(mime);
+        curl_mime_name(part, p.name.c_str());
+        curl_mime_data(part, p.data.data(), p.data.size());
+        if (!p.file_name.empty()) curl_mime_filename(part, p.file_name.c_str());
+        if (!p.content_type.empty())
+          curl_mime_type(part, p.content_type.c_str());
+      }
+      curl_easy_setopt(curl_, CURLOPT_MIMEPOST, mime);
+    } else if (!request.body.empty() || request.method == "POST" ||
+               request.method == "PUT") {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
@@ -60,6 +74,7 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
+    curl_mime_free(mime);
     if (rc != CURLE_OK) {
       // Connection failures before sending are safe to retry; anything
       // after the request may have gone out is ambiguous.

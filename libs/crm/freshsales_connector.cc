@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
+#include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
 namespace bridgework::crm {
@@ -17,19 +18,6 @@ using nlohmann::json;
 
 // "contact" -> "contacts"; "sales_account" -> "sales_accounts".
 std::string Plural(const std::string& object) { return object + "s"; }
-
-// Ids are integers in Freshsales; keep them numeric on the wire.
-json IdJson(const std::string& id) {
-  int64_t n = 0;
-  if (absl::SimpleAtoi(id, &n)) return n;
-  return id;
-}
-
-std::string IdText(const json& id) {
-  if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
-  if (id.is_string()) return id.get<std::string>();
-  return id.dump();
-}
 
 std::string ErrorMessage(const std::string& body) {
   json j = json::parse(body, nullptr, false);
@@ -47,21 +35,6 @@ std::string ErrorMessage(const std::string& body) {
     }
   }
   return "request failed (no error message in the response)";
-}
-
-std::string UrlEncode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 class FreshsalesConnector : public CrmConnector {

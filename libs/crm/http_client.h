@@ -13,12 +13,28 @@
 
 namespace bridgework::crm {
 
+// One part of a multipart/form-data body.
+struct MultipartPart {
+  // The form field name ("file", "deal_id").
+  std::string name;
+  // The part's bytes.
+  std::string data;
+  // For a file part: the file name and content type sent in its headers;
+  // both empty for a plain form field.
+  std::string file_name;
+  std::string content_type;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
   // Header lines "Name: value".
   std::vector<std::string> headers;
   std::string body;
+  // When non-empty the request is sent as multipart/form-data made of these
+  // parts (the client writes the Content-Type with its boundary; `headers`
+  // must not carry one) and `body` is ignored.
+  std::vector<MultipartPart> parts;
   // Seconds before the call is abandoned. Default 30.
   int timeout_seconds = 30;
 };

@@ -18,12 +18,18 @@ absl::Status StatusForHttp(int status, const std::string& message) {
   return absl::InvalidArgumentError(m);
 }
 
-std::chrono::milliseconds RetryAfter(const HttpResponse& r) {
-  auto it = r.headers.find("retry-after");
-  int64_t seconds = 0;
-  if (it != r.headers.end() && absl::SimpleAtoi(it->second, &seconds) &&
-      seconds >= 0) {
-    return std::chrono::milliseconds(seconds * 1000);
+// Retry-After, else `fallback_header` (both whole seconds); 0 if neither.
+std::chrono::milliseconds RetryAfter(const HttpResponse& r,
+                                     const std::string& fallback_header = "") {
+  for (const std::string& name :
+       {std::string("retry-after"), fallback_header}) {
+    if (name.empty()) continue;
+    auto it = r.headers.find(name);
+    int64_t seconds = 0;
+    if (it != r.headers.end() && absl::SimpleAtoi(it->second, &seconds) &&
+        seconds >= 0) {
+      return std::chrono::milliseconds(seconds * 1000);
+    }
   }
   return std::chrono::milliseconds(0);
 }
@@ -46,13 +52,27 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
                                                  const std::string& path,
                                                  const std::string& body,
                                                  bool idempotent) {
+  RestBody json_body;
+  json_body.data = body;
+  return CallWithBody(method, path, json_body, idempotent);
+}
+
+absl::StatusOr<HttpResponse> RestTransport::CallWithBody(
+    const std::string& method, const std::string& path, const RestBody& body,
+    bool idempotent) {
   HttpRequest request;
   request.method = method;
   request.url = options_.base_url + path;
   request.headers = options_.auth_headers;
-  request.headers.push_back("Content-Type: application/json");
+  request.headers.insert(request.headers.end(), body.headers.begin(),
+                         body.headers.end());
+  if (body.parts.empty()) {
+    request.headers.push_back("Content-Type: " + body.content_type);
+    request.body = body.data;
+  } else {
+    request.parts = body.parts;
+  }
   request.headers.push_back("Accept: application/json");
-  request.body = body;
   RetryPolicy retry(options_.max_attempts);
   absl::Status last;
   for (int attempt = 0; retry.Allows(attempt); ++attempt) {
@@ -74,7 +94,8 @@ absl::StatusOr<HttpResponse> RestTransport::Call(const std::string& method,
     last = StatusForHttp(status, message);
     if (status == 429) {
       ++rate_limited_;
-      auto delay = backoff_.Delay(attempt, RetryAfter(*response));
+      auto delay = backoff_.Delay(
+          attempt, RetryAfter(*response, options_.rate_reset_header));
       pacer_->Defer(delay);
       LogWarning("rate limited",
                  // The path only: a query string may hold a searched value.

@@ -37,6 +37,21 @@ struct RestOptions {
   // Reads the CRM's message from an error body; must not return field
   // values (CRM messages name fields, not values).
   std::function<std::string(const std::string& body)> error_message;
+  // A response header (lower case) whose whole seconds stand in for a
+  // 429's missing Retry-After ("x-ratelimit-reset"); empty for none.
+  std::string rate_reset_header;
+};
+
+// A request body other than JSON.
+struct RestBody {
+  // Content-Type of `data`; ignored when `parts` is set.
+  std::string content_type = "application/json";
+  std::string data;
+  // When non-empty, a multipart/form-data body (see HttpRequest::parts).
+  std::vector<MultipartPart> parts;
+  // Header lines sent after the auth headers for this call only
+  // (HighLevel's per-endpoint "Version: 2021-04-15").
+  std::vector<std::string> headers;
 };
 
 class RestTransport {
@@ -49,6 +64,12 @@ class RestTransport {
   absl::StatusOr<HttpResponse> Call(const std::string& method,
                                     const std::string& path,
                                     const std::string& body, bool idempotent);
+  // Like Call, with a body of another content type, multipart parts or
+  // extra headers. Same pacing, retries and status mapping.
+  absl::StatusOr<HttpResponse> CallWithBody(const std::string& method,
+                                            const std::string& path,
+                                            const RestBody& body,
+                                            bool idempotent);
 
   int64_t requests() const { return requests_; }
   int64_t rate_limited() const { return rate_limited_; }

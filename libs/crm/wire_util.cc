@@ -1,0 +1,48 @@
+#include "libs/crm/wire_util.h"
+
+#include <cctype>
+#include <cstdint>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace bridgework::crm {
+
+std::string UrlEncode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string QueryString(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    absl::StrAppend(&out, out.empty() ? "?" : "&", UrlEncode(name), "=",
+                    UrlEncode(value));
+  }
+  return out;
+}
+
+nlohmann::json IdJson(const std::string& id) {
+  int64_t n = 0;
+  if (absl::SimpleAtoi(id, &n)) return n;
+  return id;
+}
+
+std::string IdText(const nlohmann::json& id) {
+  if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
+  if (id.is_string()) return id.get<std::string>();
+  return id.dump();
+}
+
+}  // namespace bridgework::crm

@@ -1,0 +1,31 @@
+// Wire helpers shared by the CRM connectors.
+// Thread safety: pure functions.
+#ifndef BRIDGEWORK_LIBS_CRM_WIRE_UTIL_H_
+#define BRIDGEWORK_LIBS_CRM_WIRE_UTIL_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace bridgework::crm {
+
+// Percent-encodes everything but RFC 3986 unreserved characters
+// ("a+b@x" -> "a%2Bb%40x"), for query values and path segments.
+std::string UrlEncode(const std::string& s);
+
+// "?name=value&..." with every name and value encoded; "" for no pairs.
+std::string QueryString(
+    const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// An id as the CRM sends it: a number when the text is an integer
+// ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.
+nlohmann::json IdJson(const std::string& id);
+
+// An id from a response as text: 42 -> "42", "abc" -> "abc".
+std::string IdText(const nlohmann::json& id);
+
+}  // namespace bridgework::crm
+
+#endif  // BRIDGEWORK_LIBS_CRM_WIRE_UTIL_H_

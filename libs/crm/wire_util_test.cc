@@ -1,0 +1,27 @@
+#include "libs/crm/wire_util.h"
+
+#include "gtest/gtest.h"
+
+namespace bridgework::crm {
+namespace {
+
+TEST(WireUtilTest, EncodesReservedCharacters) {
+  EXPECT_EQ(UrlEncode("a+b@x y/z"), "a%2Bb%40x%20y%2Fz");
+  EXPECT_EQ(UrlEncode("Az09-_.~"), "Az09-_.~");
+}
+
+TEST(WireUtilTest, QueryStringEncodesNamesAndValues) {
+  EXPECT_EQ(QueryString({}), "");
+  EXPECT_EQ(QueryString({{"query", "a&b"}, {"limit", "100"}}),
+            "?query=a%26b&limit=100");
+}
+
+TEST(WireUtilTest, IdsKeepTheirWireType) {
+  EXPECT_EQ(IdJson("42"), nlohmann::json(42));
+  EXPECT_EQ(IdJson("ab12"), nlohmann::json("ab12"));
+  EXPECT_EQ(IdText(nlohmann::json(42)), "42");
+  EXPECT_EQ(IdText(nlohmann::json("ab12")), "ab12");
+}
+
+}  // namespace
+}  // namespace bridgework::crm
