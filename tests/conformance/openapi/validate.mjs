@@ -6,6 +6,7 @@
 //   node validate.mjs --crm pipedrive|highlevel [--specs DIR] --traffic FILE
 //                     [--report OUT.json]
 //
+// --list-errata prints every spec correction lib/errata.mjs makes and exits.
 // --specs defaults to ${BRIDGEWORK_SHARED_DIR:-<repo>/../shared}/specs.
 // Exit status: 0 every exchange matches, 1 at least one mismatch, 2 usage or
 // input error (bad arguments, missing or broken specs, unreadable or empty
@@ -21,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { checkExchange } from './lib/check.mjs';
 import { SpecError, SpecSet } from './lib/specs.mjs';
 
-const USAGE = 'usage: node validate.mjs --crm pipedrive|highlevel [--specs DIR] --traffic FILE.jsonl [--report OUT.json]';
+const USAGE = 'usage: node validate.mjs --crm pipedrive|highlevel [--specs DIR] --traffic FILE.jsonl [--report OUT.json]\n' +
+  '       node validate.mjs --crm pipedrive|highlevel [--specs DIR] --list-errata';
 
 class UsageError extends Error {}
 
@@ -34,6 +36,10 @@ function parseArgs(argv) {
       console.log(USAGE);
       process.exit(0);
     }
+    if (a === '--list-errata') {
+      args.listErrata = true;
+      continue;
+    }
     const eq = a.indexOf('=');
     const flag = eq > 0 ? a.slice(0, eq) : a;
     if (!names[flag]) throw new UsageError(`unknown argument "${a}"`);
@@ -43,7 +49,7 @@ function parseArgs(argv) {
   }
   if (!args.crm) throw new UsageError('--crm is required');
   if (!['pipedrive', 'highlevel'].includes(args.crm)) throw new UsageError(`--crm must be pipedrive or highlevel, not "${args.crm}"`);
-  if (!args.traffic) throw new UsageError('--traffic is required');
+  if (!args.traffic && !args.listErrata) throw new UsageError('--traffic is required');
   return args;
 }
 
@@ -86,6 +92,12 @@ function main() {
   if (!fs.statSync(specsDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new SpecError(`spec directory ${specsDir} does not exist (set BRIDGEWORK_SHARED_DIR or pass --specs)`);
   }
+  if (args.listErrata) {
+    const specs = new SpecSet(args.crm, specsDir);
+    for (const e of specs.errata) console.log(`${e.id}: ${e.where}`);
+    console.log(`${specs.errata.length} places corrected (lib/errata.mjs, docs/conformance.md)`);
+    return 0;
+  }
   const records = readTraffic(args.traffic);
   const specs = new SpecSet(args.crm, specsDir);
   const stats = { bodiesNotSchemaChecked: 0, allowListed: {} };
@@ -109,7 +121,7 @@ function main() {
   for (const op of operations) console.log(`covered: ${op.operation} (${op.file}) x${op.exchanges}`);
   const allow = Object.entries(stats.allowListed).map(([s, n]) => `${s} x${n}`).join(', ');
   console.log(`summary: ${records.length} exchanges checked, ${operations.length} operations covered, ` +
-    `${mismatches.length} mismatches` +
+    `${mismatches.length} mismatches, ${specs.errata.length} spec errata applied` +
     (stats.bodiesNotSchemaChecked ? `, ${stats.bodiesNotSchemaChecked} non-JSON bodies not schema-checked` : '') +
     (allow ? `, allow-listed statuses: ${allow}` : ''));
   if (args.report) {
@@ -119,6 +131,7 @@ function main() {
       exchanges: records.length,
       operations,
       mismatches,
+      errata_applied: specs.errata.length,
       bodies_not_schema_checked: stats.bodiesNotSchemaChecked,
       allow_listed_statuses: stats.allowListed,
     };

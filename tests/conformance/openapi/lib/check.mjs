@@ -15,10 +15,11 @@ import { escapePointer } from './specs.mjs';
 export const GENERIC_STATUSES = [
   {
     status: 400,
-    crms: ['pipedrive'],
+    crms: ['pipedrive', 'highlevel'],
     applies: () => true,
-    why: 'Pipedrive documents 400 as its generic answer to a request it refuses (http-status-codes page), ' +
-      'but the v2 spec declares only 200/201/404 (and v1 rarely declares 400)',
+    why: 'the generic refusal of a malformed request: Pipedrive documents 400 for every endpoint ' +
+      '(http-status-codes page) while its v2 spec declares only 200/201/404; HighLevel declares 400 on ' +
+      '184 of 191 operations and answers 400 to a missing Version header on all of them',
   },
   {
     status: 401,

@@ -13,7 +13,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import * as yaml from 'js-yaml';
 
-import { ERRATA } from './errata.mjs';
+import { POINTERS, RULES, applyErrata } from './errata.mjs';
 
 export class SpecError extends Error {}
 
@@ -129,7 +129,13 @@ export class SpecSet {
     this.validators = new Map(); // raw schema object -> compiled validator
     this.authQuery = new Set(AUTH_NAMES[crm].query);
     this.authHeader = new Set(AUTH_NAMES[crm].header);
+    this.errata = []; // [{ id, where, why }] applied while loading
     this.apis = CRM_APIS[crm].map((api) => this.loadApi(api));
+    for (const e of [...POINTERS, ...RULES]) {
+      if (e.crm === crm && !this.errata.some((a) => a.id === e.id)) {
+        throw new SpecError(`stale erratum ${e.id}: it applies nowhere; update lib/errata.mjs and docs/conformance.md`);
+      }
+    }
   }
 
   loadApi(api) {
@@ -189,7 +195,9 @@ export class SpecSet {
     const known = this.docs.get(abs);
     if (known) return known;
     const raw = readDocument(abs);
-    this.applyErrata(abs, raw);
+    this.errata.push(...applyErrata(this.crm, path.basename(abs), raw, (msg) => {
+      throw new SpecError(`stale ${msg}; update lib/errata.mjs and docs/conformance.md`);
+    }));
     const doc = { id: ID_BASE + path.relative(this.specsDir, abs), raw, file: abs };
     this.docs.set(abs, doc); // before converting: documents may refer to each other
     const schemas = raw.components?.schemas || {};
@@ -199,20 +207,6 @@ export class SpecSet {
     }
     this.ajv.addSchema({ $id: doc.id, components: { schemas: converted } });
     return doc;
-  }
-
-  applyErrata(abs, raw) {
-    for (const e of ERRATA) {
-      if (e.crm !== this.crm || path.basename(abs) !== e.file) continue;
-      const parentPtr = e.pointer.slice(0, e.pointer.lastIndexOf('/'));
-      const key = e.pointer.slice(e.pointer.lastIndexOf('/') + 1);
-      const parent = getPointer(raw, parentPtr);
-      if (!parent || !parent[key] || parent[key].type !== e.expectType) {
-        throw new SpecError(`stale erratum: ${e.file}#${e.pointer} is no longer a "${e.expectType}" schema; ` +
-          'update lib/errata.mjs and docs/conformance.md');
-      }
-      parent[key] = e.replacement;
-    }
   }
 
   // Returns the absolute $ref for Ajv and checks its target exists. A file
