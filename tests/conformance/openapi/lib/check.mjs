@@ -19,7 +19,7 @@ export const GENERIC_STATUSES = [
     applies: () => true,
     why: 'the generic refusal of a malformed request: Pipedrive documents 400 for every endpoint ' +
       '(http-status-codes page) while its v2 spec declares only 200/201/404; HighLevel declares 400 on ' +
-      '184 of 191 operations and answers 400 to a missing Version header on all of them',
+      '183 of 191 operations and answers 400 to a missing Version header on all of them',
   },
   {
     status: 401,
@@ -369,7 +369,7 @@ function checkResponse(specs, entry, hasPathParameters, rec, out, stats) {
 // "<api> <METHOD> <template>" or null when no spec operation matches.
 export function checkExchange(specs, rec, stats) {
   const method = String(rec.method).toUpperCase();
-  const routed = specs.route(method, rec.path);
+  const routed = specs.route(method, rec.path.split('?')[0]); // the log keeps the query apart
   if (routed.error) {
     return { operation: null, mismatches: [{ kind: 'unknown_operation', pointer: '', reason: `no such operation in the spec: ${routed.error}` }] };
   }

@@ -298,7 +298,12 @@ export class SpecSet {
   validator(schema, doc) {
     let v = this.validators.get(schema);
     if (!v) {
-      v = this.ajv.compile(this.convert(schema, doc));
+      try {
+        v = this.ajv.compile(this.convert(schema, doc));
+      } catch (e) {
+        if (e instanceof SpecError) throw e;
+        throw new SpecError(`${path.basename(doc.file)}: a schema does not compile: ${e.message}`);
+      }
       this.validators.set(schema, v);
     }
     return v;
