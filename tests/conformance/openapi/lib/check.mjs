@@ -19,7 +19,7 @@ export const GENERIC_STATUSES = [
     applies: () => true,
     why: 'the generic refusal of a malformed request: Pipedrive documents 400 for every endpoint ' +
       '(http-status-codes page) while its v2 spec declares only 200/201/404; HighLevel declares 400 on ' +
-      '183 of 191 operations and answers 400 to a missing Version header on all of them',
+      '183 of 191 operations, and a missing Version header is refused on every operation',
   },
   {
     status: 401,

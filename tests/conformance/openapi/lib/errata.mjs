@@ -25,7 +25,8 @@ function isLeaf(s) {
 }
 
 function withoutType(s) {
-  const { type, ...rest } = s; // eslint-disable-line no-unused-vars
+  const rest = { ...s };
+  delete rest.type;
   return rest;
 }
 
