@@ -100,7 +100,7 @@ function main() {
   }
   const records = readTraffic(args.traffic);
   const specs = new SpecSet(args.crm, specsDir);
-  const stats = { bodiesNotSchemaChecked: 0, allowListed: {} };
+  const stats = { bodiesNotSchemaChecked: 0, responseBodiesNotDescribed: 0, allowListed: {} };
   const covered = new Map();
   const mismatches = [];
   const name = path.basename(args.traffic);
@@ -123,6 +123,7 @@ function main() {
   console.log(`summary: ${records.length} exchanges checked, ${operations.length} operations covered, ` +
     `${mismatches.length} mismatches, ${specs.errata.length} spec errata applied` +
     (stats.bodiesNotSchemaChecked ? `, ${stats.bodiesNotSchemaChecked} non-JSON bodies not schema-checked` : '') +
+    (stats.responseBodiesNotDescribed ? `, ${stats.responseBodiesNotDescribed} response bodies the spec does not describe` : '') +
     (allow ? `, allow-listed statuses: ${allow}` : ''));
   if (args.report) {
     const report = {
@@ -133,6 +134,7 @@ function main() {
       mismatches,
       errata_applied: specs.errata.length,
       bodies_not_schema_checked: stats.bodiesNotSchemaChecked,
+      response_bodies_not_described: stats.responseBodiesNotDescribed,
       allow_listed_statuses: stats.allowListed,
     };
     fs.writeFileSync(args.report, JSON.stringify(report, null, 2) + '\n');
