@@ -526,8 +526,9 @@ PipedriveEmulator::Handlers() {
   return h;
 }
 
-nlohmann::json PipedriveEmulator::State() const {
+nlohmann::json PipedriveEmulator::State() {
   absl::MutexLock lock(&mu_);
+  PurgeLocked();
   Json out = Json::object();
   for (Kind k : pipedrive::kKinds) {
     Json list = Json::array();

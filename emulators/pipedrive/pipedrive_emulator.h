@@ -99,7 +99,8 @@ class PipedriveEmulator {
   // by entity: persons, organizations, deals, activities, products,
   // pipelines, stages, leads, lead_labels, notes, files, activity_types,
   // users, and fields {"person": [custom field objects + "is_deleted"]...}.
-  nlohmann::json State() const;
+  // Records past their 30 days after deletion are dropped first.
+  nlohmann::json State();
   // Request counts by route template ("GET /api/v2/persons/{id}") and
   // status, total, rate_limited, rate_limited_by {burst, search, daily},
   // tokens_used and the limits (pipedrive::RateLimiter::ToJson).

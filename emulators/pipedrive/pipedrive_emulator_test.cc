@@ -15,6 +15,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "emulators/common/traffic_log.h"
+
 namespace bridgework::emulator {
 namespace {
 
@@ -54,6 +56,14 @@ class PipedriveEmulatorTest : public ::testing::Test {
     ASSERT_TRUE(created.ok()) << created.status();
     emulator_ = *std::move(created);
     emulator_->Register(server_);
+    // BRIDGEWORK_TRAFFIC_LOG records this suite's exchanges for the OpenAPI
+    // conformance check (tests/conformance/openapi).
+    if (const char* log = std::getenv("BRIDGEWORK_TRAFFIC_LOG")) {
+      auto traffic = TrafficLog::Open(log);
+      ASSERT_TRUE(traffic.ok()) << traffic.status();
+      traffic_ = *std::move(traffic);
+      traffic_->Attach(server_);
+    }
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -144,6 +154,7 @@ class PipedriveEmulatorTest : public ::testing::Test {
       absl::CivilSecond(2026, 11, 23, 10), absl::UTCTimeZone()))};
   httplib::Server server_;
   std::unique_ptr<PipedriveEmulator> emulator_;
+  std::unique_ptr<TrafficLog> traffic_;
   std::thread thread_;
   int port_ = 0;
   std::unique_ptr<httplib::Client> client_;
@@ -357,6 +368,17 @@ TEST_F(PipedriveEmulatorTest, DealsLandInAPipelineStage) {
   EXPECT_TRUE(d["close_time"].is_null());
   EXPECT_FALSE(d.contains("won_time"));
 
+  Create("persons", {{"name", "Someone else"}});
+  Response of_deal = Call("GET", "/api/v2/persons?deal_id=" +
+                                     std::to_string(d["id"].get<int64_t>()));
+  ASSERT_EQ(of_deal.body["data"].size(), 1u);
+  EXPECT_EQ(of_deal.body["data"][0]["id"], person);
+  EXPECT_EQ(Call("GET", "/api/v2/deals?person_id=" + std::to_string(person))
+                .body["data"]
+                .size(),
+            1u);
+  ExpectError(Call("GET", "/api/v2/deals?filter_id=3"), 400, "filter_id");
+
   int64_t pipeline = Create("pipelines", {{"name", "Ortho"}});
   ExpectError(Call("POST", "/api/v2/deals",
                    {{"title", "X"}, {"pipeline_id", pipeline}}),
@@ -427,6 +449,13 @@ TEST_F(PipedriveEmulatorTest, ActivitiesAndActivityTypes) {
   ExpectError(Call("POST", "/v1/activityTypes",
                    {{"name", "X"}, {"icon_key", "rocket"}}),
               400, "icon_key");
+  Response recolored =
+      Call("PUT",
+           "/v1/activityTypes/" +
+               std::to_string(custom.body["data"]["id"].get<int64_t>()),
+           {{"color", "00AA00"}});
+  EXPECT_EQ(recolored.body["data"]["color"], "00AA00");
+  EXPECT_EQ(recolored.body["data"]["key_string"], "dental_visit");
 
   Response a = Call("POST", "/api/v2/activities",
                     {{"type", "dental_visit"},
@@ -481,6 +510,109 @@ TEST_F(PipedriveEmulatorTest, ProductsAnswer201AndCarryPrices) {
                           {{"category", 3}});
   EXPECT_EQ(patched.status, 200);
   EXPECT_EQ(patched.body["data"]["category"], "3");
+}
+
+TEST_F(PipedriveEmulatorTest, EveryV2CollectionListsGetsPatchesAndDeletes) {
+  Start();
+  int64_t person = Create("persons", {{"name", "Ana"}});
+  struct Case {
+    std::string collection;
+    Json create;
+    Json patch;
+  };
+  std::vector<Case> cases = {
+      {"organizations",
+       {{"name", "Smile"}},
+       {{"website", "https://x.example"}}},
+      {"persons", {{"name", "Bo"}}, {{"job_title", "Hygienist"}}},
+      {"deals", {{"title", "Crown"}}, {{"probability", 40}}},
+      {"activities",
+       {{"subject", "Call"}, {"person_id", person}},
+       {{"busy", true}}},
+      {"products", {{"name", "Floss"}}, {{"unit", "box"}}},
+      {"pipelines",
+       {{"name", "Ortho"}},
+       {{"is_deal_probability_enabled", true}}},
+      {"stages",
+       {{"name", "Consult"}, {"pipeline_id", 1}},
+       {{"deal_probability", 30}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.collection);
+    int64_t id = Create(c.collection, c.create);
+    ASSERT_GT(id, 0);
+    std::string one = "/api/v2/" + c.collection + "/" + std::to_string(id);
+    auto listed = [&] {
+      Response list = Call("GET", "/api/v2/" + c.collection);
+      for (const auto& r : list.body["data"]) {
+        if (r["id"] == id) return true;
+      }
+      return false;
+    };
+    EXPECT_TRUE(listed());
+    Response got = Call("GET", one);
+    ASSERT_EQ(got.status, 200) << got.raw;
+    EXPECT_EQ(got.body["data"]["is_deleted"], false);
+    EXPECT_TRUE(std::regex_match(
+        got.body["data"]["add_time"].get<std::string>(), kV2Time));
+    Response patched = Call("PATCH", one, c.patch);
+    ASSERT_EQ(patched.status, 200) << patched.raw;
+    for (const auto& [k, v] : c.patch.items()) {
+      EXPECT_EQ(patched.body["data"][k], v) << k;
+    }
+    Response deleted = Call("DELETE", one);
+    ASSERT_EQ(deleted.status, 200) << deleted.raw;
+    EXPECT_EQ(deleted.body["data"]["id"], id);
+    EXPECT_EQ(Call("GET", one).body["data"]["is_deleted"], true);
+    EXPECT_FALSE(listed());
+  }
+  Json stats = Operator("GET", "stats");
+  EXPECT_EQ(stats["requests"]["DELETE /api/v2/stages/{id}"]["200"], 1);
+  // Per entity: create 5, two lists at 10, get 1, patch 5, delete 3,
+  // get 1; pipelines and stages list at 5.
+  EXPECT_EQ(stats["tokens_used"],
+            5 + 5 * (5 + 20 + 1 + 5 + 3 + 1) + 2 * (5 + 10 + 1 + 5 + 3 + 1));
+}
+
+TEST_F(PipedriveEmulatorTest, EveryFieldsCollectionManagesCustomFields) {
+  Start();
+  for (const char* entity : {"person", "organization", "deal", "product"}) {
+    SCOPED_TRACE(entity);
+    std::string base = std::string("/api/v2/") + entity + "Fields";
+    Response list = Call("GET", base + "?include_fields=ui_visibility");
+    ASSERT_EQ(list.status, 200);
+    EXPECT_GT(list.body["data"].size(), 5u);
+    EXPECT_TRUE(list.body["data"][0].contains("ui_visibility"));
+    EXPECT_TRUE(list.body["additional_data"]["next_cursor"].is_null());
+    Response paged = Call("GET", base + "?limit=2");
+    EXPECT_EQ(paged.body["data"].size(), 2u);
+    EXPECT_TRUE(paged.body["additional_data"]["next_cursor"].is_string());
+    std::string key = CreateField(entity, {{"field_name", "Level"},
+                                           {"field_type", "set"},
+                                           {"options", {{{"label", "A"}}}}});
+    Response got = Call("GET", base + "/" + key);
+    EXPECT_EQ(got.body["data"]["field_type"], "set");
+    EXPECT_EQ(Call("PATCH", base + "/" + key, {{"field_name", "Tier"}})
+                  .body["data"]["field_name"],
+              "Tier");
+    Response added = Call("POST", base + "/" + key + "/options",
+                          Json::array({{{"label", "B"}}, {{"label", "C"}}}));
+    ASSERT_EQ(added.body["data"].size(), 2u);
+    Json b = added.body["data"][0];
+    EXPECT_EQ(Call("PATCH", base + "/" + key + "/options",
+                   Json::array({{{"id", b["id"]}, {"label", "Bee"}}}))
+                  .status,
+              200);
+    EXPECT_EQ(Call("DELETE", base + "/" + key + "/options",
+                   Json::array({{{"id", b["id"]}}}))
+                  .body["data"][0]["label"],
+              "Bee");
+    EXPECT_EQ(Call("GET", base + "/" + key).body["data"]["options"].size(), 2u);
+    Response removed = Call("DELETE", base + "/" + key);
+    EXPECT_EQ(removed.status, 200);
+    EXPECT_EQ(removed.body["data"]["is_custom_field"], true);
+    ExpectError(Call("DELETE", base + "/" + key), 404, "not found");
+  }
 }
 
 // --- v2 pagination -----------------------------------------------------------

@@ -206,18 +206,6 @@ RateLimiter::Verdict RateLimiter::Admit(const std::string& token, bool oauth,
   return v;
 }
 
-std::vector<std::pair<std::string, std::string>> RateLimiter::PeekHeaders(
-    const std::string& token, bool oauth) {
-  absl::MutexLock lock(&mu_);
-  // An unknown token gets a window of its own (as Pipedrive's edge would
-  // count it); it is never charged here.
-  TokenWindows& w = WindowsLocked(token, oauth);
-  RateWindow::Decision d = w.burst->Peek();
-  return {{"x-ratelimit-limit", absl::StrCat(d.limit)},
-          {"x-ratelimit-remaining", absl::StrCat(d.remaining)},
-          {"x-ratelimit-reset", absl::StrCat(d.retry_after_seconds)}};
-}
-
 nlohmann::json RateLimiter::ToJson() {
   absl::MutexLock lock(&mu_);
   EpochWindow::Decision day = daily_.Peek();

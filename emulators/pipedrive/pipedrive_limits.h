@@ -123,11 +123,6 @@ class RateLimiter {
   // Admits one request of `op` made with `token` (oauth: a Bearer token),
   // charging the burst windows and the daily budget.
   Verdict Admit(const std::string& token, bool oauth, const Operation& op);
-  // The headers for a request that was not admitted for another reason
-  // (e.g. 401): the token's current burst window, nothing charged.
-  std::vector<std::pair<std::string, std::string>> PeekHeaders(
-      const std::string& token, bool oauth);
-
   // {"plan","seats","burst_limit","oauth_burst_limit","search_burst_limit",
   //  "daily_budget","time_scale","tokens_used","tokens_used_today",
   //  "daily_resets_in_seconds"}.

@@ -898,6 +898,20 @@ PipedriveEmulator::Reply PipedriveEmulator::ListLocked(
     if (!v.ok()) return Fail(400, std::string(v.status().message()));
     if (v->has_value()) int_filters.emplace_back(f.field, **v);
   }
+  if (req.has_param("filter_id")) {
+    return Invalid("filter_id", "the filter does not exist");
+  }
+  // Persons of a deal: the deal's contact person.
+  if (kind == Kind::kPerson && req.has_param("deal_id")) {
+    absl::StatusOr<std::optional<int64_t>> deal =
+        pipedrive::IntParam(req, "deal_id");
+    if (!deal.ok()) return Fail(400, std::string(deal.status().message()));
+    const Json* d = store_.tables.at(Kind::kDeal).Find(**deal);
+    int_filters.emplace_back("id",
+                             d != nullptr && At(*d, "person_id").is_number()
+                                 ? At(*d, "person_id").get<int64_t>()
+                                 : 0);
+  }
   std::set<int64_t> ids;
   for (const std::string& s : pipedrive::ListParam(req, "ids")) {
     std::optional<int64_t> n = PositiveId(s);
