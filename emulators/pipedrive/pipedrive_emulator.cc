@@ -49,12 +49,6 @@ void Send(httplib::Response& res, int status, const Json& body) {
   SendJson(res, status, body);
 }
 
-std::optional<int64_t> PathId(const std::string& s) {
-  int64_t id = 0;
-  if (!absl::SimpleAtoi(s, &id) || id <= 0) return std::nullopt;
-  return id;
-}
-
 // The seed keys, in creation order.
 constexpr const char* kSeedOrder[] = {
     "users",    "fields", "pipelines", "stages",     "organizations", "persons",
@@ -85,6 +79,36 @@ PipedriveEmulator::Reply PipedriveEmulator::NotFound() {
 PipedriveEmulator::Reply PipedriveEmulator::Invalid(
     const std::string& field, const std::string& problem) {
   return Fail(400, absl::StrCat("Validation failed: ", field, ": ", problem));
+}
+
+std::optional<PipedriveEmulator::Reply> PipedriveEmulator::NewId(
+    RecordTable& table, const Json* extras, int64_t& id) {
+  if (extras == nullptr || !extras->contains("id")) {
+    id = table.AllocateId();
+    return std::nullopt;
+  }
+  std::optional<int64_t> given = pipedrive::StrictInt((*extras)["id"]);
+  if (!given || *given <= 0 || table.Contains(*given)) {
+    return Invalid("id", "must be a positive integer not in use");
+  }
+  id = *given;
+  table.ReserveAtLeast(id);
+  return std::nullopt;
+}
+
+std::optional<PipedriveEmulator::Reply> PipedriveEmulator::KeepSeedTimes(
+    const Json* extras, bool v1, Json& record) {
+  if (extras == nullptr) return std::nullopt;
+  for (const char* k : {"add_time", "update_time"}) {
+    if (!extras->contains(k)) continue;
+    const Json& v = (*extras)[k];
+    std::optional<absl::Time> t =
+        v.is_string() ? pipedrive::ParseDateTime(v.get<std::string>())
+                      : std::nullopt;
+    if (!t) return Invalid(k, "must be a date-time");
+    record[k] = v1 ? pipedrive::V1Time(*t) : pipedrive::V2Time(*t);
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::unique_ptr<PipedriveEmulator>> PipedriveEmulator::Create(
@@ -469,7 +493,7 @@ PipedriveEmulator::Handlers() {
     };
     h[route("PATCH", Api::kV2, one)] = [this, k, with_json](const auto& req,
                                                             const Caller& c) {
-      std::optional<int64_t> id = PathId(req.matches[1]);
+      std::optional<int64_t> id = pipedrive::PositiveId(req.matches[1]);
       if (!id) return NotFound();
       return with_json(
           req, [&](const Json& body) { return WriteLocked(k, body, id, c); });

@@ -181,6 +181,14 @@ class PipedriveEmulator {
   static Reply Fail(int status, const std::string& error);
   static Reply NotFound();
   static Reply Invalid(const std::string& field, const std::string& problem);
+  // Seeding helpers. NewId: the id of a new record of `table`, the "id" of
+  // `extras` if given (refused unless a positive integer not in use), else
+  // the next one. KeepSeedTimes: the "add_time"/"update_time" of `extras`
+  // replace the record's, in v1 ("YYYY-MM-DD HH:MM:SS") or v2 form.
+  static std::optional<Reply> NewId(RecordTable& table, const Json* extras,
+                                    int64_t& id);
+  static std::optional<Reply> KeepSeedTimes(const Json* extras, bool v1,
+                                            Json& record);
   std::optional<Caller> Authenticate(const httplib::Request& req) const;
   std::map<std::string, Handler> Handlers();
   // Auth, rate limits, then `handler` under the store lock.

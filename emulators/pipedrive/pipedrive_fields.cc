@@ -13,17 +13,16 @@ namespace bridgework::emulator {
 namespace {
 
 using Json = nlohmann::json;
+using pipedrive::At;
+using pipedrive::Blank;
 using pipedrive::FieldDef;
 using pipedrive::FieldEntity;
 using pipedrive::FieldOption;
+using pipedrive::Lower;
+using pipedrive::PositiveId;
 
 constexpr const char* kBlocks[] = {"ui_visibility", "important_fields",
                                    "required_fields"};
-
-bool Blank(const Json& v) {
-  return !v.is_string() ||
-         absl::StripAsciiWhitespace(v.get<std::string>()).empty();
-}
 
 // The attributes a field create or update accepts besides field_name,
 // field_type and options.

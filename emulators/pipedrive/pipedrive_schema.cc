@@ -22,13 +22,6 @@ bool AllHex(std::string_view s) {
   return true;
 }
 
-const Json& Get(const Json& object, const char* key) {
-  static const Json* kNull = new Json(nullptr);
-  if (!object.is_object()) return *kNull;
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
 absl::Status Shape(const FieldDef& f, std::string_view expected) {
   return absl::InvalidArgumentError(absl::StrCat("custom_fields.", f.code, " (",
                                                  f.type, "): expected ",
@@ -189,6 +182,29 @@ bool SafeToName(std::string_view key) {
 std::optional<int64_t> StrictInt(const Json& v) {
   if (!v.is_number_integer()) return std::nullopt;
   return AsInt64(v);
+}
+
+std::optional<int64_t> PositiveId(const std::string& s) {
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(s, &id) || id <= 0) return std::nullopt;
+  return id;
+}
+
+bool Blank(const Json& v) {
+  return !v.is_string() ||
+         absl::StripAsciiWhitespace(v.get<std::string>()).empty();
+}
+
+const Json& At(const Json& object, const std::string& key) {
+  static const Json* kNull = new Json(nullptr);
+  if (!object.is_object()) return *kNull;
+  auto it = object.find(key);
+  return it == object.end() ? *kNull : *it;
+}
+
+std::string Lower(std::string s) {
+  absl::AsciiStrToLower(&s);
+  return s;
 }
 
 std::optional<Json> NormalizeAddress(const Json& v, bool need_value) {
@@ -442,8 +458,8 @@ absl::StatusOr<Json> NormalizeV2Value(const FieldDef& f, const Json& value,
       return v.is_string() && (dates ? IsDate(v.get<std::string>())
                                      : IsTimeOfDay(v.get<std::string>()));
     };
-    if (!value.is_object() || !ok(Get(value, "value")) ||
-        !ok(Get(value, "until"))) {
+    if (!value.is_object() || !ok(At(value, "value")) ||
+        !ok(At(value, "until"))) {
       return Shape(f, dates ? "{\"value\": date, \"until\": date}"
                             : "{\"value\": time, \"until\": time}");
     }
@@ -477,8 +493,8 @@ absl::StatusOr<Json> NormalizeV2Value(const FieldDef& f, const Json& value,
     return out;
   }
   if (t == "monetary") {
-    if (!value.is_object() || !Get(value, "value").is_number() ||
-        !IsCurrencyCode(Get(value, "currency"))) {
+    if (!value.is_object() || !At(value, "value").is_number() ||
+        !IsCurrencyCode(At(value, "currency"))) {
       return Shape(f, "{\"value\": number, \"currency\": \"USD\"}");
     }
     return Json{{"value", value["value"]}, {"currency", value["currency"]}};
@@ -543,7 +559,7 @@ absl::StatusOr<std::optional<Json>> NormalizeV1Value(const FieldDef& f,
         body.contains(currency_key) ? body[currency_key] : Json("USD");
     v2 = {{"value", v}, {"currency", currency}};
   } else if (f.type == "daterange" || f.type == "timerange") {
-    v2 = {{"value", v}, {"until", Get(body, until_key.c_str())}};
+    v2 = {{"value", v}, {"until", At(body, until_key.c_str())}};
   } else if (f.type == "address") {
     v2 = {{"value", v}};
   } else if (f.type == "double" && v.is_string()) {
@@ -590,7 +606,7 @@ void PutV1Value(const FieldDef& f, const Json& stored, Json& record) {
 std::vector<std::string> SearchTexts(const FieldDef& f, const Json& stored) {
   if (stored.is_null() || !SearchableFieldType(f.type)) return {};
   if (f.type == "monetary" || f.type == "address") {
-    return {ScalarText(Get(stored, "value"))};
+    return {ScalarText(At(stored, "value"))};
   }
   return {ScalarText(stored)};
 }
@@ -618,26 +634,26 @@ absl::StatusOr<std::vector<User>> ParseUsers(const Json& list) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": not an object"));
     }
     User user;
-    std::optional<int64_t> id = StrictInt(Get(u, "id"));
+    std::optional<int64_t> id = StrictInt(At(u, "id"));
     if (!id || *id <= 0 || !ids.insert(*id).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": id must be a unique positive integer"));
     }
     user.id = *id;
-    const Json& email = Get(u, "email");
+    const Json& email = At(u, "email");
     if (!email.is_string() || email.get<std::string>().empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": needs an email"));
     }
     user.email = email;
     const Json& name =
-        u.contains("name") ? Get(u, "name") : Get(u, "display_name");
+        u.contains("name") ? At(u, "name") : At(u, "display_name");
     user.name = name.is_string() ? name.get<std::string>() : user.email;
     for (const char* k : {"active_flag", "is_active"}) {
-      if (Get(u, k).is_boolean()) user.active = u[k];
+      if (At(u, k).is_boolean()) user.active = u[k];
     }
-    user.admin = i == 0 || Get(u, "is_admin") == true;
-    const Json& token = Get(u, "api_token");
+    user.admin = i == 0 || At(u, "is_admin") == true;
+    const Json& token = At(u, "api_token");
     if (!token.is_null()) {
       if (!token.is_string() || token.get<std::string>().empty() ||
           !tokens.insert(token.get<std::string>()).second) {

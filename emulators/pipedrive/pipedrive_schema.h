@@ -48,6 +48,14 @@ bool IsUuid(std::string_view s);
 bool SafeToName(std::string_view key);
 // An integer (not a boolean, not a float); for ids and counts.
 std::optional<int64_t> StrictInt(const nlohmann::json& v);
+// A path id: a positive decimal integer; nullopt otherwise.
+std::optional<int64_t> PositiveId(const std::string& s);
+// True unless `v` is a string with something besides whitespace.
+bool Blank(const nlohmann::json& v);
+// `object[key]`, or null if `object` is not an object or lacks the key
+// (never inserts).
+const nlohmann::json& At(const nlohmann::json& object, const std::string& key);
+std::string Lower(std::string s);
 // An address object {"value", "street_number", "route", "subpremise",
 // "sublocality", "locality", "admin_area_level_1", "admin_area_level_2",
 // "country", "postal_code", "formatted_address"} with string parts, in its

@@ -18,35 +18,16 @@ namespace {
 
 using Json = nlohmann::json;
 using pipedrive::Api;
+using pipedrive::At;
+using pipedrive::Blank;
 using pipedrive::FieldDef;
 using pipedrive::FieldEntity;
 using pipedrive::Kind;
+using pipedrive::Lower;
 using pipedrive::Operation;
+using pipedrive::PositiveId;
 
 constexpr absl::Duration kRetention = absl::Hours(24 * 30);
-
-const Json& At(const Json& object, const std::string& key) {
-  static const Json* kNull = new Json(nullptr);
-  if (!object.is_object()) return *kNull;
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
-bool Blank(const Json& v) {
-  return !v.is_string() ||
-         absl::StripAsciiWhitespace(v.get<std::string>()).empty();
-}
-
-std::string Lower(std::string s) {
-  absl::AsciiStrToLower(&s);
-  return s;
-}
-
-std::optional<int64_t> PositiveId(const std::string& s) {
-  int64_t id = 0;
-  if (!absl::SimpleAtoi(s, &id) || id <= 0) return std::nullopt;
-  return id;
-}
 
 // v1 is lenient about numbers: 12 or "12".
 std::optional<int64_t> V1Int(const Json& v) {
@@ -294,16 +275,8 @@ PipedriveEmulator::Reply PipedriveEmulator::WriteLeadLocked(
     uuid = record["id"];
   }
   record["update_time"] = now;
-  if (extras != nullptr) {
-    for (const char* k : {"add_time", "update_time"}) {
-      if (!extras->contains(k)) continue;
-      std::optional<absl::Time> t =
-          (*extras)[k].is_string()
-              ? pipedrive::ParseDateTime((*extras)[k].get<std::string>())
-              : std::nullopt;
-      if (!t) return Invalid(k, "must be an RFC 3339 date-time");
-      record[k] = pipedrive::V2Time(*t);
-    }
+  if (std::optional<Reply> error = KeepSeedTimes(extras, false, record)) {
+    return *error;
   }
   if (create) {
     int64_t seq = store_.leads.AllocateId();
@@ -529,15 +502,8 @@ PipedriveEmulator::Reply PipedriveEmulator::WriteNoteLocked(
   std::string now = pipedrive::V1Time(Now());
   if (create) {
     int64_t new_id = 0;
-    if (extras != nullptr && extras->contains("id")) {
-      std::optional<int64_t> given = pipedrive::StrictInt((*extras)["id"]);
-      if (!given || *given <= 0 || store_.notes.Contains(*given)) {
-        return Invalid("id", "must be a positive integer not in use");
-      }
-      new_id = *given;
-      store_.notes.ReserveAtLeast(new_id);
-    } else {
-      new_id = store_.notes.AllocateId();
+    if (std::optional<Reply> error = NewId(store_.notes, extras, new_id)) {
+      return *error;
     }
     id = new_id;
     record["id"] = new_id;
@@ -550,16 +516,8 @@ PipedriveEmulator::Reply PipedriveEmulator::WriteNoteLocked(
   }
   record["last_update_user_id"] = caller.user_id;
   record["update_time"] = now;
-  if (extras != nullptr) {
-    for (const char* k : {"add_time", "update_time"}) {
-      if (!extras->contains(k)) continue;
-      std::optional<absl::Time> t =
-          (*extras)[k].is_string()
-              ? pipedrive::ParseDateTime((*extras)[k].get<std::string>())
-              : std::nullopt;
-      if (!t) return Invalid(k, "must be YYYY-MM-DD HH:MM:SS");
-      record[k] = pipedrive::V1Time(*t);
-    }
+  if (std::optional<Reply> error = KeepSeedTimes(extras, true, record)) {
+    return *error;
   }
   store_.notes.Put(*id, record);
   return Ok(RenderNoteLocked(record, &caller));

@@ -18,9 +18,13 @@ namespace bridgework::emulator {
 namespace {
 
 using Json = nlohmann::json;
+using pipedrive::At;
+using pipedrive::Blank;
 using pipedrive::FieldDef;
 using pipedrive::FieldEntity;
 using pipedrive::Kind;
+using pipedrive::Lower;
+using pipedrive::PositiveId;
 
 // Soft-deleted records are dropped for good after this long.
 constexpr absl::Duration kRetention = absl::Hours(24 * 30);
@@ -197,23 +201,6 @@ bool Nullable(Kind k, const std::string& key) {
 // The name attribute a create requires.
 const char* RequiredName(Kind k) {
   return k == Kind::kDeal ? "title" : k == Kind::kActivity ? nullptr : "name";
-}
-
-std::string Lower(std::string s) {
-  absl::AsciiStrToLower(&s);
-  return s;
-}
-
-const Json& At(const Json& object, const std::string& key) {
-  static const Json* kNull = new Json(nullptr);
-  auto it = object.find(key);
-  return it == object.end() ? *kNull : *it;
-}
-
-std::optional<int64_t> PositiveId(const std::string& s) {
-  int64_t id = 0;
-  if (!absl::SimpleAtoi(s, &id) || id <= 0) return std::nullopt;
-  return id;
 }
 
 // The allowed `fields` of a search endpoint.
@@ -818,31 +805,16 @@ PipedriveEmulator::Reply PipedriveEmulator::WriteLocked(
   }
   if (create) {
     int64_t new_id = 0;
-    if (extras != nullptr && extras->contains("id")) {
-      std::optional<int64_t> given = pipedrive::StrictInt((*extras)["id"]);
-      if (!given || *given <= 0 || table.Contains(*given)) {
-        return Invalid("id", "must be a positive integer not in use");
-      }
-      new_id = *given;
-      table.ReserveAtLeast(new_id);
-    } else {
-      new_id = table.AllocateId();
+    if (std::optional<Reply> error = NewId(table, extras, new_id)) {
+      return *error;
     }
     id = new_id;
     record["id"] = new_id;
     if (!record.contains("add_time")) record["add_time"] = now;
   }
   record["update_time"] = now;
-  if (extras != nullptr) {
-    for (const char* k : {"add_time", "update_time"}) {
-      if (!extras->contains(k)) continue;
-      std::optional<absl::Time> t =
-          (*extras)[k].is_string()
-              ? pipedrive::ParseDateTime((*extras)[k].get<std::string>())
-              : std::nullopt;
-      if (!t) return Invalid(k, "must be an RFC 3339 date-time");
-      record[k] = pipedrive::V2Time(*t);
-    }
+  if (std::optional<Reply> error = KeepSeedTimes(extras, false, record)) {
+    return *error;
   }
   table.Put(*id, record);
   Reply r = Ok(RenderLocked(kind, record));
