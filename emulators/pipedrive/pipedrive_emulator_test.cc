@@ -411,6 +411,12 @@ TEST_F(PipedriveEmulatorTest, DealsLandInAPipelineStage) {
                                kV2Time));
   EXPECT_EQ(won.body["data"]["close_time"], won.body["data"]["won_time"]);
   ExpectError(Call("PATCH", path, {{"status", "paused"}}), 400, "status");
+  ExpectError(Call("PATCH", path, {{"status", nullptr}}), 400,
+              "status: cannot be null");
+  ExpectError(Call("PATCH", path, {{"value", nullptr}}), 400, "value");
+  EXPECT_TRUE(Call("PATCH", path, {{"probability", nullptr}})
+                  .body["data"]["probability"]
+                  .is_null());
 
   // The stage deleted: deals cannot go there, lists leave it out.
   EXPECT_EQ(Call("DELETE", "/api/v2/stages/" + std::to_string(start)).status,

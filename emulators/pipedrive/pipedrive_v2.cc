@@ -198,6 +198,31 @@ bool Nullable(Kind k, const std::string& key) {
   }
 }
 
+// Attributes a PATCH may clear with null: optional texts, numbers, times
+// and links. Others (names, enums, flags, owner, pipeline, stage, lists)
+// always hold a value; nullable response attributes may be null too.
+bool Clearable(V v) {
+  switch (v) {
+    case V::kString:
+    case V::kInt:
+    case V::kPercent:
+    case V::kDate:
+    case V::kDateTime:
+    case V::kTime:
+    case V::kAddress:
+    case V::kPerson:
+    case V::kOrg:
+    case V::kDeal:
+    case V::kLead:
+    case V::kProject:
+    case V::kAttendees:
+    case V::kIgnored:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The name attribute a create requires.
 const char* RequiredName(Kind k) {
   return k == Kind::kDeal ? "title" : k == Kind::kActivity ? nullptr : "name";
@@ -328,6 +353,9 @@ std::optional<PipedriveEmulator::Reply> PipedriveEmulator::CheckAttributeLocked(
   };
   if (value.is_null()) {
     if (attr->v == V::kName) return bad("required");
+    if (!Clearable(attr->v) && !Nullable(kind, key)) {
+      return bad("cannot be null");
+    }
     out = nullptr;
     return std::nullopt;
   }
