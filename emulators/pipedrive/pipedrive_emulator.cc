@@ -45,10 +45,6 @@ Json ErrorBody(const std::string& error, const std::string& info) {
           {"additional_data", nullptr}};
 }
 
-void Send(httplib::Response& res, int status, const Json& body) {
-  SendJson(res, status, body);
-}
-
 // The seed keys, in creation order.
 constexpr const char* kSeedOrder[] = {
     "users",    "fields", "pipelines", "stages",     "organizations", "persons",
@@ -346,7 +342,7 @@ void PipedriveEmulator::Serve(const Operation& op, const Handler& handler,
   if (!caller) {
     Json body = ErrorBody("unauthorized access", kErrorInfo);
     body["errorCode"] = 401;
-    Send(res, 401, body);
+    SendJson(res, 401, body);
     return;
   }
   pipedrive::RateLimiter::Verdict v =
@@ -356,7 +352,7 @@ void PipedriveEmulator::Serve(const Operation& op, const Handler& handler,
     stats_.Increment("rate_limited_by", v.limit_kind);
     Json body = ErrorBody(v.refusal, kErrorInfo);
     body["errorCode"] = 429;
-    Send(res, 429, body);
+    SendJson(res, 429, body);
     return;
   }
   Reply r;
@@ -370,7 +366,7 @@ void PipedriveEmulator::Serve(const Operation& op, const Handler& handler,
     res.status = r.status;
     res.set_content(r.raw, r.content_type);
   } else {
-    Send(res, r.status, r.body);
+    SendJson(res, r.status, r.body);
   }
 }
 
@@ -437,12 +433,12 @@ void PipedriveEmulator::Register(httplib::Server& server) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
         if (IsApiPath(req.path)) {
-          Send(res, res.status,
-               ErrorBody(
-                   res.status == 404 ? "Unknown method ." : "Request failed",
-                   kErrorInfo));
+          SendJson(res, res.status,
+                   ErrorBody(res.status == 404 ? "Unknown method ."
+                                               : "Request failed",
+                             kErrorInfo));
         } else {
-          Send(res, res.status, {{"error", "not found"}});
+          SendJson(res, res.status, {{"error", "not found"}});
         }
         return httplib::Server::HandlerResponse::Handled;
       };
@@ -451,7 +447,7 @@ void PipedriveEmulator::Register(httplib::Server& server) {
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         Json body = ErrorBody("Internal Server Error", kErrorInfo);
         body["code"] = "ERR_UNKNOWN";
-        Send(res, 500, body);
+        SendJson(res, 500, body);
       });
 
   OperatorHandlers ops_handlers;

@@ -167,10 +167,6 @@ const Operation* FindOperation(std::string_view method, std::string_view path) {
   return best;
 }
 
-}  // namespace bridgework::emulator::pipedrive
-
-namespace bridgework::emulator::pipedrive {
-
 std::string LoggedPath(std::string_view method, std::string_view path) {
   if (const Operation* op = FindOperation(method, path)) {
     return op->PathTemplate();
