@@ -280,10 +280,13 @@ class Backend {
                                                 const std::string& value,
                                                 const std::string& except) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The duplicate rule of the location for `record`: a 400 reply naming
-  // the matching contact, or nullopt.
+  // The duplicate rule of the location for `record` (stored as `self_id`,
+  // "" when new): a 400 reply naming the matching contact, or nullopt.
+  // Identifiers equal to those of `before` are not checked, so existing
+  // duplicates do not block other changes.
   std::optional<Reply> DuplicateLocked(const Json& record,
-                                       const std::string& self_id) const
+                                       const std::string& self_id,
+                                       const Json& before) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json ContactOut(const Json& record) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Reply CreateContactLocked(const Json& body, const Json* seed_extras)

@@ -347,14 +347,17 @@ std::optional<std::string> Backend::MatchContactLocked(
   return std::nullopt;
 }
 
-std::optional<Reply> Backend::DuplicateLocked(
-    const Json& record, const std::string& self_id) const {
+std::optional<Reply> Backend::DuplicateLocked(const Json& record,
+                                              const std::string& self_id,
+                                              const Json& before) const {
   if (settings_.allow_duplicate_contact) return std::nullopt;
   std::vector<std::string> order = {"email", "phone"};
   if (settings_.duplicate_priority == "phone") std::swap(order[0], order[1]);
   for (const auto& field : order) {
+    std::string value = StrOf(record, field.c_str());
+    if (EqualsFold(value, StrOf(before, field.c_str()))) continue;
     std::optional<std::string> match =
-        MatchContactLocked(field, StrOf(record, field.c_str()), self_id);
+        MatchContactLocked(field, value, self_id);
     if (match) {
       return Reply{400,
                    {{"statusCode", 400},
@@ -393,7 +396,7 @@ Reply Backend::CreateContactLocked(const Json& body, const Json* seed_extras) {
                  {"dateUpdated", now}};
   errors = ApplyContactLocked(body, record);
   if (!errors.empty()) return Invalid(SeedCall(), errors);
-  if (auto dup = DuplicateLocked(record, "")) return *dup;
+  if (auto dup = DuplicateLocked(record, "", Json::object())) return *dup;
   std::string id;
   if (seed_extras != nullptr) {
     id = StrOf(*seed_extras, "id");
@@ -417,7 +420,7 @@ Reply Backend::UpdateContactLocked(const std::string& id, const Json& body,
   Json record = it->second;
   std::vector<std::string> errors = ApplyContactLocked(body, record);
   if (!errors.empty()) return Invalid(SeedCall(), errors);
-  if (auto dup = DuplicateLocked(record, id)) return *dup;
+  if (auto dup = DuplicateLocked(record, id, it->second)) return *dup;
   record["dateUpdated"] = Now();
   it->second = record;
   return {ok_status, {{"succeded", true}, {"contact", ContactOut(record)}}};

@@ -488,7 +488,8 @@ nlohmann::json HighLevelEmulator::WindowsJson() const {
 
 nlohmann::json HighLevelEmulator::Stats() const {
   Json out = stats_.ToJson();
-  for (auto& [k, v] : WindowsJson().items()) out[k] = v;
+  Json windows = WindowsJson();
+  for (auto& [k, v] : windows.items()) out[k] = v;
   return out;
 }
 
@@ -540,7 +541,8 @@ absl::StatusOr<nlohmann::json> HighLevelEmulator::Configure(const Json& body) {
     daily_.Reset();
   }
   Json out = *settings;
-  for (auto& [k, v] : WindowsJson().items()) out[k] = v;
+  Json windows = WindowsJson();
+  for (auto& [k, v] : windows.items()) out[k] = v;
   return out;
 }
 

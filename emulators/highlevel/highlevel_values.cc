@@ -167,6 +167,7 @@ absl::StatusOr<Json> CheckCustomValue(std::string_view t,
     return absl::InvalidArgumentError("must be a number");
   }
   if (t == "CHECKBOX" || t == "MULTIPLE_OPTIONS") {
+    if (value.is_array() && value.empty()) return Json(nullptr);
     if (!value.is_array()) {
       return absl::InvalidArgumentError("must be an array of strings");
     }
