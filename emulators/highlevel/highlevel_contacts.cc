@@ -336,15 +336,19 @@ std::optional<std::string> Backend::MatchContactLocked(
     const std::string& field, const std::string& value,
     const std::string& except) const {
   if (value.empty()) return std::nullopt;
-  for (const Json* c : ContactsInOrderLocked()) {
-    std::string id = StrOf(*c, "id");
+  // The oldest matching contact (by dateAdded, then id); one linear scan.
+  const Json* best = nullptr;
+  for (const auto& [id, c] : store_.contacts) {
     if (id == except) continue;
-    if (field == "email" ? EqualsFold(StrOf(*c, "email"), value)
-                         : StrOf(*c, "phone") == value) {
-      return id;
+    bool match = field == "email" ? EqualsFold(StrOf(c, "email"), value)
+                                  : StrOf(c, "phone") == value;
+    if (!match) continue;
+    if (best == nullptr || StrOf(c, "dateAdded") < StrOf(*best, "dateAdded")) {
+      best = &c;
     }
   }
-  return std::nullopt;
+  if (best == nullptr) return std::nullopt;
+  return StrOf(*best, "id");
 }
 
 std::optional<Reply> Backend::DuplicateLocked(const Json& record,
