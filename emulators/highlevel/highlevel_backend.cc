@@ -134,12 +134,12 @@ std::vector<const Json*> SortedBy(const std::map<std::string, Json>& table,
                                   const char* time_key) {
   std::vector<const Json*> out;
   for (const auto& [id, record] : table) out.push_back(&record);
-  std::stable_sort(out.begin(), out.end(), [time_key](const Json* a,
-                                                      const Json* b) {
-    std::string ta = StrOf(*a, time_key), tb = StrOf(*b, time_key);
-    if (ta != tb) return ta < tb;
-    return StrOf(*a, "id") < StrOf(*b, "id");
-  });
+  std::stable_sort(
+      out.begin(), out.end(), [time_key](const Json* a, const Json* b) {
+        std::string ta = StrOf(*a, time_key), tb = StrOf(*b, time_key);
+        if (ta != tb) return ta < tb;
+        return StrOf(*a, "id") < StrOf(*b, "id");
+      });
   return out;
 }
 
@@ -155,8 +155,9 @@ std::optional<std::string> Call::Query(const std::string& name) const {
 }
 
 Reply BadRequest(const std::string& message) {
-  return {400,
-          {{"statusCode", 400}, {"message", message}, {"error", "Bad Request"}}};
+  return {
+      400,
+      {{"statusCode", 400}, {"message", message}, {"error", "Bad Request"}}};
 }
 
 Reply NotFound(const std::string& message) {
@@ -185,8 +186,8 @@ std::vector<User> DefaultUsers() {
        "", "admin", false},
       {"usr00000000000000002", "Elena", "Rivera",
        "dr.rivera@smilebright.example", "", "user", false},
-      {"usr00000000000000003", "Wei", "Chen", "dr.chen@smilebright.example",
-       "", "user", false},
+      {"usr00000000000000003", "Wei", "Chen", "dr.chen@smilebright.example", "",
+       "user", false},
   };
 }
 
@@ -217,12 +218,12 @@ absl::StatusOr<std::vector<User>> ParseUsers(const Json& list) {
       user.id = AlnumId("usr", static_cast<int64_t>(i + 1));
     }
     if (!ids.insert(user.id).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": duplicate id"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": duplicate id"));
     }
     user.email = StrOf(u, "email");
     if (user.email.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": needs an email"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": needs an email"));
     }
     user.first_name = StrOf(u, "firstName");
     user.last_name = StrOf(u, "lastName");
@@ -448,13 +449,12 @@ Json Backend::State() const {
 }
 
 Json Backend::SettingsJsonLocked() const {
-  return {{"allow_duplicate_contact", settings_.allow_duplicate_contact},
-          {"duplicate_priority", settings_.duplicate_priority},
-          {"allow_duplicate_opportunity",
-           settings_.allow_duplicate_opportunity},
-          {"custom_object_limit", settings_.custom_object_limit},
-          {"native_custom_field_values",
-           settings_.native_custom_field_values}};
+  return {
+      {"allow_duplicate_contact", settings_.allow_duplicate_contact},
+      {"duplicate_priority", settings_.duplicate_priority},
+      {"allow_duplicate_opportunity", settings_.allow_duplicate_opportunity},
+      {"custom_object_limit", settings_.custom_object_limit},
+      {"native_custom_field_values", settings_.native_custom_field_values}};
 }
 
 void Backend::Reset() {
@@ -482,10 +482,9 @@ absl::StatusOr<Json> Backend::Seed(const Json& body) {
   call.declares_422 = true;
   auto fail = [&](const std::string& where, const Reply& r) {
     store_ = before;
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": ", r.body.contains("message")
-                                      ? r.body["message"].dump()
-                                      : r.body.dump()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ",
+        r.body.contains("message") ? r.body["message"].dump() : r.body.dump()));
   };
   for (const char* kind : kOrder) {
     if (!body.contains(kind)) continue;
@@ -496,7 +495,8 @@ absl::StatusOr<Json> Backend::Seed(const Json& body) {
       Json item = list[i];
       if (!item.is_object()) {
         store_ = before;
-        return absl::InvalidArgumentError(absl::StrCat(where, ": not an object"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": not an object"));
       }
       std::string k = kind;
       if (k == "pipelines") {
@@ -544,10 +544,10 @@ absl::StatusOr<Json> Backend::Seed(const Json& body) {
         r = CreateOpportunityLocked(call, item, &extras);
       }
       if (r.status >= 300) return fail(where, r);
-      const char* wrapper = k == "customFields"  ? "customField"
-                            : k == "businesses"  ? "buiseness"
-                            : k == "contacts"    ? "contact"
-                                                 : "opportunity";
+      const char* wrapper = k == "customFields" ? "customField"
+                            : k == "businesses" ? "buiseness"
+                            : k == "contacts"   ? "contact"
+                                                : "opportunity";
       ids[kind].push_back(r.body[wrapper]["id"]);
     }
   }
@@ -566,7 +566,8 @@ absl::StatusOr<Json> Backend::Configure(const Json& body) {
         key == "allow_duplicate_opportunity" ||
         key == "native_custom_field_values") {
       if (!v.is_boolean()) {
-        return absl::InvalidArgumentError(absl::StrCat(key, " must be a boolean"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key, " must be a boolean"));
       }
       bool b = v.get<bool>();
       if (key == "allow_duplicate_contact") next.allow_duplicate_contact = b;
@@ -583,8 +584,8 @@ absl::StatusOr<Json> Backend::Configure(const Json& body) {
       }
       next.duplicate_priority = v.get<std::string>();
     } else if (key == "custom_object_limit") {
-      std::optional<int64_t> n = v.is_number_integer() ? AsInt64(v)
-                                                       : std::nullopt;
+      std::optional<int64_t> n =
+          v.is_number_integer() ? AsInt64(v) : std::nullopt;
       if (!n || *n < 0) {
         return absl::InvalidArgumentError(
             "custom_object_limit must be a non-negative integer");
@@ -628,8 +629,8 @@ const User* Backend::FindUser(const std::string& id) const {
 }
 
 Json Backend::UserJson(const User& u) const {
-  std::string name = std::string(absl::StripAsciiWhitespace(
-      absl::StrCat(u.first_name, " ", u.last_name)));
+  std::string name = std::string(
+      absl::StripAsciiWhitespace(absl::StrCat(u.first_name, " ", u.last_name)));
   Json out = {
       {"id", u.id},
       {"name", name},
@@ -679,9 +680,8 @@ Reply Backend::UserSearch(const Call& c) {
     matches.push_back(&u);
   }
   Json users = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(matches.size()) &&
-                         i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
     users.push_back(UserJson(*matches[i]));
   }
   return {200, {{"users", users}, {"count", matches.size()}}};
@@ -715,9 +715,8 @@ Reply Backend::UserFilterByEmail(const Call& c) {
     }
   }
   Json users = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(matches.size()) &&
-                         i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
     users.push_back(UserJson(*matches[i]));
   }
   return {200, {{"users", users}, {"count", matches.size()}}};
@@ -836,8 +835,9 @@ Reply Backend::LocationFieldCreateLocked(const Call& c) {
   std::string data_type = StrOf(b, "dataType");
   std::vector<std::string> errors;
   if (!IsCustomFieldDataType(data_type)) {
-    errors.push_back(absl::StrCat("dataType must be one of the following values: ",
-                                  absl::StrJoin(CustomFieldDataTypes(), ", ")));
+    errors.push_back(
+        absl::StrCat("dataType must be one of the following values: ",
+                     absl::StrJoin(CustomFieldDataTypes(), ", ")));
   }
   std::vector<std::string> options;
   if (b.contains("options") && b["options"].is_array()) {
@@ -883,7 +883,8 @@ Reply Backend::LocationFieldCreateLocked(const Call& c) {
   if (data_type == "FILE_UPLOAD") {
     field["isMultiFileAllowed"] = b.value("isMultipleFile", false);
     field["maxFileLimit"] = b.value("maxNumberOfFiles", 1);
-    if (b.contains("acceptedFormat")) field["acceptedFormat"] = b["acceptedFormat"];
+    if (b.contains("acceptedFormat"))
+      field["acceptedFormat"] = b["acceptedFormat"];
   }
   if (data_type == "TEXTBOX_LIST" && b.contains("textBoxListOptions")) {
     field["textBoxListOptions"] = b["textBoxListOptions"];
@@ -906,14 +907,16 @@ Reply Backend::LocationFieldUpdate(const Call& c) {
   if (it == store_.fields.end()) return NotFound("Custom field not found");
   Json& f = it->second;
   const Json& b = c.body;
-  if (b.contains("model") && b["model"].is_string() && b["model"] != f["model"]) {
+  if (b.contains("model") && b["model"].is_string() &&
+      b["model"] != f["model"]) {
     return Invalid(c, {"model cannot be changed"});
   }
   if (b.contains("options") && b["options"].is_array()) {
     if (!HasOptions(StrOf(f, "dataType"))) {
       return Invalid(c, {"options are only allowed for option fields"});
     }
-    if (b["options"].empty()) return Invalid(c, {"options should not be empty"});
+    if (b["options"].empty())
+      return Invalid(c, {"options should not be empty"});
     f["picklistOptions"] = b["options"];
   }
   f["name"] = b["name"];

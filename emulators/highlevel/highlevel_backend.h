@@ -343,8 +343,8 @@ class Backend {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json ObjectOut(const Json& object) const;
   std::vector<Json> StandardObjects() const;
-  std::vector<const Json*> ObjectFieldsLocked(const std::string& object_key)
-      const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<const Json*> ObjectFieldsLocked(
+      const std::string& object_key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> ApplyPropertiesLocked(const Json& object,
                                                  const Json& properties,
                                                  Json& stored) const

@@ -23,9 +23,9 @@ constexpr int64_t kMaxSearchWindow = 10000;
 
 // Contact properties stored as plain strings ("" or null clears them).
 const char* const kContactStrings[] = {
-    "firstName",  "lastName", "name",        "address1", "city",
-    "state",      "postalCode", "website",   "timezone", "companyName",
-    "source",     "country",  "gender"};
+    "firstName", "lastName",   "name",    "address1", "city",
+    "state",     "postalCode", "website", "timezone", "companyName",
+    "source",    "country",    "gender"};
 
 // What the upsert applies to a contact it found: the fields PUT accepts
 // (gender and companyName are dropped silently, as reported in
@@ -95,7 +95,9 @@ int CompareJson(const Json& a, const Json& b) {
   return sa < sb ? -1 : (sa > sb ? 1 : 0);
 }
 
-bool Scalar(const Json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
+bool Scalar(const Json& v) {
+  return v.is_string() || v.is_number() || v.is_boolean();
+}
 
 std::string Text(const Json& v) {
   return v.is_string() ? v.get<std::string>() : (v.is_null() ? "" : v.dump());
@@ -122,8 +124,8 @@ bool MatchFilter(const Json& contact, const Json& filter,
     bool all = true, any = false;
     const Json& list = filter["filters"];
     for (size_t i = 0; i < list.size(); ++i) {
-      bool m = MatchFilter(contact, list[i],
-                           absl::StrCat(path, ".filters.", i), errors);
+      bool m = MatchFilter(contact, list[i], absl::StrCat(path, ".filters.", i),
+                           errors);
       all = all && m;
       any = any || m;
     }
@@ -287,7 +289,8 @@ std::vector<std::string> Backend::ApplyContactLocked(const Json& body,
       }
     }
   }
-  if (body.contains("dnd") && body["dnd"].is_boolean()) record["dnd"] = body["dnd"];
+  if (body.contains("dnd") && body["dnd"].is_boolean())
+    record["dnd"] = body["dnd"];
   if (body.contains("dndSettings") && body["dndSettings"].is_object()) {
     Json& settings = record["dndSettings"];
     if (!settings.is_object()) settings = Json::object();
@@ -304,7 +307,8 @@ std::vector<std::string> Backend::ApplyContactLocked(const Json& body,
     record["inboundDndSettings"] = body["inboundDndSettings"];
   }
   if (body.contains("tags")) {
-    record["tags"] = MergeTags(Json::array(), body.value("tags", Json::array()));
+    record["tags"] =
+        MergeTags(Json::array(), body.value("tags", Json::array()));
   }
   if (body.contains("customFields") && body["customFields"].is_array()) {
     for (auto& e : MergeCustomFieldsLocked("contact", body["customFields"],
@@ -318,11 +322,10 @@ std::vector<std::string> Backend::ApplyContactLocked(const Json& body,
   std::string full(absl::StripAsciiWhitespace(absl::StrCat(first, " ", last)));
   if (!full.empty()) record["name"] = full;
   std::string name = StrOf(record, "name");
-  for (auto [key, value] :
-       {std::pair{"firstNameLowerCase", first},
-        {"lastNameLowerCase", last},
-        {"fullNameLowerCase", name},
-        {"emailLowerCase", StrOf(record, "email")}}) {
+  for (auto [key, value] : {std::pair{"firstNameLowerCase", first},
+                            {"lastNameLowerCase", last},
+                            {"fullNameLowerCase", name},
+                            {"emailLowerCase", StrOf(record, "email")}}) {
     if (value.empty()) {
       record.erase(key);
     } else {
@@ -363,12 +366,14 @@ std::optional<Reply> Backend::DuplicateLocked(const Json& record,
     std::optional<std::string> match =
         MatchContactLocked(field, value, self_id);
     if (match) {
-      return Reply{400,
-                   {{"statusCode", 400},
-                    {"message", "This location does not allow duplicated "
-                                "contacts."},
-                    {"error", "Bad Request"},
-                    {"meta", {{"contactId", *match}, {"matchingField", field}}}}};
+      return Reply{
+          400,
+          {{"statusCode", 400},
+           {"message",
+            "This location does not allow duplicated "
+            "contacts."},
+           {"error", "Bad Request"},
+           {"meta", {{"contactId", *match}, {"matchingField", field}}}}};
     }
   }
   return std::nullopt;
@@ -390,14 +395,10 @@ Reply Backend::CreateContactLocked(const Json& body, const Json* seed_extras) {
   std::vector<std::string> errors = Validate(CreateContactDto(), body);
   if (!errors.empty()) return Invalid(SeedCall(), errors);
   std::string now = Now();
-  Json record = {{"locationId", location_id_},
-                 {"type", "lead"},
-                 {"deleted", false},
-                 {"dnd", false},
-                 {"tags", Json::array()},
-                 {"customFields", Json::array()},
-                 {"dateAdded", now},
-                 {"dateUpdated", now}};
+  Json record = {{"locationId", location_id_}, {"type", "lead"},
+                 {"deleted", false},           {"dnd", false},
+                 {"tags", Json::array()},      {"customFields", Json::array()},
+                 {"dateAdded", now},           {"dateUpdated", now}};
   errors = ApplyContactLocked(body, record);
   if (!errors.empty()) return Invalid(SeedCall(), errors);
   if (auto dup = DuplicateLocked(record, "", Json::object())) return *dup;
@@ -480,8 +481,9 @@ Reply Backend::ContactUpsert(const Call& c) {
   std::string trace = UuidId(++store_.counters["trace"]);
   auto created = [&](Reply r) {
     if (r.status != 201) return r;
-    return Reply{200,
-                 {{"new", true}, {"contact", r.body["contact"]}, {"traceId", trace}}};
+    return Reply{
+        200,
+        {{"new", true}, {"contact", r.body["contact"]}, {"traceId", trace}}};
   };
   if (settings_.allow_duplicate_contact && create_new) {
     return created(CreateContactLocked(body, nullptr));
@@ -531,7 +533,8 @@ Reply Backend::ContactUpsert(const Call& c) {
   }
   Reply r = UpdateContactLocked(match_id, update, 200);
   if (r.status != 200) return r;
-  return {200, {{"new", false}, {"contact", r.body["contact"]}, {"traceId", trace}}};
+  return {200,
+          {{"new", false}, {"contact", r.body["contact"]}, {"traceId", trace}}};
 }
 
 Reply Backend::ContactDuplicate(const Call& c) {
@@ -553,8 +556,9 @@ Reply Backend::ContactDuplicate(const Call& c) {
     }
     std::optional<std::string> m = MatchContactLocked(field, value, "");
     if (m) {
-      return {200, {{"contact", ContactOut(store_.contacts.at(*m))},
-                    {"matchingField", field}}};
+      return {200,
+              {{"contact", ContactOut(store_.contacts.at(*m))},
+               {"matchingField", field}}};
     }
   }
   return {200, {{"contact", nullptr}}};
@@ -566,7 +570,8 @@ Reply Backend::ContactList(const Call& c) {
   int64_t limit = QueryInt(c, "limit", kDefaultLimit, errors);
   int64_t start_after = QueryInt(c, "startAfter", -1, errors);
   if (limit > kMaxLimit) {
-    errors.push_back(absl::StrCat("limit must not be greater than ", kMaxLimit));
+    errors.push_back(
+        absl::StrCat("limit must not be greater than ", kMaxLimit));
   }
   if (!errors.empty()) return Invalid(c, errors);
   if (limit == 0) limit = kDefaultLimit;
@@ -595,7 +600,8 @@ Reply Backend::ContactList(const Call& c) {
       after_ms = UnixMillis(*ParseInstant(StrOf(it->second, "dateAdded")));
     }
     while (begin < matches.size()) {
-      int64_t ms = UnixMillis(*ParseInstant(StrOf(*matches[begin], "dateAdded")));
+      int64_t ms =
+          UnixMillis(*ParseInstant(StrOf(*matches[begin], "dateAdded")));
       std::string id = StrOf(*matches[begin], "id");
       if (ms > after_ms || (ms == after_ms && id > start_after_id)) break;
       ++begin;
@@ -603,7 +609,8 @@ Reply Backend::ContactList(const Call& c) {
   }
   Json contacts = Json::array();
   size_t end = std::min(matches.size(), begin + static_cast<size_t>(limit));
-  for (size_t i = begin; i < end; ++i) contacts.push_back(ContactOut(*matches[i]));
+  for (size_t i = begin; i < end; ++i)
+    contacts.push_back(ContactOut(*matches[i]));
   Json meta = {{"total", matches.size()}};
   if (end > begin) {
     const Json& last = *matches[end - 1];
@@ -617,7 +624,8 @@ Reply Backend::ContactList(const Call& c) {
           "&startAfterId=", StrOf(last, "id"), "&limit=", limit);
     }
   }
-  return {200, {{"contacts", contacts}, {"count", matches.size()}, {"meta", meta}}};
+  return {200,
+          {{"contacts", contacts}, {"count", matches.size()}, {"meta", meta}}};
 }
 
 Reply Backend::ContactSearch(const Call& c) {
@@ -625,13 +633,13 @@ Reply Backend::ContactSearch(const Call& c) {
   const Json& b = c.body;
   std::vector<std::string> errors;
   int64_t page = b.contains("page") ? b["page"].get<int64_t>() : 1;
-  int64_t limit = b.contains("pageLimit") ? b["pageLimit"].get<int64_t>()
-                                          : kDefaultLimit;
+  int64_t limit =
+      b.contains("pageLimit") ? b["pageLimit"].get<int64_t>() : kDefaultLimit;
   if (page < 1) errors.push_back("page must not be less than 1");
   if (limit < 1) errors.push_back("pageLimit must not be less than 1");
   if (limit > kMaxSearchPageLimit) {
-    errors.push_back(
-        absl::StrCat("pageLimit must not be greater than ", kMaxSearchPageLimit));
+    errors.push_back(absl::StrCat("pageLimit must not be greater than ",
+                                  kMaxSearchPageLimit));
   }
   bool cursor = b.contains("searchAfter") && !b["searchAfter"].empty();
   if (!cursor && page * limit > kMaxSearchWindow) {
@@ -644,14 +652,17 @@ Reply Backend::ContactSearch(const Call& c) {
     const Json& s = b["sort"][0];
     sort_field = StrOf(s, "field");
     std::string dir = StrOf(s, "direction");
-    if (sort_field.empty()) errors.push_back("sort.0.field should not be empty");
+    if (sort_field.empty())
+      errors.push_back("sort.0.field should not be empty");
     if (dir != "asc" && dir != "desc") {
-      errors.push_back("sort.0.direction must be one of the following values: asc, desc");
+      errors.push_back(
+          "sort.0.direction must be one of the following values: asc, desc");
     }
     ascending = dir == "asc";
   }
   if (cursor && b["searchAfter"].size() != 2) {
-    errors.push_back("searchAfter must be [sort value, id] of the last contact");
+    errors.push_back(
+        "searchAfter must be [sort value, id] of the last contact");
   }
   if (!errors.empty()) return Invalid(c, errors);
   std::string query = StrOf(b, "query");
@@ -680,11 +691,11 @@ Reply Backend::ContactSearch(const Call& c) {
     if (cmp == 0) cmp = ida < idb ? -1 : (ida > idb ? 1 : 0);
     return ascending ? cmp < 0 : cmp > 0;
   };
-  std::stable_sort(matches.begin(), matches.end(),
-                   [&](const Json* x, const Json* y) {
-                     return key_less(SortValue(*x, sort_field), StrOf(*x, "id"),
-                                     SortValue(*y, sort_field), StrOf(*y, "id"));
-                   });
+  std::stable_sort(
+      matches.begin(), matches.end(), [&](const Json* x, const Json* y) {
+        return key_less(SortValue(*x, sort_field), StrOf(*x, "id"),
+                        SortValue(*y, sort_field), StrOf(*y, "id"));
+      });
   size_t begin = 0;
   if (cursor) {
     const Json& after = b["searchAfter"];
@@ -694,7 +705,8 @@ Reply Backend::ContactSearch(const Call& c) {
     }
     std::string after_id = Text(after[1]);
     while (begin < matches.size() &&
-           !key_less(after_value, after_id, SortValue(*matches[begin], sort_field),
+           !key_less(after_value, after_id,
+                     SortValue(*matches[begin], sort_field),
                      StrOf(*matches[begin], "id"))) {
       ++begin;
     }
@@ -731,9 +743,8 @@ Reply Backend::ContactsByBusiness(const Call& c) {
     matches.push_back(r);
   }
   Json contacts = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(matches.size()) &&
-                         i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
     contacts.push_back(ContactOut(*matches[i]));
   }
   return {200, {{"contacts", contacts}, {"count", matches.size()}}};
@@ -746,7 +757,8 @@ Reply Backend::ContactsBulkBusiness(const Call& c) {
   }
   absl::MutexLock lock(&mu_);
   const Json& business = c.body["businessId"];
-  if (!business.is_null() && !store_.businesses.count(business.get<std::string>())) {
+  if (!business.is_null() &&
+      !store_.businesses.count(business.get<std::string>())) {
     return BadRequest("Business not found");
   }
   Json updated = Json::array();
@@ -814,8 +826,10 @@ Reply Backend::NoteCreate(const Call& c) {
     return Invalid(c, {"userId must be the id of a user of the location"});
   }
   std::string id = NextId("note");
-  Json note = {{"id", id},       {"contactId", contact},
-               {"pinned", false}, {"dateAdded", Now()}};
+  Json note = {{"id", id},
+               {"contactId", contact},
+               {"pinned", false},
+               {"dateAdded", Now()}};
   for (const char* k : {"body", "userId", "title", "color", "pinned"}) {
     if (c.body.contains(k) && !c.body[k].is_null()) note[k] = c.body[k];
   }
@@ -943,10 +957,9 @@ Reply Backend::TaskGet(const Call& c) {
 }
 
 Reply Backend::TaskUpdate(const Call& c) {
-  const Dto& dto =
-      c.req != nullptr && absl::EndsWith(c.req->path, "/completed")
-          ? UpdateTaskStatusDto()
-          : UpdateTaskDto();
+  const Dto& dto = c.req != nullptr && absl::EndsWith(c.req->path, "/completed")
+                       ? UpdateTaskStatusDto()
+                       : UpdateTaskDto();
   if (auto r = CheckBody(c, dto)) return *r;
   absl::MutexLock lock(&mu_);
   auto it = store_.tasks.find(c.Param("taskId"));
@@ -1023,8 +1036,8 @@ Reply Backend::BusinessList(const Call& c) {
   absl::MutexLock lock(&mu_);
   std::vector<const Json*> all = SortedBy(store_.businesses, "createdAt");
   Json out = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(all.size()) && i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(all.size()) && i < skip + limit; ++i) {
     out.push_back(*all[i]);
   }
   return {200, {{"businesses", out}}};

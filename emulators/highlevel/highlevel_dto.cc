@@ -93,8 +93,8 @@ void CheckValue(const Field& f, const Json& v, const std::string& path,
       }
       for (const auto& item : v) {
         if (!item.is_string()) {
-          out.push_back(absl::StrCat("each value in ", path,
-                                     " must be a string"));
+          out.push_back(
+              absl::StrCat("each value in ", path, " must be a string"));
           return;
         }
       }
@@ -146,11 +146,11 @@ const Dto& DndSettingDto() {
 }
 
 const Dto& DndSettingsDto() {
-  static const Dto& d = Make(
-      "DndSettingsSchema",
-      {Nested("Call", DndSettingDto()), Nested("Email", DndSettingDto()),
-       Nested("SMS", DndSettingDto()), Nested("WhatsApp", DndSettingDto()),
-       Nested("GMB", DndSettingDto()), Nested("FB", DndSettingDto())});
+  static const Dto& d =
+      Make("DndSettingsSchema",
+           {Nested("Call", DndSettingDto()), Nested("Email", DndSettingDto()),
+            Nested("SMS", DndSettingDto()), Nested("WhatsApp", DndSettingDto()),
+            Nested("GMB", DndSettingDto()), Nested("FB", DndSettingDto())});
   return d;
 }
 
@@ -166,25 +166,33 @@ const Dto& InboundDndSettingsDto() {
 // {id | key, field_value}: the value is checked against the field's
 // dataType by the handler.
 const Dto& CustomFieldInputDto() {
-  static const Dto& d =
-      Make("CustomFieldInput",
-           {Opt("id"), Opt("key"), Opt("field_value", kAny)});
+  static const Dto& d = Make("CustomFieldInput",
+                             {Opt("id"), Opt("key"), Opt("field_value", kAny)});
   return d;
 }
 
 std::vector<Field> ContactFields(bool create, bool upsert) {
   std::vector<Field> f = {
-      Opt("firstName"),     Opt("lastName"),
-      Opt("name"),          Opt("email"),
-      Opt("phone"),         Opt("address1"),
-      Opt("city"),          Opt("state"),
-      Opt("postalCode"),    Opt("website"),
-      Opt("timezone"),      Opt("dnd", kBool),
+      Opt("firstName"),
+      Opt("lastName"),
+      Opt("name"),
+      Opt("email"),
+      Opt("phone"),
+      Opt("address1"),
+      Opt("city"),
+      Opt("state"),
+      Opt("postalCode"),
+      Opt("website"),
+      Opt("timezone"),
+      Opt("dnd", kBool),
       Nested("dndSettings", DndSettingsDto()),
       Nested("inboundDndSettings", InboundDndSettingsDto()),
-      Opt("tags", kStrs),   NestedArray("customFields", CustomFieldInputDto()),
-      Opt("source"),        Opt("dateOfBirth", kAny),
-      Opt("country"),       Opt("assignedTo"),
+      Opt("tags", kStrs),
+      NestedArray("customFields", CustomFieldInputDto()),
+      Opt("source"),
+      Opt("dateOfBirth", kAny),
+      Opt("country"),
+      Opt("assignedTo"),
   };
   if (create) {
     f.push_back(Req("locationId"));
@@ -196,8 +204,8 @@ std::vector<Field> ContactFields(bool create, bool upsert) {
 }
 
 const std::vector<std::string>& OpportunityStatuses() {
-  static const auto* v = new std::vector<std::string>{"open", "won", "lost",
-                                                      "abandoned", "all"};
+  static const auto* v =
+      new std::vector<std::string>{"open", "won", "lost", "abandoned", "all"};
   return *v;
 }
 
@@ -242,8 +250,8 @@ std::vector<Field> AppointmentFields(bool create) {
 }
 
 const Dto& TextBoxListOptionDto() {
-  static const Dto& d = Make("textBoxListOptionsSchema",
-                             {Opt("label"), Opt("prefillValue")});
+  static const Dto& d =
+      Make("textBoxListOptionsSchema", {Opt("label"), Opt("prefillValue")});
   return d;
 }
 
@@ -272,17 +280,16 @@ const Dto& OptionDto() {
 
 const std::vector<std::string>& AcceptedFormats() {
   static const auto* v = new std::vector<std::string>{
-      ".pdf", ".docx", ".doc", ".jpg",  ".jpeg", ".png",
+      ".pdf", ".docx", ".doc",  ".jpg", ".jpeg", ".png",
       ".gif", ".csv",  ".xlsx", ".xls", "all"};
   return *v;
 }
 
 const Dto& ProductMediaDto() {
-  static const Dto& d =
-      Make("ProductMediaDto",
-           {Req("id"), Opt("title"), Req("url"),
-            Enum("type", {"image", "video"}, true), Opt("isFeatured", kBool),
-            Opt("priceIds", kArr)});
+  static const Dto& d = Make("ProductMediaDto",
+                             {Req("id"), Opt("title"), Req("url"),
+                              Enum("type", {"image", "video"}, true),
+                              Opt("isFeatured", kBool), Opt("priceIds", kArr)});
   return d;
 }
 
@@ -296,16 +303,16 @@ const Dto& ProductVariantDto() {
 }
 
 std::vector<Field> ProductFields(bool update) {
-  static const Dto& label = Make(
-      "ProductLabelDto", {Req("title"), Opt("startDate"), Opt("endDate")});
+  static const Dto& label =
+      Make("ProductLabelDto", {Req("title"), Opt("startDate"), Opt("endDate")});
   static const Dto& seo =
       Make("ProductSEODto", {Opt("title"), Opt("description")});
   std::vector<Field> f = {
       Req("name"),
       Req("locationId"),
       Opt("description"),
-      Enum("productType", {"DIGITAL", "PHYSICAL", "SERVICE", "PHYSICAL/DIGITAL"},
-           true),
+      Enum("productType",
+           {"DIGITAL", "PHYSICAL", "SERVICE", "PHYSICAL/DIGITAL"}, true),
       Opt("image"),
       Opt("statementDescriptor"),
       Opt("availableInStore", kBool),
@@ -338,17 +345,18 @@ std::vector<std::string> Validate(const Dto& dto, const Json& body,
                                   const std::string& prefix) {
   std::vector<std::string> out;
   if (!body.is_object()) {
-    out.push_back(prefix.empty() ? "the request body must be a JSON object"
-                                 : absl::StrCat("nested property ",
-                                                prefix.substr(
-                                                    0, prefix.size() - 1),
-                                                " must be either object or "
-                                                "array"));
+    out.push_back(prefix.empty()
+                      ? "the request body must be a JSON object"
+                      : absl::StrCat("nested property ",
+                                     prefix.substr(0, prefix.size() - 1),
+                                     " must be either object or "
+                                     "array"));
     return out;
   }
   for (const auto& [key, unused] : body.items()) {
     if (dto.Find(key) == nullptr) {
-      out.push_back(absl::StrCat(prefix, "property ", key, " should not exist"));
+      out.push_back(
+          absl::StrCat(prefix, "property ", key, " should not exist"));
     }
   }
   for (const auto& f : dto.fields) {
@@ -383,8 +391,8 @@ const Dto& UpsertContactDto() {
 
 const Dto& NotesDto() {
   static const Dto& d =
-      Make("NotesDTO", {Opt("userId"), Req("body"), Opt("title"),
-                        Opt("color"), Opt("pinned", kBool)});
+      Make("NotesDTO", {Opt("userId"), Req("body"), Opt("title"), Opt("color"),
+                        Opt("pinned", kBool)});
   return d;
 }
 
@@ -396,16 +404,16 @@ const Dto& UpdateNoteDto() {
 }
 
 const Dto& CreateTaskDto() {
-  static const Dto& d = Make(
-      "CreateTaskParams", {Req("title"), Opt("body"), Req("dueDate"),
-                           Req("completed", kBool), Opt("assignedTo")});
+  static const Dto& d =
+      Make("CreateTaskParams", {Req("title"), Opt("body"), Req("dueDate"),
+                                Req("completed", kBool), Opt("assignedTo")});
   return d;
 }
 
 const Dto& UpdateTaskDto() {
-  static const Dto& d = Make(
-      "UpdateTaskBody", {Opt("title"), Opt("body"), Opt("dueDate"),
-                         Opt("completed", kBool), Opt("assignedTo")});
+  static const Dto& d =
+      Make("UpdateTaskBody", {Opt("title"), Opt("body"), Opt("dueDate"),
+                              Opt("completed", kBool), Opt("assignedTo")});
   return d;
 }
 
@@ -448,11 +456,11 @@ const Dto& CreateBusinessDto() {
 }
 
 const Dto& UpdateBusinessDto() {
-  static const Dto& d = Make(
-      "UpdateBusinessDto",
-      {Opt("name"), Opt("phone"), Opt("email"), Opt("postalCode"),
-       Opt("website"), Opt("address"), Opt("state"), Opt("city"),
-       Opt("country"), Opt("description")});
+  static const Dto& d =
+      Make("UpdateBusinessDto",
+           {Opt("name"), Opt("phone"), Opt("email"), Opt("postalCode"),
+            Opt("website"), Opt("address"), Opt("state"), Opt("city"),
+            Opt("country"), Opt("description")});
   return d;
 }
 
@@ -465,42 +473,42 @@ const Dto& OpportunityCustomFieldInputDto() {
 }  // namespace
 
 const Dto& CreateOpportunityDto() {
-  static const Dto& d = Make(
-      "CreateDto",
-      {Req("pipelineId"), Req("locationId"), Req("name"),
-       Opt("pipelineStageId"), Enum("status", OpportunityStatuses(), true),
-       Req("contactId"), Opt("monetaryValue", kNum), Opt("assignedTo"),
-       NestedArray("customFields", OpportunityCustomFieldInputDto())});
+  static const Dto& d =
+      Make("CreateDto",
+           {Req("pipelineId"), Req("locationId"), Req("name"),
+            Opt("pipelineStageId"), Enum("status", OpportunityStatuses(), true),
+            Req("contactId"), Opt("monetaryValue", kNum), Opt("assignedTo"),
+            NestedArray("customFields", OpportunityCustomFieldInputDto())});
   return d;
 }
 
 const Dto& UpdateOpportunityDto() {
-  static const Dto& d = Make(
-      "UpdateOpportunityDto",
-      {Opt("pipelineId"), Opt("name"), Opt("pipelineStageId"),
-       Enum("status", OpportunityStatuses()), Opt("monetaryValue", kNum),
-       Opt("assignedTo"),
-       NestedArray("customFields", OpportunityCustomFieldInputDto())});
+  static const Dto& d =
+      Make("UpdateOpportunityDto",
+           {Opt("pipelineId"), Opt("name"), Opt("pipelineStageId"),
+            Enum("status", OpportunityStatuses()), Opt("monetaryValue", kNum),
+            Opt("assignedTo"),
+            NestedArray("customFields", OpportunityCustomFieldInputDto())});
   return d;
 }
 
 const Dto& UpdateOpportunityStatusDto() {
   static const Dto& d =
-      Make("UpdateStatusDto", {Enum("status", OpportunityStatuses(), true),
-                               Opt("lostReasonId")});
+      Make("UpdateStatusDto",
+           {Enum("status", OpportunityStatuses(), true), Opt("lostReasonId")});
   return d;
 }
 
 const Dto& UpsertOpportunityDto() {
-  static const Dto& d = Make(
-      "UpsertOpportunityDto",
-      {Opt("id"), Req("pipelineId"), Req("locationId"),
-       Opt("followers", kStrs), Opt("isRemoveAllFollowers", kBool),
-       Enum("followersActionType", {"add", "remove"}), Opt("name"),
-       Enum("status", OpportunityStatuses()), Opt("pipelineStageId"),
-       Opt("monetaryValue", kNum), Opt("assignedTo"), Opt("lostReasonId"),
-       // Not in the spec's DTO; the live API takes it (see the doc).
-       Opt("contactId")});
+  static const Dto& d =
+      Make("UpsertOpportunityDto",
+           {Opt("id"), Req("pipelineId"), Req("locationId"),
+            Opt("followers", kStrs), Opt("isRemoveAllFollowers", kBool),
+            Enum("followersActionType", {"add", "remove"}), Opt("name"),
+            Enum("status", OpportunityStatuses()), Opt("pipelineStageId"),
+            Opt("monetaryValue", kNum), Opt("assignedTo"), Opt("lostReasonId"),
+            // Not in the spec's DTO; the live API takes it (see the doc).
+            Opt("contactId")});
   return d;
 }
 
@@ -550,14 +558,13 @@ const Dto& UpdateObjectFieldDto() {
 const Dto& CreateCustomObjectDto() {
   static const Dto& labels =
       Make("CustomObjectLabelDto", {Req("singular"), Req("plural")});
-  static const Dto& display =
-      Make("CustomObjectDisplayPropertyDetails",
-           {Req("key"), Req("name"), Req("dataType")});
-  static const Dto& d = Make(
-      "CreateCustomObjectSchemaDTO",
-      {Nested("labels", labels, true), Req("key"), Opt("description"),
-       Req("locationId"),
-       Nested("primaryDisplayPropertyDetails", display, true)});
+  static const Dto& display = Make("CustomObjectDisplayPropertyDetails",
+                                   {Req("key"), Req("name"), Req("dataType")});
+  static const Dto& d =
+      Make("CreateCustomObjectSchemaDTO",
+           {Nested("labels", labels, true), Req("key"), Opt("description"),
+            Req("locationId"),
+            Nested("primaryDisplayPropertyDetails", display, true)});
   return d;
 }
 
@@ -572,18 +579,16 @@ const Dto& UpdateCustomObjectDto() {
 }
 
 const Dto& CreateRecordDto() {
-  static const Dto& d =
-      Make("CreateCustomObjectRecordDto",
-           {Req("locationId"), Req("properties", kObj), Opt("owner", kStrs),
-            Opt("followers", kStrs)});
+  static const Dto& d = Make("CreateCustomObjectRecordDto",
+                             {Req("locationId"), Req("properties", kObj),
+                              Opt("owner", kStrs), Opt("followers", kStrs)});
   return d;
 }
 
 const Dto& UpdateRecordDto() {
-  static const Dto& d =
-      Make("UpdateCustomObjectRecordDto",
-           {Opt("properties", kObj), Opt("owner", kStrs),
-            Opt("followers", kStrs)});
+  static const Dto& d = Make(
+      "UpdateCustomObjectRecordDto",
+      {Opt("properties", kObj), Opt("owner", kStrs), Opt("followers", kStrs)});
   return d;
 }
 
@@ -596,11 +601,11 @@ const Dto& SearchRecordsDto() {
 }
 
 const Dto& CreateAssociationDto() {
-  static const Dto& d = Make(
-      "createAssociationReqDto",
-      {Req("locationId"), Req("key"), Req("firstObjectLabel"),
-       Req("firstObjectKey"), Req("secondObjectLabel"),
-       Req("secondObjectKey")});
+  static const Dto& d =
+      Make("createAssociationReqDto",
+           {Req("locationId"), Req("key"), Req("firstObjectLabel"),
+            Req("firstObjectKey"), Req("secondObjectLabel"),
+            Req("secondObjectKey")});
   return d;
 }
 
@@ -612,18 +617,17 @@ const Dto& UpdateAssociationDto() {
 }
 
 const Dto& CreateRelationDto() {
-  static const Dto& d =
-      Make("createRelationReqDto",
-           {Req("locationId"), Req("associationId"), Req("firstRecordId"),
-            Req("secondRecordId")});
+  static const Dto& d = Make("createRelationReqDto",
+                             {Req("locationId"), Req("associationId"),
+                              Req("firstRecordId"), Req("secondRecordId")});
   return d;
 }
 
 const Dto& FilterUsersByEmailDto() {
   static const Dto& d =
       Make("FilterByEmailDto",
-           {Req("companyId"), Req("emails"), Opt("deleted", kBool),
-            Opt("skip"), Opt("limit"), Opt("projection")});
+           {Req("companyId"), Req("emails"), Opt("deleted", kBool), Opt("skip"),
+            Opt("limit"), Opt("projection")});
   return d;
 }
 

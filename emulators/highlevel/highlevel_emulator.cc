@@ -259,7 +259,8 @@ HighLevelEmulator::HighLevelEmulator(HighLevelOptions options,
       daily_(options.daily_limit, kDay, options.time_scale, options.clock) {
   static const std::regex kParam("\\{([^}]+)\\}");
   for (const RouteDef& def : RouteDefs()) {
-    Route r{def, absl::StrCat(def.method, " ", def.path),
+    Route r{def,
+            absl::StrCat(def.method, " ", def.path),
             absl::StartsWith(def.path, "/calendars") ? kCalendars : kV2,
             "",
             std::regex(),
@@ -293,22 +294,24 @@ HighLevelEmulator::~HighLevelEmulator() = default;
 bool HighLevelEmulator::Authorized(const httplib::Request& req) const {
   std::string auth = req.get_header_value("Authorization");
   absl::string_view rest = auth;
-  if (rest.size() < 7 || !absl::EqualsIgnoreCase(rest.substr(0, 7), "Bearer ")) {
+  if (rest.size() < 7 ||
+      !absl::EqualsIgnoreCase(rest.substr(0, 7), "Bearer ")) {
     return false;
   }
   rest.remove_prefix(7);
   return absl::StripAsciiWhitespace(rest) == token_;
 }
 
-void HighLevelEmulator::SetRateHeaders(httplib::Response& res,
-                                       const RateWindow::Decision& burst,
-                                       const RateWindow::Decision& daily) const {
+void HighLevelEmulator::SetRateHeaders(
+    httplib::Response& res, const RateWindow::Decision& burst,
+    const RateWindow::Decision& daily) const {
   double scale = burst_.Snap().time_scale;
   int64_t interval_ms = std::max<int64_t>(
-      1, static_cast<int64_t>(std::llround(
-             absl::ToDoubleMilliseconds(kBurstWindow) / scale)));
+      1, static_cast<int64_t>(
+             std::llround(absl::ToDoubleMilliseconds(kBurstWindow) / scale)));
   res.set_header("X-RateLimit-Limit-Daily", std::to_string(daily.limit));
-  res.set_header("X-RateLimit-Daily-Remaining", std::to_string(daily.remaining));
+  res.set_header("X-RateLimit-Daily-Remaining",
+                 std::to_string(daily.remaining));
   res.set_header("X-RateLimit-Interval-Milliseconds",
                  std::to_string(interval_ms));
   res.set_header("X-RateLimit-Max", std::to_string(burst.limit));
@@ -330,7 +333,8 @@ bool HighLevelEmulator::Admit(httplib::Response& res) {
   if (!burst.admitted) {
     SetRateHeaders(res, burst, daily);
     res.set_header("Retry-After", std::to_string(burst.retry_after_seconds));
-    SendJson(res, 429, ErrorBody(429, "Too Many Requests", "Too Many Requests"));
+    SendJson(res, 429,
+             ErrorBody(429, "Too Many Requests", "Too Many Requests"));
     return false;
   }
   daily = daily_.Admit();
@@ -352,19 +356,21 @@ void HighLevelEmulator::Handle(const Route& route, const httplib::Request& req,
   auto send = [&res](const Reply& r) { SendJson(res, r.status, r.body); };
   std::string version = req.get_header_value("Version");
   if (version.empty()) {
-    return send({400, ErrorBody(400, "Version header was not found",
-                                "Bad Request")});
+    return send(
+        {400, ErrorBody(400, "Version header was not found", "Bad Request")});
   }
   if (version != route.version) {
-    return send({400, ErrorBody(400,
-                                absl::StrCat("Version header must be ",
-                                             route.version, " for this endpoint"),
-                                "Bad Request")});
+    return send(
+        {400, ErrorBody(400,
+                        absl::StrCat("Version header must be ", route.version,
+                                     " for this endpoint"),
+                        "Bad Request")});
   }
   Call call;
   call.req = &req;
   call.declares_422 = route.def.declares_422;
-  for (size_t i = 0; i < route.params.size() && i + 1 < req.matches.size(); ++i) {
+  for (size_t i = 0; i < route.params.size() && i + 1 < req.matches.size();
+       ++i) {
     call.params[route.params[i]] = req.matches[i + 1];
   }
   bool multipart = absl::StrContains(req.get_header_value("Content-Type"),
@@ -397,8 +403,8 @@ void HighLevelEmulator::Handle(const Route& route, const httplib::Request& req,
         "The token does not have access to this location."));
   }
   std::string company = call.Query("companyId").value_or("");
-  if (company.empty() && call.body.is_object() && call.body.contains("companyId") &&
-      call.body["companyId"].is_string()) {
+  if (company.empty() && call.body.is_object() &&
+      call.body.contains("companyId") && call.body["companyId"].is_string()) {
     company = call.body["companyId"].get<std::string>();
   }
   if (!company.empty() && company != backend_->company_id()) {
@@ -410,19 +416,20 @@ void HighLevelEmulator::Handle(const Route& route, const httplib::Request& req,
 
 void HighLevelEmulator::Register(httplib::Server& server) {
   server.set_payload_max_length(kPayloadMax);
-  server.set_pre_routing_handler([this](const httplib::Request& req,
-                                        httplib::Response& res) {
-    if (!IsApi(req.path)) return httplib::Server::HandlerResponse::Unhandled;
-    if (!Authorized(req)) {
-      SetRateHeaders(res, burst_.Peek(), daily_.Peek());
-      SendJson(res, 401,
-               ErrorBody(401, "Invalid token: access token is invalid",
-                         "Unauthorized"));
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!Admit(res)) return httplib::Server::HandlerResponse::Handled;
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (!IsApi(req.path))
+          return httplib::Server::HandlerResponse::Unhandled;
+        if (!Authorized(req)) {
+          SetRateHeaders(res, burst_.Peek(), daily_.Peek());
+          SendJson(res, 401,
+                   ErrorBody(401, "Invalid token: access token is invalid",
+                             "Unauthorized"));
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (!Admit(res)) return httplib::Server::HandlerResponse::Handled;
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   // Runs for every response before it is written, so stats are current by
   // the time a client sees the reply.
   server.set_post_routing_handler(
@@ -431,23 +438,24 @@ void HighLevelEmulator::Register(httplib::Server& server) {
         if (!IsApi(req.path)) return;
         stats_.Record(RouteKey(req), res.status);
       });
-  httplib::Server::HandlerWithResponse on_error = [](const httplib::Request&
-                                                         req,
-                                                     httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message =
-        res.status == 404
-            ? absl::StrCat("Cannot ", req.method, " ", PathTemplate(req.path))
-            : ReasonOf(res.status);
-    SendJson(res, res.status, ErrorBody(res.status, message, ReasonOf(res.status)));
-    return httplib::Server::HandlerResponse::Handled;
-  };
+  httplib::Server::HandlerWithResponse on_error =
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = res.status == 404
+                                  ? absl::StrCat("Cannot ", req.method, " ",
+                                                 PathTemplate(req.path))
+                                  : ReasonOf(res.status);
+        SendJson(res, res.status,
+                 ErrorBody(res.status, message, ReasonOf(res.status)));
+        return httplib::Server::HandlerResponse::Handled;
+      };
   server.set_error_handler(on_error);
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SendJson(res, 500,
-                 ErrorBody(500, "Internal server error", "Internal Server Error"));
-      });
+  server.set_exception_handler([](const httplib::Request&,
+                                  httplib::Response& res, std::exception_ptr) {
+    SendJson(res, 500,
+             ErrorBody(500, "Internal server error", "Internal Server Error"));
+  });
   for (const Route& route : routes_) {
     auto handler = [this, &route](const httplib::Request& req,
                                   httplib::Response& res) {
@@ -519,7 +527,8 @@ absl::StatusOr<nlohmann::json> HighLevelEmulator::Configure(const Json& body) {
       (key == "burst_limit" ? burst : daily) = v.get<int64_t>();
     } else if (key == "time_scale") {
       if (!v.is_number() || !(v.get<double>() > 0)) {
-        return absl::InvalidArgumentError("time_scale must be a positive number");
+        return absl::InvalidArgumentError(
+            "time_scale must be a positive number");
       }
       scale = v.get<double>();
     } else if (key == "reset_window") {

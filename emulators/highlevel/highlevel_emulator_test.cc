@@ -82,12 +82,12 @@ std::vector<Deviation> AllDeviations() {
   std::vector<Deviation> out(std::begin(kDeviations), std::end(kDeviations));
   for (const char* op :
        {"POST /associations/", "GET /associations/{associationId}",
-        "PUT /associations/{associationId}",
-        "GET /associations/key/{key_name}", "POST /associations/relations",
+        "PUT /associations/{associationId}", "GET /associations/key/{key_name}",
+        "POST /associations/relations",
         "DELETE /associations/relations/{relationId}"}) {
-    for (const char* p : {"/firstObjectLabel", "/firstObjectKey",
-                          "/secondObjectLabel", "/secondObjectKey",
-                          "/associationType"}) {
+    for (const char* p :
+         {"/firstObjectLabel", "/firstObjectKey", "/secondObjectLabel",
+          "/secondObjectKey", "/associationType"}) {
       out.push_back({op, p});
     }
   }
@@ -188,21 +188,20 @@ class HighLevelEmulatorTest : public ::testing::Test {
       h.emplace("Authorization", absl::StrCat("Bearer ", kToken));
     }
     if (h.find("Version") == h.end()) {
-      h.emplace("Version", path.rfind("/calendars", 0) == 0 ? "2021-04-15"
-                                                             : "2021-07-28");
+      h.emplace("Version",
+                path.rfind("/calendars", 0) == 0 ? "2021-04-15" : "2021-07-28");
     }
     for (auto it = h.begin(); it != h.end();) {
       it = it->second.empty() ? h.erase(it) : std::next(it);
     }
     std::string payload = body.is_null() ? "" : body.dump();
     httplib::Result r =
-        method == "GET"    ? client_->Get(path.c_str(), h)
-        : method == "POST" ? client_->Post(path.c_str(), h, payload,
-                                           "application/json")
-        : method == "PUT"  ? client_->Put(path.c_str(), h, payload,
-                                          "application/json")
-                           : client_->Delete(path.c_str(), h, payload,
-                                             "application/json");
+        method == "GET" ? client_->Get(path.c_str(), h)
+        : method == "POST"
+            ? client_->Post(path.c_str(), h, payload, "application/json")
+        : method == "PUT"
+            ? client_->Put(path.c_str(), h, payload, "application/json")
+            : client_->Delete(path.c_str(), h, payload, "application/json");
     Response out;
     if (!r) {
       ADD_FAILURE() << method << " " << path << ": no response";
@@ -259,11 +258,10 @@ class HighLevelEmulatorTest : public ::testing::Test {
   // An operator call (not checked against the specs).
   Json Operator(const std::string& method, const std::string& name,
                 const Json& body = Json::object(), int want = 200) {
-    httplib::Result r =
-        method == "GET"
-            ? client_->Get(("/__sandbox/" + name).c_str())
-            : client_->Post(("/__sandbox/" + name).c_str(), body.dump(),
-                            "application/json");
+    httplib::Result r = method == "GET"
+                            ? client_->Get(("/__sandbox/" + name).c_str())
+                            : client_->Post(("/__sandbox/" + name).c_str(),
+                                            body.dump(), "application/json");
     if (!r) {
       ADD_FAILURE() << name << ": no response";
       return Json();
@@ -296,9 +294,8 @@ class HighLevelEmulatorTest : public ::testing::Test {
   static std::string* load_error_;
 
   absl::Mutex clock_mu_;
-  absl::Time now_ ABSL_GUARDED_BY(clock_mu_) =
-      absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
-                      absl::UTCTimeZone());
+  absl::Time now_ ABSL_GUARDED_BY(clock_mu_) = absl::FromCivil(
+      absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
   std::unique_ptr<HighLevelEmulator> emulator_;
   httplib::Server server_;
   int port_ = 0;
@@ -322,7 +319,10 @@ TEST_F(HighLevelEmulatorTest, MissingOrWrongTokenIs401) {
     Response r = Call("GET", "/contacts/?locationId=" + Loc(), Json(),
                       {{"Authorization", auth}});
     EXPECT_EQ(r.status, 401) << auth;
-    EXPECT_EQ(r.body, Json::parse(R"({"statusCode":401,"message":"Invalid token: access token is invalid","error":"Unauthorized"})"));
+    EXPECT_EQ(
+        r.body,
+        Json::parse(
+            R"({"statusCode":401,"message":"Invalid token: access token is invalid","error":"Unauthorized"})"));
     EXPECT_EQ(r.header("X-RateLimit-Max"), "100");
   }
   Json stats = emulator_->Stats();
@@ -332,14 +332,15 @@ TEST_F(HighLevelEmulatorTest, MissingOrWrongTokenIs401) {
 
 TEST_F(HighLevelEmulatorTest, VersionHeaderIsRequiredPerOperation) {
   Start();
-  Response missing = Call("GET", "/contacts/?locationId=" + Loc(), Json(),
-                          {{"Version", ""}});
+  Response missing =
+      Call("GET", "/contacts/?locationId=" + Loc(), Json(), {{"Version", ""}});
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(missing.body["message"], "Version header was not found");
   Response wrong = Call("GET", "/contacts/?locationId=" + Loc(), Json(),
                         {{"Version", "2021-04-15"}});
   EXPECT_EQ(wrong.status, 400);
-  EXPECT_THAT(wrong.body["message"].get<std::string>(), HasSubstr("2021-07-28"));
+  EXPECT_THAT(wrong.body["message"].get<std::string>(),
+              HasSubstr("2021-07-28"));
   Response calendar_v2 = Call("GET", "/calendars/?locationId=" + Loc(), Json(),
                               {{"Version", "2021-07-28"}});
   EXPECT_EQ(calendar_v2.status, 400);
@@ -355,17 +356,17 @@ TEST_F(HighLevelEmulatorTest, OtherLocationOrCompanyIs403) {
       R"({"statusCode":403,"message":"The token does not have access to this location.","error":"Forbidden"})");
   EXPECT_EQ(Get(absl::StrCat("/contacts/?locationId=", kOtherLocation)).body,
             forbidden);
-  Response body = Post("/contacts/", {{"locationId", kOtherLocation},
-                                      {"firstName", "Ann"}});
+  Response body = Post("/contacts/",
+                       {{"locationId", kOtherLocation}, {"firstName", "Ann"}});
   EXPECT_EQ(body.status, 403);
   EXPECT_EQ(body.body, forbidden);
-  EXPECT_EQ(Get(absl::StrCat("/locations/", kOtherLocation, "/customFields"))
-                .status,
-            403);
-  EXPECT_EQ(Get(absl::StrCat("/opportunities/search?location_id=",
-                             kOtherLocation))
-                .status,
-            403);
+  EXPECT_EQ(
+      Get(absl::StrCat("/locations/", kOtherLocation, "/customFields")).status,
+      403);
+  EXPECT_EQ(
+      Get(absl::StrCat("/opportunities/search?location_id=", kOtherLocation))
+          .status,
+      403);
   Response company = Get("/users/search?companyId=someoneElse");
   EXPECT_EQ(company.status, 403);
   EXPECT_EQ(company.body["message"],
@@ -377,7 +378,10 @@ TEST_F(HighLevelEmulatorTest, NotFoundShapes) {
   Start();
   Response r = Get("/contacts/con99999999999999999");
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(r.body, Json::parse(R"({"statusCode":404,"message":"Contact not found","error":"Not Found"})"));
+  EXPECT_EQ(
+      r.body,
+      Json::parse(
+          R"({"statusCode":404,"message":"Contact not found","error":"Not Found"})"));
   Response route = Call("GET", "/nowhere/abc123", Json(), {}, false);
   EXPECT_EQ(route.status, 404);
   EXPECT_EQ(route.body["message"], "Cannot GET /nowhere/{value}");
@@ -398,9 +402,9 @@ TEST_F(HighLevelEmulatorTest, InvalidJsonIs400WithoutEchoingTheBody) {
 
 TEST_F(HighLevelEmulatorTest, TrailingSlashIsOptional) {
   Start();
-  EXPECT_EQ(Post("/contacts", {{"locationId", kLocation}, {"firstName", "A"}})
-                .status,
-            201);
+  EXPECT_EQ(
+      Post("/contacts", {{"locationId", kLocation}, {"firstName", "A"}}).status,
+      201);
   EXPECT_EQ(Get("/contacts?locationId=" + Loc()).body["contacts"].size(), 1u);
   std::string id = emulator_->State()["contacts"][0]["id"];
   EXPECT_EQ(Get("/contacts/" + id + "/").status, 200);
@@ -410,16 +414,15 @@ TEST_F(HighLevelEmulatorTest, TrailingSlashIsOptional) {
 
 TEST_F(HighLevelEmulatorTest, ContactLifecycle) {
   Start();
-  Response created =
-      Post("/contacts/", {{"locationId", kLocation},
-                          {"firstName", "Rosa"},
-                          {"lastName", "Diaz"},
-                          {"email", "Rosa.Diaz@Example.com"},
-                          {"phone", "(415) 555-0132"},
-                          {"dateOfBirth", "09/25/1990"},
-                          {"tags", {"vip", "VIP", "recall"}},
-                          {"gender", "female"},
-                          {"source", "pbn"}});
+  Response created = Post("/contacts/", {{"locationId", kLocation},
+                                         {"firstName", "Rosa"},
+                                         {"lastName", "Diaz"},
+                                         {"email", "Rosa.Diaz@Example.com"},
+                                         {"phone", "(415) 555-0132"},
+                                         {"dateOfBirth", "09/25/1990"},
+                                         {"tags", {"vip", "VIP", "recall"}},
+                                         {"gender", "female"},
+                                         {"source", "pbn"}});
   ASSERT_EQ(created.status, 201) << created.body.dump();
   const Json& c = created.body["contact"];
   std::string id = c["id"];
@@ -434,9 +437,9 @@ TEST_F(HighLevelEmulatorTest, ContactLifecycle) {
   EXPECT_EQ(c["locationId"], kLocation);
 
   Advance(absl::Seconds(5));
-  Response updated = Put("/contacts/" + id, {{"city", "Austin"},
-                                             {"email", nullptr},
-                                             {"dateOfBirth", "1990-09-26"}});
+  Response updated = Put(
+      "/contacts/" + id,
+      {{"city", "Austin"}, {"email", nullptr}, {"dateOfBirth", "1990-09-26"}});
   ASSERT_EQ(updated.status, 200) << updated.body.dump();
   EXPECT_EQ(updated.body["succeded"], true);
   EXPECT_EQ(updated.body["contact"]["city"], "Austin");
@@ -455,18 +458,18 @@ TEST_F(HighLevelEmulatorTest, ContactLifecycle) {
 
 TEST_F(HighLevelEmulatorTest, DateOfBirthInputFormats) {
   Start();
-  for (const char* dob : {"1990/09/25", "09/25/1990", "1990-09-25",
-                          "09-25-1990", "1990.09.25", "09_25_1990",
-                          "1990-09-25T00:00:00.000Z"}) {
-    Response r = Post("/contacts/", {{"locationId", kLocation},
-                                     {"lastName", dob},
-                                     {"dateOfBirth", dob}});
+  for (const char* dob :
+       {"1990/09/25", "09/25/1990", "1990-09-25", "09-25-1990", "1990.09.25",
+        "09_25_1990", "1990-09-25T00:00:00.000Z"}) {
+    Response r = Post(
+        "/contacts/",
+        {{"locationId", kLocation}, {"lastName", dob}, {"dateOfBirth", dob}});
     ASSERT_EQ(r.status, 201) << dob << r.body.dump();
     EXPECT_EQ(r.body["contact"]["dateOfBirth"], "1990-09-25T00:00:00.000Z")
         << dob;
   }
-  for (const char* bad : {"1990-13-01", "25/09/1990", "1990/9/25", "Sept 1990",
-                          "1990-02-30"}) {
+  for (const char* bad :
+       {"1990-13-01", "25/09/1990", "1990/9/25", "Sept 1990", "1990-02-30"}) {
     Response r =
         Post("/contacts/", {{"locationId", kLocation}, {"dateOfBirth", bad}});
     EXPECT_EQ(r.status, 422) << bad;
@@ -495,12 +498,11 @@ TEST_F(HighLevelEmulatorTest, UnknownPropertiesAre422) {
                         {{"dndSettings", {{"SMS", {{"status", "maybe"}}}}},
                          {"customFields", {{{"id", "x"}, {"value", "v"}}}}});
   EXPECT_EQ(nested.status, 422);
-  EXPECT_THAT(
-      nested.body["message"],
-      UnorderedElementsAre(
-          "dndSettings.SMS.status must be one of the following values: "
-          "active, inactive, permanent",
-          "customFields.0.property value should not exist"));
+  EXPECT_THAT(nested.body["message"],
+              UnorderedElementsAre(
+                  "dndSettings.SMS.status must be one of the following values: "
+                  "active, inactive, permanent",
+                  "customFields.0.property value should not exist"));
   Response missing = Post("/contacts/", {{"firstName", "NoLocation"}});
   EXPECT_EQ(missing.status, 422);
   EXPECT_THAT(missing.body["message"],
@@ -516,9 +518,9 @@ TEST_F(HighLevelEmulatorTest, UnknownPropertiesAre422) {
               UnorderedElementsAre("firstName must be a string",
                                    "dnd must be a boolean value",
                                    "each value in tags must be a string"));
-  Response email = Post("/contacts/", {{"locationId", kLocation},
-                                       {"email", "not-an-email"},
-                                       {"phone", "12"}});
+  Response email = Post(
+      "/contacts/",
+      {{"locationId", kLocation}, {"email", "not-an-email"}, {"phone", "12"}});
   EXPECT_EQ(email.status, 422);
   EXPECT_THAT(email.body["message"],
               UnorderedElementsAre("email must be an email",
@@ -530,16 +532,17 @@ TEST_F(HighLevelEmulatorTest, UnknownPropertiesAre422) {
 TEST_F(HighLevelEmulatorTest, DuplicateContactsAreRefusedByDefault) {
   Start();
   std::string a = NewContact({{"firstName", "A"}, {"email", "a@x.example"}});
-  std::string b = NewContact({{"firstName", "B"}, {"phone", "+1 415 555 0101"}});
-  Response dup_email = Post("/contacts/", {{"locationId", kLocation},
-                                           {"email", "A@X.example"}});
+  std::string b =
+      NewContact({{"firstName", "B"}, {"phone", "+1 415 555 0101"}});
+  Response dup_email =
+      Post("/contacts/", {{"locationId", kLocation}, {"email", "A@X.example"}});
   EXPECT_EQ(dup_email.status, 400);
   EXPECT_EQ(dup_email.body["message"],
             "This location does not allow duplicated contacts.");
   EXPECT_EQ(dup_email.body["meta"]["contactId"], a);
   EXPECT_EQ(dup_email.body["meta"]["matchingField"], "email");
-  Response dup_phone = Post("/contacts/", {{"locationId", kLocation},
-                                           {"phone", "(415) 555-0101"}});
+  Response dup_phone = Post(
+      "/contacts/", {{"locationId", kLocation}, {"phone", "(415) 555-0101"}});
   EXPECT_EQ(dup_phone.status, 400);
   EXPECT_EQ(dup_phone.body["meta"]["contactId"], b);
   EXPECT_EQ(dup_phone.body["meta"]["matchingField"], "phone");
@@ -561,9 +564,9 @@ TEST_F(HighLevelEmulatorTest, UpsertMatchesByEmailThenPhone) {
   std::string a = NewContact({{"firstName", "A"}, {"email", "a@x.example"}});
   std::string b = NewContact({{"firstName", "B"}, {"phone", "+14155550101"}});
   // Email match.
-  Response by_email = Post("/contacts/upsert", {{"locationId", kLocation},
-                                                {"email", "A@x.example"},
-                                                {"city", "Reno"}});
+  Response by_email = Post(
+      "/contacts/upsert",
+      {{"locationId", kLocation}, {"email", "A@x.example"}, {"city", "Reno"}});
   ASSERT_EQ(by_email.status, 200) << by_email.body.dump();
   EXPECT_EQ(by_email.body["new"], false);
   EXPECT_EQ(by_email.body["contact"]["id"], a);
@@ -634,21 +637,23 @@ TEST_F(HighLevelEmulatorTest, AllowDuplicateContacts) {
   std::string a = NewContact({{"email", "a@x.example"}});
   std::string a2 = NewContact({{"email", "a@x.example"}});
   EXPECT_NE(a, a2);
-  Response forced = Post("/contacts/upsert", {{"locationId", kLocation},
-                                              {"email", "a@x.example"},
-                                              {"createNewIfDuplicateAllowed", true}});
+  Response forced =
+      Post("/contacts/upsert", {{"locationId", kLocation},
+                                {"email", "a@x.example"},
+                                {"createNewIfDuplicateAllowed", true}});
   EXPECT_EQ(forced.body["new"], true);
-  Response matched = Post("/contacts/upsert", {{"locationId", kLocation},
-                                               {"email", "a@x.example"},
-                                               {"city", "Oslo"}});
+  Response matched = Post(
+      "/contacts/upsert",
+      {{"locationId", kLocation}, {"email", "a@x.example"}, {"city", "Oslo"}});
   EXPECT_EQ(matched.body["new"], false);
   EXPECT_EQ(matched.body["contact"]["id"], a) << "the first match wins";
   EXPECT_EQ(emulator_->State()["contacts"].size(), 3u);
   // createNewIfDuplicateAllowed does nothing when duplicates are refused.
   Operator("POST", "config", {{"allow_duplicate_contact", false}});
-  Response refused = Post("/contacts/upsert", {{"locationId", kLocation},
-                                               {"email", "a@x.example"},
-                                               {"createNewIfDuplicateAllowed", true}});
+  Response refused =
+      Post("/contacts/upsert", {{"locationId", kLocation},
+                                {"email", "a@x.example"},
+                                {"createNewIfDuplicateAllowed", true}});
   EXPECT_EQ(refused.body["new"], false);
 }
 
@@ -671,10 +676,10 @@ TEST_F(HighLevelEmulatorTest, ContactListPagesWithStartAfter) {
     ++pages;
     next.clear();
     if (r.body["meta"].contains("nextPageUrl")) {
-      next = absl::StrCat("/contacts/?locationId=", Loc(), "&limit=2&startAfter=",
-                          r.body["meta"]["startAfter"].get<int64_t>(),
-                          "&startAfterId=",
-                          r.body["meta"]["startAfterId"].get<std::string>());
+      next = absl::StrCat(
+          "/contacts/?locationId=", Loc(),
+          "&limit=2&startAfter=", r.body["meta"]["startAfter"].get<int64_t>(),
+          "&startAfterId=", r.body["meta"]["startAfterId"].get<std::string>());
     }
   }
   EXPECT_EQ(seen, ids);
@@ -697,11 +702,11 @@ TEST_F(HighLevelEmulatorTest, ContactSearchFiltersSortsAndPages) {
     ids.push_back(NewContact(c));
     Advance(absl::Seconds(1));
   }
-  Response even = Post("/contacts/search",
-                       {{"locationId", kLocation},
-                        {"filters", {{{"field", "tags"},
-                                      {"operator", "eq"},
-                                      {"value", "even"}}}}});
+  Response even =
+      Post("/contacts/search",
+           {{"locationId", kLocation},
+            {"filters",
+             {{{"field", "tags"}, {"operator", "eq"}, {"value", "even"}}}}});
   ASSERT_EQ(even.status, 200) << even.body.dump();
   EXPECT_EQ(even.body["total"], 3);
   EXPECT_EQ(even.body["contacts"][0]["id"], ids[4]) << "newest first";
@@ -734,13 +739,14 @@ TEST_F(HighLevelEmulatorTest, ContactSearchFiltersSortsAndPages) {
     after = r.body["contacts"].back()["searchAfter"];
   }
   EXPECT_EQ(seen, ids);
-  Response page2 = Post("/contacts/search", {{"locationId", kLocation},
-                                             {"page", 2},
-                                             {"pageLimit", 4}});
+  Response page2 =
+      Post("/contacts/search",
+           {{"locationId", kLocation}, {"page", 2}, {"pageLimit", 4}});
   EXPECT_EQ(page2.body["contacts"].size(), 2u);
-  Response bad = Post("/contacts/search",
-                      {{"locationId", kLocation},
-                       {"filters", {{{"field", "email"}, {"operator", "like"}}}}});
+  Response bad =
+      Post("/contacts/search",
+           {{"locationId", kLocation},
+            {"filters", {{{"field", "email"}, {"operator", "like"}}}}});
   EXPECT_EQ(bad.status, 400) << "POST /contacts/search declares no 422";
   EXPECT_THAT(bad.body["message"].get<std::string>(), HasSubstr("operator"));
 }
@@ -779,10 +785,11 @@ TEST_F(HighLevelEmulatorTest, TagsNotesAndTasks) {
   ASSERT_EQ(task.status, 201) << task.body.dump();
   std::string task_id = task.body["task"]["id"];
   EXPECT_EQ(task.body["task"]["dueDate"], "2026-12-01T16:00:00.000Z");
-  EXPECT_EQ(Post("/contacts/" + id + "/tasks",
-                 {{"title", "x"}, {"dueDate", "tomorrow"}, {"completed", false}})
-                .status,
-            422);
+  EXPECT_EQ(
+      Post("/contacts/" + id + "/tasks",
+           {{"title", "x"}, {"dueDate", "tomorrow"}, {"completed", false}})
+          .status,
+      422);
   Response done = Put("/contacts/" + id + "/tasks/" + task_id + "/completed",
                       {{"completed", true}});
   EXPECT_EQ(done.status, 200);
@@ -828,14 +835,16 @@ TEST_F(HighLevelEmulatorTest, BusinessesAndContactLinks) {
   EXPECT_EQ(Get("/contacts/" + c1).body["contact"]["businessId"], bid);
   Response members = Get("/contacts/business/" + bid + "?locationId=" + Loc());
   EXPECT_EQ(members.body["count"], 2);
-  Response unlink = Post("/contacts/bulk/business", {{"locationId", kLocation},
-                                                     {"ids", {c2}},
-                                                     {"businessId", nullptr}});
+  Response unlink =
+      Post("/contacts/bulk/business",
+           {{"locationId", kLocation}, {"ids", {c2}}, {"businessId", nullptr}});
   EXPECT_EQ(unlink.status, 200);
   EXPECT_FALSE(Get("/contacts/" + c2).body["contact"].contains("businessId"));
 
-  EXPECT_EQ(Get("/businesses/?locationId=" + Loc()).body["businesses"].size(), 1u);
-  Response updated = Put("/businesses/" + bid, {{"city", "Round Rock"}, {"phone", nullptr}});
+  EXPECT_EQ(Get("/businesses/?locationId=" + Loc()).body["businesses"].size(),
+            1u);
+  Response updated =
+      Put("/businesses/" + bid, {{"city", "Round Rock"}, {"phone", nullptr}});
   EXPECT_EQ(updated.status, 200);
   EXPECT_EQ(updated.body["buiseness"]["city"], "Round Rock");
   EXPECT_FALSE(updated.body["buiseness"].contains("phone"));
@@ -843,7 +852,8 @@ TEST_F(HighLevelEmulatorTest, BusinessesAndContactLinks) {
       << "locationId is not in UpdateBusinessDto";
   EXPECT_EQ(Get("/businesses/" + bid).body["business"]["name"],
             "Smile Bright Downtown");
-  EXPECT_EQ(Delete("/businesses/" + bid).body, Json::parse(R"({"success":true})"));
+  EXPECT_EQ(Delete("/businesses/" + bid).body,
+            Json::parse(R"({"success":true})"));
   EXPECT_FALSE(Get("/contacts/" + c1).body["contact"].contains("businessId"));
   EXPECT_EQ(Get("/businesses/" + bid).status, 404);
 }
@@ -863,7 +873,8 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
                                 {"options", {"Active", "Inactive"}},
                                 {"model", "contact"}});
   ASSERT_EQ(status.status, 201) << status.body.dump();
-  EXPECT_EQ(status.body["customField"]["picklistOptions"], Json({"Active", "Inactive"}));
+  EXPECT_EQ(status.body["customField"]["picklistOptions"],
+            Json({"Active", "Inactive"}));
   std::string status_id = status.body["customField"]["id"];
   std::string visits_id =
       Post(base, {{"name", "Visits"}, {"dataType", "NUMERICAL"}})
@@ -876,8 +887,9 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
                                      {"dataType", "MONETORY"},
                                      {"model", "opportunity"}})
                              .body["customField"]["id"];
-  EXPECT_EQ(Post(base, {{"name", "Bridgework key"}, {"dataType", "TEXT"}}).status,
-            400)
+  EXPECT_EQ(
+      Post(base, {{"name", "Bridgework key"}, {"dataType", "TEXT"}}).status,
+      400)
       << "same key";
   EXPECT_EQ(Post(base, {{"name", "X"}, {"dataType", "STRING"}}).status, 422);
   EXPECT_EQ(Post(base, {{"name", "Y"}, {"dataType", "RADIO"}}).status, 422)
@@ -891,16 +903,18 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
          {{"id", visits_id}, {"field_value", 3}},
          {{"id", insurers_id}, {"field_value", {"Delta", "Aetna"}}}}}});
   Json fields = Get("/contacts/" + id).body["contact"]["customFields"];
-  EXPECT_THAT(fields, UnorderedElementsAre(
-                          Json{{"id", key_id}, {"value", "pbn:patient:1"}},
-                          Json{{"id", status_id}, {"value", "Active"}},
-                          Json{{"id", visits_id}, {"value", "3"}},
-                          Json{{"id", insurers_id}, {"value", "Delta, Aetna"}}));
+  EXPECT_THAT(fields,
+              UnorderedElementsAre(
+                  Json{{"id", key_id}, {"value", "pbn:patient:1"}},
+                  Json{{"id", status_id}, {"value", "Active"}},
+                  Json{{"id", visits_id}, {"value", "3"}},
+                  Json{{"id", insurers_id}, {"value", "Delta, Aetna"}}));
   // Native values on request of the operator.
   Operator("POST", "config", {{"native_custom_field_values", true}});
   Json native = Call("GET", "/contacts/" + id, Json(), {}, /*in_spec=*/false)
                     .body["contact"]["customFields"];
-  EXPECT_THAT(native, ::testing::Contains(Json{{"id", visits_id}, {"value", 3}}));
+  EXPECT_THAT(native,
+              ::testing::Contains(Json{{"id", visits_id}, {"value", 3}}));
   Operator("POST", "config", {{"native_custom_field_values", false}});
 
   Response bad = Put("/contacts/" + id,
@@ -910,15 +924,18 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
                         {{"key", "no_such_field"}, {"field_value", "x"}},
                         {{"id", value_id}, {"field_value", 5}}}}});
   EXPECT_EQ(bad.status, 422);
-  EXPECT_THAT(bad.body["message"],
-              ElementsAre("customFields.0.field_value must be one of the field's options",
-                          "customFields.1.field_value must be a number",
-                          "customFields.2.id must be the id or key of a contact custom field",
-                          "customFields.3.id must be the id or key of a contact custom field"));
+  EXPECT_THAT(
+      bad.body["message"],
+      ElementsAre(
+          "customFields.0.field_value must be one of the field's options",
+          "customFields.1.field_value must be a number",
+          "customFields.2.id must be the id or key of a contact custom field",
+          "customFields.3.id must be the id or key of a contact custom field"));
   EXPECT_EQ(bad.body.dump().find("Dormant"), std::string::npos);
   // Clearing one value.
-  Response cleared = Put("/contacts/" + id, {{"customFields",
-                                              {{{"id", visits_id}, {"field_value", nullptr}}}}});
+  Response cleared =
+      Put("/contacts/" + id,
+          {{"customFields", {{{"id", visits_id}, {"field_value", nullptr}}}}});
   EXPECT_EQ(cleared.body["contact"]["customFields"].size(), 3u);
 
   Response list = Get(base + "?model=contact");
@@ -927,11 +944,13 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
   EXPECT_EQ(Get(base).body["customFields"].size(), 5u);
   EXPECT_EQ(Get(base + "/contact.patient_status").body["customField"]["id"],
             status_id);
-  Response renamed = Put(base + "/" + status_id,
-                         {{"name", "Status"}, {"options", {"Active", "Inactive", "Dormant"}}});
+  Response renamed =
+      Put(base + "/" + status_id,
+          {{"name", "Status"}, {"options", {"Active", "Inactive", "Dormant"}}});
   EXPECT_EQ(renamed.status, 200);
   EXPECT_EQ(renamed.body["customField"]["fieldKey"], "contact.patient_status");
-  EXPECT_EQ(Delete(base + "/" + status_id).body, Json::parse(R"({"succeded":true})"));
+  EXPECT_EQ(Delete(base + "/" + status_id).body,
+            Json::parse(R"({"succeded":true})"));
   EXPECT_EQ(Get("/contacts/" + id).body["contact"]["customFields"].size(), 2u);
   EXPECT_EQ(Get(base + "/" + status_id).status, 404);
 }
@@ -951,10 +970,13 @@ TEST_F(HighLevelEmulatorTest, PipelinesAreSeeded) {
                                  "Treatment Presented", "Treatment Accepted",
                                  "In Treatment", "Completed"));
   Json config = Operator("POST", "config",
-                         {{"pipelines", {{{"name", "Treatment plans"},
-                                          {"stages", {"Presented", "Accepted"}}}}}});
+                         {{"pipelines",
+                           {{{"name", "Treatment plans"},
+                             {"stages", {"Presented", "Accepted"}}}}}});
   EXPECT_EQ(config["pipelines"].size(), 2u);
-  EXPECT_EQ(Get("/opportunities/pipelines?locationId=" + Loc()).body["pipelines"].size(),
+  EXPECT_EQ(Get("/opportunities/pipelines?locationId=" + Loc())
+                .body["pipelines"]
+                .size(),
             2u);
   Operator("POST", "config", {{"pipelines", {{{"name", "No stages"}}}}}, 400);
 }
@@ -963,16 +985,23 @@ TEST_F(HighLevelEmulatorTest, OpportunityLifecycleAndReferences) {
   Start();
   std::string first, second;
   std::string pipeline = DefaultPipeline(&first, &second);
-  std::string contact = NewContact({{"firstName", "Opp"}, {"email", "o@x.example"}});
+  std::string contact =
+      NewContact({{"firstName", "Opp"}, {"email", "o@x.example"}});
   std::string value_id =
       Post(absl::StrCat("/locations/", kLocation, "/customFields"),
-           {{"name", "Case type"}, {"dataType", "TEXT"}, {"model", "opportunity"}})
+           {{"name", "Case type"},
+            {"dataType", "TEXT"},
+            {"model", "opportunity"}})
           .body["customField"]["id"];
-  Json body = {{"locationId", kLocation}, {"pipelineId", pipeline},
-               {"name", "Implant"},       {"status", "open"},
-               {"contactId", contact},    {"monetaryValue", 4200.5},
-               {"assignedTo", "usr00000000000000003"},
-               {"customFields", {{{"key", "case_type"}, {"field_value", "implant"}}}}};
+  Json body = {
+      {"locationId", kLocation},
+      {"pipelineId", pipeline},
+      {"name", "Implant"},
+      {"status", "open"},
+      {"contactId", contact},
+      {"monetaryValue", 4200.5},
+      {"assignedTo", "usr00000000000000003"},
+      {"customFields", {{{"key", "case_type"}, {"field_value", "implant"}}}}};
   Response created = Post("/opportunities/", body);
   ASSERT_EQ(created.status, 201) << created.body.dump();
   const Json& o = created.body["opportunity"];
@@ -1001,17 +1030,21 @@ TEST_F(HighLevelEmulatorTest, OpportunityLifecycleAndReferences) {
   EXPECT_EQ(Post("/opportunities/", extra).status, 422);
 
   Advance(absl::Minutes(1));
-  Response moved = Put("/opportunities/" + id, {{"pipelineStageId", second},
-                                                {"monetaryValue", 5000}});
+  Response moved = Put("/opportunities/" + id,
+                       {{"pipelineStageId", second}, {"monetaryValue", 5000}});
   ASSERT_EQ(moved.status, 200) << moved.body.dump();
   EXPECT_EQ(moved.body["opportunity"]["pipelineStageId"], second);
-  EXPECT_EQ(moved.body["opportunity"]["lastStageChangeAt"], "2026-11-23T09:01:00.000Z");
-  Response status = Put("/opportunities/" + id + "/status",
-                        {{"status", "won"}});
+  EXPECT_EQ(moved.body["opportunity"]["lastStageChangeAt"],
+            "2026-11-23T09:01:00.000Z");
+  Response status =
+      Put("/opportunities/" + id + "/status", {{"status", "won"}});
   EXPECT_EQ(status.body, Json::parse(R"({"succeded":true})"));
   EXPECT_EQ(Get("/opportunities/" + id).body["opportunity"]["status"], "won");
-  EXPECT_EQ(Put("/opportunities/" + id + "/status", {{"status", "maybe"}}).status, 422);
-  EXPECT_EQ(Delete("/opportunities/" + id).body, Json::parse(R"({"succeded":true})"));
+  EXPECT_EQ(
+      Put("/opportunities/" + id + "/status", {{"status", "maybe"}}).status,
+      422);
+  EXPECT_EQ(Delete("/opportunities/" + id).body,
+            Json::parse(R"({"succeded":true})"));
   EXPECT_EQ(Get("/opportunities/" + id).status, 404);
 }
 
@@ -1020,8 +1053,10 @@ TEST_F(HighLevelEmulatorTest, OpportunityUpsertAndDuplicateSetting) {
   std::string first, second;
   std::string pipeline = DefaultPipeline(&first, &second);
   std::string contact = NewContact({{"firstName", "Up"}});
-  Json body = {{"locationId", kLocation}, {"pipelineId", pipeline},
-               {"contactId", contact},    {"name", "Aligners"},
+  Json body = {{"locationId", kLocation},
+               {"pipelineId", pipeline},
+               {"contactId", contact},
+               {"name", "Aligners"},
                {"status", "open"}};
   Response created = Post("/opportunities/upsert", body);
   ASSERT_EQ(created.status, 200) << created.body.dump();
@@ -1032,15 +1067,18 @@ TEST_F(HighLevelEmulatorTest, OpportunityUpsertAndDuplicateSetting) {
   EXPECT_EQ(updated.body["new"], false);
   EXPECT_EQ(updated.body["opportunity"]["id"], id);
   EXPECT_EQ(updated.body["opportunity"]["pipelineStageId"], second);
-  Response by_id = Post("/opportunities/upsert",
-                        {{"locationId", kLocation}, {"pipelineId", pipeline},
-                         {"id", id}, {"status", "lost"},
-                         {"followers", {"usr00000000000000002"}},
-                         {"followersActionType", "add"},
-                         {"isRemoveAllFollowers", false}});
+  Response by_id =
+      Post("/opportunities/upsert", {{"locationId", kLocation},
+                                     {"pipelineId", pipeline},
+                                     {"id", id},
+                                     {"status", "lost"},
+                                     {"followers", {"usr00000000000000002"}},
+                                     {"followersActionType", "add"},
+                                     {"isRemoveAllFollowers", false}});
   EXPECT_EQ(by_id.body["new"], false);
   EXPECT_EQ(by_id.body["opportunity"]["status"], "lost");
-  EXPECT_EQ(by_id.body["opportunity"]["followers"], Json({"usr00000000000000002"}));
+  EXPECT_EQ(by_id.body["opportunity"]["followers"],
+            Json({"usr00000000000000002"}));
   EXPECT_EQ(Post("/opportunities/upsert",
                  {{"locationId", kLocation}, {"pipelineId", pipeline}})
                 .status,
@@ -1048,14 +1086,18 @@ TEST_F(HighLevelEmulatorTest, OpportunityUpsertAndDuplicateSetting) {
       << "nothing to match or create from";
 
   // A second opportunity of one contact in one pipeline.
-  Json create = {{"locationId", kLocation}, {"pipelineId", pipeline},
-                 {"contactId", contact},    {"name", "Second"},
+  Json create = {{"locationId", kLocation},
+                 {"pipelineId", pipeline},
+                 {"contactId", contact},
+                 {"name", "Second"},
                  {"status", "open"}};
-  EXPECT_EQ(Post("/opportunities/", create).status, 201) << "allowed by default";
+  EXPECT_EQ(Post("/opportunities/", create).status, 201)
+      << "allowed by default";
   Operator("POST", "config", {{"allow_duplicate_opportunity", false}});
   Response dup = Post("/opportunities/", create);
   EXPECT_EQ(dup.status, 400);
-  EXPECT_EQ(dup.body["message"], "Can not create duplicate opportunity for the contact.");
+  EXPECT_EQ(dup.body["message"],
+            "Can not create duplicate opportunity for the contact.");
 }
 
 TEST_F(HighLevelEmulatorTest, OpportunitySearchPages) {
@@ -1065,11 +1107,11 @@ TEST_F(HighLevelEmulatorTest, OpportunitySearchPages) {
   std::string b = NewContact({{"firstName", "Bob"}});
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    Response r = Post("/opportunities/",
-                      {{"locationId", kLocation}, {"pipelineId", pipeline},
-                       {"name", absl::StrCat("Plan ", i)},
-                       {"status", i == 4 ? "won" : "open"},
-                       {"contactId", i < 3 ? a : b}});
+    Response r = Post("/opportunities/", {{"locationId", kLocation},
+                                          {"pipelineId", pipeline},
+                                          {"name", absl::StrCat("Plan ", i)},
+                                          {"status", i == 4 ? "won" : "open"},
+                                          {"contactId", i < 3 ? a : b}});
     ids.push_back(r.body["opportunity"]["id"]);
     Advance(absl::Seconds(1));
   }
@@ -1114,12 +1156,10 @@ TEST_F(HighLevelEmulatorTest, AppointmentsKeepTheirOffset) {
   ASSERT_EQ(cals.body["calendars"].size(), 1u);
   std::string cal = cals.body["calendars"][0]["id"];
   std::string contact = NewContact({{"firstName", "Appt"}});
-  Json body = {{"calendarId", cal},
-               {"locationId", kLocation},
-               {"contactId", contact},
-               {"startTime", "2026-12-01T09:30:00-06:00"},
-               {"title", "Cleaning"},
-               {"appointmentStatus", "confirmed"}};
+  Json body = {
+      {"calendarId", cal},    {"locationId", kLocation},
+      {"contactId", contact}, {"startTime", "2026-12-01T09:30:00-06:00"},
+      {"title", "Cleaning"},  {"appointmentStatus", "confirmed"}};
   Response created = Post("/calendars/events/appointments", body);
   ASSERT_EQ(created.status, 200) << created.body.dump();
   std::string id = created.body["id"];
@@ -1127,21 +1167,25 @@ TEST_F(HighLevelEmulatorTest, AppointmentsKeepTheirOffset) {
   EXPECT_EQ(created.body["endTime"], "2026-12-01T10:00:00-06:00")
       << "slot duration, same offset";
   Response overlap = Post("/calendars/events/appointments",
-                          {{"calendarId", cal}, {"locationId", kLocation},
+                          {{"calendarId", cal},
+                           {"locationId", kLocation},
                            {"contactId", contact},
                            {"startTime", "2026-12-01T15:45:00Z"}});
   EXPECT_EQ(overlap.status, 400) << "15:45Z is inside 15:30-16:00Z";
-  EXPECT_EQ(overlap.body["message"], "The slot you have selected is no longer available.");
+  EXPECT_EQ(overlap.body["message"],
+            "The slot you have selected is no longer available.");
   Response forced = Post("/calendars/events/appointments",
-                         {{"calendarId", cal}, {"locationId", kLocation},
+                         {{"calendarId", cal},
+                          {"locationId", kLocation},
                           {"contactId", contact},
                           {"startTime", "2026-12-01T15:45:00Z"},
                           {"endTime", "2026-12-01T16:15:00Z"},
                           {"ignoreFreeSlotValidation", true}});
   EXPECT_EQ(forced.status, 200) << forced.body.dump();
-  EXPECT_EQ(Post("/calendars/events/appointments",
-                 {{"calendarId", cal}, {"locationId", kLocation},
-                  {"contactId", contact}, {"startTime", "soon"}})
+  EXPECT_EQ(Post("/calendars/events/appointments", {{"calendarId", cal},
+                                                    {"locationId", kLocation},
+                                                    {"contactId", contact},
+                                                    {"startTime", "soon"}})
                 .status,
             400);
   Json unknown = body;
@@ -1153,8 +1197,10 @@ TEST_F(HighLevelEmulatorTest, AppointmentsKeepTheirOffset) {
   ASSERT_EQ(read.status, 200);
   EXPECT_EQ(read.body["event"]["startTime"], "2026-12-01T09:30:00-06:00");
   EXPECT_EQ(read.body["event"]["calendarId"], cal);
-  int64_t from = highlevel::UnixMillis(*highlevel::ParseInstant("2026-12-01T00:00:00Z"));
-  int64_t to = highlevel::UnixMillis(*highlevel::ParseInstant("2026-12-02T00:00:00Z"));
+  int64_t from =
+      highlevel::UnixMillis(*highlevel::ParseInstant("2026-12-01T00:00:00Z"));
+  int64_t to =
+      highlevel::UnixMillis(*highlevel::ParseInstant("2026-12-02T00:00:00Z"));
   std::string range = absl::StrCat("&startTime=", from, "&endTime=", to);
   Response events = Get("/calendars/events?locationId=" + Loc() +
                         "&calendarId=" + cal + range);
@@ -1179,13 +1225,14 @@ TEST_F(HighLevelEmulatorTest, AppointmentsKeepTheirOffset) {
 
 TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
   Start();
-  Json schema = {{"labels", {{"singular", "Treatment"}, {"plural", "Treatments"}}},
-                 {"key", "custom_objects.treatment"},
-                 {"locationId", kLocation},
-                 {"primaryDisplayPropertyDetails",
-                  {{"key", "custom_objects.treatment.name"},
-                   {"name", "Treatment name"},
-                   {"dataType", "TEXT"}}}};
+  Json schema = {
+      {"labels", {{"singular", "Treatment"}, {"plural", "Treatments"}}},
+      {"key", "custom_objects.treatment"},
+      {"locationId", kLocation},
+      {"primaryDisplayPropertyDetails",
+       {{"key", "custom_objects.treatment.name"},
+        {"name", "Treatment name"},
+        {"dataType", "TEXT"}}}};
   Response created = Post("/objects/", schema);
   ASSERT_EQ(created.status, 201) << created.body.dump();
   EXPECT_EQ(created.body["object"]["primaryDisplayProperty"],
@@ -1195,24 +1242,28 @@ TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
   bad_key["key"] = "treatment";
   EXPECT_EQ(Post("/objects/", bad_key).status, 422);
   Response objects = Get("/objects/?locationId=" + Loc());
-  EXPECT_EQ(objects.body["objects"].size(), 4u) << "contact, opportunity, business + 1";
+  EXPECT_EQ(objects.body["objects"].size(), 4u)
+      << "contact, opportunity, business + 1";
 
   // A field in the object's folder, then records.
-  Response folders = Get("/custom-fields/object-key/custom_objects.treatment?locationId=" + Loc());
+  Response folders = Get(
+      "/custom-fields/object-key/custom_objects.treatment?locationId=" + Loc());
   ASSERT_EQ(folders.status, 200) << folders.body.dump();
   ASSERT_EQ(folders.body["folders"].size(), 1u);
   EXPECT_EQ(folders.body["fields"].size(), 1u) << "the primary property";
   std::string folder = folders.body["folders"][0]["id"];
-  Response fee = Post("/custom-fields/", {{"locationId", kLocation},
-                                          {"name", "Fee"},
-                                          {"showInForms", true},
-                                          {"dataType", "MONETORY"},
-                                          {"fieldKey", "custom_objects.treatment.fee"},
-                                          {"objectKey", "custom_objects.treatment"},
-                                          {"parentId", folder}});
+  Response fee =
+      Post("/custom-fields/", {{"locationId", kLocation},
+                               {"name", "Fee"},
+                               {"showInForms", true},
+                               {"dataType", "MONETORY"},
+                               {"fieldKey", "custom_objects.treatment.fee"},
+                               {"objectKey", "custom_objects.treatment"},
+                               {"parentId", folder}});
   ASSERT_EQ(fee.status, 201) << fee.body.dump();
-  Response with_fields = Get("/objects/custom_objects.treatment?locationId=" + Loc() +
-                             "&fetchProperties=true");
+  Response with_fields =
+      Get("/objects/custom_objects.treatment?locationId=" + Loc() +
+          "&fetchProperties=true");
   EXPECT_EQ(with_fields.body["fields"].size(), 2u);
   std::string fee_id = fee.body["field"]["id"];
   EXPECT_EQ(Get("/custom-fields/" + fee_id).body["field"]["fieldKey"],
@@ -1222,32 +1273,33 @@ TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
                                                       {"name", "Fee (USD)"}});
   EXPECT_EQ(renamed.body["field"]["name"], "Fee (USD)");
   EXPECT_EQ(Put("/custom-fields/" + fee_id, {{"locationId", kLocation},
-                                            {"showInForms", true},
-                                            {"dataType", "TEXT"}})
+                                             {"showInForms", true},
+                                             {"dataType", "TEXT"}})
                 .status,
             400)
       << "dataType cannot change; custom-fields declares no 422";
-  Response searchable = Put("/objects/custom_objects.treatment",
-                            {{"locationId", kLocation},
-                             {"searchableProperties",
-                              {"custom_objects.treatment.name",
-                               "custom_objects.treatment.fee"}},
-                             {"labels", {{"plural", "Treatment plans"}}}});
+  Response searchable =
+      Put("/objects/custom_objects.treatment",
+          {{"locationId", kLocation},
+           {"searchableProperties",
+            {"custom_objects.treatment.name", "custom_objects.treatment.fee"}},
+           {"labels", {{"plural", "Treatment plans"}}}});
   ASSERT_EQ(searchable.status, 200) << searchable.body.dump();
   EXPECT_EQ(searchable.body["object"]["labels"]["plural"], "Treatment plans");
   EXPECT_EQ(Put("/objects/custom_objects.treatment",
                 {{"locationId", kLocation}, {"searchableProperties", {"nope"}}})
                 .status,
             422);
-  Response contact_fields = Get("/objects/contact?locationId=" + Loc() +
-                                "&fetchProperties=true");
+  Response contact_fields =
+      Get("/objects/contact?locationId=" + Loc() + "&fetchProperties=true");
   EXPECT_EQ(contact_fields.status, 200);
   EXPECT_EQ(contact_fields.body["object"]["standard"], true);
 
   std::string records = "/objects/custom_objects.treatment/records";
-  Response record = Post(records, {{"locationId", kLocation},
-                                   {"properties", {{"name", "Crown #3"}, {"fee", 950}}},
-                                   {"owner", {"usr00000000000000002"}}});
+  Response record =
+      Post(records, {{"locationId", kLocation},
+                     {"properties", {{"name", "Crown #3"}, {"fee", 950}}},
+                     {"owner", {"usr00000000000000002"}}});
   ASSERT_EQ(record.status, 201) << record.body.dump();
   std::string rid = record.body["record"]["id"];
   EXPECT_EQ(record.body["record"]["properties"]["fee"], 950);
@@ -1261,7 +1313,8 @@ TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
   ASSERT_EQ(changed.status, 200) << changed.body.dump();
   EXPECT_EQ(changed.body["record"]["properties"]["name"], "Crown #3");
   EXPECT_EQ(changed.body["record"]["properties"]["fee"], 1000);
-  Post(records, {{"locationId", kLocation}, {"properties", {{"name", "Filling"}}}});
+  Post(records,
+       {{"locationId", kLocation}, {"properties", {{"name", "Filling"}}}});
   Response found = Post(records + "/search", {{"locationId", kLocation},
                                               {"page", 1},
                                               {"pageLimit", 10},
@@ -1272,21 +1325,24 @@ TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
 
   // contact <-> treatment.
   std::string contact = NewContact({{"firstName", "Patient"}});
-  Response association = Post("/associations/", {{"locationId", kLocation},
-                                                 {"key", "patient_treatment"},
-                                                 {"firstObjectLabel", "Patient"},
-                                                 {"firstObjectKey", "contact"},
-                                                 {"secondObjectLabel", "Treatment"},
-                                                 {"secondObjectKey", "custom_objects.treatment"}});
+  Response association =
+      Post("/associations/", {{"locationId", kLocation},
+                              {"key", "patient_treatment"},
+                              {"firstObjectLabel", "Patient"},
+                              {"firstObjectKey", "contact"},
+                              {"secondObjectLabel", "Treatment"},
+                              {"secondObjectKey", "custom_objects.treatment"}});
   ASSERT_EQ(association.status, 201) << association.body.dump();
   std::string aid = association.body["id"];
   EXPECT_EQ(association.body["associationType"], "USER_DEFINED");
-  Response relation = Post("/associations/relations", {{"locationId", kLocation},
-                                                      {"associationId", aid},
-                                                      {"firstRecordId", rid},
-                                                      {"secondRecordId", contact}});
+  Response relation =
+      Post("/associations/relations", {{"locationId", kLocation},
+                                       {"associationId", aid},
+                                       {"firstRecordId", rid},
+                                       {"secondRecordId", contact}});
   ASSERT_EQ(relation.status, 201) << relation.body.dump();
-  EXPECT_EQ(relation.body["firstRecordId"], contact) << "put in association order";
+  EXPECT_EQ(relation.body["firstRecordId"], contact)
+      << "put in association order";
   EXPECT_EQ(relation.body["secondRecordId"], rid);
   EXPECT_EQ(Post("/associations/relations", {{"locationId", kLocation},
                                              {"associationId", aid},
@@ -1296,25 +1352,28 @@ TEST_F(HighLevelEmulatorTest, CustomObjectRecordsAndAssociations) {
             400)
       << "exists";
   std::string relation_id = relation.body["id"];
-  Response listed = Get("/associations/relations/" + contact + "?locationId=" + Loc() +
-                        "&skip=0&limit=10");
+  Response listed = Get("/associations/relations/" + contact +
+                        "?locationId=" + Loc() + "&skip=0&limit=10");
   ASSERT_EQ(listed.status, 200) << listed.body.dump();
   EXPECT_EQ(listed.body["relations"].size(), 1u);
   EXPECT_EQ(Get("/associations/?locationId=" + Loc() + "&skip=0&limit=10")
-                .body["associations"].size(),
+                .body["associations"]
+                .size(),
             1u);
   EXPECT_EQ(Get("/associations/" + aid).body["key"], "patient_treatment");
-  EXPECT_EQ(Get("/associations/key/patient_treatment?locationId=" + Loc()).body["id"],
-            aid);
+  EXPECT_EQ(
+      Get("/associations/key/patient_treatment?locationId=" + Loc()).body["id"],
+      aid);
   EXPECT_EQ(Put("/associations/" + aid, {{"firstObjectLabel", "Patient"},
                                          {"secondObjectLabel", "Plan"}})
                 .body["secondObjectLabel"],
             "Plan");
-  EXPECT_EQ(Delete("/associations/relations/" + relation_id + "?locationId=" + Loc())
-                .status,
-            200);
-  EXPECT_TRUE(Get("/associations/relations/" + contact + "?locationId=" + Loc() +
-                  "&skip=0&limit=10")
+  EXPECT_EQ(
+      Delete("/associations/relations/" + relation_id + "?locationId=" + Loc())
+          .status,
+      200);
+  EXPECT_TRUE(Get("/associations/relations/" + contact +
+                  "?locationId=" + Loc() + "&skip=0&limit=10")
                   .body["relations"]
                   .empty());
   // Deleting a record drops its relations.
@@ -1362,26 +1421,33 @@ TEST_F(HighLevelEmulatorTest, ConcurrentCreatesGetDistinctIds) {
 
 TEST_F(HighLevelEmulatorTest, BusinessRecordsCarryCustomFields) {
   Start();
-  Response folders = Get("/custom-fields/object-key/business?locationId=" + Loc());
+  Response folders =
+      Get("/custom-fields/object-key/business?locationId=" + Loc());
   ASSERT_EQ(folders.status, 200);
   std::string folder = folders.body["folders"][0]["id"];
-  Response field = Post("/custom-fields/", {{"locationId", kLocation},
-                                            {"name", "Bridgework key"},
-                                            {"showInForms", false},
-                                            {"dataType", "TEXT"},
-                                            {"fieldKey", "business.bridgework_key"},
-                                            {"objectKey", "business"},
-                                            {"parentId", folder}});
+  Response field =
+      Post("/custom-fields/", {{"locationId", kLocation},
+                               {"name", "Bridgework key"},
+                               {"showInForms", false},
+                               {"dataType", "TEXT"},
+                               {"fieldKey", "business.bridgework_key"},
+                               {"objectKey", "business"},
+                               {"parentId", folder}});
   ASSERT_EQ(field.status, 201) << field.body.dump();
-  std::string bid = Post("/businesses/", {{"locationId", kLocation}, {"name", "Clinic"}})
-                        .body["buiseness"]["id"];
-  Response set = Call("PUT", "/objects/business/records/" + bid + "?locationId=" + Loc(),
-                      {{"properties", {{"bridgework_key", "pbn:location:1"}}}});
+  std::string bid =
+      Post("/businesses/", {{"locationId", kLocation}, {"name", "Clinic"}})
+          .body["buiseness"]["id"];
+  Response set =
+      Call("PUT", "/objects/business/records/" + bid + "?locationId=" + Loc(),
+           {{"properties", {{"bridgework_key", "pbn:location:1"}}}});
   ASSERT_EQ(set.status, 200) << set.body.dump();
   EXPECT_EQ(set.body["record"]["properties"]["name"], "Clinic");
-  EXPECT_EQ(set.body["record"]["properties"]["bridgework_key"], "pbn:location:1");
+  EXPECT_EQ(set.body["record"]["properties"]["bridgework_key"],
+            "pbn:location:1");
   Response search = Post("/objects/business/records/search",
-                         {{"locationId", kLocation}, {"page", 1}, {"pageLimit", 10},
+                         {{"locationId", kLocation},
+                          {"page", 1},
+                          {"pageLimit", 10},
                           {"query", "bridgework_key:pbn:location:1"}});
   EXPECT_EQ(search.body["total"], 1);
   EXPECT_EQ(Get("/businesses/" + bid).body["business"]["name"], "Clinic");
@@ -1426,8 +1492,9 @@ TEST_F(HighLevelEmulatorTest, MediaUploadListDelete) {
   Conforms("POST", "/medias/upload-file", as_response);
   std::string file_id = body["fileId"];
   EXPECT_THAT(body["url"].get<std::string>(), HasSubstr(file_id));
-  std::string list = absl::StrCat("/medias/files?sortBy=createdAt&sortOrder=asc&type=file",
-                                  "&altType=location&altId=", kLocation);
+  std::string list =
+      absl::StrCat("/medias/files?sortBy=createdAt&sortOrder=asc&type=file",
+                   "&altType=location&altId=", kLocation);
   Response files = Get(list);
   ASSERT_EQ(files.status, 200) << files.body.dump();
   ASSERT_EQ(files.body["files"].size(), 1u);
@@ -1435,28 +1502,31 @@ TEST_F(HighLevelEmulatorTest, MediaUploadListDelete) {
   EXPECT_EQ(files.body["files"][0]["size"], 21);
   EXPECT_EQ(Get("/medias/files?sortBy=createdAt").status, 400);
 
-  auto missing = client_->Post("/medias/upload-file", h,
-                               httplib::MultipartFormDataItems{{"name", "x", "", ""}});
+  auto missing =
+      client_->Post("/medias/upload-file", h,
+                    httplib::MultipartFormDataItems{{"name", "x", "", ""}});
   EXPECT_EQ(missing->status, 400);
-  auto hosted = client_->Post(
-      "/medias/upload-file", h,
-      httplib::MultipartFormDataItems{{"hosted", "true", "", ""},
-                                      {"fileUrl", "https://files.example/x.png", "", ""}});
+  auto hosted =
+      client_->Post("/medias/upload-file", h,
+                    httplib::MultipartFormDataItems{
+                        {"hosted", "true", "", ""},
+                        {"fileUrl", "https://files.example/x.png", "", ""}});
   EXPECT_EQ(hosted->status, 200) << hosted->body;
   std::string big(25u * 1024 * 1024 + 1, 'x');
-  auto too_big = client_->Post(
-      "/medias/upload-file", h,
-      httplib::MultipartFormDataItems{{"file", big, "xray.dcm", "application/dicom"}});
+  auto too_big =
+      client_->Post("/medias/upload-file", h,
+                    httplib::MultipartFormDataItems{
+                        {"file", big, "xray.dcm", "application/dicom"}});
   ASSERT_TRUE(too_big);
   EXPECT_EQ(too_big->status, 413);
   EXPECT_EQ(Json::parse(too_big->body)["statusCode"], 413);
 
-  Response deleted = Delete(absl::StrCat("/medias/", file_id, "?altType=location&altId=",
-                                         kLocation));
+  Response deleted = Delete(
+      absl::StrCat("/medias/", file_id, "?altType=location&altId=", kLocation));
   EXPECT_EQ(deleted.status, 200);
   EXPECT_EQ(Get(list).body["files"].size(), 1u) << "the hosted one is left";
-  EXPECT_EQ(Delete(absl::StrCat("/medias/", file_id, "?altType=location&altId=",
-                                kLocation))
+  EXPECT_EQ(Delete(absl::StrCat("/medias/", file_id,
+                                "?altType=location&altId=", kLocation))
                 .status,
             404);
 }
@@ -1468,7 +1538,8 @@ TEST_F(HighLevelEmulatorTest, UsersMatchTheFreshsalesDefaults) {
   std::vector<std::string> emails;
   for (const auto& u : all.body["users"]) emails.push_back(u["email"]);
   std::vector<std::string> freshsales_emails;
-  for (const auto& u : freshsales::DefaultUsers()) freshsales_emails.push_back(u.email);
+  for (const auto& u : freshsales::DefaultUsers())
+    freshsales_emails.push_back(u.email);
   EXPECT_EQ(emails, freshsales_emails);
 
   Response search = Get(absl::StrCat("/users/search?companyId=", kCompany,
@@ -1479,14 +1550,15 @@ TEST_F(HighLevelEmulatorTest, UsersMatchTheFreshsalesDefaults) {
   EXPECT_EQ(search.body["count"], 1);
   std::string chen = search.body["users"][0]["id"];
   EXPECT_EQ(search.body["users"][0]["name"], "Wei Chen");
-  Response paged = Get(absl::StrCat("/users/search?companyId=", kCompany,
-                                    "&skip=1&limit=1"));
+  Response paged = Get(
+      absl::StrCat("/users/search?companyId=", kCompany, "&skip=1&limit=1"));
   EXPECT_EQ(paged.body["users"].size(), 1u);
   EXPECT_EQ(paged.body["count"], 3);
   EXPECT_EQ(Get("/users/search").status, 422) << "companyId is required";
-  Response by_email = Post("/users/search/filter-by-email",
-                           {{"companyId", kCompany},
-                            {"emails", "DR.RIVERA@smilebright.example, nobody@x"}});
+  Response by_email =
+      Post("/users/search/filter-by-email",
+           {{"companyId", kCompany},
+            {"emails", "DR.RIVERA@smilebright.example, nobody@x"}});
   ASSERT_EQ(by_email.status, 200) << by_email.body.dump();
   ASSERT_EQ(by_email.body["users"].size(), 1u);
   EXPECT_EQ(by_email.body["users"][0]["lastName"], "Rivera");
@@ -1496,7 +1568,8 @@ TEST_F(HighLevelEmulatorTest, UsersMatchTheFreshsalesDefaults) {
 
 TEST_F(HighLevelEmulatorTest, UsersFileReplacesDefaults) {
   HighLevelOptions o;
-  o.users = Json::parse(R"([{"id":"u1","name":"Ana Lima","email":"ana@x.example"},
+  o.users =
+      Json::parse(R"([{"id":"u1","name":"Ana Lima","email":"ana@x.example"},
                             {"display_name":"Bo Li","email":"bo@x.example","is_active":false}])");
   Start(o);
   Response all = Get("/users/?locationId=" + Loc());
@@ -1504,8 +1577,9 @@ TEST_F(HighLevelEmulatorTest, UsersFileReplacesDefaults) {
   EXPECT_EQ(all.body["users"][0]["id"], "u1");
   EXPECT_EQ(all.body["users"][0]["roles"]["role"], "admin");
   EXPECT_EQ(NewContact({{"firstName", "X"}, {"assignedTo", "u1"}}).size(), 20u);
-  Response inactive = Post("/contacts/", {{"locationId", kLocation},
-                                          {"assignedTo", "usr00000000000000002"}});
+  Response inactive =
+      Post("/contacts/",
+           {{"locationId", kLocation}, {"assignedTo", "usr00000000000000002"}});
   EXPECT_EQ(inactive.status, 422);
 }
 
@@ -1517,14 +1591,16 @@ TEST_F(HighLevelEmulatorTest, Products) {
                                          {"description", "Take-home kit"}});
   ASSERT_EQ(created.status, 201) << created.body.dump();
   std::string id = created.body["_id"];
-  EXPECT_EQ(Post("/products/", {{"locationId", kLocation}, {"name", "x"},
-                                {"productType", "FOOD"}})
-                .status,
-            422);
+  EXPECT_EQ(
+      Post("/products/",
+           {{"locationId", kLocation}, {"name", "x"}, {"productType", "FOOD"}})
+          .status,
+      422);
   Response list = Get("/products/?locationId=" + Loc());
   EXPECT_EQ(list.body["products"].size(), 1u);
   EXPECT_EQ(list.body["total"], Json::parse(R"([{"total":1}])"));
-  EXPECT_EQ(Get("/products/" + id + "?locationId=" + Loc()).body["name"], "Whitening kit");
+  EXPECT_EQ(Get("/products/" + id + "?locationId=" + Loc()).body["name"],
+            "Whitening kit");
   Response updated = Put("/products/" + id, {{"locationId", kLocation},
                                              {"name", "Whitening kit XL"},
                                              {"productType", "PHYSICAL"}});
@@ -1549,7 +1625,8 @@ TEST_F(HighLevelEmulatorTest, BurstLimitGives429WithHeaders) {
     EXPECT_EQ(r.header("X-RateLimit-Remaining"), std::to_string(2 - i));
     EXPECT_EQ(r.header("X-RateLimit-Interval-Milliseconds"), "10000");
     EXPECT_EQ(r.header("X-RateLimit-Limit-Daily"), "200000");
-    EXPECT_EQ(r.header("X-RateLimit-Daily-Remaining"), std::to_string(199999 - i));
+    EXPECT_EQ(r.header("X-RateLimit-Daily-Remaining"),
+              std::to_string(199999 - i));
   }
   Advance(absl::Seconds(4));
   Response limited = Get(path);
@@ -1578,7 +1655,8 @@ TEST_F(HighLevelEmulatorTest, TimeScaleCompressesTheWindows) {
   EXPECT_EQ(Get(path).status, 429);
   Advance(absl::Seconds(1));
   EXPECT_EQ(Get(path).status, 200);
-  Json config = Operator("POST", "config", {{"burst_limit", 2}, {"time_scale", 1}});
+  Json config =
+      Operator("POST", "config", {{"burst_limit", 2}, {"time_scale", 1}});
   EXPECT_EQ(config["burst"]["limit"], 2);
   EXPECT_EQ(Get(path).header("X-RateLimit-Interval-Milliseconds"), "10000");
 }
@@ -1609,9 +1687,12 @@ TEST_F(HighLevelEmulatorTest, OperatorStateStatsSeedResetConfig) {
   Start();
   Json ids = Operator(
       "POST", "seed",
-      {{"businesses", {{{"name", "Seed Clinic"}, {"id", "b05e0000000000000000aaaa"}}}},
-       {"contacts", {{{"firstName", "Seeded"}, {"email", "s@x.example"},
-                      {"dateAdded", "2020-01-01T00:00:00.000Z"}}}},
+      {{"businesses",
+        {{{"name", "Seed Clinic"}, {"id", "b05e0000000000000000aaaa"}}}},
+       {"contacts",
+        {{{"firstName", "Seeded"},
+          {"email", "s@x.example"},
+          {"dateAdded", "2020-01-01T00:00:00.000Z"}}}},
        {"pipelines", {{{"name", "Ortho"}, {"stages", {"Start", "End"}}}}}});
   ASSERT_EQ(ids["contacts"].size(), 1u) << ids.dump();
   EXPECT_EQ(ids["businesses"][0], "b05e0000000000000000aaaa");
@@ -1619,19 +1700,19 @@ TEST_F(HighLevelEmulatorTest, OperatorStateStatsSeedResetConfig) {
   EXPECT_EQ(Get("/contacts/" + seeded).body["contact"]["dateAdded"],
             "2020-01-01T00:00:00.000Z");
   // Seeds are all or nothing.
-  Json refused = Operator("POST", "seed",
-                          {{"contacts", {{{"firstName", "Ok"}},
-                                         {{"email", "s@x.example"}}}}},
-                          400);
+  Json refused = Operator(
+      "POST", "seed",
+      {{"contacts", {{{"firstName", "Ok"}}, {{"email", "s@x.example"}}}}}, 400);
   EXPECT_THAT(refused["error"].get<std::string>(), HasSubstr("contacts[1]"));
   Json state = emulator_->State();
   EXPECT_EQ(state["contacts"].size(), 1u);
   EXPECT_EQ(state["businesses"].size(), 1u);
   EXPECT_EQ(state["pipelines"].size(), 2u);
-  for (const char* k : {"contacts", "businesses", "opportunities", "notes", "tasks",
-                        "appointments", "custom_fields", "objects", "records",
-                        "associations", "relations", "medias", "products",
-                        "pipelines", "calendars", "users", "settings"}) {
+  for (const char* k :
+       {"contacts", "businesses", "opportunities", "notes", "tasks",
+        "appointments", "custom_fields", "objects", "records", "associations",
+        "relations", "medias", "products", "pipelines", "calendars", "users",
+        "settings"}) {
     EXPECT_TRUE(state.contains(k)) << k;
   }
   Post("/contacts/", {{"locationId", kLocation}, {"firstName", "Api"}});
@@ -1671,7 +1752,8 @@ TEST(HighLevelOptionsTest, CreateValidates) {
   o.pipelines = Json::parse(R"([{"name":"P","stages":[]}])");
   EXPECT_FALSE(HighLevelEmulator::Create(o).ok());
   o.pipelines = Json();
-  o.users = Json::parse(R"([{"id":"a","email":"a@x"},{"id":"a","email":"b@x"}])");
+  o.users =
+      Json::parse(R"([{"id":"a","email":"a@x"},{"id":"a","email":"b@x"}])");
   EXPECT_FALSE(HighLevelEmulator::Create(o).ok()) << "duplicate user id";
   o.users = Json::parse(R"([{"name":"No email"}])");
   EXPECT_FALSE(HighLevelEmulator::Create(o).ok());
@@ -1719,19 +1801,38 @@ int WaitExit(pid_t pid, int seconds) {
 
 TEST(HighLevelSandboxBinary, ServesTheLocationAndStopsOnSigterm) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() /
-                 ("bw-hl-sandbox-" + std::to_string(getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("bw-hl-sandbox-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::string port_file = (dir / "port").string();
   std::string users = (dir / "users.json").string();
-  std::ofstream(users) << R"([{"id":"u1","name":"Ana Lima","email":"ana@x.example"}])";
+  std::ofstream(users)
+      << R"([{"id":"u1","name":"Ana Lima","email":"ana@x.example"}])";
   std::string log = (dir / "log").string();
-  std::vector<std::string> argv = {
-      SandboxBinary(), "--crm", "highlevel", "--token", "bin-token",
-      "--location", "locBin", "--company", "cmpBin", "--port", "0",
-      "--port-file", port_file, "--burst-limit", "50", "--daily-limit", "1000",
-      "--time-scale", "2", "--users", users, "--duplicate-priority", "phone"};
+  std::vector<std::string> argv = {SandboxBinary(),
+                                   "--crm",
+                                   "highlevel",
+                                   "--token",
+                                   "bin-token",
+                                   "--location",
+                                   "locBin",
+                                   "--company",
+                                   "cmpBin",
+                                   "--port",
+                                   "0",
+                                   "--port-file",
+                                   port_file,
+                                   "--burst-limit",
+                                   "50",
+                                   "--daily-limit",
+                                   "1000",
+                                   "--time-scale",
+                                   "2",
+                                   "--users",
+                                   users,
+                                   "--duplicate-priority",
+                                   "phone"};
   pid_t pid = fork();
   if (pid == 0) {
     FILE* f = std::fopen(log.c_str(), "w");
@@ -1749,19 +1850,22 @@ TEST(HighLevelSandboxBinary, ServesTheLocationAndStopsOnSigterm) {
   std::string address;
   for (int i = 0; i < 200 && address.empty(); ++i) {
     if (fs::exists(port_file)) address = ReadFile(port_file);
-    if (address.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (address.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_FALSE(address.empty()) << ReadFile(log);
   address.pop_back();
   int port = std::stoi(address.substr(address.find(':') + 1));
   httplib::Client client("127.0.0.1", port);
-  httplib::Headers h = {{"Authorization", "Bearer bin-token"}, {"Version", "2021-07-28"}};
+  httplib::Headers h = {{"Authorization", "Bearer bin-token"},
+                        {"Version", "2021-07-28"}};
   auto users_reply = client.Get("/users/?locationId=locBin", h);
   ASSERT_TRUE(users_reply);
   EXPECT_EQ(users_reply->status, 200) << users_reply->body;
   EXPECT_EQ(users_reply->get_header_value("X-RateLimit-Max"), "50");
   EXPECT_EQ(users_reply->get_header_value("X-RateLimit-Limit-Daily"), "1000");
-  EXPECT_EQ(users_reply->get_header_value("X-RateLimit-Interval-Milliseconds"), "5000");
+  EXPECT_EQ(users_reply->get_header_value("X-RateLimit-Interval-Milliseconds"),
+            "5000");
   EXPECT_THAT(users_reply->body, HasSubstr("ana@x.example"));
   auto contact = client.Post("/contacts/", h,
                              R"({"locationId":"locBin","lastName":"Secret"})",
@@ -1769,7 +1873,8 @@ TEST(HighLevelSandboxBinary, ServesTheLocationAndStopsOnSigterm) {
   EXPECT_EQ(contact->status, 201) << contact->body;
   auto other = client.Get("/contacts/?locationId=locTest", h);
   EXPECT_EQ(other->status, 403);
-  Json config = Json::parse(client.Post("/__sandbox/config", "{}", "application/json")->body);
+  Json config = Json::parse(
+      client.Post("/__sandbox/config", "{}", "application/json")->body);
   EXPECT_EQ(config["duplicate_priority"], "phone");
   EXPECT_EQ(config["allow_duplicate_contact"], false);
   ASSERT_EQ(kill(pid, SIGTERM), 0);

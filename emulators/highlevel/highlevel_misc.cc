@@ -41,13 +41,15 @@ Reply Backend::MediaUpload(const Call& c) {
   }
   if (!errors.empty()) return Invalid(c, errors);
   auto text = [&req](const char* name) {
-    return req.has_file(name) ? req.get_file_value(name).content : std::string();
+    return req.has_file(name) ? req.get_file_value(name).content
+                              : std::string();
   };
   bool hosted = text("hosted") == "true";
   std::string file_url = text("fileUrl");
   std::string name = text("name");
   std::string parent = text("parentId");
-  Json media = {{"altId", location_id_}, {"altType", "location"}, {"type", "file"}};
+  Json media = {
+      {"altId", location_id_}, {"altType", "location"}, {"type", "file"}};
   if (hosted) {
     if (file_url.empty()) {
       return BadRequest("fileUrl is required when hosted is true");
@@ -68,15 +70,17 @@ Reply Backend::MediaUpload(const Call& c) {
     }
     if (name.empty()) name = file.filename;
     media["size"] = file.content.size();
-    media["contentType"] =
-        file.content_type.empty() ? "application/octet-stream" : file.content_type;
+    media["contentType"] = file.content_type.empty()
+                               ? "application/octet-stream"
+                               : file.content_type;
   }
   absl::MutexLock lock(&mu_);
   std::string id = NextId("media");
   std::string now = Now();
   if (!hosted) {
-    media["url"] = absl::StrCat("https://storage.googleapis.com/bridgework-sandbox/",
-                                location_id_, "/media/", id, "/", UrlSafe(name));
+    media["url"] =
+        absl::StrCat("https://storage.googleapis.com/bridgework-sandbox/",
+                     location_id_, "/media/", id, "/", UrlSafe(name));
   }
   media["_id"] = id;
   media["id"] = id;
@@ -85,12 +89,15 @@ Reply Backend::MediaUpload(const Call& c) {
   media["createdAt"] = now;
   media["updatedAt"] = now;
   store_.medias[id] = media;
-  return {200, {{"fileId", id}, {"url", media["url"]},
-                {"traceId", UuidId(++store_.counters["trace"])}}};
+  return {200,
+          {{"fileId", id},
+           {"url", media["url"]},
+           {"traceId", UuidId(++store_.counters["trace"])}}};
 }
 
 Reply Backend::MediaList(const Call& c) {
-  if (auto r = RequireQuery(c, {"sortBy", "sortOrder", "type", "altType", "altId"})) {
+  if (auto r = RequireQuery(
+          c, {"sortBy", "sortOrder", "type", "altType", "altId"})) {
     return *r;
   }
   std::vector<std::string> errors;
@@ -99,11 +106,13 @@ Reply Backend::MediaList(const Call& c) {
   std::string sort_by = *c.Query("sortBy");
   std::string order = *c.Query("sortOrder");
   if (sort_by != "createdAt" && sort_by != "updatedAt" && sort_by != "name") {
-    errors.push_back("sortBy must be one of the following values: createdAt, "
-                     "updatedAt, name");
+    errors.push_back(
+        "sortBy must be one of the following values: createdAt, "
+        "updatedAt, name");
   }
   if (order != "asc" && order != "desc") {
-    errors.push_back("sortOrder must be one of the following values: asc, desc");
+    errors.push_back(
+        "sortOrder must be one of the following values: asc, desc");
   }
   if (*c.Query("altType") != "location") {
     errors.push_back("altType must be one of the following values: location");
@@ -168,9 +177,8 @@ Reply Backend::ProductList(const Call& c) {
     matches.push_back(p);
   }
   Json products = Json::array();
-  for (int64_t i = offset; i < static_cast<int64_t>(matches.size()) &&
-                           i < offset + limit;
-       ++i) {
+  for (int64_t i = offset;
+       i < static_cast<int64_t>(matches.size()) && i < offset + limit; ++i) {
     products.push_back(ProductOut(*matches[i]));
   }
   return {200,

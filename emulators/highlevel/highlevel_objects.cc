@@ -24,8 +24,8 @@ constexpr int64_t kMaxRecordPageLimit = 100;
 
 // The business properties a record of the "business" object carries.
 const char* const kBusinessProperties[] = {
-    "name", "phone",      "email",   "website",    "address",
-    "city", "postalCode", "state",   "country",    "description"};
+    "name", "phone",      "email", "website", "address",
+    "city", "postalCode", "state", "country", "description"};
 
 bool IsBusinessProperty(const std::string& k) {
   for (const char* p : kBusinessProperties) {
@@ -94,7 +94,8 @@ std::vector<std::string> QueryList(const Call& c, const char* name) {
 
 std::vector<Json> Backend::StandardObjects() const {
   std::vector<Json> out;
-  for (const auto& s : kStandards) out.push_back(StandardObject(s, location_id_));
+  for (const auto& s : kStandards)
+    out.push_back(StandardObject(s, location_id_));
   return out;
 }
 
@@ -118,7 +119,9 @@ bool Backend::KnownObjectKeyLocked(const std::string& key) const {
   return false;
 }
 
-Json Backend::ObjectOut(const Json& object) const { return WithoutNulls(object); }
+Json Backend::ObjectOut(const Json& object) const {
+  return WithoutNulls(object);
+}
 
 std::vector<const Json*> Backend::ObjectFieldsLocked(
     const std::string& object_key) const {
@@ -192,14 +195,14 @@ Reply Backend::ObjectCreate(const Call& c) {
     object["description"] = b["description"];
   }
   store_.objects[id] = object;
-  store_.folders[folder] = {{"id", folder},
-                            {"name", absl::StrCat(StrOf(b["labels"], "singular"),
-                                                  " Details")},
-                            {"objectKey", key},
-                            {"locationId", location_id_},
-                            {"parentId", id},
-                            {"dateAdded", now},
-                            {"dateUpdated", now}};
+  store_.folders[folder] = {
+      {"id", folder},
+      {"name", absl::StrCat(StrOf(b["labels"], "singular"), " Details")},
+      {"objectKey", key},
+      {"locationId", location_id_},
+      {"parentId", id},
+      {"dateAdded", now},
+      {"dateUpdated", now}};
   std::string field_id = NextId("object_field");
   store_.object_fields[field_id] = {{"id", field_id},
                                     {"name", display["name"]},
@@ -283,7 +286,8 @@ Reply Backend::ObjectUpdate(const Call& c) {
     }
     if (!known) {
       errors.push_back(
-          "each value in searchableProperties must be a field key of the object");
+          "each value in searchableProperties must be a field key of the "
+          "object");
       break;
     }
   }
@@ -291,7 +295,8 @@ Reply Backend::ObjectUpdate(const Call& c) {
   object["searchableProperties"] = c.body["searchableProperties"];
   if (c.body.contains("labels") && c.body["labels"].is_object()) {
     for (const auto& [k, v] : c.body["labels"].items()) {
-      if (v.is_string() && !v.get<std::string>().empty()) object["labels"][k] = v;
+      if (v.is_string() && !v.get<std::string>().empty())
+        object["labels"][k] = v;
     }
   }
   if (c.body.contains("description")) {
@@ -316,8 +321,9 @@ Reply Backend::ObjectFieldCreate(const Call& c) {
   std::string field_key = StrOf(b, "fieldKey");
   std::vector<std::string> errors;
   if (!IsCustomFieldDataType(data_type)) {
-    errors.push_back(absl::StrCat("dataType must be one of the following values: ",
-                                  absl::StrJoin(CustomFieldDataTypes(), ", ")));
+    errors.push_back(
+        absl::StrCat("dataType must be one of the following values: ",
+                     absl::StrJoin(CustomFieldDataTypes(), ", ")));
   }
   absl::string_view short_key = field_key;
   if (!absl::ConsumePrefix(&short_key, absl::StrCat(object_key, ".")) ||
@@ -327,7 +333,8 @@ Reply Backend::ObjectFieldCreate(const Call& c) {
         "and underscores");
   }
   if (HasOptions(data_type) &&
-      (!b.contains("options") || !b["options"].is_array() || b["options"].empty())) {
+      (!b.contains("options") || !b["options"].is_array() ||
+       b["options"].empty())) {
     errors.push_back("options should not be empty");
   }
   if (!errors.empty()) return Invalid(c, errors);
@@ -342,7 +349,8 @@ Reply Backend::ObjectFieldCreate(const Call& c) {
           "objectKey must be a custom object key of the location or business");
     }
     auto folder = store_.folders.find(parent);
-    if (folder == store_.folders.end() || folder->second["objectKey"] != object_key) {
+    if (folder == store_.folders.end() ||
+        folder->second["objectKey"] != object_key) {
       return BadRequest("Folder not found");
     }
   }
@@ -377,7 +385,8 @@ Reply Backend::ObjectFieldUpdate(const Call& c) {
   if (auto r = CheckBody(c, UpdateObjectFieldDto())) return *r;
   absl::MutexLock lock(&mu_);
   auto it = store_.object_fields.find(c.Param("id"));
-  if (it == store_.object_fields.end()) return NotFound("Custom field not found");
+  if (it == store_.object_fields.end())
+    return NotFound("Custom field not found");
   for (const auto& [k, v] : c.body.items()) {
     if (k == "locationId") continue;
     if (v.is_null()) {
@@ -393,7 +402,8 @@ Reply Backend::ObjectFieldUpdate(const Call& c) {
 Reply Backend::ObjectFieldDelete(const Call& c) {
   absl::MutexLock lock(&mu_);
   auto it = store_.object_fields.find(c.Param("id"));
-  if (it == store_.object_fields.end()) return NotFound("Custom field not found");
+  if (it == store_.object_fields.end())
+    return NotFound("Custom field not found");
   std::string object_key = it->second["objectKey"];
   std::string field_key = it->second["fieldKey"];
   for (const auto& [id, o] : store_.objects) {
@@ -469,7 +479,8 @@ std::vector<std::string> Backend::ApplyPropertiesLocked(const Json& object,
     }
     std::vector<std::string> options;
     if (field->contains("options")) {
-      for (const auto& o : (*field)["options"]) options.push_back(StrOf(o, "key"));
+      for (const auto& o : (*field)["options"])
+        options.push_back(StrOf(o, "key"));
     }
     absl::StatusOr<Json> value =
         CheckCustomValue(StrOf(*field, "dataType"), options,
@@ -508,7 +519,8 @@ Json BusinessAsRecord(const Json& business) {
     if (business.contains(k)) properties[k] = business[k];
   }
   if (business.contains("customFields")) {
-    for (const auto& [k, v] : business["customFields"].items()) properties[k] = v;
+    for (const auto& [k, v] : business["customFields"].items())
+      properties[k] = v;
   }
   return {{"id", business["id"]},
           {"owner", Json::array()},
@@ -560,8 +572,8 @@ Reply Backend::RecordCreate(const Call& c) {
     if (!c.body.contains(k)) continue;
     for (const auto& u : c.body[k]) {
       if (FindUser(u.get<std::string>()) == nullptr) {
-        errors.push_back(absl::StrCat("each value in ", k,
-                                      " must be the id of a user"));
+        errors.push_back(
+            absl::StrCat("each value in ", k, " must be the id of a user"));
         break;
       }
     }
@@ -570,17 +582,21 @@ Reply Backend::RecordCreate(const Call& c) {
     errors.push_back("owner must contain at most 1 element");
   }
   Json properties = Json::object();
-  for (auto& e : ApplyPropertiesLocked(object, c.body["properties"], properties)) {
+  for (auto& e :
+       ApplyPropertiesLocked(object, c.body["properties"], properties)) {
     errors.push_back(std::move(e));
   }
-  std::string primary = ShortKey(object["key"], StrOf(object, "primaryDisplayProperty"));
+  std::string primary =
+      ShortKey(object["key"], StrOf(object, "primaryDisplayProperty"));
   if (!properties.contains(primary)) {
-    errors.push_back(absl::StrCat("properties.", primary, " should not be empty"));
+    errors.push_back(
+        absl::StrCat("properties.", primary, " should not be empty"));
   }
   if (!errors.empty()) return Invalid(c, errors);
   std::string now = Now();
   if (schema == "business") {
-    Json business = {{"locationId", location_id_}, {"createdAt", now}, {"updatedAt", now}};
+    Json business = {
+        {"locationId", location_id_}, {"createdAt", now}, {"updatedAt", now}};
     RecordToBusiness(properties, business);
     std::string id = NextId("business");
     business["id"] = id;
@@ -613,7 +629,8 @@ Reply Backend::RecordGet(const Call& c) {
   const Json* object = FindObjectLocked(schema);
   if (object == nullptr) return NotFound("Object not found");
   auto it = store_.records.find(id);
-  if (it == store_.records.end() || it->second["objectKey"] != (*object)["key"]) {
+  if (it == store_.records.end() ||
+      it->second["objectKey"] != (*object)["key"]) {
     return NotFound("Record not found");
   }
   return {200, {{"record", RecordOut(it->second)}}};
@@ -647,8 +664,8 @@ Reply Backend::RecordUpdate(const Call& c) {
     if (!c.body.contains(k) || c.body[k].is_null()) continue;
     for (const auto& u : c.body[k]) {
       if (FindUser(u.get<std::string>()) == nullptr) {
-        errors.push_back(absl::StrCat("each value in ", k,
-                                      " must be the id of a user"));
+        errors.push_back(
+            absl::StrCat("each value in ", k, " must be the id of a user"));
         break;
       }
     }
@@ -660,9 +677,11 @@ Reply Backend::RecordUpdate(const Call& c) {
       errors.push_back(std::move(e));
     }
   }
-  std::string primary = ShortKey(object["key"], StrOf(object, "primaryDisplayProperty"));
+  std::string primary =
+      ShortKey(object["key"], StrOf(object, "primaryDisplayProperty"));
   if (!record["properties"].contains(primary)) {
-    errors.push_back(absl::StrCat("properties.", primary, " should not be empty"));
+    errors.push_back(
+        absl::StrCat("properties.", primary, " should not be empty"));
   }
   if (!errors.empty()) return Invalid(c, errors);
   std::string now = Now();
@@ -690,7 +709,8 @@ Reply Backend::RecordDelete(const Call& c) {
     const Json* object = FindObjectLocked(schema);
     if (object == nullptr) return NotFound("Object not found");
     auto it = store_.records.find(id);
-    if (it == store_.records.end() || it->second["objectKey"] != (*object)["key"]) {
+    if (it == store_.records.end() ||
+        it->second["objectKey"] != (*object)["key"]) {
       return NotFound("Record not found");
     }
     store_.records.erase(it);
@@ -712,7 +732,8 @@ Reply Backend::RecordSearch(const Call& c) {
   }
   const Json after = c.body.value("searchAfter", Json::array());
   if (!after.empty() && after.size() != 2) {
-    errors.push_back("searchAfter must be [dateAdded millis, id] of the last record");
+    errors.push_back(
+        "searchAfter must be [dateAdded millis, id] of the last record");
   }
   if (!errors.empty()) return Invalid(c, errors);
   absl::MutexLock lock(&mu_);
@@ -760,9 +781,11 @@ Reply Backend::RecordSearch(const Call& c) {
   if (!after.empty()) {
     begin = 0;
     int64_t after_ms = after[0].is_number() ? after[0].get<int64_t>() : 0;
-    std::string after_id = after[1].is_string() ? after[1].get<std::string>() : "";
+    std::string after_id =
+        after[1].is_string() ? after[1].get<std::string>() : "";
     while (begin < matches.size()) {
-      int64_t ms = UnixMillis(*ParseInstant(StrOf(*matches[begin], "dateAdded")));
+      int64_t ms =
+          UnixMillis(*ParseInstant(StrOf(*matches[begin], "dateAdded")));
       std::string id = StrOf(*matches[begin], "id");
       if (ms > after_ms || (ms == after_ms && id > after_id)) break;
       ++begin;
@@ -771,9 +794,9 @@ Reply Backend::RecordSearch(const Call& c) {
   Json out = Json::array();
   for (size_t i = begin; i < matches.size() && i < begin + limit; ++i) {
     Json r = RecordOut(*matches[i]);
-    r["searchAfter"] = Json::array(
-        {UnixMillis(*ParseInstant(StrOf(*matches[i], "dateAdded"))),
-         StrOf(*matches[i], "id")});
+    r["searchAfter"] =
+        Json::array({UnixMillis(*ParseInstant(StrOf(*matches[i], "dateAdded"))),
+                     StrOf(*matches[i], "id")});
     out.push_back(r);
   }
   return {200, {{"records", out}, {"total", matches.size()}}};
@@ -804,9 +827,9 @@ Json Backend::RelationOut(const Json& relation) const {
   Json out = relation;
   auto a = store_.associations.find(StrOf(relation, "associationId"));
   if (a != store_.associations.end()) {
-    for (const char* k : {"key", "firstObjectLabel", "firstObjectKey",
-                          "secondObjectLabel", "secondObjectKey",
-                          "associationType"}) {
+    for (const char* k :
+         {"key", "firstObjectLabel", "firstObjectKey", "secondObjectLabel",
+          "secondObjectKey", "associationType"}) {
       out[k] = a->second[k];
     }
   }
@@ -822,8 +845,8 @@ Reply Backend::AssociationList(const Call& c) {
   absl::MutexLock lock(&mu_);
   std::vector<const Json*> all = SortedBy(store_.associations, "dateAdded");
   Json out = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(all.size()) && i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(all.size()) && i < skip + limit; ++i) {
     out.push_back(*all[i]);
   }
   return {200, {{"associations", out}, {"total", all.size()}}};
@@ -836,14 +859,16 @@ Reply Backend::AssociationCreate(const Call& c) {
   for (const char* k : {"firstObjectKey", "secondObjectKey"}) {
     if (!KnownObjectKeyLocked(StrOf(c.body, k))) {
       errors.push_back(absl::StrCat(
-          k, " must be contact, opportunity, business or a custom object key "
-             "of the location"));
+          k,
+          " must be contact, opportunity, business or a custom object key "
+          "of the location"));
     }
   }
   if (!errors.empty()) return Invalid(c, errors);
   std::string key = StrOf(c.body, "key");
   for (const auto& [id, a] : store_.associations) {
-    if (a["key"] == key) return BadRequest("An association with this key already exists");
+    if (a["key"] == key)
+      return BadRequest("An association with this key already exists");
   }
   std::string id = NextId("association");
   Json association = c.body;
@@ -902,7 +927,8 @@ Reply Backend::RelationCreate(const Call& c) {
   if (auto r = CheckBody(c, CreateRelationDto())) return *r;
   absl::MutexLock lock(&mu_);
   auto a = store_.associations.find(StrOf(c.body, "associationId"));
-  if (a == store_.associations.end()) return BadRequest("Association not found");
+  if (a == store_.associations.end())
+    return BadRequest("Association not found");
   std::string first = StrOf(c.body, "firstRecordId");
   std::string second = StrOf(c.body, "secondRecordId");
   std::string first_kind = RecordKindLocked(first);
@@ -919,7 +945,8 @@ Reply Backend::RelationCreate(const Call& c) {
     return BadRequest(
         "The records do not match the objects of the association");
   }
-  if (first == second) return BadRequest("A record cannot be related to itself");
+  if (first == second)
+    return BadRequest("A record cannot be related to itself");
   for (const auto& [id, r] : store_.relations) {
     if (r["associationId"] == a->first &&
         ((r["firstRecordId"] == first && r["secondRecordId"] == second) ||
@@ -950,7 +977,8 @@ Reply Backend::RelationList(const Call& c) {
   std::string record = c.Param("recordId");
   std::vector<const Json*> matches;
   for (const Json* r : SortedBy(store_.relations, "dateAdded")) {
-    if (StrOf(*r, "firstRecordId") != record && StrOf(*r, "secondRecordId") != record) {
+    if (StrOf(*r, "firstRecordId") != record &&
+        StrOf(*r, "secondRecordId") != record) {
       continue;
     }
     if (!only.empty() && std::find(only.begin(), only.end(),
@@ -960,9 +988,8 @@ Reply Backend::RelationList(const Call& c) {
     matches.push_back(r);
   }
   Json out = Json::array();
-  for (int64_t i = skip; i < static_cast<int64_t>(matches.size()) &&
-                         i < skip + limit;
-       ++i) {
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
     out.push_back(RelationOut(*matches[i]));
   }
   return {200, {{"relations", out}, {"total", matches.size()}}};

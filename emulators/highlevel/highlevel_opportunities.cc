@@ -48,7 +48,8 @@ std::optional<absl::Time> ParseMdy(const std::string& text) {
     return std::nullopt;
   }
   absl::CivilDay day(y, m, d);
-  if (day.year() != y || day.month() != m || day.day() != d) return std::nullopt;
+  if (day.year() != y || day.month() != m || day.day() != d)
+    return std::nullopt;
   return absl::FromCivil(day, absl::UTCTimeZone());
 }
 
@@ -77,10 +78,8 @@ const Json* Backend::FindStageLocked(const std::string& pipeline_id,
   return nullptr;
 }
 
-std::optional<Reply> Backend::ApplyOpportunityLocked(const Call& c,
-                                                     const Json& body,
-                                                     Json& record,
-                                                     const std::string& self_id) {
+std::optional<Reply> Backend::ApplyOpportunityLocked(
+    const Call& c, const Json& body, Json& record, const std::string& self_id) {
   std::string now = Now();
   if (body.contains("status") && body["status"] == "all") {
     return Invalid(c, {"status must be one of the following values: open, "
@@ -89,9 +88,10 @@ std::optional<Reply> Backend::ApplyOpportunityLocked(const Call& c,
   if (body.contains("name") && IsBlank(body["name"])) {
     return Invalid(c, {"name should not be empty"});
   }
-  std::string pipeline = body.contains("pipelineId") && body["pipelineId"].is_string()
-                             ? body["pipelineId"].get<std::string>()
-                             : StrOf(record, "pipelineId");
+  std::string pipeline =
+      body.contains("pipelineId") && body["pipelineId"].is_string()
+          ? body["pipelineId"].get<std::string>()
+          : StrOf(record, "pipelineId");
   auto pit = store_.pipelines.find(pipeline);
   if (pit == store_.pipelines.end()) return BadRequest("Pipeline not found");
   std::string stage = StrOf(body, "pipelineStageId");
@@ -104,9 +104,10 @@ std::optional<Reply> Backend::ApplyOpportunityLocked(const Call& c,
   if (FindStageLocked(pipeline, stage) == nullptr) {
     return BadRequest("Pipeline stage not found");
   }
-  std::string contact = body.contains("contactId") && body["contactId"].is_string()
-                            ? body["contactId"].get<std::string>()
-                            : StrOf(record, "contactId");
+  std::string contact =
+      body.contains("contactId") && body["contactId"].is_string()
+          ? body["contactId"].get<std::string>()
+          : StrOf(record, "contactId");
   if (!store_.contacts.count(contact)) return BadRequest("Contact not found");
   if (body.contains("assignedTo")) {
     if (IsBlank(body["assignedTo"])) {
@@ -121,17 +122,19 @@ std::optional<Reply> Backend::ApplyOpportunityLocked(const Call& c,
     for (const auto& [id, o] : store_.opportunities) {
       if (id != self_id && StrOf(o, "contactId") == contact &&
           StrOf(o, "pipelineId") == pipeline) {
-        return BadRequest("Can not create duplicate opportunity for the contact.");
+        return BadRequest(
+            "Can not create duplicate opportunity for the contact.");
       }
     }
   }
   if (body.contains("customFields") && body["customFields"].is_array()) {
-    std::vector<std::string> errors = MergeCustomFieldsLocked(
-        "opportunity", body["customFields"], "fieldValue",
-        record["customFields"]);
+    std::vector<std::string> errors =
+        MergeCustomFieldsLocked("opportunity", body["customFields"],
+                                "fieldValue", record["customFields"]);
     if (!errors.empty()) return Invalid(c, errors);
   }
-  if (StrOf(record, "pipelineStageId") != stage) record["lastStageChangeAt"] = now;
+  if (StrOf(record, "pipelineStageId") != stage)
+    record["lastStageChangeAt"] = now;
   record["pipelineId"] = pipeline;
   record["pipelineStageId"] = stage;
   record["contactId"] = contact;
@@ -140,7 +143,8 @@ std::optional<Reply> Backend::ApplyOpportunityLocked(const Call& c,
     record["status"] = body["status"];
     record["lastStatusChangeAt"] = now;
   }
-  if (body.contains("name") && body["name"].is_string()) record["name"] = body["name"];
+  if (body.contains("name") && body["name"].is_string())
+    record["name"] = body["name"];
   if (body.contains("monetaryValue")) {
     if (body["monetaryValue"].is_null()) {
       record.erase("monetaryValue");
@@ -185,9 +189,12 @@ Reply Backend::CreateOpportunityLocked(const Call& c, const Json& body,
   std::vector<std::string> errors = Validate(CreateOpportunityDto(), body);
   if (!errors.empty()) return Invalid(c, errors);
   std::string now = Now();
-  Json record = {{"locationId", location_id_}, {"source", ""},
-                 {"customFields", Json::array()}, {"followers", Json::array()},
-                 {"createdAt", now},           {"lastStatusChangeAt", now},
+  Json record = {{"locationId", location_id_},
+                 {"source", ""},
+                 {"customFields", Json::array()},
+                 {"followers", Json::array()},
+                 {"createdAt", now},
+                 {"lastStatusChangeAt", now},
                  {"lastStageChangeAt", now}};
   if (auto r = ApplyOpportunityLocked(c, body, record, "")) return *r;
   std::string id;
@@ -215,7 +222,8 @@ Reply Backend::OpportunityCreate(const Call& c) {
 Reply Backend::OpportunityGet(const Call& c) {
   absl::MutexLock lock(&mu_);
   auto it = store_.opportunities.find(c.Param("id"));
-  if (it == store_.opportunities.end()) return NotFound("Opportunity not found");
+  if (it == store_.opportunities.end())
+    return NotFound("Opportunity not found");
   return {200, {{"opportunity", OpportunityOut(it->second)}}};
 }
 
@@ -223,7 +231,8 @@ Reply Backend::OpportunityUpdate(const Call& c) {
   if (auto r = CheckBody(c, UpdateOpportunityDto())) return *r;
   absl::MutexLock lock(&mu_);
   auto it = store_.opportunities.find(c.Param("id"));
-  if (it == store_.opportunities.end()) return NotFound("Opportunity not found");
+  if (it == store_.opportunities.end())
+    return NotFound("Opportunity not found");
   Json record = it->second;
   if (auto r = ApplyOpportunityLocked(c, c.body, record, it->first)) return *r;
   it->second = record;
@@ -242,7 +251,8 @@ Reply Backend::OpportunityStatus(const Call& c) {
   if (auto r = CheckBody(c, UpdateOpportunityStatusDto())) return *r;
   absl::MutexLock lock(&mu_);
   auto it = store_.opportunities.find(c.Param("id"));
-  if (it == store_.opportunities.end()) return NotFound("Opportunity not found");
+  if (it == store_.opportunities.end())
+    return NotFound("Opportunity not found");
   Json record = it->second;
   if (auto r = ApplyOpportunityLocked(c, c.body, record, it->first)) return *r;
   it->second = record;
@@ -270,7 +280,8 @@ Reply Backend::OpportunityUpsert(const Call& c) {
     body.erase(k);
   }
   auto apply_followers = [&](Json& record) {
-    Json list = remove_all ? Json::array() : record.value("followers", Json::array());
+    Json list =
+        remove_all ? Json::array() : record.value("followers", Json::array());
     for (const auto& f : followers) {
       auto pos = std::find(list.begin(), list.end(), f);
       if (remove && pos != list.end()) list.erase(pos);
@@ -279,7 +290,8 @@ Reply Backend::OpportunityUpsert(const Call& c) {
     record["followers"] = list;
   };
   std::string id = StrOf(c.body, "id");
-  if (id.empty() && body.contains("contactId") && body["contactId"].is_string()) {
+  if (id.empty() && body.contains("contactId") &&
+      body["contactId"].is_string()) {
     std::string created_at;
     for (const auto& [oid, o] : store_.opportunities) {
       if (StrOf(o, "contactId") == body["contactId"] &&
@@ -292,7 +304,8 @@ Reply Backend::OpportunityUpsert(const Call& c) {
   }
   if (!id.empty()) {
     auto it = store_.opportunities.find(id);
-    if (it == store_.opportunities.end()) return BadRequest("Opportunity not found");
+    if (it == store_.opportunities.end())
+      return BadRequest("Opportunity not found");
     Json record = it->second;
     if (auto r = ApplyOpportunityLocked(c, body, record, id)) return *r;
     apply_followers(record);
@@ -300,8 +313,8 @@ Reply Backend::OpportunityUpsert(const Call& c) {
     return {200, {{"opportunity", OpportunityOut(record)}, {"new", false}}};
   }
   if (!body.contains("contactId")) {
-    return Invalid(c, {"contactId should not be empty",
-                       "contactId must be a string"});
+    return Invalid(
+        c, {"contactId should not be empty", "contactId must be a string"});
   }
   if (!body.contains("status")) body["status"] = "open";
   if (!body.contains("name")) {
@@ -314,7 +327,8 @@ Reply Backend::OpportunityUpsert(const Call& c) {
   body.erase("lostReasonId");
   Reply r = CreateOpportunityLocked(c, body, nullptr);
   if (r.status != 201) return r;
-  Json& record = store_.opportunities[r.body["opportunity"]["id"].get<std::string>()];
+  Json& record =
+      store_.opportunities[r.body["opportunity"]["id"].get<std::string>()];
   if (c.body.contains("lostReasonId") && c.body["lostReasonId"].is_string()) {
     record["lostReasonId"] = c.body["lostReasonId"];
   }
@@ -329,27 +343,31 @@ Reply Backend::OpportunitySearch(const Call& c) {
   int64_t page = QueryInt(c, "page", 1, errors);
   int64_t start_after = QueryInt(c, "startAfter", -1, errors);
   if (limit > kMaxLimit) {
-    errors.push_back(absl::StrCat("limit must not be greater than ", kMaxLimit));
+    errors.push_back(
+        absl::StrCat("limit must not be greater than ", kMaxLimit));
   }
   if (limit == 0) limit = kDefaultLimit;
   if (page == 0) page = 1;
   std::string order = c.Query("order").value_or("added_desc");
   if (order.empty()) order = "added_desc";
   if (order != "added_asc" && order != "added_desc") {
-    errors.push_back("order must be one of the following values: added_asc, added_desc");
+    errors.push_back(
+        "order must be one of the following values: added_asc, added_desc");
   }
   std::string status = c.Query("status").value_or("");
-  if (!status.empty() && status != "open" && status != "won" && status != "lost" &&
-      status != "abandoned" && status != "all") {
-    errors.push_back("status must be one of the following values: open, won, "
-                     "lost, abandoned, all");
+  if (!status.empty() && status != "open" && status != "won" &&
+      status != "lost" && status != "abandoned" && status != "all") {
+    errors.push_back(
+        "status must be one of the following values: open, won, "
+        "lost, abandoned, all");
   }
   std::optional<absl::Time> from, to;
   for (auto [name, target] : {std::pair{"date", &from}, {"endDate", &to}}) {
     std::string v = c.Query(name).value_or("");
     if (v.empty()) continue;
     *target = ParseMdy(v);
-    if (!*target) errors.push_back(absl::StrCat(name, " must be a date as mm-dd-yyyy"));
+    if (!*target)
+      errors.push_back(absl::StrCat(name, " must be a date as mm-dd-yyyy"));
   }
   if (!errors.empty()) return Invalid(c, errors);
   std::map<std::string, std::string> equals;
@@ -370,7 +388,8 @@ Reply Backend::OpportunitySearch(const Call& c) {
   std::vector<const Json*> matches;
   for (const Json* o : all) {
     bool ok = true;
-    for (const auto& [field, v] : equals) ok = ok && StrOf(*o, field.c_str()) == v;
+    for (const auto& [field, v] : equals)
+      ok = ok && StrOf(*o, field.c_str()) == v;
     if (!ok) continue;
     absl::Time created = *ParseInstant(StrOf(*o, "createdAt"));
     if (from && created < *from) continue;
@@ -408,7 +427,8 @@ Reply Backend::OpportunitySearch(const Call& c) {
   }
   Json list = Json::array();
   size_t end = std::min(matches.size(), begin + static_cast<size_t>(limit));
-  for (size_t i = begin; i < end; ++i) list.push_back(OpportunityOut(*matches[i]));
+  for (size_t i = begin; i < end; ++i)
+    list.push_back(OpportunityOut(*matches[i]));
   Json meta = {{"total", matches.size()}, {"currentPage", page}};
   if (page > 1) meta["prevPage"] = page - 1;
   if (end > begin) {
@@ -425,14 +445,18 @@ Reply Backend::OpportunitySearch(const Call& c) {
           "&limit=", limit, "&page=", page + 1, "&order=", order);
     }
   }
-  return {200, {{"opportunities", list}, {"meta", meta}, {"aggregations", Json::object()}}};
+  return {200,
+          {{"opportunities", list},
+           {"meta", meta},
+           {"aggregations", Json::object()}}};
 }
 
 Reply Backend::PipelineList(const Call& c) {
   if (auto r = RequireQuery(c, {"locationId"})) return *r;
   absl::MutexLock lock(&mu_);
   Json out = Json::array();
-  for (const Json* p : SortedBy(store_.pipelines, "dateAdded")) out.push_back(*p);
+  for (const Json* p : SortedBy(store_.pipelines, "dateAdded"))
+    out.push_back(*p);
   return {200, {{"pipelines", out}}};
 }
 
@@ -449,15 +473,16 @@ Reply Backend::CalendarList(const Call& c) {
   return {200, {{"calendars", out}}};
 }
 
-std::optional<Reply> Backend::ApplyAppointmentLocked(const Json& body,
-                                                     Json& record,
-                                                     const std::string& self_id) {
-  std::string calendar_id = body.contains("calendarId") && body["calendarId"].is_string()
-                                ? body["calendarId"].get<std::string>()
-                                : StrOf(record, "calendarId");
+std::optional<Reply> Backend::ApplyAppointmentLocked(
+    const Json& body, Json& record, const std::string& self_id) {
+  std::string calendar_id =
+      body.contains("calendarId") && body["calendarId"].is_string()
+          ? body["calendarId"].get<std::string>()
+          : StrOf(record, "calendarId");
   auto cal = store_.calendars.find(calendar_id);
   if (cal == store_.calendars.end()) return BadRequest("Calendar not found");
-  if (body.contains("contactId") && !store_.contacts.count(StrOf(body, "contactId"))) {
+  if (body.contains("contactId") &&
+      !store_.contacts.count(StrOf(body, "contactId"))) {
     return BadRequest("Contact not found");
   }
   std::string assigned = StrOf(body, "assignedUserId");
@@ -468,17 +493,20 @@ std::optional<Reply> Backend::ApplyAppointmentLocked(const Json& body,
     const Json& members = cal->second["teamMembers"];
     if (!members.empty()) assigned = StrOf(members[0], "userId");
   }
-  std::string start_text = body.contains("startTime") && body["startTime"].is_string()
-                               ? body["startTime"].get<std::string>()
-                               : StrOf(record, "startTime");
+  std::string start_text =
+      body.contains("startTime") && body["startTime"].is_string()
+          ? body["startTime"].get<std::string>()
+          : StrOf(record, "startTime");
   std::optional<absl::Time> start = ParseInstant(start_text);
-  if (!start) return BadRequest("startTime must be a valid ISO 8601 date string");
+  if (!start)
+    return BadRequest("startTime must be a valid ISO 8601 date string");
   std::string end_text;
   if (body.contains("endTime") && body["endTime"].is_string()) {
     end_text = body["endTime"].get<std::string>();
   } else if (body.contains("startTime") || StrOf(record, "endTime").empty()) {
     end_text = InOffsetOf(
-        *start + absl::Minutes(cal->second.value("slotDuration", 30)), start_text);
+        *start + absl::Minutes(cal->second.value("slotDuration", 30)),
+        start_text);
   } else {
     end_text = StrOf(record, "endTime");
   }
@@ -529,7 +557,9 @@ std::optional<Reply> Backend::ApplyAppointmentLocked(const Json& body,
   return std::nullopt;
 }
 
-Json Backend::EventOut(const Json& record) const { return WithoutNulls(record); }
+Json Backend::EventOut(const Json& record) const {
+  return WithoutNulls(record);
+}
 
 Reply Backend::AppointmentCreate(const Call& c) {
   if (auto r = CheckBody(c, AppointmentCreateDto())) return *r;
@@ -579,7 +609,8 @@ Reply Backend::EventDelete(const Call& c) {
 }
 
 Reply Backend::EventList(const Call& c) {
-  if (auto r = RequireQuery(c, {"locationId", "startTime", "endTime"})) return *r;
+  if (auto r = RequireQuery(c, {"locationId", "startTime", "endTime"}))
+    return *r;
   std::vector<std::string> errors;
   int64_t from = QueryInt(c, "startTime", 0, errors);
   int64_t to = QueryInt(c, "endTime", 0, errors);

@@ -21,9 +21,8 @@ using ::i18n::phonenumbers::PhoneNumber;
 using ::i18n::phonenumbers::PhoneNumberUtil;
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool ValidDate(int y, int m, int d) {
@@ -130,9 +129,9 @@ std::optional<std::string> E164(std::string_view phone,
 
 const std::vector<std::string>& CustomFieldDataTypes() {
   static const auto* kTypes = new std::vector<std::string>{
-      "TEXT",     "LARGE_TEXT",     "NUMERICAL",        "PHONE",
-      "MONETORY", "CHECKBOX",       "SINGLE_OPTIONS",   "MULTIPLE_OPTIONS",
-      "DATE",     "TEXTBOX_LIST",   "FILE_UPLOAD",      "RADIO",
+      "TEXT",     "LARGE_TEXT",   "NUMERICAL",      "PHONE",
+      "MONETORY", "CHECKBOX",     "SINGLE_OPTIONS", "MULTIPLE_OPTIONS",
+      "DATE",     "TEXTBOX_LIST", "FILE_UPLOAD",    "RADIO",
       "EMAIL"};
   return *kTypes;
 }
@@ -151,7 +150,8 @@ absl::StatusOr<Json> CheckCustomValue(std::string_view t,
                                       const std::vector<std::string>& options,
                                       bool allow_custom_option,
                                       const Json& value) {
-  if (value.is_null() || (value.is_string() && value.get<std::string>().empty())) {
+  if (value.is_null() ||
+      (value.is_string() && value.get<std::string>().empty())) {
     return Json(nullptr);
   }
   auto in_options = [&](const std::string& s) {
@@ -183,7 +183,8 @@ absl::StatusOr<Json> CheckCustomValue(std::string_view t,
     return value;
   }
   if (t == "SINGLE_OPTIONS" || t == "RADIO") {
-    if (!value.is_string()) return absl::InvalidArgumentError("must be a string");
+    if (!value.is_string())
+      return absl::InvalidArgumentError("must be a string");
     if (!in_options(value.get<std::string>())) {
       return absl::InvalidArgumentError("must be one of the field's options");
     }

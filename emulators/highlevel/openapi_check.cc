@@ -119,7 +119,8 @@ const Json* OpenApiCheck::Resolve(size_t spec, const std::string& ref,
   size_t hash = r.find('#');
   if (hash == absl::string_view::npos) return nullptr;
   if (hash > 0) {
-    if (!absl::EndsWith(r.substr(0, hash), "common-schemas.json")) return nullptr;
+    if (!absl::EndsWith(r.substr(0, hash), "common-schemas.json"))
+      return nullptr;
     root = &common_;
     *ref_spec = static_cast<size_t>(-1);
   }
@@ -190,8 +191,8 @@ void OpenApiCheck::Validate(size_t spec, const Json& schema, const Json& value,
     bool found = false;
     for (const auto& e : schema["enum"]) found = found || e == value;
     if (!found) {
-      problems.push_back(absl::StrCat(pointer, ": ", value.dump(),
-                                      " is not in the enum"));
+      problems.push_back(
+          absl::StrCat(pointer, ": ", value.dump(), " is not in the enum"));
     }
   }
   if (value.is_object()) {

@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   bridgework::SetLogService("sandbox");
   CLI::App app{"bridgework-sandbox: CRM API emulators"};
   Flags flags;
-  app.add_option("--crm", flags.crm, "the CRM to emulate (freshsales, highlevel)")
+  app.add_option("--crm", flags.crm,
+                 "the CRM to emulate (freshsales, highlevel)")
       ->required();
   app.add_option("--host", flags.serve.host, "address to listen on");
   app.add_option("--port", flags.serve.port, "port (0: any free port)");
