@@ -328,6 +328,9 @@ class Backend {
   Reply CreateOpportunityLocked(const Call& c, const Json& body,
                                 const Json* seed_extras)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PUT /opportunities/{id} and PUT .../status: `dto` checks the body; the
+  // reply is the opportunity, or {"succeded":true} when `status_only`.
+  Reply ChangeOpportunity(const Call& c, const Dto& dto, bool status_only);
   const Json* FindStageLocked(const std::string& pipeline_id,
                               const std::string& stage_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -350,6 +353,12 @@ class Backend {
                                                  Json& stored) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Json RecordOut(const Json& record) const;
+  // The object and record (a business as a record of "business") of
+  // `schema` and `id`, or a 404 reply.
+  std::optional<Reply> FindRecordLocked(const std::string& schema,
+                                        const std::string& id, Json* object,
+                                        Json* record) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The object key of a record id: "contact", "opportunity", "business" or
   // a custom object key; "" if there is no such record.
   std::string RecordKindLocked(const std::string& id) const

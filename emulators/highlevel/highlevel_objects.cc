@@ -617,23 +617,36 @@ Reply Backend::RecordCreate(const Call& c) {
   return {201, {{"record", RecordOut(record)}}};
 }
 
-Reply Backend::RecordGet(const Call& c) {
-  absl::MutexLock lock(&mu_);
-  std::string schema = c.Param("schemaKey");
-  std::string id = c.Param("id");
+std::optional<Reply> Backend::FindRecordLocked(const std::string& schema,
+                                               const std::string& id,
+                                               Json* object,
+                                               Json* record) const {
   if (schema == "business") {
     auto it = store_.businesses.find(id);
     if (it == store_.businesses.end()) return NotFound("Record not found");
-    return {200, {{"record", RecordOut(BusinessAsRecord(it->second))}}};
+    *object = StandardObject(kStandards[2], location_id_);
+    *record = BusinessAsRecord(it->second);
+    return std::nullopt;
   }
-  const Json* object = FindObjectLocked(schema);
-  if (object == nullptr) return NotFound("Object not found");
+  const Json* o = FindObjectLocked(schema);
+  if (o == nullptr) return NotFound("Object not found");
   auto it = store_.records.find(id);
-  if (it == store_.records.end() ||
-      it->second["objectKey"] != (*object)["key"]) {
+  if (it == store_.records.end() || it->second["objectKey"] != (*o)["key"]) {
     return NotFound("Record not found");
   }
-  return {200, {{"record", RecordOut(it->second)}}};
+  *object = *o;
+  *record = it->second;
+  return std::nullopt;
+}
+
+Reply Backend::RecordGet(const Call& c) {
+  absl::MutexLock lock(&mu_);
+  Json object, record;
+  if (auto r = FindRecordLocked(c.Param("schemaKey"), c.Param("id"), &object,
+                                &record)) {
+    return *r;
+  }
+  return {200, {{"record", RecordOut(record)}}};
 }
 
 Reply Backend::RecordUpdate(const Call& c) {
@@ -642,23 +655,8 @@ Reply Backend::RecordUpdate(const Call& c) {
   absl::MutexLock lock(&mu_);
   std::string schema = c.Param("schemaKey");
   std::string id = c.Param("id");
-  Json object;
-  Json record;
-  if (schema == "business") {
-    auto it = store_.businesses.find(id);
-    if (it == store_.businesses.end()) return NotFound("Record not found");
-    object = StandardObject(kStandards[2], location_id_);
-    record = BusinessAsRecord(it->second);
-  } else {
-    const Json* o = FindObjectLocked(schema);
-    if (o == nullptr) return NotFound("Object not found");
-    auto it = store_.records.find(id);
-    if (it == store_.records.end() || it->second["objectKey"] != (*o)["key"]) {
-      return NotFound("Record not found");
-    }
-    object = *o;
-    record = it->second;
-  }
+  Json object, record;
+  if (auto r = FindRecordLocked(schema, id, &object, &record)) return *r;
   std::vector<std::string> errors;
   for (const char* k : {"owner", "followers"}) {
     if (!c.body.contains(k) || c.body[k].is_null()) continue;
@@ -700,20 +698,15 @@ Reply Backend::RecordDelete(const Call& c) {
   absl::MutexLock lock(&mu_);
   std::string schema = c.Param("schemaKey");
   std::string id = c.Param("id");
+  Json object, record;
+  if (auto r = FindRecordLocked(schema, id, &object, &record)) return *r;
   if (schema == "business") {
-    if (!store_.businesses.erase(id)) return NotFound("Record not found");
+    store_.businesses.erase(id);
     for (auto& [cid, contact] : store_.contacts) {
       if (StrOf(contact, "businessId") == id) contact.erase("businessId");
     }
   } else {
-    const Json* object = FindObjectLocked(schema);
-    if (object == nullptr) return NotFound("Object not found");
-    auto it = store_.records.find(id);
-    if (it == store_.records.end() ||
-        it->second["objectKey"] != (*object)["key"]) {
-      return NotFound("Record not found");
-    }
-    store_.records.erase(it);
+    store_.records.erase(id);
   }
   DropRelationsLocked(id);
   return {200, {{"id", id}, {"success", true}}};

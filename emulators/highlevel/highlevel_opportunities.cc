@@ -227,16 +227,23 @@ Reply Backend::OpportunityGet(const Call& c) {
   return {200, {{"opportunity", OpportunityOut(it->second)}}};
 }
 
-Reply Backend::OpportunityUpdate(const Call& c) {
-  if (auto r = CheckBody(c, UpdateOpportunityDto())) return *r;
+Reply Backend::ChangeOpportunity(const Call& c, const Dto& dto,
+                                 bool status_only) {
+  if (auto r = CheckBody(c, dto)) return *r;
   absl::MutexLock lock(&mu_);
   auto it = store_.opportunities.find(c.Param("id"));
-  if (it == store_.opportunities.end())
+  if (it == store_.opportunities.end()) {
     return NotFound("Opportunity not found");
+  }
   Json record = it->second;
   if (auto r = ApplyOpportunityLocked(c, c.body, record, it->first)) return *r;
   it->second = record;
+  if (status_only) return {200, {{"succeded", true}}};
   return {200, {{"opportunity", OpportunityOut(record)}}};
+}
+
+Reply Backend::OpportunityUpdate(const Call& c) {
+  return ChangeOpportunity(c, UpdateOpportunityDto(), false);
 }
 
 Reply Backend::OpportunityDelete(const Call& c) {
@@ -248,15 +255,7 @@ Reply Backend::OpportunityDelete(const Call& c) {
 }
 
 Reply Backend::OpportunityStatus(const Call& c) {
-  if (auto r = CheckBody(c, UpdateOpportunityStatusDto())) return *r;
-  absl::MutexLock lock(&mu_);
-  auto it = store_.opportunities.find(c.Param("id"));
-  if (it == store_.opportunities.end())
-    return NotFound("Opportunity not found");
-  Json record = it->second;
-  if (auto r = ApplyOpportunityLocked(c, c.body, record, it->first)) return *r;
-  it->second = record;
-  return {200, {{"succeded", true}}};
+  return ChangeOpportunity(c, UpdateOpportunityStatusDto(), true);
 }
 
 Reply Backend::OpportunityUpsert(const Call& c) {
