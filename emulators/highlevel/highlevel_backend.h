@@ -175,6 +175,7 @@ class Backend {
   Reply OpportunityStatus(const Call& c);
   Reply OpportunityUpsert(const Call& c);
   Reply OpportunitySearch(const Call& c);
+  Reply OpportunityAdvancedSearch(const Call& c);
   Reply PipelineList(const Call& c);
 
   // Calendars (calendars.json).

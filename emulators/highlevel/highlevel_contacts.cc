@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "emulators/common/json_store.h"
 #include "emulators/highlevel/highlevel_backend.h"
+#include "emulators/highlevel/highlevel_search.h"
 #include "emulators/highlevel/highlevel_util.h"
 #include "emulators/highlevel/highlevel_values.h"
 
@@ -19,7 +20,6 @@ namespace {
 constexpr int64_t kDefaultLimit = 20;
 constexpr int64_t kMaxLimit = 100;
 constexpr int64_t kMaxSearchPageLimit = 500;
-constexpr int64_t kMaxSearchWindow = 10000;
 
 // Contact properties stored as plain strings ("" or null clears them).
 const char* const kContactStrings[] = {
@@ -49,150 +49,6 @@ std::string Lower(std::string s) {
 std::string RegionOf(const Json& record) {
   std::string country = StrOf(record, "country");
   return country.size() == 2 ? country : "US";
-}
-
-// The value a search filter or sort reads from a contact.
-Json FieldValue(const Json& contact, const std::string& field) {
-  absl::string_view f = field;
-  if (absl::ConsumePrefix(&f, "customFields.") ||
-      absl::ConsumePrefix(&f, "customField.")) {
-    if (contact.contains("customFields")) {
-      for (const auto& e : contact["customFields"]) {
-        if (StrOf(e, "id") == f) return e["value"];
-      }
-    }
-    return nullptr;
-  }
-  auto it = contact.find(field);
-  return it == contact.end() ? Json(nullptr) : *it;
-}
-
-bool IsTimeField(const std::string& field) {
-  return field == "dateAdded" || field == "dateUpdated" ||
-         field == "dateOfBirth" || field == "lastActivity";
-}
-
-// Sort key part: epoch millis for timestamps, else the value itself.
-Json SortValue(const Json& contact, const std::string& field) {
-  Json v = FieldValue(contact, field);
-  if (IsTimeField(field) && v.is_string()) {
-    std::optional<absl::Time> t = ParseInstant(v.get<std::string>());
-    if (t) return UnixMillis(*t);
-  }
-  if (v.is_string()) return Lower(v.get<std::string>());
-  return v;
-}
-
-int CompareJson(const Json& a, const Json& b) {
-  if (a == b) return 0;
-  if (a.is_null()) return -1;
-  if (b.is_null()) return 1;
-  if (a.is_number() && b.is_number()) {
-    return a.get<double>() < b.get<double>() ? -1 : 1;
-  }
-  std::string sa = a.is_string() ? a.get<std::string>() : a.dump();
-  std::string sb = b.is_string() ? b.get<std::string>() : b.dump();
-  return sa < sb ? -1 : (sa > sb ? 1 : 0);
-}
-
-bool Scalar(const Json& v) {
-  return v.is_string() || v.is_number() || v.is_boolean();
-}
-
-std::string Text(const Json& v) {
-  return v.is_string() ? v.get<std::string>() : (v.is_null() ? "" : v.dump());
-}
-
-// One filter of POST /contacts/search; errors name the filter path.
-bool MatchFilter(const Json& contact, const Json& filter,
-                 const std::string& path, std::vector<std::string>& errors) {
-  if (!filter.is_object()) {
-    errors.push_back(absl::StrCat(path, " must be an object"));
-    return false;
-  }
-  if (filter.contains("group")) {
-    std::string group = StrOf(filter, "group");
-    if (group != "AND" && group != "OR") {
-      errors.push_back(absl::StrCat(
-          path, ".group must be one of the following values: AND, OR"));
-      return false;
-    }
-    if (!filter.contains("filters") || !filter["filters"].is_array()) {
-      errors.push_back(absl::StrCat(path, ".filters must be an array"));
-      return false;
-    }
-    bool all = true, any = false;
-    const Json& list = filter["filters"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      bool m = MatchFilter(contact, list[i], absl::StrCat(path, ".filters.", i),
-                           errors);
-      all = all && m;
-      any = any || m;
-    }
-    return group == "AND" ? all : any;
-  }
-  std::string field = StrOf(filter, "field");
-  std::string op = StrOf(filter, "operator");
-  if (field.empty()) {
-    errors.push_back(absl::StrCat(path, ".field should not be empty"));
-    return false;
-  }
-  Json v = FieldValue(contact, field);
-  const Json want = filter.contains("value") ? filter["value"] : Json(nullptr);
-  auto eq = [&](const Json& item) {
-    if (item.is_string() && want.is_string()) {
-      return EqualsFold(item.get<std::string>(), want.get<std::string>());
-    }
-    return item == want;
-  };
-  auto has = [&]() {
-    if (v.is_array()) return std::any_of(v.begin(), v.end(), eq);
-    return eq(v);
-  };
-  auto contains = [&]() {
-    std::string needle = Text(want);
-    if (v.is_array()) {
-      return std::any_of(v.begin(), v.end(), [&](const Json& item) {
-        return ContainsFold(Text(item), needle);
-      });
-    }
-    return Scalar(v) && ContainsFold(Text(v), needle);
-  };
-  if (op == "eq") return has();
-  if (op == "not_eq") return !has();
-  if (op == "contains") return contains();
-  if (op == "not_contains") return !contains();
-  if (op == "exists") return !v.is_null() && v != "" && v != Json::array();
-  if (op == "not_exists") return v.is_null() || v == "" || v == Json::array();
-  if (op == "range") {
-    if (!want.is_object()) {
-      errors.push_back(absl::StrCat(path, ".value must be an object"));
-      return false;
-    }
-    Json have = SortValue(contact, field);
-    auto bound = [&](const char* k) -> Json {
-      if (!want.contains(k)) return nullptr;
-      Json b = want[k];
-      if (IsTimeField(field) && b.is_string()) {
-        std::optional<absl::Time> t = ParseInstant(b.get<std::string>());
-        if (t) return UnixMillis(*t);
-      }
-      return b;
-    };
-    if (have.is_null()) return false;
-    Json gt = bound("gt"), gte = bound("gte"), lt = bound("lt"),
-         lte = bound("lte");
-    if (!gt.is_null() && CompareJson(have, gt) <= 0) return false;
-    if (!gte.is_null() && CompareJson(have, gte) < 0) return false;
-    if (!lt.is_null() && CompareJson(have, lt) >= 0) return false;
-    if (!lte.is_null() && CompareJson(have, lte) > 0) return false;
-    return true;
-  }
-  errors.push_back(absl::StrCat(
-      path,
-      ".operator must be one of the following values: eq, not_eq, contains, "
-      "not_contains, exists, not_exists, range"));
-  return false;
 }
 
 // Dedupes tags keeping the first spelling (HighLevel compares tags
@@ -630,97 +486,32 @@ Reply Backend::ContactList(const Call& c) {
 
 Reply Backend::ContactSearch(const Call& c) {
   if (auto r = CheckBody(c, SearchContactsDto())) return *r;
-  const Json& b = c.body;
-  std::vector<std::string> errors;
-  int64_t page = b.contains("page") ? b["page"].get<int64_t>() : 1;
-  int64_t limit =
-      b.contains("pageLimit") ? b["pageLimit"].get<int64_t>() : kDefaultLimit;
-  if (page < 1) errors.push_back("page must not be less than 1");
-  if (limit < 1) errors.push_back("pageLimit must not be less than 1");
-  if (limit > kMaxSearchPageLimit) {
-    errors.push_back(absl::StrCat("pageLimit must not be greater than ",
-                                  kMaxSearchPageLimit));
-  }
-  bool cursor = b.contains("searchAfter") && !b["searchAfter"].empty();
-  if (!cursor && page * limit > kMaxSearchWindow) {
-    errors.push_back(absl::StrCat("page * pageLimit must not exceed ",
-                                  kMaxSearchWindow, "; use searchAfter"));
-  }
-  std::string sort_field = "dateAdded";
-  bool ascending = false;
-  if (b.contains("sort") && !b["sort"].empty()) {
-    const Json& s = b["sort"][0];
-    sort_field = StrOf(s, "field");
-    std::string dir = StrOf(s, "direction");
-    if (sort_field.empty())
-      errors.push_back("sort.0.field should not be empty");
-    if (dir != "asc" && dir != "desc") {
-      errors.push_back(
-          "sort.0.direction must be one of the following values: asc, desc");
-    }
-    ascending = dir == "asc";
-  }
-  if (cursor && b["searchAfter"].size() != 2) {
-    errors.push_back(
-        "searchAfter must be [sort value, id] of the last contact");
-  }
+  SearchRequest search;
+  std::vector<std::string> errors =
+      ParseSearch(c.body, "pageLimit", kDefaultLimit, kMaxSearchPageLimit,
+                  "dateAdded", &search);
   if (!errors.empty()) return Invalid(c, errors);
-  std::string query = StrOf(b, "query");
+  std::string query = StrOf(c.body, "query");
   absl::MutexLock lock(&mu_);
-  std::vector<const Json*> matches;
+  std::vector<const Json*> candidates;
   for (const auto& [id, contact] : store_.contacts) {
-    if (!query.empty() && !ContainsFold(StrOf(contact, "name"), query) &&
-        !ContainsFold(StrOf(contact, "email"), query) &&
-        !ContainsFold(StrOf(contact, "phone"), query)) {
-      continue;
+    if (query.empty() || ContainsFold(StrOf(contact, "name"), query) ||
+        ContainsFold(StrOf(contact, "email"), query) ||
+        ContainsFold(StrOf(contact, "phone"), query)) {
+      candidates.push_back(&contact);
     }
-    bool all = true;
-    if (b.contains("filters")) {
-      const Json& filters = b["filters"];
-      for (size_t i = 0; i < filters.size() && all; ++i) {
-        all = MatchFilter(contact, filters[i], absl::StrCat("filters.", i),
-                          errors);
-      }
-    }
-    if (!errors.empty()) return Invalid(c, errors);
-    if (all) matches.push_back(&contact);
   }
-  auto key_less = [&](const Json& va, const std::string& ida, const Json& vb,
-                      const std::string& idb) {
-    int cmp = CompareJson(va, vb);
-    if (cmp == 0) cmp = ida < idb ? -1 : (ida > idb ? 1 : 0);
-    return ascending ? cmp < 0 : cmp > 0;
-  };
-  std::stable_sort(
-      matches.begin(), matches.end(), [&](const Json* x, const Json* y) {
-        return key_less(SortValue(*x, sort_field), StrOf(*x, "id"),
-                        SortValue(*y, sort_field), StrOf(*y, "id"));
-      });
-  size_t begin = 0;
-  if (cursor) {
-    const Json& after = b["searchAfter"];
-    Json after_value = after[0];
-    if (after_value.is_string() && !IsTimeField(sort_field)) {
-      after_value = Lower(after_value.get<std::string>());
-    }
-    std::string after_id = Text(after[1]);
-    while (begin < matches.size() &&
-           !key_less(after_value, after_id,
-                     SortValue(*matches[begin], sort_field),
-                     StrOf(*matches[begin], "id"))) {
-      ++begin;
-    }
-  } else {
-    begin = static_cast<size_t>((page - 1) * limit);
-  }
+  size_t total = 0;
+  std::vector<const Json*> page =
+      RunSearch(std::move(candidates), search, errors, &total);
+  if (!errors.empty()) return Invalid(c, errors);
   Json contacts = Json::array();
-  for (size_t i = begin; i < matches.size() && i < begin + limit; ++i) {
-    Json out = ContactOut(*matches[i]);
-    out["searchAfter"] = Json::array(
-        {SortValue(*matches[i], sort_field), StrOf(*matches[i], "id")});
+  for (const Json* r : page) {
+    Json out = ContactOut(*r);
+    out["searchAfter"] = SearchAfterOf(*r, search);
     contacts.push_back(out);
   }
-  return {200, {{"contacts", contacts}, {"total", matches.size()}}};
+  return {200, {{"contacts", contacts}, {"total", total}}};
 }
 
 Reply Backend::ContactsByBusiness(const Call& c) {

@@ -512,6 +512,19 @@ const Dto& UpsertOpportunityDto() {
   return d;
 }
 
+const Dto& SearchOpportunitiesDto() {
+  static const Dto& details =
+      Make("AdditionalDetailsDTO",
+           {Opt("notes", kBool), Opt("tasks", kBool),
+            Opt("calendarEvents", kBool), Opt("unReadConversations", kBool)});
+  static const Dto& d = Make(
+      "OpportunitySearchBodyDTO",
+      {Req("locationId"), Opt("query"), Opt("limit", kNum), Opt("page", kNum),
+       Opt("searchAfter", kArr), Nested("additionalDetails", details),
+       Opt("filters", kArr), Opt("sort", kArr)});
+  return d;
+}
+
 const Dto& AppointmentCreateDto() {
   static const Dto& d =
       Make("AppointmentCreateSchema", AppointmentFields(true));

@@ -82,6 +82,8 @@ const Dto& UpdateOpportunityDto();
 const Dto& UpdateOpportunityStatusDto();
 // UpsertOpportunityDto plus contactId (see the emulator doc).
 const Dto& UpsertOpportunityDto();
+// OpportunitySearchBodyDTO plus "filters" and "sort" (see the doc).
+const Dto& SearchOpportunitiesDto();
 
 // Calendars (calendars.json).
 const Dto& AppointmentCreateDto();

@@ -79,6 +79,8 @@ const std::vector<RouteDef>& RouteDefs() {
       {"DELETE", "/businesses/{businessId}", &Backend::BusinessDelete, true},
       // opportunities.json
       {"GET", "/opportunities/search", &Backend::OpportunitySearch, true},
+      {"POST", "/opportunities/search", &Backend::OpportunityAdvancedSearch,
+       true},
       {"GET", "/opportunities/pipelines", &Backend::PipelineList, false},
       {"POST", "/opportunities/upsert", &Backend::OpportunityUpsert, true},
       {"GET", "/opportunities/{id}", &Backend::OpportunityGet, true},

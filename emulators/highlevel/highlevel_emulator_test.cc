@@ -909,6 +909,16 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
                   Json{{"id", status_id}, {"value", "Active"}},
                   Json{{"id", visits_id}, {"value", "3"}},
                   Json{{"id", insurers_id}, {"value", "Delta, Aetna"}}));
+  // The external-key lookup a connector does: search on a custom field.
+  Response by_key = Post(
+      "/contacts/search",
+      {{"locationId", kLocation},
+       {"filters", {{{"field", "customFields." + key_id},
+                     {"operator", "eq"},
+                     {"value", "pbn:patient:1"}}}}});
+  ASSERT_EQ(by_key.status, 200) << by_key.body.dump();
+  EXPECT_EQ(by_key.body["total"], 1);
+  EXPECT_EQ(by_key.body["contacts"][0]["id"], id);
   // Native values on request of the operator.
   Operator("POST", "config", {{"native_custom_field_values", true}});
   Json native = Call("GET", "/contacts/" + id, Json(), {}, /*in_spec=*/false)
@@ -1145,6 +1155,35 @@ TEST_F(HighLevelEmulatorTest, OpportunitySearchPages) {
   EXPECT_EQ(Get(base + "&q=bob").body["meta"]["total"], 2);
   EXPECT_EQ(Get(base + "&limit=500").status, 422);
   EXPECT_EQ(Get("/opportunities/search").status, 422);
+
+  // POST /opportunities/search: filters, sort and searchAfter.
+  Response won =
+      Post("/opportunities/search",
+           {{"locationId", kLocation},
+            {"filters",
+             {{{"field", "status"}, {"operator", "eq"}, {"value", "won"}}}}});
+  ASSERT_EQ(won.status, 200) << won.body.dump();
+  EXPECT_EQ(won.body["total"], 1);
+  EXPECT_EQ(won.body["opportunities"][0]["id"], ids[4]);
+  std::vector<std::string> cursor_seen;
+  Json after;
+  for (int i = 0; i < 5; ++i) {
+    Json body = {{"locationId", kLocation},
+                 {"limit", 2},
+                 {"sort", {{{"field", "createdAt"}, {"direction", "asc"}}}}};
+    if (!after.is_null()) body["searchAfter"] = after;
+    Response r = Post("/opportunities/search", body);
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    if (r.body["opportunities"].empty()) break;
+    for (const auto& o : r.body["opportunities"])
+      cursor_seen.push_back(o["id"]);
+    after = r.body["opportunities"].back()["searchAfter"];
+  }
+  EXPECT_EQ(cursor_seen, ids);
+  EXPECT_EQ(
+      Post("/opportunities/search", {{"locationId", kLocation}, {"stage", "x"}})
+          .status,
+      422);
 }
 
 // -------------------------------------------------------------- calendars

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "emulators/common/json_store.h"
 #include "emulators/highlevel/highlevel_backend.h"
+#include "emulators/highlevel/highlevel_search.h"
 #include "emulators/highlevel/highlevel_util.h"
 #include "emulators/highlevel/highlevel_values.h"
 
@@ -447,6 +448,41 @@ Reply Backend::OpportunitySearch(const Call& c) {
   return {200,
           {{"opportunities", list},
            {"meta", meta},
+           {"aggregations", Json::object()}}};
+}
+
+Reply Backend::OpportunityAdvancedSearch(const Call& c) {
+  if (auto r = CheckBody(c, SearchOpportunitiesDto())) return *r;
+  SearchRequest search;
+  std::vector<std::string> errors = ParseSearch(
+      c.body, "limit", kDefaultLimit, kMaxLimit, "createdAt", &search);
+  if (!errors.empty()) return Invalid(c, errors);
+  std::string query = StrOf(c.body, "query");
+  absl::MutexLock lock(&mu_);
+  std::vector<const Json*> candidates;
+  for (const auto& [id, o] : store_.opportunities) {
+    bool hit = query.empty() || ContainsFold(StrOf(o, "name"), query);
+    auto contact = store_.contacts.find(StrOf(o, "contactId"));
+    if (!hit && contact != store_.contacts.end()) {
+      hit = ContainsFold(StrOf(contact->second, "name"), query) ||
+            ContainsFold(StrOf(contact->second, "email"), query) ||
+            ContainsFold(StrOf(contact->second, "phone"), query);
+    }
+    if (hit) candidates.push_back(&o);
+  }
+  size_t total = 0;
+  std::vector<const Json*> page =
+      RunSearch(std::move(candidates), search, errors, &total);
+  if (!errors.empty()) return Invalid(c, errors);
+  Json list = Json::array();
+  for (const Json* o : page) {
+    Json out = OpportunityOut(*o);
+    out["searchAfter"] = SearchAfterOf(*o, search);
+    list.push_back(out);
+  }
+  return {200,
+          {{"opportunities", list},
+           {"total", total},
            {"aggregations", Json::object()}}};
 }
 
