@@ -77,6 +77,18 @@ std::string StrOf(const Json& obj, const char* key) {
   return it->get<std::string>();
 }
 
+bool BoolOf(const Json& obj, const char* key, bool fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+Json ArrayOf(const Json& obj, const char* key) {
+  if (!obj.is_object()) return Json::array();
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_array() ? *it : Json::array();
+}
+
 Json WithoutNulls(Json obj) {
   if (!obj.is_object()) return obj;
   for (auto it = obj.begin(); it != obj.end();) {
@@ -523,10 +535,22 @@ absl::StatusOr<Json> Backend::Seed(const Json& body) {
       }
       Json extras = Json::object();
       for (const char* e : {"id", "dateAdded", "createdAt"}) {
-        if (item.contains(e)) {
-          extras[e] = item[e];
-          item.erase(e);
+        if (!item.contains(e)) continue;
+        const Json& v = item[e];
+        std::optional<absl::Time> t =
+            v.is_string() ? ParseInstant(v.get<std::string>()) : std::nullopt;
+        bool ok = std::string(e) == "id"
+                      ? v.is_string() && !v.get<std::string>().empty()
+                      : t.has_value();
+        if (!ok) {
+          store_ = before;
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ", e,
+              std::string(e) == "id" ? " must be a non-empty string"
+                                     : " must be an ISO 8601 timestamp"));
         }
+        extras[e] = t ? Json(IsoMillis(*t)) : v;
+        item.erase(e);
       }
       if (k != "customFields" && !item.contains("locationId")) {
         item["locationId"] = location_id_;
@@ -698,7 +722,7 @@ Reply Backend::UserFilterByEmail(const Call& c) {
     }
   }
   if (!errors.empty()) return Invalid(c, errors);
-  bool deleted = c.body.value("deleted", false);
+  bool deleted = BoolOf(c.body, "deleted", false);
   std::vector<std::string> emails;
   for (auto part : absl::StrSplit(StrOf(c.body, "emails"), ',')) {
     std::string e(absl::StripAsciiWhitespace(part));
@@ -881,8 +905,11 @@ Reply Backend::LocationFieldCreateLocked(const Call& c) {
     field["placeholder"] = b["placeholder"];
   }
   if (data_type == "FILE_UPLOAD") {
-    field["isMultiFileAllowed"] = b.value("isMultipleFile", false);
-    field["maxFileLimit"] = b.value("maxNumberOfFiles", 1);
+    field["isMultiFileAllowed"] = BoolOf(b, "isMultipleFile", false);
+    field["maxFileLimit"] =
+        b.contains("maxNumberOfFiles") && b["maxNumberOfFiles"].is_number()
+            ? b["maxNumberOfFiles"]
+            : Json(1);
     if (b.contains("acceptedFormat"))
       field["acceptedFormat"] = b["acceptedFormat"];
   }

@@ -163,8 +163,7 @@ std::vector<std::string> Backend::ApplyContactLocked(const Json& body,
     record["inboundDndSettings"] = body["inboundDndSettings"];
   }
   if (body.contains("tags")) {
-    record["tags"] =
-        MergeTags(Json::array(), body.value("tags", Json::array()));
+    record["tags"] = MergeTags(Json::array(), ArrayOf(body, "tags"));
   }
   if (body.contains("customFields") && body["customFields"].is_array()) {
     for (auto& e : MergeCustomFieldsLocked("contact", body["customFields"],
@@ -332,7 +331,7 @@ Reply Backend::ContactUpsert(const Call& c) {
   if (auto r = CheckBody(c, UpsertContactDto())) return *r;
   absl::MutexLock lock(&mu_);
   Json body = c.body;
-  bool create_new = body.value("createNewIfDuplicateAllowed", false);
+  bool create_new = BoolOf(body, "createNewIfDuplicateAllowed", false);
   body.erase("createNewIfDuplicateAllowed");
   std::string trace = UuidId(++store_.counters["trace"]);
   auto created = [&](Reply r) {

@@ -494,6 +494,13 @@ TEST_F(HighLevelEmulatorTest, UnknownPropertiesAre422) {
   EXPECT_EQ(put.status, 422);
   EXPECT_THAT(put.body["message"],
               ElementsAre("property gender should not exist"));
+  // Optional properties may be null.
+  EXPECT_EQ(Post("/contacts/upsert", {{"locationId", kLocation},
+                                      {"firstName", "N"},
+                                      {"createNewIfDuplicateAllowed", nullptr},
+                                      {"tags", nullptr}})
+                .status,
+            200);
   Response nested = Put("/contacts/" + id,
                         {{"dndSettings", {{"SMS", {{"status", "maybe"}}}}},
                          {"customFields", {{{"id", "x"}, {"value", "v"}}}}});
@@ -526,7 +533,8 @@ TEST_F(HighLevelEmulatorTest, UnknownPropertiesAre422) {
               UnorderedElementsAre("email must be an email",
                                    "phone must be a valid phone number"));
   EXPECT_EQ(email.body.dump().find("not-an-email"), std::string::npos);
-  EXPECT_EQ(emulator_->State()["contacts"].size(), 1u);
+  EXPECT_EQ(emulator_->State()["contacts"].size(), 2u)
+      << "only the two valid writes stored";
 }
 
 TEST_F(HighLevelEmulatorTest, DuplicateContactsAreRefusedByDefault) {
@@ -910,12 +918,12 @@ TEST_F(HighLevelEmulatorTest, CustomFieldsByKeyAndReadBack) {
                   Json{{"id", visits_id}, {"value", "3"}},
                   Json{{"id", insurers_id}, {"value", "Delta, Aetna"}}));
   // The external-key lookup a connector does: search on a custom field.
-  Response by_key = Post(
-      "/contacts/search",
-      {{"locationId", kLocation},
-       {"filters", {{{"field", "customFields." + key_id},
-                     {"operator", "eq"},
-                     {"value", "pbn:patient:1"}}}}});
+  Response by_key =
+      Post("/contacts/search", {{"locationId", kLocation},
+                                {"filters",
+                                 {{{"field", "customFields." + key_id},
+                                   {"operator", "eq"},
+                                   {"value", "pbn:patient:1"}}}}});
   ASSERT_EQ(by_key.status, 200) << by_key.body.dump();
   EXPECT_EQ(by_key.body["total"], 1);
   EXPECT_EQ(by_key.body["contacts"][0]["id"], id);
@@ -1743,6 +1751,10 @@ TEST_F(HighLevelEmulatorTest, OperatorStateStatsSeedResetConfig) {
       "POST", "seed",
       {{"contacts", {{{"firstName", "Ok"}}, {{"email", "s@x.example"}}}}}, 400);
   EXPECT_THAT(refused["error"].get<std::string>(), HasSubstr("contacts[1]"));
+  Json bad_time = Operator(
+      "POST", "seed",
+      {{"contacts", {{{"firstName", "T"}, {"dateAdded", "yesterday"}}}}}, 400);
+  EXPECT_THAT(bad_time["error"].get<std::string>(), HasSubstr("dateAdded"));
   Json state = emulator_->State();
   EXPECT_EQ(state["contacts"].size(), 1u);
   EXPECT_EQ(state["businesses"].size(), 1u);

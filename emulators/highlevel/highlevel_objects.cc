@@ -605,8 +605,8 @@ Reply Backend::RecordCreate(const Call& c) {
   }
   std::string id = NextId("record");
   Json record = {{"id", id},
-                 {"owner", c.body.value("owner", Json::array())},
-                 {"followers", c.body.value("followers", Json::array())},
+                 {"owner", ArrayOf(c.body, "owner")},
+                 {"followers", ArrayOf(c.body, "followers")},
                  {"properties", properties},
                  {"locationId", location_id_},
                  {"objectId", object["id"]},
@@ -723,7 +723,7 @@ Reply Backend::RecordSearch(const Call& c) {
     errors.push_back(absl::StrCat("pageLimit must not be greater than ",
                                   kMaxRecordPageLimit));
   }
-  const Json after = c.body.value("searchAfter", Json::array());
+  const Json after = ArrayOf(c.body, "searchAfter");
   if (!after.empty() && after.size() != 2) {
     errors.push_back(
         "searchAfter must be [dateAdded millis, id] of the last record");

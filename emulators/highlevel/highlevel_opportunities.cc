@@ -273,7 +273,7 @@ Reply Backend::OpportunityUpsert(const Call& c) {
       followers.push_back(f.get<std::string>());
     }
   }
-  bool remove_all = body.value("isRemoveAllFollowers", false);
+  bool remove_all = BoolOf(body, "isRemoveAllFollowers", false);
   bool remove = StrOf(body, "followersActionType") == "remove";
   for (const char* k : {"followers", "isRemoveAllFollowers",
                         "followersActionType", "locationId", "id"}) {
@@ -551,7 +551,7 @@ std::optional<Reply> Backend::ApplyAppointmentLocked(
   std::string status = StrOf(body, "appointmentStatus");
   if (status.empty()) status = StrOf(record, "appointmentStatus");
   if (status.empty()) status = "confirmed";
-  bool skip_slot_check = body.value("ignoreFreeSlotValidation", false);
+  bool skip_slot_check = BoolOf(body, "ignoreFreeSlotValidation", false);
   if (!skip_slot_check && status != "cancelled") {
     for (const auto& [id, other] : store_.appointments) {
       if (id == self_id || StrOf(other, "calendarId") != calendar_id ||

@@ -18,6 +18,11 @@ namespace bridgework::emulator::highlevel {
 
 // The string member `key` of `obj`, or "" if absent or not a string.
 std::string StrOf(const Json& obj, const char* key);
+// The boolean member `key` of `obj`, or `fallback` if absent, null or not a
+// boolean (optional DTO properties may be null).
+bool BoolOf(const Json& obj, const char* key, bool fallback);
+// The array member `key` of `obj`, or an empty array.
+Json ArrayOf(const Json& obj, const char* key);
 // `obj` without its null members (top level only).
 Json WithoutNulls(Json obj);
 // Case-insensitive substring test.
