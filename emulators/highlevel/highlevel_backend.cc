@@ -142,6 +142,16 @@ std::optional<Reply> CheckBody(const Call& c, const Dto& dto) {
   return Invalid(c, std::move(errors));
 }
 
+Json Slice(const std::vector<const Json*>& list, int64_t skip, int64_t limit,
+           const std::function<Json(const Json&)>& out) {
+  Json a = Json::array();
+  for (int64_t i = std::max<int64_t>(skip, 0);
+       i < static_cast<int64_t>(list.size()) && i < skip + limit; ++i) {
+    a.push_back(out ? out(*list[i]) : *list[i]);
+  }
+  return a;
+}
+
 std::vector<const Json*> SortedBy(const std::map<std::string, Json>& table,
                                   const char* time_key) {
   std::vector<const Json*> out;
@@ -679,6 +689,16 @@ Json Backend::UserJson(const User& u) const {
   return out;
 }
 
+Reply Backend::UsersPage(const std::vector<const User*>& matches, int64_t skip,
+                         int64_t limit) const {
+  Json users = Json::array();
+  for (int64_t i = skip;
+       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
+    users.push_back(UserJson(*matches[i]));
+  }
+  return {200, {{"users", users}, {"count", matches.size()}}};
+}
+
 Reply Backend::UserSearch(const Call& c) {
   if (auto r = RequireQuery(c, {"companyId"})) return *r;
   std::vector<std::string> errors;
@@ -703,12 +723,7 @@ Reply Backend::UserSearch(const Call& c) {
     }
     matches.push_back(&u);
   }
-  Json users = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
-    users.push_back(UserJson(*matches[i]));
-  }
-  return {200, {{"users", users}, {"count", matches.size()}}};
+  return UsersPage(matches, skip, limit);
 }
 
 Reply Backend::UserFilterByEmail(const Call& c) {
@@ -738,12 +753,7 @@ Reply Backend::UserFilterByEmail(const Call& c) {
       }
     }
   }
-  Json users = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
-    users.push_back(UserJson(*matches[i]));
-  }
-  return {200, {{"users", users}, {"count", matches.size()}}};
+  return UsersPage(matches, skip, limit);
 }
 
 Reply Backend::UserGet(const Call& c) {

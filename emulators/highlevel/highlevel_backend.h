@@ -268,6 +268,9 @@ class Backend {
 
   const User* FindUser(const std::string& id) const;
   Json UserJson(const User& u) const;
+  // {"users":[skip, skip + limit) of `matches`,"count":all}.
+  Reply UsersPage(const std::vector<const User*>& matches, int64_t skip,
+                  int64_t limit) const;
 
   // Contacts.
   // Applies a validated contact body to `record` (a new or stored
@@ -295,6 +298,11 @@ class Backend {
   Reply UpdateContactLocked(const std::string& id, const Json& body,
                             int ok_status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteContactLocked(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The note or task `id` of `table` if it belongs to `contact_id`, else
+  // nullptr. Valid until the table changes.
+  Json* ChildLocked(Table& table, const std::string& id,
+                    const std::string& contact_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Contacts sorted by (dateAdded, id).
   std::vector<const Json*> ContactsInOrderLocked() const

@@ -532,11 +532,8 @@ Reply Backend::ContactsByBusiness(const Call& c) {
     }
     matches.push_back(r);
   }
-  Json contacts = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
-    contacts.push_back(ContactOut(*matches[i]));
-  }
+  Json contacts = Slice(matches, skip, limit,
+                        [this](const Json& r) { return ContactOut(r); });
   return {200, {{"contacts", contacts}, {"count", matches.size()}}};
 }
 
@@ -595,6 +592,15 @@ Reply Backend::TagsRemove(const Call& c) {
 
 // ------------------------------------------------------------------ notes
 
+Json* Backend::ChildLocked(Table& table, const std::string& id,
+                           const std::string& contact_id) {
+  auto it = table.find(id);
+  if (it == table.end() || StrOf(it->second, "contactId") != contact_id) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
 Reply Backend::NoteList(const Call& c) {
   absl::MutexLock lock(&mu_);
   std::string contact = c.Param("contactId");
@@ -629,44 +635,35 @@ Reply Backend::NoteCreate(const Call& c) {
 
 Reply Backend::NoteGet(const Call& c) {
   absl::MutexLock lock(&mu_);
-  auto it = store_.notes.find(c.Param("id"));
-  if (it == store_.notes.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Note not found");
-  }
-  return {200, {{"note", it->second}}};
+  Json* child = ChildLocked(store_.notes, c.Param("id"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Note not found");
+  return {200, {{"note", *child}}};
 }
 
 Reply Backend::NoteUpdate(const Call& c) {
   if (auto r = CheckBody(c, UpdateNoteDto())) return *r;
   absl::MutexLock lock(&mu_);
-  auto it = store_.notes.find(c.Param("id"));
-  if (it == store_.notes.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Note not found");
-  }
+  Json* child = ChildLocked(store_.notes, c.Param("id"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Note not found");
   std::string user = StrOf(c.body, "userId");
   if (!user.empty() && FindUser(user) == nullptr) {
     return Invalid(c, {"userId must be the id of a user of the location"});
   }
   for (const auto& [k, v] : c.body.items()) {
     if (v.is_null()) {
-      if (k != "body") it->second.erase(k);
+      if (k != "body") child->erase(k);
     } else {
-      it->second[k] = v;
+      (*child)[k] = v;
     }
   }
-  return {200, {{"note", it->second}}};
+  return {200, {{"note", *child}}};
 }
 
 Reply Backend::NoteDelete(const Call& c) {
   absl::MutexLock lock(&mu_);
-  auto it = store_.notes.find(c.Param("id"));
-  if (it == store_.notes.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Note not found");
-  }
-  store_.notes.erase(it);
+  Json* child = ChildLocked(store_.notes, c.Param("id"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Note not found");
+  store_.notes.erase(StrOf(*child, "id"));
   return {200, {{"succeded", true}}};
 }
 
@@ -738,12 +735,10 @@ Reply Backend::TaskCreate(const Call& c) {
 
 Reply Backend::TaskGet(const Call& c) {
   absl::MutexLock lock(&mu_);
-  auto it = store_.tasks.find(c.Param("taskId"));
-  if (it == store_.tasks.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Task not found");
-  }
-  return {200, {{"task", it->second}}};
+  Json* child =
+      ChildLocked(store_.tasks, c.Param("taskId"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Task not found");
+  return {200, {{"task", *child}}};
 }
 
 Reply Backend::TaskUpdate(const Call& c) {
@@ -752,19 +747,17 @@ Reply Backend::TaskUpdate(const Call& c) {
                        : UpdateTaskDto();
   if (auto r = CheckBody(c, dto)) return *r;
   absl::MutexLock lock(&mu_);
-  auto it = store_.tasks.find(c.Param("taskId"));
-  if (it == store_.tasks.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Task not found");
-  }
-  Json task = it->second;
+  Json* child =
+      ChildLocked(store_.tasks, c.Param("taskId"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Task not found");
+  Json task = *child;
   auto known = [this](const std::string& id) {
     const User* u = FindUser(id);
     return u != nullptr && !u->deleted;
   };
   std::vector<std::string> errors = ApplyTask(c.body, task, known);
   if (!errors.empty()) return Invalid(c, errors);
-  it->second = task;
+  *child = task;
   return {200, {{"task", task}}};
 }
 
@@ -772,12 +765,10 @@ Reply Backend::TaskCompleted(const Call& c) { return TaskUpdate(c); }
 
 Reply Backend::TaskDelete(const Call& c) {
   absl::MutexLock lock(&mu_);
-  auto it = store_.tasks.find(c.Param("taskId"));
-  if (it == store_.tasks.end() ||
-      StrOf(it->second, "contactId") != c.Param("contactId")) {
-    return NotFound("Task not found");
-  }
-  store_.tasks.erase(it);
+  Json* child =
+      ChildLocked(store_.tasks, c.Param("taskId"), c.Param("contactId"));
+  if (child == nullptr) return NotFound("Task not found");
+  store_.tasks.erase(StrOf(*child, "id"));
   return {200, {{"succeded", true}}};
 }
 
@@ -825,11 +816,7 @@ Reply Backend::BusinessList(const Call& c) {
   if (!errors.empty()) return Invalid(c, errors);
   absl::MutexLock lock(&mu_);
   std::vector<const Json*> all = SortedBy(store_.businesses, "createdAt");
-  Json out = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(all.size()) && i < skip + limit; ++i) {
-    out.push_back(*all[i]);
-  }
+  Json out = Slice(all, skip, limit);
   return {200, {{"businesses", out}}};
 }
 

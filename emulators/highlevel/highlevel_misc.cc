@@ -131,12 +131,8 @@ Reply Backend::MediaList(const Call& c) {
     matches.push_back(m);
   }
   if (order == "desc") std::reverse(matches.begin(), matches.end());
-  Json files = Json::array();
-  for (int64_t i = all ? 0 : offset;
-       i < static_cast<int64_t>(matches.size()) && (all || i < offset + limit);
-       ++i) {
-    files.push_back(*matches[i]);
-  }
+  Json files = all ? Slice(matches, 0, static_cast<int64_t>(matches.size()))
+                   : Slice(matches, offset, limit);
   return {200, {{"files", files}, {"total", matches.size()}}};
 }
 
@@ -176,11 +172,7 @@ Reply Backend::ProductList(const Call& c) {
     if (!search.empty() && !ContainsFold(StrOf(*p, "name"), search)) continue;
     matches.push_back(p);
   }
-  Json products = Json::array();
-  for (int64_t i = offset;
-       i < static_cast<int64_t>(matches.size()) && i < offset + limit; ++i) {
-    products.push_back(ProductOut(*matches[i]));
-  }
+  Json products = Slice(matches, offset, limit, ProductOut);
   return {200,
           {{"products", products},
            {"total", Json::array({{{"total", matches.size()}}})}}};

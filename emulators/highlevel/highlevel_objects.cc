@@ -837,11 +837,7 @@ Reply Backend::AssociationList(const Call& c) {
   if (!errors.empty()) return Invalid(c, errors);
   absl::MutexLock lock(&mu_);
   std::vector<const Json*> all = SortedBy(store_.associations, "dateAdded");
-  Json out = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(all.size()) && i < skip + limit; ++i) {
-    out.push_back(*all[i]);
-  }
+  Json out = Slice(all, skip, limit);
   return {200, {{"associations", out}, {"total", all.size()}}};
 }
 
@@ -980,11 +976,8 @@ Reply Backend::RelationList(const Call& c) {
     }
     matches.push_back(r);
   }
-  Json out = Json::array();
-  for (int64_t i = skip;
-       i < static_cast<int64_t>(matches.size()) && i < skip + limit; ++i) {
-    out.push_back(RelationOut(*matches[i]));
-  }
+  Json out = Slice(matches, skip, limit,
+                   [this](const Json& r) { return RelationOut(r); });
   return {200, {{"relations", out}, {"total", matches.size()}}};
 }
 

@@ -4,6 +4,7 @@
 #define BRIDGEWORK_EMULATORS_HIGHLEVEL_HIGHLEVEL_UTIL_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -38,6 +39,11 @@ int64_t QueryInt(const Call& c, const char* name, int64_t fallback,
                  std::vector<std::string>& errors);
 // The body validated against `dto`: a validation reply, or nullopt.
 std::optional<Reply> CheckBody(const Call& c, const Dto& dto);
+
+// The elements [skip, skip + limit) of `list`, each passed through `out`
+// (default: as stored), as a JSON array.
+Json Slice(const std::vector<const Json*>& list, int64_t skip, int64_t limit,
+           const std::function<Json(const Json&)>& out = nullptr);
 
 // Sorts records by (`time_key` as ISO text, id) ascending. ISO
 // timestamps of one format sort as text.
