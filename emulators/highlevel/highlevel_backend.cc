@@ -368,6 +368,28 @@ std::string Backend::NextId(const char* kind) {
   return "";
 }
 
+absl::StatusOr<std::string> Backend::StoreNewLocked(Table& table,
+                                                    const char* kind,
+                                                    const char* time_key,
+                                                    const Json* seed_extras,
+                                                    Json& record) {
+  std::string id;
+  if (seed_extras != nullptr) {
+    id = StrOf(*seed_extras, "id");
+    if (!id.empty() && table.count(id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("a record of kind ", kind, " with this id exists"));
+    }
+    if (!StrOf(*seed_extras, time_key).empty()) {
+      record[time_key] = (*seed_extras)[time_key];
+    }
+  }
+  if (id.empty()) id = NextId(kind);
+  record["id"] = id;
+  table[id] = record;
+  return id;
+}
+
 void Backend::SeedBaseLocked() {
   for (const auto& p : seed_pipelines_) {
     // Validated at construction.

@@ -256,6 +256,14 @@ class Backend {
 
   std::string Now() const;
   std::string NextId(const char* kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets `record`'s id (a fresh `kind` id, or the seed's "id") and, when
+  // seeding, its `time_key` timestamp, and stores it in `table`. Returns
+  // the id; AlreadyExists if the seed's id is taken.
+  absl::StatusOr<std::string> StoreNewLocked(Table& table, const char* kind,
+                                             const char* time_key,
+                                             const Json* seed_extras,
+                                             Json& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SeedBaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adds a pipeline / calendar of a checked spec; returns its id.
   absl::StatusOr<std::string> AddPipelineLocked(const Json& spec)

@@ -257,19 +257,9 @@ Reply Backend::CreateContactLocked(const Json& body, const Json* seed_extras) {
   errors = ApplyContactLocked(body, record);
   if (!errors.empty()) return Invalid(SeedCall(), errors);
   if (auto dup = DuplicateLocked(record, "", Json::object())) return *dup;
-  std::string id;
-  if (seed_extras != nullptr) {
-    id = StrOf(*seed_extras, "id");
-    if (!id.empty() && store_.contacts.count(id)) {
-      return BadRequest("a contact with this id exists");
-    }
-    if (!StrOf(*seed_extras, "dateAdded").empty()) {
-      record["dateAdded"] = (*seed_extras)["dateAdded"];
-    }
-  }
-  if (id.empty()) id = NextId("contact");
-  record["id"] = id;
-  store_.contacts[id] = record;
+  absl::StatusOr<std::string> id = StoreNewLocked(
+      store_.contacts, "contact", "dateAdded", seed_extras, record);
+  if (!id.ok()) return BadRequest(std::string(id.status().message()));
   return {201, {{"contact", ContactOut(record)}}};
 }
 
@@ -786,19 +776,9 @@ Reply Backend::CreateBusinessLocked(const Json& body, const Json* seed_extras) {
   record["locationId"] = location_id_;
   record["createdAt"] = now;
   record["updatedAt"] = now;
-  std::string id;
-  if (seed_extras != nullptr) {
-    id = StrOf(*seed_extras, "id");
-    if (!id.empty() && store_.businesses.count(id)) {
-      return BadRequest("a business with this id exists");
-    }
-    if (!StrOf(*seed_extras, "createdAt").empty()) {
-      record["createdAt"] = (*seed_extras)["createdAt"];
-    }
-  }
-  if (id.empty()) id = NextId("business");
-  record["id"] = id;
-  store_.businesses[id] = record;
+  absl::StatusOr<std::string> id = StoreNewLocked(
+      store_.businesses, "business", "createdAt", seed_extras, record);
+  if (!id.ok()) return BadRequest(std::string(id.status().message()));
   return {201, {{"success", true}, {"buiseness", record}}};
 }
 

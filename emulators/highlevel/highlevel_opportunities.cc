@@ -198,19 +198,9 @@ Reply Backend::CreateOpportunityLocked(const Call& c, const Json& body,
                  {"lastStatusChangeAt", now},
                  {"lastStageChangeAt", now}};
   if (auto r = ApplyOpportunityLocked(c, body, record, "")) return *r;
-  std::string id;
-  if (seed_extras != nullptr) {
-    id = StrOf(*seed_extras, "id");
-    if (!id.empty() && store_.opportunities.count(id)) {
-      return BadRequest("an opportunity with this id exists");
-    }
-    if (!StrOf(*seed_extras, "createdAt").empty()) {
-      record["createdAt"] = (*seed_extras)["createdAt"];
-    }
-  }
-  if (id.empty()) id = NextId("opportunity");
-  record["id"] = id;
-  store_.opportunities[id] = record;
+  absl::StatusOr<std::string> id = StoreNewLocked(
+      store_.opportunities, "opportunity", "createdAt", seed_extras, record);
+  if (!id.ok()) return BadRequest(std::string(id.status().message()));
   return {201, {{"opportunity", OpportunityOut(record)}}};
 }
 
