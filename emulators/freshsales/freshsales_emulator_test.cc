@@ -964,7 +964,8 @@ TEST(SandboxBinary, UnknownCrmExits2) {
       Spawn({SandboxBinary(), "--crm", "salesforce", "--port", "0"}, "k", log);
   EXPECT_EQ(WaitExit(pid, 10), 2);
   EXPECT_EQ(ReadFile(log),
-            "unknown --crm salesforce (supported: freshsales, pipedrive)\n");
+            "unknown --crm salesforce (supported: freshsales, pipedrive, "
+            "highlevel)\n");
   std::filesystem::remove(log);
 }
 

@@ -1,5 +1,6 @@
 // bridgework-sandbox: CRM API emulators for demos and tests. One HTTP
-// server per process; --crm picks the CRM (freshsales, pipedrive).
+// server per process; --crm picks the CRM (freshsales, pipedrive,
+// highlevel).
 //
 //   bridgework-sandbox --crm freshsales --token T [--host H] [--port P]
 //       [--port-file F] [--plan free|growth|pro|enterprise]
@@ -7,6 +8,11 @@
 //   bridgework-sandbox --crm pipedrive --token T [--host H] [--port P]
 //       [--port-file F] [--plan lite|growth|premium|ultimate] [--seats N]
 //       [--burst-limit N] [--daily-budget N] [--time-scale X] [--users F]
+//   bridgework-sandbox --crm highlevel --token T [--location ID]
+//       [--company ID] [--host H] [--port P] [--port-file F]
+//       [--burst-limit N] [--daily-limit N] [--time-scale X] [--users F]
+//       [--pipelines F] [--allow-duplicate-contact]
+//       [--duplicate-priority email|phone]
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or inputs, 1 if the
 // server cannot start. Logs are JSON lines (method, path template, status);
@@ -20,6 +26,7 @@
 #include "emulators/common/traffic_log.h"
 #include "emulators/freshsales/freshsales_emulator.h"
 #include "emulators/pipedrive/pipedrive_emulator.h"
+#include "emulators/highlevel/highlevel_emulator.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 
@@ -35,10 +42,18 @@ struct Flags {
   std::string users_file;
   std::string fields_file;
   std::string traffic_log;
+  // Pipedrive and HighLevel.
+  int64_t burst_limit = 0;  // 0: the CRM's (plan's) default
   // Pipedrive.
   int64_t seats = 0;
-  int64_t burst_limit = 0;
   int64_t daily_budget = 0;
+  // HighLevel.
+  std::string location;
+  std::string company;
+  int64_t daily_limit = -1;  // -1: the CRM's default
+  std::string pipelines_file;
+  bool allow_duplicate_contact = false;
+  std::string duplicate_priority = "email";
 };
 
 int Fail(int code, const std::string& message) {
@@ -61,6 +76,48 @@ int Serve(const Flags& flags, httplib::Server& server) {
   if (!served.ok()) return Fail(1, std::string(served.message()));
   bridgework::LogInfo("stopped");
   return 0;
+}
+
+int RunHighLevel(const Flags& flags) {
+  namespace em = bridgework::emulator;
+  em::HighLevelOptions options;
+  options.token = flags.token;
+  if (options.token.empty()) {
+    return Fail(2, "give --token or set BRIDGEWORK_SANDBOX_TOKEN");
+  }
+  if (flags.seats != 0 || flags.daily_budget != 0 ||
+      !flags.fields_file.empty() || flags.rate_limit_per_hour != 0) {
+    return Fail(2,
+                "--seats, --daily-budget, --fields and --rate-limit-per-hour "
+                "are not HighLevel flags");
+  }
+  if (flags.burst_limit < 0) return Fail(2, "--burst-limit must not be negative");
+  if (!flags.location.empty()) options.location_id = flags.location;
+  if (!flags.company.empty()) options.company_id = flags.company;
+  if (flags.burst_limit > 0) options.burst_limit = flags.burst_limit;
+  if (flags.daily_limit >= 0) options.daily_limit = flags.daily_limit;
+  options.time_scale = flags.time_scale;
+  options.allow_duplicate_contact = flags.allow_duplicate_contact;
+  options.duplicate_priority = flags.duplicate_priority;
+  for (auto [file, target] : {std::pair{&flags.users_file, &options.users},
+                              {&flags.pipelines_file, &options.pipelines}}) {
+    if (file->empty()) continue;
+    absl::StatusOr<nlohmann::json> j = em::ReadJsonFile(*file);
+    if (!j.ok()) return Fail(2, std::string(j.status().message()));
+    *target = *std::move(j);
+  }
+  std::string location = options.location_id;
+  int64_t burst = options.burst_limit, daily = options.daily_limit;
+  absl::StatusOr<std::unique_ptr<em::HighLevelEmulator>> emulator =
+      em::HighLevelEmulator::Create(std::move(options));
+  if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  httplib::Server server;
+  (*emulator)->Register(server);
+  bridgework::LogInfo("starting", {{"crm", "highlevel"},
+                                   {"location", location},
+                                   {"burst_limit", std::to_string(burst)},
+                                   {"daily_limit", std::to_string(daily)}});
+  return Serve(flags, server);
 }
 
 int RunFreshsales(const Flags& flags) {
@@ -156,7 +213,7 @@ int main(int argc, char** argv) {
   CLI::App app{"bridgework-sandbox: CRM API emulators"};
   Flags flags;
   app.add_option("--crm", flags.crm,
-                 "the CRM to emulate (freshsales, pipedrive)")
+                 "the CRM to emulate (freshsales, pipedrive, highlevel)")
       ->required();
   app.add_option("--host", flags.serve.host, "address to listen on");
   app.add_option("--port", flags.serve.port, "port (0: any free port)");
@@ -171,13 +228,15 @@ int main(int argc, char** argv) {
                  "freshsales: override the plan's hourly limit");
   app.add_option("--time-scale", flags.time_scale,
                  "rate windows last base/X (freshsales: the hour; pipedrive: "
-                 "the 2 s burst window and the day)");
+                 "the 2 s burst window and the day; highlevel: 10 s and the "
+                 "day)");
   app.add_option("--seats", flags.seats,
                  "pipedrive: seats in the daily budget (default: the number "
                  "of active users)");
   app.add_option("--burst-limit", flags.burst_limit,
                  "pipedrive: requests per 2 s per token (default: the "
-                 "plan's)");
+                 "plan's); highlevel: requests per 10 s per location "
+                 "(default 100)");
   app.add_option("--daily-budget", flags.daily_budget,
                  "pipedrive: API tokens per day (default: 30,000 x plan "
                  "multiplier x seats)");
@@ -186,15 +245,31 @@ int main(int argc, char** argv) {
   app.add_option("--fields", flags.fields_file,
                  "JSON object of custom fields {contacts:[..], "
                  "sales_accounts:[..]}");
+  app.add_option("--location", flags.location,
+                 "highlevel: the location (sub-account) id the token serves");
+  app.add_option("--company", flags.company,
+                 "highlevel: the agency (company) id of the location");
+  app.add_option("--daily-limit", flags.daily_limit,
+                 "highlevel: requests per day (default 200000)");
+  app.add_option("--pipelines", flags.pipelines_file,
+                 "highlevel: JSON array of pipelines {name, stages:[..]}");
+  app.add_flag("--allow-duplicate-contact", flags.allow_duplicate_contact,
+               "highlevel: the location allows duplicate contacts");
+  app.add_option("--duplicate-priority", flags.duplicate_priority,
+                 "highlevel: email|phone, tried first by the duplicate check")
+      ->check(CLI::IsMember({"email", "phone"}));
   app.add_option("--traffic-log", flags.traffic_log,
                  "append every API exchange as a JSON line here (tests only: "
                  "bodies are recorded)");
   CLI11_PARSE(app, argc, argv);
-  if (flags.crm != "freshsales" && flags.crm != "pipedrive") {
+  if (flags.crm != "freshsales" && flags.crm != "pipedrive" &&
+      flags.crm != "highlevel") {
     std::cerr << "unknown --crm " << flags.crm
-              << " (supported: freshsales, pipedrive)\n";
+              << " (supported: freshsales, pipedrive, highlevel)\n";
     return 2;
   }
   if (!(flags.time_scale > 0)) return Fail(2, "--time-scale must be positive");
-  return flags.crm == "pipedrive" ? RunPipedrive(flags) : RunFreshsales(flags);
+  if (flags.crm == "pipedrive") return RunPipedrive(flags);
+  if (flags.crm == "highlevel") return RunHighLevel(flags);
+  return RunFreshsales(flags);
 }
