@@ -529,11 +529,18 @@ std::string SampleSummary::ToString(const std::string& out_dir) const {
       ")");
   std::vector<std::string> others;
   for (size_t i = 3; i < files.size(); ++i) {
-    others.push_back(absl::StrCat(files[i].file, " ", files[i].rows, " (",
-                                  files[i].bad_rows.size(), " bad)"));
+    std::vector<std::string> bad;
+    for (const BadRow& b : files[i].bad_rows)
+      bad.push_back(absl::StrCat(b.line));
+    others.push_back(absl::StrCat(files[i].file, " ", files[i].rows, " rows",
+                                  bad.empty() ? "" : " (bad line ",
+                                  absl::StrJoin(bad, ", "),
+                                  bad.empty() ? "" : ")"));
   }
   if (!others.empty()) {
-    absl::StrAppend(&out, "; ", absl::StrJoin(others, ", "), "; ",
+    absl::StrAppend(&out, "; ", absl::StrJoin(others, ", "),
+                    "; appointments.csv line ", dangling_appointment_line,
+                    " names a patient missing from patients.csv; ",
                     document_files, " files under documents/");
   }
   return out;
