@@ -546,6 +546,10 @@ CivilDay AddMonths(CivilDay day, int months) {
 
 // ---------------------------------------------------------------------------
 
+// Writes the child files in one pass over the patients, each patient's
+// history built in memory and then written, so memory does not grow with
+// the number of patients (but for the KPI sums and the
+// policies of policy holders). One use; not thread-safe.
 class ChildWriter {
  public:
   ChildWriter(const fs::path& dir, uint32_t seed,

@@ -47,7 +47,7 @@ enum class SampleObjects {
 
 struct SampleOptions {
   // Directory to write into; created if missing. Existing files are
-  // replaced.
+  // replaced; with kAll, its documents/ folder is emptied first.
   std::string out_dir;
   // Rows of patients.csv, the two malformed ones included. At least 10.
   int patients = 300;

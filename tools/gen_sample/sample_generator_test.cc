@@ -297,7 +297,7 @@ std::string ExpectedReason(const std::string& file, const BadRow& bad) {
        "3339)"},
       {"form_submissions.csv",
        "text after the closing quote in column 'answers_json'"},
-      {"kpi_metrics.csv", "value: not a number"},
+      {"kpi_metrics.csv", "value: not a decimal number (not a number)"},
   };
   std::string why;
   if (file == "patients.csv") {

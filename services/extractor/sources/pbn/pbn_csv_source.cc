@@ -112,7 +112,10 @@ std::optional<std::string> ParseCell(std::string_view text, ColumnType type,
     }
     case ColumnType::kDecimal: {
       absl::StatusOr<v1::Decimal> d = record::ParseDecimal(text, "");
-      if (!d.ok()) return std::string(d.status().message());
+      if (!d.ok()) {
+        return absl::StrCat("not a decimal number (", d.status().message(),
+                            ")");
+      }
       *out->mutable_decimal_value() = *d;
       return std::nullopt;
     }

@@ -494,7 +494,7 @@ TEST_F(PbnCsvSourceTest, DecimalColumnsHaveNoCurrency) {
             4825000);
   ASSERT_EQ(got.rejections.size(), 1u);
   EXPECT_EQ(got.rejections[0].reason(),
-            "kpi_metrics.csv:4: value: not a number");
+            "kpi_metrics.csv:4: value: not a decimal number (not a number)");
   auto schema = Source()->Describe("kpi_metric");
   ASSERT_TRUE(schema.ok());
   for (const auto& f : schema->fields()) {
