@@ -444,6 +444,12 @@ TEST_F(GenSampleTest, DocumentsAreRealFilesWithTheirDigest) {
     if (a.content_type() == "application/pdf") {
       EXPECT_TRUE(absl::StartsWith(bytes, "%PDF-1.4\n"));
       EXPECT_TRUE(absl::EndsWith(bytes, "%%EOF\n"));
+      // The content stream is as long as it says.
+      const size_t length_at = bytes.find("/Length ");
+      ASSERT_NE(length_at, std::string::npos);
+      const size_t length = std::stoul(bytes.substr(length_at + 8));
+      const size_t stream = bytes.find(">>\nstream\n", length_at) + 10;
+      EXPECT_EQ(bytes.substr(stream + length, 10), "\nendstream");
       // The cross-reference table points at the objects.
       size_t xref = bytes.rfind("startxref\n");
       ASSERT_NE(xref, std::string::npos);

@@ -86,14 +86,15 @@ std::string TinyPdf(const std::vector<std::string>& lines) {
   for (const std::string& line : lines) {
     absl::StrAppend(&content, " (", PdfText(line), ") Tj T*");
   }
-  content += " ET\n";
+  content += " ET";
   const std::vector<std::string> objects = {
       "<< /Type /Catalog /Pages 2 0 R >>",
       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
       "/Resources << /Font << /F1 5 0 R >> >> >>",
+      // The line break before "endstream" is not part of the stream.
       absl::StrCat("<< /Length ", content.size(), " >>\nstream\n", content,
-                   "endstream"),
+                   "\nendstream"),
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
   std::string pdf = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
   std::vector<size_t> offsets;
