@@ -12,28 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "tools/gen_sample/sample_children.h"
+#include "tools/gen_sample/sample_util.h"
 
 namespace bridgework::gen_sample {
 namespace {
-
-// Only the raw output of std::mt19937 is used: its sequence is fixed by the
-// standard, unlike the distributions', so files are identical everywhere.
-class Rng {
- public:
-  explicit Rng(uint32_t seed) : gen_(seed) {}
-  uint32_t Below(uint32_t n) { return gen_() % n; }
-  int Between(int lo, int hi) {
-    return lo + static_cast<int>(Below(static_cast<uint32_t>(hi - lo + 1)));
-  }
-  bool Chance(int percent) { return static_cast<int>(Below(100)) < percent; }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) {
-    return v[Below(static_cast<uint32_t>(v.size()))];
-  }
-
- private:
-  std::mt19937 gen_;
-};
 
 // A name as written and its ASCII form for email addresses.
 struct Name {
@@ -141,16 +124,6 @@ struct Patient {
   // same number differently.
   int area = 0, line = 0;
 };
-
-std::string Quote(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // The row; `raw_address1` writes address_line1 unquoted even if it holds a
 // comma (the way a broken export does).
@@ -305,6 +278,32 @@ class Generator {
       out += row;
     }
     summary->patient_rows = n;
+    return out;
+  }
+
+  // The rows of patients.csv the extractor accepts, in file order.
+  std::vector<PatientInfo> Valid() const {
+    std::vector<PatientInfo> out;
+    out.reserve(patients_.size());
+    for (const Patient& p : patients_) {
+      PatientInfo info;
+      info.id = p.id;
+      info.first_name = p.first;
+      info.last_name = p.last;
+      info.location = p.location;
+      info.provider = p.provider;
+      if (!p.guarantor.empty()) info.guarantor = std::stoll(p.guarantor);
+      info.birth_date = p.birth;
+      info.status = p.status;
+      info.completed = std::stoi(p.completed);
+      info.first_visit = p.first_visit;
+      info.last_visit = p.last_visit;
+      info.created_at = p.created;
+      info.referral = p.referral;
+      info.has_email = !p.email.empty();
+      info.has_mobile = p.line != 0;
+      out.push_back(std::move(info));
+    }
     return out;
   }
 
@@ -514,23 +513,12 @@ constexpr char kProvidersCsv[] =
     "15,Omar,Haddad,omar.haddad@smilebright.example,assistant,,2,false,"
     "2026-10-01 08:00:00\n";
 
-absl::Status WriteFile(const std::filesystem::path& path,
-                       const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    return absl::InternalError(absl::StrCat("cannot write ", path.string()));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 std::string SampleSummary::ToString(const std::string& out_dir) const {
   std::vector<std::string> lines;
   for (int64_t l : malformed_lines) lines.push_back(absl::StrCat(l));
-  return absl::StrCat(
+  std::string out = absl::StrCat(
       "bridgework-gen-sample: wrote ", out_dir, ": ", locations, " locations, ",
       providers, " providers, ", patient_rows, " patient rows (",
       valid_patients, " patients: ", duplicate_people, " entered twice, ",
@@ -539,6 +527,23 @@ std::string SampleSummary::ToString(const std::string& out_dir) const {
       " without a completed appointment; ", malformed_lines.size(),
       " malformed rows on patients.csv lines ", absl::StrJoin(lines, " and "),
       ")");
+  std::vector<std::string> others;
+  for (size_t i = 3; i < files.size(); ++i) {
+    std::vector<std::string> bad;
+    for (const BadRow& b : files[i].bad_rows)
+      bad.push_back(absl::StrCat(b.line));
+    others.push_back(absl::StrCat(files[i].file, " ", files[i].rows, " rows",
+                                  bad.empty() ? "" : " (bad line ",
+                                  absl::StrJoin(bad, ", "),
+                                  bad.empty() ? "" : ")"));
+  }
+  if (!others.empty()) {
+    absl::StrAppend(&out, "; ", absl::StrJoin(others, ", "),
+                    "; appointments.csv line ", dangling_appointment_line,
+                    " names a patient missing from patients.csv; ",
+                    document_files, " files under documents/");
+  }
+  return out;
 }
 
 absl::StatusOr<SampleSummary> WriteSample(const SampleOptions& options) {
@@ -557,11 +562,22 @@ absl::StatusOr<SampleSummary> WriteSample(const SampleOptions& options) {
   summary.providers = 6;
   absl::Status s = WriteFile(dir / "locations.csv", kLocationsCsv);
   if (s.ok()) s = WriteFile(dir / "providers.csv", kProvidersCsv);
-  if (s.ok()) {
-    Generator generator(options);
-    s = WriteFile(dir / "patients.csv", generator.Patients(&summary));
-  }
   if (!s.ok()) return s;
+  summary.files.push_back({"locations.csv", summary.locations, {}});
+  summary.files.push_back({"providers.csv", summary.providers, {}});
+  Generator generator(options);
+  s = WriteFile(dir / "patients.csv", generator.Patients(&summary));
+  if (!s.ok()) return s;
+  FileSummary patients{"patients.csv", summary.patient_rows, {}};
+  if (summary.malformed_lines.size() == 2) {
+    patients.bad_rows = {{summary.malformed_lines[0], ""},
+                         {summary.malformed_lines[1], "birth_date"}};
+  }
+  summary.files.push_back(std::move(patients));
+  if (options.objects == SampleObjects::kAll) {
+    s = WriteChildren(dir, options.seed, generator.Valid(), &summary);
+    if (!s.ok()) return s;
+  }
   return summary;
 }
 

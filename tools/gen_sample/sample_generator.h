@@ -13,6 +13,19 @@
 // malformed so the demo shows quarantine with file:line: one with a wrong
 // number of columns, one with an impossible birth date (2023-02-30).
 //
+// With objects kAll (the default) it also writes every other file of the
+// layout (pbn_layout.h), from the same seed, each row referring only to
+// rows that exist: campaigns and their members, custom patient properties,
+// insurance, treatment plans, appointments, treatments, payments, recalls,
+// reviews, notes, documents (with small real PDF, PNG and text files under
+// documents/), communications, form submissions and monthly KPI metrics
+// computed from the rest. Each of those files has one deliberately bad row
+// the extractor rejects (FileSummary::bad_rows; docs/connectors/
+// pbn-export.md lists them), and appointments.csv has one well-formed row
+// whose patient is not in patients.csv (dangling_appointment_line), which
+// only the loader can refuse. locations.csv, providers.csv and patients.csv
+// are the same whichever objects are written.
+//
 // Only reserved domains are used (smilebright.example, mail.example) and
 // only 555-01xx phone numbers. The same options always give byte-identical
 // files.
@@ -27,13 +40,36 @@
 
 namespace bridgework::gen_sample {
 
+enum class SampleObjects {
+  kCore,  // locations.csv, providers.csv, patients.csv
+  kAll,   // every file of the layout, and documents/
+};
+
 struct SampleOptions {
   // Directory to write into; created if missing. Existing files are
-  // replaced.
+  // replaced; with kAll, its documents/ folder is emptied first.
   std::string out_dir;
   // Rows of patients.csv, the two malformed ones included. At least 10.
   int patients = 300;
   uint32_t seed = 42;
+  SampleObjects objects = SampleObjects::kAll;
+};
+
+// A row written so that the extractor rejects it.
+struct BadRow {
+  int64_t line = 0;
+  // The column the rejection names; "" for a problem of the whole row
+  // (wrong number of columns).
+  std::string field;
+};
+
+struct FileSummary {
+  // "appointments.csv".
+  std::string file;
+  // Data rows written, the bad ones included.
+  int rows = 0;
+  // In file order.
+  std::vector<BadRow> bad_rows;
 };
 
 struct SampleSummary {
@@ -54,6 +90,14 @@ struct SampleSummary {
   // Lines of patients.csv holding the malformed rows: wrong column count,
   // then impossible birth date.
   std::vector<int64_t> malformed_lines;
+  // Every CSV file written: locations.csv, providers.csv, patients.csv,
+  // then the others in the layout's order.
+  std::vector<FileSummary> files;
+  // Line of appointments.csv holding the appointment of a patient missing
+  // from patients.csv; 0 with objects kCore.
+  int64_t dangling_appointment_line = 0;
+  // Files written under documents/.
+  int document_files = 0;
 
   // One line: what was written.
   std::string ToString(const std::string& out_dir) const;

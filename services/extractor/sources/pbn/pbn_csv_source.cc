@@ -21,6 +21,7 @@
 #include "libs/common/strings.h"
 #include "libs/csv/csv_reader.h"
 #include "libs/record/value.h"
+#include "services/extractor/sources/file_attachment.h"
 #include "services/extractor/sources/pbn/pbn_layout.h"
 
 namespace bridgework::extractor {
@@ -109,6 +110,15 @@ std::optional<std::string> ParseCell(std::string_view text, ColumnType type,
       *out->mutable_decimal_value() = *d;
       return std::nullopt;
     }
+    case ColumnType::kDecimal: {
+      absl::StatusOr<v1::Decimal> d = record::ParseDecimal(text, "");
+      if (!d.ok()) {
+        return absl::StrCat("not a decimal number (", d.status().message(),
+                            ")");
+      }
+      *out->mutable_decimal_value() = *d;
+      return std::nullopt;
+    }
   }
   return "unknown column type";
 }
@@ -158,6 +168,8 @@ class PbnCsvReader : public RecordReader {
     }
     key_index_ = csv_->Column(spec_.key);
     updated_index_ = csv_->Column(pbn::kUpdatedAt);
+    attachment_index_ =
+        *spec_.attachment == '\0' ? -1 : csv_->Column(spec_.attachment);
   }
 
   // Reads the keys of the rows before `cursor` and positions the reader
@@ -283,6 +295,16 @@ class PbnCsvReader : public RecordReader {
         return true;
       }
     }
+    if (attachment_index_ >= 0) {
+      std::string_view path = Trim(row[attachment_index_]);
+      if (!path.empty()) {
+        if (auto error = DescribeAttachment(settings_.directory, path,
+                                            rec.add_attachments())) {
+          Reject(out, line, key, spec_.attachment, *error);
+          return true;
+        }
+      }
+    }
     rec.set_object_type(spec_.object);
     rec.set_source_key(key.data(), key.size());
     if (updated.has_timestamp_value()) {
@@ -302,6 +324,8 @@ class PbnCsvReader : public RecordReader {
   std::vector<ColumnPlan> columns_;
   int key_index_ = -1;      // always >= 0: the key column is required
   int updated_index_ = -1;  // -1 when the file has no updated_at
+  // -1 when the object has no attachment column or the file lacks it.
+  int attachment_index_ = -1;
   csv::Row row_;
   // Key -> line of the row that claimed it.
   absl::flat_hash_map<std::string, int64_t> seen_;

@@ -8,7 +8,12 @@
 // Records: object_type is the singular object name, source_key the key
 // column, fields every column of the header, fingerprint
 // record::Fingerprint(fields), source_updated_at the updated_at column,
-// location {file name, line}.
+// location {file name, line}. When the object has an attachment column
+// (ObjectSpec::attachment: documents.csv's file_path), a non-empty cell
+// names a file relative to the export directory and the record gets one
+// AttachmentRef for it (file_attachment.h: file:// URI of the absolute
+// path, file_name, content_type from the extension, size_bytes, sha256).
+// The path stays in fields as the string it is.
 //
 // Rejections (stage "extract"; reasons never contain values):
 //   - a structurally bad row (csv::Reader's errors): no source_key;
@@ -17,7 +22,10 @@
 //     on line N)", no source_key, so that the rejection never shares a key
 //     with the record that owns it;
 //   - a cell that does not parse as its column's type ("patients.csv:17:
-//     birth_date: impossible date"), with source_key.
+//     birth_date: impossible date"), with source_key;
+//   - an attachment that is missing, not a regular file or outside the
+//     export directory ("documents.csv:9: file_path: attachment file not
+//     found"), with source_key.
 // A key is claimed by the first well-formed row carrying it, even if that
 // row is rejected for a bad value or skipped by `since`.
 //

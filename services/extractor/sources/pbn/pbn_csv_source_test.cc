@@ -400,6 +400,108 @@ TEST_F(PbnCsvSourceTest, OtherObjectsOfTheLayoutAreReadToo) {
             "providers.csv:4: active: not a boolean (want true or false)");
 }
 
+TEST_F(PbnCsvSourceTest, DocumentsCarryTheirFileAsAnAttachment) {
+  fs::create_directories(dir_ / "documents" / "1001");
+  fs::create_directories(dir_ / "documents" / "folder.pdf");
+  const std::string pdf = "%PDF-1.4\n% tiny\n%%EOF\n";
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\0", 12);
+  Write("documents/1001/Consent for treatment.pdf", pdf);
+  Write("documents/1001/xray.PNG", png);
+  Write("outside.txt", "x");
+  Write("documents.csv",
+        "document_id,patient_id,file_name,content_type,file_path,size_bytes,"
+        "updated_at\n"
+        "D1,1001,Consent for treatment.pdf,application/pdf,"
+        "documents/1001/Consent for treatment.pdf,22,2026-10-01 08:00\n"  // 2
+        "D2,1001,xray.PNG,image/png, ./documents/1001/xray.PNG ,12,\n"    // 3
+        "D3,1001,gone.pdf,application/pdf,documents/1001/gone.pdf,,\n"    // 4
+        "D4,1001,,,../outside.txt,,\n"                                    // 5
+        "D5,1001,,,/etc/hostname,,\n"                                     // 6
+        "D6,1001,,,documents/folder.pdf,,\n"                              // 7
+        "D7,1001,,,documents/../outside.txt,,\n");                        // 8
+  Read got = ReadAll("document", 10);
+  ASSERT_EQ(got.records.size(), 3u);
+  const v1::Record& consent = got.records[0];
+  ASSERT_EQ(consent.attachments_size(), 1);
+  const v1::AttachmentRef& a = consent.attachments(0);
+  const std::string abs_dir = fs::absolute(dir_).lexically_normal().string();
+  EXPECT_EQ(a.uri(), "file://" + abs_dir +
+                         "/documents/1001/Consent%20for%20treatment.pdf");
+  EXPECT_EQ(a.file_name(), "Consent for treatment.pdf");
+  EXPECT_EQ(a.content_type(), "application/pdf");
+  EXPECT_EQ(a.size_bytes(), static_cast<int64_t>(pdf.size()));
+  EXPECT_EQ(a.sha256(), record::Sha256Hex(pdf));
+  // The path stays a field; the fingerprint covers the fields only.
+  EXPECT_EQ(consent.fields().at("file_path").string_value(),
+            "documents/1001/Consent for treatment.pdf");
+  EXPECT_EQ(consent.fingerprint(), record::Fingerprint(consent.fields()));
+
+  const v1::AttachmentRef& x = got.records[1].attachments(0);
+  EXPECT_EQ(x.uri(), "file://" + abs_dir + "/documents/1001/xray.PNG");
+  EXPECT_EQ(x.content_type(), "image/png");
+  EXPECT_EQ(x.size_bytes(), 12);
+  EXPECT_EQ(x.sha256(), record::Sha256Hex(png));
+
+  // Inside the directory after normalisation: allowed.
+  EXPECT_EQ(got.records[2].source_key(), "D7");
+  EXPECT_EQ(got.records[2].attachments(0).uri(),
+            "file://" + abs_dir + "/outside.txt");
+
+  ASSERT_EQ(got.rejections.size(), 4u);
+  EXPECT_EQ(got.rejections[0].reason(),
+            "documents.csv:4: file_path: attachment file not found");
+  EXPECT_EQ(got.rejections[0].field(), "file_path");
+  EXPECT_EQ(got.rejections[0].source_key(), "D3");
+  EXPECT_EQ(got.rejections[1].reason(),
+            "documents.csv:5: file_path: attachment path must stay inside "
+            "the export directory");
+  EXPECT_EQ(got.rejections[2].reason(),
+            "documents.csv:6: file_path: attachment path must stay inside "
+            "the export directory");
+  EXPECT_EQ(got.rejections[3].reason(),
+            "documents.csv:7: file_path: attachment is not a regular file");
+  for (const auto& r : got.rejections) {
+    EXPECT_THAT(r.reason(), Not(HasSubstr("gone")));
+    EXPECT_THAT(r.reason(), Not(HasSubstr("outside")));
+  }
+}
+
+TEST_F(PbnCsvSourceTest, AnEmptyPathIsNoAttachmentAndOtherObjectsHaveNone) {
+  Write("documents.csv", "document_id,patient_id,file_path\nD1,1001,\n");
+  Read docs = ReadAll("document");
+  ASSERT_EQ(docs.records.size(), 1u);
+  EXPECT_EQ(docs.records[0].attachments_size(), 0);
+  // A file_path column elsewhere is just a string.
+  Write("notes.csv", "note_id,patient_id,body,file_path\nN1,1001,Hi,x.pdf\n");
+  Read notes = ReadAll("note");
+  ASSERT_EQ(notes.records.size(), 1u);
+  EXPECT_EQ(notes.records[0].attachments_size(), 0);
+}
+
+TEST_F(PbnCsvSourceTest, DecimalColumnsHaveNoCurrency) {
+  Write("kpi_metrics.csv",
+        "kpi_metric_id,location_id,metric,value,goal\n"
+        "K1,1,case_acceptance_rate,62.5,70\n"
+        "K2,1,production,\"48,250.00\",50000\n"
+        "K3,1,google_rating,n/a,4.8\n");
+  Read got = ReadAll("kpi_metric");
+  ASSERT_EQ(got.records.size(), 2u);
+  const v1::Decimal& rate = got.records[0].fields().at("value").decimal_value();
+  EXPECT_EQ(rate.unscaled(), 625);
+  EXPECT_EQ(rate.scale(), 1);
+  EXPECT_EQ(rate.currency(), "");
+  EXPECT_EQ(got.records[1].fields().at("value").decimal_value().unscaled(),
+            4825000);
+  ASSERT_EQ(got.rejections.size(), 1u);
+  EXPECT_EQ(got.rejections[0].reason(),
+            "kpi_metrics.csv:4: value: not a decimal number (not a number)");
+  auto schema = Source()->Describe("kpi_metric");
+  ASSERT_TRUE(schema.ok());
+  for (const auto& f : schema->fields()) {
+    if (f.name() == "value") EXPECT_EQ(f.type(), "decimal");
+  }
+}
+
 TEST_F(PbnCsvSourceTest, BatchesCountRecordsAndRejectionsAndEndCleanly) {
   std::string text = kPatientsHeader;
   for (int i = 1; i <= 7; ++i) {

@@ -1,6 +1,7 @@
 #include "services/extractor/sources/pbn/pbn_layout.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace bridgework::extractor::pbn {
 namespace {
@@ -11,10 +12,11 @@ constexpr ColumnType B = ColumnType::kBool;
 constexpr ColumnType D = ColumnType::kDate;
 constexpr ColumnType T = ColumnType::kTimestamp;
 constexpr ColumnType M = ColumnType::kMoney;
+constexpr ColumnType N = ColumnType::kDecimal;
 constexpr bool kRequired = true;
 
 std::vector<ObjectSpec>* MakeLayout() {
-  return new std::vector<ObjectSpec>{
+  auto* layout = new std::vector<ObjectSpec>{
       {"location",
        "locations.csv",
        "location_id",
@@ -132,6 +134,7 @@ std::vector<ObjectSpec>* MakeLayout() {
         {"provider_id", S, false, "provider"},
         {"location_id", S, false, "location"},
         {"name", S},
+        {"category", S},
         {"status", S},
         {"presented_on", D},
         {"accepted_on", D},
@@ -221,7 +224,86 @@ std::vector<ObjectSpec>* MakeLayout() {
         {"responded", B},
         {"submitted_at", T},
         {"updated_at", T}}},
+      {"note",
+       "notes.csv",
+       "note_id",
+       {{"note_id", S, kRequired},
+        {"patient_id", S, kRequired, "patient"},
+        {"provider_id", S, false, "provider"},
+        {"appointment_id", S, false, "appointment"},
+        {"note_type", S},
+        {"format", S},
+        {"body", S, kRequired},
+        {"created_at", T},
+        {"updated_at", T}}},
+      {"document",
+       "documents.csv",
+       "document_id",
+       {{"document_id", S, kRequired},
+        {"patient_id", S, kRequired, "patient"},
+        {"provider_id", S, false, "provider"},
+        {"appointment_id", S, false, "appointment"},
+        {"treatment_plan_id", S, false, "treatment_plan"},
+        {"category", S},
+        {"title", S},
+        {"file_name", S},
+        {"content_type", S},
+        {"file_path", S, kRequired},
+        {"size_bytes", I},
+        {"uploaded_at", T},
+        {"updated_at", T}}},
+      {"communication",
+       "communications.csv",
+       "communication_id",
+       {{"communication_id", S, kRequired},
+        {"patient_id", S, kRequired, "patient"},
+        {"location_id", S, false, "location"},
+        {"provider_id", S, false, "provider"},
+        {"appointment_id", S, false, "appointment"},
+        {"recall_id", S, false, "recall"},
+        {"channel", S},
+        {"direction", S},
+        {"category", S},
+        {"status", S},
+        {"subject", S},
+        {"summary", S},
+        {"occurred_at", T, kRequired},
+        {"updated_at", T}}},
+      {"form_submission",
+       "form_submissions.csv",
+       "form_submission_id",
+       {{"form_submission_id", S, kRequired},
+        {"patient_id", S, kRequired, "patient"},
+        {"location_id", S, false, "location"},
+        {"form_name", S, kRequired},
+        {"form_version", S},
+        {"status", S},
+        {"submitted_at", T, kRequired},
+        {"reviewed_by_provider_id", S, false, "provider"},
+        {"document_id", S, false, "document"},
+        {"answers_json", S},
+        {"updated_at", T}}},
+      {"kpi_metric",
+       "kpi_metrics.csv",
+       "kpi_metric_id",
+       {{"kpi_metric_id", S, kRequired},
+        {"location_id", S, kRequired, "location"},
+        {"provider_id", S, false, "provider"},
+        {"metric", S, kRequired},
+        {"period", S},
+        {"period_start", D},
+        {"period_end", D},
+        {"value", N},
+        {"unit", S},
+        {"goal", N},
+        {"updated_at", T}}},
   };
+  for (ObjectSpec& o : *layout) {
+    // The scanned or uploaded file of a document, relative to the export
+    // directory.
+    if (std::string_view(o.object) == "document") o.attachment = "file_path";
+  }
+  return layout;
 }
 
 }  // namespace
@@ -240,6 +322,8 @@ const char* TypeName(ColumnType type) {
       return "timestamp";
     case ColumnType::kMoney:
       return "money";
+    case ColumnType::kDecimal:
+      return "decimal";
   }
   return "string";
 }

@@ -19,9 +19,10 @@ enum class ColumnType {
   kDate,       // YYYY-MM-DD, checked against the calendar
   kTimestamp,  // YYYY-MM-DD HH:MM[:SS] in the export's zone, or RFC 3339
   kMoney,      // decimal amount in the export's currency: 1234.50
+  kDecimal,    // decimal number with no currency: 12.5
 };
 
-// "string", "int", "bool", "date", "timestamp", "money".
+// "string", "int", "bool", "date", "timestamp", "money", "decimal".
 const char* TypeName(ColumnType type);
 
 struct ColumnSpec {
@@ -42,6 +43,10 @@ struct ObjectSpec {
   // The key column; always the first column spec.
   const char* key;
   std::vector<ColumnSpec> columns;
+  // A string column holding the path of a file attached to the row,
+  // relative to the export directory; "" for none. The file becomes an
+  // AttachmentRef of the record (pbn_csv_source.h).
+  const char* attachment = "";
 
   const ColumnSpec* Find(std::string_view column) const;
   // Objects this one references, other than itself, in column order.

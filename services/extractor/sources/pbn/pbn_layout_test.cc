@@ -56,6 +56,39 @@ TEST(PbnLayout, TheFirstSliceIsAsSpecified) {
   EXPECT_STREQ(TypeName(ColumnType::kMoney), "money");
 }
 
+TEST(PbnLayout, TheObjectsTheSeedsNameAreThere) {
+  std::vector<std::string> names;
+  for (const ObjectSpec& o : ExportLayout()) names.push_back(o.object);
+  EXPECT_THAT(names, ElementsAre("location", "provider", "campaign", "patient",
+                                 "campaign_member", "custom_patient_property",
+                                 "insurance", "treatment_plan", "appointment",
+                                 "treatment", "payment", "recall", "review",
+                                 "note", "document", "communication",
+                                 "form_submission", "kpi_metric"));
+  EXPECT_THAT(FindObject("note")->DependsOn(),
+              ElementsAre("patient", "provider", "appointment"));
+  EXPECT_THAT(FindObject("form_submission")->DependsOn(),
+              ElementsAre("patient", "location", "provider", "document"));
+  EXPECT_EQ(FindObject("kpi_metric")->Find("value")->type,
+            ColumnType::kDecimal);
+  EXPECT_STREQ(TypeName(ColumnType::kDecimal), "decimal");
+}
+
+TEST(PbnLayout, OnlyDocumentsHaveAnAttachmentAndItIsARequiredStringColumn) {
+  for (const ObjectSpec& o : ExportLayout()) {
+    std::string attachment = o.attachment;
+    if (std::string(o.object) != "document") {
+      EXPECT_EQ(attachment, "") << o.object;
+      continue;
+    }
+    EXPECT_EQ(attachment, "file_path");
+    const ColumnSpec* c = o.Find(attachment);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->type, ColumnType::kString);
+    EXPECT_TRUE(c->required);
+  }
+}
+
 // docs/connectors/pbn-export.md has one "### `<file>`" section per object
 // with a table row "| `<column>` | <type> |" for each column.
 TEST(PbnLayout, MatchesTheDocumentation) {
