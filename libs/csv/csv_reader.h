@@ -27,8 +27,8 @@
 #ifndef BRIDGEWORK_LIBS_CSV_CSV_READER_H_
 #define BRIDGEWORK_LIBS_CSV_CSV_READER_H_
 
-#include <cstddef>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -30,10 +30,9 @@ const char* TypeName(ColumnType type) {
 }
 
 std::optional<ColumnType> ParseTypeName(std::string_view name) {
-  for (ColumnType t :
-       {ColumnType::kString, ColumnType::kInt, ColumnType::kBool,
-        ColumnType::kDate, ColumnType::kTimestamp, ColumnType::kMoney,
-        ColumnType::kDecimal}) {
+  for (ColumnType t : {ColumnType::kString, ColumnType::kInt, ColumnType::kBool,
+                       ColumnType::kDate, ColumnType::kTimestamp,
+                       ColumnType::kMoney, ColumnType::kDecimal}) {
     if (name == TypeName(t)) return t;
   }
   return std::nullopt;
@@ -87,8 +86,8 @@ std::optional<std::string> CheckFormat(std::string_view format,
   std::string err;
   if (!absl::ParseTime(ToAbsl(format), text, absl::UTCTimeZone(), &back,
                        &err)) {
-    return absl::StrCat("the format does not read back what it writes (",
-                        err, ")");
+    return absl::StrCat("the format does not read back what it writes (", err,
+                        ")");
   }
   const absl::CivilSecond got = absl::ToCivilSecond(back, absl::UTCTimeZone());
   if (got.year() != probe.year() || got.month() != probe.month() ||

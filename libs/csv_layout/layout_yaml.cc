@@ -92,16 +92,14 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
                      "(\",\", \";\", \"|\" or tab)");
   }
   out->delimiter = delimiter[0];
-  BW_ASSIGN_OR_RETURN(
-      std::string encoding,
-      GetString(file, node, path, "encoding", false, "UTF-8"));
+  BW_ASSIGN_OR_RETURN(std::string encoding,
+                      GetString(file, node, path, "encoding", false, "UTF-8"));
   std::string lower = absl::AsciiStrToLower(encoding);
   if (lower != "utf-8" && lower != "utf8") {
-    return YamlError(
-        file, node["encoding"], "options.encoding",
-        absl::StrCat("only UTF-8 is supported, not '", encoding,
-                     "'; convert the files first (iconv -f ", encoding,
-                     " -t UTF-8)"));
+    return YamlError(file, node["encoding"], "options.encoding",
+                     absl::StrCat("only UTF-8 is supported, not '", encoding,
+                                  "'; convert the files first (iconv -f ",
+                                  encoding, " -t UTF-8)"));
   }
   BW_ASSIGN_OR_RETURN(
       std::string separator,
@@ -119,8 +117,8 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
   if (node["timestamp_formats"].IsDefined()) {
     BW_ASSIGN_OR_RETURN(
         out->timestamp_formats,
-        GetFormats(file, node["timestamp_formats"],
-                   "options.timestamp_formats", ColumnType::kTimestamp));
+        GetFormats(file, node["timestamp_formats"], "options.timestamp_formats",
+                   ColumnType::kTimestamp));
   }
   return absl::OkStatus();
 }
@@ -129,9 +127,8 @@ absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
                          const std::string& object_path, size_t index,
                          ParsedObject* object) {
   std::string path = absl::StrCat(object_path, ".columns[", index, "]");
-  BW_RETURN_IF_ERROR(CheckKeys(file, node, path,
-                               {"name", "type", "required", "references",
-                                "format"}));
+  BW_RETURN_IF_ERROR(CheckKeys(
+      file, node, path, {"name", "type", "required", "references", "format"}));
   ColumnSpec c;
   BW_ASSIGN_OR_RETURN(c.name, GetString(file, node, path, "name", true));
   if (c.name.empty()) {
@@ -152,8 +149,7 @@ absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
                                   "timestamp, money, decimal)"));
   }
   c.type = *parsed;
-  BW_ASSIGN_OR_RETURN(c.required,
-                      GetBool(file, node, path, "required", false));
+  BW_ASSIGN_OR_RETURN(c.required, GetBool(file, node, path, "required", false));
   BW_ASSIGN_OR_RETURN(c.references,
                       GetString(file, node, path, "references", false));
   if (node["format"].IsDefined()) {
@@ -190,10 +186,10 @@ absl::StatusOr<ColumnSpec*> NamedColumn(
   if (std::find(types.begin(), types.end(), column->type) == types.end()) {
     std::vector<std::string> names;
     for (ColumnType t : types) names.push_back(TypeName(t));
-    return YamlError(file, at, path,
-                     absl::StrCat("column '", name, "' is ",
-                                  TypeName(column->type), "; want ",
-                                  absl::StrJoin(names, " or ")));
+    return YamlError(
+        file, at, path,
+        absl::StrCat("column '", name, "' is ", TypeName(column->type),
+                     "; want ", absl::StrJoin(names, " or ")));
   }
   return column;
 }
@@ -207,7 +203,8 @@ absl::StatusOr<ParsedObject> ParseObject(std::string_view file,
       file, node, o.path,
       {"object", "file", "key", "updated_at", "attachment", "columns"}));
   ObjectSpec& spec = o.spec;
-  BW_ASSIGN_OR_RETURN(spec.object, GetString(file, node, o.path, "object", true));
+  BW_ASSIGN_OR_RETURN(spec.object,
+                      GetString(file, node, o.path, "object", true));
   if (!IsSnakeCase(spec.object)) {
     return YamlError(file, node["object"], o.path + ".object",
                      "want a lower-case snake_case name such as "
@@ -298,18 +295,17 @@ absl::Status OrderParentsFirst(std::string_view file,
         break;
       }
     }
-    chain.erase(chain.begin(),
-                std::find(chain.begin(), chain.end(), at));
+    chain.erase(chain.begin(), std::find(chain.begin(), chain.end(), at));
     chain.push_back(at);
     const ParsedObject* culprit = nullptr;
     for (const ParsedObject& o : *objects) {
       if (o.spec.object == chain[0]) culprit = &o;
     }
-    return YamlError(file, culprit->node, culprit->path,
-                     absl::StrCat("references form a cycle (",
-                                  absl::StrJoin(chain, " -> "),
-                                  "); the objects cannot be loaded parents "
-                                  "first"));
+    return YamlError(
+        file, culprit->node, culprit->path,
+        absl::StrCat("references form a cycle (", absl::StrJoin(chain, " -> "),
+                     "); the objects cannot be loaded parents "
+                     "first"));
   }
   *objects = std::move(ordered);
   return absl::OkStatus();
@@ -354,9 +350,9 @@ absl::StatusOr<Layout> ParseLayoutYaml(std::string_view text,
                        "the object is declared twice");
     }
     if (!files.insert(o.spec.file).second) {
-      return YamlError(file, objects[i]["file"], o.path + ".file",
-                       absl::StrCat("another object already reads ",
-                                    o.spec.file));
+      return YamlError(
+          file, objects[i]["file"], o.path + ".file",
+          absl::StrCat("another object already reads ", o.spec.file));
     }
     parsed.push_back(std::move(o));
   }
@@ -368,8 +364,8 @@ absl::StatusOr<Layout> ParseLayoutYaml(std::string_view text,
           file, o.reference_nodes[i],
           absl::StrCat(o.path, ".columns.", o.spec.columns[i].name,
                        ".references"),
-          absl::StrCat("unknown object '", ref, "' (the layout has: ",
-                       absl::StrJoin(names, ", "), ")"));
+          absl::StrCat("unknown object '", ref,
+                       "' (the layout has: ", absl::StrJoin(names, ", "), ")"));
     }
   }
   BW_RETURN_IF_ERROR(OrderParentsFirst(file, &parsed));

@@ -145,11 +145,10 @@ TEST(LayoutYaml, UnknownKeysAtEveryLevel) {
   EXPECT_EQ(ErrorWith("    updated_at: changed\n", "    updated: changed\n"),
             "layout.yaml:13: objects[0]: unknown key 'updated' (known: "
             "object, file, key, updated_at, attachment, columns)");
-  EXPECT_EQ(
-      ErrorWith("{name: duration_minutes, type: int}",
-                "{name: duration_minutes, type: int, default: 0}"),
-      "layout.yaml:18: objects.appointment.columns[3]: unknown key "
-      "'default' (known: name, type, required, references, format)");
+  EXPECT_EQ(ErrorWith("{name: duration_minutes, type: int}",
+                      "{name: duration_minutes, type: int, default: 0}"),
+            "layout.yaml:18: objects.appointment.columns[3]: unknown key "
+            "'default' (known: name, type, required, references, format)");
 }
 
 TEST(LayoutYaml, BadValues) {
@@ -280,8 +279,7 @@ TEST(LayoutYaml, SyntaxErrorsAndFiles) {
   EXPECT_THAT(std::string(bad.status().message()),
               HasSubstr("l.yaml:3: invalid YAML"));
   auto list = ParseLayoutYaml("- a\n", "l.yaml");
-  EXPECT_EQ(list.status().message(),
-            "l.yaml:1: expected a layout (a mapping)");
+  EXPECT_EQ(list.status().message(), "l.yaml:1: expected a layout (a mapping)");
 
   auto missing = LoadLayoutFile("/nonexistent/layout.yaml");
   EXPECT_TRUE(absl::IsNotFound(missing.status()));
