@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -292,6 +294,29 @@ TEST(LayoutYaml, SyntaxErrorsAndFiles) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->description, "the layout " + path);
   std::filesystem::remove(path);
+}
+
+// docs/connectors/layout-csv.md: its full example is a valid layout.
+TEST(LayoutYaml, TheDocumentedExampleParses) {
+  const char* root = std::getenv("BRIDGEWORK_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "BRIDGEWORK_SOURCE_DIR is not set";
+  std::ifstream in(std::string(root) + "/docs/connectors/layout-csv.md");
+  ASSERT_TRUE(in);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  size_t section = text.find("## A full example");
+  ASSERT_NE(section, std::string::npos);
+  size_t start = text.find("```yaml\n", section);
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  size_t end = text.find("```", start);
+  auto layout = ParseLayoutYaml(text.substr(start, end - start), "doc");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_THAT(layout->ObjectNames(),
+              ElementsAre("clinic", "patient", "billing", "imaging_record"));
+  EXPECT_EQ(layout->Find("imaging_record")->attachment, "image_file");
+  EXPECT_EQ(layout->Find("imaging_record")->file, "imaging/records.csv");
 }
 
 TEST(CheckFormat, AcceptsWhatReadsBackADate) {

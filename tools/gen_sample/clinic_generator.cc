@@ -445,7 +445,7 @@ class ClinicWriter {
       p.sms = !rng_.Chance(20);
       patients_.push_back(std::move(p));
     }
-    // The same person registered again at another location.
+    // The same person registered again (same name, birth date and mobile).
     Patient& copy = patients_[32];
     const Patient& original = patients_[11];
     copy.first = original.first;
@@ -471,16 +471,21 @@ class ClinicWriter {
         {"Lab Draw", 10}};
     std::vector<Appointment> appts;
     for (const Patient& p : patients_) {
-      // The first visit, then a few more.
+      // The first visit, a few more, and for some one already booked.
       CivilDay day = p.registered + rng_.Between(0, 14);
-      const int count = rng_.Between(0, 2) + (rng_.Chance(30) ? 1 : 0);
-      for (int k = 0; k <= count && appts.size() < 62; ++k) {
+      const int count = rng_.Between(0, 1) + (rng_.Chance(30) ? 1 : 0);
+      const bool booked = rng_.Chance(30);
+      for (int k = 0; k <= count + (booked ? 1 : 0); ++k) {
+        if (k > count && day < kToday) day = kToday + rng_.Between(1, 40);
         Appointment a;
         a.patient = p.id;
         a.location = p.location;
         const Visit& v =
             k == 0 ? visits[0]
-                   : (p.location == "L3" ? visits[3] : rng_.Pick(visits));
+                   : (p.location == "L3"
+                          ? visits[3]
+                          : visits[1 + rng_.Below(static_cast<uint32_t>(
+                                           visits.size() - 1))]);
         a.type = v.type;
         a.minutes = v.minutes;
         a.provider = a.type == "Nurse Check-in" || a.type == "Lab Draw"
@@ -499,7 +504,8 @@ class ClinicWriter {
         } else {
           a.status = rng_.Pick(std::vector<const char*>{
               "Checked Out", "Checked Out", "Checked Out", "Checked Out",
-              "Cancelled", "No Show"});
+              "Checked Out", "Checked Out", "Checked Out", "Cancelled",
+              "No Show"});
         }
         if (a.status == "Cancelled") {
           a.cancellation = rng_.Pick(std::vector<const char*>{
@@ -653,7 +659,10 @@ class ClinicWriter {
       if (n >= 20 || !rng_.Chance(55)) continue;
       ++n;
       const Plan& plan = rng_.Pick(plans);
-      const CivilDay start = p.registered + rng_.Between(0, 20);
+      CivilDay start = p.registered + rng_.Between(0, 20);
+      // About a third are plans in progress.
+      if (rng_.Chance(35))
+        start = std::max(p.registered, kToday - rng_.Between(3, 60));
       const CivilDay end = start + plan.sessions * 7 + rng_.Between(0, 30);
       std::string status = end < kToday ? "Completed" : "Active";
       if (rng_.Chance(10)) status = "Discontinued";
