@@ -28,9 +28,6 @@ constexpr char kZone[] = "America/Los_Angeles";
 std::string Date(CivilDay d) {
   return absl::StrFormat("%02d/%02d/%04d", d.month(), d.day(), d.year());
 }
-std::string IsoDate(CivilDay d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
-}
 // 12-hour US time: "03/14/2026 09:30 AM".
 std::string Time(CivilMinute t) {
   const int h = t.hour() % 12 == 0 ? 12 : t.hour() % 12;
@@ -204,17 +201,6 @@ struct Appointment {
   int minutes = 30;
   bool billed = false;
 };
-
-CivilDay RandomDay(Rng& rng, CivilDay from, CivilDay to) {
-  return from + rng.Between(0, static_cast<int>(to - from));
-}
-CivilMinute At(CivilDay d, int hour, int minute) {
-  return CivilMinute(d.year(), d.month(), d.day(), hour, minute);
-}
-CivilMinute OfficeTime(Rng& rng, CivilDay d) {
-  const int hour = rng.Between(8, 16);
-  return At(d, hour, rng.Pick(std::vector<int>{0, 15, 30, 45}));
-}
 std::string Phone(int n) {
   return absl::StrFormat("(%03d) 555-01%02d", n / 100 % 1000, n % 100);
 }
@@ -260,14 +246,6 @@ class ClinicWriter {
     summary_.files.emplace_back(file, csv.rows());
     return WriteExportFile((std::filesystem::path(out_) / file).string(),
                            csv.text());
-  }
-
-  // A time on a random day of [from, from + days] at a random minute of
-  // `hour`.
-  CivilMinute RandomMinute(CivilDay from, int days, int hour) {
-    const CivilDay day = from + rng_.Between(0, days);
-    const int minute = rng_.Between(0, 59);
-    return At(day, hour, minute);
   }
 
   // "<number> <street>".
@@ -321,7 +299,7 @@ class ClinicWriter {
            absl::StrCat(rng_.Between(200, 299)), p.location,
            p.active ? "TRUE" : "FALSE",
            Date(RandomDay(rng_, CivilDay(2012, 1, 1), CivilDay(2025, 6, 30))),
-           Time(RandomMinute(CivilDay(2026, 1, 10), 250, 9))});
+           Time(RandomMinute(rng_, CivilDay(2026, 1, 10), 250, 9))});
     }
     return csv;
   }
@@ -345,7 +323,7 @@ class ClinicWriter {
            absl::StrCat("https://", absl::AsciiStrToLower(c.payer_id),
                         ".insurer.example"),
            rng_.Chance(85) ? "TRUE" : "FALSE",
-           Time(RandomMinute(CivilDay(2025, 11, 1), 300, 15))});
+           Time(RandomMinute(rng_, CivilDay(2025, 11, 1), 300, 15))});
     }
     return csv;
   }
@@ -491,7 +469,7 @@ class ClinicWriter {
         a.provider = a.type == "Nurse Check-in" || a.type == "Lab Draw"
                          ? "P08"
                          : p.provider;
-        a.start = OfficeTime(rng_, day);
+        a.start = OfficeTime(rng_, 8, 16, day);
         a.reason = rng_.Pick(std::vector<const char*>{
             "Low back pain", "Knee pain after running", "Annual exam",
             "Blood pressure check", "Shoulder stiffness", "Diabetes follow-up",
@@ -738,8 +716,7 @@ class ClinicWriter {
                                         : "",
            status, denial, Time(UpdatedAfter(a.start + 60 * 24 * 3))});
       if (bad) {
-        summary_.bad_rows.push_back(
-            absl::StrCat("billing.csv:", line, " amount_billed"));
+        summary_.AddBadRow("billing.csv", line, "amount_billed");
       }
     }
     return csv;
@@ -822,7 +799,7 @@ class ClinicWriter {
       const std::string id = absl::StrFormat("DOC-%04d", n);
       const int kind = n % 5;
       std::string type, title, file, bytes;
-      const CivilMinute uploaded = OfficeTime(rng_, p.registered);
+      const CivilMinute uploaded = OfficeTime(rng_, 8, 16, p.registered);
       const std::string full_name = absl::StrCat(p.first, " ", p.last);
       const int pages = 1;
       if (kind == 0 || kind == 3) {
@@ -869,8 +846,7 @@ class ClinicWriter {
                    rng_.Pick(std::vector<const char*>{"P09", "P11", "P12"}),
                    absl::StrCat(pages), Time(uploaded)});
       if (bad) {
-        summary_.bad_rows.push_back(
-            absl::StrCat("documents.csv:", line, " file_path"));
+        summary_.AddBadRow("documents.csv", line, "file_path");
       }
     }
     return csv;

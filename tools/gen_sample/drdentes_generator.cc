@@ -25,9 +25,6 @@ const CivilDay kToday(2026, 11, 20);
 std::string Date(CivilDay d) {
   return absl::StrFormat("%02d.%02d.%04d", d.day(), d.month(), d.year());
 }
-std::string IsoDate(CivilDay d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
-}
 std::string Time(CivilMinute t) {
   return absl::StrFormat("%02d.%02d.%04d %02d:%02d", t.day(), t.month(),
                          t.year(), t.hour(), t.minute());
@@ -368,17 +365,6 @@ std::string FakeNationalId(Rng& rng) {
   for (int v : d) out += static_cast<char>('0' + v);
   return out;
 }
-
-CivilDay RandomDay(Rng& rng, CivilDay from, CivilDay to) {
-  return from + rng.Between(0, static_cast<int>(to - from));
-}
-CivilMinute At(CivilDay d, int hour, int minute) {
-  return CivilMinute(d.year(), d.month(), d.day(), hour, minute);
-}
-CivilMinute OfficeTime(Rng& rng, CivilDay d) {
-  const int hour = rng.Between(9, 17);
-  return At(d, hour, rng.Pick(std::vector<int>{0, 15, 30, 45}));
-}
 CivilDay DayOf(CivilMinute t) { return CivilDay(t); }
 
 class DrDentesWriter {
@@ -428,14 +414,6 @@ class DrDentesWriter {
 
   // Stamp(t) with random seconds.
   std::string Stamped(CivilMinute t) { return Stamp(t, rng_.Between(0, 59)); }
-
-  // A time on a random day of [from, from + days] at a random minute of
-  // `hour`.
-  CivilMinute RandomMinute(CivilDay from, int days, int hour) {
-    const CivilDay day = from + rng_.Between(0, days);
-    const int minute = rng_.Between(0, 59);
-    return At(day, hour, minute);
-  }
 
   std::string StaffPhone() {
     const int n = rng_.Between(60000, 99999);
@@ -509,8 +487,8 @@ class DrDentesWriter {
         p.inquiry = rng_.Pick(std::vector<const char*>{
             "Implant consultation", "Orthodontics consultation", "Whitening",
             "Checkup", "Price request"});
-        p.created =
-            OfficeTime(rng_, RandomDay(rng_, CivilDay(2026, 8, 1), kToday - 2));
+        p.created = OfficeTime(
+            rng_, 9, 17, RandomDay(rng_, CivilDay(2026, 8, 1), kToday - 2));
       } else {
         p.clinic = rng_.Pick(std::vector<const char*>{"K1", "K1", "K2", "K3"});
         p.first_visit =
@@ -520,7 +498,8 @@ class DrDentesWriter {
         p.inquiry = rng_.Chance(30) ? "Checkup" : "";
         p.treatment_type = rng_.Pick(kTypes).name;
         p.recall_months = rng_.Pick(std::vector<int>{6, 6, 6, 3, 12});
-        p.created = OfficeTime(rng_, p.first_visit - rng_.Between(1, 20));
+        p.created =
+            OfficeTime(rng_, 9, 17, p.first_visit - rng_.Between(1, 20));
       }
       p.updated = UpdatedAfter(p.created);
       patients_.push_back(std::move(p));
@@ -555,7 +534,7 @@ class DrDentesWriter {
       first.patient = p.id;
       first.clinic = p.clinic;
       first.dentist = p.dentist;
-      first.start = OfficeTime(rng_, p.first_visit);
+      first.start = OfficeTime(rng_, 9, 17, p.first_visit);
       first.minutes = 30;
       first.type = "Examination";
       first.status = "Completed";
@@ -602,7 +581,7 @@ class DrDentesWriter {
           a.patient = p.id;
           a.clinic = p.clinic;
           a.dentist = p.dentist;
-          a.start = OfficeTime(rng_, day);
+          a.start = OfficeTime(rng_, 9, 17, day);
           a.minutes = rng_.Pick(std::vector<int>{30, 45, 60, 90});
           a.type = "Treatment";
           a.status = day >= kToday ? "Scheduled" : "Completed";
@@ -642,7 +621,7 @@ class DrDentesWriter {
       if (p.clinic == "K3" && a.dentist == "S07") a.dentist = p.dentist;
       CivilDay day = p.first_visit + rng_.Between(30, 400);
       if (day > kToday + 45) day = kToday + rng_.Between(1, 45);
-      a.start = OfficeTime(rng_, day);
+      a.start = OfficeTime(rng_, 9, 17, day);
       a.minutes = 45;
       a.type = rng_.Chance(50) ? "Control" : "Cleaning";
       if (day >= kToday) {
@@ -706,7 +685,7 @@ class DrDentesWriter {
            absl::StrCat(absl::AsciiStrToLower(c.code), "@gulus-dis.example"),
            c.address, c.district, "İstanbul", "TR", absl::StrCat(c.units),
            rng_.Chance(50) ? "1,79" : "2,15", "Active",
-           Stamped(RandomMinute(CivilDay(2026, 1, 5), 200, 10))});
+           Stamped(RandomMinute(rng_, CivilDay(2026, 1, 5), 200, 10))});
     }
     return Write("clinics.csv", csv);
   }
@@ -729,7 +708,7 @@ class DrDentesWriter {
                StaffPhone(), s.role, s.speciality, s.clinic,
                s.active ? "Active" : "Passive", s.pct,
                s.role == std::string("Dentist") ? "09:00-18:00" : "08:30-18:30",
-               Stamped(RandomMinute(CivilDay(2025, 9, 1), 400, 11))});
+               Stamped(RandomMinute(rng_, CivilDay(2025, 9, 1), 400, 11))});
     }
     return Write("staff.csv", csv);
   }
@@ -742,7 +721,7 @@ class DrDentesWriter {
       csv.Row({i.id, i.code, i.name, i.category, "2026 Liste Fiyatı",
                Lira(i.price), "10", absl::StrCat(i.minutes),
                i.active ? "1" : "0",
-               Stamped(RandomMinute(CivilDay(2026, 1, 2), 0, 9))});
+               Stamped(RandomMinute(rng_, CivilDay(2026, 1, 2), 0, 9))});
     }
     return Write("treatment_items.csv", csv);
   }
@@ -808,8 +787,7 @@ class DrDentesWriter {
                                     Time(p.created),
                                     Stamped(p.updated)});
       if (bad) {
-        summary_.bad_rows.push_back(
-            absl::StrCat("patients.csv:", line, " birth_date"));
+        summary_.AddBadRow("patients.csv", line, "birth_date");
       }
     }
     return Write("patients.csv", csv);
@@ -1135,8 +1113,7 @@ class DrDentesWriter {
                    a.type, a.status, a.cancel_reason, a.note, Time(a.created),
                    Stamped(a.updated)});
       if (bad) {
-        summary_.bad_rows.push_back(
-            absl::StrCat("appointments.csv:", line, " duration_minutes"));
+        summary_.AddBadRow("appointments.csv", line, "duration_minutes");
       }
     }
     return Write("appointments.csv", csv);

@@ -39,6 +39,31 @@ void PngChunk(std::string* out, std::string_view type, std::string_view data) {
 
 }  // namespace
 
+std::string IsoDate(absl::CivilDay d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+absl::CivilDay RandomDay(Rng& rng, absl::CivilDay from, absl::CivilDay to) {
+  return from + rng.Between(0, static_cast<int>(to - from));
+}
+
+absl::CivilMinute At(absl::CivilDay d, int hour, int minute) {
+  return absl::CivilMinute(d.year(), d.month(), d.day(), hour, minute);
+}
+
+absl::CivilMinute OfficeTime(Rng& rng, int first_hour, int last_hour,
+                             absl::CivilDay d) {
+  const int hour = rng.Between(first_hour, last_hour);
+  return At(d, hour, rng.Pick(std::vector<int>{0, 15, 30, 45}));
+}
+
+absl::CivilMinute RandomMinute(Rng& rng, absl::CivilDay from, int days,
+                               int hour) {
+  const absl::CivilDay day = from + rng.Between(0, days);
+  const int minute = rng.Between(0, 59);
+  return At(day, hour, minute);
+}
+
 CsvText::CsvText(char delimiter, std::string eol, bool bom)
     : delimiter_(delimiter), eol_(std::move(eol)) {
   if (bom) text_ = "\xEF\xBB\xBF";
@@ -182,6 +207,11 @@ absl::Status WriteExportFile(const std::string& path, std::string_view bytes) {
   out.close();
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
+}
+
+void ExportSummary::AddBadRow(const std::string& file, int64_t line,
+                              const std::string& field) {
+  bad_rows.push_back(absl::StrCat(file, ":", line, " ", field));
 }
 
 std::string ExportSummary::ToString(const std::string& out_dir) const {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/civil_time.h"
 
 namespace bridgework::gen_sample {
 
@@ -39,6 +40,19 @@ class Rng {
  private:
   std::mt19937 gen_;
 };
+
+// "2026-03-14".
+std::string IsoDate(absl::CivilDay d);
+// A day of [from, to], uniformly.
+absl::CivilDay RandomDay(Rng& rng, absl::CivilDay from, absl::CivilDay to);
+// `d` at hour:minute.
+absl::CivilMinute At(absl::CivilDay d, int hour, int minute);
+// `d` at a quarter hour between first_hour:00 and last_hour:45.
+absl::CivilMinute OfficeTime(Rng& rng, int first_hour, int last_hour,
+                             absl::CivilDay d);
+// A random minute of `hour` on a day of [from, from + days].
+absl::CivilMinute RandomMinute(Rng& rng, absl::CivilDay from, int days,
+                               int hour);
 
 // A CSV file built in memory: RFC 4180 quoting (a cell holding the
 // delimiter, a quote or a line break is quoted, quotes doubled).
@@ -88,6 +102,9 @@ struct ExportSummary {
   int attachments = 0;
   // The deliberately bad rows: "patients.csv:41 birth_date".
   std::vector<std::string> bad_rows;
+
+  void AddBadRow(const std::string& file, int64_t line,
+                 const std::string& field);
 
   // One line: "wrote DIR (drdentes): clinics.csv 3, ...; 12 attachment
   // files; bad rows: patients.csv:41 birth_date, ...".

@@ -70,6 +70,8 @@ struct Example {
   fs::path dir;  // examples/<name>
   std::unique_ptr<SourceConnector> source;
   csv_layout::Layout layout;
+  // ListObjects, in order.
+  std::vector<std::string> order;
   std::map<std::string, Read> objects;
 };
 
@@ -93,9 +95,21 @@ Example ReadExample(const std::string& name, const std::string& zone,
   EXPECT_TRUE(listed.ok()) << listed.status();
   if (!listed.ok()) return e;
   for (const v1::ObjectInfo& info : *listed) {
+    e.order.push_back(info.object_type());
     e.objects[info.object_type()] = ReadAll(*e.source, info.object_type());
   }
   return e;
+}
+
+// Every rejection: "<reason> [<key>/<field>]".
+std::vector<std::string> Rejections(const Example& e) {
+  std::vector<std::string> out;
+  for (const auto& [object, read] : e.objects) {
+    for (const auto& r : read.rejections) {
+      out.push_back(r.reason() + " [" + r.source_key() + "/" + r.field() + "]");
+    }
+  }
+  return out;
 }
 
 std::map<std::string, size_t> RecordCounts(const Example& e) {
@@ -150,15 +164,12 @@ TEST(LayoutCsvExamples, DrDentesExport) {
   Example e = ReadExample("drdentes-freshsales", "Europe/Istanbul", "TRY");
   ASSERT_NE(e.source, nullptr);
   // Every object of seed 003 that holds data, parents first.
-  auto listed = e.source->ListObjects();
-  ASSERT_TRUE(listed.ok()) << listed.status();
-  std::vector<std::string> order;
-  for (const auto& o : *listed) order.push_back(o.object_type());
   EXPECT_THAT(
-      order, ElementsAre("clinic", "staff", "treatment_item", "patient",
-                         "treatment_case", "treatment_case_item", "appointment",
-                         "clinical_note", "recall", "billing", "imaging_record",
-                         "lab_order", "prescription", "workflow"));
+      e.order,
+      ElementsAre("clinic", "staff", "treatment_item", "patient",
+                  "treatment_case", "treatment_case_item", "appointment",
+                  "clinical_note", "recall", "billing", "imaging_record",
+                  "lab_order", "prescription", "workflow"));
   EXPECT_EQ(RecordCounts(e),
             (std::map<std::string, size_t>{{"appointment", 104},
                                            {"billing", 27},
@@ -176,14 +187,7 @@ TEST(LayoutCsvExamples, DrDentesExport) {
                                            {"workflow", 6}}));
 
   // The two documented bad rows (data/README.md), and nothing else.
-  std::vector<std::string> rejections;
-  for (const auto& [object, read] : e.objects) {
-    for (const auto& r : read.rejections) {
-      rejections.push_back(r.reason() + " [" + r.source_key() + "/" +
-                           r.field() + "]");
-    }
-  }
-  EXPECT_THAT(rejections,
+  EXPECT_THAT(Rejections(e),
               ElementsAre("appointments.csv:31: duration_minutes: not a whole "
                           "number [R00030/duration_minutes]",
                           "patients.csv:41: birth_date: impossible date "
@@ -259,12 +263,8 @@ TEST(LayoutCsvExamples, DrDentesExport) {
 TEST(LayoutCsvExamples, ClinicExport) {
   Example e = ReadExample("clinic-freshsales", "America/Los_Angeles", "USD");
   ASSERT_NE(e.source, nullptr);
-  auto listed = e.source->ListObjects();
-  ASSERT_TRUE(listed.ok()) << listed.status();
-  std::vector<std::string> order;
-  for (const auto& o : *listed) order.push_back(o.object_type());
   EXPECT_THAT(
-      order,
+      e.order,
       ElementsAre("location", "provider", "insurance_carrier",
                   "referring_physician", "custom_field_definition", "patient",
                   "patient_custom_field", "appointment", "treatment_plan",
@@ -284,14 +284,7 @@ TEST(LayoutCsvExamples, ClinicExport) {
                                            {"report", 6},
                                            {"treatment_plan", 19},
                                            {"workflow", 8}}));
-  std::vector<std::string> rejections;
-  for (const auto& [object, read] : e.objects) {
-    for (const auto& r : read.rejections) {
-      rejections.push_back(r.reason() + " [" + r.source_key() + "/" +
-                           r.field() + "]");
-    }
-  }
-  EXPECT_THAT(rejections,
+  EXPECT_THAT(Rejections(e),
               ElementsAre("billing.csv:24: amount_billed: not an amount (not "
                           "a number) [BL-00023/amount_billed]",
                           "documents.csv:10: file_path: attachment file not "
