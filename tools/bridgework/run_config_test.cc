@@ -200,6 +200,15 @@ TEST(ShippedExamplesTest, EveryExampleConfigAndMapLoads) {
     size_t end = text.find('\n', at + 1);
     text.replace(at + 1, end - at - 1,
                  "map: " + (entry.path() / "map.yaml").string());
+    // A layout_csv source's layout stays the example's own too.
+    const std::string kLayoutKey = "\n    layout: ";
+    at = text.find(kLayoutKey);
+    if (at != std::string::npos) {
+      at += kLayoutKey.size();
+      end = text.find_first_of(" \n", at);
+      text.replace(at, end - at,
+                   (entry.path() / text.substr(at, end - at)).string());
+    }
     std::ofstream(dir / "config.yaml") << text;
     auto c = LoadRunConfig((dir / "config.yaml").string());
     EXPECT_TRUE(c.ok()) << config << ": " << c.status();
