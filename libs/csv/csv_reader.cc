@@ -14,16 +14,6 @@
 namespace bridgework::csv {
 namespace {
 
-// Bytes that end an unquoted field.
-constexpr std::array<bool, 256> MakeDelimiters() {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(',')] = true;
-  t[static_cast<unsigned char>('\n')] = true;
-  t[static_cast<unsigned char>('\r')] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kDelimiter = MakeDelimiters();
-
 bool IsAscii(const char* p, size_t n) {
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
   size_t i = 0;
@@ -115,6 +105,9 @@ Reader::Reader(int fd, std::string path, const Options& options)
       buffer_(new char[std::max<size_t>(options.buffer_bytes, 1)]),
       capacity_(std::max<size_t>(options.buffer_bytes, 1)) {
   options_.max_row_bytes = std::min<size_t>(options_.max_row_bytes, UINT32_MAX);
+  stop_[static_cast<unsigned char>(options_.delimiter)] = true;
+  stop_[static_cast<unsigned char>('\n')] = true;
+  stop_[static_cast<unsigned char>('\r')] = true;
 }
 
 Reader::~Reader() {
@@ -123,6 +116,11 @@ Reader::~Reader() {
 
 absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
                                                      const Options& options) {
+  if (options.delimiter == '"' || options.delimiter == '\r' ||
+      options.delimiter == '\n') {
+    return absl::InvalidArgumentError(
+        "the CSV delimiter cannot be a quote or a line break");
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, path);
   struct stat st;
@@ -313,7 +311,7 @@ bool Reader::ParseRow(Row* row) {
         }
         break;  // closing quote
       }
-      if (Fill() && !kDelimiter[static_cast<unsigned char>(buffer_[pos_])] &&
+      if (Fill() && !stop_[static_cast<unsigned char>(buffer_[pos_])] &&
           row->error_.empty()) {
         row->error_ = absl::StrCat("text after the closing quote in column ",
                                    ColumnLabel(column));
@@ -325,7 +323,7 @@ bool Reader::ParseRow(Row* row) {
       const char* p = buffer_.get() + pos_;
       const char* e = buffer_.get() + end_;
       const char* q = p;
-      while (q < e && !kDelimiter[static_cast<unsigned char>(*q)]) ++q;
+      while (q < e && !stop_[static_cast<unsigned char>(*q)]) ++q;
       Append(row, p, q - p);
       pos_ = q - buffer_.get();
       if (q < e) break;
@@ -333,7 +331,7 @@ bool Reader::ParseRow(Row* row) {
     row->ends_.push_back(static_cast<uint32_t>(row->data_.size()));
     if (!Fill()) return true;  // end of file ends the record
     char c = buffer_[pos_++];
-    if (c == ',') continue;  // at end of file the next field is empty
+    if (c == options_.delimiter) continue;  // at end of file: an empty field
     if (c == '\r' && Fill() && buffer_[pos_] == '\n') ++pos_;
     ++line_;
     return true;

@@ -27,6 +27,7 @@
 #ifndef BRIDGEWORK_LIBS_CSV_CSV_READER_H_
 #define BRIDGEWORK_LIBS_CSV_CSV_READER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,9 @@
 namespace bridgework::csv {
 
 struct Options {
+  // The byte that separates fields: ',' (RFC 4180), ';' or '\t' are
+  // common. Must not be '"', '\r' or '\n'. Default ','.
+  char delimiter = ',';
   // A row whose fields hold more bytes than this is reported as an error
   // and skipped. Bounds memory. Default 8 MiB.
   size_t max_row_bytes = size_t{8} << 20;
@@ -92,7 +96,8 @@ class Reader {
  public:
   // Opens `path` and reads its header row.
   // Errors: NOT_FOUND naming the path when it does not exist;
-  // PERMISSION_DENIED when it cannot be read; INVALID_ARGUMENT when it is
+  // PERMISSION_DENIED when it cannot be read; INVALID_ARGUMENT for a
+  // delimiter Options forbids, or when the file is
   // empty (no header row), when the header row is malformed, or when two
   // columns have the same name.
   static absl::StatusOr<std::unique_ptr<Reader>> Open(
@@ -148,6 +153,8 @@ class Reader {
   int fd_;
   std::string path_;
   Options options_;
+  // Bytes that end an unquoted field: the delimiter, CR and LF.
+  std::array<bool, 256> stop_{};
   std::unique_ptr<char[]> buffer_;
   size_t capacity_;
   size_t pos_ = 0;

@@ -107,6 +107,37 @@ TEST_F(CsvReaderTest, TrailingEmptyFieldsAndQuoteInsideUnquotedField) {
   EXPECT_THAT(rows[2].fields, ElementsAre("3", "x", ""));
 }
 
+TEST_F(CsvReaderTest, OtherDelimiters) {
+  Options semicolon;
+  semicolon.delimiter = ';';
+  auto rows = ReadAll(
+      "id;amount;note\n1;1.234,50;\"a;b\"\n2;7,5;x,y\n3;;\"say \"\"hi\"\"\";\n",
+      semicolon);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_THAT(rows[0].fields, ElementsAre("1", "1.234,50", "a;b"));
+  // The comma is ordinary text now.
+  EXPECT_THAT(rows[1].fields, ElementsAre("2", "7,5", "x,y"));
+  EXPECT_EQ(rows[2].error, "wrong number of columns: expected 3, got 4");
+
+  Options tab;
+  tab.delimiter = '\t';
+  rows = ReadAll("a\tb\n1\t\"x\ty\"\n", tab);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_THAT(rows[0].fields, ElementsAre("1", "x\ty"));
+
+  // Text after a closing quote is judged against the delimiter in use.
+  rows = ReadAll("a;b\n\"1\",;2\n", semicolon);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].error, "text after the closing quote in column 'a'");
+
+  for (char bad : {'"', '\n', '\r'}) {
+    Options o;
+    o.delimiter = bad;
+    auto reader = Reader::Open(Write("a,b\n"), o);
+    EXPECT_TRUE(absl::IsInvalidArgument(reader.status())) << int{bad};
+  }
+}
+
 TEST_F(CsvReaderTest, BlankLinesAreSkippedButCounted) {
   auto rows = ReadAll("\n\na,b\n\n1,2\r\n\r\n\n3,4\n\n");
   ASSERT_EQ(rows.size(), 2u);

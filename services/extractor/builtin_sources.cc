@@ -1,15 +1,23 @@
 #include "services/extractor/builtin_sources.h"
 
+#include "libs/common/status_macros.h"
+#include "services/extractor/sources/csv/layout_csv_source.h"
 #include "services/extractor/sources/pbn/pbn_csv_source.h"
 
 namespace bridgework::extractor {
 
 absl::Status RegisterBuiltinSources(SourceRegistry& registry) {
-  return registry.Register(
+  BW_RETURN_IF_ERROR(registry.Register(
       "pbn_csv",
       [](const v1::SourceConfig& config)
           -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
         return MakePbnCsvSource(config.pbn_csv());
+      }));
+  return registry.Register(
+      "layout_csv",
+      [](const v1::SourceConfig& config)
+          -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
+        return MakeLayoutCsvSource(config.layout_csv());
       });
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -235,6 +236,72 @@ TEST_F(ExtractorServiceTest, ListObjectsAndDescribe) {
   grpc::Status unknown =
       server.stub().DescribeObject(&unknown_ctx, describe, &schema);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// A layout_csv source (the shipped Dr.DENTES example) through the service:
+// the connector is registered as built in and reads its layout file.
+TEST_F(ExtractorServiceTest, LayoutCsvSourceThroughTheService) {
+  const char* root = std::getenv("BRIDGEWORK_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "BRIDGEWORK_SOURCE_DIR is not set";
+  const fs::path example = fs::path(root) / "examples" / "drdentes-freshsales";
+  v1::SourceConfig source;
+  source.set_system("drdentes");
+  source.mutable_layout_csv()->set_directory((example / "data").string());
+  source.mutable_layout_csv()->set_layout((example / "layout.yaml").string());
+  source.mutable_layout_csv()->set_time_zone("Europe/Istanbul");
+  source.mutable_layout_csv()->set_currency("TRY");
+  TestServer server(BuiltinRegistry());
+
+  grpc::ClientContext list_ctx;
+  v1::ListObjectsRequest list;
+  *list.mutable_source() = source;
+  v1::ListObjectsResponse objects;
+  ASSERT_TRUE(server.stub().ListObjects(&list_ctx, list, &objects).ok());
+  ASSERT_EQ(objects.objects_size(), 14);
+  EXPECT_EQ(objects.objects(0).object_type(), "clinic");
+  EXPECT_EQ(objects.objects(3).object_type(), "patient");
+  EXPECT_EQ(objects.objects(3).location(), "patients.csv");
+  EXPECT_THAT(objects.objects(3).depends_on(),
+              ::testing::ElementsAre("clinic", "staff"));
+
+  grpc::ClientContext describe_ctx;
+  v1::DescribeObjectRequest describe;
+  *describe.mutable_source() = source;
+  describe.set_object_type("billing");
+  v1::ObjectSchema schema;
+  ASSERT_TRUE(
+      server.stub().DescribeObject(&describe_ctx, describe, &schema).ok());
+  EXPECT_EQ(schema.key_field(), "billing_id");
+  EXPECT_EQ(schema.updated_at_field(), "updated_at");
+
+  v1::ExtractRequest request;
+  *request.mutable_source() = source;
+  request.set_object_type("patient");
+  request.set_batch_size(10);
+  Streamed got = Extract(server.stub(), request);
+  ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+  std::set<std::string> keys;
+  std::vector<std::string> rejections;
+  for (const auto& b : got.batches) {
+    EXPECT_THAT(b.cursor(), ::testing::StartsWith("layout_csv:v1:patient:"));
+    for (const auto& r : b.records()) {
+      EXPECT_TRUE(keys.insert(r.source_key()).second) << r.source_key();
+      EXPECT_EQ(r.fields().at("birth_date").kind_case(), v1::Value::kDateValue)
+          << r.source_key();
+    }
+    for (const auto& r : b.rejections()) rejections.push_back(r.reason());
+  }
+  EXPECT_EQ(keys.size(), 44u);
+  EXPECT_THAT(rejections, ::testing::ElementsAre(
+                              "patients.csv:41: birth_date: impossible date"));
+
+  // A broken layout is the call's error, naming the layout file.
+  std::ofstream(dir_ / "layout.yaml") << "version: 1\nobjects: 7\n";
+  request.mutable_source()->mutable_layout_csv()->set_layout(
+      (dir_ / "layout.yaml").string());
+  Streamed bad = Extract(server.stub(), request);
+  EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.status.error_message(), HasSubstr("layout.yaml:2: objects"));
 }
 
 TEST_F(ExtractorServiceTest, OpenErrorsFinishTheStreamWithTheirStatus) {

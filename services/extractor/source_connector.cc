@@ -9,6 +9,8 @@ std::string ConnectorName(const v1::SourceConfig& config) {
   switch (config.connector_case()) {
     case v1::SourceConfig::kPbnCsv:
       return "pbn_csv";
+    case v1::SourceConfig::kLayoutCsv:
+      return "layout_csv";
     case v1::SourceConfig::CONNECTOR_NOT_SET:
       return "";
   }

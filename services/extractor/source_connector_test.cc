@@ -57,6 +57,9 @@ std::shared_ptr<FakeSource> ThreePatients() {
 
 TEST(ConnectorName, IsTheOneofMember) {
   EXPECT_EQ(ConnectorName(PbnConfig()), "pbn_csv");
+  v1::SourceConfig layout;
+  layout.mutable_layout_csv()->set_directory("/tmp");
+  EXPECT_EQ(ConnectorName(layout), "layout_csv");
   EXPECT_EQ(ConnectorName(v1::SourceConfig()), "");
 }
 

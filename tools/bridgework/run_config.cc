@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/csv_layout/layout_yaml.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/yaml_util.h"
 #include "libs/record/value.h"
@@ -36,6 +37,21 @@ std::string Resolve(const std::string& base_file, const std::string& rel) {
   return (fs::path(base_file).parent_path() / rel).lexically_normal().string();
 }
 
+// The connector's `directory` (path `key_path`), resolved against the
+// config file and made absolute; it must exist.
+absl::StatusOr<std::string> ExportDirectory(const std::string& f,
+                                            const YAML::Node& p,
+                                            const std::string& key_path) {
+  BW_ASSIGN_OR_RETURN(std::string dir,
+                      GetString(f, p, key_path, "directory", true));
+  dir = Resolve(f, dir);
+  if (!fs::is_directory(dir)) {
+    return YamlError(f, p["directory"], key_path + ".directory",
+                     absl::StrCat("directory not found: ", dir));
+  }
+  return fs::absolute(dir).string();
+}
+
 }  // namespace
 
 absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
@@ -50,31 +66,60 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   YAML::Node src = root["source"];
   if (!src.IsDefined())
     return YamlError(f, root, "source", "required key is missing");
-  BW_RETURN_IF_ERROR(CheckKeys(f, src, "source", {"system", "pbn_csv"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(f, src, "source", {"system", "pbn_csv", "layout_csv"}));
   BW_ASSIGN_OR_RETURN(std::string system,
                       GetString(f, src, "source", "system", true));
   c.source.set_system(system);
+  // The layout file's SHA-256, for the run's identity (layout_csv only).
+  std::string layout_hash;
+  if (src["pbn_csv"].IsDefined() && src["layout_csv"].IsDefined()) {
+    return YamlError(f, src["layout_csv"], "source",
+                     "give one connector (pbn_csv or layout_csv), not both");
+  }
   if (src["pbn_csv"].IsDefined()) {
     YAML::Node p = src["pbn_csv"];
     BW_RETURN_IF_ERROR(CheckKeys(f, p, "source.pbn_csv",
                                  {"directory", "time_zone", "currency"}));
     BW_ASSIGN_OR_RETURN(std::string dir,
-                        GetString(f, p, "source.pbn_csv", "directory", true));
-    dir = Resolve(path, dir);
-    if (!fs::is_directory(dir)) {
-      return YamlError(f, p["directory"], "source.pbn_csv.directory",
-                       absl::StrCat("directory not found: ", dir));
-    }
-    c.source.mutable_pbn_csv()->set_directory(fs::absolute(dir).string());
+                        ExportDirectory(f, p, "source.pbn_csv"));
+    c.source.mutable_pbn_csv()->set_directory(dir);
     BW_ASSIGN_OR_RETURN(std::string tz, GetString(f, p, "source.pbn_csv",
                                                   "time_zone", false, "UTC"));
     c.source.mutable_pbn_csv()->set_time_zone(tz);
     BW_ASSIGN_OR_RETURN(std::string cur, GetString(f, p, "source.pbn_csv",
                                                    "currency", false, "USD"));
     c.source.mutable_pbn_csv()->set_currency(cur);
+  } else if (src["layout_csv"].IsDefined()) {
+    YAML::Node p = src["layout_csv"];
+    const std::string kp = "source.layout_csv";
+    BW_RETURN_IF_ERROR(
+        CheckKeys(f, p, kp, {"directory", "layout", "time_zone", "currency"}));
+    v1::LayoutCsvSourceConfig* lc = c.source.mutable_layout_csv();
+    BW_ASSIGN_OR_RETURN(std::string dir, ExportDirectory(f, p, kp));
+    lc->set_directory(dir);
+    BW_ASSIGN_OR_RETURN(std::string layout,
+                        GetString(f, p, kp, "layout", true));
+    layout = Resolve(path, layout);
+    auto layout_text = ReadFile(layout, "layout file");
+    if (!layout_text.ok()) {
+      return YamlError(f, p["layout"], kp + ".layout",
+                       std::string(layout_text.status().message()));
+    }
+    // A bad layout is its own error, naming the layout's file and line.
+    BW_RETURN_IF_ERROR(
+        csv_layout::ParseLayoutYaml(*layout_text, layout).status());
+    lc->set_layout(fs::absolute(layout).string());
+    layout_hash = record::Sha256Hex(*layout_text);
+    BW_ASSIGN_OR_RETURN(std::string tz,
+                        GetString(f, p, kp, "time_zone", false, "UTC"));
+    lc->set_time_zone(tz);
+    BW_ASSIGN_OR_RETURN(std::string cur,
+                        GetString(f, p, kp, "currency", false, "USD"));
+    lc->set_currency(cur);
   } else {
     return YamlError(f, src, "source",
-                     "give the connector's settings (pbn_csv)");
+                     "give the connector's settings (pbn_csv or layout_csv)");
   }
 
   YAML::Node dst = root["destination"];
@@ -168,6 +213,7 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   canon["source"] = nlohmann::json::parse(source_json);
   canon["destination"] = nlohmann::json::parse(dest_json);
   canon["map_hash"] = map.hash;
+  if (!layout_hash.empty()) canon["layout_hash"] = layout_hash;
   canon["batch_size"] = c.batch_size;
   canon["phone_region"] = c.phone_region;
   c.canonical_json = canon.dump();

@@ -90,6 +90,85 @@ TEST_F(RunConfigTest, UnsupportedCrmAndBadBatchSize) {
   EXPECT_THAT(std::string(b.status().message()), HasSubstr("must be 1..1000"));
 }
 
+constexpr char kLayout[] =
+    "version: 1\n"
+    "objects:\n"
+    "  - object: patient\n"
+    "    file: patients.csv\n"
+    "    key: patient_id\n"
+    "    columns: [{name: patient_id}]\n";
+
+std::string LayoutSource() {
+  return "source:\n  system: drdentes\n  layout_csv:\n    directory: data\n"
+         "    layout: layout.yaml\n    time_zone: Europe/Istanbul\n"
+         "    currency: TRY\n"
+         "destination:\n  crm: freshsales\n  account: a\n"
+         "  fallback_owner_email: o@x.example\n"
+         "map: map.yaml\n";
+}
+
+TEST_F(RunConfigTest, LayoutCsvSource) {
+  std::ofstream(dir_ / "layout.yaml") << kLayout;
+  auto c = LoadRunConfig(Write(LayoutSource()));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->source.system(), "drdentes");
+  ASSERT_TRUE(c->source.has_layout_csv());
+  EXPECT_EQ(c->source.layout_csv().directory(), (dir_ / "data").string());
+  EXPECT_EQ(c->source.layout_csv().layout(), (dir_ / "layout.yaml").string());
+  EXPECT_EQ(c->source.layout_csv().time_zone(), "Europe/Istanbul");
+  EXPECT_EQ(c->source.layout_csv().currency(), "TRY");
+  EXPECT_THAT(c->canonical_json, HasSubstr("\"layout_hash\""));
+
+  // The layout's content is part of the run's identity.
+  std::ofstream(dir_ / "layout.yaml")
+      << kLayout << "      # a comment changes the file\n";
+  auto changed = LoadRunConfig(Write(LayoutSource()));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_NE(changed->hash, c->hash);
+}
+
+TEST_F(RunConfigTest, LayoutCsvErrorsNameTheirFileAndLine) {
+  auto missing = LoadRunConfig(Write(LayoutSource()));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("run.yaml:5: source.layout_csv.layout: layout file "
+                        "not found"));
+  // A bad layout names the layout file, not the config.
+  std::ofstream(dir_ / "layout.yaml")
+      << "version: 1\nobjects:\n  - object: patient\n"
+         "    file: patients.csv\n    key: patient_id\n"
+         "    columns: [{name: patient_id, type: text}]\n";
+  auto bad = LoadRunConfig(Write(LayoutSource()));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("layout.yaml:6: objects.patient.columns.patient_id."
+                        "type: unknown type 'text'"));
+  std::ofstream(dir_ / "layout.yaml") << kLayout;
+  std::string text = LayoutSource();
+  text.replace(text.find("    layout: layout.yaml\n"), 0,
+               "    delimiter: \";\"\n");
+  auto unknown = LoadRunConfig(Write(text));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("run.yaml:5: source.layout_csv: unknown key "
+                        "'delimiter'"));
+  text = LayoutSource();
+  text.replace(text.find("  layout_csv:"), 0,
+               "  pbn_csv:\n    directory: data\n");
+  auto both = LoadRunConfig(Write(text));
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(std::string(both.status().message()),
+              HasSubstr("give one connector (pbn_csv or layout_csv), not "
+                        "both"));
+  text = LayoutSource();
+  text.replace(text.find("directory: data"), 15, "directory: gone");
+  auto no_dir = LoadRunConfig(Write(text));
+  ASSERT_FALSE(no_dir.ok());
+  EXPECT_THAT(std::string(no_dir.status().message()),
+              HasSubstr("run.yaml:4: source.layout_csv.directory: directory "
+                        "not found"));
+}
+
 }  // namespace
 }  // namespace bridgework::cli
 
@@ -121,6 +200,15 @@ TEST(ShippedExamplesTest, EveryExampleConfigAndMapLoads) {
     size_t end = text.find('\n', at + 1);
     text.replace(at + 1, end - at - 1,
                  "map: " + (entry.path() / "map.yaml").string());
+    // A layout_csv source's layout stays the example's own too.
+    const std::string kLayoutKey = "\n    layout: ";
+    at = text.find(kLayoutKey);
+    if (at != std::string::npos) {
+      at += kLayoutKey.size();
+      end = text.find_first_of(" \n", at);
+      text.replace(at, end - at,
+                   (entry.path() / text.substr(at, end - at)).string());
+    }
     std::ofstream(dir / "config.yaml") << text;
     auto c = LoadRunConfig((dir / "config.yaml").string());
     EXPECT_TRUE(c.ok()) << config << ": " << c.status();

@@ -1,8 +1,5 @@
 #include "services/extractor/sources/pbn/pbn_layout.h"
 
-#include <algorithm>
-#include <string_view>
-
 namespace bridgework::extractor::pbn {
 namespace {
 
@@ -15,8 +12,10 @@ constexpr ColumnType M = ColumnType::kMoney;
 constexpr ColumnType N = ColumnType::kDecimal;
 constexpr bool kRequired = true;
 
-std::vector<ObjectSpec>* MakeLayout() {
-  auto* layout = new std::vector<ObjectSpec>{
+csv_layout::Layout* MakeLayout() {
+  auto* layout = new csv_layout::Layout();
+  layout->description = "the Practice by Numbers export";
+  layout->objects = std::vector<ObjectSpec>{
       {"location",
        "locations.csv",
        "location_id",
@@ -298,63 +297,28 @@ std::vector<ObjectSpec>* MakeLayout() {
         {"goal", N},
         {"updated_at", T}}},
   };
-  for (ObjectSpec& o : *layout) {
+  for (ObjectSpec& o : layout->objects) {
+    o.updated_at = kUpdatedAt;
     // The scanned or uploaded file of a document, relative to the export
     // directory.
-    if (std::string_view(o.object) == "document") o.attachment = "file_path";
+    if (o.object == "document") o.attachment = "file_path";
   }
   return layout;
 }
 
 }  // namespace
 
-const char* TypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kString:
-      return "string";
-    case ColumnType::kInt:
-      return "int";
-    case ColumnType::kBool:
-      return "bool";
-    case ColumnType::kDate:
-      return "date";
-    case ColumnType::kTimestamp:
-      return "timestamp";
-    case ColumnType::kMoney:
-      return "money";
-    case ColumnType::kDecimal:
-      return "decimal";
-  }
-  return "string";
-}
-
-const ColumnSpec* ObjectSpec::Find(std::string_view column) const {
-  for (const auto& c : columns) {
-    if (column == c.name) return &c;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> ObjectSpec::DependsOn() const {
-  std::vector<std::string> out;
-  for (const auto& c : columns) {
-    std::string ref = c.references;
-    if (ref.empty() || ref == object) continue;
-    if (std::find(out.begin(), out.end(), ref) == out.end()) out.push_back(ref);
-  }
-  return out;
-}
-
-const std::vector<ObjectSpec>& ExportLayout() {
-  static const std::vector<ObjectSpec>* const kLayout = MakeLayout();
+std::shared_ptr<const csv_layout::Layout> PbnLayout() {
+  // Never destroyed: readers may outlive any one connector.
+  static const std::shared_ptr<const csv_layout::Layout>* const kLayout =
+      new std::shared_ptr<const csv_layout::Layout>(MakeLayout());
   return *kLayout;
 }
 
+const std::vector<ObjectSpec>& ExportLayout() { return PbnLayout()->objects; }
+
 const ObjectSpec* FindObject(std::string_view object) {
-  for (const auto& o : ExportLayout()) {
-    if (object == o.object) return &o;
-  }
-  return nullptr;
+  return PbnLayout()->Find(object);
 }
 
 }  // namespace bridgework::extractor::pbn

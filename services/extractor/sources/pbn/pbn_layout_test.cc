@@ -16,7 +16,7 @@ using ::testing::ElementsAre;
 TEST(PbnLayout, KeysComeFirstAndAreRequired) {
   for (const ObjectSpec& o : ExportLayout()) {
     ASSERT_FALSE(o.columns.empty()) << o.object;
-    EXPECT_STREQ(o.columns[0].name, o.key) << o.object;
+    EXPECT_EQ(o.columns[0].name, o.key) << o.object;
     EXPECT_TRUE(o.columns[0].required) << o.object;
     EXPECT_EQ(o.columns[0].type, ColumnType::kString) << o.object;
     ASSERT_NE(o.Find(kUpdatedAt), nullptr) << o.object;
@@ -44,7 +44,7 @@ TEST(PbnLayout, ParentsComeBeforeChildren) {
 TEST(PbnLayout, TheFirstSliceIsAsSpecified) {
   const ObjectSpec* patient = FindObject("patient");
   ASSERT_NE(patient, nullptr);
-  EXPECT_STREQ(patient->file, "patients.csv");
+  EXPECT_EQ(patient->file, "patients.csv");
   EXPECT_EQ(patient->columns.size(), 27u);
   EXPECT_EQ(patient->Find("birth_date")->type, ColumnType::kDate);
   EXPECT_EQ(patient->Find("completed_appointments")->type, ColumnType::kInt);
