@@ -25,8 +25,8 @@
 #include "emulators/common/http_util.h"
 #include "emulators/common/traffic_log.h"
 #include "emulators/freshsales/freshsales_emulator.h"
-#include "emulators/pipedrive/pipedrive_emulator.h"
 #include "emulators/highlevel/highlevel_emulator.h"
+#include "emulators/pipedrive/pipedrive_emulator.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 
@@ -91,7 +91,8 @@ int RunHighLevel(const Flags& flags) {
                 "--seats, --daily-budget, --fields and --rate-limit-per-hour "
                 "are not HighLevel flags");
   }
-  if (flags.burst_limit < 0) return Fail(2, "--burst-limit must not be negative");
+  if (flags.burst_limit < 0)
+    return Fail(2, "--burst-limit must not be negative");
   if (!flags.location.empty()) options.location_id = flags.location;
   if (!flags.company.empty()) options.company_id = flags.company;
   if (flags.burst_limit > 0) options.burst_limit = flags.burst_limit;

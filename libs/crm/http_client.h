@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,6 +38,13 @@ struct HttpRequest {
   std::vector<MultipartPart> parts;
   // Seconds before the call is abandoned. Default 30.
   int timeout_seconds = 30;
+
+  // A plain GET of `url`.
+  static HttpRequest Get(std::string url) {
+    HttpRequest r;
+    r.url = std::move(url);
+    return r;
+  }
 };
 
 struct HttpResponse {

@@ -7,9 +7,15 @@
 // connector, and one ObjectCase per destination object the seeds name.
 // Time is fake: the emulator's clock and the connector's clock and sleeper
 // share one FakeTime, so rate-limit windows pass without waiting.
+//
+// With BRIDGEWORK_CONFORMANCE_TRAFFIC_DIR set, every exchange of every test
+// but the deliberate refusal (whose request breaks the CRM's schema on
+// purpose) is appended to <dir>/<profile>.jsonl, which the
+// connector_openapi_conformance test replays through the official specs.
 #include <httplib.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,9 +28,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "emulators/common/traffic_log.h"
 #include "libs/crm/connector_registry.h"
 #include "libs/record/value.h"
 #include "tests/conformance/profiles.h"
@@ -55,6 +63,7 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     env_.emulator->Register(server_);
+    AttachTrafficLog();
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
     connector_ = MakeConn(env_.token);
@@ -63,6 +72,19 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
     connector_.reset();  // closes its keep-alive connection first
     server_.stop();
     if (thread_.joinable()) thread_.join();
+  }
+
+  void AttachTrafficLog() {
+    const char* dir = std::getenv("BRIDGEWORK_CONFORMANCE_TRAFFIC_DIR");
+    if (dir == nullptr || *dir == '\0') return;
+    const std::string test =
+        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    if (absl::StrContains(test, "InvalidRecordIsRefused")) return;
+    auto log = emulator::TrafficLog::Open(
+        absl::StrCat(dir, "/", profile_->name, ".jsonl"));
+    ASSERT_TRUE(log.ok()) << log.status();
+    traffic_ = std::move(*log);
+    traffic_->Attach(server_);
   }
 
   std::string BaseUrl() const {
@@ -126,6 +148,7 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
   const Profile* profile_ = nullptr;
   Env env_;
   httplib::Server server_;
+  std::unique_ptr<emulator::TrafficLog> traffic_;
   std::thread thread_;
   int port_ = 0;
   std::unique_ptr<crm::CrmConnector> connector_;

@@ -77,7 +77,7 @@ int Run(const std::vector<std::string>& argv, const std::string& log) {
 
 json GetJson(const std::string& url) {
   auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send({"GET", url});
+  auto r = http->Send(crm::HttpRequest::Get(url));
   if (!r.ok()) return json();
   return json::parse(r->body, nullptr, false);
 }

@@ -64,7 +64,7 @@ std::string ReadAll(const std::string& path) {
 
 json Get(const std::string& url) {
   auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send({"GET", url});
+  auto r = http->Send(crm::HttpRequest::Get(url));
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return json();
   return json::parse(r->body, nullptr, false);

@@ -156,9 +156,8 @@ int Demo(const std::string& out, int patients, int seed) {
   auto http = bridgework::crm::MakeCurlHttpClient();
   auto result = Migrate(*config, suite->services, mo);
   if (!result.ok()) return Fail(result.status());
-  auto stats =
-      http->Send({"GET", absl::StrCat("http://", suite->emulator_address,
-                                      "/__sandbox/stats")});
+  auto stats = http->Send(bridgework::crm::HttpRequest::Get(
+      absl::StrCat("http://", suite->emulator_address, "/__sandbox/stats")));
   PrintSummary(*result);
   if (stats.ok()) {
     auto j = nlohmann::json::parse(stats->body, nullptr, false);
