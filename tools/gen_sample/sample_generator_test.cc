@@ -386,7 +386,7 @@ TEST_F(GenSampleTest, ReferencesResolveButTheDocumentedDanglingOne) {
     ASSERT_TRUE(all.count(o.object)) << o.object;
     for (const auto& [key, r] : all.at(o.object)) {
       for (const auto& c : o.columns) {
-        if (*c.references == '\0') continue;
+        if (c.references.empty()) continue;
         const std::string ref = Text(r, c.name);
         if (ref.empty()) continue;
         ++checked;
