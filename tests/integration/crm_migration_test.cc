@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -71,7 +72,7 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int Run(const std::vector<std::string>& argv, const std::string& log) {
+int RunCommand(const std::vector<std::string>& argv, const std::string& log) {
   return Wait(Spawn(argv, log));
 }
 
@@ -90,6 +91,9 @@ struct CrmCase {
   // target object of the map -> key in /__sandbox/state
   std::map<std::string, std::string> state_keys;
   bool validate_openapi = false;
+  // The sample is generated with bridgework-gen-sample (PbN); otherwise
+  // the example's committed export (examples/<example>/data) is read.
+  bool generate = true;
 };
 
 std::vector<CrmCase> Cases() {
@@ -108,6 +112,16 @@ std::vector<CrmCase> Cases() {
         {"contact", "contacts"},
         {"opportunity", "opportunities"}},
        true},
+      {"freshsales",
+       "drdentes-freshsales",
+       {{"sales_account", "sales_accounts"}, {"contact", "contacts"}},
+       false,
+       false},
+      {"freshsales",
+       "clinic-freshsales",
+       {{"sales_account", "sales_accounts"}, {"contact", "contacts"}},
+       false,
+       false},
   };
 }
 
@@ -131,18 +145,22 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
  protected:
   void SetUp() override {
     root_ = fs::temp_directory_path() /
-            absl::StrCat("bw-crm-", GetParam().crm, "-", getpid());
+            absl::StrCat("bw-crm-", GetParam().example, "-", getpid());
     fs::remove_all(root_);
     fs::create_directories(root_ / "data");
     log_ = (root_ / "commands.log").string();
-    ASSERT_EQ(
-        Run({Bin("bridgework-gen-sample"), "--out", (root_ / "data").string(),
-             "--patients", "60", "--seed", "11"},
-            log_),
-        0)
-        << ReadAll(log_);
-    // The shipped example config, pointed at the generated data.
     std::string example = SourceDir() + "/examples/" + GetParam().example;
+    std::string data = (root_ / "data").string();
+    if (GetParam().generate) {
+      ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out", data,
+                            "--patients", "60", "--seed", "11"},
+                           log_),
+                0)
+          << ReadAll(log_);
+    } else {
+      data = fs::absolute(example + "/data").string();
+    }
+    // The shipped example config, pointed at the data (and its layout).
     std::string text = ReadAll(example + "/config.yaml");
     ASSERT_FALSE(text.empty()) << example << "/config.yaml";
     config_ = (root_ / "config.yaml").string();
@@ -154,7 +172,14 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
     at = text.find("directory:");
     ASSERT_NE(at, std::string::npos);
     end = text.find('\n', at);
-    text.replace(at, end - at, "directory: " + (root_ / "data").string());
+    text.replace(at, end - at, "directory: " + data);
+    at = text.find("layout:");
+    if (at != std::string::npos) {
+      end = text.find('\n', at);
+      text.replace(
+          at, end - at,
+          "layout: " + fs::absolute(example + "/layout.yaml").string());
+    }
     std::ofstream(config_) << text;
   }
 
@@ -191,9 +216,9 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   // The pre-migration check: owners by email (the sample has providers
   // without CRM users), and a schema the loader can complete itself.
   std::string check = (root_ / "check.json").string();
-  ASSERT_EQ(Run({Bin("bridgework"), "check", "--config", config_, "--services",
-                 services, "--report-json", check},
-                log_),
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "check", "--config", config_,
+                        "--services", services, "--report-json", check},
+                       log_),
             0)
       << ReadAll(log_);
   json pre = json::parse(ReadAll(check));
@@ -202,9 +227,9 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   EXPECT_TRUE(pre.value("ready", false)) << pre.dump(2);
 
   std::string report = (root_ / "report.json").string();
-  ASSERT_EQ(Run({Bin("bridgework"), "migrate", "--config", config_,
-                 "--services", services, "--report-json", report},
-                log_),
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
+                        "--services", services, "--report-json", report},
+                       log_),
             0)
       << ReadAll(log_);
   json rep = json::parse(ReadAll(report));
@@ -238,10 +263,10 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   std::string run = rep["run"].value("id", "");
   ASSERT_FALSE(run.empty());
   std::string rollback_log = (root_ / "rollback.log").string();
-  ASSERT_EQ(
-      Run({Bin("bridgework"), "rollback", "--run", run, "--services", services},
-          rollback_log),
-      0)
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "rollback", "--run", run,
+                        "--services", services},
+                       rollback_log),
+            0)
       << ReadAll(rollback_log);
   EXPECT_THAT(ReadAll(rollback_log),
               ::testing::HasSubstr("verified by reading the CRM back"));
@@ -259,7 +284,7 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
     std::string shared = SourceDir() + "/../shared";
     if (const char* s = std::getenv("BRIDGEWORK_SHARED_DIR")) shared = s;
     std::string validate_log = (root_ / "validate.log").string();
-    int rc = Run(
+    int rc = RunCommand(
         {"node", SourceDir() + "/tests/conformance/openapi/validate.mjs",
          "--crm", c.crm, "--specs", shared + "/specs", "--traffic", traffic},
         validate_log);
@@ -268,8 +293,11 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SeedPairs, CrmMigrationTest,
-                         ::testing::ValuesIn(Cases()),
-                         [](const auto& info) { return info.param.crm; });
+                         ::testing::ValuesIn(Cases()), [](const auto& info) {
+                           std::string name = info.param.example;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace bridgework
