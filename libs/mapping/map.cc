@@ -14,7 +14,8 @@ namespace {
 
 const std::set<std::string>& KnownTransforms() {
   static const auto* kKnown = new std::set<std::string>{
-      "", "email", "phone", "join", "date", "text", "lower", "upper"};
+      "",         "email", "phone",     "join", "date",  "time",
+      "datetime", "hhmm",  "html_text", "text", "lower", "upper"};
   return *kKnown;
 }
 
@@ -25,9 +26,10 @@ std::string Path(std::string_view base, std::string_view key, size_t index) {
 absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                      const YAML::Node& node,
                                      const std::string& path) {
-  BW_RETURN_IF_ERROR(CheckKeys(file, node, path,
-                               {"to", "from", "const", "transform", "separator",
-                                "values", "default", "required"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file, node, path,
+                {"to", "from", "const", "transform", "separator", "values",
+                 "default", "required", "zone", "plus_minutes"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -50,8 +52,9 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
   if (!KnownTransforms().count(rule.transform)) {
     return YamlError(file, node["transform"], path,
                      absl::StrCat("unknown transform '", rule.transform,
-                                  "' (known: email, phone, join, date, text, "
-                                  "lower, upper)"));
+                                  "' (known: email, phone, join, date, time, "
+                                  "datetime, hhmm, html_text, text, lower, "
+                                  "upper)"));
   }
   if (rule.from.size() > 1 && rule.transform != "join") {
     return YamlError(file, node, path,
@@ -59,6 +62,24 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
   }
   BW_ASSIGN_OR_RETURN(rule.separator,
                       GetString(file, node, path, "separator", false, " "));
+  BW_ASSIGN_OR_RETURN(rule.zone, GetString(file, node, path, "zone", false));
+  if (!rule.zone.empty()) {
+    if (rule.transform != "date" && rule.transform != "time" &&
+        rule.transform != "datetime") {
+      return YamlError(file, node["zone"], path + ".zone",
+                       "'zone' applies to transform date, time or datetime");
+    }
+    if (!record::ParseTimestamp("2000-01-01 00:00", rule.zone).ok()) {
+      return YamlError(file, node["zone"], path + ".zone",
+                       absl::StrCat("unknown time zone '", rule.zone, "'"));
+    }
+  }
+  BW_ASSIGN_OR_RETURN(rule.plus_minutes,
+                      GetString(file, node, path, "plus_minutes", false));
+  if (!rule.plus_minutes.empty() && rule.from.size() != 1) {
+    return YamlError(file, node["plus_minutes"], path + ".plus_minutes",
+                     "'plus_minutes' needs exactly one 'from' field");
+  }
   YAML::Node values = node["values"];
   if (values.IsDefined()) {
     if (!values.IsMap()) {

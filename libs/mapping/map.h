@@ -25,8 +25,15 @@ struct FieldRule {
   std::vector<std::string> from;
   // A constant instead of a source field ("Dental Practice").
   std::optional<std::string> constant;
-  // "", "email", "phone", "join", "date", "text", "lower", "upper".
+  // "", "email", "phone", "join", "date", "time", "datetime", "hhmm",
+  // "html_text", "text", "lower", "upper" (docs/map.md).
   std::string transform;
+  // For "date", "time" and "datetime" of a timestamp: the zone the value is
+  // rendered in ("UTC", "America/Chicago"); empty keeps the value's own.
+  std::string zone;
+  // A source field of whole minutes added to the timestamp first
+  // (appointment end = start + duration_minutes).
+  std::string plus_minutes;
   // For "join". Default " ".
   std::string separator = " ";
   // Pick-list translation, source value -> destination value. A value not

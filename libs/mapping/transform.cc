@@ -2,10 +2,16 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/common/strings.h"
 #include "libs/record/value.h"
 
@@ -33,6 +39,37 @@ const v1::Value* FieldOf(const v1::Record& record, const std::string& name) {
   return &it->second;
 }
 
+// The timestamp rendered in `zone` (empty: its own) as RFC 3339.
+std::string RenderTimestamp(v1::Timestamp t, const std::string& zone) {
+  if (!zone.empty()) t.set_zone(zone);
+  return record::TimestampToString(t);
+}
+
+// Adds the minutes in `field` to the timestamp `v`. Sets `problem` and
+// returns nullopt when the field is empty or not whole minutes.
+std::optional<v1::Value> PlusMinutes(const v1::Value& v,
+                                     const std::string& field,
+                                     const v1::Record& record,
+                                     std::string* problem) {
+  if (!v.has_timestamp_value()) {
+    *problem = "not a timestamp (plus_minutes needs one)";
+    return std::nullopt;
+  }
+  const v1::Value* m = FieldOf(record, field);
+  int64_t minutes = 0;
+  if (m != nullptr && m->has_int_value()) {
+    minutes = m->int_value();
+  } else if (m == nullptr ||
+             !absl::SimpleAtoi(ToAbsl(record::ValueToText(*m)), &minutes)) {
+    *problem = absl::StrCat(field, " is empty or not whole minutes");
+    return std::nullopt;
+  }
+  v1::Value out = v;
+  out.mutable_timestamp_value()->set_unix_seconds(
+      v.timestamp_value().unix_seconds() + minutes * 60);
+  return out;
+}
+
 // Applies one rule. Returns the value, or nullopt with `problem` set when
 // the value is unusable, or nullopt with an empty problem when there is no
 // value.
@@ -57,6 +94,12 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
   }
   const v1::Value* v = FieldOf(record, rule.from[0]);
   if (v == nullptr) return std::nullopt;
+  std::optional<v1::Value> shifted;
+  if (!rule.plus_minutes.empty()) {
+    shifted = PlusMinutes(*v, rule.plus_minutes, record, problem);
+    if (!shifted) return std::nullopt;
+    v = &*shifted;
+  }
   if (!rule.values.empty()) {
     std::string key = record::ValueToText(*v);
     auto it = rule.values.find(key);
@@ -84,6 +127,35 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
     }
     return record::StringValue(*phone);
   }
+  if (rule.transform == "datetime" || rule.transform == "time" ||
+      (rule.transform == "date" && v->has_timestamp_value())) {
+    if (!v->has_timestamp_value()) {
+      *problem = "not a date and time";
+      return std::nullopt;
+    }
+    // "2024-03-01T09:30:00-06:00": the date is [0, 10), HH:MM [11, 16).
+    std::string rendered = RenderTimestamp(v->timestamp_value(), rule.zone);
+    if (rule.transform == "date") rendered = rendered.substr(0, 10);
+    if (rule.transform == "time") rendered = rendered.substr(11, 5);
+    return record::StringValue(rendered);
+  }
+  if (rule.transform == "hhmm") {
+    int64_t minutes = 0;
+    if (v->has_int_value()) {
+      minutes = v->int_value();
+    } else if (!absl::SimpleAtoi(ToAbsl(text), &minutes)) {
+      minutes = -1;
+    }
+    if (minutes < 0) {
+      *problem = "not a whole number of minutes";
+      return std::nullopt;
+    }
+    return record::StringValue(
+        absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60));
+  }
+  if (rule.transform == "html_text") {
+    return record::StringValue(HtmlToText(text));
+  }
   if (rule.transform == "date") {
     if (v->has_date_value()) {
       return record::StringValue(record::DateToString(v->date_value()));
@@ -105,6 +177,72 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
 }
 
 }  // namespace
+
+std::string HtmlToText(std::string_view html) {
+  static const std::pair<const char*, const char*> kEntities[] = {
+      {"&amp;", "&"},   {"&lt;", "<"},  {"&gt;", ">"},
+      {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", " "}};
+  std::string text;
+  text.reserve(html.size());
+  for (size_t i = 0; i < html.size();) {
+    char c = html[i];
+    if (c == '<') {
+      size_t end = html.find('>', i);
+      if (end == std::string_view::npos) break;  // a cut-off tag: drop it
+      std::string tag(html.substr(i + 1, end - i - 1));
+      absl::AsciiStrToLower(&tag);
+      // Block ends and line breaks become line breaks.
+      if (absl::StartsWith(tag, "br") || absl::StartsWith(tag, "/p") ||
+          absl::StartsWith(tag, "/div") || absl::StartsWith(tag, "/li") ||
+          absl::StartsWith(tag, "/h") || absl::StartsWith(tag, "/tr")) {
+        text.push_back('\n');
+      }
+      i = end + 1;
+      continue;
+    }
+    if (c == '&') {
+      bool matched = false;
+      for (const auto& [entity, replacement] : kEntities) {
+        if (html.substr(i, std::strlen(entity)) == entity) {
+          text += replacement;
+          i += std::strlen(entity);
+          matched = true;
+          break;
+        }
+      }
+      if (matched) continue;
+    }
+    text.push_back(c);
+    ++i;
+  }
+  // Collapse spaces within lines, trim lines, at most one blank line.
+  std::string out;
+  int newlines = 0;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\r') continue;
+    if (c == '\n') {
+      ++newlines;
+      space = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (!out.empty()) {
+      if (newlines > 0) {
+        out.append(std::min(newlines, 2), '\n');
+      } else if (space) {
+        out.push_back(' ');
+      }
+    }
+    newlines = 0;
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
 
 std::optional<std::string> NormalizeEmail(std::string_view email) {
   std::string e(absl::StripAsciiWhitespace(ToAbsl(email)));

@@ -47,6 +47,11 @@ std::optional<std::string> NormalizeEmail(std::string_view email);
 std::optional<std::string> NormalizePhone(std::string_view phone,
                                           std::string_view region);
 
+// Plain text of an HTML fragment: tags dropped (line breaks and block ends
+// become line breaks), the common entities decoded, spaces collapsed, at
+// most one blank line in a row.
+std::string HtmlToText(std::string_view html);
+
 std::string ExternalKey(std::string_view system, std::string_view object,
                         std::string_view key);
 

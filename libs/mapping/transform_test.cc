@@ -108,5 +108,88 @@ TEST(Normalize, EmailsAndPhones) {
   EXPECT_EQ(NormalizePhone("0532 123 45 67", "TR"), "+905321234567");
 }
 
+ObjectRoute AppointmentRoute() {
+  auto map = ParseMap(
+      "version: 1\nsource: pbn\ndestination: pipedrive\nobjects:\n"
+      "  - source: appointment\n    target: activity\n"
+      "    fields:\n"
+      "      - {to: due_date, from: start_at, transform: date, zone: UTC}\n"
+      "      - {to: due_time, from: start_at, transform: time, zone: UTC}\n"
+      "      - {to: local_day, from: start_at, transform: date}\n"
+      "      - {to: start, from: start_at, transform: datetime}\n"
+      "      - {to: end, from: start_at, plus_minutes: minutes, "
+      "transform: datetime}\n"
+      "      - {to: end_utc, from: start_at, plus_minutes: minutes, "
+      "transform: datetime, zone: UTC}\n"
+      "      - {to: duration, from: minutes, transform: hhmm}\n"
+      "      - {to: note, from: note, transform: html_text}\n",
+      "m.yaml");
+  EXPECT_TRUE(map.ok()) << map.status();
+  return map->objects[0];
+}
+
+TEST(TransformRecord, TimesInZonesEndFromDurationAndHtmlText) {
+  v1::Record r;
+  r.set_object_type("appointment");
+  r.set_source_key("9");
+  auto& f = *r.mutable_fields();
+  // 2026-03-01 23:30 in Chicago (UTC-6) is 2026-03-02 05:30 UTC.
+  auto at = record::ParseTimestamp("2026-03-01 23:30", "America/Chicago");
+  ASSERT_TRUE(at.ok());
+  *f["start_at"].mutable_timestamp_value() = *at;
+  f["minutes"] = record::IntValue(90);
+  f["note"] = record::StringValue(
+      "<p>Crown   prep &amp; temp</p><p>Next:<br/>seat &lt;2 wks&gt;</p>");
+  auto result = TransformRecord(AppointmentRoute(), r,
+                                TransformContext{"pbn", "US", nullptr});
+  ASSERT_TRUE(result.target.has_value());
+  const auto& t = result.target->fields();
+  EXPECT_EQ(t.at("due_date").string_value(), "2026-03-02");
+  EXPECT_EQ(t.at("due_time").string_value(), "05:30");
+  EXPECT_EQ(t.at("local_day").string_value(), "2026-03-01");
+  EXPECT_EQ(t.at("start").string_value(), "2026-03-01T23:30:00-06:00");
+  EXPECT_EQ(t.at("end").string_value(), "2026-03-02T01:00:00-06:00");
+  EXPECT_EQ(t.at("end_utc").string_value(), "2026-03-02T07:00:00+00:00");
+  EXPECT_EQ(t.at("duration").string_value(), "01:30");
+  EXPECT_EQ(t.at("note").string_value(),
+            "Crown prep & temp\nNext:\nseat <2 wks>");
+  EXPECT_TRUE(result.warnings.empty());
+}
+
+TEST(TransformRecord, EndWithoutDurationWarnsAndDropsTheField) {
+  v1::Record r;
+  r.set_object_type("appointment");
+  r.set_source_key("9");
+  auto at = record::ParseTimestamp("2026-03-01 09:00", "UTC");
+  ASSERT_TRUE(at.ok());
+  *(*r.mutable_fields())["start_at"].mutable_timestamp_value() = *at;
+  auto result = TransformRecord(AppointmentRoute(), r,
+                                TransformContext{"pbn", "US", nullptr});
+  ASSERT_TRUE(result.target.has_value());
+  EXPECT_FALSE(result.target->fields().contains("end"));
+  EXPECT_TRUE(result.target->fields().contains("start"));
+  ASSERT_FALSE(result.warnings.empty());
+  EXPECT_NE(result.warnings[0].reason().find("minutes"), std::string::npos);
+}
+
+TEST(ParseMap, ZoneAndPlusMinutesAreChecked) {
+  auto bad_zone = ParseMap(
+      "version: 1\nsource: pbn\ndestination: pipedrive\nobjects:\n"
+      "  - source: a\n    target: activity\n    fields:\n"
+      "      - {to: d, from: s, transform: date, zone: Mars/Olympus}\n",
+      "m.yaml");
+  ASSERT_FALSE(bad_zone.ok());
+  EXPECT_NE(bad_zone.status().message().find("m.yaml:8"), std::string::npos)
+      << bad_zone.status();
+  EXPECT_NE(bad_zone.status().message().find("unknown time zone"),
+            std::string::npos);
+  auto zone_without_time = ParseMap(
+      "version: 1\nsource: pbn\ndestination: pipedrive\nobjects:\n"
+      "  - source: a\n    target: activity\n    fields:\n"
+      "      - {to: d, from: s, transform: email, zone: UTC}\n",
+      "m.yaml");
+  EXPECT_FALSE(zone_without_time.ok());
+}
+
 }  // namespace
 }  // namespace bridgework::mapping
