@@ -349,7 +349,7 @@ class OpenDentalRecordReader : public RecordReader {
     absl::StrAppend(&sql, " ORDER BY ", mariadb::QuoteIdentifier(spec_.key),
                     " LIMIT ", std::max(max_records, 1));
     BW_ASSIGN_OR_RETURN(std::vector<mariadb::Row> rows, Query(sql));
-    for (const mariadb::Row& row : rows) Process(row, out);
+    for (const mariadb::Row& row : rows) BW_RETURN_IF_ERROR(Process(row, out));
     out->set_cursor(EncodeCursor(spec_, last_key_));
     return !rows.empty();
   }
@@ -377,14 +377,16 @@ class OpenDentalRecordReader : public RecordReader {
     r->set_stage("extract");
   }
 
-  // Turns one row into a record or a rejection in `out`.
-  void Process(const mariadb::Row& row, v1::RecordBatch* out) {
+  // Turns one row into a record or a rejection in `out`. Fails only on a
+  // key that is not a whole number, which no Open Dental table has (every
+  // key is a bigint): paging could not get past it.
+  absl::Status Process(const mariadb::Row& row, v1::RecordBatch* out) {
     const std::optional<std::string>& key_cell = row[key_index_];
     int64_t key = 0;
     if (!key_cell || !absl::SimpleAtoi(*key_cell, &key)) {
-      // Cannot happen with a bigint primary key; kept for other schemas.
-      Reject(out, "", spec_.key, "the key is not a whole number");
-      return;
+      return absl::FailedPreconditionError(absl::StrCat(
+          kConnector, ": table '", spec_.table, "' has a row whose key ",
+          spec_.key, " is not a whole number"));
     }
     last_key_ = key;
     const std::string key_text = absl::StrCat(key);
@@ -395,7 +397,7 @@ class OpenDentalRecordReader : public RecordReader {
       v1::Value& value = fields[column.name];
       if (auto error = ConvertCell(column, row[i], settings_, &value)) {
         Reject(out, key_text, column.name, *error);
-        return;
+        return absl::OkStatus();
       }
     }
     if (updated_index_ >= 0) {
@@ -410,6 +412,7 @@ class OpenDentalRecordReader : public RecordReader {
     rec.mutable_location()->set_file(spec_.table);
     rec.mutable_location()->set_record(key_text);
     *out->add_records() = std::move(rec);
+    return absl::OkStatus();
   }
 
   const Settings settings_;
