@@ -34,7 +34,8 @@
 // Errors: UNAVAILABLE for an unreachable server (naming host:port or the
 // socket, never the password), UNAUTHENTICATED for bad credentials,
 // NOT_FOUND for an unknown database or a missing table (naming it),
-// INVALID_ARGUMENT for a bad config or cursor. A reader reconnects once
+// INVALID_ARGUMENT for a bad config or cursor, FAILED_PRECONDITION for a
+// row whose key is not a whole number. A reader reconnects once
 // when its connection drops between batches.
 //
 // Thread safety: the connector is immutable and thread-safe (each call
