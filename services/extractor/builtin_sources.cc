@@ -2,6 +2,7 @@
 
 #include "libs/common/status_macros.h"
 #include "services/extractor/sources/csv/layout_csv_source.h"
+#include "services/extractor/sources/opendental/opendental_db_source.h"
 #include "services/extractor/sources/pbn/pbn_csv_source.h"
 
 namespace bridgework::extractor {
@@ -13,11 +14,17 @@ absl::Status RegisterBuiltinSources(SourceRegistry& registry) {
           -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
         return MakePbnCsvSource(config.pbn_csv());
       }));
-  return registry.Register(
+  BW_RETURN_IF_ERROR(registry.Register(
       "layout_csv",
       [](const v1::SourceConfig& config)
           -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
         return MakeLayoutCsvSource(config.layout_csv());
+      }));
+  return registry.Register(
+      "opendental_db",
+      [](const v1::SourceConfig& config)
+          -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
+        return MakeOpenDentalDbSource(config.opendental_db());
       });
 }
 

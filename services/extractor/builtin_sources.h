@@ -7,7 +7,8 @@
 
 namespace bridgework::extractor {
 
-// Registers every built-in connector ("pbn_csv", "layout_csv") in
+// Registers every built-in connector ("pbn_csv", "layout_csv",
+// "opendental_db") in
 // `registry`.
 // ALREADY_EXISTS when one of their names is taken.
 absl::Status RegisterBuiltinSources(SourceRegistry& registry);

@@ -11,6 +11,8 @@ std::string ConnectorName(const v1::SourceConfig& config) {
       return "pbn_csv";
     case v1::SourceConfig::kLayoutCsv:
       return "layout_csv";
+    case v1::SourceConfig::kOpendentalDb:
+      return "opendental_db";
     case v1::SourceConfig::CONNECTOR_NOT_SET:
       return "";
   }

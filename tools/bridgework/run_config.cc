@@ -66,16 +66,20 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   YAML::Node src = root["source"];
   if (!src.IsDefined())
     return YamlError(f, root, "source", "required key is missing");
-  BW_RETURN_IF_ERROR(
-      CheckKeys(f, src, "source", {"system", "pbn_csv", "layout_csv"}));
+  BW_RETURN_IF_ERROR(CheckKeys(
+      f, src, "source", {"system", "pbn_csv", "layout_csv", "opendental_db"}));
   BW_ASSIGN_OR_RETURN(std::string system,
                       GetString(f, src, "source", "system", true));
   c.source.set_system(system);
   // The layout file's SHA-256, for the run's identity (layout_csv only).
   std::string layout_hash;
-  if (src["pbn_csv"].IsDefined() && src["layout_csv"].IsDefined()) {
-    return YamlError(f, src["layout_csv"], "source",
-                     "give one connector (pbn_csv or layout_csv), not both");
+  int connectors = 0;
+  for (const char* name : {"pbn_csv", "layout_csv", "opendental_db"}) {
+    if (src[name].IsDefined() && ++connectors > 1) {
+      return YamlError(f, src[name], "source",
+                       "give one connector (pbn_csv, layout_csv or "
+                       "opendental_db), not several");
+    }
   }
   if (src["pbn_csv"].IsDefined()) {
     YAML::Node p = src["pbn_csv"];
@@ -117,9 +121,46 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
     BW_ASSIGN_OR_RETURN(std::string cur,
                         GetString(f, p, kp, "currency", false, "USD"));
     lc->set_currency(cur);
+  } else if (src["opendental_db"].IsDefined()) {
+    YAML::Node p = src["opendental_db"];
+    const std::string kp = "source.opendental_db";
+    BW_RETURN_IF_ERROR(CheckKeys(
+        f, p, kp,
+        {"host", "port", "unix_socket", "database", "user", "password_env",
+         "time_zone", "currency", "timeout_seconds"}));
+    v1::OpenDentalDbSourceConfig* od = c.source.mutable_opendental_db();
+    BW_ASSIGN_OR_RETURN(std::string host,
+                        GetString(f, p, kp, "host", false, "127.0.0.1"));
+    od->set_host(host);
+    BW_ASSIGN_OR_RETURN(int port, GetInt(f, p, kp, "port", 3306));
+    if (port < 1 || port > 65535) {
+      return YamlError(f, p["port"], kp + ".port", "want 1 to 65535");
+    }
+    od->set_port(port);
+    BW_ASSIGN_OR_RETURN(std::string socket,
+                        GetString(f, p, kp, "unix_socket", false));
+    od->set_unix_socket(socket);
+    BW_ASSIGN_OR_RETURN(std::string database,
+                        GetString(f, p, kp, "database", true));
+    od->set_database(database);
+    BW_ASSIGN_OR_RETURN(std::string user, GetString(f, p, kp, "user", true));
+    od->set_user(user);
+    // The name of a variable, never the password itself.
+    BW_ASSIGN_OR_RETURN(std::string password_env,
+                        GetString(f, p, kp, "password_env", false));
+    od->set_password_env(password_env);
+    BW_ASSIGN_OR_RETURN(std::string tz,
+                        GetString(f, p, kp, "time_zone", false, "UTC"));
+    od->set_time_zone(tz);
+    BW_ASSIGN_OR_RETURN(std::string cur,
+                        GetString(f, p, kp, "currency", false, "USD"));
+    od->set_currency(cur);
+    BW_ASSIGN_OR_RETURN(int timeout, GetInt(f, p, kp, "timeout_seconds", 10));
+    od->set_timeout_seconds(timeout);
   } else {
     return YamlError(f, src, "source",
-                     "give the connector's settings (pbn_csv or layout_csv)");
+                     "give the connector's settings (pbn_csv, layout_csv or "
+                     "opendental_db)");
   }
 
   YAML::Node dst = root["destination"];

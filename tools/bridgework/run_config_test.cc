@@ -158,8 +158,8 @@ TEST_F(RunConfigTest, LayoutCsvErrorsNameTheirFileAndLine) {
   auto both = LoadRunConfig(Write(text));
   ASSERT_FALSE(both.ok());
   EXPECT_THAT(std::string(both.status().message()),
-              HasSubstr("give one connector (pbn_csv or layout_csv), not "
-                        "both"));
+              HasSubstr("run.yaml:6: source: give one connector (pbn_csv, "
+                        "layout_csv or opendental_db), not several"));
   text = LayoutSource();
   text.replace(text.find("directory: data"), 15, "directory: gone");
   auto no_dir = LoadRunConfig(Write(text));
@@ -215,6 +215,51 @@ TEST(ShippedExamplesTest, EveryExampleConfigAndMapLoads) {
     std::filesystem::remove_all(dir);
   }
   EXPECT_GE(examples, 3);
+}
+
+std::string OpenDentalSource(const std::string& settings) {
+  return "source:\n  system: opendental\n  opendental_db:\n" + settings +
+         "destination:\n  crm: freshsales\n  account: a\n"
+         "  fallback_owner_email: o@x.example\n"
+         "map: map.yaml\n";
+}
+
+TEST_F(RunConfigTest, OpenDentalDbSource) {
+  auto c = LoadRunConfig(Write(OpenDentalSource(
+      "    host: db.example.internal\n    port: 3307\n"
+      "    database: opendental\n    user: reader\n"
+      "    password_env: OD_PASSWORD\n    time_zone: America/Chicago\n")));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->source.system(), "opendental");
+  ASSERT_TRUE(c->source.has_opendental_db());
+  const auto& od = c->source.opendental_db();
+  EXPECT_EQ(od.host(), "db.example.internal");
+  EXPECT_EQ(od.port(), 3307);
+  EXPECT_EQ(od.database(), "opendental");
+  EXPECT_EQ(od.user(), "reader");
+  EXPECT_EQ(od.password_env(), "OD_PASSWORD");
+  EXPECT_EQ(od.time_zone(), "America/Chicago");
+  EXPECT_EQ(od.currency(), "USD");
+  EXPECT_EQ(od.timeout_seconds(), 10);
+
+  auto defaults = LoadRunConfig(Write(OpenDentalSource(
+      "    unix_socket: /run/mysqld/mysqld.sock\n    database: od\n"
+      "    user: r\n")));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->source.opendental_db().host(), "127.0.0.1");
+  EXPECT_EQ(defaults->source.opendental_db().port(), 3306);
+  EXPECT_EQ(defaults->source.opendental_db().unix_socket(),
+            "/run/mysqld/mysqld.sock");
+
+  // A password in the config is refused: only its variable's name goes
+  // there.
+  auto password = LoadRunConfig(Write(OpenDentalSource(
+      "    database: od\n    user: r\n    password: hunter2\n")));
+  ASSERT_FALSE(password.ok());
+  EXPECT_THAT(std::string(password.status().message()),
+              HasSubstr("unknown key 'password'"));
+  auto no_user = LoadRunConfig(Write(OpenDentalSource("    database: od\n")));
+  EXPECT_FALSE(no_user.ok());
 }
 
 }  // namespace

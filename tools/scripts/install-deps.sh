@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev
   python3 python3-grpcio clang-format
+  libmariadb-dev mariadb-server
 )
 # Node.js and npm usually come with the machine image (Node 20); Debian's
 # own packages (Node 18) are the fallback and suffice for the validator.
