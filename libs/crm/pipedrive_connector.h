@@ -1,6 +1,7 @@
 // Pipedrive connector: API v2 (/api/v2) for persons, organizations, deals,
 // activities, pipelines, stages, products and custom-field definitions;
-// v1 (/api/v1) for leads, notes, files and users. "x-api-token" auth.
+// v1 (/api/v1) for leads, notes, files, users and activity types.
+// "x-api-token" auth.
 // Custom fields are created through personFields / dealFields /
 // organizationFields; their 40-character keys are remembered per account
 // (docs/connectors/pipedrive.md). Deletes are soft on Pipedrive's side: a
@@ -26,6 +27,9 @@ struct PipedriveConfig {
   // Requests per 2-second window for the plan's API-token burst limit
   // (lite 20, growth 40, premium 100, ultimate 120).
   int burst_per_2s = 40;
+  // Sustained requests per second; 0 means burst_per_2s / 2 (the burst
+  // window's own rate).
+  double requests_per_second = 0;
   // Optional pacer shared by every connector of this company.
   std::shared_ptr<Pacer> pacer;
 };
