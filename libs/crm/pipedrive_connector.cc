@@ -29,9 +29,9 @@ constexpr char kV1[] = "/api/v1";
 // Largest page the v2 lists take.
 constexpr int kV2MaxPage = 500;
 // The attributes of a file that link it to a record (multipart fields).
-constexpr const char* kFileLinks[] = {"deal_id",     "person_id", "org_id",
-                                      "product_id",  "activity_id",
-                                      "lead_id",     "project_id"};
+constexpr const char* kFileLinks[] = {"deal_id",    "person_id",   "org_id",
+                                      "product_id", "activity_id", "lead_id",
+                                      "project_id"};
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -46,8 +46,8 @@ std::string PercentDecode(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
         HexDigit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexDigit(s[i + 1]) * 16 +
-                                      HexDigit(s[i + 2])));
+      out.push_back(
+          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -96,8 +96,8 @@ class PipedriveConnector : public CrmConnector {
 
   // CrmConnector
   absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
-    BW_ASSIGN_OR_RETURN(json data, CallData("GET", absl::StrCat(kV1, "/users"),
-                                            "", true));
+    BW_ASSIGN_OR_RETURN(json data,
+                        CallData("GET", absl::StrCat(kV1, "/users"), "", true));
     if (!data.is_array()) {
       return absl::InternalError("Pipedrive /users: unexpected response shape");
     }
@@ -176,8 +176,8 @@ class PipedriveConnector : public CrmConnector {
     if (IsGone(data.status())) return std::optional<json>();
     if (!data.ok()) return data.status();
     if (!data->is_object()) {
-      return absl::InternalError(absl::StrCat(
-          "Pipedrive get ", spec->name, ": unexpected response shape"));
+      return absl::InternalError(absl::StrCat("Pipedrive get ", spec->name,
+                                              ": unexpected response shape"));
     }
     if (IsDeleted(*spec, *data)) return std::optional<json>();
     return std::optional<json>(std::move(*data));
@@ -208,7 +208,8 @@ class PipedriveConnector : public CrmConnector {
     if (spec->search_entity.empty()) return std::optional<std::string>();
     std::string code = field;
     if (absl::StartsWith(field, "cf_")) {
-      BW_ASSIGN_OR_RETURN(FieldDef def, ResolveField(spec->fields_family, field));
+      BW_ASSIGN_OR_RETURN(FieldDef def,
+                          ResolveField(spec->fields_family, field));
       code = def.code;
     }
     BW_ASSIGN_OR_RETURN(
@@ -251,10 +252,10 @@ class PipedriveConnector : public CrmConnector {
       return absl::InvalidArgumentError("bad page token");
     }
     BW_ASSIGN_OR_RETURN(
-        json j, CallJson("GET",
-                         absl::StrCat(spec->path, "?start=", start,
-                                      "&limit=", limit),
-                         true));
+        json j,
+        CallJson("GET",
+                 absl::StrCat(spec->path, "?start=", start, "&limit=", limit),
+                 true));
     BW_RETURN_IF_ERROR(TakeRecords(*spec, &j, &page));
     json extra = j.value("additional_data", json::object());
     json pagination = extra.is_object()
@@ -307,9 +308,8 @@ class PipedriveConnector : public CrmConnector {
 
   // A 404, or a 410 Gone.
   static bool IsGone(const absl::Status& s) {
-    return absl::IsNotFound(s) ||
-           (absl::IsInvalidArgument(s) &&
-            absl::StartsWith(s.message(), "HTTP 410"));
+    return absl::IsNotFound(s) || (absl::IsInvalidArgument(s) &&
+                                   absl::StartsWith(s.message(), "HTTP 410"));
   }
 
   static bool IsDeleted(const ObjectSpec& spec, const json& record) {
@@ -325,9 +325,9 @@ class PipedriveConnector : public CrmConnector {
                                 const RestBody* body = nullptr) {
     BW_ASSIGN_OR_RETURN(
         HttpResponse r,
-        body == nullptr ? transport_.Call(method, path, "", idempotent)
-                        : transport_.CallWithBody(method, path, *body,
-                                                  idempotent));
+        body == nullptr
+            ? transport_.Call(method, path, "", idempotent)
+            : transport_.CallWithBody(method, path, *body, idempotent));
     json j = json::parse(r.body, nullptr, false);
     if (!JsonBool(j, "success", true)) {
       return absl::InvalidArgumentError(pipedrive::ErrorMessage(r.body));
@@ -371,8 +371,8 @@ class PipedriveConnector : public CrmConnector {
     json& data = (*j)["data"];
     if (data.is_null()) return absl::OkStatus();  // v1: an empty list
     if (!data.is_array()) {
-      return absl::InternalError(absl::StrCat(
-          "Pipedrive list ", spec.name, ": unexpected response shape"));
+      return absl::InternalError(absl::StrCat("Pipedrive list ", spec.name,
+                                              ": unexpected response shape"));
     }
     for (auto& rec : data) {
       if (rec.is_object() && !IsDeleted(spec, rec))
@@ -386,15 +386,14 @@ class PipedriveConnector : public CrmConnector {
     std::vector<json> out;
     std::string cursor;
     for (;;) {
-      std::string p = absl::StrCat(path, path.find('?') == std::string::npos
-                                             ? "?"
-                                             : "&",
-                                   "limit=", kV2MaxPage);
+      std::string p =
+          absl::StrCat(path, path.find('?') == std::string::npos ? "?" : "&",
+                       "limit=", kV2MaxPage);
       if (!cursor.empty()) absl::StrAppend(&p, "&cursor=", UrlEncode(cursor));
       BW_ASSIGN_OR_RETURN(json j, CallJson("GET", p, true));
       if (!j.contains("data") || !j["data"].is_array()) {
-        return absl::InternalError(absl::StrCat(
-            "Pipedrive ", path, ": unexpected response shape"));
+        return absl::InternalError(
+            absl::StrCat("Pipedrive ", path, ": unexpected response shape"));
       }
       for (auto& item : j["data"]) out.push_back(std::move(item));
       cursor = NextCursor(j);
@@ -408,7 +407,8 @@ class PipedriveConnector : public CrmConnector {
     BW_ASSIGN_OR_RETURN(std::vector<json> items,
                         GetAllV2(absl::StrCat(kV2, "/", family)));
     std::vector<FieldDef> defs;
-    for (const auto& item : items) defs.push_back(pipedrive::ParseFieldDef(item));
+    for (const auto& item : items)
+      defs.push_back(pipedrive::ParseFieldDef(item));
     account_->SetFields(family, defs);
     return defs;
   }
@@ -446,9 +446,9 @@ class PipedriveConnector : public CrmConnector {
       }
       std::string type = pipedrive::FieldTypeFor(spec.type);
       if (type.empty()) {
-        report->checklist.push_back(absl::StrCat(
-            item, ": Pipedrive has no field type for '", spec.type,
-            "'; change the map's type"));
+        report->checklist.push_back(
+            absl::StrCat(item, ": Pipedrive has no field type for '", spec.type,
+                         "'; change the map's type"));
         continue;
       }
       if (!lists.count(family)) {
@@ -474,9 +474,9 @@ class PipedriveConnector : public CrmConnector {
           for (const auto& c : spec.choices)
             body["options"].push_back({{"label", c}});
         }
-        BW_ASSIGN_OR_RETURN(
-            json data, SchemaWrite("POST", absl::StrCat(kV2, "/", family),
-                                   body.dump(), item));
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/", family),
+                                        body.dump(), item));
         FieldDef def = pipedrive::ParseFieldDef(data);
         if (def.code.empty()) {
           return absl::UnavailableError(absl::StrCat(
@@ -535,10 +535,10 @@ class PipedriveConnector : public CrmConnector {
                                    const std::string& item) {
     auto data = CallData(method, path, body, false);
     if (absl::IsPermissionDenied(data.status())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "Pipedrive refused to create ", item,
-          " (a plan limit, or a token without admin rights): ",
-          data.status().message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("Pipedrive refused to create ", item,
+                       " (a plan limit, or a token without admin rights): ",
+                       data.status().message()));
     }
     return data;
   }
@@ -560,8 +560,8 @@ class PipedriveConnector : public CrmConnector {
     for (const auto& s : stages) {
       std::optional<int64_t> id = JsonInt(s, "id");
       if (!id || JsonBool(s, "is_deleted", false)) continue;
-      list.push_back({*id, JsonInt(s, "pipeline_id").value_or(0),
-                      JsonString(s, "name")});
+      list.push_back(
+          {*id, JsonInt(s, "pipeline_id").value_or(0), JsonString(s, "name")});
     }
     account_->SetPipelines(std::move(by_name), std::move(list));
     return absl::OkStatus();
@@ -581,14 +581,13 @@ class PipedriveConnector : public CrmConnector {
             p.stages.begin(), p.stages.end(),
             [](const mapping::StageSpec& s) { return s.probability >= 0; });
         if (probability) body["is_deal_probability_enabled"] = true;
-        BW_ASSIGN_OR_RETURN(
-            json data, SchemaWrite("POST", absl::StrCat(kV2, "/pipelines"),
-                                   body.dump(), item));
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/pipelines"),
+                                        body.dump(), item));
         if (!data.is_object() || !data.contains("id") ||
             !data["id"].is_number_integer()) {
-          return absl::UnavailableError(
-              absl::StrCat("ambiguous: Pipedrive created ", item,
-                           " without an id"));
+          return absl::UnavailableError(absl::StrCat(
+              "ambiguous: Pipedrive created ", item, " without an id"));
         }
         id = data["id"].get<int64_t>();
         account_->AddPipeline(p.name, *id);
@@ -597,8 +596,7 @@ class PipedriveConnector : public CrmConnector {
         report->to_create.push_back(item);
       }
       for (const auto& s : p.stages) {
-        std::string stage_item =
-            absl::StrCat("stage ", p.name, " / ", s.name);
+        std::string stage_item = absl::StrCat("stage ", p.name, " / ", s.name);
         if (id && !account_->StagesNamed(s.name, *id).empty()) {
           report->present.push_back(stage_item);
           continue;
@@ -609,9 +607,9 @@ class PipedriveConnector : public CrmConnector {
         }
         json body = {{"name", s.name}, {"pipeline_id", *id}};
         if (s.probability >= 0) body["deal_probability"] = s.probability;
-        BW_ASSIGN_OR_RETURN(
-            json data, SchemaWrite("POST", absl::StrCat(kV2, "/stages"),
-                                   body.dump(), stage_item));
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/stages"),
+                                        body.dump(), stage_item));
         if (!data.is_object() || !data.contains("id") ||
             !data["id"].is_number_integer()) {
           return absl::UnavailableError(absl::StrCat(
@@ -727,7 +725,8 @@ class PipedriveConnector : public CrmConnector {
         f.contains("currency") && f["currency"].is_string()
             ? f["currency"].get<std::string>()
             : "";
-    if (spec.name == "deal" && (f.contains("pipeline") || f.contains("stage"))) {
+    if (spec.name == "deal" &&
+        (f.contains("pipeline") || f.contains("stage"))) {
       json pipeline = take("pipeline");
       json stage = take("stage");
       BW_RETURN_IF_ERROR(ResolvePipeline(pipeline, stage, &body));
@@ -739,15 +738,13 @@ class PipedriveConnector : public CrmConnector {
         BW_RETURN_IF_ERROR(pipedrive::ActivityTiming(start, end, &body));
       }
       if (f.contains("type") && f["type"].is_string()) {
-        BW_ASSIGN_OR_RETURN(std::string key,
-                            ResolveActivityType(take("type")));
+        BW_ASSIGN_OR_RETURN(std::string key, ResolveActivityType(take("type")));
         body["type"] = key;
       }
     }
     if (spec.name == "product" && f.contains("price")) {
-      std::string currency = in.currency.count("price")
-                                 ? in.currency["price"]
-                                 : currency_field;
+      std::string currency =
+          in.currency.count("price") ? in.currency["price"] : currency_field;
       json price = take("price");
       take("currency");
       if (!price.is_null()) {
@@ -759,8 +756,8 @@ class PipedriveConnector : public CrmConnector {
               "price: needs a currency (a money value, or a 'currency' "
               "field)");
         }
-        body["prices"] = json::array(
-            {{{"price", amount}, {"currency", currency}}});
+        body["prices"] =
+            json::array({{{"price", amount}, {"currency", currency}}});
       }
     }
     if (spec.name == "lead") {
@@ -793,9 +790,8 @@ class PipedriveConnector : public CrmConnector {
     for (const auto& [name, value] : in.custom.items()) {
       if (spec.fields_family.empty()) {
         if (name == in.skip_custom) continue;
-        return absl::InvalidArgumentError(
-            absl::StrCat(name, ": Pipedrive ", spec.name,
-                         "s have no custom fields"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": Pipedrive ", spec.name, "s have no custom fields"));
       }
       std::string code = name;
       json out = value;
@@ -867,16 +863,16 @@ class PipedriveConnector : public CrmConnector {
     part.data = std::move(bytes);
     part.file_name = JsonString(in.fields, "name");
     if (part.file_name.empty()) part.file_name = a.file_name();
-    if (part.file_name.empty()) part.file_name = path.substr(path.rfind('/') + 1);
+    if (part.file_name.empty())
+      part.file_name = path.substr(path.rfind('/') + 1);
     part.content_type = a.content_type().empty() ? "application/octet-stream"
                                                  : a.content_type();
     RestBody body;
     body.parts.push_back(std::move(part));
     for (const char* link : kFileLinks) {
       if (!in.fields.contains(link) || in.fields[link].is_null()) continue;
-      BW_ASSIGN_OR_RETURN(
-          json v, pipedrive::ToWire(spec.fields.at(link), in.fields[link],
-                                    link, ""));
+      BW_ASSIGN_OR_RETURN(json v, pipedrive::ToWire(spec.fields.at(link),
+                                                    in.fields[link], link, ""));
       body.parts.push_back(
           {link, v.is_string() ? v.get<std::string>() : v.dump(), "", ""});
     }

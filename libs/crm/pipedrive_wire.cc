@@ -21,30 +21,29 @@ std::vector<ObjectSpec> MakeObjects() {
   using W = Wire;
   std::vector<ObjectSpec> objects;
   // Request schemas of the v2 spec (openapi-v2.yaml, POST /persons etc.).
-  objects.push_back(
-      {"person",
-       "/api/v2/persons",
-       true,
-       "personFields",
-       "person",
-       "owner_id",
-       "PATCH",
-       false,
-       500,
-       {{"name", W::kText},
-        {"owner_id", W::kInt},
-        {"org_id", W::kInt},
-        {"add_time", W::kDateTime},
-        {"emails", W::kContacts},
-        {"phones", W::kContacts},
-        {"im", W::kContacts},
-        {"visible_to", W::kInt},
-        {"label_ids", W::kIntList},
-        {"postal_address", W::kAddress},
-        {"notes", W::kText},
-        {"birthday", W::kDate},
-        {"job_title", W::kText},
-        {"marketing_status", W::kText}},
+  objects.push_back({"person",
+                     "/api/v2/persons",
+                     true,
+                     "personFields",
+                     "person",
+                     "owner_id",
+                     "PATCH",
+                     false,
+                     500,
+                     {{"name", W::kText},
+                      {"owner_id", W::kInt},
+                      {"org_id", W::kInt},
+                      {"add_time", W::kDateTime},
+                      {"emails", W::kContacts},
+                      {"phones", W::kContacts},
+                      {"im", W::kContacts},
+                      {"visible_to", W::kInt},
+                      {"label_ids", W::kIntList},
+                      {"postal_address", W::kAddress},
+                      {"notes", W::kText},
+                      {"birthday", W::kDate},
+                      {"job_title", W::kText},
+                      {"marketing_status", W::kText}},
                      {}});
   objects.push_back({"organization",
                      "/api/v2/organizations",
@@ -148,30 +147,30 @@ std::vector<ObjectSpec> MakeObjects() {
                       {"billing_frequency_cycles", W::kInt}},
                      {"billing_frequency_cycles"}});
   // v1 (openapi-v1.yaml): leads, notes, files.
-  objects.push_back({"lead",
-                     "/api/v1/leads",
-                     false,
-                     "dealFields",
-                     "lead",
-                     "owner_id",
-                     "PATCH",
-                     false,
-                     500,
-                     {{"title", W::kText},
-                      {"owner_id", W::kInt},
-                      {"person_id", W::kInt},
-                      {"organization_id", W::kInt},
-                      {"value", W::kLeadValue},
-                      {"expected_close_date", W::kDate},
-                      {"visible_to", W::kIntText},
-                      {"was_seen", W::kBool},
-                      {"is_archived", W::kBool},
-                      {"origin_id", W::kText},
-                      {"channel", W::kInt},
-                      {"channel_id", W::kText}},
-                     {"title", "person_id", "organization_id", "value",
-                      "expected_close_date", "origin_id", "channel",
-                      "channel_id"}});
+  objects.push_back(
+      {"lead",
+       "/api/v1/leads",
+       false,
+       "dealFields",
+       "lead",
+       "owner_id",
+       "PATCH",
+       false,
+       500,
+       {{"title", W::kText},
+        {"owner_id", W::kInt},
+        {"person_id", W::kInt},
+        {"organization_id", W::kInt},
+        {"value", W::kLeadValue},
+        {"expected_close_date", W::kDate},
+        {"visible_to", W::kIntText},
+        {"was_seen", W::kBool},
+        {"is_archived", W::kBool},
+        {"origin_id", W::kText},
+        {"channel", W::kInt},
+        {"channel_id", W::kText}},
+       {"title", "person_id", "organization_id", "value", "expected_close_date",
+        "origin_id", "channel", "channel_id"}});
   objects.push_back({"note",
                      "/api/v1/notes",
                      false,
@@ -318,19 +317,19 @@ std::string FieldsFamilyOf(const std::string& entity) {
 
 std::string FieldTypeFor(const std::string& map_type) {
   static const auto* kTypes = new std::map<std::string, std::string>{
-      {"text", "varchar"},        {"string", "varchar"},
-      {"varchar", "varchar"},     {"email", "varchar"},
-      {"url", "varchar"},         {"textarea", "text"},
-      {"long_text", "text"},      {"paragraph", "text"},
-      {"dropdown", "enum"},       {"select", "enum"},
-      {"enum", "enum"},           {"picklist", "enum"},
-      {"multiselect", "set"},     {"multi_select", "set"},
-      {"set", "set"},             {"checkboxes", "set"},
-      {"date", "date"},           {"number", "double"},
-      {"decimal", "double"},      {"double", "double"},
-      {"integer", "double"},      {"money", "monetary"},
-      {"monetary", "monetary"},   {"currency", "monetary"},
-      {"phone", "phone"},         {"address", "address"},
+      {"text", "varchar"},      {"string", "varchar"},
+      {"varchar", "varchar"},   {"email", "varchar"},
+      {"url", "varchar"},       {"textarea", "text"},
+      {"long_text", "text"},    {"paragraph", "text"},
+      {"dropdown", "enum"},     {"select", "enum"},
+      {"enum", "enum"},         {"picklist", "enum"},
+      {"multiselect", "set"},   {"multi_select", "set"},
+      {"set", "set"},           {"checkboxes", "set"},
+      {"date", "date"},         {"number", "double"},
+      {"decimal", "double"},    {"double", "double"},
+      {"integer", "double"},    {"money", "monetary"},
+      {"monetary", "monetary"}, {"currency", "monetary"},
+      {"phone", "phone"},       {"address", "address"},
       {"time", "time"},
   };
   auto it = kTypes->find(absl::AsciiStrToLower(map_type));
@@ -367,7 +366,8 @@ json ValueJson(const v1::Value& v, std::string* currency) {
   switch (v.kind_case()) {
     case v1::Value::kDecimalValue: {
       const v1::Decimal& d = v.decimal_value();
-      if (!d.currency().empty() && currency != nullptr) *currency = d.currency();
+      if (!d.currency().empty() && currency != nullptr)
+        *currency = d.currency();
       return std::strtod(record::DecimalToString(d).c_str(), nullptr);
     }
     case v1::Value::kListValue: {
@@ -445,10 +445,9 @@ absl::StatusOr<json> ToWire(Wire wire, const json& in, const std::string& field,
     case Wire::kDateTimeV1: {
       auto t = ToTime(in, field);
       if (!t.ok()) return t.status();
-      return json(absl::FormatTime(wire == Wire::kDateTime
-                                       ? "%Y-%m-%dT%H:%M:%SZ"
-                                       : "%Y-%m-%d %H:%M:%S",
-                                   *t, absl::UTCTimeZone()));
+      return json(absl::FormatTime(
+          wire == Wire::kDateTime ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S",
+          *t, absl::UTCTimeZone()));
     }
     case Wire::kContacts: {
       json out = json::array();
@@ -533,8 +532,7 @@ FieldDef ParseFieldDef(const json& field) {
   def.name = JsonString(field, "field_name");
   def.type = JsonString(field, "field_type");
   def.custom = JsonBool(field, "is_custom_field", false);
-  AddOptions(field.is_object() ? field.value("options", json()) : json(),
-             &def);
+  AddOptions(field.is_object() ? field.value("options", json()) : json(), &def);
   return def;
 }
 

@@ -138,8 +138,8 @@ std::optional<int64_t> OptionId(const FieldDef& def, const std::string& label);
 absl::StatusOr<nlohmann::json> CustomValue(const FieldDef& def,
                                            const std::string& name,
                                            const nlohmann::json& in,
-                                           const std::string& currency,
-                                           bool v2, std::string* v1_currency);
+                                           const std::string& currency, bool v2,
+                                           std::string* v1_currency);
 
 // True for a 40-character lower-case hex key (a custom field's code).
 bool IsFieldCode(const std::string& key);
