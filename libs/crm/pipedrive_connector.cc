@@ -26,6 +26,8 @@ using pipedrive::ObjectSpec;
 
 constexpr char kV2[] = "/api/v2";
 constexpr char kV1[] = "/api/v1";
+// Searches per 2-second window and token, on every plan.
+constexpr int kSearchPerTwoSeconds = 10;
 // Largest page the v2 lists take.
 constexpr int kV2MaxPage = 500;
 // The attributes of a file that link it to a record (multipart fields).
@@ -90,7 +92,9 @@ class PipedriveConnector : public CrmConnector {
   PipedriveConnector(const PipedriveConfig& config,
                      std::unique_ptr<HttpClient> http, Clock clock,
                      Sleeper sleeper)
-      : transport_(MakeOptions(config), std::move(http), std::move(clock),
+      : search_pacer_(kSearchPerTwoSeconds / 2.0, kSearchPerTwoSeconds, clock,
+                      sleeper),
+        transport_(MakeOptions(config), std::move(http), std::move(clock),
                    std::move(sleeper)),
         account_(AccountState::For(BaseUrl(config), config.token)) {}
 
@@ -212,6 +216,7 @@ class PipedriveConnector : public CrmConnector {
                           ResolveField(spec->fields_family, field));
       code = def.code;
     }
+    search_pacer_.Acquire();
     BW_ASSIGN_OR_RETURN(
         json data,
         CallData("GET",
@@ -699,14 +704,13 @@ class PipedriveConnector : public CrmConnector {
     }
     if (!rr.owner_id.empty() && !spec.owner_field.empty())
       in.fields[spec.owner_field] = rr.owner_id;
-    for (const auto& lookup : t.lookups()) {
-      auto it = rr.lookup_ids.find(lookup.target_field());
-      if (it == rr.lookup_ids.end() || it->second.empty()) continue;
-      if (lookup.as_list() || lookup.target_field() == "participants") {
-        in.fields[lookup.target_field()] = it->second;
-      } else {
-        in.fields[lookup.target_field()] = it->second.front();
-      }
+    // Every resolved lookup; a list when the record's lookup says so.
+    for (const auto& [field, ids] : rr.lookup_ids) {
+      if (ids.empty()) continue;
+      bool as_list = field == "participants";
+      for (const auto& lookup : t.lookups())
+        if (lookup.target_field() == field && lookup.as_list()) as_list = true;
+      in.fields[field] = as_list ? json(ids) : json(ids.front());
     }
     in.skip_custom = t.external_key_field();
     return in;
@@ -912,6 +916,9 @@ class PipedriveConnector : public CrmConnector {
     return CallDataWith("PUT", path, body, true).status();
   }
 
+  // The search endpoints' own limit (10 per 2 s per token, every plan), on
+  // top of the burst pacing the transport does.
+  Pacer search_pacer_;
   RestTransport transport_;
   std::shared_ptr<AccountState> account_;
 };
