@@ -335,6 +335,7 @@ class PipedriveEmulatorTest : public ::testing::Test {
         {"organizations", "cf_practice_phone", "Practice phone", "phone", {}},
         {"deals", "cf_bridgework_key", "Bridgework key", "text", {}},
         {"deals", "cf_insurance_estimate", "Insurance estimate", "number", {}},
+        {"products", "cf_ada_code", "ADA code", "text", {}},
     };
     r.pipelines = {{"Treatment plans",
                     {{"Presented", 20}, {"Accepted", 60}, {"Completed", 100}}}};
@@ -398,7 +399,7 @@ TEST_F(PipedriveEmulatorTest, PrepareSchemaReportsThenCreatesThenReuses) {
   auto applied = connector_->PrepareSchema(Schema(), /*apply=*/true);
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_TRUE(applied->ready());
-  EXPECT_EQ(applied->created.size(), 10u);  // 6 fields, 1 pipeline, 3 stages
+  EXPECT_EQ(applied->created.size(), 11u);  // 7 fields, 1 pipeline, 3 stages
   auto person_fields = Fields("person");
   ASSERT_EQ(person_fields.size(), 3u);
   const json& status = person_fields["Patient status"];
@@ -407,6 +408,7 @@ TEST_F(PipedriveEmulatorTest, PrepareSchemaReportsThenCreatesThenReuses) {
   EXPECT_EQ(status["field_code"].get<std::string>().size(), 40u);
   EXPECT_EQ(Fields("organization")["Practice phone"]["field_type"], "phone");
   EXPECT_EQ(Fields("deal")["Insurance estimate"]["field_type"], "double");
+  EXPECT_EQ(Fields("product")["ADA code"]["field_type"], "varchar");
 
   json state = emulator_->State();
   int64_t pipeline_id = 0;
@@ -427,7 +429,7 @@ TEST_F(PipedriveEmulatorTest, PrepareSchemaReportsThenCreatesThenReuses) {
   auto again = other->PrepareSchema(Schema(), /*apply=*/true);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->created.empty());
-  EXPECT_EQ(again->present.size(), 10u);
+  EXPECT_EQ(again->present.size(), 11u);
   EXPECT_EQ(Fields("person").size(), 3u);
   EXPECT_EQ(emulator_->State()["pipelines"].size(), 2u);
   EXPECT_EQ(emulator_->State()["stages"].size(), 8u);
