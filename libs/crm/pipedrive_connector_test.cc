@@ -444,6 +444,56 @@ TEST_F(PipedriveEmulatorTest, PrepareSchemaReportsThenCreatesThenReuses) {
   EXPECT_EQ(Fields("person")["Patient status"]["options"].size(), 3u);
 }
 
+TEST_F(PipedriveEmulatorTest, PrepareSchemaListsWhatPipedriveCannotHave) {
+  SchemaRequest r;
+  r.objects = {{"treatment", "Treatment", "Treatments"}};
+  r.fields = {{"activities", "cf_room", "Room", "text", {}},
+              {"persons", "cf_signature", "Signature", "signature", {}}};
+  auto report = connector_->PrepareSchema(r, /*apply=*/true);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ready());
+  ASSERT_EQ(report->checklist.size(), 3u);
+  EXPECT_THAT(report->checklist[0], HasSubstr("treatment"));
+  EXPECT_THAT(report->checklist[1], HasSubstr("activities.cf_room"));
+  EXPECT_THAT(report->checklist[2], HasSubstr("persons.cf_signature"));
+  EXPECT_TRUE(report->created.empty());
+  EXPECT_TRUE(Fields("person").empty());
+}
+
+TEST_F(PipedriveEmulatorTest, UpdateAndPatchChangeOnlyWhatIsSent) {
+  ASSERT_TRUE(connector_->PrepareSchema(Schema(), true).ok());
+  v1::TargetRecord t = Person(4);
+  (*t.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Active");
+  std::string id = MustCreate(t);
+  (*t.mutable_fields())["name"] = record::StringValue("Ana Lopez-Diaz");
+  (*t.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Inactive");
+  ASSERT_TRUE(connector_->Update(id, {&t, "14000002", {}}).ok());
+  json got = MustGet("person", id);
+  EXPECT_EQ(got["name"], "Ana Lopez-Diaz");
+  EXPECT_EQ(got["owner_id"], 14000002);
+  auto fields = Fields("person");
+  std::string status = fields["Patient status"]["field_code"];
+  int64_t inactive = 0;
+  for (const auto& o : fields["Patient status"]["options"])
+    if (o["label"] == "Inactive") inactive = o["id"];
+  EXPECT_EQ(got["custom_fields"][status], inactive);
+
+  // A rollback before-image: CRM names and keys, read-back shapes.
+  json before = {{"name", "Ana Lopez 4"},
+                 {"emails", got["emails"]},
+                 {"custom_fields", {{status, nullptr}}}};
+  ASSERT_TRUE(connector_->Patch("person", id, before).ok());
+  got = MustGet("person", id);
+  EXPECT_EQ(got["name"], "Ana Lopez 4");
+  EXPECT_TRUE(got["custom_fields"][status].is_null());
+  EXPECT_EQ(got["custom_fields"]
+               [fields["Bridgework key"]["field_code"].get<std::string>()],
+            "pbn:patient:4");
+  EXPECT_TRUE(absl::IsNotFound(connector_->Update("999", {&t, "", {}})));
+}
+
 TEST_F(PipedriveEmulatorTest, CustomFieldsAreWrittenByTheirKeys) {
   ASSERT_TRUE(connector_->PrepareSchema(Schema(), true).ok());
   // Another token resolves the map names by the fields' labels.
