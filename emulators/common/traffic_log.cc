@@ -60,7 +60,14 @@ void TrafficLog::Record(const httplib::Request& req,
   line["method"] = req.method;
   line["path"] = req.path;
   json query = json::object();
-  for (const auto& [k, v] : req.params) {
+  // The query string only: httplib also puts the fields of a form-encoded
+  // body into req.params, and those are body, not query.
+  httplib::Params params;
+  size_t q = req.target.find('?');
+  if (q != std::string::npos) {
+    httplib::detail::parse_query_text(req.target.substr(q + 1), params);
+  }
+  for (const auto& [k, v] : params) {
     query[k] = Secret(k) ? "<redacted>" : v;
   }
   line["query"] = std::move(query);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/crm/freshsales_connector.h"
+#include "libs/crm/pipedrive_connector.h"
 
 namespace bridgework::crm {
 namespace {
@@ -27,9 +28,24 @@ absl::StatusOr<std::unique_ptr<CrmConnector>> MakeFreshsales(
                                  std::move(sleeper));
 }
 
+absl::StatusOr<std::unique_ptr<CrmConnector>> MakePipedrive(
+    const ConnectorConfig& c, const Pacing& pacing,
+    std::unique_ptr<HttpClient> http, Clock clock, Sleeper sleeper) {
+  PipedriveConfig p;
+  p.base_url = c.base_url;
+  p.token = c.token;
+  // Pipedrive's limit is a burst per 2-second window.
+  p.burst_per_2s = pacing.burst;
+  p.requests_per_second = pacing.requests_per_second;
+  p.pacer = c.pacer;
+  return MakePipedriveConnector(p, std::move(http), std::move(clock),
+                                std::move(sleeper));
+}
+
 const std::map<std::string, Factory>& Factories() {
   static const auto* kFactories = new std::map<std::string, Factory>{
       {"freshsales", MakeFreshsales},
+      {"pipedrive", MakePipedrive},
   };
   return *kFactories;
 }

@@ -8,12 +8,14 @@ namespace bridgework::conformance {
 
 // Defined in one file per CRM.
 Profile FreshsalesProfile();
+Profile PipedriveProfile();
 
 namespace {
 
 const std::vector<Profile>& Profiles() {
   static const auto* kProfiles = new std::vector<Profile>{
       FreshsalesProfile(),
+      PipedriveProfile(),
   };
   return *kProfiles;
 }

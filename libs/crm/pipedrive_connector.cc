@@ -1,0 +1,943 @@
+#include "libs/crm/pipedrive_connector.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/status_macros.h"
+#include "libs/crm/pipedrive_account.h"
+#include "libs/crm/pipedrive_wire.h"
+#include "libs/crm/wire_util.h"
+
+namespace bridgework::crm {
+namespace {
+
+using nlohmann::json;
+using pipedrive::AccountState;
+using pipedrive::FieldDef;
+using pipedrive::JsonBool;
+using pipedrive::JsonInt;
+using pipedrive::JsonString;
+using pipedrive::ObjectSpec;
+
+constexpr char kV2[] = "/api/v2";
+constexpr char kV1[] = "/api/v1";
+// Searches per 2-second window and token, on every plan.
+constexpr int kSearchPerTwoSeconds = 10;
+// Largest page the v2 lists take.
+constexpr int kV2MaxPage = 500;
+// The attributes of a file that link it to a record (multipart fields).
+constexpr const char* kFileLinks[] = {"deal_id",    "person_id",   "org_id",
+                                      "product_id", "activity_id", "lead_id",
+                                      "project_id"};
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes the %XX escapes of a file:// path.
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+        HexDigit(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// The local path of a file:// URI ("file:///a/b", "file://localhost/a/b").
+absl::StatusOr<std::string> FilePath(const std::string& uri) {
+  if (!absl::StartsWith(uri, "file://")) {
+    return absl::InvalidArgumentError(
+        "attachment: only file:// URIs can be uploaded to Pipedrive");
+  }
+  std::string rest = uri.substr(7);
+  if (absl::StartsWith(rest, "localhost/")) rest = rest.substr(9);
+  if (!absl::StartsWith(rest, "/")) {
+    return absl::InvalidArgumentError(
+        "attachment: a file:// URI needs an absolute path");
+  }
+  return PercentDecode(rest);
+}
+
+// What a write carries before it is shaped for the wire: attribute and
+// custom-field values as JSON (ValueJson), keyed by their map names.
+struct Input {
+  json fields = json::object();
+  // "cf_..." names, or 40-hex field codes (read-back before-images).
+  json custom = json::object();
+  // Field or custom-field name -> currency of its decimal value.
+  std::map<std::string, std::string> currency;
+  // A custom field an object without custom fields may ignore: the
+  // record's external key field (notes, files and activities cannot hold
+  // it).
+  std::string skip_custom;
+};
+
+class PipedriveConnector : public CrmConnector {
+ public:
+  PipedriveConnector(const PipedriveConfig& config,
+                     std::unique_ptr<HttpClient> http, Clock clock,
+                     Sleeper sleeper)
+      : search_pacer_(kSearchPerTwoSeconds / 2.0, kSearchPerTwoSeconds, clock,
+                      sleeper),
+        transport_(MakeOptions(config), std::move(http), std::move(clock),
+                   std::move(sleeper)),
+        account_(AccountState::For(BaseUrl(config), config.token)) {}
+
+  // CrmConnector
+  absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
+    BW_ASSIGN_OR_RETURN(json data,
+                        CallData("GET", absl::StrCat(kV1, "/users"), "", true));
+    if (!data.is_array()) {
+      return absl::InternalError("Pipedrive /users: unexpected response shape");
+    }
+    std::vector<CrmUser> users;
+    for (const auto& u : data) {
+      if (!u.is_object()) continue;
+      // Deactivated and deleted users cannot own records.
+      if (JsonBool(u, "is_deleted", false) || !JsonBool(u, "active_flag", true))
+        continue;
+      users.push_back(CrmUser{IdText(u.value("id", json())),
+                              JsonString(u, "email"), JsonString(u, "name")});
+    }
+    return users;
+  }
+
+  absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
+                                             bool apply) override {
+    SchemaReport report;
+    for (const auto& o : request.objects) {
+      report.checklist.push_back(absl::StrCat(
+          "Pipedrive has no custom objects: map custom_objects '", o.key,
+          "' to a standard object (deal, lead, activity or note) instead"));
+    }
+    BW_RETURN_IF_ERROR(PrepareFields(request.fields, apply, &report));
+    if (!request.pipelines.empty()) {
+      BW_RETURN_IF_ERROR(PreparePipelines(request.pipelines, apply, &report));
+    }
+    return report;
+  }
+
+  absl::StatusOr<std::string> Create(const ResolvedRecord& record) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec,
+                        Object(record.record->target_object()));
+    if (spec->name == "file") return CreateFile(*spec, record);
+    BW_ASSIGN_OR_RETURN(json body, Body(*spec, FromRecord(*spec, record)));
+    BW_ASSIGN_OR_RETURN(json data,
+                        CallData("POST", spec->path, body.dump(), false));
+    if (!data.is_object() || !data.contains("id")) {
+      return absl::UnavailableError(absl::StrCat(
+          "ambiguous: Pipedrive create ", spec->name, ": response has no id"));
+    }
+    return IdText(data["id"]);
+  }
+
+  absl::Status Update(const std::string& id,
+                      const ResolvedRecord& record) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec,
+                        Object(record.record->target_object()));
+    return Write(*spec, id, FromRecord(*spec, record));
+  }
+
+  absl::Status Patch(const std::string& target_object, const std::string& id,
+                     const json& fields) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    if (!fields.is_object()) {
+      return absl::InvalidArgumentError("Patch takes a JSON object");
+    }
+    Input in;
+    for (const auto& [k, v] : fields.items()) {
+      if (k == "custom_fields" && v.is_object()) {
+        for (const auto& [ck, cv] : v.items()) in.custom[ck] = cv;
+      } else if (absl::StartsWith(k, "cf_") || pipedrive::IsFieldCode(k)) {
+        in.custom[k] = v;
+      } else {
+        in.fields[k] = v;
+      }
+    }
+    return Write(*spec, id, std::move(in));
+  }
+
+  absl::StatusOr<std::optional<json>> Get(const std::string& target_object,
+                                          const std::string& id) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    if (!pipedrive::ValidId(*spec, id)) return std::optional<json>();
+    auto data = CallData("GET", absl::StrCat(spec->path, "/", id), "", true);
+    if (IsGone(data.status())) return std::optional<json>();
+    if (!data.ok()) return data.status();
+    if (!data->is_object()) {
+      return absl::InternalError(absl::StrCat("Pipedrive get ", spec->name,
+                                              ": unexpected response shape"));
+    }
+    if (IsDeleted(*spec, *data)) return std::optional<json>();
+    return std::optional<json>(std::move(*data));
+  }
+
+  absl::Status Delete(const std::string& target_object,
+                      const std::string& id) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    if (!pipedrive::ValidId(*spec, id)) {
+      return absl::NotFoundError(
+          absl::StrCat("no Pipedrive ", spec->name, " has this id"));
+    }
+    absl::Status s =
+        CallData("DELETE", absl::StrCat(spec->path, "/", id), "", true)
+            .status();
+    if (!s.ok() && !absl::IsNotFound(s) && IsGone(s)) {
+      return absl::NotFoundError(s.message());
+    }
+    return s;
+  }
+
+  absl::StatusOr<std::optional<std::string>> FindByExternalKey(
+      const std::string& target_object, const std::string& field,
+      const std::string& key) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    // Activities, notes and files have no searchable field to hold the key
+    // (docs/connectors/pipedrive.md, "External keys").
+    if (spec->search_entity.empty()) return std::optional<std::string>();
+    std::string code = field;
+    if (absl::StartsWith(field, "cf_")) {
+      BW_ASSIGN_OR_RETURN(FieldDef def,
+                          ResolveField(spec->fields_family, field));
+      code = def.code;
+    }
+    search_pacer_.Acquire();
+    BW_ASSIGN_OR_RETURN(
+        json data,
+        CallData("GET",
+                 absl::StrCat(kV2, "/itemSearch/field?term=", UrlEncode(key),
+                              "&entity_type=", spec->search_entity,
+                              "&match=exact&field=", UrlEncode(code)),
+                 "", true));
+    if (!data.is_array()) {
+      return absl::InternalError(
+          "Pipedrive itemSearch/field: unexpected response shape");
+    }
+    for (const auto& hit : data) {
+      // The schema wraps each hit in "item"; the spec's example does not.
+      const json& item = hit.contains("item") ? hit["item"] : hit;
+      if (item.is_object() && item.contains("id"))
+        return std::optional<std::string>(IdText(item["id"]));
+    }
+    return std::optional<std::string>();
+  }
+
+  absl::StatusOr<ListPage> List(const std::string& target_object,
+                                const std::string& page_token,
+                                int page_size) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    int limit = std::clamp(page_size, 1, spec->max_page);
+    ListPage page;
+    if (spec->v2) {
+      std::string path = absl::StrCat(spec->path, "?limit=", limit);
+      if (!page_token.empty())
+        absl::StrAppend(&path, "&cursor=", UrlEncode(page_token));
+      BW_ASSIGN_OR_RETURN(json j, CallJson("GET", path, true));
+      BW_RETURN_IF_ERROR(TakeRecords(*spec, &j, &page));
+      page.next_page_token = NextCursor(j);
+      return page;
+    }
+    int64_t start = 0;
+    if (!page_token.empty() && !absl::SimpleAtoi(page_token, &start)) {
+      return absl::InvalidArgumentError("bad page token");
+    }
+    BW_ASSIGN_OR_RETURN(
+        json j,
+        CallJson("GET",
+                 absl::StrCat(spec->path, "?start=", start, "&limit=", limit),
+                 true));
+    BW_RETURN_IF_ERROR(TakeRecords(*spec, &j, &page));
+    json extra = j.value("additional_data", json::object());
+    json pagination = extra.is_object()
+                          ? extra.value("pagination", json::object())
+                          : json::object();
+    if (JsonBool(pagination, "more_items_in_collection", false)) {
+      page.next_page_token = absl::StrCat(
+          JsonInt(pagination, "next_start").value_or(start + limit));
+    } else if (JsonBool(extra, "more_items_in_collection", false)) {
+      // Leads put the flag directly in additional_data.
+      page.next_page_token = absl::StrCat(start + limit);
+    }
+    return page;
+  }
+
+  int64_t requests() const override { return transport_.requests(); }
+
+ private:
+  static std::string BaseUrl(const PipedriveConfig& config) {
+    std::string url = config.base_url;
+    while (absl::EndsWith(url, "/")) url.pop_back();
+    return url;
+  }
+
+  static RestOptions MakeOptions(const PipedriveConfig& config) {
+    RestOptions o;
+    o.base_url = BaseUrl(config);
+    o.auth_headers = {"x-api-token: " + config.token};
+    int burst = std::max(1, config.burst_per_2s);
+    o.rate_per_second = config.requests_per_second > 0
+                            ? config.requests_per_second
+                            : burst / 2.0;
+    o.burst = burst;
+    o.pacer = config.pacer;
+    o.error_message = pipedrive::ErrorMessage;
+    o.rate_reset_header = "x-ratelimit-reset";
+    return o;
+  }
+
+  static absl::StatusOr<const ObjectSpec*> Object(const std::string& name) {
+    const ObjectSpec* spec = pipedrive::FindObject(name);
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Pipedrive has no object '", name,
+          "' (person, organization, deal, lead, activity, note, file, "
+          "product)"));
+    }
+    return spec;
+  }
+
+  // A 404, or a 410 Gone.
+  static bool IsGone(const absl::Status& s) {
+    return absl::IsNotFound(s) || (absl::IsInvalidArgument(s) &&
+                                   absl::StartsWith(s.message(), "HTTP 410"));
+  }
+
+  static bool IsDeleted(const ObjectSpec& spec, const json& record) {
+    if (JsonBool(record, "is_deleted", false)) return true;
+    return spec.active_flag && !JsonBool(record, "active_flag", true);
+  }
+
+  // ---- HTTP
+
+  // The whole response JSON of a 2xx answer.
+  absl::StatusOr<json> CallJson(const std::string& method,
+                                const std::string& path, bool idempotent,
+                                const RestBody* body = nullptr) {
+    BW_ASSIGN_OR_RETURN(
+        HttpResponse r,
+        body == nullptr
+            ? transport_.Call(method, path, "", idempotent)
+            : transport_.CallWithBody(method, path, *body, idempotent));
+    json j = json::parse(r.body, nullptr, false);
+    if (!JsonBool(j, "success", true)) {
+      return absl::InvalidArgumentError(pipedrive::ErrorMessage(r.body));
+    }
+    if (!j.is_object()) {
+      // A write that answers garbage may still have been applied.
+      std::string m = absl::StrCat("Pipedrive ", method, " ",
+                                   path.substr(0, path.find('?')),
+                                   ": the response is not JSON");
+      return idempotent ? absl::InternalError(m)
+                        : absl::UnavailableError("ambiguous: " + m);
+    }
+    return j;
+  }
+
+  // The "data" member of a 2xx answer (null when absent).
+  absl::StatusOr<json> CallData(const std::string& method,
+                                const std::string& path,
+                                const std::string& body, bool idempotent) {
+    RestBody b;
+    b.data = body;
+    BW_ASSIGN_OR_RETURN(json j, CallJson(method, path, idempotent,
+                                         body.empty() ? nullptr : &b));
+    return j.value("data", json());
+  }
+
+  absl::StatusOr<json> CallDataWith(const std::string& method,
+                                    const std::string& path,
+                                    const RestBody& body, bool idempotent) {
+    BW_ASSIGN_OR_RETURN(json j, CallJson(method, path, idempotent, &body));
+    return j.value("data", json());
+  }
+
+  static std::string NextCursor(const json& j) {
+    return JsonString(j.value("additional_data", json::object()),
+                      "next_cursor");
+  }
+
+  static absl::Status TakeRecords(const ObjectSpec& spec, json* j,
+                                  ListPage* page) {
+    json& data = (*j)["data"];
+    if (data.is_null()) return absl::OkStatus();  // v1: an empty list
+    if (!data.is_array()) {
+      return absl::InternalError(absl::StrCat("Pipedrive list ", spec.name,
+                                              ": unexpected response shape"));
+    }
+    for (auto& rec : data) {
+      if (rec.is_object() && !IsDeleted(spec, rec))
+        page->records.push_back(std::move(rec));
+    }
+    return absl::OkStatus();
+  }
+
+  // Every record of a v2 collection, following the cursors.
+  absl::StatusOr<std::vector<json>> GetAllV2(const std::string& path) {
+    std::vector<json> out;
+    std::string cursor;
+    for (;;) {
+      std::string p =
+          absl::StrCat(path, path.find('?') == std::string::npos ? "?" : "&",
+                       "limit=", kV2MaxPage);
+      if (!cursor.empty()) absl::StrAppend(&p, "&cursor=", UrlEncode(cursor));
+      BW_ASSIGN_OR_RETURN(json j, CallJson("GET", p, true));
+      if (!j.contains("data") || !j["data"].is_array()) {
+        return absl::InternalError(
+            absl::StrCat("Pipedrive ", path, ": unexpected response shape"));
+      }
+      for (auto& item : j["data"]) out.push_back(std::move(item));
+      cursor = NextCursor(j);
+      if (cursor.empty()) return out;
+    }
+  }
+
+  // ---- Schema: custom fields
+
+  absl::StatusOr<std::vector<FieldDef>> LoadFields(const std::string& family) {
+    BW_ASSIGN_OR_RETURN(std::vector<json> items,
+                        GetAllV2(absl::StrCat(kV2, "/", family)));
+    std::vector<FieldDef> defs;
+    for (const auto& item : items)
+      defs.push_back(pipedrive::ParseFieldDef(item));
+    account_->SetFields(family, defs);
+    return defs;
+  }
+
+  // The field of a map name ("cf_patient_status"): remembered by this
+  // process, else found in the family's list (loaded once, lazily).
+  absl::StatusOr<FieldDef> ResolveField(const std::string& family,
+                                        const std::string& map_name) {
+    std::optional<FieldDef> def = account_->Find(family, map_name);
+    if (!def && !account_->HasFields(family)) {
+      BW_RETURN_IF_ERROR(LoadFields(family).status());
+      def = account_->Find(family, map_name);
+    }
+    if (!def) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "Pipedrive ", family, " has no custom field for ", map_name,
+          " (prepare the schema first; a field is found again by a label "
+          "that reads as its map name)"));
+    }
+    return *def;
+  }
+
+  absl::Status PrepareFields(const std::vector<mapping::CustomFieldSpec>& specs,
+                             bool apply, SchemaReport* report) {
+    std::map<std::string, std::vector<FieldDef>> lists;
+    for (const auto& spec : specs) {
+      std::string item = absl::StrCat(spec.entity, ".", spec.name);
+      std::string family = pipedrive::FieldsFamilyOf(spec.entity);
+      if (family.empty()) {
+        report->checklist.push_back(absl::StrCat(
+            item, ": Pipedrive has no custom fields for '", spec.entity,
+            "' (only persons, organizations, deals, leads and products); "
+            "remove it from the map"));
+        continue;
+      }
+      std::string type = pipedrive::FieldTypeFor(spec.type);
+      if (type.empty()) {
+        report->checklist.push_back(
+            absl::StrCat(item, ": Pipedrive has no field type for '", spec.type,
+                         "'; change the map's type"));
+        continue;
+      }
+      if (!lists.count(family)) {
+        BW_ASSIGN_OR_RETURN(lists[family], LoadFields(family));
+      }
+      std::vector<FieldDef>& defs = lists[family];
+      auto it = std::find_if(defs.begin(), defs.end(), [&](const FieldDef& d) {
+        return d.custom && d.name == spec.label;
+      });
+      if (it == defs.end()) {
+        it = std::find_if(defs.begin(), defs.end(), [&](const FieldDef& d) {
+          return d.custom && absl::EqualsIgnoreCase(d.name, spec.label);
+        });
+      }
+      if (it == defs.end()) {
+        if (!apply) {
+          report->to_create.push_back(item);
+          continue;
+        }
+        json body = {{"field_name", spec.label}, {"field_type", type}};
+        if (type == "enum" || type == "set") {
+          body["options"] = json::array();
+          for (const auto& c : spec.choices)
+            body["options"].push_back({{"label", c}});
+        }
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/", family),
+                                        body.dump(), item));
+        FieldDef def = pipedrive::ParseFieldDef(data);
+        if (def.code.empty()) {
+          return absl::UnavailableError(absl::StrCat(
+              "ambiguous: Pipedrive created ", item, " without a field_code"));
+        }
+        def.custom = true;
+        defs.push_back(def);
+        account_->PutField(family, def);
+        account_->Remember(family, spec.name, def.code);
+        report->created.push_back(item);
+        continue;
+      }
+      account_->Remember(family, spec.name, it->code);
+      std::vector<std::string> missing;
+      if (it->type == "enum" || it->type == "set") {
+        for (const auto& c : spec.choices)
+          if (!pipedrive::OptionId(*it, c)) missing.push_back(c);
+      }
+      report->present.push_back(item);
+      if (missing.empty()) continue;
+      std::string options_item =
+          absl::StrCat(item, " options: ", absl::StrJoin(missing, ", "));
+      if (!apply) {
+        report->to_create.push_back(options_item);
+        continue;
+      }
+      json body = json::array();
+      for (const auto& c : missing) body.push_back({{"label", c}});
+      BW_ASSIGN_OR_RETURN(
+          json data,
+          SchemaWrite("POST",
+                      absl::StrCat(kV2, "/", family, "/", it->code, "/options"),
+                      body.dump(), options_item));
+      pipedrive::AddOptions(data, &*it);
+      for (const auto& c : missing) {
+        if (pipedrive::OptionId(*it, c)) continue;
+        // The answer did not list every new option: read the field again.
+        BW_ASSIGN_OR_RETURN(
+            json field,
+            CallData("GET", absl::StrCat(kV2, "/", family, "/", it->code), "",
+                     true));
+        *it = pipedrive::ParseFieldDef(field);
+        break;
+      }
+      account_->PutField(family, *it);
+      report->created.push_back(options_item);
+    }
+    return absl::OkStatus();
+  }
+
+  // A schema-creating write. A 403 (a plan's feature cap, or a token that
+  // may not change the company's settings) stops the preparation.
+  absl::StatusOr<json> SchemaWrite(const std::string& method,
+                                   const std::string& path,
+                                   const std::string& body,
+                                   const std::string& item) {
+    auto data = CallData(method, path, body, false);
+    if (absl::IsPermissionDenied(data.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("Pipedrive refused to create ", item,
+                       " (a plan limit, or a token without admin rights): ",
+                       data.status().message()));
+    }
+    return data;
+  }
+
+  // ---- Schema: pipelines and stages
+
+  absl::Status LoadPipelines() {
+    BW_ASSIGN_OR_RETURN(std::vector<json> pipelines,
+                        GetAllV2(absl::StrCat(kV2, "/pipelines")));
+    BW_ASSIGN_OR_RETURN(std::vector<json> stages,
+                        GetAllV2(absl::StrCat(kV2, "/stages")));
+    std::map<std::string, int64_t> by_name;
+    for (const auto& p : pipelines) {
+      std::optional<int64_t> id = JsonInt(p, "id");
+      if (id && !JsonBool(p, "is_deleted", false))
+        by_name.emplace(JsonString(p, "name"), *id);
+    }
+    std::vector<pipedrive::Stage> list;
+    for (const auto& s : stages) {
+      std::optional<int64_t> id = JsonInt(s, "id");
+      if (!id || JsonBool(s, "is_deleted", false)) continue;
+      list.push_back(
+          {*id, JsonInt(s, "pipeline_id").value_or(0), JsonString(s, "name")});
+    }
+    account_->SetPipelines(std::move(by_name), std::move(list));
+    return absl::OkStatus();
+  }
+
+  absl::Status PreparePipelines(const std::vector<mapping::PipelineSpec>& specs,
+                                bool apply, SchemaReport* report) {
+    BW_RETURN_IF_ERROR(LoadPipelines());
+    for (const auto& p : specs) {
+      std::string item = absl::StrCat("pipeline ", p.name);
+      std::optional<int64_t> id = account_->PipelineId(p.name);
+      if (id) {
+        report->present.push_back(item);
+      } else if (apply) {
+        json body = {{"name", p.name}};
+        bool probability = std::any_of(
+            p.stages.begin(), p.stages.end(),
+            [](const mapping::StageSpec& s) { return s.probability >= 0; });
+        if (probability) body["is_deal_probability_enabled"] = true;
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/pipelines"),
+                                        body.dump(), item));
+        if (!data.is_object() || !data.contains("id") ||
+            !data["id"].is_number_integer()) {
+          return absl::UnavailableError(absl::StrCat(
+              "ambiguous: Pipedrive created ", item, " without an id"));
+        }
+        id = data["id"].get<int64_t>();
+        account_->AddPipeline(p.name, *id);
+        report->created.push_back(item);
+      } else {
+        report->to_create.push_back(item);
+      }
+      for (const auto& s : p.stages) {
+        std::string stage_item = absl::StrCat("stage ", p.name, " / ", s.name);
+        if (id && !account_->StagesNamed(s.name, *id).empty()) {
+          report->present.push_back(stage_item);
+          continue;
+        }
+        if (!apply) {
+          report->to_create.push_back(stage_item);
+          continue;
+        }
+        json body = {{"name", s.name}, {"pipeline_id", *id}};
+        if (s.probability >= 0) body["deal_probability"] = s.probability;
+        BW_ASSIGN_OR_RETURN(json data,
+                            SchemaWrite("POST", absl::StrCat(kV2, "/stages"),
+                                        body.dump(), stage_item));
+        if (!data.is_object() || !data.contains("id") ||
+            !data["id"].is_number_integer()) {
+          return absl::UnavailableError(absl::StrCat(
+              "ambiguous: Pipedrive created ", stage_item, " without an id"));
+        }
+        account_->AddStage({data["id"].get<int64_t>(), *id, s.name});
+        report->created.push_back(stage_item);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Sets pipeline_id / stage_id from the names "pipeline" and "stage".
+  absl::Status ResolvePipeline(const json& pipeline, const json& stage,
+                               json* body) {
+    if (!account_->HasPipelines()) BW_RETURN_IF_ERROR(LoadPipelines());
+    int64_t pipeline_id = 0;
+    if (pipeline.is_string() && !pipeline.get<std::string>().empty()) {
+      std::optional<int64_t> id = account_->PipelineId(pipeline);
+      if (!id) {
+        return absl::FailedPreconditionError(
+            "pipeline: the record's pipeline does not exist in Pipedrive "
+            "(the map's pipelines are created when the schema is prepared)");
+      }
+      pipeline_id = *id;
+      (*body)["pipeline_id"] = pipeline_id;
+    }
+    if (stage.is_string() && !stage.get<std::string>().empty()) {
+      std::vector<pipedrive::Stage> stages =
+          account_->StagesNamed(stage, pipeline_id);
+      if (stages.empty()) {
+        return absl::FailedPreconditionError(
+            "stage: the record's stage does not exist in its Pipedrive "
+            "pipeline (the map's stages are created when the schema is "
+            "prepared)");
+      }
+      if (stages.size() > 1) {
+        return absl::InvalidArgumentError(
+            "stage: the stage name is in several pipelines; map 'pipeline' "
+            "too");
+      }
+      (*body)["stage_id"] = stages[0].id;
+    }
+    return absl::OkStatus();
+  }
+
+  // The key_string of an activity type given by key_string or name.
+  absl::StatusOr<std::string> ResolveActivityType(const std::string& type) {
+    if (!account_->HasActivityTypes()) {
+      BW_ASSIGN_OR_RETURN(
+          json data,
+          CallData("GET", absl::StrCat(kV1, "/activityTypes"), "", true));
+      std::map<std::string, std::string> types;
+      if (data.is_array()) {
+        for (const auto& t : data) {
+          std::string key = JsonString(t, "key_string");
+          if (key.empty() || !JsonBool(t, "active_flag", true)) continue;
+          types.emplace(key, key);
+          types.emplace(JsonString(t, "name"), key);
+        }
+      }
+      account_->SetActivityTypes(std::move(types));
+    }
+    std::optional<std::string> key = account_->ActivityType(type);
+    if (!key) {
+      return absl::InvalidArgumentError(
+          "type: not an active Pipedrive activity type (give its key_string "
+          "or name; Settings > Company > Activities)");
+    }
+    return *key;
+  }
+
+  // ---- Bodies
+
+  static Input FromRecord(const ObjectSpec& spec, const ResolvedRecord& rr) {
+    Input in;
+    const v1::TargetRecord& t = *rr.record;
+    for (const auto& [k, v] : t.fields()) {
+      std::string currency;
+      in.fields[k] = pipedrive::ValueJson(v, &currency);
+      if (!currency.empty()) in.currency[k] = currency;
+    }
+    for (const auto& [k, v] : t.custom_fields()) {
+      std::string currency;
+      in.custom[k] = pipedrive::ValueJson(v, &currency);
+      if (!currency.empty()) in.currency[k] = currency;
+    }
+    if (!rr.owner_id.empty() && !spec.owner_field.empty())
+      in.fields[spec.owner_field] = rr.owner_id;
+    // Every resolved lookup; a list when the record's lookup says so.
+    for (const auto& [field, ids] : rr.lookup_ids) {
+      if (ids.empty()) continue;
+      bool as_list = field == "participants";
+      for (const auto& lookup : t.lookups())
+        if (lookup.target_field() == field && lookup.as_list()) as_list = true;
+      in.fields[field] = as_list ? json(ids) : json(ids.front());
+    }
+    in.skip_custom = t.external_key_field();
+    return in;
+  }
+
+  // The request body of a create or update of a JSON object.
+  absl::StatusOr<json> Body(const ObjectSpec& spec, Input in) {
+    json body = json::object();
+    json& f = in.fields;
+    auto take = [&f](const char* name) {
+      json v = f.contains(name) ? f[name] : json();
+      f.erase(name);
+      return v;
+    };
+    std::string currency_field =
+        f.contains("currency") && f["currency"].is_string()
+            ? f["currency"].get<std::string>()
+            : "";
+    if (spec.name == "deal" &&
+        (f.contains("pipeline") || f.contains("stage"))) {
+      json pipeline = take("pipeline");
+      json stage = take("stage");
+      BW_RETURN_IF_ERROR(ResolvePipeline(pipeline, stage, &body));
+    }
+    if (spec.name == "activity") {
+      if (f.contains("start")) {
+        json start = take("start");
+        json end = take("end");
+        BW_RETURN_IF_ERROR(pipedrive::ActivityTiming(start, end, &body));
+      }
+      if (f.contains("type") && f["type"].is_string()) {
+        BW_ASSIGN_OR_RETURN(std::string key, ResolveActivityType(take("type")));
+        body["type"] = key;
+      }
+    }
+    if (spec.name == "product" && f.contains("price")) {
+      std::string currency =
+          in.currency.count("price") ? in.currency["price"] : currency_field;
+      json price = take("price");
+      take("currency");
+      if (!price.is_null()) {
+        BW_ASSIGN_OR_RETURN(
+            json amount,
+            pipedrive::ToWire(pipedrive::Wire::kNumber, price, "price", ""));
+        if (currency.empty()) {
+          return absl::InvalidArgumentError(
+              "price: needs a currency (a money value, or a 'currency' "
+              "field)");
+        }
+        body["prices"] =
+            json::array({{{"price", amount}, {"currency", currency}}});
+      }
+    }
+    if (spec.name == "lead") {
+      if (f.contains("org_id") && !f.contains("organization_id"))
+        f["organization_id"] = take("org_id");
+      take("currency");  // part of the lead's value
+    }
+    if (spec.name == "deal" && in.currency.count("value") &&
+        !f.contains("currency")) {
+      f["currency"] = in.currency["value"];
+    }
+    for (const auto& [k, v] : f.items()) {
+      auto wire = spec.fields.find(k);
+      json out = v;
+      if (wire != spec.fields.end()) {
+        std::string currency =
+            in.currency.count(k) ? in.currency[k] : currency_field;
+        BW_ASSIGN_OR_RETURN(out,
+                            pipedrive::ToWire(wire->second, v, k, currency));
+      }
+      if (out.is_null() && !spec.nullable.count(k)) continue;
+      body[k] = std::move(out);
+    }
+    BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &body));
+    return body;
+  }
+
+  absl::Status AddCustomFields(const ObjectSpec& spec, const Input& in,
+                               json* body) {
+    for (const auto& [name, value] : in.custom.items()) {
+      if (spec.fields_family.empty()) {
+        if (name == in.skip_custom) continue;
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": Pipedrive ", spec.name, "s have no custom fields"));
+      }
+      std::string code = name;
+      json out = value;
+      std::string v1_currency;
+      if (absl::StartsWith(name, "cf_")) {
+        BW_ASSIGN_OR_RETURN(FieldDef def,
+                            ResolveField(spec.fields_family, name));
+        code = def.code;
+        auto currency = in.currency.find(name);
+        BW_ASSIGN_OR_RETURN(
+            out, pipedrive::CustomValue(
+                     def, name, value,
+                     currency == in.currency.end() ? "" : currency->second,
+                     spec.v2, &v1_currency));
+      } else if (!pipedrive::IsFieldCode(name)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": a custom field is named cf_<name> (or by its key)"));
+      }
+      if (spec.v2) {
+        (*body)["custom_fields"][code] = std::move(out);
+      } else {
+        (*body)[code] = std::move(out);
+        if (!v1_currency.empty())
+          (*body)[absl::StrCat(code, "_currency")] = v1_currency;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Update and Patch: the object's update call with the shaped body.
+  absl::Status Write(const ObjectSpec& spec, const std::string& id, Input in) {
+    if (!pipedrive::ValidId(spec, id)) {
+      return absl::NotFoundError(
+          absl::StrCat("no Pipedrive ", spec.name, " has this id"));
+    }
+    std::string path = absl::StrCat(spec.path, "/", id);
+    if (spec.name == "file") return UpdateFile(spec, path, in);
+    BW_ASSIGN_OR_RETURN(json body, Body(spec, std::move(in)));
+    return CallData(spec.update_method, path, body.dump(), true).status();
+  }
+
+  // ---- Files (v1 multipart upload; name and description by form PUT)
+
+  absl::StatusOr<std::string> CreateFile(const ObjectSpec& spec,
+                                         const ResolvedRecord& rr) {
+    const v1::TargetRecord& t = *rr.record;
+    if (t.attachments_size() == 0) {
+      return absl::InvalidArgumentError(
+          "a Pipedrive file record needs an attachment");
+    }
+    Input in = FromRecord(spec, rr);
+    json unused;
+    BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &unused));
+    const v1::AttachmentRef& a = t.attachments(0);
+    BW_ASSIGN_OR_RETURN(std::string path, FilePath(a.uri()));
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes;
+    if (file.is_open()) {
+      bytes.assign(std::istreambuf_iterator<char>(file),
+                   std::istreambuf_iterator<char>());
+    }
+    if (!file.is_open() || file.bad()) {
+      // The path may name a patient: not in the message.
+      return absl::FailedPreconditionError(
+          "attachment: the file cannot be read");
+    }
+    MultipartPart part;
+    part.name = "file";
+    part.data = std::move(bytes);
+    part.file_name = JsonString(in.fields, "name");
+    if (part.file_name.empty()) part.file_name = a.file_name();
+    if (part.file_name.empty())
+      part.file_name = path.substr(path.rfind('/') + 1);
+    part.content_type = a.content_type().empty() ? "application/octet-stream"
+                                                 : a.content_type();
+    RestBody body;
+    body.parts.push_back(std::move(part));
+    for (const char* link : kFileLinks) {
+      if (!in.fields.contains(link) || in.fields[link].is_null()) continue;
+      BW_ASSIGN_OR_RETURN(json v, pipedrive::ToWire(spec.fields.at(link),
+                                                    in.fields[link], link, ""));
+      body.parts.push_back(
+          {link, v.is_string() ? v.get<std::string>() : v.dump(), "", ""});
+    }
+    if (body.parts.size() == 1) {
+      return absl::InvalidArgumentError(
+          "a Pipedrive file must be linked to a deal, person, organization, "
+          "product, activity or lead (a lookup to deal_id, person_id, "
+          "org_id, product_id, activity_id or lead_id)");
+    }
+    BW_ASSIGN_OR_RETURN(json data,
+                        CallDataWith("POST", spec.path, body, false));
+    if (!data.is_object() || !data.contains("id")) {
+      return absl::UnavailableError(
+          "ambiguous: Pipedrive file upload: response has no id");
+    }
+    return IdText(data["id"]);
+  }
+
+  // PUT /files/{id} (form-encoded, as the spec declares) with the file's
+  // name and description; nothing else of a file can change.
+  absl::Status UpdateFile(const ObjectSpec& spec, const std::string& path,
+                          const Input& in) {
+    std::vector<std::string> form;
+    for (const char* field : {"name", "description"}) {
+      if (!in.fields.contains(field) || in.fields[field].is_null()) continue;
+      BW_ASSIGN_OR_RETURN(
+          json v, pipedrive::ToWire(pipedrive::Wire::kText, in.fields[field],
+                                    field, ""));
+      form.push_back(absl::StrCat(field, "=", UrlEncode(v.get<std::string>())));
+    }
+    json unused;
+    BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &unused));
+    if (form.empty()) return absl::OkStatus();
+    RestBody body;
+    body.content_type = "application/x-www-form-urlencoded";
+    body.data = absl::StrJoin(form, "&");
+    return CallDataWith("PUT", path, body, true).status();
+  }
+
+  // The search endpoints' own limit (10 per 2 s per token, every plan), on
+  // top of the burst pacing the transport does.
+  Pacer search_pacer_;
+  RestTransport transport_;
+  std::shared_ptr<AccountState> account_;
+};
+
+}  // namespace
+
+int PipedrivePlanBurst(const std::string& plan) {
+  if (plan == "lite" || plan == "essential") return 20;
+  if (plan == "growth" || plan == "advanced") return 40;
+  if (plan == "premium" || plan == "professional") return 100;
+  if (plan == "ultimate" || plan == "enterprise") return 120;
+  return 0;
+}
+
+std::unique_ptr<CrmConnector> MakePipedriveConnector(
+    const PipedriveConfig& config, std::unique_ptr<HttpClient> http,
+    Clock clock, Sleeper sleeper) {
+  return std::make_unique<PipedriveConnector>(
+      config, std::move(http), std::move(clock), std::move(sleeper));
+}
+
+}  // namespace bridgework::crm
