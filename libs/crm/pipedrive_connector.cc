@@ -423,7 +423,9 @@ class PipedriveConnector : public CrmConnector {
   absl::StatusOr<FieldDef> ResolveField(const std::string& family,
                                         const std::string& map_name) {
     std::optional<FieldDef> def = account_->Find(family, map_name);
-    if (!def && !account_->HasFields(family)) {
+    if (!def) {
+      // Not loaded yet, or created since (by another process): read the
+      // family again.
       BW_RETURN_IF_ERROR(LoadFields(family).status());
       def = account_->Find(family, map_name);
     }
@@ -630,7 +632,23 @@ class PipedriveConnector : public CrmConnector {
   // Sets pipeline_id / stage_id from the names "pipeline" and "stage".
   absl::Status ResolvePipeline(const json& pipeline, const json& stage,
                                json* body) {
-    if (!account_->HasPipelines()) BW_RETURN_IF_ERROR(LoadPipelines());
+    bool loaded = false;
+    if (!account_->HasPipelines()) {
+      BW_RETURN_IF_ERROR(LoadPipelines());
+      loaded = true;
+    }
+    absl::Status s = ResolvePipelineFromState(pipeline, stage, body);
+    if (absl::IsFailedPrecondition(s) && !loaded) {
+      // Created since the state was read (by another process): read again.
+      BW_RETURN_IF_ERROR(LoadPipelines());
+      s = ResolvePipelineFromState(pipeline, stage, body);
+    }
+    return s;
+  }
+
+  // ResolvePipeline on what the account state knows.
+  absl::Status ResolvePipelineFromState(const json& pipeline, const json& stage,
+                                        json* body) {
     int64_t pipeline_id = 0;
     if (pipeline.is_string() && !pipeline.get<std::string>().empty()) {
       std::optional<int64_t> id = account_->PipelineId(pipeline);

@@ -494,6 +494,25 @@ TEST_F(PipedriveEmulatorTest, UpdateAndPatchChangeOnlyWhatIsSent) {
   EXPECT_TRUE(absl::IsNotFound(connector_->Update("999", {&t, "", {}})));
 }
 
+TEST_F(PipedriveEmulatorTest, SchemaCreatedElsewhereIsReadAgainOnAMiss) {
+  // This connector reads the fields and pipelines before they exist.
+  v1::TargetRecord person = Person(1);
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      connector_->Create({&person, "", {}}).status()));
+  v1::TargetRecord deal;
+  deal.set_target_object("deal");
+  (*deal.mutable_fields())["title"] = record::StringValue("Implants");
+  (*deal.mutable_fields())["stage"] = record::StringValue("Contact Made");
+  MustCreate(deal);
+  // Another process (token) prepares the schema.
+  ASSERT_TRUE(Make(second_token_)->PrepareSchema(Schema(), true).ok());
+  MustCreate(person);
+  (*deal.mutable_fields())["pipeline"] = record::StringValue("Treatment plans");
+  (*deal.mutable_fields())["stage"] = record::StringValue("Accepted");
+  std::string id = MustCreate(deal);
+  EXPECT_NE(MustGet("deal", id)["pipeline_id"], 1);
+}
+
 TEST_F(PipedriveEmulatorTest, CustomFieldsAreWrittenByTheirKeys) {
   ASSERT_TRUE(connector_->PrepareSchema(Schema(), true).ok());
   // Another token resolves the map names by the fields' labels.
