@@ -108,38 +108,6 @@ json Json(const v1::Value& v) {
   return record::ValueToJson(v);
 }
 
-// The local path of a file:// URI (percent-decoded).
-absl::StatusOr<std::string> FilePath(const std::string& uri) {
-  if (!absl::StartsWith(uri, "file://")) {
-    return absl::InvalidArgumentError("attachment: only file:// URIs");
-  }
-  std::string path;
-  for (size_t i = 7; i < uri.size(); ++i) {
-    if (uri[i] == '%' && i + 2 < uri.size()) {
-      int hi = 0;
-      int lo = 0;
-      auto hex = [](char c, int* out) {
-        if (c >= '0' && c <= '9')
-          *out = c - '0';
-        else if (c >= 'a' && c <= 'f')
-          *out = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-          *out = c - 'A' + 10;
-        else
-          return false;
-        return true;
-      };
-      if (hex(uri[i + 1], &hi) && hex(uri[i + 2], &lo)) {
-        path.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    path.push_back(uri[i]);
-  }
-  return path;
-}
-
 // What the connector knows of one object kind.
 enum class Kind {
   kContact,
@@ -912,7 +880,7 @@ class HighLevelConnector : public CrmConnector {
       return absl::InvalidArgumentError("HighLevel media needs an attachment");
     }
     const v1::AttachmentRef& a = r.attachments(0);
-    BW_ASSIGN_OR_RETURN(std::string path, FilePath(a.uri()));
+    BW_ASSIGN_OR_RETURN(std::string path, FileUriPath(a.uri()));
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       return absl::NotFoundError("attachment file cannot be read");

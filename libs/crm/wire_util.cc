@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -29,6 +30,37 @@ std::string QueryString(
   for (const auto& [name, value] : pairs) {
     absl::StrAppend(&out, out.empty() ? "?" : "&", UrlEncode(name), "=",
                     UrlEncode(value));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
+  if (!absl::StartsWith(uri, "file://")) {
+    return absl::InvalidArgumentError(
+        "attachment: only file:// URIs can be uploaded");
+  }
+  std::string rest = uri.substr(7);
+  if (absl::StartsWith(rest, "localhost/")) rest = rest.substr(9);
+  if (!absl::StartsWith(rest, "/")) {
+    return absl::InvalidArgumentError(
+        "attachment: a file:// URI needs an absolute path");
+  }
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size() && hex(rest[i + 1]) >= 0 &&
+        hex(rest[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hex(rest[i + 1]) * 16 + hex(rest[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(rest[i]);
+    }
   }
   return out;
 }

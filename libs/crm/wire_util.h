@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
 namespace bridgework::crm {
@@ -18,6 +19,11 @@ std::string UrlEncode(const std::string& s);
 // "?name=value&..." with every name and value encoded; "" for no pairs.
 std::string QueryString(
     const std::vector<std::pair<std::string, std::string>>& pairs);
+
+// The local path of a file:// URI ("file:///a/b%20c", "file://localhost/a")
+// with its %XX escapes decoded; INVALID_ARGUMENT for another scheme or a
+// relative path. Attachments reach the connectors as such URIs.
+absl::StatusOr<std::string> FileUriPath(const std::string& uri);
 
 // An id as the CRM sends it: a number when the text is an integer
 // ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.

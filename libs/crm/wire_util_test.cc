@@ -23,5 +23,12 @@ TEST(WireUtilTest, IdsKeepTheirWireType) {
   EXPECT_EQ(IdText(nlohmann::json("ab12")), "ab12");
 }
 
+TEST(WireUtilTest, FileUrisBecomePaths) {
+  EXPECT_EQ(*FileUriPath("file:///tmp/x%20ray.png"), "/tmp/x ray.png");
+  EXPECT_EQ(*FileUriPath("file://localhost/tmp/a"), "/tmp/a");
+  EXPECT_FALSE(FileUriPath("https://x.example/a").ok());
+  EXPECT_FALSE(FileUriPath("file://relative/a").ok());
+}
+
 }  // namespace
 }  // namespace bridgework::crm
