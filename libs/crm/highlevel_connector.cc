@@ -180,13 +180,14 @@ class HighLevelConnector : public CrmConnector {
             std::move(http), std::move(clock), std::move(sleeper)) {}
 
   absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
-    BW_ASSIGN_OR_RETURN(
-        json j,
-        Call("GET",
-             "/users/search" + QueryString({{"companyId", config_.company_id},
-                                            {"locationId", Loc()},
-                                            {"limit", "100"}}),
-             json(), true));
+    // Users search needs the agency id; without it, the location's users.
+    std::string path =
+        config_.company_id.empty()
+            ? "/users/" + QueryString({{"locationId", Loc()}})
+            : "/users/search" + QueryString({{"companyId", config_.company_id},
+                                             {"locationId", Loc()},
+                                             {"limit", "100"}});
+    BW_ASSIGN_OR_RETURN(json j, Call("GET", path, json(), true));
     std::vector<CrmUser> users;
     for (const auto& u : j.value("users", json::array())) {
       if (u.value("deleted", false)) continue;
