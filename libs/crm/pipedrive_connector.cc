@@ -1,7 +1,6 @@
 #include "libs/crm/pipedrive_connector.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 
 #include "absl/strings/match.h"
@@ -34,44 +33,6 @@ constexpr int kV2MaxPage = 500;
 constexpr const char* kFileLinks[] = {"deal_id",    "person_id",   "org_id",
                                       "product_id", "activity_id", "lead_id",
                                       "project_id"};
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes the %XX escapes of a file:// path.
-std::string PercentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
-        HexDigit(s[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-// The local path of a file:// URI ("file:///a/b", "file://localhost/a/b").
-absl::StatusOr<std::string> FilePath(const std::string& uri) {
-  if (!absl::StartsWith(uri, "file://")) {
-    return absl::InvalidArgumentError(
-        "attachment: only file:// URIs can be uploaded to Pipedrive");
-  }
-  std::string rest = uri.substr(7);
-  if (absl::StartsWith(rest, "localhost/")) rest = rest.substr(9);
-  if (!absl::StartsWith(rest, "/")) {
-    return absl::InvalidArgumentError(
-        "attachment: a file:// URI needs an absolute path");
-  }
-  return PercentDecode(rest);
-}
 
 // What a write carries before it is shaped for the wire: attribute and
 // custom-field values as JSON (ValueJson), keyed by their map names.
@@ -868,18 +829,8 @@ class PipedriveConnector : public CrmConnector {
     json unused;
     BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &unused));
     const v1::AttachmentRef& a = t.attachments(0);
-    BW_ASSIGN_OR_RETURN(std::string path, FilePath(a.uri()));
-    std::ifstream file(path, std::ios::binary);
-    std::string bytes;
-    if (file.is_open()) {
-      bytes.assign(std::istreambuf_iterator<char>(file),
-                   std::istreambuf_iterator<char>());
-    }
-    if (!file.is_open() || file.bad()) {
-      // The path may name a patient: not in the message.
-      return absl::FailedPreconditionError(
-          "attachment: the file cannot be read");
-    }
+    BW_ASSIGN_OR_RETURN(std::string path, FileUriPath(a.uri()));
+    BW_ASSIGN_OR_RETURN(std::string bytes, ReadLocalFile(path));
     MultipartPart part;
     part.name = "file";
     part.data = std::move(bytes);

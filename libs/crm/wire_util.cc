@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -43,6 +46,61 @@ std::string IdText(const nlohmann::json& id) {
   if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
   if (id.is_string()) return id.get<std::string>();
   return id.dump();
+}
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes the %XX escapes of a file:// path.
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+        HexDigit(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
+  if (!absl::StartsWith(uri, "file://")) {
+    return absl::InvalidArgumentError(
+        "attachment: only file:// URIs can be uploaded");
+  }
+  std::string rest = uri.substr(7);
+  if (absl::StartsWith(rest, "localhost/")) rest = rest.substr(9);
+  if (!absl::StartsWith(rest, "/")) {
+    return absl::InvalidArgumentError(
+        "attachment: a file:// URI needs an absolute path");
+  }
+  return PercentDecode(rest);
+}
+
+absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string bytes;
+  if (file.is_open()) {
+    bytes.assign(std::istreambuf_iterator<char>(file),
+                 std::istreambuf_iterator<char>());
+  }
+  if (!file.is_open() || file.bad()) {
+    return absl::FailedPreconditionError(
+        "attachment: the file cannot be read");
+  }
+  return bytes;
 }
 
 }  // namespace bridgework::crm

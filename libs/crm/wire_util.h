@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
 namespace bridgework::crm {
@@ -25,6 +26,16 @@ nlohmann::json IdJson(const std::string& id);
 
 // An id from a response as text: 42 -> "42", "abc" -> "abc".
 std::string IdText(const nlohmann::json& id);
+
+// The local path of a file:// URI ("file:///a/b", "file://localhost/a/b"),
+// %XX escapes decoded. INVALID_ARGUMENT for another scheme or a relative
+// path.
+absl::StatusOr<std::string> FileUriPath(const std::string& uri);
+
+// The bytes of a local file (an attachment to upload). FAILED_PRECONDITION
+// when it cannot be read; the message never names the path (it may name a
+// patient).
+absl::StatusOr<std::string> ReadLocalFile(const std::string& path);
 
 }  // namespace bridgework::crm
 
