@@ -83,6 +83,14 @@ bool HasOwner(Entity e) {
          e != Entity::kDocument;
 }
 
+// A whole percentage as an integer (30), else as given (12.5).
+Json ProbabilityJson(double p) {
+  if (p == static_cast<double>(static_cast<int64_t>(p))) {
+    return static_cast<int64_t>(p);
+  }
+  return p;
+}
+
 std::optional<absl::Time> ParseDateTime(const Json& v) {
   absl::Time t;
   std::string err;
@@ -631,7 +639,7 @@ void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
     for (const auto& st : pipeline->stages) {
       if (record["deal_stage_id"] != st.id) continue;
       if (stage_changed && !probability_given) {
-        record["probability"] = st.probability;
+        record["probability"] = ProbabilityJson(st.probability);
       }
       if (st.forecast_type != "Open" && !record.contains("closed_date")) {
         record["closed_date"] = Now().substr(0, 10);
@@ -1501,7 +1509,7 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
         list.push_back({{"id", st.id},
                         {"name", st.name},
                         {"position", st.position},
-                        {"probability", st.probability},
+                        {"probability", ProbabilityJson(st.probability)},
                         {"forecast_type", st.forecast_type},
                         {"deal_pipeline_id", st.pipeline_id}});
       }
