@@ -80,8 +80,9 @@ Entity EntityOf(const std::string& plural) {
 
 bool HasOwner(Entity e) {
   return e != Entity::kAppointment && e != Entity::kNote &&
-         e != Entity::kDocument;
+         e != Entity::kDocument && e != Entity::kList;
 }
+
 
 // A whole percentage as an integer (30), else as given (12.5).
 Json ProbabilityJson(double p) {
@@ -149,6 +150,14 @@ const Json& Field(const Json& record, const std::string& name) {
   static const Json* kNull = new Json(nullptr);
   auto it = record.find(name);
   return it == record.end() ? *kNull : *it;
+}
+
+// A list as GET /lists shows it: members are counted, not listed.
+Json ListSummary(const Json& list) {
+  Json out = list;
+  out.erase("contact_ids");
+  out["contacts_count"] = Field(list, "contact_ids").size();
+  return out;
 }
 
 std::string DisplayName(const Json& contact) {
@@ -574,6 +583,17 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
     case Entity::kProduct:
       require("name", "Name can't be blank");
       break;
+    case Entity::kList: {
+      require("name", "Name can't be blank");
+      std::string lower = Lower(ScalarText(Field(record, "name")));
+      for (const auto& [id, other] : table.records()) {
+        if (id != self_id && Lower(ScalarText(Field(other, "name"))) == lower) {
+          errors.push_back("Name has already been taken");
+          break;
+        }
+      }
+      break;
+    }
     case Entity::kCustomModule:
       require("name", "Name can't be blank");
       for (const auto& f : Custom(e, module)) {
@@ -789,6 +809,8 @@ FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(
            [&](Json& r) { return clear(r, "sales_account_id"); });
   } else if (e == Entity::kContact) {
     unlink(Entity::kDeal,
+           [&](Json& r) { return drop_from(r, "contact_ids", false); });
+    unlink(Entity::kList,
            [&](Json& r) { return drop_from(r, "contact_ids", false); });
   }
   return {200, Json::object()};
@@ -1218,6 +1240,50 @@ FreshsalesEmulator::Reply FreshsalesEmulator::FilteredSearchLocked(
   return PageLocked(e, std::move(matches), req);
 }
 
+FreshsalesEmulator::Reply FreshsalesEmulator::ListMembersLocked(
+    int64_t list_id, bool add, const Json& body) {
+  RecordTable& lists = Table(Entity::kList);
+  const Json* list = lists.Find(list_id);
+  if (list == nullptr) return Error(404, {"Record not found"});
+  if (!body.is_object() || !body.contains("ids") || !body["ids"].is_array()) {
+    return Error(400, {"ids is required"});
+  }
+  std::set<int64_t> members;
+  for (const auto& c : Field(*list, "contact_ids")) {
+    members.insert(c.get<int64_t>());
+  }
+  for (const auto& v : body["ids"]) {
+    std::optional<int64_t> id = AsInt64(v);
+    if (!id) return Error(400, {"The type for ids is invalid."});
+    if (add && !Table(Entity::kContact).Contains(*id)) {
+      return Error(400, {"Contact is invalid"});
+    }
+    if (add) {
+      members.insert(*id);
+    } else {
+      members.erase(*id);
+    }
+  }
+  Json updated = *list;
+  updated["contact_ids"] =
+      Json(std::vector<int64_t>(members.begin(), members.end()));
+  updated["updated_at"] = Now();
+  lists.Put(list_id, updated);
+  return {200, {{"list", ListSummary(updated)}}};
+}
+
+FreshsalesEmulator::Reply FreshsalesEmulator::ListContactsLocked(
+    int64_t list_id, const httplib::Request& req) {
+  const Json* list = Table(Entity::kList).Find(list_id);
+  if (list == nullptr) return Error(404, {"Record not found"});
+  std::vector<const Json*> records;
+  for (const auto& c : Field(*list, "contact_ids")) {
+    const Json* contact = Table(Entity::kContact).Find(c.get<int64_t>());
+    if (contact != nullptr) records.push_back(contact);
+  }
+  return PageLocked(Entity::kContact, std::move(records), req);
+}
+
 FreshsalesEmulator::Reply FreshsalesEmulator::ListLocked(
     Entity e, const httplib::Request& req) {
   std::string filter = req.get_param_value("filter");
@@ -1252,6 +1318,14 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ListLocked(
     } else {
       return Error(400, {"Invalid filter (past, upcoming)"});
     }
+  }
+  if (e == Entity::kList) {
+    // Every list, summarised, in id order.
+    Json lists = Json::array();
+    for (const auto& [id, record] : Table(e).records()) {
+      lists.push_back(ListSummary(record));
+    }
+    return {200, {{"lists", lists}}};
   }
   std::vector<const Json*> records;
   for (const auto& [id, record] : Table(e).records()) {
@@ -1380,8 +1454,45 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                   absl::MutexLock lock(&mu_);
                   return DeleteLocked(object_of(req), id_of(req, 2));
                 }));
+  // Contact lists: create, rename, delete, membership, members.
+  server.Post(api + "/lists", route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  Reply r = CreateLocked(Entity::kList, Unwrap("list", body));
+                  if (r.status == 201) r.body["list"] = ListSummary(r.body["list"]);
+                  return r;
+                });
+              }));
+  server.Put(api + "/lists/([0-9]+)",
+             route([this, with_body, id_of](const auto& req) {
+               return with_body(req, [&](const Json& body) {
+                 absl::MutexLock lock(&mu_);
+                 Reply r = UpdateLocked(Entity::kList, id_of(req, 1),
+                                        Unwrap("list", body));
+                 if (r.status == 200) r.body["list"] = ListSummary(r.body["list"]);
+                 return r;
+               });
+             }));
+  server.Delete(api + "/lists/([0-9]+)", route([this, id_of](const auto& req) {
+                  absl::MutexLock lock(&mu_);
+                  return DeleteLocked(Entity::kList, id_of(req, 1));
+                }));
+  server.Put(api + "/lists/([0-9]+)/(add_contacts|remove_contacts)",
+             route([this, with_body, id_of](const auto& req) {
+               return with_body(req, [&](const Json& body) {
+                 absl::MutexLock lock(&mu_);
+                 return ListMembersLocked(id_of(req, 1),
+                                          req.matches[2] == "add_contacts",
+                                          body);
+               });
+             }));
+  server.Get(api + "/contacts/lists/([0-9]+)",
+             route([this, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ListContactsLocked(id_of(req, 1), req);
+             }));
   // Lists without views.
-  server.Get(api + "/(tasks|appointments|sales_activities|cpq/products)",
+  server.Get(api + "/(tasks|appointments|sales_activities|cpq/products|lists)",
              route([this, object_of](const auto& req) {
                absl::MutexLock lock(&mu_);
                return ListLocked(object_of(req), req);

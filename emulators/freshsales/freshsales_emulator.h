@@ -169,8 +169,15 @@ class FreshsalesEmulator {
   // Stores an uploaded document (multipart POST /documents).
   Reply CreateDocumentLocked(const httplib::Request& req)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PUT /lists/{id}/add_contacts|remove_contacts {"ids":[..]}.
+  Reply ListMembersLocked(int64_t list_id, bool add, const Json& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // GET /contacts/lists/{id}: the list's contacts, paged.
+  Reply ListContactsLocked(int64_t list_id, const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // GET /tasks?filter=, /appointments?filter=, /sales_activities,
-  // /cpq/products: every record of `e` the filter selects, paged.
+  // /cpq/products: every record of `e` the filter selects, paged; GET
+  // /lists: every list.
   Reply ListLocked(Entity e, const httplib::Request& req)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Derived fields after a create or update merge: a deal's pipeline,

@@ -1190,6 +1190,40 @@ TEST_F(FreshsalesEmulatorTest, BulkJobsCanStayInProgress) {
   EXPECT_EQ(Call("GET", path).body["job_status"]["status"], "completed");
 }
 
+TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
+  Start();
+  int64_t a = CreateContact({{"last_name", "A"}});
+  int64_t b = CreateContact({{"last_name", "B"}});
+  Response created = Call("POST", "/lists", {{"list", {{"name", "Recall 2026"}}}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["list"]["contacts_count"], 0);
+  std::string path =
+      "/lists/" + std::to_string(created.body["list"]["id"].get<int64_t>());
+  EXPECT_EQ(Call("POST", "/lists", {{"list", {{"name", "recall 2026"}}}})
+                .body["errors"]["message"][0],
+            "Name has already been taken");
+  Response added =
+      Call("PUT", path + "/add_contacts", {{"ids", {a, b}}});
+  ASSERT_EQ(added.status, 200) << added.body.dump();
+  EXPECT_EQ(added.body["list"]["contacts_count"], 2);
+  EXPECT_EQ(Call("PUT", path + "/add_contacts", {{"ids", {5}}}).status, 400);
+  EXPECT_EQ(Call("PUT", path + "/remove_contacts", {{"ids", {a}}}).status, 200);
+  std::string members = "/contacts" + path;
+  Response in = Call("GET", members + "?page=1&per_page=10");
+  ASSERT_EQ(in.status, 200) << in.body.dump();
+  ASSERT_EQ(in.body["contacts"].size(), 1u);
+  EXPECT_EQ(in.body["contacts"][0]["id"], b);
+  EXPECT_EQ(Call("PUT", path, {{"list", {{"name", "Recall 2027"}}}})
+                .body["list"]["name"],
+            "Recall 2027");
+  EXPECT_EQ(Call("GET", "/lists").body["lists"][0]["contacts_count"], 1);
+  EXPECT_EQ(Call("DELETE", "/contacts/" + std::to_string(b)).status, 200);
+  EXPECT_EQ(Call("GET", members).body["contacts"].size(), 0u);
+  EXPECT_EQ(Call("DELETE", path).status, 200);
+  EXPECT_EQ(Call("GET", members).status, 404);
+  EXPECT_EQ(Call("DELETE", path).status, 404);
+}
+
 TEST(FreshsalesEmulatorCreate, RejectsBadOptions) {
   FreshsalesOptions o;
   EXPECT_FALSE(FreshsalesEmulator::Create(o).ok()) << "no token";

@@ -274,6 +274,7 @@ constexpr Names kNames[] = {
     {Entity::kNote, "note", "notes", "Note", "", false},
     {Entity::kDocument, "document", "documents", "Document", "", false},
     {Entity::kProduct, "product", "products", "Product", "", true},
+    {Entity::kList, "list", "lists", "List", "", false},
     {Entity::kCustomModule, "custom_module", "custom_module", "Record", "",
      true},
 };
@@ -431,6 +432,9 @@ const std::vector<StandardField>& StandardFields(Entity e) {
       {"base_currency_amount", "Unit price", "number", K::kNumber},
       {"owner_id", "Owner", "dropdown", K::kInteger},
   };
+  static const auto* kList = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+  };
   static const auto* kCustomModule = new std::vector<StandardField>{
       {"name", "Name", "text", K::kString},
       {"owner_id", "Owner", "dropdown", K::kInteger},
@@ -454,6 +458,8 @@ const std::vector<StandardField>& StandardFields(Entity e) {
       return *kDocument;
     case Entity::kProduct:
       return *kProduct;
+    case Entity::kList:
+      return *kList;
     case Entity::kCustomModule:
       return *kCustomModule;
   }

@@ -32,16 +32,19 @@ enum class Entity {
   kNote,
   kDocument,
   kProduct,
+  kList,  // a contact list (marketing list): the campaign equivalent
   kCustomModule,
 };
 
 inline constexpr Entity kEntities[] = {
     Entity::kContact, Entity::kSalesAccount,  Entity::kDeal,
     Entity::kAppointment, Entity::kSalesActivity, Entity::kTask,
-    Entity::kNote,    Entity::kDocument,      Entity::kProduct};
+    Entity::kNote,    Entity::kDocument,      Entity::kProduct,
+    Entity::kList};
 
 // "contact", "sales_account", "deal", "appointment", "sales_activity",
-// "task", "note", "document", "product": the body key of one record.
+// "task", "note", "document", "product", "list": the body key of one
+// record.
 const char* Singular(Entity e);
 // "contacts", "sales_accounts", "deals", ...: list key and URL segment
 // (products live under /cpq/products).
