@@ -106,11 +106,17 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
   } else if (target == "product") {
     s.path = "/cpq/products";
     s.list = ListKind::kPaged;
+  } else if (target == "list") {
+    // A contact list: the campaign equivalent. Members are the lookup
+    // "contact_ids", added with PUT /lists/{id}/add_contacts.
+    s.list = ListKind::kPaged;
+    s.owner = false;
+    s.custom_fields = false;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "Freshsales has no target object '", target,
         "' (contact, sales_account, deal, appointment, sales_activity, task, "
-        "note, document, product, custom_object:<module>)"));
+        "note, document, product, list, custom_object:<module>)"));
   }
   if (s.custom_fields) s.fields_url = "/settings/" + s.list_key + "/fields";
   return s;
@@ -316,12 +322,14 @@ class FreshsalesConnector : public CrmConnector {
     const std::string& object = record.record->target_object();
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
     absl::StatusOr<HttpResponse> r;
+    json members;
     if (object == "document") {
       BW_ASSIGN_OR_RETURN(RestBody body, DocumentBody(record));
       r = transport_.CallWithBody("POST", spec.path, body, false);
     } else {
       json body;
       BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
+      if (object == "list") members = TakeMembers(body[spec.key]);
       r = transport_.Call("POST", spec.path, body.dump(), false);
     }
     if (!r.ok()) return r.status();
@@ -331,7 +339,15 @@ class FreshsalesConnector : public CrmConnector {
       return absl::UnavailableError(absl::StrCat(
           "ambiguous: Freshsales create ", object, ": response has no id"));
     }
-    return IdText(j[spec.key]["id"]);
+    std::string id = IdText(j[spec.key]["id"]);
+    absl::Status added = AddMembers(id, members);
+    if (!added.ok()) {
+      // The list exists; an Update after a lookup by name completes it.
+      return absl::UnavailableError(absl::StrCat(
+          "ambiguous: Freshsales list created, adding its contacts failed: ",
+          added.message()));
+    }
+    return id;
   }
 
   absl::Status Update(const std::string& id,
@@ -345,9 +361,12 @@ class FreshsalesConnector : public CrmConnector {
     }
     json body;
     BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
-    return transport_
-        .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
-        .status();
+    json members = object == "list" ? TakeMembers(body[spec.key]) : json();
+    BW_RETURN_IF_ERROR(
+        transport_
+            .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
+            .status());
+    return AddMembers(id, members);
   }
 
   absl::Status Patch(const std::string& target_object, const std::string& id,
@@ -359,14 +378,21 @@ class FreshsalesConnector : public CrmConnector {
     }
     json body;
     body[spec.key] = fields;
-    return transport_
-        .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
-        .status();
+    json members = target_object == "list" ? TakeMembers(body[spec.key])
+                                           : json();
+    if (!body[spec.key].empty()) {
+      BW_RETURN_IF_ERROR(
+          transport_
+              .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
+              .status());
+    }
+    return AddMembers(id, members);
   }
 
   absl::StatusOr<std::optional<json>> Get(const std::string& target_object,
                                           const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
+    if (target_object == "list") return GetList(id);
     auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", id), "", true);
     if (absl::IsNotFound(r.status())) return std::optional<json>();
     if (!r.ok()) return r.status();
@@ -636,6 +662,58 @@ class FreshsalesConnector : public CrmConnector {
     body.parts.push_back(
         {"targetable_id", Text(fields["targetable_id"]), "", ""});
     return body;
+  }
+
+  // ---- Contact lists
+
+  // Removes the member ids ("contact_ids") from a list body.
+  static json TakeMembers(json& body) {
+    json ids = body.is_object() && body.contains("contact_ids")
+                   ? body["contact_ids"]
+                   : json();
+    if (body.is_object()) body.erase("contact_ids");
+    if (ids.is_null() || ids.is_array()) return ids;
+    return json::array({ids});
+  }
+
+  absl::Status AddMembers(const std::string& list_id, const json& ids) {
+    if (!ids.is_array() || ids.empty()) return absl::OkStatus();
+    json body = {{"ids", ids}};
+    return transport_
+        .Call("PUT", absl::StrCat("/lists/", list_id, "/add_contacts"),
+              body.dump(), true)
+        .status();
+  }
+
+  // There is no GET /lists/{id}: the list from GET /lists, its members
+  // from GET /contacts/lists/{id} as "contact_ids".
+  absl::StatusOr<std::optional<json>> GetList(const std::string& id) {
+    BW_ASSIGN_OR_RETURN(json j, GetJson("/lists"));
+    if (!j.is_object() || !j.contains("lists") || !j["lists"].is_array()) {
+      return absl::InternalError("Freshsales /lists: unexpected response shape");
+    }
+    std::optional<json> found;
+    for (const auto& l : j["lists"]) {
+      if (IdText(l.value("id", json())) == id) found = l;
+    }
+    if (!found) return found;
+    json members = json::array();
+    for (int page = 1;; ++page) {
+      BW_ASSIGN_OR_RETURN(
+          json p, GetJson(absl::StrCat("/contacts/lists/", id, "?page=", page,
+                                       "&per_page=100")));
+      if (!p.is_object() || !p.contains("contacts") ||
+          !p["contacts"].is_array()) {
+        return absl::InternalError(
+            "Freshsales /contacts/lists: unexpected response shape");
+      }
+      for (const auto& c : p["contacts"]) members.push_back(c["id"]);
+      int total_pages =
+          p.contains("meta") ? p["meta"].value("total_pages", 0) : 0;
+      if (page >= total_pages) break;
+    }
+    (*found)["contact_ids"] = std::move(members);
+    return found;
   }
 
   // ---- Names to ids: pipelines and stages, activity types, lifecycle

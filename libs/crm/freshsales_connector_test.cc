@@ -525,5 +525,45 @@ TEST(FreshsalesConnector, CustomModuleRecordsLinkThroughLookupFields) {
       h.connector->Get("custom_object:Bad Name", "5").status()));
 }
 
+TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
+  bool fail_add = false;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") return Reply(201, {{"list", {{"id", 61}}}});
+    if (absl::EndsWith(r.url, "/add_contacts") && fail_add) {
+      return Reply(400, {{"errors",
+                          {{"code", 400}, {"message", {"Contact is invalid"}}}}});
+    }
+    return Reply(200, {{"list", {{"id", 61}}}});
+  });
+  v1::TargetRecord t;
+  t.set_target_object("list");
+  (*t.mutable_fields())["name"] = record::StringValue("Recall 2026");
+  auto* members = t.add_lookups();
+  members->set_target_field("contact_ids");
+  members->set_as_list(true);
+  ResolvedRecord rr{&t, "2", {{"contact_ids", {"4", "5"}}}};
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_EQ(h.http->requests.size(), 2u);
+  json created = json::parse(h.http->requests[0].body);
+  EXPECT_EQ(created, json({{"list", {{"name", "Recall 2026"}}}}))
+      << "no owner, no members in the list body";
+  EXPECT_EQ(h.http->requests[1].method, "PUT");
+  EXPECT_EQ(h.http->requests[1].url,
+            "http://crm.test/crm/sales/api/lists/61/add_contacts");
+  EXPECT_EQ(json::parse(h.http->requests[1].body), json({{"ids", {4, 5}}}));
+  fail_add = true;
+  auto half = h.connector->Create(rr);
+  ASSERT_FALSE(half.ok());
+  EXPECT_THAT(std::string(half.status().message()),
+              HasSubstr("ambiguous: Freshsales list created"));
+  // A patch of members alone only adds them.
+  fail_add = false;
+  size_t before = h.http->requests.size();
+  ASSERT_TRUE(h.connector->Patch("list", "61", {{"contact_ids", {7}}}).ok());
+  ASSERT_EQ(h.http->requests.size(), before + 1);
+  EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
+}
+
 }  // namespace
 }  // namespace bridgework::crm

@@ -314,6 +314,18 @@ Profile FreshsalesProfile() {
          return {"name", absl::StrCat("Porcelain crown ", n), "/name"};
        },
        {"name"}});
+  // Campaigns become contact lists; a list is found again by its name.
+  p.objects.push_back(
+      {"list",
+       [](int n) { return Record("campaign", "list", n, "name"); },
+       [](int n) -> Expect {
+         return {{"/name", absl::StrCat("pbn:campaign:", n)}};
+       },
+       {{"contact_ids", "contact", "/contact_ids/0", true}},
+       [](int n) -> Update {
+         return {"name", absl::StrCat("Recall 2027 ", n), "/name"};
+       },
+       {}});
   for (const char* m : kModules) p.objects.push_back(ModuleCase(m));
   p.custom_field = {
       "contact",
