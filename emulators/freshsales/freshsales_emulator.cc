@@ -43,17 +43,17 @@ struct View {
 
 // Deals have no "All Deals" view (destination-apis.md §3.4).
 const std::vector<View>& Views(Entity e) {
-  static const auto* kContact = new std::vector<View>{
-      {1600001, "All Contacts", View::kAll},
-      {1600002, "My Contacts", View::kMine}};
-  static const auto* kAccount = new std::vector<View>{
-      {1600101, "All Accounts", View::kAll},
-      {1600102, "My Accounts", View::kMine}};
-  static const auto* kDeal = new std::vector<View>{
-      {1600201, "My Deals", View::kMine},
-      {1600202, "Open Deals", View::kOpen},
-      {1600203, "Won Deals", View::kWon},
-      {1600204, "Lost Deals", View::kLost}};
+  static const auto* kContact =
+      new std::vector<View>{{1600001, "All Contacts", View::kAll},
+                            {1600002, "My Contacts", View::kMine}};
+  static const auto* kAccount =
+      new std::vector<View>{{1600101, "All Accounts", View::kAll},
+                            {1600102, "My Accounts", View::kMine}};
+  static const auto* kDeal =
+      new std::vector<View>{{1600201, "My Deals", View::kMine},
+                            {1600202, "Open Deals", View::kOpen},
+                            {1600203, "Won Deals", View::kWon},
+                            {1600204, "Lost Deals", View::kLost}};
   static const auto* kNone = new std::vector<View>{};
   switch (e) {
     case Entity::kContact:
@@ -83,7 +83,6 @@ bool HasOwner(Entity e) {
          e != Entity::kDocument && e != Entity::kList;
 }
 
-
 // A whole percentage as an integer (30), else as given (12.5).
 Json ProbabilityJson(double p) {
   if (p == static_cast<double>(static_cast<int64_t>(p))) {
@@ -110,7 +109,7 @@ std::string Lower(std::string s) {
 // The record of a body: {"contact": {...}} or the flat form. `drop` names
 // a key of the flat form that belongs to the request, not the record.
 Json Unwrap(const std::string& key, const Json& body,
-           const char* drop = nullptr) {
+            const char* drop = nullptr) {
   if (body.is_object()) {
     auto it = body.find(key);
     if (it != body.end() && it->is_object()) return *it;
@@ -221,9 +220,9 @@ absl::StatusOr<std::map<Entity, std::vector<CustomField>>> ParseFieldsBody(
     }
     for (const auto& f : *parsed) {
       if (f.type == "lookup") {
-        return absl::InvalidArgumentError(absl::StrCat(
-            key, ": lookup fields exist only in custom modules (", f.name,
-            ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(key, ": lookup fields exist only in custom modules (",
+                         f.name, ")"));
       }
     }
     out[*e] = *std::move(parsed);
@@ -446,8 +445,7 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       bool email_taken = false, mobile_taken = false;
       for (const auto& [id, other] : table.records()) {
         if (id == self_id) continue;
-        for (const auto& e2 : EmailsOf(other))
-          email_taken |= own.count(e2) > 0;
+        for (const auto& e2 : EmailsOf(other)) email_taken |= own.count(e2) > 0;
         mobile_taken |=
             !IsBlank(mobile) && mobile == Field(other, "mobile_number");
       }
@@ -624,7 +622,8 @@ void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
       for (const auto& c : record["contacts_added_list"])
         ids.insert(c.get<int64_t>());
       record.erase("contacts_added_list");
-      record["contact_ids"] = Json(std::vector<int64_t>(ids.begin(), ids.end()));
+      record["contact_ids"] =
+          Json(std::vector<int64_t>(ids.begin(), ids.end()));
     }
     // Pipeline from the stage, or the default pipeline; stage defaults to
     // the pipeline's first; probability follows a changed stage unless
@@ -649,13 +648,12 @@ void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
     if (!record.contains("deal_stage_id")) {
       record["deal_stage_id"] = pipeline->stages.front().id;
     }
-    bool stage_changed =
-        before == nullptr ||
-        Field(*before, "deal_stage_id") != record["deal_stage_id"];
+    bool stage_changed = before == nullptr || Field(*before, "deal_stage_id") !=
+                                                  record["deal_stage_id"];
     bool probability_given =
-        before == nullptr ? record.contains("probability")
-                          : Field(*before, "probability") !=
-                                Field(record, "probability");
+        before == nullptr
+            ? record.contains("probability")
+            : Field(*before, "probability") != Field(record, "probability");
     for (const auto& st : pipeline->stages) {
       if (record["deal_stage_id"] != st.id) continue;
       if (stage_changed && !probability_given) {
@@ -800,9 +798,8 @@ FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(
     return true;
   };
   if (e == Entity::kSalesAccount) {
-    unlink(Entity::kContact, [&](Json& r) {
-      return drop_from(r, "sales_accounts", true);
-    });
+    unlink(Entity::kContact,
+           [&](Json& r) { return drop_from(r, "sales_accounts", true); });
     unlink(Entity::kSalesAccount,
            [&](Json& r) { return clear(r, "parent_sales_account_id"); });
     unlink(Entity::kDeal,
@@ -1292,7 +1289,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ListLocked(
   if (e == Entity::kTask) {
     // open | completed | overdue | due_today
     absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-    auto due = [](const Json& r) { return ParseDateTime(Field(r, "due_date")); };
+    auto due = [](const Json& r) {
+      return ParseDateTime(Field(r, "due_date"));
+    };
     auto open = [](const Json& r) { return Field(r, "status") != 1; };
     if (filter == "open") {
       keep = open;
@@ -1310,7 +1309,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ListLocked(
                          "due_today)"});
     }
   } else if (e == Entity::kAppointment) {
-    auto end = [](const Json& r) { return ParseDateTime(Field(r, "end_date")); };
+    auto end = [](const Json& r) {
+      return ParseDateTime(Field(r, "end_date"));
+    };
     if (filter == "past") {
       keep = [=](const Json& r) { return end(r) && *end(r) < now; };
     } else if (filter == "upcoming") {
@@ -1429,7 +1430,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                                                      : plural);
   };
 
-  server.Post(api + object, route([this, with_body, object_of](const auto& req) {
+  server.Post(api + object,
+              route([this, with_body, object_of](const auto& req) {
                 return with_body(req, [&](const Json& body) {
                   Entity e = object_of(req);
                   absl::MutexLock lock(&mu_);
@@ -1446,7 +1448,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                return with_body(req, [&](const Json& body) {
                  Entity e = object_of(req);
                  absl::MutexLock lock(&mu_);
-                 return UpdateLocked(e, id_of(req, 2), Unwrap(Singular(e), body));
+                 return UpdateLocked(e, id_of(req, 2),
+                                     Unwrap(Singular(e), body));
                });
              }));
   server.Delete(api + object + "/([0-9]+)",
@@ -1459,20 +1462,21 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                 return with_body(req, [&](const Json& body) {
                   absl::MutexLock lock(&mu_);
                   Reply r = CreateLocked(Entity::kList, Unwrap("list", body));
-                  if (r.status == 201) r.body["list"] = ListSummary(r.body["list"]);
+                  if (r.status == 201)
+                    r.body["list"] = ListSummary(r.body["list"]);
                   return r;
                 });
               }));
-  server.Put(api + "/lists/([0-9]+)",
-             route([this, with_body, id_of](const auto& req) {
-               return with_body(req, [&](const Json& body) {
-                 absl::MutexLock lock(&mu_);
-                 Reply r = UpdateLocked(Entity::kList, id_of(req, 1),
-                                        Unwrap("list", body));
-                 if (r.status == 200) r.body["list"] = ListSummary(r.body["list"]);
-                 return r;
-               });
-             }));
+  server.Put(
+      api + "/lists/([0-9]+)", route([this, with_body, id_of](const auto& req) {
+        return with_body(req, [&](const Json& body) {
+          absl::MutexLock lock(&mu_);
+          Reply r =
+              UpdateLocked(Entity::kList, id_of(req, 1), Unwrap("list", body));
+          if (r.status == 200) r.body["list"] = ListSummary(r.body["list"]);
+          return r;
+        });
+      }));
   server.Delete(api + "/lists/([0-9]+)", route([this, id_of](const auto& req) {
                   absl::MutexLock lock(&mu_);
                   return DeleteLocked(Entity::kList, id_of(req, 1));
@@ -1481,9 +1485,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
              route([this, with_body, id_of](const auto& req) {
                return with_body(req, [&](const Json& body) {
                  absl::MutexLock lock(&mu_);
-                 return ListMembersLocked(id_of(req, 1),
-                                          req.matches[2] == "add_contacts",
-                                          body);
+                 return ListMembersLocked(
+                     id_of(req, 1), req.matches[2] == "add_contacts", body);
                });
              }));
   server.Get(api + "/contacts/lists/([0-9]+)",
@@ -1512,59 +1515,61 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                   return DeleteLocked(Entity::kDocument, id_of(req, 1));
                 }));
   // Custom module records: /custom_module/<module>[/<id>].
-  auto with_module = [this](const httplib::Request& req,
-                            const std::function<Reply(const std::string&)>& f)
-      -> Reply {
+  auto with_module =
+      [this](const httplib::Request& req,
+             const std::function<Reply(const std::string&)>& f) -> Reply {
     std::string module = req.matches[1];
     absl::MutexLock lock(&mu_);
     if (ModuleLocked(module) == nullptr) return Error(404, {"Not found"});
     return f(module);
   };
   const std::string module = "/custom_module/([a-z][a-z0-9_]*)";
-  server.Post(api + module,
-              route([this, with_body, with_module](const auto& req) {
-                return with_body(req, [&](const Json& body) {
-                  return with_module(req, [&](const std::string& m)
-                                              ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                    return CreateLocked(Entity::kCustomModule, Unwrap(m, body),
-                                        nullptr, m);
-                  });
-                });
-              }));
+  server.Post(
+      api + module, route([this, with_body, with_module](const auto& req) {
+        return with_body(req, [&](const Json& body) {
+          return with_module(
+              req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                return CreateLocked(Entity::kCustomModule, Unwrap(m, body),
+                                    nullptr, m);
+              });
+        });
+      }));
   server.Get(api + module + "/([0-9]+)",
              route([this, id_of, with_module](const auto& req) {
-               return with_module(req, [&](const std::string& m)
-                                           ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                 return ReadLocked(Entity::kCustomModule, id_of(req, 2), m);
-               });
+               return with_module(
+                   req,
+                   [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                     return ReadLocked(Entity::kCustomModule, id_of(req, 2), m);
+                   });
              }));
   server.Put(api + module + "/([0-9]+)",
              route([this, with_body, id_of, with_module](const auto& req) {
                return with_body(req, [&](const Json& body) {
-                 return with_module(req, [&](const std::string& m)
-                                             ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                   return UpdateLocked(Entity::kCustomModule, id_of(req, 2),
-                                       Unwrap(m, body), m);
-                 });
+                 return with_module(
+                     req,
+                     [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                       return UpdateLocked(Entity::kCustomModule, id_of(req, 2),
+                                           Unwrap(m, body), m);
+                     });
                });
              }));
-  server.Delete(api + module + "/([0-9]+)",
-                route([this, id_of, with_module](const auto& req) {
-                  return with_module(req, [&](const std::string& m)
-                                              ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                    return DeleteLocked(Entity::kCustomModule, id_of(req, 2),
-                                        m);
-                  });
-                }));
+  server.Delete(
+      api + module + "/([0-9]+)",
+      route([this, id_of, with_module](const auto& req) {
+        return with_module(
+            req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return DeleteLocked(Entity::kCustomModule, id_of(req, 2), m);
+            });
+      }));
   server.Get(api + entity + "/filters", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return FiltersLocked(EntityOf(req.matches[1]));
              }));
-  server.Get(
-      api + entity + "/view/([0-9]+)", route([this, id_of](const auto& req) {
-        absl::MutexLock lock(&mu_);
-        return ViewLocked(EntityOf(req.matches[1]), id_of(req, 2), req);
-      }));
+  server.Get(api + entity + "/view/([0-9]+)",
+             route([this, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ViewLocked(EntityOf(req.matches[1]), id_of(req, 2), req);
+             }));
   server.Post(api + entity + "/upsert",
               route([this, with_body](const auto& req) {
                 return with_body(req, [&](const Json& body) {
@@ -1572,20 +1577,20 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                   return UpsertLocked(EntityOf(req.matches[1]), body);
                 });
               }));
-  server.Post(
-      api + entity + "/bulk_upsert", route([this, with_body](const auto& req) {
-        return with_body(req, [&](const Json& body) {
-          absl::MutexLock lock(&mu_);
-          return BulkUpsertLocked(EntityOf(req.matches[1]), body);
-        });
-      }));
-  server.Post(
-      api + entity + "/bulk_destroy", route([this, with_body](const auto& req) {
-        return with_body(req, [&](const Json& body) {
-          absl::MutexLock lock(&mu_);
-          return BulkDestroyLocked(EntityOf(req.matches[1]), body);
-        });
-      }));
+  server.Post(api + entity + "/bulk_upsert",
+              route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  return BulkUpsertLocked(EntityOf(req.matches[1]), body);
+                });
+              }));
+  server.Post(api + entity + "/bulk_destroy",
+              route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  return BulkDestroyLocked(EntityOf(req.matches[1]), body);
+                });
+              }));
   server.Get(api + "/job_statuses/([^/]+)", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return JobStatusLocked(req.matches[1]);
@@ -1639,18 +1644,18 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                if (list.empty()) return Error(404, {"Record not found"});
                return Reply{200, {{"deal_stages", list}}};
              }));
-  auto choices_route = [this](const char* key,
-                              std::vector<freshsales::Choice>
-                                  freshsales::Settings::*member) {
-    return [this, key, member](const httplib::Request&) {
-      absl::MutexLock lock(&mu_);
-      Json list = Json::array();
-      for (const auto& c : settings_.*member) {
-        list.push_back({{"id", c.id}, {"name", c.name}});
-      }
-      return Reply{200, {{key, list}}};
-    };
-  };
+  auto choices_route =
+      [this](const char* key,
+             std::vector<freshsales::Choice> freshsales::Settings::*member) {
+        return [this, key, member](const httplib::Request&) {
+          absl::MutexLock lock(&mu_);
+          Json list = Json::array();
+          for (const auto& c : settings_.*member) {
+            list.push_back({{"id", c.id}, {"name", c.name}});
+          }
+          return Reply{200, {{key, list}}};
+        };
+      };
   server.Get(api + "/selector/sales_activity_types",
              route(choices_route("sales_activity_types",
                                  &freshsales::Settings::activity_types)));

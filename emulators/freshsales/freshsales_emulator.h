@@ -126,11 +126,10 @@ class FreshsalesEmulator {
     Json body;
   };
 
-  FreshsalesEmulator(FreshsalesOptions options,
-                     std::vector<freshsales::User> users,
-                     std::map<Entity, std::vector<freshsales::CustomField>>
-                         fields,
-                     freshsales::Settings settings);
+  FreshsalesEmulator(
+      FreshsalesOptions options, std::vector<freshsales::User> users,
+      std::map<Entity, std::vector<freshsales::CustomField>> fields,
+      freshsales::Settings settings);
 
   // Gives every custom module a table (keeping existing records) and
   // drops the tables of modules that no longer exist.

@@ -870,9 +870,8 @@ TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
   EXPECT_EQ(pipelines.body["deal_pipelines"][0]["name"], "Treatment plans");
   EXPECT_EQ(pipelines.body["deal_pipelines"][0]["is_default"], true);
   int64_t recall = pipelines.body["deal_pipelines"][1]["id"];
-  Response stages = Call(
-      "GET", "/selector/deal_pipelines/" + std::to_string(recall) +
-                 "/deal_stages");
+  Response stages = Call("GET", "/selector/deal_pipelines/" +
+                                    std::to_string(recall) + "/deal_stages");
   ASSERT_EQ(stages.status, 200);
   ASSERT_EQ(stages.body["deal_stages"].size(), 1u);
   EXPECT_EQ(stages.body["deal_stages"][0]["probability"], 20);
@@ -892,16 +891,16 @@ TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
   EXPECT_EQ(plain.body["deal"]["probability"], 10);
   EXPECT_EQ(plain.body["deal"]["owner_id"], 1);
   // A stage alone picks its pipeline; links are kept.
-  Response linked = Call(
-      "POST", "/deals",
-      {{"deal",
-        {{"name", "Implant"},
-         {"amount", 1250.5},
-         {"deal_stage_id", in_treatment},
-         {"sales_account_id", account},
-         {"contacts_added_list", {contact}},
-         {"expected_close", "2026-12-31"},
-         {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}}}});
+  Response linked =
+      Call("POST", "/deals",
+           {{"deal",
+             {{"name", "Implant"},
+              {"amount", 1250.5},
+              {"deal_stage_id", in_treatment},
+              {"sales_account_id", account},
+              {"contacts_added_list", {contact}},
+              {"expected_close", "2026-12-31"},
+              {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}}}});
   ASSERT_EQ(linked.status, 201) << linked.body.dump();
   const Json& deal = linked.body["deal"];
   EXPECT_EQ(deal["probability"], 50);
@@ -911,12 +910,12 @@ TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
   int64_t id = deal["id"];
   EXPECT_GT(id, 16000500001 + 500000 - 1) << "ids per entity do not overlap";
   // A stage of another pipeline, a missing account, a blank name.
-  Response bad = Call("POST", "/deals",
-                      {{"deal",
-                        {{"deal_pipeline_id", pipelines.body["deal_pipelines"]
-                                                  [0]["id"]},
-                         {"deal_stage_id", due},
-                         {"sales_account_id", 5}}}});
+  Response bad =
+      Call("POST", "/deals",
+           {{"deal",
+             {{"deal_pipeline_id", pipelines.body["deal_pipelines"][0]["id"]},
+              {"deal_stage_id", due},
+              {"sales_account_id", 5}}}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body["errors"]["message"],
             Json({"Name can't be blank", "Sales account is invalid",
@@ -931,8 +930,8 @@ TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
   Response filters = Call("GET", "/deals/filters");
   std::set<std::string> names;
   for (const auto& f : filters.body["filters"]) names.insert(f["name"]);
-  EXPECT_EQ(names, (std::set<std::string>{"My Deals", "Open Deals",
-                                          "Won Deals", "Lost Deals"}));
+  EXPECT_EQ(names, (std::set<std::string>{"My Deals", "Open Deals", "Won Deals",
+                                          "Lost Deals"}));
   EXPECT_EQ(Call("GET", "/deals/view/1600202").body["deals"].size(), 1u);
   EXPECT_EQ(Call("GET", "/deals/view/1600203").body["deals"][0]["id"], id);
   // Lookup and bulk upsert by a custom field.
@@ -940,14 +939,14 @@ TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
       Call("GET", "/lookup?q=pbn:plan:1&f=cf_bridgework_key&entities=deal");
   ASSERT_EQ(found.status, 200) << found.body.dump();
   EXPECT_EQ(found.body["deals"]["deals"][0]["id"], id);
-  Response job = Call(
-      "POST", "/deals/bulk_upsert",
-      {{"unique_identifier", {{"cf_bridgework_key", ""}}},
-       {"deals",
-        {{{"name", "Implant v2"},
-          {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}},
-         {{"name", "Crown"},
-          {"custom_field", {{"cf_bridgework_key", "pbn:plan:2"}}}}}}});
+  Response job =
+      Call("POST", "/deals/bulk_upsert",
+           {{"unique_identifier", {{"cf_bridgework_key", ""}}},
+            {"deals",
+             {{{"name", "Implant v2"},
+               {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}},
+              {{"name", "Crown"},
+               {"custom_field", {{"cf_bridgework_key", "pbn:plan:2"}}}}}}});
   ASSERT_EQ(job.status, 202) << job.body.dump();
   Response status =
       Call("GET", "/job_statuses/" + job.body["job_id"].get<std::string>());
@@ -992,14 +991,15 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   backwards["end_date"] = "2026-12-01T15:00:00-06:00";
   backwards["appointment_attendees_attributes"] = {
       {{"attendee_type", "FdMultitenant::User"}, {"attendee_id", 99}}};
-  Response refused = Call("POST", "/appointments", {{"appointment", backwards}});
+  Response refused =
+      Call("POST", "/appointments", {{"appointment", backwards}});
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(refused.body["errors"]["message"],
             Json({"End date should be greater than start date",
                   "Appointment attendees is invalid"}));
-  EXPECT_EQ(Call("GET", "/appointments?filter=upcoming").body["appointments"]
-                .size(),
-            1u);
+  EXPECT_EQ(
+      Call("GET", "/appointments?filter=upcoming").body["appointments"].size(),
+      1u);
   EXPECT_EQ(
       Call("GET", "/appointments?filter=past").body["appointments"].size(), 0u);
   EXPECT_EQ(Call("GET", "/appointments").status, 400);
@@ -1008,11 +1008,13 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   ASSERT_EQ(types.body["sales_activity_types"].size(), 2u);
   Json activity = target;
   activity["title"] = "Consult";
-  activity["sales_activity_type_id"] = types.body["sales_activity_types"][1]["id"];
+  activity["sales_activity_type_id"] =
+      types.body["sales_activity_types"][1]["id"];
   activity["start_date"] = "2026-11-02T09:00:00Z";
   activity["end_date"] = "2026-11-02T09:20:00Z";
   activity["owner_id"] = 3;
-  Response sa = Call("POST", "/sales_activities", {{"sales_activity", activity}});
+  Response sa =
+      Call("POST", "/sales_activities", {{"sales_activity", activity}});
   ASSERT_EQ(sa.status, 201) << sa.body.dump();
   EXPECT_EQ(sa.body["sales_activity"]["owner_id"], 3);
   Json untyped = activity;
@@ -1029,8 +1031,8 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   task["due_date"] = "2026-11-10T10:00:00Z";
   Response t = Call("POST", "/tasks", {{"task", task}});
   ASSERT_EQ(t.status, 201) << t.body.dump();
-  std::string task_path = "/tasks/" + std::to_string(t.body["task"]["id"]
-                                                         .get<int64_t>());
+  std::string task_path =
+      "/tasks/" + std::to_string(t.body["task"]["id"].get<int64_t>());
   EXPECT_EQ(Call("GET", "/tasks?filter=overdue").body["tasks"].size(), 1u);
   EXPECT_EQ(Call("PUT", task_path, {{"task", {{"status", 1}}}}).status, 200);
   EXPECT_EQ(Call("GET", "/tasks?filter=open").body["tasks"].size(), 0u);
@@ -1059,8 +1061,7 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   EXPECT_EQ(Call("GET", note_path).body["note"]["targetable_id"], contact);
   EXPECT_EQ(Call("DELETE", note_path).status, 200);
   EXPECT_EQ(Call("GET", note_path).status, 404);
-  EXPECT_EQ(Call("DELETE", note_path).body,
-            ErrorBody(404, "Record not found"));
+  EXPECT_EQ(Call("DELETE", note_path).body, ErrorBody(404, "Record not found"));
   EXPECT_EQ(Call("POST", "/notes", {{"note", {{"description", "x"}}}}).status,
             400);
 }
@@ -1068,7 +1069,8 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
 TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
   Start();
   int64_t contact = CreateContact({{"last_name", "Lopez"}});
-  httplib::Headers h = {{"Authorization", std::string("Token token=") + kToken}};
+  httplib::Headers h = {
+      {"Authorization", std::string("Token token=") + kToken}};
   httplib::MultipartFormDataItems items = {
       {"file", "x-ray bytes", "x-ray.png", "image/png"},
       {"targetable_type", "Contact", "", ""},
@@ -1088,9 +1090,9 @@ TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
   EXPECT_EQ(Call("DELETE", path).status, 200);
   EXPECT_EQ(Call("GET", path).status, 404);
   // No file, or no target.
-  auto none = client_->Post("/crm/sales/api/documents", h,
-                            httplib::MultipartFormDataItems{
-                                {"targetable_type", "Contact", "", ""}});
+  auto none = client_->Post(
+      "/crm/sales/api/documents", h,
+      httplib::MultipartFormDataItems{{"targetable_type", "Contact", "", ""}});
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 400);
   auto orphan = client_->Post(
@@ -1131,12 +1133,12 @@ TEST_F(FreshsalesEmulatorTest, ProductsAndCustomModules) {
   EXPECT_EQ(fields.body["fields"][2]["name"], "cf_patient");
   EXPECT_EQ(fields.body["fields"][2]["related"], "contacts");
   EXPECT_EQ(Call("GET", "/settings/cm_payment/fields").status, 404);
-  Response t = Call(
-      "POST", "/custom_module/cm_treatment",
-      {{"cm_treatment",
-        {{"name", "Implant #1"},
-         {"custom_field",
-          {{"cf_patient", contact}, {"cf_procedure_code", "D6010"}}}}}});
+  Response t =
+      Call("POST", "/custom_module/cm_treatment",
+           {{"cm_treatment",
+             {{"name", "Implant #1"},
+              {"custom_field",
+               {{"cf_patient", contact}, {"cf_procedure_code", "D6010"}}}}}});
   ASSERT_EQ(t.status, 201) << t.body.dump();
   int64_t id = t.body["cm_treatment"]["id"];
   EXPECT_EQ(id, 17000000001);
@@ -1176,11 +1178,11 @@ TEST_F(FreshsalesEmulatorTest, ProductsAndCustomModules) {
 TEST_F(FreshsalesEmulatorTest, BulkJobsCanStayInProgress) {
   Start();
   Operator("POST", "config", {{"job_polls", 2}});
-  Response job = Call("POST", "/contacts/bulk_upsert",
-                      {{"unique_identifier", {{"external_id", ""}}},
-                       {"contacts",
-                        Json::array({{{"external_id", "k1"},
-                                      {"last_name", "A"}}})}});
+  Response job =
+      Call("POST", "/contacts/bulk_upsert",
+           {{"unique_identifier", {{"external_id", ""}}},
+            {"contacts",
+             Json::array({{{"external_id", "k1"}, {"last_name", "A"}}})}});
   ASSERT_EQ(job.status, 202);
   std::string path = "/job_statuses/" + job.body["job_id"].get<std::string>();
   EXPECT_EQ(Call("GET", path).body["job_status"]["status"], "in_progress");
@@ -1194,7 +1196,8 @@ TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
   Start();
   int64_t a = CreateContact({{"last_name", "A"}});
   int64_t b = CreateContact({{"last_name", "B"}});
-  Response created = Call("POST", "/lists", {{"list", {{"name", "Recall 2026"}}}});
+  Response created =
+      Call("POST", "/lists", {{"list", {{"name", "Recall 2026"}}}});
   ASSERT_EQ(created.status, 201) << created.body.dump();
   EXPECT_EQ(created.body["list"]["contacts_count"], 0);
   std::string path =
@@ -1202,8 +1205,7 @@ TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
   EXPECT_EQ(Call("POST", "/lists", {{"list", {{"name", "recall 2026"}}}})
                 .body["errors"]["message"][0],
             "Name has already been taken");
-  Response added =
-      Call("PUT", path + "/add_contacts", {{"ids", {a, b}}});
+  Response added = Call("PUT", path + "/add_contacts", {{"ids", {a, b}}});
   ASSERT_EQ(added.status, 200) << added.body.dump();
   EXPECT_EQ(added.body["list"]["contacts_count"], 2);
   EXPECT_EQ(Call("PUT", path + "/add_contacts", {{"ids", {5}}}).status, 400);

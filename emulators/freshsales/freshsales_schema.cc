@@ -153,9 +153,9 @@ void NormalizeStandard(const StandardField& f, const Json& v, Normalized& out) {
     }
     case FieldKind::kDateTime: {
       if (!v.is_string() || !IsDateTime(v.get<std::string>())) {
-        return out.errors.push_back(absl::StrCat(
-            "Invalid date for ", name,
-            " (expected an ISO 8601 date and time with offset)"));
+        return out.errors.push_back(
+            absl::StrCat("Invalid date for ", name,
+                         " (expected an ISO 8601 date and time with offset)"));
       }
       out.record[name] = v;
       return;
@@ -467,9 +467,9 @@ const std::vector<StandardField>& StandardFields(Entity e) {
 }
 
 absl::StatusOr<std::vector<CustomField>> ParseCustomFields(const Json& list) {
-  static const std::set<std::string> kTypes = {
-      "text",     "textarea", "number", "date",
-      "checkbox", "dropdown", "radio",  "lookup"};
+  static const std::set<std::string> kTypes = {"text",  "textarea", "number",
+                                               "date",  "checkbox", "dropdown",
+                                               "radio", "lookup"};
   if (!list.is_array()) {
     return absl::InvalidArgumentError("custom fields must be a JSON array");
   }
@@ -569,7 +569,8 @@ absl::StatusOr<std::vector<Choice>> ParseChoices(const Json& list,
       return absl::InvalidArgumentError(
           absl::StrCat(what, "[", i, "]: needs a name"));
     }
-    out.push_back({first_id + static_cast<int64_t>(i), name.get<std::string>()});
+    out.push_back(
+        {first_id + static_cast<int64_t>(i), name.get<std::string>()});
   }
   return out;
 }
@@ -629,8 +630,7 @@ absl::StatusOr<std::vector<DealPipeline>> ParsePipelines(const Json& list) {
     out.push_back(std::move(pipeline));
   }
   if (defaults > 1) {
-    return absl::InvalidArgumentError(
-        "deal_pipelines: at most one is_default");
+    return absl::InvalidArgumentError("deal_pipelines: at most one is_default");
   }
   if (defaults == 0) out.front().is_default = true;
   return out;
@@ -652,14 +652,14 @@ absl::StatusOr<std::vector<CustomModule>> ParseModules(const Json& list) {
     module.name = m["name"].get<std::string>();
     bool valid = !module.name.empty() && absl::ascii_islower(module.name[0]);
     for (char c : module.name) {
-      valid = valid && (absl::ascii_islower(c) || absl::ascii_isdigit(c) ||
-                        c == '_');
+      valid = valid &&
+              (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_');
     }
     if (!valid || EntityFromPlural(module.name) ||
         !names.insert(module.name).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": name '", module.name,
-          "' must be a new [a-z][a-z0-9_]* name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": name '", module.name,
+                       "' must be a new [a-z][a-z0-9_]* name"));
     }
     module.label = m.value("label", module.name);
     absl::StatusOr<std::vector<CustomField>> fields =
@@ -685,8 +685,8 @@ Settings DefaultSettings() {
       {"name":"Lost","probability":0,"forecast_type":"Lost"}]}])");
   Settings s;
   s.pipelines = *ParsePipelines(pipelines);
-  s.activity_types = *ParseChoices(
-      Json{"Appointment", "Phone call", "Meeting"}, "", kFirstActivityTypeId);
+  s.activity_types = *ParseChoices(Json{"Appointment", "Phone call", "Meeting"},
+                                   "", kFirstActivityTypeId);
   s.lifecycle_stages =
       *ParseChoices(Json{"Lead", "Sales Qualified Lead", "Customer"}, "",
                     kFirstLifecycleStageId);
@@ -895,9 +895,9 @@ Json FieldsListing(Entity e, const std::vector<CustomField>& custom) {
   }
   n = 1000;
   for (const auto& f : custom) {
-    Json def = {{"id", base + ++n},  {"name", f.name},
-                {"label", f.label},  {"type", f.type},
-                {"default", false},  {"required", f.required}};
+    Json def = {{"id", base + ++n}, {"name", f.name},
+                {"label", f.label}, {"type", f.type},
+                {"default", false}, {"required", f.required}};
     if (f.type == "lookup") def["related"] = f.related;
     if (f.type == "dropdown" || f.type == "radio") {
       Json choices = Json::array();

@@ -37,9 +37,9 @@ enum class Entity {
 };
 
 inline constexpr Entity kEntities[] = {
-    Entity::kContact, Entity::kSalesAccount,  Entity::kDeal,
+    Entity::kContact,     Entity::kSalesAccount,  Entity::kDeal,
     Entity::kAppointment, Entity::kSalesActivity, Entity::kTask,
-    Entity::kNote,    Entity::kDocument,      Entity::kProduct,
+    Entity::kNote,        Entity::kDocument,      Entity::kProduct,
     Entity::kList};
 
 // "contact", "sales_account", "deal", "appointment", "sales_activity",
@@ -108,7 +108,7 @@ absl::StatusOr<std::vector<CustomField>> ParseCustomFields(
 struct DealStage {
   int64_t id = 0;
   std::string name;
-  int position = 0;  // 1-based within the pipeline
+  int position = 0;        // 1-based within the pipeline
   double probability = 0;  // percent
   // "Open", "Won" or "Lost".
   std::string forecast_type = "Open";

@@ -35,8 +35,8 @@ enum class ListKind {
 
 // What the connector knows about one target object.
 struct ObjectSpec {
-  std::string path;  // "/deals", "/cpq/products", "/custom_module/cm_x"
-  std::string key;   // body key of one record: "deal", "product", "cm_x"
+  std::string path;        // "/deals", "/cpq/products", "/custom_module/cm_x"
+  std::string key;         // body key of one record: "deal", "product", "cm_x"
   std::string list_key;    // key of a list response: "deals", "products"
   std::string fields_url;  // "/settings/deals/fields"; "" for none
   std::string lookup;      // /lookup entity ("deal"); "" for none
@@ -280,8 +280,8 @@ class FreshsalesConnector : public CrmConnector {
                                 int page_size) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
     if (spec.list == ListKind::kNone) {
-      return absl::UnimplementedError(absl::StrCat(
-          "Freshsales has no list endpoint for ", target_object));
+      return absl::UnimplementedError(
+          absl::StrCat("Freshsales has no list endpoint for ", target_object));
     }
     BW_ASSIGN_OR_RETURN(auto at, ParseToken(page_token));
     auto [list, page] = at;
@@ -292,8 +292,7 @@ class FreshsalesConnector : public CrmConnector {
                                      "&sort=created_at&sort_type=asc");
     std::string path;
     if (spec.list == ListKind::kViews) {
-      BW_ASSIGN_OR_RETURN(std::string view,
-                          ViewId(spec, spec.lists[list]));
+      BW_ASSIGN_OR_RETURN(std::string view, ViewId(spec, spec.lists[list]));
       path = absl::StrCat(spec.path, "/view/", view, "?", query);
     } else if (spec.list == ListKind::kFiltered) {
       path = absl::StrCat(spec.path, "?filter=", spec.lists[list], "&", query);
@@ -378,8 +377,8 @@ class FreshsalesConnector : public CrmConnector {
     }
     json body;
     body[spec.key] = fields;
-    json members = target_object == "list" ? TakeMembers(body[spec.key])
-                                           : json();
+    json members =
+        target_object == "list" ? TakeMembers(body[spec.key]) : json();
     if (!body[spec.key].empty()) {
       BW_RETURN_IF_ERROR(
           transport_
@@ -406,8 +405,7 @@ class FreshsalesConnector : public CrmConnector {
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
-    return transport_
-        .Call("DELETE", absl::StrCat(spec.path, "/", id), "", true)
+    return transport_.Call("DELETE", absl::StrCat(spec.path, "/", id), "", true)
         .status();
   }
 
@@ -417,9 +415,9 @@ class FreshsalesConnector : public CrmConnector {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
     if (!spec.lookup.empty()) return Lookup(spec, field, key);
     if (spec.list == ListKind::kNone) {
-      return absl::UnimplementedError(absl::StrCat(
-          "Freshsales cannot search ", target_object,
-          " records (no lookup or list endpoint)"));
+      return absl::UnimplementedError(
+          absl::StrCat("Freshsales cannot search ", target_object,
+                       " records (no lookup or list endpoint)"));
     }
     // No lookup: walk the list (costly; only after an ambiguous create).
     std::string token;
@@ -462,9 +460,9 @@ class FreshsalesConnector : public CrmConnector {
     for (size_t begin = 0; begin < records.size(); begin += kBulkLimit) {
       size_t end = std::min(records.size(), begin + kBulkLimit);
       BW_ASSIGN_OR_RETURN(
-          auto chunk, BulkChunk(spec, std::vector<ResolvedRecord>(
-                                          records.begin() + begin,
-                                          records.begin() + end)));
+          auto chunk,
+          BulkChunk(spec, std::vector<ResolvedRecord>(records.begin() + begin,
+                                                      records.begin() + end)));
       for (auto& r : chunk) out.push_back(std::move(r));
     }
     return out;
@@ -606,18 +604,16 @@ class FreshsalesConnector : public CrmConnector {
     if (!cf.empty()) body["custom_field"] = cf;
     if (spec.key == "deal") BW_RETURN_IF_ERROR(ResolveStage(body));
     if (spec.key == "sales_activity") {
-      BW_RETURN_IF_ERROR(ResolveChoice(body, "sales_activity_type",
-                                       "sales_activity_type_id",
-                                       "/selector/sales_activity_types",
-                                       "sales_activity_types",
-                                       activity_types_));
+      BW_RETURN_IF_ERROR(
+          ResolveChoice(body, "sales_activity_type", "sales_activity_type_id",
+                        "/selector/sales_activity_types",
+                        "sales_activity_types", activity_types_));
     }
     if (spec.key == "contact") {
       // Leads are contacts in the lifecycle stage "Lead".
-      BW_RETURN_IF_ERROR(ResolveChoice(body, "lifecycle_stage",
-                                       "lifecycle_stage_id",
-                                       "/selector/lifecycle_stages",
-                                       "lifecycle_stages", lifecycle_stages_));
+      BW_RETURN_IF_ERROR(ResolveChoice(
+          body, "lifecycle_stage", "lifecycle_stage_id",
+          "/selector/lifecycle_stages", "lifecycle_stages", lifecycle_stages_));
     }
     return body;
   }
@@ -655,8 +651,8 @@ class FreshsalesConnector : public CrmConnector {
     body.parts.push_back({"file_name", file_name, "", ""});
     body.parts.push_back(
         {"is_shared",
-         fields.contains("is_shared") ? Text(fields["is_shared"]) : "false",
-         "", ""});
+         fields.contains("is_shared") ? Text(fields["is_shared"]) : "false", "",
+         ""});
     body.parts.push_back(
         {"targetable_type", Text(fields["targetable_type"]), "", ""});
     body.parts.push_back(
@@ -690,7 +686,8 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<std::optional<json>> GetList(const std::string& id) {
     BW_ASSIGN_OR_RETURN(json j, GetJson("/lists"));
     if (!j.is_object() || !j.contains("lists") || !j["lists"].is_array()) {
-      return absl::InternalError("Freshsales /lists: unexpected response shape");
+      return absl::InternalError(
+          "Freshsales /lists: unexpected response shape");
     }
     std::optional<json> found;
     for (const auto& l : j["lists"]) {
@@ -729,11 +726,13 @@ class FreshsalesConnector : public CrmConnector {
     }
     std::vector<Pipeline> pipelines;
     for (const auto& p : j["deal_pipelines"]) {
-      Pipeline pipeline{IdText(p["id"]), p.value("name", ""),
-                        p.value("is_default", false), {}};
+      Pipeline pipeline{IdText(p["id"]),
+                        p.value("name", ""),
+                        p.value("is_default", false),
+                        {}};
       BW_ASSIGN_OR_RETURN(
-          json s, GetJson(absl::StrCat("/selector/deal_pipelines/",
-                                       pipeline.id, "/deal_stages")));
+          json s, GetJson(absl::StrCat("/selector/deal_pipelines/", pipeline.id,
+                                       "/deal_stages")));
       if (s.is_object() && s.contains("deal_stages") &&
           s["deal_stages"].is_array()) {
         for (const auto& st : s["deal_stages"]) {
@@ -821,8 +820,8 @@ class FreshsalesConnector : public CrmConnector {
           if (st.name == stage_name) s = &st;
         }
         // A stage name alone: prefer the default pipeline's stage.
-        if (stage_name.empty() || (s != nullptr && (stage == nullptr ||
-                                                    p.is_default))) {
+        if (stage_name.empty() ||
+            (s != nullptr && (stage == nullptr || p.is_default))) {
           pipeline = &p;
           stage = s;
         }
@@ -840,11 +839,10 @@ class FreshsalesConnector : public CrmConnector {
 
   // `name_field` (a name) or a non-numeric `id_field` becomes `id_field`'s
   // id from the selector list at `path`.
-  absl::Status ResolveChoice(json& body, const char* name_field,
-                             const char* id_field, const std::string& path,
-                             const char* list_key,
-                             std::optional<std::map<std::string, std::string>>&
-                                 cache) {
+  absl::Status ResolveChoice(
+      json& body, const char* name_field, const char* id_field,
+      const std::string& path, const char* list_key,
+      std::optional<std::map<std::string, std::string>>& cache) {
     std::string name;
     if (body.contains(name_field)) {
       name = Text(body[name_field]);
@@ -870,8 +868,8 @@ class FreshsalesConnector : public CrmConnector {
         return absl::OkStatus();
       }
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Freshsales has no ", name_field, " named '", name, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Freshsales has no ", name_field, " named '", name, "'"));
   }
 
   // ---- Bulk upsert
@@ -879,9 +877,9 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<std::vector<absl::StatusOr<std::string>>> BulkChunk(
       const ObjectSpec& spec, const std::vector<ResolvedRecord>& records) {
     std::vector<absl::StatusOr<std::string>> out(
-        records.size(), absl::UnavailableError(
-                            "ambiguous: the bulk job has no result for this "
-                            "record"));
+        records.size(),
+        absl::UnavailableError("ambiguous: the bulk job has no result for this "
+                               "record"));
     json items = json::array();
     for (const auto& rr : records) {
       BW_ASSIGN_OR_RETURN(json record, Body(spec, rr));
@@ -908,9 +906,9 @@ class FreshsalesConnector : public CrmConnector {
       std::string state = status.is_object() ? status.value("status", "") : "";
       if (state == "completed") break;
       if (state == "failed" || poll + 1 >= kMaxPolls) {
-        return absl::UnavailableError(absl::StrCat(
-            "ambiguous: Freshsales bulk job ", job, " ",
-            state == "failed" ? "failed" : "did not finish"));
+        return absl::UnavailableError(
+            absl::StrCat("ambiguous: Freshsales bulk job ", job, " ",
+                         state == "failed" ? "failed" : "did not finish"));
       }
       sleeper_(wait);
       wait = std::min(wait * 2, kMaxPoll);

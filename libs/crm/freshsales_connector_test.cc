@@ -140,8 +140,8 @@ TEST(FreshsalesConnector, GetOf404IsEmptyAndLookupFindsExternalKey) {
 }
 
 HttpResponse NotFound() {
-  return Reply(404,
-               {{"errors", {{"code", 404}, {"message", {"Record not found"}}}}});
+  return Reply(
+      404, {{"errors", {{"code", 404}, {"message", {"Record not found"}}}}});
 }
 
 v1::TargetRecord Keyed(const std::string& object, int n) {
@@ -178,13 +178,13 @@ TEST(FreshsalesConnector, BulkUpsertPollsTheJobAndMapsResultsByIndex) {
              {"errors",
               {{"code", 400}, {"message", {"Deal stage is invalid"}}}}});
       } else if (i != 2) {
-        results.push_back(
-            {{"index", i}, {"status", i == 0 ? "updated" : "created"},
-             {"id", 500 + i}});
+        results.push_back({{"index", i},
+                           {"status", i == 0 ? "updated" : "created"},
+                           {"id", 500 + i}});
       }
     }
-    return Reply(200, {{"job_status",
-                        {{"status", "completed"}, {"results", results}}}});
+    return Reply(
+        200, {{"job_status", {{"status", "completed"}, {"results", results}}}});
   });
   std::vector<v1::TargetRecord> records;
   for (int i = 0; i < 103; ++i) records.push_back(Keyed("deal", i));
@@ -229,23 +229,22 @@ TEST(FreshsalesConnector, BulkJobThatNeverFinishesIsAmbiguous) {
   EXPECT_TRUE(absl::IsUnavailable(out.status()));
   EXPECT_THAT(std::string(out.status().message()), HasSubstr("ambiguous"));
   v1::TargetRecord task = Keyed("task", 1);
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(h.connector->BulkUpsert({{&task, "", {}}})
-                                  .status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      h.connector->BulkUpsert({{&task, "", {}}}).status()));
 }
 
 // Answers the selector endpoints of one pipeline with two stages.
 absl::StatusOr<HttpResponse> Selectors(const HttpRequest& r) {
   if (absl::EndsWith(r.url, "/selector/deal_pipelines")) {
-    return Reply(200, {{"deal_pipelines",
-                        {{{"id", 11}, {"name", "Treatments"},
-                          {"is_default", true}}}}});
+    return Reply(
+        200, {{"deal_pipelines",
+               {{{"id", 11}, {"name", "Treatments"}, {"is_default", true}}}}});
   }
   if (absl::EndsWith(r.url, "/selector/deal_pipelines/11/deal_stages")) {
-    return Reply(200, {{"deal_stages",
-                        {{{"id", 21}, {"name", "New"}, {"probability", 10}},
-                         {{"id", 22}, {"name", "Accepted"},
-                          {"probability", 60}}}}});
+    return Reply(200,
+                 {{"deal_stages",
+                   {{{"id", 21}, {"name", "New"}, {"probability", 10}},
+                    {{"id", 22}, {"name", "Accepted"}, {"probability", 60}}}}});
   }
   if (absl::EndsWith(r.url, "/selector/sales_activity_types")) {
     return Reply(200, {{"sales_activity_types",
@@ -351,10 +350,10 @@ TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
   EXPECT_FALSE(body.contains("owner_id"));
   EXPECT_FALSE(body.contains("custom_field")) << "the key cannot be stored";
   EXPECT_EQ(body["from_date"], "2026-12-01T15:30:00-06:00");
-  EXPECT_EQ(body["appointment_attendees_attributes"],
-            json({{{"attendee_type", "FdMultitenant::User"},
-                   {"attendee_id", 2}},
-                  {{"attendee_type", "Contact"}, {"attendee_id", 4}}}));
+  EXPECT_EQ(
+      body["appointment_attendees_attributes"],
+      json({{{"attendee_type", "FdMultitenant::User"}, {"attendee_id", 2}},
+            {{"attendee_type", "Contact"}, {"attendee_id", 4}}}));
   EXPECT_EQ(body["targetable_type"], "Contact");
 
   v1::TargetRecord note = Keyed("note", 2);
@@ -364,8 +363,8 @@ TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
   auto refused = h.connector->Create({&note, "2", {{"targetable_id", {"4"}}}});
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status()))
       << "a note cannot be related to a product";
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      h.connector->Get("campaign", "1").status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Get("campaign", "1").status()));
 }
 
 TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
@@ -398,8 +397,8 @@ TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
   EXPECT_EQ(parts["is_shared"].data, "false");
   // Without a target, or a readable file, nothing is sent.
   size_t sent = h.http->requests.size();
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      h.connector->Create({&doc, "", {}}).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Create({&doc, "", {}}).status()));
   att->set_uri("file:///no/such/file.txt");
   EXPECT_TRUE(absl::IsFailedPrecondition(
       h.connector->Create({&doc, "", {{"targetable_id", {"12"}}}}).status()));
@@ -411,8 +410,9 @@ TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
 TEST(FreshsalesConnector, PrepareSchemaListsMissingModulesAndPipelines) {
   Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
     if (absl::EndsWith(r.url, "/settings/cm_treatment/fields")) {
-      return Reply(200, {{"fields", {{{"name", "name"}},
-                                     {{"name", "cf_procedure_code"}}}}});
+      return Reply(
+          200,
+          {{"fields", {{{"name", "name"}}, {{"name", "cf_procedure_code"}}}}});
     }
     return Selectors(r);
   });
@@ -427,10 +427,9 @@ TEST(FreshsalesConnector, PrepareSchemaListsMissingModulesAndPipelines) {
   auto report = h.connector->PrepareSchema(request, /*apply=*/true);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->ready());
-  EXPECT_THAT(report->present,
-              ::testing::UnorderedElementsAre(
-                  "custom_object cm_treatment",
-                  "cm_treatment.cf_procedure_code"));
+  EXPECT_THAT(report->present, ::testing::UnorderedElementsAre(
+                                   "custom_object cm_treatment",
+                                   "cm_treatment.cf_procedure_code"));
   EXPECT_THAT(
       report->checklist,
       ::testing::ElementsAre(
@@ -457,20 +456,21 @@ TEST(FreshsalesConnector, ListsWalkEveryViewOrFilterInTurn) {
                            {{"id", 4}, {"name", "Lost Deals"}}}}});
     }
     if (absl::StrContains(r.url, "/deals/view/2")) {
-      return Reply(200, {{"deals", {{{"id", 100}}}},
-                         {"meta", {{"total_pages", 1}}}});
+      return Reply(
+          200, {{"deals", {{{"id", 100}}}}, {"meta", {{"total_pages", 1}}}});
     }
     if (absl::StrContains(r.url, "/deals/view/")) {
-      return Reply(200, {{"deals", json::array()},
-                         {"meta", {{"total_pages", 0}}}});
+      return Reply(200,
+                   {{"deals", json::array()}, {"meta", {{"total_pages", 0}}}});
     }
     if (absl::StrContains(r.url, "/tasks?filter=open&page=1")) {
-      return Reply(200, {{"tasks", {{{"id", 1}, {"custom_field", json::object()}}}},
-                         {"meta", {{"total_pages", 2}}}});
+      return Reply(200,
+                   {{"tasks", {{{"id", 1}, {"custom_field", json::object()}}}},
+                    {"meta", {{"total_pages", 2}}}});
     }
     if (absl::StrContains(r.url, "/tasks?filter=open&page=2")) {
-      return Reply(200, {{"tasks", {{{"id", 2}}}},
-                         {"meta", {{"total_pages", 2}}}});
+      return Reply(200,
+                   {{"tasks", {{{"id", 2}}}}, {"meta", {{"total_pages", 2}}}});
     }
     if (absl::StrContains(r.url, "/tasks?filter=completed")) {
       return Reply(200, {{"tasks", {{{"id", 3}, {"cf_key", "k3"}}}},
@@ -496,7 +496,8 @@ TEST(FreshsalesConnector, ListsWalkEveryViewOrFilterInTurn) {
   EXPECT_EQ(found->value_or(""), "3");
   EXPECT_TRUE(absl::IsUnimplemented(
       h.connector->FindByExternalKey("note", "cf_key", "k").status()));
-  EXPECT_TRUE(absl::IsUnimplemented(h.connector->List("note", "", 10).status()));
+  EXPECT_TRUE(
+      absl::IsUnimplemented(h.connector->List("note", "", 10).status()));
   EXPECT_TRUE(
       absl::IsInvalidArgument(h.connector->List("deal", "x", 10).status()));
 }
@@ -513,7 +514,8 @@ TEST(FreshsalesConnector, CustomModuleRecordsLinkThroughLookupFields) {
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(*id, "17000000001");
   const HttpRequest& req = h.http->requests.back();
-  EXPECT_EQ(req.url, "http://crm.test/crm/sales/api/custom_module/cm_treatment");
+  EXPECT_EQ(req.url,
+            "http://crm.test/crm/sales/api/custom_module/cm_treatment");
   json body = json::parse(req.body)["cm_treatment"];
   EXPECT_EQ(body["custom_field"]["cf_patient"], 16000000001);
   EXPECT_EQ(body["custom_field"]["cf_bridgework_key"], "pbn:4");
@@ -530,8 +532,9 @@ TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
   Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
     if (r.method == "POST") return Reply(201, {{"list", {{"id", 61}}}});
     if (absl::EndsWith(r.url, "/add_contacts") && fail_add) {
-      return Reply(400, {{"errors",
-                          {{"code", 400}, {"message", {"Contact is invalid"}}}}});
+      return Reply(
+          400,
+          {{"errors", {{"code", 400}, {"message", {"Contact is invalid"}}}}});
     }
     return Reply(200, {{"list", {{"id", 61}}}});
   });

@@ -97,8 +97,7 @@ absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
                  std::istreambuf_iterator<char>());
   }
   if (!file.is_open() || file.bad()) {
-    return absl::FailedPreconditionError(
-        "attachment: the file cannot be read");
+    return absl::FailedPreconditionError("attachment: the file cannot be read");
   }
   return bytes;
 }

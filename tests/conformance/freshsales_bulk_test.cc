@@ -41,9 +41,8 @@ class FreshsalesBulkTest : public ::testing::Test {
     c.token = "bulk-token";
     c.requests_per_hour = 3600000;
     c.burst = 1000;
-    connector_ =
-        crm::MakeFreshsalesConnector(c, crm::MakeCurlHttpClient(),
-                                     time_.SteadyClock(), time_.Sleeper());
+    connector_ = crm::MakeFreshsalesConnector(
+        c, crm::MakeCurlHttpClient(), time_.SteadyClock(), time_.Sleeper());
   }
   void TearDown() override {
     connector_.reset();

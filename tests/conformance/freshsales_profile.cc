@@ -45,15 +45,14 @@ nlohmann::json KeyFieldDefs() {
 nlohmann::json Settings() {
   nlohmann::json modules = nlohmann::json::array();
   for (const char* m : kModules) {
-    modules.push_back(
-        {{"name", m},
-         {"fields",
-          {{{"name", "cf_patient"},
-            {"label", "Patient"},
-            {"type", "lookup"},
-            {"related", "contacts"},
-            {"required", true}},
-           {{"name", kKeyField}, {"type", "text"}}}}});
+    modules.push_back({{"name", m},
+                       {"fields",
+                        {{{"name", "cf_patient"},
+                          {"label", "Patient"},
+                          {"type", "lookup"},
+                          {"related", "contacts"},
+                          {"required", true}},
+                         {{"name", kKeyField}, {"type", "text"}}}}});
   }
   return {{"custom_modules", modules}};
 }
@@ -136,30 +135,28 @@ Profile FreshsalesProfile() {
          return {"last_name", absl::StrCat("Lopez-Diaz ", n), "/last_name"};
        },
        {"first_name", "last_name", "email"}});
-  p.objects.push_back(
-      {"sales_account",
-       [](int n) {
-         v1::TargetRecord t =
-             Record("location", "sales_account", n, kKeyField);
-         Set(t, "name", absl::StrCat("SmileBright ", n));
-         return t;
-       },
-       [](int n) -> Expect {
-         return {{"/name", absl::StrCat("SmileBright ", n)},
-                 {"/owner_id", kOwner}};
-       },
-       {},
-       [](int n) -> Update {
-         return {"city", "Austin", "/city"};
-       },
-       {"name"}});
+  p.objects.push_back({"sales_account",
+                       [](int n) {
+                         v1::TargetRecord t =
+                             Record("location", "sales_account", n, kKeyField);
+                         Set(t, "name", absl::StrCat("SmileBright ", n));
+                         return t;
+                       },
+                       [](int n) -> Expect {
+                         return {{"/name", absl::StrCat("SmileBright ", n)},
+                                 {"/owner_id", kOwner}};
+                       },
+                       {},
+                       [](int n) -> Update {
+                         return {"city", "Austin", "/city"};
+                       },
+                       {"name"}});
   // A satellite location under its parent account (Find("sales_account")
   // gives the case above, so the parent has no parent itself).
   p.objects.push_back(
       {"sales_account",
        [](int n) {
-         v1::TargetRecord t =
-             Record("location", "sales_account", n, kKeyField);
+         v1::TargetRecord t = Record("location", "sales_account", n, kKeyField);
          Set(t, "name", absl::StrCat("SmileBright satellite ", n));
          return t;
        },
@@ -206,13 +203,13 @@ Profile FreshsalesProfile() {
          return t;
        },
        [](int n) -> Expect {
-         return {{"/title", absl::StrCat("Cleaning ", n)},
-                 {"/from_date", "2026-12-01T15:30:00-06:00"},
-                 {"/end_date", "2026-12-01T16:15:00-06:00"},
-                 {"/targetable_type", "Contact"},
-                 {"/appointment_attendees/0/attendee_type",
-                  "FdMultitenant::User"},
-                 {"/appointment_attendees/0/attendee_id", kOwner}};
+         return {
+             {"/title", absl::StrCat("Cleaning ", n)},
+             {"/from_date", "2026-12-01T15:30:00-06:00"},
+             {"/end_date", "2026-12-01T16:15:00-06:00"},
+             {"/targetable_type", "Contact"},
+             {"/appointment_attendees/0/attendee_type", "FdMultitenant::User"},
+             {"/appointment_attendees/0/attendee_id", kOwner}};
        },
        {{"targetable_id", "contact", "/targetable_id"}},
        [](int n) -> Update {
@@ -278,24 +275,24 @@ Profile FreshsalesProfile() {
                  "/description"};
        },
        {}});
-  p.objects.push_back(
-      {"document",
-       [](int n) {
-         v1::TargetRecord t = Record("document", "document", n, kKeyField);
-         Set(t, "name", absl::StrCat("x-ray-", n, ".txt"));
-         v1::AttachmentRef* a = t.add_attachments();
-         a->set_uri(absl::StrCat("file://", AttachmentPath(n)));
-         a->set_content_type("text/plain");
-         return t;
-       },
-       [](int n) -> Expect {
-         return {{"/name", absl::StrCat("x-ray-", n, ".txt")},
-                 {"/content_type", "text/plain"},
-                 {"/targetable_type", "Contact"}};
-       },
-       {{"targetable_id", "contact", "/targetable_id"}},
-       {},
-       {}});
+  p.objects.push_back({"document",
+                       [](int n) {
+                         v1::TargetRecord t =
+                             Record("document", "document", n, kKeyField);
+                         Set(t, "name", absl::StrCat("x-ray-", n, ".txt"));
+                         v1::AttachmentRef* a = t.add_attachments();
+                         a->set_uri(absl::StrCat("file://", AttachmentPath(n)));
+                         a->set_content_type("text/plain");
+                         return t;
+                       },
+                       [](int n) -> Expect {
+                         return {{"/name", absl::StrCat("x-ray-", n, ".txt")},
+                                 {"/content_type", "text/plain"},
+                                 {"/targetable_type", "Contact"}};
+                       },
+                       {{"targetable_id", "contact", "/targetable_id"}},
+                       {},
+                       {}});
   p.objects.push_back(
       {"product",
        [](int n) {
