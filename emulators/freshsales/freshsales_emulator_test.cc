@@ -1192,6 +1192,25 @@ TEST_F(FreshsalesEmulatorTest, BulkJobsCanStayInProgress) {
   EXPECT_EQ(Call("GET", path).body["job_status"]["status"], "completed");
 }
 
+TEST_F(FreshsalesEmulatorTest, LeadsAreContactsInTheLeadStage) {
+  Start();
+  Response stages = Call("GET", "/selector/lifecycle_stages");
+  ASSERT_EQ(stages.status, 200);
+  ASSERT_EQ(stages.body["lifecycle_stages"][0]["name"], "Lead");
+  int64_t lead = stages.body["lifecycle_stages"][0]["id"];
+  Response created =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Ng"}, {"lifecycle_stage_id", lead}}}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["contact"]["lifecycle_stage_id"], lead);
+  Response bad =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Ng"}, {"lifecycle_stage_id", 12345}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, ErrorBody(400, "Lifecycle stage is invalid"));
+  EXPECT_EQ(Call("GET", "/leads").status, 404) << "no lead module";
+}
+
 TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
   Start();
   int64_t a = CreateContact({{"last_name", "A"}});

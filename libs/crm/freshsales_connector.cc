@@ -235,6 +235,13 @@ class FreshsalesConnector : public CrmConnector {
       }
       return &existing.emplace(entity, std::move(names)).first->second;
     };
+    if (!request.objects.empty()) {
+      // Custom modules come with the Pro and Enterprise plans (seed
+      // write-ups); the API does not say which plan the account is on.
+      report.limits.push_back(
+          absl::StrCat("custom modules: ", request.objects.size(),
+                       " needed (Freshsales Pro or Enterprise plan)"));
+    }
     for (const auto& object : request.objects) {
       BW_ASSIGN_OR_RETURN(const auto* names, fields_of(object.key));
       std::string item = absl::StrCat("custom_object ", object.key);

@@ -427,6 +427,9 @@ TEST(FreshsalesConnector, PrepareSchemaListsMissingModulesAndPipelines) {
   auto report = h.connector->PrepareSchema(request, /*apply=*/true);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->ready());
+  EXPECT_THAT(report->limits,
+              ::testing::ElementsAre("custom modules: 2 needed (Freshsales "
+                                     "Pro or Enterprise plan)"));
   EXPECT_THAT(report->present, ::testing::UnorderedElementsAre(
                                    "custom_object cm_treatment",
                                    "cm_treatment.cf_procedure_code"));
