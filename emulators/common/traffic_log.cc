@@ -18,13 +18,15 @@ std::string ContentType(const httplib::Request& req) {
 void PutBody(json& side, const std::string& content_type,
              const std::string& body) {
   side["content_type"] = content_type;
-  if (body.empty()) {
-    side["body"] = nullptr;
-    return;
-  }
+  // A multipart body may have been read part by part (req.files), leaving
+  // req.body empty: the content type says it was there.
   if (absl::StrContains(content_type, "multipart/")) {
     side["body"] = nullptr;
     side["body_kind"] = "multipart";
+    return;
+  }
+  if (body.empty()) {
+    side["body"] = nullptr;
     return;
   }
   json parsed = json::parse(body, nullptr, false);
@@ -80,6 +82,13 @@ void TrafficLog::Record(const httplib::Request& req,
   }
   request["headers"] = std::move(headers);
   PutBody(request, ContentType(req), req.body);
+  // A request refused before its handler (a 429 or 401 answered in
+  // pre-routing) had a body the server never read.
+  if (req.body.empty() && !request.contains("body_kind") &&
+      req.get_header_value("Content-Length") != "" &&
+      req.get_header_value("Content-Length") != "0") {
+    request["body_kind"] = "unread";
+  }
   line["request"] = std::move(request);
   line["status"] = res.status;
   json response = json::object();

@@ -1,11 +1,13 @@
 #include "libs/crm/connector_registry.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/crm/freshsales_connector.h"
+#include "libs/crm/highlevel_connector.h"
 #include "libs/crm/pipedrive_connector.h"
 
 namespace bridgework::crm {
@@ -42,10 +44,31 @@ absl::StatusOr<std::unique_ptr<CrmConnector>> MakePipedrive(
                                 std::move(sleeper));
 }
 
+absl::StatusOr<std::unique_ptr<CrmConnector>> MakeHighLevel(
+    const ConnectorConfig& c, const Pacing& pacing,
+    std::unique_ptr<HttpClient> http, Clock clock, Sleeper sleeper) {
+  if (c.location_id.empty()) {
+    return absl::InvalidArgumentError(
+        "HighLevel needs the location id (destination.location_id)");
+  }
+  HighLevelConfig h;
+  h.base_url = c.base_url;
+  h.token = c.token;
+  h.location_id = c.location_id;
+  h.company_id = c.company_id;
+  // HighLevel's limit is a burst per 10-second window.
+  h.burst_per_10s =
+      std::max(1, static_cast<int>(pacing.requests_per_second * 10));
+  h.pacer = c.pacer;
+  return MakeHighLevelConnector(h, std::move(http), std::move(clock),
+                                std::move(sleeper));
+}
+
 const std::map<std::string, Factory>& Factories() {
   static const auto* kFactories = new std::map<std::string, Factory>{
       {"freshsales", MakeFreshsales},
       {"pipedrive", MakePipedrive},
+      {"highlevel", MakeHighLevel},
   };
   return *kFactories;
 }

@@ -1,6 +1,7 @@
 #include "libs/crm/pipedrive_connector.h"
 
 #include <algorithm>
+#include <fstream>
 #include <iterator>
 
 #include "absl/strings/match.h"
@@ -830,7 +831,17 @@ class PipedriveConnector : public CrmConnector {
     BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &unused));
     const v1::AttachmentRef& a = t.attachments(0);
     BW_ASSIGN_OR_RETURN(std::string path, FileUriPath(a.uri()));
-    BW_ASSIGN_OR_RETURN(std::string bytes, ReadLocalFile(path));
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes;
+    if (file.is_open()) {
+      bytes.assign(std::istreambuf_iterator<char>(file),
+                   std::istreambuf_iterator<char>());
+    }
+    if (!file.is_open() || file.bad()) {
+      // The path may name a patient: not in the message.
+      return absl::FailedPreconditionError(
+          "attachment: the file cannot be read");
+    }
     MultipartPart part;
     part.name = "file";
     part.data = std::move(bytes);

@@ -36,45 +36,6 @@ std::string QueryString(
   return out;
 }
 
-nlohmann::json IdJson(const std::string& id) {
-  int64_t n = 0;
-  if (absl::SimpleAtoi(id, &n)) return n;
-  return id;
-}
-
-std::string IdText(const nlohmann::json& id) {
-  if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
-  if (id.is_string()) return id.get<std::string>();
-  return id.dump();
-}
-
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes the %XX escapes of a file:// path.
-std::string PercentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
-        HexDigit(s[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
   if (!absl::StartsWith(uri, "file://")) {
     return absl::InvalidArgumentError(
@@ -86,7 +47,36 @@ absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
     return absl::InvalidArgumentError(
         "attachment: a file:// URI needs an absolute path");
   }
-  return PercentDecode(rest);
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '%' && i + 2 < rest.size() && hex(rest[i + 1]) >= 0 &&
+        hex(rest[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hex(rest[i + 1]) * 16 + hex(rest[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(rest[i]);
+    }
+  }
+  return out;
+}
+
+nlohmann::json IdJson(const std::string& id) {
+  int64_t n = 0;
+  if (absl::SimpleAtoi(id, &n)) return n;
+  return id;
+}
+
+std::string IdText(const nlohmann::json& id) {
+  if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
+  if (id.is_string()) return id.get<std::string>();
+  return id.dump();
 }
 
 absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {

@@ -20,22 +20,22 @@ std::string UrlEncode(const std::string& s);
 std::string QueryString(
     const std::vector<std::pair<std::string, std::string>>& pairs);
 
-// An id as the CRM sends it: a number when the text is an integer
-// ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.
-nlohmann::json IdJson(const std::string& id);
-
-// An id from a response as text: 42 -> "42", "abc" -> "abc".
-std::string IdText(const nlohmann::json& id);
-
-// The local path of a file:// URI ("file:///a/b", "file://localhost/a/b"),
-// %XX escapes decoded. INVALID_ARGUMENT for another scheme or a relative
-// path.
+// The local path of a file:// URI ("file:///a/b%20c", "file://localhost/a")
+// with its %XX escapes decoded; INVALID_ARGUMENT for another scheme or a
+// relative path. Attachments reach the connectors as such URIs.
 absl::StatusOr<std::string> FileUriPath(const std::string& uri);
 
 // The bytes of a local file (an attachment to upload). FAILED_PRECONDITION
 // when it cannot be read; the message never names the path (it may name a
 // patient).
 absl::StatusOr<std::string> ReadLocalFile(const std::string& path);
+
+// An id as the CRM sends it: a number when the text is an integer
+// ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.
+nlohmann::json IdJson(const std::string& id);
+
+// An id from a response as text: 42 -> "42", "abc" -> "abc".
+std::string IdText(const nlohmann::json& id);
 
 }  // namespace bridgework::crm
 

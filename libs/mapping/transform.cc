@@ -351,6 +351,11 @@ TransformResult TransformRecord(const ObjectRoute& route,
   target.set_external_key(
       ExternalKey(ctx.system, record.object_type(), record.source_key()));
   target.set_external_key_field(route.external_key_field);
+  if (route.external_key_field.empty()) {
+    // The object has no field to hold the key (HighLevel notes and tasks).
+    result.target = std::move(target);
+    return result;
+  }
   auto* key_dest = route.external_key_field.rfind("cf_", 0) == 0
                        ? target.mutable_custom_fields()
                        : target.mutable_fields();

@@ -67,6 +67,11 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
     connector_ = MakeConn(env_.token);
+    const crm::SchemaRequest& prepare = profile_->prepare;
+    if (!prepare.fields.empty() || !prepare.objects.empty()) {
+      auto prepared = connector_->PrepareSchema(prepare, /*apply=*/true);
+      ASSERT_TRUE(prepared.ok()) << prepared.status();
+    }
   }
   void TearDown() override {
     connector_.reset();  // closes its keep-alive connection first
@@ -185,7 +190,8 @@ TEST_P(ConnectorConformanceTest,
       rr.record = &updated;
       rr.owner_id = env_.owner_id;
       for (const auto& [f, pid] : parents) rr.lookup_ids[f] = {pid};
-      ASSERT_TRUE(connector_->Update(id, rr).ok());
+      absl::Status updated_status = connector_->Update(id, rr);
+      ASSERT_TRUE(updated_status.ok()) << updated_status;
       auto again = connector_->Get(c.target, id);
       ASSERT_TRUE(again.ok() && again->has_value());
       EXPECT_EQ(At(**again, pointer), value) << "after update " << pointer;
@@ -296,6 +302,7 @@ TEST_P(ConnectorConformanceTest, InvalidRecordIsRefusedWithTheCrmsMessage) {
   const ObjectCase& c = profile_->objects.front();
   v1::TargetRecord t = c.make(500);
   for (const auto& f : c.required_fields) t.mutable_fields()->erase(f);
+  if (c.make_invalid) c.make_invalid(t);
   crm::ResolvedRecord rr;
   rr.record = &t;
   rr.owner_id = env_.owner_id;

@@ -9,6 +9,7 @@ namespace bridgework::conformance {
 // Defined in one file per CRM.
 Profile FreshsalesProfile();
 Profile PipedriveProfile();
+Profile HighLevelProfile();
 
 namespace {
 
@@ -16,6 +17,7 @@ const std::vector<Profile>& Profiles() {
   static const auto* kProfiles = new std::vector<Profile>{
       FreshsalesProfile(),
       PipedriveProfile(),
+      HighLevelProfile(),
   };
   return *kProfiles;
 }

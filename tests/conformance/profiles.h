@@ -118,6 +118,9 @@ struct ObjectCase {
       update;
   // Fields whose absence the CRM refuses (for the first object).
   std::vector<std::string> required_fields;
+  // Otherwise spoils a valid record so that the CRM refuses it (HighLevel
+  // requires no contact field but refuses a malformed email).
+  std::function<void(v1::TargetRecord&)> make_invalid;
 };
 
 struct CustomFieldCase {
@@ -141,6 +144,9 @@ struct Profile {
   CustomFieldCase custom_field;
   // True when PrepareSchema creates fields (else it lists them).
   bool creates_fields = false;
+  // Applied with PrepareSchema(apply) before each test: the schema the
+  // cases need (custom objects, the external key fields).
+  crm::SchemaRequest prepare;
   std::string unknown_id;
 
   const ObjectCase* Find(const std::string& target) const {

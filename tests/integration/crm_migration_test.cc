@@ -111,7 +111,19 @@ std::vector<CrmCase> Cases() {
        "pbn-highlevel",
        {{"business", "businesses"},
         {"contact", "contacts"},
-        {"opportunity", "opportunities"}},
+        {"opportunity", "opportunities"},
+        {"note", "notes"},
+        {"task", "tasks"},
+        {"custom_object:appointment",
+         "records?objectKey=custom_objects.appointment"},
+        {"custom_object:treatment_history",
+         "records?objectKey=custom_objects.treatment_history"},
+        {"custom_object:insurance",
+         "records?objectKey=custom_objects.insurance"},
+        {"custom_object:communication",
+         "records?objectKey=custom_objects.communication"},
+        {"custom_object:form_submission",
+         "records?objectKey=custom_objects.form_submission"}},
        true},
       {"freshsales",
        "drdentes-freshsales",
@@ -138,10 +150,26 @@ bool Live(const json& record) {
   return true;
 }
 
+// `key` is a state key, optionally with one filter: "records?objectKey=x"
+// counts the live records whose objectKey is x.
 size_t LiveCount(const json& state, const std::string& key) {
-  if (!state.contains(key) || !state[key].is_array()) return 0;
+  std::string name = key;
+  std::string field;
+  std::string value;
+  size_t q = key.find('?');
+  if (q != std::string::npos) {
+    name = key.substr(0, q);
+    size_t eq = key.find('=', q);
+    field = key.substr(q + 1, eq - q - 1);
+    value = key.substr(eq + 1);
+  }
+  if (!state.contains(name) || !state[name].is_array()) return 0;
   size_t n = 0;
-  for (const auto& r : state[key]) n += Live(r) ? 1 : 0;
+  for (const auto& r : state[name]) {
+    if (!field.empty() && (!r.is_object() || r.value(field, "") != value))
+      continue;
+    n += Live(r) ? 1 : 0;
+  }
   return n;
 }
 

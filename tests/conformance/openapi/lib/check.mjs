@@ -290,6 +290,12 @@ function checkBody(specs, content, doc, side, where, out, stats) {
     stats.bodiesNotSchemaChecked++; // form or binary bodies are not recorded
     return;
   }
+  if (side.body_kind === 'unread') {
+    // Refused before the handler read it (a 429 in pre-routing): present,
+    // of a declared type, but not recorded.
+    stats.bodiesNotSchemaChecked++;
+    return;
+  }
   if (side.body_kind === 'text') {
     out.push({ kind: `${where}_body_not_json`, pointer: `/${where}/body`, reason: `body is not JSON but ${key} is declared` });
     return;
