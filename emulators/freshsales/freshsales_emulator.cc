@@ -23,10 +23,13 @@ using freshsales::Label;
 using freshsales::Plural;
 using freshsales::Singular;
 
-// Ids look like Freshsales' (large, per entity); the two ranges never
+// Ids look like Freshsales' (large, per entity); the ranges never
 // overlap, so a contact id sent as an account id is refused.
-constexpr int64_t kFirstContactId = 16000000001;
-constexpr int64_t kFirstAccountId = 16000500001;
+int64_t FirstId(Entity e) {
+  return 16000000001 + static_cast<int64_t>(e) * 500000;
+}
+// Custom module k's records start at kFirstModuleRecordId + k * 1000000.
+constexpr int64_t kFirstModuleRecordId = 17000000001;
 constexpr int64_t kFirstJobId = 7000000001;
 constexpr int kDefaultPerPage = 25;
 constexpr int kMaxPerPage = 100;
@@ -35,19 +38,67 @@ constexpr size_t kMaxBulkRecords = 100;
 struct View {
   int64_t id;
   const char* name;
-  bool mine;  // only records owned by the account admin
+  enum Kind { kAll, kMine, kOpen, kWon, kLost } kind;
 };
 
+// Deals have no "All Deals" view (destination-apis.md §3.4).
 const std::vector<View>& Views(Entity e) {
-  static const auto* kContact = new std::vector<View>{
-      {1600001, "All Contacts", false}, {1600002, "My Contacts", true}};
-  static const auto* kAccount = new std::vector<View>{
-      {1600101, "All Accounts", false}, {1600102, "My Accounts", true}};
-  return e == Entity::kContact ? *kContact : *kAccount;
+  static const auto* kContact =
+      new std::vector<View>{{1600001, "All Contacts", View::kAll},
+                            {1600002, "My Contacts", View::kMine}};
+  static const auto* kAccount =
+      new std::vector<View>{{1600101, "All Accounts", View::kAll},
+                            {1600102, "My Accounts", View::kMine}};
+  static const auto* kDeal =
+      new std::vector<View>{{1600201, "My Deals", View::kMine},
+                            {1600202, "Open Deals", View::kOpen},
+                            {1600203, "Won Deals", View::kWon},
+                            {1600204, "Lost Deals", View::kLost}};
+  static const auto* kNone = new std::vector<View>{};
+  switch (e) {
+    case Entity::kContact:
+      return *kContact;
+    case Entity::kSalesAccount:
+      return *kAccount;
+    case Entity::kDeal:
+      return *kDeal;
+    default:
+      return *kNone;
+  }
 }
 
-Entity EntityFromPlural(const std::string& s) {
-  return s == "contacts" ? Entity::kContact : Entity::kSalesAccount;
+const char* ModelClass(Entity e) {
+  return e == Entity::kContact        ? "Contact"
+         : e == Entity::kSalesAccount ? "SalesAccount"
+                                      : "Deal";
+}
+
+// The entity a route's plural names (the route's regex allows only these).
+Entity EntityOf(const std::string& plural) {
+  return freshsales::EntityFromPlural(plural).value_or(Entity::kContact);
+}
+
+bool HasOwner(Entity e) {
+  return e != Entity::kAppointment && e != Entity::kNote &&
+         e != Entity::kDocument && e != Entity::kList;
+}
+
+// A whole percentage as an integer (30), else as given (12.5).
+Json ProbabilityJson(double p) {
+  if (p == static_cast<double>(static_cast<int64_t>(p))) {
+    return static_cast<int64_t>(p);
+  }
+  return p;
+}
+
+std::optional<absl::Time> ParseDateTime(const Json& v) {
+  absl::Time t;
+  std::string err;
+  if (!v.is_string() ||
+      !absl::ParseTime(absl::RFC3339_full, v.get<std::string>(), &t, &err)) {
+    return std::nullopt;
+  }
+  return t;
 }
 
 std::string Lower(std::string s) {
@@ -57,9 +108,10 @@ std::string Lower(std::string s) {
 
 // The record of a body: {"contact": {...}} or the flat form. `drop` names
 // a key of the flat form that belongs to the request, not the record.
-Json Unwrap(Entity e, const Json& body, const char* drop = nullptr) {
+Json Unwrap(const std::string& key, const Json& body,
+            const char* drop = nullptr) {
   if (body.is_object()) {
-    auto it = body.find(Singular(e));
+    auto it = body.find(key);
     if (it != body.end() && it->is_object()) return *it;
     if (drop != nullptr && body.contains(drop)) {
       Json flat = body;
@@ -99,6 +151,14 @@ const Json& Field(const Json& record, const std::string& name) {
   return it == record.end() ? *kNull : *it;
 }
 
+// A list as GET /lists shows it: members are counted, not listed.
+Json ListSummary(const Json& list) {
+  Json out = list;
+  out.erase("contact_ids");
+  out["contacts_count"] = Field(list, "contact_ids").size();
+  return out;
+}
+
 std::string DisplayName(const Json& contact) {
   std::string first = ScalarText(Field(contact, "first_name"));
   std::string last = ScalarText(Field(contact, "last_name"));
@@ -136,6 +196,40 @@ bool CaseInsensitiveAttribute(const std::string& attribute) {
          attribute == "contact_email.email";
 }
 
+// {"contacts":[defs],"deals":[defs],...} for the entities that have
+// custom fields.
+absl::StatusOr<std::map<Entity, std::vector<CustomField>>> ParseFieldsBody(
+    const Json& body) {
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError(
+        "must be a JSON object {\"contacts\":[...],\"deals\":[...],...}");
+  }
+  std::map<Entity, std::vector<CustomField>> out;
+  for (const auto& [key, list] : body.items()) {
+    std::optional<Entity> e = freshsales::EntityFromPlural(key);
+    if (!e || !freshsales::HasCustomFields(*e)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown entity '", key,
+          "' (contacts, sales_accounts, deals, sales_activities, products)"));
+    }
+    absl::StatusOr<std::vector<CustomField>> parsed =
+        freshsales::ParseCustomFields(list);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": ", parsed.status().message()));
+    }
+    for (const auto& f : *parsed) {
+      if (f.type == "lookup") {
+        return absl::InvalidArgumentError(
+            absl::StrCat(key, ": lookup fields exist only in custom modules (",
+                         f.name, ")"));
+      }
+    }
+    out[*e] = *std::move(parsed);
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> FreshsalesPlanLimit(const std::string& plan) {
@@ -164,36 +258,35 @@ absl::StatusOr<std::unique_ptr<FreshsalesEmulator>> FreshsalesEmulator::Create(
     if (!parsed.ok()) return parsed.status();
     users = *std::move(parsed);
   }
-  std::vector<CustomField> contact_fields, account_fields;
+  std::map<Entity, std::vector<CustomField>> fields;
   if (!options.fields.is_null()) {
-    if (!options.fields.is_object()) {
+    absl::StatusOr<std::map<Entity, std::vector<CustomField>>> parsed =
+        ParseFieldsBody(options.fields);
+    if (!parsed.ok()) {
       return absl::InvalidArgumentError(
-          "fields must be a JSON object {\"contacts\":[...],"
-          "\"sales_accounts\":[...]}");
+          absl::StrCat("fields: ", parsed.status().message()));
     }
-    for (const auto& [key, list] : options.fields.items()) {
-      if (key != "contacts" && key != "sales_accounts") {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "fields: unknown entity '", key, "' (contacts, sales_accounts)"));
-      }
-      absl::StatusOr<std::vector<CustomField>> parsed =
-          freshsales::ParseCustomFields(list);
-      if (!parsed.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("fields.", key, ": ", parsed.status().message()));
-      }
-      (key == "contacts" ? contact_fields : account_fields) = *parsed;
-    }
+    fields = *std::move(parsed);
   }
-  return std::unique_ptr<FreshsalesEmulator>(new FreshsalesEmulator(
-      std::move(options), std::move(users), std::move(contact_fields),
-      std::move(account_fields)));
+  freshsales::Settings settings = freshsales::DefaultSettings();
+  if (!options.settings.is_null()) {
+    absl::StatusOr<freshsales::Settings> parsed =
+        freshsales::ParseSettings(options.settings, settings);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("settings: ", parsed.status().message()));
+    }
+    settings = *std::move(parsed);
+  }
+  return std::unique_ptr<FreshsalesEmulator>(
+      new FreshsalesEmulator(std::move(options), std::move(users),
+                             std::move(fields), std::move(settings)));
 }
 
-FreshsalesEmulator::FreshsalesEmulator(FreshsalesOptions options,
-                                       std::vector<freshsales::User> users,
-                                       std::vector<CustomField> contact_fields,
-                                       std::vector<CustomField> account_fields)
+FreshsalesEmulator::FreshsalesEmulator(
+    FreshsalesOptions options, std::vector<freshsales::User> users,
+    std::map<Entity, std::vector<CustomField>> fields,
+    freshsales::Settings settings)
     : token_(options.token),
       users_(std::move(users)),
       clock_(options.clock ? options.clock : std::function<absl::Time()>([] {
@@ -201,11 +294,34 @@ FreshsalesEmulator::FreshsalesEmulator(FreshsalesOptions options,
       })),
       window_(options.requests_per_hour, absl::Hours(1), options.time_scale,
               clock_),
-      contact_fields_(std::move(contact_fields)),
-      account_fields_(std::move(account_fields)),
-      contacts_(kFirstContactId),
-      accounts_(kFirstAccountId),
-      next_job_(kFirstJobId) {}
+      fields_(std::move(fields)),
+      settings_(std::move(settings)),
+      next_job_(kFirstJobId) {
+  absl::MutexLock lock(&mu_);
+  for (Entity e : freshsales::kEntities) tables_.emplace(e, FirstId(e));
+  SyncModuleTablesLocked();
+}
+
+void FreshsalesEmulator::SyncModuleTablesLocked() {
+  std::map<std::string, RecordTable> tables;
+  for (size_t k = 0; k < settings_.modules.size(); ++k) {
+    const std::string& name = settings_.modules[k].name;
+    auto it = module_tables_.find(name);
+    tables.emplace(name, it != module_tables_.end()
+                             ? it->second
+                             : RecordTable(kFirstModuleRecordId +
+                                           static_cast<int64_t>(k) * 1000000));
+  }
+  module_tables_ = std::move(tables);
+}
+
+const freshsales::CustomModule* FreshsalesEmulator::ModuleLocked(
+    const std::string& name) const {
+  for (const auto& m : settings_.modules) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
 
 FreshsalesEmulator::Reply FreshsalesEmulator::Error(
     int status, std::vector<std::string> messages) {
@@ -238,12 +354,24 @@ nlohmann::json FreshsalesEmulator::WindowJson() const {
           {"time_scale", s.time_scale}};
 }
 
-RecordTable& FreshsalesEmulator::Table(Entity e) {
-  return e == Entity::kContact ? contacts_ : accounts_;
+RecordTable& FreshsalesEmulator::Table(Entity e, const std::string& module) {
+  if (e == Entity::kCustomModule) return module_tables_.at(module);
+  return tables_.at(e);
 }
 
-const std::vector<CustomField>& FreshsalesEmulator::Custom(Entity e) const {
-  return e == Entity::kContact ? contact_fields_ : account_fields_;
+const std::vector<CustomField>& FreshsalesEmulator::Custom(
+    Entity e, const std::string& module) const {
+  static const auto* kNone = new std::vector<CustomField>();
+  if (e == Entity::kCustomModule) {
+    const freshsales::CustomModule* m = ModuleLocked(module);
+    return m != nullptr ? m->fields : *kNone;
+  }
+  auto it = fields_.find(e);
+  return it == fields_.end() ? *kNone : it->second;
+}
+
+std::string FreshsalesEmulator::Key(Entity e, const std::string& module) {
+  return e == Entity::kCustomModule ? module : Singular(e);
 }
 
 void FreshsalesEmulator::NoteIgnored(Entity e,
@@ -253,9 +381,32 @@ void FreshsalesEmulator::NoteIgnored(Entity e,
   }
 }
 
-std::vector<std::string> FreshsalesEmulator::RulesLocked(Entity e,
-                                                         const Json& record,
-                                                         int64_t self_id) {
+bool FreshsalesEmulator::ExistsLocked(Entity e, const Json& id) {
+  std::optional<int64_t> n = AsInt64(id);
+  return n.has_value() && Table(e).Contains(*n);
+}
+
+void FreshsalesEmulator::TargetableRulesLocked(
+    const Json& record, bool required, std::vector<std::string>& errors) {
+  const Json& type = Field(record, "targetable_type");
+  const Json& id = Field(record, "targetable_id");
+  if (IsBlank(type) && id.is_null()) {
+    if (required) errors.push_back("Targetable can't be blank");
+    return;
+  }
+  std::optional<Entity> target;
+  for (Entity e : {Entity::kContact, Entity::kSalesAccount, Entity::kDeal}) {
+    if (type == freshsales::TargetableType(e)) target = e;
+  }
+  if (!target) {
+    errors.push_back("Targetable type is invalid");
+  } else if (!ExistsLocked(*target, id)) {
+    errors.push_back("Targetable is invalid");
+  }
+}
+
+std::vector<std::string> FreshsalesEmulator::RulesLocked(
+    Entity e, const Json& record, int64_t self_id, const std::string& module) {
   std::vector<std::string> errors;
   const Json& owner = Field(record, "owner_id");
   if (!owner.is_null()) {
@@ -265,88 +416,291 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(Entity e,
     }
     if (!found) errors.push_back("Owner is invalid");
   }
-  const RecordTable& table = Table(e);
-  if (e == Entity::kContact) {
-    bool named = !EmailsOf(record).empty();
-    for (const char* k : {"first_name", "last_name", "mobile_number"}) {
-      named = named || !IsBlank(Field(record, k));
+  auto require = [&](const char* field, const char* message) {
+    if (IsBlank(Field(record, field))) errors.push_back(message);
+  };
+  // An event's end must not come before its start.
+  auto period = [&](const char* from, const char* to) {
+    std::optional<absl::Time> a = ParseDateTime(Field(record, from));
+    std::optional<absl::Time> b = ParseDateTime(Field(record, to));
+    if (a && b && *b < *a) {
+      errors.push_back("End date should be greater than start date");
     }
-    if (!named) {
-      errors.push_back(
-          "Contact should have at least one of first name, last name, email "
-          "or mobile number");
+  };
+  const RecordTable& table = Table(e, module);
+  switch (e) {
+    case Entity::kContact: {
+      bool named = !EmailsOf(record).empty();
+      for (const char* k : {"first_name", "last_name", "mobile_number"}) {
+        named = named || !IsBlank(Field(record, k));
+      }
+      if (!named) {
+        errors.push_back(
+            "Contact should have at least one of first name, last name, "
+            "email or mobile number");
+      }
+      std::vector<std::string> emails = EmailsOf(record);
+      std::set<std::string> own(emails.begin(), emails.end());
+      const Json& mobile = Field(record, "mobile_number");
+      bool email_taken = false, mobile_taken = false;
+      for (const auto& [id, other] : table.records()) {
+        if (id == self_id) continue;
+        for (const auto& e2 : EmailsOf(other)) email_taken |= own.count(e2) > 0;
+        mobile_taken |=
+            !IsBlank(mobile) && mobile == Field(other, "mobile_number");
+      }
+      if (email_taken) errors.push_back("Email is not unique");
+      if (mobile_taken) errors.push_back("MobileNumber is not unique");
+      const Json& links = Field(record, "sales_accounts");
+      if (links.is_array()) {
+        for (const auto& link : links) {
+          if (!ExistsLocked(Entity::kSalesAccount, link["id"])) {
+            errors.push_back("The type for sales_accounts is invalid.");
+            break;
+          }
+        }
+      }
+      const Json& stage = Field(record, "lifecycle_stage_id");
+      if (!stage.is_null()) {
+        bool known = false;
+        for (const auto& c : settings_.lifecycle_stages) {
+          known = known || AsInt64(stage) == c.id;
+        }
+        if (!known) errors.push_back("Lifecycle stage is invalid");
+      }
+      break;
     }
-    std::vector<std::string> emails = EmailsOf(record);
-    std::set<std::string> own(emails.begin(), emails.end());
-    const Json& mobile = Field(record, "mobile_number");
-    bool email_taken = false, mobile_taken = false;
-    for (const auto& [id, other] : table.records()) {
-      if (id == self_id) continue;
-      for (const auto& e2 : EmailsOf(other)) email_taken |= own.count(e2) > 0;
-      mobile_taken |=
-          !IsBlank(mobile) && mobile == Field(other, "mobile_number");
+    case Entity::kSalesAccount: {
+      const Json& name = Field(record, "name");
+      if (IsBlank(name)) {
+        errors.push_back("Name can't be blank");
+      } else {
+        std::string lower = Lower(ScalarText(name));
+        for (const auto& [id, other] : table.records()) {
+          if (id != self_id &&
+              Lower(ScalarText(Field(other, "name"))) == lower) {
+            errors.push_back("Name has already been taken");
+            break;
+          }
+        }
+      }
+      const Json& parent = Field(record, "parent_sales_account_id");
+      if (!parent.is_null()) {
+        const RecordTable& accounts = Table(Entity::kSalesAccount);
+        int64_t p = parent.get<int64_t>();
+        bool ok = p != self_id && accounts.Contains(p);
+        // No cycles: walk up from the parent.
+        std::set<int64_t> seen = {self_id};
+        for (int64_t at = p; ok && at != 0;) {
+          if (!seen.insert(at).second) {
+            ok = false;
+            break;
+          }
+          const Json* up = accounts.Find(at);
+          const Json& next =
+              up ? Field(*up, "parent_sales_account_id") : Json(nullptr);
+          at = next.is_null() ? 0 : next.get<int64_t>();
+        }
+        if (!ok) errors.push_back("Parent sales account is invalid");
+      }
+      break;
     }
-    if (email_taken) errors.push_back("Email is not unique");
-    if (mobile_taken) errors.push_back("MobileNumber is not unique");
-    const Json& links = Field(record, "sales_accounts");
-    if (links.is_array()) {
-      for (const auto& link : links) {
-        if (!accounts_.Contains(link["id"].get<int64_t>())) {
-          errors.push_back("The type for sales_accounts is invalid.");
+    case Entity::kDeal: {
+      require("name", "Name can't be blank");
+      const Json& account = Field(record, "sales_account_id");
+      if (!account.is_null() && !ExistsLocked(Entity::kSalesAccount, account)) {
+        errors.push_back("Sales account is invalid");
+      }
+      for (const auto& c : Field(record, "contact_ids")) {
+        if (!ExistsLocked(Entity::kContact, c)) {
+          errors.push_back("Contacts added list is invalid");
           break;
         }
       }
+      bool stage_ok = false;
+      for (const auto& p : settings_.pipelines) {
+        if (Field(record, "deal_pipeline_id") != p.id) continue;
+        for (const auto& st : p.stages) {
+          stage_ok = stage_ok || Field(record, "deal_stage_id") == st.id;
+        }
+      }
+      if (!stage_ok) errors.push_back("Deal stage is invalid");
+      break;
     }
-  } else {
-    const Json& name = Field(record, "name");
-    if (IsBlank(name)) {
-      errors.push_back("Name can't be blank");
-    } else {
-      std::string lower = Lower(ScalarText(name));
+    case Entity::kAppointment: {
+      require("title", "Title can't be blank");
+      require("from_date", "From date can't be blank");
+      require("end_date", "End date can't be blank");
+      period("from_date", "end_date");
+      TargetableRulesLocked(record, false, errors);
+      for (const auto& a : Field(record, "appointment_attendees")) {
+        bool ok = false;
+        if (a["attendee_type"] == "Contact") {
+          ok = ExistsLocked(Entity::kContact, a["attendee_id"]);
+        } else {
+          for (const auto& u : users_) ok = ok || a["attendee_id"] == u.id;
+        }
+        if (!ok) {
+          errors.push_back("Appointment attendees is invalid");
+          break;
+        }
+      }
+      break;
+    }
+    case Entity::kSalesActivity: {
+      require("title", "Title can't be blank");
+      require("start_date", "Start date can't be blank");
+      require("end_date", "End date can't be blank");
+      period("start_date", "end_date");
+      const Json& type = Field(record, "sales_activity_type_id");
+      bool known = false;
+      for (const auto& t : settings_.activity_types) {
+        known = known || AsInt64(type) == t.id;
+      }
+      if (!known) errors.push_back("Sales activity type is invalid");
+      TargetableRulesLocked(record, true, errors);
+      break;
+    }
+    case Entity::kTask: {
+      require("title", "Title can't be blank");
+      require("due_date", "Due date can't be blank");
+      const Json& status = Field(record, "status");
+      if (!status.is_null() && status != 0 && status != 1) {
+        errors.push_back("Status is invalid");
+      }
+      TargetableRulesLocked(record, true, errors);
+      break;
+    }
+    case Entity::kNote:
+      require("description", "Description can't be blank");
+      TargetableRulesLocked(record, true, errors);
+      break;
+    case Entity::kDocument:
+      TargetableRulesLocked(record, true, errors);
+      break;
+    case Entity::kProduct:
+      require("name", "Name can't be blank");
+      break;
+    case Entity::kList: {
+      require("name", "Name can't be blank");
+      std::string lower = Lower(ScalarText(Field(record, "name")));
       for (const auto& [id, other] : table.records()) {
         if (id != self_id && Lower(ScalarText(Field(other, "name"))) == lower) {
           errors.push_back("Name has already been taken");
           break;
         }
       }
+      break;
     }
-    const Json& parent = Field(record, "parent_sales_account_id");
-    if (!parent.is_null()) {
-      int64_t p = parent.get<int64_t>();
-      bool ok = p != self_id && accounts_.Contains(p);
-      // No cycles: walk up from the parent.
-      std::set<int64_t> seen = {self_id};
-      for (int64_t at = p; ok && at != 0;) {
-        if (!seen.insert(at).second) {
-          ok = false;
-          break;
+    case Entity::kCustomModule:
+      require("name", "Name can't be blank");
+      for (const auto& f : Custom(e, module)) {
+        const Json& v = CustomValue(record, f.name);
+        if (f.required && IsBlank(v)) {
+          errors.push_back(absl::StrCat(f.label, " can't be blank"));
         }
-        const Json* up = accounts_.Find(at);
-        const Json& next =
-            up ? Field(*up, "parent_sales_account_id") : Json(nullptr);
-        at = next.is_null() ? 0 : next.get<int64_t>();
+        if (f.type == "lookup" && !v.is_null() &&
+            !ExistsLocked(*freshsales::EntityFromPlural(f.related), v)) {
+          errors.push_back(absl::StrCat(f.label, " is invalid"));
+        }
       }
-      if (!ok) errors.push_back("Parent sales account is invalid");
-    }
+      break;
   }
   return errors;
 }
 
+void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
+                                        const Json* before) {
+  if (e == Entity::kDeal) {
+    if (record.contains("contacts_added_list")) {
+      // Adds to the deal's contacts; contact_ids is what reads back.
+      std::set<int64_t> ids;
+      if (before != nullptr) {
+        for (const auto& c : Field(*before, "contact_ids"))
+          ids.insert(c.get<int64_t>());
+      }
+      for (const auto& c : record["contacts_added_list"])
+        ids.insert(c.get<int64_t>());
+      record.erase("contacts_added_list");
+      record["contact_ids"] =
+          Json(std::vector<int64_t>(ids.begin(), ids.end()));
+    }
+    // Pipeline from the stage, or the default pipeline; stage defaults to
+    // the pipeline's first; probability follows a changed stage unless
+    // given.
+    const freshsales::DealPipeline* pipeline = nullptr;
+    for (const auto& p : settings_.pipelines) {
+      for (const auto& st : p.stages) {
+        if (!record.contains("deal_pipeline_id") &&
+            Field(record, "deal_stage_id") == st.id) {
+          pipeline = &p;
+        }
+      }
+      if (Field(record, "deal_pipeline_id") == p.id) pipeline = &p;
+      if (pipeline == nullptr && p.is_default &&
+          !record.contains("deal_pipeline_id") &&
+          !record.contains("deal_stage_id")) {
+        pipeline = &p;
+      }
+    }
+    if (pipeline == nullptr) return;  // RulesLocked refuses it
+    record["deal_pipeline_id"] = pipeline->id;
+    if (!record.contains("deal_stage_id")) {
+      record["deal_stage_id"] = pipeline->stages.front().id;
+    }
+    bool stage_changed = before == nullptr || Field(*before, "deal_stage_id") !=
+                                                  record["deal_stage_id"];
+    bool probability_given =
+        before == nullptr
+            ? record.contains("probability")
+            : Field(*before, "probability") != Field(record, "probability");
+    for (const auto& st : pipeline->stages) {
+      if (record["deal_stage_id"] != st.id) continue;
+      if (stage_changed && !probability_given) {
+        record["probability"] = ProbabilityJson(st.probability);
+      }
+      if (st.forecast_type != "Open" && !record.contains("closed_date")) {
+        record["closed_date"] = Now().substr(0, 10);
+      }
+    }
+  } else if (e == Entity::kAppointment &&
+             record.contains("appointment_attendees_attributes")) {
+    Json attendees = Json::array();
+    int64_t n = 0;
+    for (auto a : record["appointment_attendees_attributes"]) {
+      a["id"] = ++n;
+      attendees.push_back(std::move(a));
+    }
+    record.erase("appointment_attendees_attributes");
+    record["appointment_attendees"] = std::move(attendees);
+  }
+}
+
 FreshsalesEmulator::Reply FreshsalesEmulator::CreateLocked(
-    Entity e, const Json& input, const Json* seed_extras) {
-  freshsales::Normalized n = freshsales::NormalizeInput(e, input, Custom(e));
+    Entity e, const Json& input, const Json* seed_extras,
+    const std::string& module) {
+  freshsales::Normalized n =
+      freshsales::NormalizeInput(e, input, Custom(e, module));
   NoteIgnored(e, n.ignored);
   if (!n.errors.empty()) return Error(400, n.errors);
   Json record = std::move(n.record);
   DropNulls(record);
-  if (!record.contains("custom_field")) record["custom_field"] = Json::object();
+  if (!record.contains("custom_field") && freshsales::HasCustomFields(e)) {
+    record["custom_field"] = Json::object();
+  }
   // Like the real service, a record without an owner belongs to the user
-  // whose API key created it (the account admin).
-  if (!record.contains("owner_id")) record["owner_id"] = users_.front().id;
+  // whose API key created it (the account admin); records without owners
+  // name their creator.
+  if (HasOwner(e)) {
+    if (!record.contains("owner_id")) record["owner_id"] = users_.front().id;
+  } else {
+    record["creater_id"] = users_.front().id;
+  }
   if (e == Entity::kContact) freshsales::ReconcileEmails(record);
-  std::vector<std::string> errors = RulesLocked(e, record, 0);
+  CompleteLocked(e, record, nullptr);
+  std::vector<std::string> errors = RulesLocked(e, record, 0, module);
   if (!errors.empty()) return Error(400, errors);
-  RecordTable& table = Table(e);
+  RecordTable& table = Table(e, module);
   int64_t id = 0;
   std::string now = Now();
   record["created_at"] = now;
@@ -369,15 +723,16 @@ FreshsalesEmulator::Reply FreshsalesEmulator::CreateLocked(
   if (id == 0) id = table.AllocateId();
   record["id"] = id;
   table.Put(id, record);
-  return {201, {{Singular(e), record}}};
+  return {201, {{Key(e, module), record}}};
 }
 
-FreshsalesEmulator::Reply FreshsalesEmulator::UpdateLocked(Entity e, int64_t id,
-                                                           const Json& input) {
-  RecordTable& table = Table(e);
+FreshsalesEmulator::Reply FreshsalesEmulator::UpdateLocked(
+    Entity e, int64_t id, const Json& input, const std::string& module) {
+  RecordTable& table = Table(e, module);
   const Json* current = table.Find(id);
   if (current == nullptr) return Error(404, {"Record not found"});
-  freshsales::Normalized n = freshsales::NormalizeInput(e, input, Custom(e));
+  freshsales::Normalized n =
+      freshsales::NormalizeInput(e, input, Custom(e, module));
   NoteIgnored(e, n.ignored);
   if (!n.errors.empty()) return Error(400, n.errors);
   Json merged = *current;
@@ -398,46 +753,89 @@ FreshsalesEmulator::Reply FreshsalesEmulator::UpdateLocked(Entity e, int64_t id,
     }
   }
   if (e == Entity::kContact) freshsales::ReconcileEmails(merged);
-  std::vector<std::string> errors = RulesLocked(e, merged, id);
+  CompleteLocked(e, merged, current);
+  std::vector<std::string> errors = RulesLocked(e, merged, id, module);
   if (!errors.empty()) return Error(400, errors);
   merged["updated_at"] = Now();
   table.Put(id, merged);
-  return {200, {{Singular(e), merged}}};
+  return {200, {{Key(e, module), merged}}};
 }
 
-FreshsalesEmulator::Reply FreshsalesEmulator::ReadLocked(Entity e, int64_t id) {
-  const Json* record = Table(e).Find(id);
+FreshsalesEmulator::Reply FreshsalesEmulator::ReadLocked(
+    Entity e, int64_t id, const std::string& module) {
+  const Json* record = Table(e, module).Find(id);
   if (record == nullptr) return Error(404, {"Record not found"});
-  return {200, {{Singular(e), *record}}};
+  return {200, {{Key(e, module), *record}}};
 }
 
-FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(Entity e,
-                                                           int64_t id) {
-  if (!Table(e).Erase(id)) return Error(404, {"Record not found"});
+FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(
+    Entity e, int64_t id, const std::string& module) {
+  if (!Table(e, module).Erase(id)) return Error(404, {"Record not found"});
+  // Links to the deleted record disappear from the records that had them.
+  auto unlink = [this](Entity owner_entity,
+                       const std::function<bool(Json&)>& edit) {
+    RecordTable& table = Table(owner_entity);
+    std::vector<std::pair<int64_t, Json>> changed;
+    for (const auto& [rid, record] : table.records()) {
+      Json copy = record;
+      if (edit(copy)) changed.emplace_back(rid, std::move(copy));
+    }
+    for (auto& [rid, record] : changed) table.Put(rid, std::move(record));
+  };
+  auto drop_from = [id](Json& record, const char* field, bool objects) {
+    if (!record.contains(field) || !record[field].is_array()) return false;
+    Json kept = Json::array();
+    for (const auto& item : record[field]) {
+      if ((objects ? item["id"] : item) != id) kept.push_back(item);
+    }
+    bool changed = kept.size() != record[field].size();
+    record[field] = std::move(kept);
+    return changed;
+  };
+  auto clear = [id](Json& record, const char* field) {
+    if (Field(record, field) != id) return false;
+    record.erase(field);
+    return true;
+  };
   if (e == Entity::kSalesAccount) {
-    // Links to a deleted account disappear from the records that had them.
-    for (const auto& [cid, contact] : contacts_.records()) {
-      const Json& links = Field(contact, "sales_accounts");
-      if (!links.is_array()) continue;
-      Json kept = Json::array();
-      for (const auto& link : links) {
-        if (link["id"] != id) kept.push_back(link);
-      }
-      if (kept.size() != links.size()) {
-        Json updated = contact;
-        updated["sales_accounts"] = kept;
-        contacts_.Put(cid, updated);
-      }
-    }
-    for (const auto& [aid, account] : accounts_.records()) {
-      if (Field(account, "parent_sales_account_id") == id) {
-        Json updated = account;
-        updated.erase("parent_sales_account_id");
-        accounts_.Put(aid, updated);
-      }
-    }
+    unlink(Entity::kContact,
+           [&](Json& r) { return drop_from(r, "sales_accounts", true); });
+    unlink(Entity::kSalesAccount,
+           [&](Json& r) { return clear(r, "parent_sales_account_id"); });
+    unlink(Entity::kDeal,
+           [&](Json& r) { return clear(r, "sales_account_id"); });
+  } else if (e == Entity::kContact) {
+    unlink(Entity::kDeal,
+           [&](Json& r) { return drop_from(r, "contact_ids", false); });
+    unlink(Entity::kList,
+           [&](Json& r) { return drop_from(r, "contact_ids", false); });
   }
   return {200, Json::object()};
+}
+
+FreshsalesEmulator::Reply FreshsalesEmulator::CreateDocumentLocked(
+    const httplib::Request& req) {
+  if (!req.is_multipart_form_data() || !req.has_file("file") ||
+      req.get_file_value("file").filename.empty()) {
+    return Error(400, {"File can't be blank"});
+  }
+  const httplib::MultipartFormData& file = req.get_file_value("file");
+  Json input = Json::object();
+  for (const char* k : {"targetable_type", "targetable_id", "is_shared"}) {
+    if (req.has_file(k)) input[k] = req.get_file_value(k).content;
+  }
+  input["name"] = req.has_file("file_name")
+                      ? req.get_file_value("file_name").content
+                      : file.filename;
+  Reply r = CreateLocked(Entity::kDocument, input);
+  if (r.status != 201) return r;
+  Json& doc = r.body["document"];
+  doc["content_type"] = file.content_type.empty() ? "application/octet-stream"
+                                                  : file.content_type;
+  doc["file_size"] = file.content.size();
+  if (!doc.contains("is_shared")) doc["is_shared"] = false;
+  Table(Entity::kDocument).Put(doc["id"].get<int64_t>(), doc);
+  return r;
 }
 
 FreshsalesEmulator::Reply FreshsalesEmulator::BulkDestroyLocked(
@@ -463,10 +861,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::FiltersLocked(Entity e) {
   for (const auto& v : Views(e)) {
     filters.push_back({{"id", v.id},
                        {"name", v.name},
-                       {"model_class_name",
-                        e == Entity::kContact ? "Contact" : "SalesAccount"},
+                       {"model_class_name", ModelClass(e)},
                        {"user_id", users_.front().id},
-                       {"is_default", !v.mine},
+                       {"is_default", v.kind != View::kMine},
                        {"is_public", true}});
   }
   return {200, {{"filters", filters}}};
@@ -515,10 +912,30 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ViewLocked(
   if (view == nullptr) return Error(404, {"Record not found"});
   std::vector<const Json*> records;
   for (const auto& [id, record] : Table(e).records()) {
-    if (view->mine && AsInt64(Field(record, "owner_id")) != users_.front().id) {
-      continue;
+    bool in = true;
+    switch (view->kind) {
+      case View::kAll:
+        break;
+      case View::kMine:
+        in = AsInt64(Field(record, "owner_id")) == users_.front().id;
+        break;
+      case View::kOpen:
+      case View::kWon:
+      case View::kLost: {
+        std::string forecast;
+        for (const auto& p : settings_.pipelines) {
+          for (const auto& st : p.stages) {
+            if (Field(record, "deal_stage_id") == st.id)
+              forecast = st.forecast_type;
+          }
+        }
+        in = forecast == (view->kind == View::kOpen  ? "Open"
+                          : view->kind == View::kWon ? "Won"
+                                                     : "Lost");
+        break;
+      }
     }
-    records.push_back(&record);
+    if (in) records.push_back(&record);
   }
   return PageLocked(e, std::move(records), req);
 }
@@ -529,7 +946,7 @@ absl::StatusOr<std::vector<int64_t>> FreshsalesEmulator::MatchIdentifierLocked(
   bool known = email;
   if (e == Entity::kContact) {
     known = known || key == "mobile_number" || key == "external_id";
-  } else {
+  } else if (e == Entity::kSalesAccount) {
     known = known || key == "name";
   }
   if (absl::StartsWith(key, "cf_")) {
@@ -597,7 +1014,7 @@ FreshsalesEmulator::Reply FreshsalesEmulator::UpsertLocked(Entity e,
   }
   auto it = body["unique_identifier"].begin();
   return UpsertOneLocked(e, it.key(), it.value(),
-                         Unwrap(e, body, "unique_identifier"));
+                         Unwrap(Singular(e), body, "unique_identifier"));
 }
 
 FreshsalesEmulator::Reply FreshsalesEmulator::BulkUpsertLocked(
@@ -623,7 +1040,7 @@ FreshsalesEmulator::Reply FreshsalesEmulator::BulkUpsertLocked(
   int64_t created = 0, updated = 0, failed = 0;
   for (size_t i = 0; i < body[plural].size(); ++i) {
     const Json& item = body[plural][i];
-    Json input = Unwrap(e, item, "unique_identifier");
+    Json input = Unwrap(Singular(e), item, "unique_identifier");
     std::string key = default_key;
     Json value;
     if (item.is_object() && item.contains("unique_identifier") &&
@@ -665,6 +1082,7 @@ FreshsalesEmulator::Reply FreshsalesEmulator::BulkUpsertLocked(
                    {"created", created}, {"updated", updated},
                    {"failed", failed},   {"results", results},
                    {"created_at", Now()}};
+  job_polls_left_[job_id] = job_polls_;
   return {202, {{"job_id", job_id}}};
 }
 
@@ -672,6 +1090,18 @@ FreshsalesEmulator::Reply FreshsalesEmulator::JobStatusLocked(
     const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return Error(404, {"Record not found"});
+  int& left = job_polls_left_[job_id];
+  if (left > 0) {
+    // Still running: no counts or results yet.
+    --left;
+    return {200,
+            {{"job_status",
+              {{"id", job_id},
+               {"status", "in_progress"},
+               {"entity", it->second["entity"]},
+               {"total", it->second["total"]},
+               {"created_at", it->second["created_at"]}}}}};
+  }
   return {200, {{"job_status", it->second}}};
 }
 
@@ -691,6 +1121,8 @@ FreshsalesEmulator::Reply FreshsalesEmulator::LookupLocked(
       entities.push_back(Entity::kContact);
     } else if (name == "sales_account") {
       entities.push_back(Entity::kSalesAccount);
+    } else if (name == "deal") {
+      entities.push_back(Entity::kDeal);
     } else {
       return Error(400, {absl::StrCat("Invalid entity: ", name)});
     }
@@ -805,6 +1237,104 @@ FreshsalesEmulator::Reply FreshsalesEmulator::FilteredSearchLocked(
   return PageLocked(e, std::move(matches), req);
 }
 
+FreshsalesEmulator::Reply FreshsalesEmulator::ListMembersLocked(
+    int64_t list_id, bool add, const Json& body) {
+  RecordTable& lists = Table(Entity::kList);
+  const Json* list = lists.Find(list_id);
+  if (list == nullptr) return Error(404, {"Record not found"});
+  if (!body.is_object() || !body.contains("ids") || !body["ids"].is_array()) {
+    return Error(400, {"ids is required"});
+  }
+  std::set<int64_t> members;
+  for (const auto& c : Field(*list, "contact_ids")) {
+    members.insert(c.get<int64_t>());
+  }
+  for (const auto& v : body["ids"]) {
+    std::optional<int64_t> id = AsInt64(v);
+    if (!id) return Error(400, {"The type for ids is invalid."});
+    if (add && !Table(Entity::kContact).Contains(*id)) {
+      return Error(400, {"Contact is invalid"});
+    }
+    if (add) {
+      members.insert(*id);
+    } else {
+      members.erase(*id);
+    }
+  }
+  Json updated = *list;
+  updated["contact_ids"] =
+      Json(std::vector<int64_t>(members.begin(), members.end()));
+  updated["updated_at"] = Now();
+  lists.Put(list_id, updated);
+  return {200, {{"list", ListSummary(updated)}}};
+}
+
+FreshsalesEmulator::Reply FreshsalesEmulator::ListContactsLocked(
+    int64_t list_id, const httplib::Request& req) {
+  const Json* list = Table(Entity::kList).Find(list_id);
+  if (list == nullptr) return Error(404, {"Record not found"});
+  std::vector<const Json*> records;
+  for (const auto& c : Field(*list, "contact_ids")) {
+    const Json* contact = Table(Entity::kContact).Find(c.get<int64_t>());
+    if (contact != nullptr) records.push_back(contact);
+  }
+  return PageLocked(Entity::kContact, std::move(records), req);
+}
+
+FreshsalesEmulator::Reply FreshsalesEmulator::ListLocked(
+    Entity e, const httplib::Request& req) {
+  std::string filter = req.get_param_value("filter");
+  absl::Time now = clock_();
+  std::function<bool(const Json&)> keep = [](const Json&) { return true; };
+  if (e == Entity::kTask) {
+    // open | completed | overdue | due_today
+    absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+    auto due = [](const Json& r) {
+      return ParseDateTime(Field(r, "due_date"));
+    };
+    auto open = [](const Json& r) { return Field(r, "status") != 1; };
+    if (filter == "open") {
+      keep = open;
+    } else if (filter == "completed") {
+      keep = [open](const Json& r) { return !open(r); };
+    } else if (filter == "overdue") {
+      keep = [=](const Json& r) { return open(r) && due(r) && *due(r) < now; };
+    } else if (filter == "due_today") {
+      keep = [=](const Json& r) {
+        return open(r) && due(r) &&
+               absl::ToCivilDay(*due(r), absl::UTCTimeZone()) == today;
+      };
+    } else {
+      return Error(400, {"Invalid filter (open, completed, overdue, "
+                         "due_today)"});
+    }
+  } else if (e == Entity::kAppointment) {
+    auto end = [](const Json& r) {
+      return ParseDateTime(Field(r, "end_date"));
+    };
+    if (filter == "past") {
+      keep = [=](const Json& r) { return end(r) && *end(r) < now; };
+    } else if (filter == "upcoming") {
+      keep = [=](const Json& r) { return !(end(r) && *end(r) < now); };
+    } else {
+      return Error(400, {"Invalid filter (past, upcoming)"});
+    }
+  }
+  if (e == Entity::kList) {
+    // Every list, summarised, in id order.
+    Json lists = Json::array();
+    for (const auto& [id, record] : Table(e).records()) {
+      lists.push_back(ListSummary(record));
+    }
+    return {200, {{"lists", lists}}};
+  }
+  std::vector<const Json*> records;
+  for (const auto& [id, record] : Table(e).records()) {
+    if (keep(record)) records.push_back(&record);
+  }
+  return PageLocked(e, std::move(records), req);
+}
+
 void FreshsalesEmulator::Register(httplib::Server& server) {
   const std::string api = kApiPrefix;
   auto is_api = [api](const std::string& path) {
@@ -883,68 +1413,184 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
     if (!body) return Error(400, {"Invalid JSON in the request body"});
     return f(*body);
   };
-  const std::string entity = "/(contacts|sales_accounts)";
+  // Every JSON-bodied object: create, read, update, delete.
+  const std::string object =
+      "/(contacts|sales_accounts|deals|appointments|sales_activities|tasks|"
+      "notes|cpq/products)";
+  // The objects with views, upsert and bulk operations.
+  const std::string entity = "/(contacts|sales_accounts|deals)";
   auto id_of = [](const httplib::Request& req, int group) {
     int64_t id = 0;
     if (!absl::SimpleAtoi(std::string(req.matches[group]), &id)) id = -1;
     return id;
   };
+  auto object_of = [](const httplib::Request& req) {
+    std::string plural = req.matches[1];
+    return EntityOf(absl::StartsWith(plural, "cpq/") ? plural.substr(4)
+                                                     : plural);
+  };
 
-  server.Post(api + entity, route([this, with_body](const auto& req) {
+  server.Post(api + object,
+              route([this, with_body, object_of](const auto& req) {
                 return with_body(req, [&](const Json& body) {
-                  Entity e = EntityFromPlural(req.matches[1]);
+                  Entity e = object_of(req);
                   absl::MutexLock lock(&mu_);
-                  return CreateLocked(e, Unwrap(e, body));
+                  return CreateLocked(e, Unwrap(Singular(e), body));
                 });
               }));
-  server.Get(api + entity + "/([0-9]+)", route([this, id_of](const auto& req) {
+  server.Get(api + object + "/([0-9]+)",
+             route([this, id_of, object_of](const auto& req) {
                absl::MutexLock lock(&mu_);
-               return ReadLocked(EntityFromPlural(req.matches[1]),
-                                 id_of(req, 2));
+               return ReadLocked(object_of(req), id_of(req, 2));
              }));
-  server.Put(api + entity + "/([0-9]+)",
+  server.Put(api + object + "/([0-9]+)",
+             route([this, with_body, id_of, object_of](const auto& req) {
+               return with_body(req, [&](const Json& body) {
+                 Entity e = object_of(req);
+                 absl::MutexLock lock(&mu_);
+                 return UpdateLocked(e, id_of(req, 2),
+                                     Unwrap(Singular(e), body));
+               });
+             }));
+  server.Delete(api + object + "/([0-9]+)",
+                route([this, id_of, object_of](const auto& req) {
+                  absl::MutexLock lock(&mu_);
+                  return DeleteLocked(object_of(req), id_of(req, 2));
+                }));
+  // Contact lists: create, rename, delete, membership, members.
+  server.Post(api + "/lists", route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  Reply r = CreateLocked(Entity::kList, Unwrap("list", body));
+                  if (r.status == 201)
+                    r.body["list"] = ListSummary(r.body["list"]);
+                  return r;
+                });
+              }));
+  server.Put(
+      api + "/lists/([0-9]+)", route([this, with_body, id_of](const auto& req) {
+        return with_body(req, [&](const Json& body) {
+          absl::MutexLock lock(&mu_);
+          Reply r =
+              UpdateLocked(Entity::kList, id_of(req, 1), Unwrap("list", body));
+          if (r.status == 200) r.body["list"] = ListSummary(r.body["list"]);
+          return r;
+        });
+      }));
+  server.Delete(api + "/lists/([0-9]+)", route([this, id_of](const auto& req) {
+                  absl::MutexLock lock(&mu_);
+                  return DeleteLocked(Entity::kList, id_of(req, 1));
+                }));
+  server.Put(api + "/lists/([0-9]+)/(add_contacts|remove_contacts)",
              route([this, with_body, id_of](const auto& req) {
                return with_body(req, [&](const Json& body) {
-                 Entity e = EntityFromPlural(req.matches[1]);
                  absl::MutexLock lock(&mu_);
-                 return UpdateLocked(e, id_of(req, 2), Unwrap(e, body));
+                 return ListMembersLocked(
+                     id_of(req, 1), req.matches[2] == "add_contacts", body);
+               });
+             }));
+  server.Get(api + "/contacts/lists/([0-9]+)",
+             route([this, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ListContactsLocked(id_of(req, 1), req);
+             }));
+  // Lists without views.
+  server.Get(api + "/(tasks|appointments|sales_activities|cpq/products|lists)",
+             route([this, object_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ListLocked(object_of(req), req);
+             }));
+  // Documents: multipart upload, read, delete.
+  server.Post(api + "/documents", route([this](const auto& req) {
+                absl::MutexLock lock(&mu_);
+                return CreateDocumentLocked(req);
+              }));
+  server.Get(api + "/documents/([0-9]+)", route([this, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ReadLocked(Entity::kDocument, id_of(req, 1));
+             }));
+  server.Delete(api + "/documents/([0-9]+)",
+                route([this, id_of](const auto& req) {
+                  absl::MutexLock lock(&mu_);
+                  return DeleteLocked(Entity::kDocument, id_of(req, 1));
+                }));
+  // Custom module records: /custom_module/<module>[/<id>].
+  auto with_module =
+      [this](const httplib::Request& req,
+             const std::function<Reply(const std::string&)>& f) -> Reply {
+    std::string module = req.matches[1];
+    absl::MutexLock lock(&mu_);
+    if (ModuleLocked(module) == nullptr) return Error(404, {"Not found"});
+    return f(module);
+  };
+  const std::string module = "/custom_module/([a-z][a-z0-9_]*)";
+  server.Post(
+      api + module, route([this, with_body, with_module](const auto& req) {
+        return with_body(req, [&](const Json& body) {
+          return with_module(
+              req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                return CreateLocked(Entity::kCustomModule, Unwrap(m, body),
+                                    nullptr, m);
+              });
+        });
+      }));
+  server.Get(api + module + "/([0-9]+)",
+             route([this, id_of, with_module](const auto& req) {
+               return with_module(
+                   req,
+                   [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                     return ReadLocked(Entity::kCustomModule, id_of(req, 2), m);
+                   });
+             }));
+  server.Put(api + module + "/([0-9]+)",
+             route([this, with_body, id_of, with_module](const auto& req) {
+               return with_body(req, [&](const Json& body) {
+                 return with_module(
+                     req,
+                     [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                       return UpdateLocked(Entity::kCustomModule, id_of(req, 2),
+                                           Unwrap(m, body), m);
+                     });
                });
              }));
   server.Delete(
-      api + entity + "/([0-9]+)", route([this, id_of](const auto& req) {
-        absl::MutexLock lock(&mu_);
-        return DeleteLocked(EntityFromPlural(req.matches[1]), id_of(req, 2));
+      api + module + "/([0-9]+)",
+      route([this, id_of, with_module](const auto& req) {
+        return with_module(
+            req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return DeleteLocked(Entity::kCustomModule, id_of(req, 2), m);
+            });
       }));
   server.Get(api + entity + "/filters", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
-               return FiltersLocked(EntityFromPlural(req.matches[1]));
+               return FiltersLocked(EntityOf(req.matches[1]));
              }));
-  server.Get(
-      api + entity + "/view/([0-9]+)", route([this, id_of](const auto& req) {
-        absl::MutexLock lock(&mu_);
-        return ViewLocked(EntityFromPlural(req.matches[1]), id_of(req, 2), req);
-      }));
+  server.Get(api + entity + "/view/([0-9]+)",
+             route([this, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               return ViewLocked(EntityOf(req.matches[1]), id_of(req, 2), req);
+             }));
   server.Post(api + entity + "/upsert",
               route([this, with_body](const auto& req) {
                 return with_body(req, [&](const Json& body) {
                   absl::MutexLock lock(&mu_);
-                  return UpsertLocked(EntityFromPlural(req.matches[1]), body);
+                  return UpsertLocked(EntityOf(req.matches[1]), body);
                 });
               }));
-  server.Post(
-      api + entity + "/bulk_upsert", route([this, with_body](const auto& req) {
-        return with_body(req, [&](const Json& body) {
-          absl::MutexLock lock(&mu_);
-          return BulkUpsertLocked(EntityFromPlural(req.matches[1]), body);
-        });
-      }));
-  server.Post(
-      api + entity + "/bulk_destroy", route([this, with_body](const auto& req) {
-        return with_body(req, [&](const Json& body) {
-          absl::MutexLock lock(&mu_);
-          return BulkDestroyLocked(EntityFromPlural(req.matches[1]), body);
-        });
-      }));
+  server.Post(api + entity + "/bulk_upsert",
+              route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  return BulkUpsertLocked(EntityOf(req.matches[1]), body);
+                });
+              }));
+  server.Post(api + entity + "/bulk_destroy",
+              route([this, with_body](const auto& req) {
+                return with_body(req, [&](const Json& body) {
+                  absl::MutexLock lock(&mu_);
+                  return BulkDestroyLocked(EntityOf(req.matches[1]), body);
+                });
+              }));
   server.Get(api + "/job_statuses/([^/]+)", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return JobStatusLocked(req.matches[1]);
@@ -959,22 +1605,86 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                }
                return Reply{200, {{"users", users}}};
              }));
-  server.Get(api + "/settings" + entity + "/fields",
-             route([this](const auto& req) {
-               Entity e = EntityFromPlural(req.matches[1]);
+  server.Get(api + "/selector/deal_pipelines", route([this](const auto&) {
                absl::MutexLock lock(&mu_);
-               return Reply{200, freshsales::FieldsListing(e, Custom(e))};
+               Json list = Json::array();
+               for (size_t i = 0; i < settings_.pipelines.size(); ++i) {
+                 const auto& p = settings_.pipelines[i];
+                 list.push_back({{"id", p.id},
+                                 {"name", p.name},
+                                 {"is_default", p.is_default},
+                                 {"position", i + 1}});
+               }
+               return Reply{200, {{"deal_pipelines", list}}};
+             }));
+  auto stages_json = [this](int64_t pipeline) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    Json list = Json::array();
+    for (const auto& p : settings_.pipelines) {
+      if (pipeline != 0 && p.id != pipeline) continue;
+      for (const auto& st : p.stages) {
+        list.push_back({{"id", st.id},
+                        {"name", st.name},
+                        {"position", st.position},
+                        {"probability", ProbabilityJson(st.probability)},
+                        {"forecast_type", st.forecast_type},
+                        {"deal_pipeline_id", st.pipeline_id}});
+      }
+    }
+    return list;
+  };
+  server.Get(api + "/selector/deal_stages",
+             route([this, stages_json](const auto&) {
+               absl::MutexLock lock(&mu_);
+               return Reply{200, {{"deal_stages", stages_json(0)}}};
+             }));
+  server.Get(api + "/selector/deal_pipelines/([0-9]+)/deal_stages",
+             route([this, stages_json, id_of](const auto& req) {
+               absl::MutexLock lock(&mu_);
+               Json list = stages_json(id_of(req, 1));
+               if (list.empty()) return Error(404, {"Record not found"});
+               return Reply{200, {{"deal_stages", list}}};
+             }));
+  auto choices_route =
+      [this](const char* key,
+             std::vector<freshsales::Choice> freshsales::Settings::*member) {
+        return [this, key, member](const httplib::Request&) {
+          absl::MutexLock lock(&mu_);
+          Json list = Json::array();
+          for (const auto& c : settings_.*member) {
+            list.push_back({{"id", c.id}, {"name", c.name}});
+          }
+          return Reply{200, {{key, list}}};
+        };
+      };
+  server.Get(api + "/selector/sales_activity_types",
+             route(choices_route("sales_activity_types",
+                                 &freshsales::Settings::activity_types)));
+  server.Get(api + "/selector/lifecycle_stages",
+             route(choices_route("lifecycle_stages",
+                                 &freshsales::Settings::lifecycle_stages)));
+  server.Get(api + "/settings/([a-z][a-z0-9_]*)/fields",
+             route([this](const auto& req) {
+               std::string name = req.matches[1];
+               absl::MutexLock lock(&mu_);
+               std::optional<Entity> e = freshsales::EntityFromPlural(name);
+               if (e && freshsales::HasCustomFields(*e)) {
+                 return Reply{200, freshsales::FieldsListing(*e, Custom(*e))};
+               }
+               if (!e && ModuleLocked(name) != nullptr) {
+                 return Reply{200, freshsales::FieldsListing(
+                                       Entity::kCustomModule,
+                                       Custom(Entity::kCustomModule, name))};
+               }
+               return Error(404, {"Not found"});
              }));
   server.Get(api + "/lookup", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return LookupLocked(req);
              }));
-  server.Post(api + "/filtered_search/(contact|sales_account)",
+  server.Post(api + "/filtered_search/(contact|sales_account|deal)",
               route([this, with_body](const auto& req) {
                 return with_body(req, [&](const Json& body) {
-                  Entity e = req.matches[1] == "contact"
-                                 ? Entity::kContact
-                                 : Entity::kSalesAccount;
+                  Entity e = EntityOf(absl::StrCat(req.matches[1].str(), "s"));
                   absl::MutexLock lock(&mu_);
                   return FilteredSearchLocked(e, body, req);
                 });
@@ -992,8 +1702,14 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
 
 nlohmann::json FreshsalesEmulator::State() const {
   absl::MutexLock lock(&mu_);
-  return {{"contacts", contacts_.ToJsonArray()},
-          {"sales_accounts", accounts_.ToJsonArray()}};
+  Json out = Json::object();
+  for (const auto& [e, table] : tables_) out[Plural(e)] = table.ToJsonArray();
+  Json modules = Json::object();
+  for (const auto& [name, table] : module_tables_) {
+    modules[name] = table.ToJsonArray();
+  }
+  out["custom_module"] = modules;
+  return out;
 }
 
 nlohmann::json FreshsalesEmulator::Stats() const {
@@ -1005,9 +1721,10 @@ nlohmann::json FreshsalesEmulator::Stats() const {
 void FreshsalesEmulator::Reset() {
   {
     absl::MutexLock lock(&mu_);
-    contacts_.Clear();
-    accounts_.Clear();
+    for (auto& [e, table] : tables_) table.Clear();
+    for (auto& [name, table] : module_tables_) table.Clear();
     jobs_.clear();
+    job_polls_left_.clear();
     next_job_ = kFirstJobId;
   }
   stats_.Reset();
@@ -1016,24 +1733,12 @@ void FreshsalesEmulator::Reset() {
 
 absl::StatusOr<nlohmann::json> FreshsalesEmulator::AddCustomFields(
     const Json& body) {
-  std::map<std::string, std::vector<CustomField>> parsed;
-  for (const auto& [key, list] : body.items()) {
-    if (key != "contacts" && key != "sales_accounts") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown entity '", key, "' (contacts, sales_accounts)"));
-    }
-    absl::StatusOr<std::vector<CustomField>> fields =
-        freshsales::ParseCustomFields(list);
-    if (!fields.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(key, ": ", fields.status().message()));
-    }
-    parsed[key] = *std::move(fields);
-  }
+  absl::StatusOr<std::map<Entity, std::vector<CustomField>>> parsed =
+      ParseFieldsBody(body);
+  if (!parsed.ok()) return parsed.status();
   absl::MutexLock lock(&mu_);
-  for (auto& [key, fields] : parsed) {
-    std::vector<CustomField>& existing =
-        key == "contacts" ? contact_fields_ : account_fields_;
+  for (auto& [e, fields] : *parsed) {
+    std::vector<CustomField>& existing = fields_[e];
     for (auto& f : fields) {
       auto same =
           std::find_if(existing.begin(), existing.end(),
@@ -1045,27 +1750,49 @@ absl::StatusOr<nlohmann::json> FreshsalesEmulator::AddCustomFields(
       }
     }
   }
-  return Json{{"contacts", contact_fields_.size()},
-              {"sales_accounts", account_fields_.size()}};
+  Json counts = {{"contacts", 0}, {"sales_accounts", 0}};
+  for (const auto& [e, fields] : fields_) counts[Plural(e)] = fields.size();
+  return counts;
 }
 
 absl::StatusOr<nlohmann::json> FreshsalesEmulator::Seed(const Json& body) {
+  // Record keys, in the order they are inserted.
+  constexpr Entity kOrder[] = {Entity::kSalesAccount, Entity::kContact,
+                               Entity::kDeal};
+  Json settings_body = Json::object();
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError("seed body must be a JSON object");
+  }
   for (const auto& [key, list] : body.items()) {
-    if ((key != "contacts" && key != "sales_accounts") || !list.is_array()) {
-      return absl::InvalidArgumentError(
-          "seed body: {\"sales_accounts\":[...],\"contacts\":[...]}");
+    bool record_key = false;
+    for (Entity e : kOrder) record_key = record_key || key == Plural(e);
+    if (record_key && list.is_array()) continue;
+    if (!record_key) {
+      settings_body[key] = list;
+      continue;
     }
+    return absl::InvalidArgumentError(
+        "seed body: {\"sales_accounts\":[...],\"contacts\":[...],"
+        "\"deals\":[...]} and/or settings keys");
   }
   absl::MutexLock lock(&mu_);
-  RecordTable contacts_before = contacts_;
-  RecordTable accounts_before = accounts_;
+  freshsales::Settings settings_before = settings_;
+  std::map<Entity, RecordTable> tables_before = tables_;
+  std::map<std::string, RecordTable> modules_before = module_tables_;
+  if (!settings_body.empty()) {
+    absl::StatusOr<freshsales::Settings> parsed =
+        freshsales::ParseSettings(settings_body, settings_);
+    if (!parsed.ok()) return parsed.status();
+    settings_ = *std::move(parsed);
+    SyncModuleTablesLocked();
+  }
   Json ids = Json::object();
-  for (Entity e : {Entity::kSalesAccount, Entity::kContact}) {
+  for (Entity e : kOrder) {
     ids[Plural(e)] = Json::array();
     if (!body.contains(Plural(e))) continue;
     const Json& list = body[Plural(e)];
     for (size_t i = 0; i < list.size(); ++i) {
-      Json input = Unwrap(e, list[i]);
+      Json input = Unwrap(Singular(e), list[i]);
       Json extras = Json::object();
       if (input.is_object()) {
         for (const char* k : {"id", "created_at", "updated_at"}) {
@@ -1077,8 +1804,9 @@ absl::StatusOr<nlohmann::json> FreshsalesEmulator::Seed(const Json& body) {
       }
       Reply r = CreateLocked(e, input, &extras);
       if (r.status != 201) {
-        contacts_ = contacts_before;
-        accounts_ = accounts_before;
+        settings_ = std::move(settings_before);
+        tables_ = std::move(tables_before);
+        module_tables_ = std::move(modules_before);
         return absl::InvalidArgumentError(absl::StrCat(
             Plural(e), "[", i, "]: ", r.body["errors"]["message"].dump()));
       }
@@ -1112,6 +1840,15 @@ absl::StatusOr<nlohmann::json> FreshsalesEmulator::Configure(const Json& body) {
       return absl::InvalidArgumentError("time_scale must be a positive number");
     }
     time_scale = body["time_scale"].get<double>();
+  }
+  if (body.contains("job_polls")) {
+    std::optional<int64_t> polls = AsInt64(body["job_polls"]);
+    if (!body["job_polls"].is_number() || !polls || *polls < 0 ||
+        *polls > 1000) {
+      return absl::InvalidArgumentError("job_polls must be 0..1000");
+    }
+    absl::MutexLock lock(&mu_);
+    job_polls_ = static_cast<int>(*polls);
   }
   window_.Configure(limit, time_scale);
   if (body.contains("reset_window") && body["reset_window"] == true) {

@@ -1,5 +1,7 @@
 // An emulator of the Freshsales (Freshworks CRM) REST API under
-// /crm/sales/api for contacts and sales accounts, speaking the wire format
+// /crm/sales/api for contacts, sales accounts, deals (pipelines and
+// stages), appointments, sales activities, tasks, notes, documents
+// (multipart), CPQ products and custom module records, speaking the wire format
 // of /work/shared/reference/destination-apis.md §3: token auth, wrapped
 // (and flat) bodies, cf_ custom fields checked against the account's
 // fields, uniqueness rules, views for lists, upsert and bulk upsert with
@@ -51,9 +53,16 @@ struct FreshsalesOptions {
   // JSON array of {"id","display_name","email","is_active"?}; the first is
   // the account admin. Null: the three built-in users.
   nlohmann::json users;
-  // {"contacts":[field defs],"sales_accounts":[field defs]}: the custom
-  // fields that exist in the account. Null: none.
+  // {"contacts":[field defs],"sales_accounts":[..],"deals":[..],
+  // "sales_activities":[..],"products":[..]}: the custom fields that exist
+  // in the account. Null: none.
   nlohmann::json fields;
+  // What the admin configured (freshsales::ParseSettings):
+  // {"deal_pipelines":[..],"sales_activity_types":[..],
+  //  "lifecycle_stages":[..],"custom_modules":[..]}; a missing key keeps
+  // the default (freshsales::DefaultSettings: one pipeline, three activity
+  // types, three lifecycle stages, no custom modules).
+  nlohmann::json settings;
   // Time source for timestamps and the rate window. Default absl::Now.
   std::function<absl::Time()> clock;
 };
@@ -81,8 +90,9 @@ class FreshsalesEmulator {
   void Register(httplib::Server& server);
 
   // Operator operations, also served under /__sandbox/.
-  // {"contacts":[...],"sales_accounts":[...]}, each sorted by id, every
-  // stored field included; keys sorted.
+  // {"contacts":[...],"sales_accounts":[...],"deals":[...],...,
+  // "custom_module":{"<module>":[...]}}, each sorted by id, every stored
+  // field included; keys sorted.
   nlohmann::json State() const;
   // Request counts by route and status, total, rate_limited, window, and
   // ignored_attributes ("contacts.nickname": n).
@@ -94,13 +104,17 @@ class FreshsalesEmulator {
   // existing name replaces it). Returns the number of custom fields per
   // entity.
   absl::StatusOr<nlohmann::json> AddCustomFields(const nlohmann::json& body);
-  // Body {"sales_accounts":[...],"contacts":[...]} of records that existed
-  // before the migration, inserted under the same rules as POST (accounts
-  // first), all or nothing. A record may carry its own "id", "created_at"
-  // and "updated_at". Returns the ids in input order.
+  // Body {"sales_accounts":[...],"contacts":[...],"deals":[...]} of
+  // records that existed before the migration, inserted under the same
+  // rules as POST (accounts, contacts, then deals), all or nothing; and/or
+  // settings keys (as FreshsalesOptions::settings), which replace the
+  // current ones. A record may carry its own "id", "created_at" and
+  // "updated_at". Returns the ids in input order.
   absl::StatusOr<nlohmann::json> Seed(const nlohmann::json& body);
   // Body {"rate_limit_per_hour":N?,"plan":"pro"?,"time_scale":X?,
-  // "reset_window":bool?}. Returns the window.
+  // "reset_window":bool?,"job_polls":N?}. job_polls: how many job status
+  // reads of a new bulk job answer "in_progress" before "completed"
+  // (default 0). Returns the window.
   absl::StatusOr<nlohmann::json> Configure(const nlohmann::json& body);
 
  private:
@@ -112,28 +126,70 @@ class FreshsalesEmulator {
     Json body;
   };
 
-  FreshsalesEmulator(FreshsalesOptions options,
-                     std::vector<freshsales::User> users,
-                     std::vector<freshsales::CustomField> contact_fields,
-                     std::vector<freshsales::CustomField> account_fields);
+  FreshsalesEmulator(
+      FreshsalesOptions options, std::vector<freshsales::User> users,
+      std::map<Entity, std::vector<freshsales::CustomField>> fields,
+      freshsales::Settings settings);
+
+  // Gives every custom module a table (keeping existing records) and
+  // drops the tables of modules that no longer exist.
+  void SyncModuleTablesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const freshsales::CustomModule* ModuleLocked(const std::string& name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   static Reply Error(int status, std::vector<std::string> messages);
   bool Authorized(const httplib::Request& req) const;
   std::string Now() const;
   Json WindowJson() const;
 
-  RecordTable& Table(Entity e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  const std::vector<freshsales::CustomField>& Custom(Entity e) const
+  // The table and custom fields of `e`; for kCustomModule those of
+  // `module` (REQUIRES: an existing module).
+  RecordTable& Table(Entity e, const std::string& module = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const std::vector<freshsales::CustomField>& Custom(
+      Entity e, const std::string& module = "") const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The body key of one record: Singular(e), or the module's name.
+  static std::string Key(Entity e, const std::string& module);
 
-  // Record operations; all REQUIRE mu_.
+  // Record operations; all REQUIRE mu_. `module` names the custom module
+  // when `e` is kCustomModule.
   Reply CreateLocked(Entity e, const Json& input,
-                     const Json* seed_extras = nullptr)
+                     const Json* seed_extras = nullptr,
+                     const std::string& module = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Reply UpdateLocked(Entity e, int64_t id, const Json& input)
+  Reply UpdateLocked(Entity e, int64_t id, const Json& input,
+                     const std::string& module = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Reply ReadLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Reply DeleteLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply ReadLocked(Entity e, int64_t id, const std::string& module = "")
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Reply DeleteLocked(Entity e, int64_t id, const std::string& module = "")
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores an uploaded document (multipart POST /documents).
+  Reply CreateDocumentLocked(const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PUT /lists/{id}/add_contacts|remove_contacts {"ids":[..]}.
+  Reply ListMembersLocked(int64_t list_id, bool add, const Json& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // GET /contacts/lists/{id}: the list's contacts, paged.
+  Reply ListContactsLocked(int64_t list_id, const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // GET /tasks?filter=, /appointments?filter=, /sales_activities,
+  // /cpq/products: every record of `e` the filter selects, paged; GET
+  // /lists: every list.
+  Reply ListLocked(Entity e, const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Derived fields after a create or update merge: a deal's pipeline,
+  // stage and probability and its contact_ids, an appointment's
+  // attendees. `before` is the stored record (null on create).
+  void CompleteLocked(Entity e, Json& record, const Json* before)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Errors of a record's targetable_type/targetable_id pair.
+  void TargetableRulesLocked(const Json& record, bool required,
+                             std::vector<std::string>& errors)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ExistsLocked(Entity e, const Json& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Reply BulkDestroyLocked(Entity e, const Json& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Reply FiltersLocked(Entity e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -161,7 +217,8 @@ class FreshsalesEmulator {
   // Cross-record rules (owner, uniqueness, links) for `record` stored as
   // `self_id` (0 for a new record).
   std::vector<std::string> RulesLocked(Entity e, const Json& record,
-                                       int64_t self_id)
+                                       int64_t self_id,
+                                       const std::string& module = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The ids of records whose identifier `key` equals `value`; error text if
   // `key` cannot identify records of `e`.
@@ -177,12 +234,17 @@ class FreshsalesEmulator {
   RequestStats stats_;
 
   mutable absl::Mutex mu_;
-  std::vector<freshsales::CustomField> contact_fields_ ABSL_GUARDED_BY(mu_);
-  std::vector<freshsales::CustomField> account_fields_ ABSL_GUARDED_BY(mu_);
-  RecordTable contacts_ ABSL_GUARDED_BY(mu_);
-  RecordTable accounts_ ABSL_GUARDED_BY(mu_);
+  std::map<Entity, std::vector<freshsales::CustomField>> fields_
+      ABSL_GUARDED_BY(mu_);
+  freshsales::Settings settings_ ABSL_GUARDED_BY(mu_);
+  std::map<Entity, RecordTable> tables_ ABSL_GUARDED_BY(mu_);
+  // Module name -> its records.
+  std::map<std::string, RecordTable> module_tables_ ABSL_GUARDED_BY(mu_);
+  // Job id -> its final status, and the reads still "in_progress".
   std::map<std::string, Json> jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> job_polls_left_ ABSL_GUARDED_BY(mu_);
   int64_t next_job_ ABSL_GUARDED_BY(mu_);
+  int job_polls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace bridgework::emulator

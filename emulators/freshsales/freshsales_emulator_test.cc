@@ -755,7 +755,11 @@ TEST_F(FreshsalesEmulatorTest, ResetKeepsUsersAndFields) {
   Json reset = Operator("POST", "reset");
   EXPECT_EQ(reset, Json::object());
   Json state = Operator("GET", "state");
-  EXPECT_EQ(state, Json::parse(R"({"contacts":[],"sales_accounts":[]})"));
+  EXPECT_EQ(state["contacts"], Json::array());
+  EXPECT_EQ(state["sales_accounts"], Json::array());
+  for (const auto& [key, records] : state.items()) {
+    EXPECT_TRUE(records.empty()) << key;
+  }
   Json after = Operator("GET", "stats");
   EXPECT_EQ(after["total"], 0);
   EXPECT_EQ(after["requests"], Json::object());
@@ -834,6 +838,413 @@ TEST_F(FreshsalesEmulatorTest, ConcurrentCreatesKeepEmailsUnique) {
   EXPECT_EQ(Operator("GET", "stats")["requests"]["POST /contacts"]["400"], 50);
 }
 
+// --- Deals, activities, documents, products, custom modules ---------------
+
+Json Settings() {
+  return Json::parse(R"({
+    "deal_pipelines":[
+      {"name":"Treatment plans","is_default":true,"stages":[
+        {"name":"New Appointment","probability":10},
+        {"name":"In Treatment","probability":50},
+        {"name":"Closed Won","probability":100,"forecast_type":"Won"},
+        {"name":"Closed Lost","probability":0,"forecast_type":"Lost"}]},
+      {"name":"Recall","stages":[{"name":"Due","probability":20}]}],
+    "sales_activity_types":["Appointment","Phone call"],
+    "custom_modules":[
+      {"name":"cm_treatment","label":"Treatment","fields":[
+        {"name":"cf_patient","label":"Patient","type":"lookup",
+         "related":"contacts","required":true},
+        {"name":"cf_procedure_code","label":"Procedure code","type":"text"},
+        {"name":"cf_bridgework_key","type":"text"}]}]})");
+}
+
+TEST_F(FreshsalesEmulatorTest, DealsFollowPipelinesStagesAndLinks) {
+  FreshsalesOptions o;
+  o.settings = Settings();
+  o.fields = Fields();
+  o.fields["deals"] = {{{"name", "cf_bridgework_key"}, {"type", "text"}}};
+  Start(std::move(o));
+  Response pipelines = Call("GET", "/selector/deal_pipelines");
+  ASSERT_EQ(pipelines.status, 200);
+  ASSERT_EQ(pipelines.body["deal_pipelines"].size(), 2u);
+  EXPECT_EQ(pipelines.body["deal_pipelines"][0]["name"], "Treatment plans");
+  EXPECT_EQ(pipelines.body["deal_pipelines"][0]["is_default"], true);
+  int64_t recall = pipelines.body["deal_pipelines"][1]["id"];
+  Response stages = Call("GET", "/selector/deal_pipelines/" +
+                                    std::to_string(recall) + "/deal_stages");
+  ASSERT_EQ(stages.status, 200);
+  ASSERT_EQ(stages.body["deal_stages"].size(), 1u);
+  EXPECT_EQ(stages.body["deal_stages"][0]["probability"], 20);
+  Response all = Call("GET", "/selector/deal_stages");
+  ASSERT_EQ(all.body["deal_stages"].size(), 5u);
+  int64_t in_treatment = all.body["deal_stages"][1]["id"];
+  int64_t won = all.body["deal_stages"][2]["id"];
+  int64_t due = all.body["deal_stages"][4]["id"];
+
+  int64_t account = CreateAccount({{"name", "SmileBright"}});
+  int64_t contact = CreateContact({{"last_name", "Lopez"}});
+  // No stage: the default pipeline's first stage and its probability.
+  Response plain = Call("POST", "/deals", {{"deal", {{"name", "Cleaning"}}}});
+  ASSERT_EQ(plain.status, 201) << plain.body.dump();
+  EXPECT_EQ(plain.body["deal"]["deal_pipeline_id"],
+            pipelines.body["deal_pipelines"][0]["id"]);
+  EXPECT_EQ(plain.body["deal"]["probability"], 10);
+  EXPECT_EQ(plain.body["deal"]["owner_id"], 1);
+  // A stage alone picks its pipeline; links are kept.
+  Response linked =
+      Call("POST", "/deals",
+           {{"deal",
+             {{"name", "Implant"},
+              {"amount", 1250.5},
+              {"deal_stage_id", in_treatment},
+              {"sales_account_id", account},
+              {"contacts_added_list", {contact}},
+              {"expected_close", "2026-12-31"},
+              {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}}}});
+  ASSERT_EQ(linked.status, 201) << linked.body.dump();
+  const Json& deal = linked.body["deal"];
+  EXPECT_EQ(deal["probability"], 50);
+  EXPECT_EQ(deal["sales_account_id"], account);
+  EXPECT_EQ(deal["contact_ids"], Json::array({contact}));
+  EXPECT_FALSE(deal.contains("contacts_added_list"));
+  int64_t id = deal["id"];
+  EXPECT_GT(id, 16000500001 + 500000 - 1) << "ids per entity do not overlap";
+  // A stage of another pipeline, a missing account, a blank name.
+  Response bad =
+      Call("POST", "/deals",
+           {{"deal",
+             {{"deal_pipeline_id", pipelines.body["deal_pipelines"][0]["id"]},
+              {"deal_stage_id", due},
+              {"sales_account_id", 5}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["errors"]["message"],
+            Json({"Name can't be blank", "Sales account is invalid",
+                  "Deal stage is invalid"}));
+  // Moving to a won stage updates probability and closes the deal.
+  Response moved = Call("PUT", "/deals/" + std::to_string(id),
+                        {{"deal", {{"deal_stage_id", won}}}});
+  ASSERT_EQ(moved.status, 200) << moved.body.dump();
+  EXPECT_EQ(moved.body["deal"]["probability"], 100);
+  EXPECT_TRUE(moved.body["deal"]["closed_date"].is_string());
+  // Views: no "All Deals"; open, won and lost split every deal.
+  Response filters = Call("GET", "/deals/filters");
+  std::set<std::string> names;
+  for (const auto& f : filters.body["filters"]) names.insert(f["name"]);
+  EXPECT_EQ(names, (std::set<std::string>{"My Deals", "Open Deals", "Won Deals",
+                                          "Lost Deals"}));
+  EXPECT_EQ(Call("GET", "/deals/view/1600202").body["deals"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/deals/view/1600203").body["deals"][0]["id"], id);
+  // Lookup and bulk upsert by a custom field.
+  Response found =
+      Call("GET", "/lookup?q=pbn:plan:1&f=cf_bridgework_key&entities=deal");
+  ASSERT_EQ(found.status, 200) << found.body.dump();
+  EXPECT_EQ(found.body["deals"]["deals"][0]["id"], id);
+  Response job =
+      Call("POST", "/deals/bulk_upsert",
+           {{"unique_identifier", {{"cf_bridgework_key", ""}}},
+            {"deals",
+             {{{"name", "Implant v2"},
+               {"custom_field", {{"cf_bridgework_key", "pbn:plan:1"}}}},
+              {{"name", "Crown"},
+               {"custom_field", {{"cf_bridgework_key", "pbn:plan:2"}}}}}}});
+  ASSERT_EQ(job.status, 202) << job.body.dump();
+  Response status =
+      Call("GET", "/job_statuses/" + job.body["job_id"].get<std::string>());
+  EXPECT_EQ(status.body["job_status"]["results"][0]["id"], id);
+  EXPECT_EQ(status.body["job_status"]["results"][1]["status"], "created");
+  // Deleting the account and the contact unlinks them.
+  EXPECT_EQ(Call("DELETE", "/sales_accounts/" + std::to_string(account)).status,
+            200);
+  EXPECT_EQ(Call("DELETE", "/contacts/" + std::to_string(contact)).status, 200);
+  Json after = Call("GET", "/deals/" + std::to_string(id)).body["deal"];
+  EXPECT_FALSE(after.contains("sales_account_id"));
+  EXPECT_EQ(after["contact_ids"], Json::array());
+  EXPECT_EQ(Call("DELETE", "/deals/" + std::to_string(id)).status, 200);
+  EXPECT_EQ(Call("GET", "/deals/" + std::to_string(id)).status, 404);
+}
+
+TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
+  FreshsalesOptions o;
+  o.settings = Settings();
+  o.clock = [] { return absl::FromUnixSeconds(1795000000); };  // 2026-11-17
+  Start(std::move(o));
+  int64_t contact = CreateContact({{"last_name", "Lopez"}});
+  Json target = {{"targetable_type", "Contact"}, {"targetable_id", contact}};
+  Json appointment = {
+      {"title", "Cleaning"},
+      {"from_date", "2026-12-01T15:30:00-06:00"},
+      {"end_date", "2026-12-01T16:15:00-06:00"},
+      {"targetable_type", "Contact"},
+      {"targetable_id", contact},
+      {"appointment_attendees_attributes",
+       {{{"attendee_type", "FdMultitenant::User"}, {"attendee_id", 2}},
+        {{"attendee_type", "Contact"}, {"attendee_id", contact}}}}};
+  Response a = Call("POST", "/appointments", {{"appointment", appointment}});
+  ASSERT_EQ(a.status, 201) << a.body.dump();
+  EXPECT_EQ(a.body["appointment"]["from_date"], "2026-12-01T15:30:00-06:00");
+  EXPECT_EQ(a.body["appointment"]["end_date"], "2026-12-01T16:15:00-06:00");
+  EXPECT_EQ(a.body["appointment"]["appointment_attendees"][0]["attendee_id"],
+            2);
+  EXPECT_EQ(a.body["appointment"]["creater_id"], 1);
+  EXPECT_FALSE(a.body["appointment"].contains("owner_id"));
+  Json backwards = appointment;
+  backwards["end_date"] = "2026-12-01T15:00:00-06:00";
+  backwards["appointment_attendees_attributes"] = {
+      {{"attendee_type", "FdMultitenant::User"}, {"attendee_id", 99}}};
+  Response refused =
+      Call("POST", "/appointments", {{"appointment", backwards}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.body["errors"]["message"],
+            Json({"End date should be greater than start date",
+                  "Appointment attendees is invalid"}));
+  EXPECT_EQ(
+      Call("GET", "/appointments?filter=upcoming").body["appointments"].size(),
+      1u);
+  EXPECT_EQ(
+      Call("GET", "/appointments?filter=past").body["appointments"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/appointments").status, 400);
+
+  Response types = Call("GET", "/selector/sales_activity_types");
+  ASSERT_EQ(types.body["sales_activity_types"].size(), 2u);
+  Json activity = target;
+  activity["title"] = "Consult";
+  activity["sales_activity_type_id"] =
+      types.body["sales_activity_types"][1]["id"];
+  activity["start_date"] = "2026-11-02T09:00:00Z";
+  activity["end_date"] = "2026-11-02T09:20:00Z";
+  activity["owner_id"] = 3;
+  Response sa =
+      Call("POST", "/sales_activities", {{"sales_activity", activity}});
+  ASSERT_EQ(sa.status, 201) << sa.body.dump();
+  EXPECT_EQ(sa.body["sales_activity"]["owner_id"], 3);
+  Json untyped = activity;
+  untyped["sales_activity_type_id"] = 1;
+  untyped.erase("targetable_id");
+  EXPECT_EQ(Call("POST", "/sales_activities", {{"sales_activity", untyped}})
+                .body["errors"]["message"],
+            Json({"Sales activity type is invalid", "Targetable is invalid"}));
+  EXPECT_EQ(Call("GET", "/sales_activities").body["sales_activities"].size(),
+            1u);
+
+  Json task = target;
+  task["title"] = "Call back";
+  task["due_date"] = "2026-11-10T10:00:00Z";
+  Response t = Call("POST", "/tasks", {{"task", task}});
+  ASSERT_EQ(t.status, 201) << t.body.dump();
+  std::string task_path =
+      "/tasks/" + std::to_string(t.body["task"]["id"].get<int64_t>());
+  EXPECT_EQ(Call("GET", "/tasks?filter=overdue").body["tasks"].size(), 1u);
+  EXPECT_EQ(Call("PUT", task_path, {{"task", {{"status", 1}}}}).status, 200);
+  EXPECT_EQ(Call("GET", "/tasks?filter=open").body["tasks"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/tasks?filter=completed").body["tasks"].size(), 1u);
+  EXPECT_EQ(Call("POST", "/tasks", {{"task", {{"title", "x"}}}})
+                .body["errors"]["message"],
+            Json({"Due date can't be blank", "Targetable can't be blank"}));
+  EXPECT_EQ(Call("POST", "/tasks",
+                 {{"task",
+                   {{"title", "x"},
+                    {"due_date", "tomorrow"},
+                    {"targetable_type", "Lead"},
+                    {"targetable_id", contact}}}})
+                .status,
+            400);
+
+  Json note = target;
+  note["description"] = "Prefers mornings";
+  Response n = Call("POST", "/notes", {{"note", note}});
+  ASSERT_EQ(n.status, 201) << n.body.dump();
+  std::string note_path =
+      "/notes/" + std::to_string(n.body["note"]["id"].get<int64_t>());
+  EXPECT_EQ(Call("PUT", note_path, {{"note", {{"description", "Evenings"}}}})
+                .body["note"]["description"],
+            "Evenings");
+  EXPECT_EQ(Call("GET", note_path).body["note"]["targetable_id"], contact);
+  EXPECT_EQ(Call("DELETE", note_path).status, 200);
+  EXPECT_EQ(Call("GET", note_path).status, 404);
+  EXPECT_EQ(Call("DELETE", note_path).body, ErrorBody(404, "Record not found"));
+  EXPECT_EQ(Call("POST", "/notes", {{"note", {{"description", "x"}}}}).status,
+            400);
+}
+
+TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
+  Start();
+  int64_t contact = CreateContact({{"last_name", "Lopez"}});
+  httplib::Headers h = {
+      {"Authorization", std::string("Token token=") + kToken}};
+  httplib::MultipartFormDataItems items = {
+      {"file", "x-ray bytes", "x-ray.png", "image/png"},
+      {"targetable_type", "Contact", "", ""},
+      {"targetable_id", std::to_string(contact), "", ""},
+      {"is_shared", "true", "", ""}};
+  auto r = client_->Post("/crm/sales/api/documents", h, items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  Json doc = Json::parse(r->body)["document"];
+  EXPECT_EQ(doc["name"], "x-ray.png");
+  EXPECT_EQ(doc["content_type"], "image/png");
+  EXPECT_EQ(doc["file_size"], 11);
+  EXPECT_EQ(doc["is_shared"], true);
+  EXPECT_EQ(doc["targetable_id"], contact);
+  std::string path = "/documents/" + std::to_string(doc["id"].get<int64_t>());
+  EXPECT_EQ(Call("GET", path).body["document"], doc);
+  EXPECT_EQ(Call("DELETE", path).status, 200);
+  EXPECT_EQ(Call("GET", path).status, 404);
+  // No file, or no target.
+  auto none = client_->Post(
+      "/crm/sales/api/documents", h,
+      httplib::MultipartFormDataItems{{"targetable_type", "Contact", "", ""}});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 400);
+  auto orphan = client_->Post(
+      "/crm/sales/api/documents", h,
+      httplib::MultipartFormDataItems{{"file", "x", "a.txt", "text/plain"}});
+  ASSERT_TRUE(orphan);
+  EXPECT_EQ(orphan->status, 400);
+  EXPECT_EQ(Json::parse(orphan->body)["errors"]["message"][0],
+            "Targetable can't be blank");
+}
+
+TEST_F(FreshsalesEmulatorTest, ProductsAndCustomModules) {
+  FreshsalesOptions o;
+  o.settings = Settings();
+  Start(std::move(o));
+  Response p = Call("POST", "/cpq/products",
+                    {{"product",
+                      {{"name", "Crown"},
+                       {"product_code", "D2740"},
+                       {"base_currency_amount", 1100}}}});
+  ASSERT_EQ(p.status, 201) << p.body.dump();
+  std::string product =
+      "/cpq/products/" + std::to_string(p.body["product"]["id"].get<int64_t>());
+  EXPECT_EQ(Call("PUT", product, {{"product", {{"name", "Porcelain crown"}}}})
+                .body["product"]["name"],
+            "Porcelain crown");
+  EXPECT_EQ(Call("GET", "/cpq/products?page=1").body["products"].size(), 1u);
+  EXPECT_EQ(Call("POST", "/cpq/products", {{"product", {{"sku_number", "1"}}}})
+                .status,
+            400);
+  EXPECT_EQ(Call("DELETE", product).status, 200);
+  EXPECT_EQ(Call("GET", product).status, 404);
+
+  int64_t contact = CreateContact({{"last_name", "Lopez"}});
+  Response fields = Call("GET", "/settings/cm_treatment/fields");
+  ASSERT_EQ(fields.status, 200);
+  EXPECT_EQ(fields.body["fields"][0]["name"], "name");
+  EXPECT_EQ(fields.body["fields"][2]["name"], "cf_patient");
+  EXPECT_EQ(fields.body["fields"][2]["related"], "contacts");
+  EXPECT_EQ(Call("GET", "/settings/cm_payment/fields").status, 404);
+  Response t =
+      Call("POST", "/custom_module/cm_treatment",
+           {{"cm_treatment",
+             {{"name", "Implant #1"},
+              {"custom_field",
+               {{"cf_patient", contact}, {"cf_procedure_code", "D6010"}}}}}});
+  ASSERT_EQ(t.status, 201) << t.body.dump();
+  int64_t id = t.body["cm_treatment"]["id"];
+  EXPECT_EQ(id, 17000000001);
+  std::string path = "/custom_module/cm_treatment/" + std::to_string(id);
+  EXPECT_EQ(Call("PUT", path,
+                 {{"cm_treatment",
+                   {{"custom_field", {{"cf_procedure_code", "D6011"}}}}}})
+                .body["cm_treatment"]["custom_field"]["cf_procedure_code"],
+            "D6011");
+  Response missing = Call("POST", "/custom_module/cm_treatment",
+                          {{"cm_treatment", {{"name", "x"}}}});
+  EXPECT_EQ(missing.body["errors"]["message"][0], "Patient can't be blank");
+  Response dangling =
+      Call("POST", "/custom_module/cm_treatment",
+           {{"cm_treatment",
+             {{"name", "x"}, {"custom_field", {{"cf_patient", 12}}}}}});
+  EXPECT_EQ(dangling.body["errors"]["message"][0], "Patient is invalid");
+  EXPECT_EQ(Call("POST", "/custom_module/cm_payment",
+                 {{"cm_payment", {{"name", "x"}}}})
+                .status,
+            404);
+  EXPECT_EQ(Operator("GET", "state")["custom_module"]["cm_treatment"].size(),
+            1u);
+  EXPECT_EQ(Call("DELETE", path).status, 200);
+  EXPECT_EQ(Call("GET", path).status, 404);
+  // Modules can be configured later through the seed operator.
+  Json seeded = Operator(
+      "POST", "seed",
+      {{"custom_modules", {{{"name", "cm_payment"}, {"label", "Payment"}}}}});
+  EXPECT_EQ(Call("POST", "/custom_module/cm_payment",
+                 {{"cm_payment", {{"name", "Visa 40.00"}}}})
+                .status,
+            201);
+  EXPECT_EQ(Call("GET", path).status, 404) << "cm_treatment is gone";
+}
+
+TEST_F(FreshsalesEmulatorTest, BulkJobsCanStayInProgress) {
+  Start();
+  Operator("POST", "config", {{"job_polls", 2}});
+  Response job =
+      Call("POST", "/contacts/bulk_upsert",
+           {{"unique_identifier", {{"external_id", ""}}},
+            {"contacts",
+             Json::array({{{"external_id", "k1"}, {"last_name", "A"}}})}});
+  ASSERT_EQ(job.status, 202);
+  std::string path = "/job_statuses/" + job.body["job_id"].get<std::string>();
+  EXPECT_EQ(Call("GET", path).body["job_status"]["status"], "in_progress");
+  Json second = Call("GET", path).body["job_status"];
+  EXPECT_EQ(second["status"], "in_progress");
+  EXPECT_FALSE(second.contains("results"));
+  EXPECT_EQ(Call("GET", path).body["job_status"]["status"], "completed");
+}
+
+TEST_F(FreshsalesEmulatorTest, LeadsAreContactsInTheLeadStage) {
+  Start();
+  Response stages = Call("GET", "/selector/lifecycle_stages");
+  ASSERT_EQ(stages.status, 200);
+  ASSERT_EQ(stages.body["lifecycle_stages"][0]["name"], "Lead");
+  int64_t lead = stages.body["lifecycle_stages"][0]["id"];
+  Response created =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Ng"}, {"lifecycle_stage_id", lead}}}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["contact"]["lifecycle_stage_id"], lead);
+  Response bad =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Ng"}, {"lifecycle_stage_id", 12345}}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, ErrorBody(400, "Lifecycle stage is invalid"));
+  EXPECT_EQ(Call("GET", "/leads").status, 404) << "no lead module";
+}
+
+TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
+  Start();
+  int64_t a = CreateContact({{"last_name", "A"}});
+  int64_t b = CreateContact({{"last_name", "B"}});
+  Response created =
+      Call("POST", "/lists", {{"list", {{"name", "Recall 2026"}}}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["list"]["contacts_count"], 0);
+  std::string path =
+      "/lists/" + std::to_string(created.body["list"]["id"].get<int64_t>());
+  EXPECT_EQ(Call("POST", "/lists", {{"list", {{"name", "recall 2026"}}}})
+                .body["errors"]["message"][0],
+            "Name has already been taken");
+  Response added = Call("PUT", path + "/add_contacts", {{"ids", {a, b}}});
+  ASSERT_EQ(added.status, 200) << added.body.dump();
+  EXPECT_EQ(added.body["list"]["contacts_count"], 2);
+  EXPECT_EQ(Call("PUT", path + "/add_contacts", {{"ids", {5}}}).status, 400);
+  EXPECT_EQ(Call("PUT", path + "/remove_contacts", {{"ids", {a}}}).status, 200);
+  std::string members = "/contacts" + path;
+  Response in = Call("GET", members + "?page=1&per_page=10");
+  ASSERT_EQ(in.status, 200) << in.body.dump();
+  ASSERT_EQ(in.body["contacts"].size(), 1u);
+  EXPECT_EQ(in.body["contacts"][0]["id"], b);
+  EXPECT_EQ(Call("PUT", path, {{"list", {{"name", "Recall 2027"}}}})
+                .body["list"]["name"],
+            "Recall 2027");
+  EXPECT_EQ(Call("GET", "/lists").body["lists"][0]["contacts_count"], 1);
+  EXPECT_EQ(Call("DELETE", "/contacts/" + std::to_string(b)).status, 200);
+  EXPECT_EQ(Call("GET", members).body["contacts"].size(), 0u);
+  EXPECT_EQ(Call("DELETE", path).status, 200);
+  EXPECT_EQ(Call("GET", members).status, 404);
+  EXPECT_EQ(Call("DELETE", path).status, 404);
+}
+
 TEST(FreshsalesEmulatorCreate, RejectsBadOptions) {
   FreshsalesOptions o;
   EXPECT_FALSE(FreshsalesEmulator::Create(o).ok()) << "no token";
@@ -843,7 +1254,7 @@ TEST(FreshsalesEmulatorCreate, RejectsBadOptions) {
   o.fields = Json::parse(R"({"contacts":[{"name":"cf_x","type":"dropdown"}]})");
   EXPECT_FALSE(FreshsalesEmulator::Create(o).ok())
       << "dropdown without choices";
-  o.fields = Json::parse(R"({"deals":[]})");
+  o.fields = Json::parse(R"({"notes":[]})");
   EXPECT_FALSE(FreshsalesEmulator::Create(o).ok());
   o.fields = Json();
   o.users = Json::parse(R"([{"id":1,"email":"a@x"},{"id":1,"email":"b@x"}])");

@@ -35,6 +35,13 @@ bool IsDate(const std::string& s) {
   return absl::ParseTime("%Y-%m-%d", s.substr(0, 10), &t, &err);
 }
 
+// "2026-12-01T15:30:00+05:30", "...Z", with optional fractional seconds.
+bool IsDateTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  return absl::ParseTime(absl::RFC3339_full, s, &t, &err);
+}
+
 // Text of a string or number; nullopt for other types.
 std::optional<std::string> TextOf(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -136,6 +143,63 @@ void NormalizeStandard(const StandardField& f, const Json& v, Normalized& out) {
       out.record[name] = list;
       return;
     }
+    case FieldKind::kDate: {
+      if (!v.is_string() || !IsDate(v.get<std::string>())) {
+        return out.errors.push_back(
+            absl::StrCat("Invalid date for ", name, " (expected YYYY-MM-DD)"));
+      }
+      out.record[name] = v;
+      return;
+    }
+    case FieldKind::kDateTime: {
+      if (!v.is_string() || !IsDateTime(v.get<std::string>())) {
+        return out.errors.push_back(
+            absl::StrCat("Invalid date for ", name,
+                         " (expected an ISO 8601 date and time with offset)"));
+      }
+      out.record[name] = v;
+      return;
+    }
+    case FieldKind::kBoolean: {
+      if (v.is_boolean()) {
+        out.record[name] = v;
+      } else if (v == "true" || v == "false") {
+        out.record[name] = v == "true";
+      } else {
+        out.errors.push_back(TypeError(name));
+      }
+      return;
+    }
+    case FieldKind::kIdList: {
+      if (!v.is_array()) return out.errors.push_back(TypeError(name));
+      Json list = Json::array();
+      for (const auto& item : v) {
+        std::optional<int64_t> id = AsInt64(item);
+        if (!id) return out.errors.push_back(TypeError(name));
+        list.push_back(*id);
+      }
+      out.record[name] = list;
+      return;
+    }
+    case FieldKind::kAttendees: {
+      if (!v.is_array()) return out.errors.push_back(TypeError(name));
+      Json list = Json::array();
+      for (const auto& item : v) {
+        if (!item.is_object() || !item.contains("attendee_type") ||
+            !item["attendee_type"].is_string() ||
+            !item.contains("attendee_id")) {
+          return out.errors.push_back(TypeError(name));
+        }
+        std::string type = item["attendee_type"].get<std::string>();
+        std::optional<int64_t> id = AsInt64(item["attendee_id"]);
+        if (!id || (type != "Contact" && type != "FdMultitenant::User")) {
+          return out.errors.push_back(TypeError(name));
+        }
+        list.push_back({{"attendee_type", type}, {"attendee_id", *id}});
+      }
+      out.record[name] = list;
+      return;
+    }
   }
 }
 
@@ -170,6 +234,10 @@ void NormalizeCustom(const CustomField& f, const Json& v, Json& cf,
     } else {
       errors.push_back(TypeError(f.name));
     }
+  } else if (f.type == "lookup") {
+    std::optional<int64_t> id = AsInt64(v);
+    if (!id) return errors.push_back(TypeError(f.name));
+    cf[f.name] = *id;
   } else {  // dropdown, radio
     auto text = TextOf(v);
     bool ok = false;
@@ -182,14 +250,57 @@ void NormalizeCustom(const CustomField& f, const Json& v, Json& cf,
 
 }  // namespace
 
-const char* Singular(Entity e) {
-  return e == Entity::kContact ? "contact" : "sales_account";
+namespace {
+
+struct Names {
+  Entity entity;
+  const char* singular;
+  const char* plural;
+  const char* label;
+  const char* targetable;  // "" when records cannot be a targetable
+  bool custom_fields;
+};
+
+constexpr Names kNames[] = {
+    {Entity::kContact, "contact", "contacts", "Contact", "Contact", true},
+    {Entity::kSalesAccount, "sales_account", "sales_accounts", "Sales account",
+     "SalesAccount", true},
+    {Entity::kDeal, "deal", "deals", "Deal", "Deal", true},
+    {Entity::kAppointment, "appointment", "appointments", "Appointment", "",
+     false},
+    {Entity::kSalesActivity, "sales_activity", "sales_activities",
+     "Sales activity", "", true},
+    {Entity::kTask, "task", "tasks", "Task", "", false},
+    {Entity::kNote, "note", "notes", "Note", "", false},
+    {Entity::kDocument, "document", "documents", "Document", "", false},
+    {Entity::kProduct, "product", "products", "Product", "", true},
+    {Entity::kList, "list", "lists", "List", "", false},
+    {Entity::kCustomModule, "custom_module", "custom_module", "Record", "",
+     true},
+};
+
+const Names& NamesOf(Entity e) {
+  for (const auto& n : kNames) {
+    if (n.entity == e) return n;
+  }
+  return kNames[0];
 }
-const char* Plural(Entity e) {
-  return e == Entity::kContact ? "contacts" : "sales_accounts";
-}
-const char* Label(Entity e) {
-  return e == Entity::kContact ? "Contact" : "Sales account";
+
+}  // namespace
+
+const char* Singular(Entity e) { return NamesOf(e).singular; }
+const char* Plural(Entity e) { return NamesOf(e).plural; }
+const char* Label(Entity e) { return NamesOf(e).label; }
+const char* TargetableType(Entity e) { return NamesOf(e).targetable; }
+bool HasCustomFields(Entity e) { return NamesOf(e).custom_fields; }
+
+std::optional<Entity> EntityFromPlural(const std::string& plural) {
+  for (const auto& n : kNames) {
+    if (n.entity != Entity::kCustomModule && plural == n.plural) {
+      return n.entity;
+    }
+  }
+  return std::nullopt;
 }
 
 const std::vector<StandardField>& StandardFields(Entity e) {
@@ -243,12 +354,122 @@ const std::vector<StandardField>& StandardFields(Entity e) {
       {"twitter", "Twitter", "text", K::kString},
       {"linkedin", "LinkedIn", "text", K::kString},
   };
-  return e == Entity::kContact ? *kContact : *kAccount;
+  static const auto* kDeal = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+      {"amount", "Deal value", "number", K::kNumber},
+      {"currency_id", "Currency", "dropdown", K::kInteger},
+      {"deal_pipeline_id", "Deal pipeline", "dropdown", K::kInteger},
+      {"deal_stage_id", "Deal stage", "dropdown", K::kInteger},
+      {"probability", "Probability (%)", "number", K::kNumber},
+      {"expected_close", "Expected close date", "date", K::kDate},
+      {"closed_date", "Closed date", "date", K::kDate},
+      {"sales_account_id", "Account", "lookup", K::kInteger},
+      {"contacts_added_list", "Related contacts", "lookup", K::kIdList},
+      {"owner_id", "Sales owner", "dropdown", K::kInteger},
+      {"territory_id", "Territory", "dropdown", K::kInteger},
+      {"deal_type_id", "Type", "dropdown", K::kInteger},
+      {"deal_reason_id", "Lost reason", "dropdown", K::kInteger},
+      {"lead_source_id", "Source", "dropdown", K::kInteger},
+      {"campaign_id", "Campaign", "dropdown", K::kInteger},
+      {"tags", "Tags", "multi_select_dropdown", K::kStringList},
+  };
+  static const auto* kAppointment = new std::vector<StandardField>{
+      {"title", "Title", "text", K::kString},
+      {"description", "Description", "textarea", K::kString},
+      {"from_date", "From", "date_time", K::kDateTime},
+      {"end_date", "To", "date_time", K::kDateTime},
+      {"time_zone", "Time zone", "dropdown", K::kString},
+      {"is_allday", "All day", "checkbox", K::kBoolean},
+      {"location", "Location", "text", K::kString},
+      {"outcome_id", "Outcome", "dropdown", K::kInteger},
+      {"targetable_type", "Related to type", "text", K::kString},
+      {"targetable_id", "Related to", "lookup", K::kInteger},
+      {"appointment_attendees_attributes", "Attendees", "lookup",
+       K::kAttendees},
+  };
+  static const auto* kSalesActivity = new std::vector<StandardField>{
+      {"title", "Title", "text", K::kString},
+      {"notes", "Notes", "textarea", K::kString},
+      {"sales_activity_type_id", "Activity type", "dropdown", K::kInteger},
+      {"sales_activity_outcome_id", "Outcome", "dropdown", K::kInteger},
+      {"start_date", "Start date", "date_time", K::kDateTime},
+      {"end_date", "End date", "date_time", K::kDateTime},
+      {"owner_id", "Owner", "dropdown", K::kInteger},
+      {"location", "Location", "text", K::kString},
+      {"targetable_type", "Related to type", "text", K::kString},
+      {"targetable_id", "Related to", "lookup", K::kInteger},
+  };
+  static const auto* kTask = new std::vector<StandardField>{
+      {"title", "Title", "text", K::kString},
+      {"description", "Description", "textarea", K::kString},
+      {"due_date", "Due date", "date_time", K::kDateTime},
+      {"owner_id", "Owner", "dropdown", K::kInteger},
+      {"status", "Status", "dropdown", K::kInteger},
+      {"task_type_id", "Task type", "dropdown", K::kInteger},
+      {"outcome_id", "Outcome", "dropdown", K::kInteger},
+      {"targetable_type", "Related to type", "text", K::kString},
+      {"targetable_id", "Related to", "lookup", K::kInteger},
+  };
+  static const auto* kNote = new std::vector<StandardField>{
+      {"description", "Description", "textarea", K::kString},
+      {"targetable_type", "Related to type", "text", K::kString},
+      {"targetable_id", "Related to", "lookup", K::kInteger},
+  };
+  static const auto* kDocument = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+      {"is_shared", "Shared", "checkbox", K::kBoolean},
+      {"targetable_type", "Related to type", "text", K::kString},
+      {"targetable_id", "Related to", "lookup", K::kInteger},
+  };
+  static const auto* kProduct = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+      {"description", "Description", "textarea", K::kString},
+      {"category", "Category", "text", K::kString},
+      {"product_code", "Product code", "text", K::kString},
+      {"sku_number", "SKU number", "text", K::kString},
+      {"is_active", "Active", "checkbox", K::kBoolean},
+      {"valid_till", "Valid till", "date", K::kDate},
+      {"base_currency_amount", "Unit price", "number", K::kNumber},
+      {"owner_id", "Owner", "dropdown", K::kInteger},
+  };
+  static const auto* kList = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+  };
+  static const auto* kCustomModule = new std::vector<StandardField>{
+      {"name", "Name", "text", K::kString},
+      {"owner_id", "Owner", "dropdown", K::kInteger},
+  };
+  switch (e) {
+    case Entity::kContact:
+      return *kContact;
+    case Entity::kSalesAccount:
+      return *kAccount;
+    case Entity::kDeal:
+      return *kDeal;
+    case Entity::kAppointment:
+      return *kAppointment;
+    case Entity::kSalesActivity:
+      return *kSalesActivity;
+    case Entity::kTask:
+      return *kTask;
+    case Entity::kNote:
+      return *kNote;
+    case Entity::kDocument:
+      return *kDocument;
+    case Entity::kProduct:
+      return *kProduct;
+    case Entity::kList:
+      return *kList;
+    case Entity::kCustomModule:
+      return *kCustomModule;
+  }
+  return *kContact;
 }
 
 absl::StatusOr<std::vector<CustomField>> ParseCustomFields(const Json& list) {
-  static const std::set<std::string> kTypes = {
-      "text", "textarea", "number", "date", "checkbox", "dropdown", "radio"};
+  static const std::set<std::string> kTypes = {"text",  "textarea", "number",
+                                               "date",  "checkbox", "dropdown",
+                                               "radio", "lookup"};
   if (!list.is_array()) {
     return absl::InvalidArgumentError("custom fields must be a JSON array");
   }
@@ -303,9 +524,206 @@ absl::StatusOr<std::vector<CustomField>> ParseCustomFields(const Json& list) {
         }
       }
     }
+    if (f.type == "lookup") {
+      f.related = def.contains("related") && def["related"].is_string()
+                      ? def["related"].get<std::string>()
+                      : "";
+      if (!EntityFromPlural(f.related) ||
+          !TargetableType(*EntityFromPlural(f.related))[0]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": lookup ", f.name,
+                         " needs related: contacts, sales_accounts or deals"));
+      }
+    }
+    if (def.contains("required")) {
+      if (!def["required"].is_boolean()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": required must be a boolean"));
+      }
+      f.required = def["required"].get<bool>();
+    }
     out.push_back(std::move(f));
   }
   return out;
+}
+
+namespace {
+
+constexpr int64_t kFirstPipelineId = 16000090001;
+constexpr int64_t kFirstStageId = 16000091001;
+constexpr int64_t kFirstActivityTypeId = 16000095001;
+constexpr int64_t kFirstLifecycleStageId = 16000096001;
+
+absl::StatusOr<std::vector<Choice>> ParseChoices(const Json& list,
+                                                 const std::string& what,
+                                                 int64_t first_id) {
+  if (!list.is_array() || list.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be a non-empty array"));
+  }
+  std::vector<Choice> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& c = list[i];
+    Json name = c.is_object() ? c.value("name", Json()) : c;
+    if (!name.is_string() || name.get<std::string>().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, "[", i, "]: needs a name"));
+    }
+    out.push_back(
+        {first_id + static_cast<int64_t>(i), name.get<std::string>()});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<DealPipeline>> ParsePipelines(const Json& list) {
+  if (!list.is_array() || list.empty()) {
+    return absl::InvalidArgumentError(
+        "deal_pipelines must be a non-empty array");
+  }
+  std::vector<DealPipeline> out;
+  int64_t stage_id = kFirstStageId;
+  int defaults = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& p = list[i];
+    std::string where = absl::StrCat("deal_pipelines[", i, "]");
+    if (!p.is_object() || !p.contains("name") || !p["name"].is_string() ||
+        !p.contains("stages") || !p["stages"].is_array() ||
+        p["stages"].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": needs a name and stages"));
+    }
+    DealPipeline pipeline;
+    pipeline.id = kFirstPipelineId + static_cast<int64_t>(i);
+    pipeline.name = p["name"].get<std::string>();
+    pipeline.is_default = p.value("is_default", false);
+    defaults += pipeline.is_default ? 1 : 0;
+    for (size_t j = 0; j < p["stages"].size(); ++j) {
+      const Json& st = p["stages"][j];
+      Json name = st.is_object() ? st.value("name", Json()) : st;
+      if (!name.is_string() || name.get<std::string>().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".stages[", j, "]: needs a name"));
+      }
+      DealStage stage;
+      stage.id = stage_id++;
+      stage.name = name.get<std::string>();
+      stage.position = static_cast<int>(j) + 1;
+      stage.pipeline_id = pipeline.id;
+      if (st.is_object() && st.contains("probability")) {
+        if (!st["probability"].is_number() || st["probability"] < 0 ||
+            st["probability"] > 100) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ".stages[", j, "]: probability must be 0..100"));
+        }
+        stage.probability = st["probability"].get<double>();
+      }
+      if (st.is_object() && st.contains("forecast_type")) {
+        stage.forecast_type = st.value("forecast_type", "");
+        if (stage.forecast_type != "Open" && stage.forecast_type != "Won" &&
+            stage.forecast_type != "Lost") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ".stages[", j, "]: forecast_type is Open, Won or Lost"));
+        }
+      }
+      pipeline.stages.push_back(std::move(stage));
+    }
+    out.push_back(std::move(pipeline));
+  }
+  if (defaults > 1) {
+    return absl::InvalidArgumentError("deal_pipelines: at most one is_default");
+  }
+  if (defaults == 0) out.front().is_default = true;
+  return out;
+}
+
+absl::StatusOr<std::vector<CustomModule>> ParseModules(const Json& list) {
+  if (!list.is_array()) {
+    return absl::InvalidArgumentError("custom_modules must be an array");
+  }
+  std::vector<CustomModule> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& m = list[i];
+    std::string where = absl::StrCat("custom_modules[", i, "]");
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": needs a name"));
+    }
+    CustomModule module;
+    module.name = m["name"].get<std::string>();
+    bool valid = !module.name.empty() && absl::ascii_islower(module.name[0]);
+    for (char c : module.name) {
+      valid = valid &&
+              (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_');
+    }
+    if (!valid || EntityFromPlural(module.name) ||
+        !names.insert(module.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": name '", module.name,
+                       "' must be a new [a-z][a-z0-9_]* name"));
+    }
+    module.label = m.value("label", module.name);
+    absl::StatusOr<std::vector<CustomField>> fields =
+        ParseCustomFields(m.value("fields", Json::array()));
+    if (!fields.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", fields.status().message()));
+    }
+    module.fields = *std::move(fields);
+    out.push_back(std::move(module));
+  }
+  return out;
+}
+
+}  // namespace
+
+Settings DefaultSettings() {
+  Json pipelines = Json::parse(R"([{"name":"Default Pipeline","stages":[
+      {"name":"New","probability":10},
+      {"name":"Consultation","probability":30},
+      {"name":"Treatment accepted","probability":60},
+      {"name":"Won","probability":100,"forecast_type":"Won"},
+      {"name":"Lost","probability":0,"forecast_type":"Lost"}]}])");
+  Settings s;
+  s.pipelines = *ParsePipelines(pipelines);
+  s.activity_types = *ParseChoices(Json{"Appointment", "Phone call", "Meeting"},
+                                   "", kFirstActivityTypeId);
+  s.lifecycle_stages =
+      *ParseChoices(Json{"Lead", "Sales Qualified Lead", "Customer"}, "",
+                    kFirstLifecycleStageId);
+  return s;
+}
+
+absl::StatusOr<Settings> ParseSettings(const Json& body, Settings base) {
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError("settings must be a JSON object");
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key == "deal_pipelines") {
+      absl::StatusOr<std::vector<DealPipeline>> p = ParsePipelines(value);
+      if (!p.ok()) return p.status();
+      base.pipelines = *std::move(p);
+    } else if (key == "sales_activity_types") {
+      absl::StatusOr<std::vector<Choice>> c =
+          ParseChoices(value, key, kFirstActivityTypeId);
+      if (!c.ok()) return c.status();
+      base.activity_types = *std::move(c);
+    } else if (key == "lifecycle_stages") {
+      absl::StatusOr<std::vector<Choice>> c =
+          ParseChoices(value, key, kFirstLifecycleStageId);
+      if (!c.ok()) return c.status();
+      base.lifecycle_stages = *std::move(c);
+    } else if (key == "custom_modules") {
+      absl::StatusOr<std::vector<CustomModule>> m = ParseModules(value);
+      if (!m.ok()) return m.status();
+      base.modules = *std::move(m);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "settings: unknown key '", key,
+          "' (deal_pipelines, sales_activity_types, lifecycle_stages, "
+          "custom_modules)"));
+    }
+  }
+  return base;
 }
 
 std::vector<User> DefaultUsers() {
@@ -464,7 +882,7 @@ const Json& CustomValue(const Json& record, const std::string& name) {
 
 Json FieldsListing(Entity e, const std::vector<CustomField>& custom) {
   // Deterministic ids: entity base + position.
-  int64_t base = e == Entity::kContact ? 16000000000 : 16000100000;
+  int64_t base = 16000000000 + static_cast<int64_t>(e) * 100000;
   Json fields = Json::array();
   int64_t n = 0;
   for (const auto& f : StandardFields(e)) {
@@ -477,8 +895,10 @@ Json FieldsListing(Entity e, const std::vector<CustomField>& custom) {
   }
   n = 1000;
   for (const auto& f : custom) {
-    Json def = {{"id", base + ++n}, {"name", f.name},   {"label", f.label},
-                {"type", f.type},   {"default", false}, {"required", false}};
+    Json def = {{"id", base + ++n}, {"name", f.name},
+                {"label", f.label}, {"type", f.type},
+                {"default", false}, {"required", f.required}};
+    if (f.type == "lookup") def["related"] = f.related;
     if (f.type == "dropdown" || f.type == "radio") {
       Json choices = Json::array();
       for (size_t i = 0; i < f.choices.size(); ++i) {

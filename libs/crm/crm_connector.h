@@ -80,7 +80,8 @@ struct ListPage {
 
 // Target object names are the CRM's own: Freshsales "contact",
 // "sales_account", "deal", "appointment", "sales_activity", "task", "note",
-// "document", "product", "custom_object:<module>"; Pipedrive "person",
+// "document", "product", "list" (a contact list: the campaign
+// equivalent), "custom_object:<module>"; Pipedrive "person",
 // "organization", "deal", "lead", "activity", "note", "file", "product";
 // HighLevel "contact", "business", "opportunity", "appointment", "note",
 // "task", "custom_object:<key>", "media", "product". Each connector's

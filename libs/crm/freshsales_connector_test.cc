@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "libs/record/value.h"
 
 namespace bridgework::crm {
@@ -132,6 +137,438 @@ TEST(FreshsalesConnector, GetOf404IsEmptyAndLookupFindsExternalKey) {
   EXPECT_EQ(found->value_or(""), "9");
   EXPECT_THAT(h.http->requests.back().url,
               HasSubstr("q=pbn%3Apatient%3A1&f=external_id"));
+}
+
+HttpResponse NotFound() {
+  return Reply(
+      404, {{"errors", {{"code", 404}, {"message", {"Record not found"}}}}});
+}
+
+v1::TargetRecord Keyed(const std::string& object, int n) {
+  v1::TargetRecord t;
+  t.set_target_object(object);
+  t.set_external_key_field("cf_bridgework_key");
+  t.set_external_key(absl::StrCat("pbn:", n));
+  (*t.mutable_fields())["name"] = record::StringValue(absl::StrCat("R", n));
+  (*t.mutable_custom_fields())["cf_bridgework_key"] =
+      record::StringValue(t.external_key());
+  return t;
+}
+
+TEST(FreshsalesConnector, BulkUpsertPollsTheJobAndMapsResultsByIndex) {
+  int polls = 0;
+  std::vector<json> submitted;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") {
+      submitted.push_back(json::parse(r.body));
+      return Reply(202, {{"job_id", absl::StrCat("j", submitted.size())}});
+    }
+    if (absl::StrContains(r.url, "/job_statuses/j1") && ++polls < 3) {
+      return Reply(200, {{"job_status", {{"status", "in_progress"}}}});
+    }
+    const json& deals = submitted.back()["deals"];
+    json results = json::array();
+    // Out of order, one failure, one missing.
+    for (size_t i = deals.size(); i-- > 0;) {
+      if (i == 1) {
+        results.push_back(
+            {{"index", i},
+             {"status", "failed"},
+             {"id", nullptr},
+             {"errors",
+              {{"code", 400}, {"message", {"Deal stage is invalid"}}}}});
+      } else if (i != 2) {
+        results.push_back({{"index", i},
+                           {"status", i == 0 ? "updated" : "created"},
+                           {"id", 500 + i}});
+      }
+    }
+    return Reply(
+        200, {{"job_status", {{"status", "completed"}, {"results", results}}}});
+  });
+  std::vector<v1::TargetRecord> records;
+  for (int i = 0; i < 103; ++i) records.push_back(Keyed("deal", i));
+  std::vector<ResolvedRecord> resolved;
+  for (const auto& t : records) resolved.push_back({&t, "2", {}});
+  EXPECT_TRUE(h.connector->SupportsBulkUpsert("deal"));
+  EXPECT_FALSE(h.connector->SupportsBulkUpsert("task"));
+  auto out = h.connector->BulkUpsert(resolved);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 103u);
+  EXPECT_EQ((*out)[0].value_or(""), "500");
+  EXPECT_TRUE(absl::IsInvalidArgument((*out)[1].status()));
+  EXPECT_THAT(std::string((*out)[1].status().message()),
+              HasSubstr("Deal stage is invalid"));
+  EXPECT_THAT(std::string((*out)[2].status().message()),
+              HasSubstr("ambiguous"));
+  EXPECT_EQ((*out)[3].value_or(""), "503");
+  EXPECT_EQ((*out)[100].value_or(""), "500") << "second chunk, index 0";
+  // Two requests of at most 100, each record with its own identifier.
+  ASSERT_EQ(submitted.size(), 2u);
+  EXPECT_EQ(submitted[0]["deals"].size(), 100u);
+  EXPECT_EQ(submitted[1]["deals"].size(), 3u);
+  const json& item = submitted[0]["deals"][7];
+  EXPECT_EQ(item["unique_identifier"]["cf_bridgework_key"], "pbn:7");
+  EXPECT_EQ(item["deal"]["name"], "R7");
+  EXPECT_EQ(item["deal"]["owner_id"], 2);
+  EXPECT_EQ(h.http->requests[0].url,
+            "http://crm.test/crm/sales/api/deals/bulk_upsert");
+  // Waited between polls, growing.
+  ASSERT_EQ(h.sleeps.size(), 2u);
+  EXPECT_LT(h.sleeps[0], h.sleeps[1]);
+}
+
+TEST(FreshsalesConnector, BulkJobThatNeverFinishesIsAmbiguous) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") return Reply(202, {{"job_id", "9"}});
+    return Reply(200, {{"job_status", {{"status", "in_progress"}}}});
+  });
+  v1::TargetRecord t = Keyed("contact", 1);
+  auto out = h.connector->BulkUpsert({{&t, "", {}}});
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(absl::IsUnavailable(out.status()));
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("ambiguous"));
+  v1::TargetRecord task = Keyed("task", 1);
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      h.connector->BulkUpsert({{&task, "", {}}}).status()));
+}
+
+// Answers the selector endpoints of one pipeline with two stages.
+absl::StatusOr<HttpResponse> Selectors(const HttpRequest& r) {
+  if (absl::EndsWith(r.url, "/selector/deal_pipelines")) {
+    return Reply(
+        200, {{"deal_pipelines",
+               {{{"id", 11}, {"name", "Treatments"}, {"is_default", true}}}}});
+  }
+  if (absl::EndsWith(r.url, "/selector/deal_pipelines/11/deal_stages")) {
+    return Reply(200,
+                 {{"deal_stages",
+                   {{{"id", 21}, {"name", "New"}, {"probability", 10}},
+                    {{"id", 22}, {"name", "Accepted"}, {"probability", 60}}}}});
+  }
+  if (absl::EndsWith(r.url, "/selector/sales_activity_types")) {
+    return Reply(200, {{"sales_activity_types",
+                        {{{"id", 31}, {"name", "Appointment"}}}}});
+  }
+  if (absl::EndsWith(r.url, "/selector/lifecycle_stages")) {
+    return Reply(200, {{"lifecycle_stages", {{{"id", 41}, {"name", "Lead"}}}}});
+  }
+  return NotFound();
+}
+
+TEST(FreshsalesConnector, DealStagesAndActivityTypesResolveByName) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") {
+      std::string key = absl::StrContains(r.url, "/deals") ? "deal"
+                        : absl::StrContains(r.url, "/contacts")
+                            ? "contact"
+                            : "sales_activity";
+      return Reply(201, {{key, {{"id", 1}}}});
+    }
+    return Selectors(r);
+  });
+  v1::TargetRecord deal;
+  deal.set_target_object("deal");
+  (*deal.mutable_fields())["name"] = record::StringValue("Implant");
+  (*deal.mutable_fields())["stage"] = record::StringValue("Accepted");
+  auto* account = deal.add_lookups();
+  account->set_target_field("sales_account_id");
+  auto* contacts = deal.add_lookups();
+  contacts->set_target_field("contacts_added_list");
+  contacts->set_as_list(true);
+  ASSERT_TRUE(h.connector
+                  ->Create({&deal,
+                            "3",
+                            {{"sales_account_id", {"7"}},
+                             {"contacts_added_list", {"8", "9"}}}})
+                  .ok());
+  json body = json::parse(h.http->requests.back().body)["deal"];
+  EXPECT_EQ(body["deal_pipeline_id"], 11);
+  EXPECT_EQ(body["deal_stage_id"], 22);
+  EXPECT_FALSE(body.contains("stage"));
+  EXPECT_EQ(body["sales_account_id"], 7);
+  EXPECT_EQ(body["contacts_added_list"], json({8, 9}));
+  EXPECT_EQ(body["owner_id"], 3);
+  // A stage nobody has is refused before anything is sent.
+  (*deal.mutable_fields())["stage"] = record::StringValue("Paid");
+  size_t before = h.http->requests.size();
+  auto refused = h.connector->Create({&deal, "", {}});
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  for (size_t i = before; i < h.http->requests.size(); ++i) {
+    EXPECT_EQ(h.http->requests[i].method, "GET") << "reloads, never posts";
+  }
+
+  v1::TargetRecord activity;
+  activity.set_target_object("sales_activity");
+  (*activity.mutable_fields())["sales_activity_type"] =
+      record::StringValue("Appointment");
+  auto* target = activity.add_lookups();
+  target->set_target_field("targetable_id");
+  target->set_target_object("deal");
+  ASSERT_TRUE(
+      h.connector->Create({&activity, "2", {{"targetable_id", {"5"}}}}).ok());
+  body = json::parse(h.http->requests.back().body)["sales_activity"];
+  EXPECT_EQ(body["sales_activity_type_id"], 31);
+  EXPECT_EQ(body["targetable_type"], "Deal");
+  EXPECT_EQ(body["targetable_id"], 5);
+  EXPECT_EQ(h.http->requests.back().url,
+            "http://crm.test/crm/sales/api/sales_activities");
+
+  // A lead is a contact in the lifecycle stage "Lead".
+  v1::TargetRecord lead;
+  lead.set_target_object("contact");
+  (*lead.mutable_fields())["last_name"] = record::StringValue("Ng");
+  (*lead.mutable_fields())["lifecycle_stage"] = record::StringValue("Lead");
+  ASSERT_TRUE(h.connector->Create({&lead, "", {}}).ok());
+  body = json::parse(h.http->requests.back().body)["contact"];
+  EXPECT_EQ(body["lifecycle_stage_id"], 41);
+  EXPECT_FALSE(body.contains("lifecycle_stage"));
+}
+
+TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    std::string key =
+        absl::StrContains(r.url, "/appointments") ? "appointment" : "note";
+    return Reply(201, {{key, {{"id", 1}}}});
+  });
+  v1::TargetRecord a = Keyed("appointment", 1);
+  (*a.mutable_fields())["from_date"] =
+      record::StringValue("2026-12-01T15:30:00-06:00");
+  auto* target = a.add_lookups();
+  target->set_target_field("targetable_id");
+  target->set_target_object("contact");
+  auto* attendees = a.add_lookups();
+  attendees->set_target_field("appointment_attendees_attributes");
+  attendees->set_as_list(true);
+  ASSERT_TRUE(h.connector
+                  ->Create({&a,
+                            "2",
+                            {{"targetable_id", {"4"}},
+                             {"appointment_attendees_attributes", {"4"}}}})
+                  .ok());
+  json body = json::parse(h.http->requests.back().body)["appointment"];
+  EXPECT_FALSE(body.contains("owner_id"));
+  EXPECT_FALSE(body.contains("custom_field")) << "the key cannot be stored";
+  EXPECT_EQ(body["from_date"], "2026-12-01T15:30:00-06:00");
+  EXPECT_EQ(
+      body["appointment_attendees_attributes"],
+      json({{{"attendee_type", "FdMultitenant::User"}, {"attendee_id", 2}},
+            {{"attendee_type", "Contact"}, {"attendee_id", 4}}}));
+  EXPECT_EQ(body["targetable_type"], "Contact");
+
+  v1::TargetRecord note = Keyed("note", 2);
+  auto* of = note.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("product");
+  auto refused = h.connector->Create({&note, "2", {{"targetable_id", {"4"}}}});
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status()))
+      << "a note cannot be related to a product";
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Get("campaign", "1").status()));
+}
+
+TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
+  std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "bw-fs-connector-doc.txt";
+  std::ofstream(file) << "scan";
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    return Reply(201, {{"document", {{"id", 77}}}});
+  });
+  v1::TargetRecord doc = Keyed("document", 3);
+  doc.mutable_fields()->erase("name");
+  v1::AttachmentRef* att = doc.add_attachments();
+  att->set_uri("file://" + file.string());
+  att->set_content_type("text/plain");
+  auto* of = doc.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("deal");
+  auto id = h.connector->Create({&doc, "2", {{"targetable_id", {"12"}}}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "77");
+  const HttpRequest& req = h.http->requests.back();
+  EXPECT_EQ(req.url, "http://crm.test/crm/sales/api/documents");
+  std::map<std::string, MultipartPart> parts;
+  for (const auto& p : req.parts) parts[p.name] = p;
+  EXPECT_EQ(parts["file"].data, "scan");
+  EXPECT_EQ(parts["file"].file_name, "bw-fs-connector-doc.txt");
+  EXPECT_EQ(parts["file"].content_type, "text/plain");
+  EXPECT_EQ(parts["targetable_type"].data, "Deal");
+  EXPECT_EQ(parts["targetable_id"].data, "12");
+  EXPECT_EQ(parts["is_shared"].data, "false");
+  // Without a target, or a readable file, nothing is sent.
+  size_t sent = h.http->requests.size();
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Create({&doc, "", {}}).status()));
+  att->set_uri("file:///no/such/file.txt");
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      h.connector->Create({&doc, "", {{"targetable_id", {"12"}}}}).status()));
+  EXPECT_EQ(h.http->requests.size(), sent);
+  EXPECT_TRUE(absl::IsUnimplemented(h.connector->Update("77", {&doc, "", {}})));
+  std::filesystem::remove(file);
+}
+
+TEST(FreshsalesConnector, PrepareSchemaListsMissingModulesAndPipelines) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (absl::EndsWith(r.url, "/settings/cm_treatment/fields")) {
+      return Reply(
+          200,
+          {{"fields", {{{"name", "name"}}, {{"name", "cf_procedure_code"}}}}});
+    }
+    return Selectors(r);
+  });
+  SchemaRequest request;
+  request.objects = {{"cm_treatment", "Treatment", "Treatments"},
+                     {"cm_payment", "Payment", "Payments"}};
+  request.fields = {{"cm_treatment", "cf_procedure_code", "Code", "text", {}},
+                    {"cm_payment", "cf_amount", "Amount", "number", {}}};
+  request.pipelines = {
+      {"Treatments", {{"New", 10}, {"Accepted", 70}, {"Paid", 100}}},
+      {"Recall", {{"Due", -1}}}};
+  auto report = h.connector->PrepareSchema(request, /*apply=*/true);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ready());
+  EXPECT_THAT(report->limits,
+              ::testing::ElementsAre("custom modules: 2 needed (Freshsales "
+                                     "Pro or Enterprise plan)"));
+  EXPECT_THAT(report->present, ::testing::UnorderedElementsAre(
+                                   "custom_object cm_treatment",
+                                   "cm_treatment.cf_procedure_code"));
+  EXPECT_THAT(
+      report->checklist,
+      ::testing::ElementsAre(
+          "Admin Settings > Module customization > Custom modules: add "
+          "module 'Payment' (plural 'Payments') so that its API name is "
+          "cm_payment, with primary field 'name'",
+          "Admin Settings > Module customization > cm_payment > Fields: add "
+          "field 'Amount' (type number) so that its API name is cf_amount",
+          "Admin Settings > Deal pipelines > Treatments: set the probability "
+          "of stage 'Accepted' to 70%",
+          "Admin Settings > Deal pipelines > Treatments: add stage 'Paid' "
+          "(100%)",
+          "Admin Settings > Deal pipelines: add pipeline 'Recall' with "
+          "stages 'Due'"));
+}
+
+TEST(FreshsalesConnector, ListsWalkEveryViewOrFilterInTurn) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (absl::EndsWith(r.url, "/deals/filters")) {
+      return Reply(200, {{"filters",
+                          {{{"id", 1}, {"name", "My Deals"}},
+                           {{"id", 2}, {"name", "Open Deals"}},
+                           {{"id", 3}, {"name", "Won Deals"}},
+                           {{"id", 4}, {"name", "Lost Deals"}}}}});
+    }
+    if (absl::StrContains(r.url, "/deals/view/2")) {
+      return Reply(
+          200, {{"deals", {{{"id", 100}}}}, {"meta", {{"total_pages", 1}}}});
+    }
+    if (absl::StrContains(r.url, "/deals/view/")) {
+      return Reply(200,
+                   {{"deals", json::array()}, {"meta", {{"total_pages", 0}}}});
+    }
+    if (absl::StrContains(r.url, "/tasks?filter=open&page=1")) {
+      return Reply(200,
+                   {{"tasks", {{{"id", 1}, {"custom_field", json::object()}}}},
+                    {"meta", {{"total_pages", 2}}}});
+    }
+    if (absl::StrContains(r.url, "/tasks?filter=open&page=2")) {
+      return Reply(200,
+                   {{"tasks", {{{"id", 2}}}}, {"meta", {{"total_pages", 2}}}});
+    }
+    if (absl::StrContains(r.url, "/tasks?filter=completed")) {
+      return Reply(200, {{"tasks", {{{"id", 3}, {"cf_key", "k3"}}}},
+                         {"meta", {{"total_pages", 1}}}});
+    }
+    return NotFound();
+  });
+  std::vector<std::string> tokens;
+  std::string token;
+  std::vector<std::string> ids;
+  do {
+    auto page = h.connector->List("deal", token, 50);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& r : page->records) ids.push_back(r["id"].dump());
+    token = page->next_page_token;
+    tokens.push_back(token);
+  } while (!token.empty());
+  EXPECT_EQ(ids, std::vector<std::string>{"100"});
+  EXPECT_EQ(tokens, (std::vector<std::string>{"1:1", "2:1", ""}));
+  // A task is found by walking open, then completed tasks.
+  auto found = h.connector->FindByExternalKey("task", "cf_key", "k3");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->value_or(""), "3");
+  EXPECT_TRUE(absl::IsUnimplemented(
+      h.connector->FindByExternalKey("note", "cf_key", "k").status()));
+  EXPECT_TRUE(
+      absl::IsUnimplemented(h.connector->List("note", "", 10).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->List("deal", "x", 10).status()));
+}
+
+TEST(FreshsalesConnector, CustomModuleRecordsLinkThroughLookupFields) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "GET") return NotFound();
+    return Reply(201, {{"cm_treatment", {{"id", 17000000001}}}});
+  });
+  v1::TargetRecord t = Keyed("custom_object:cm_treatment", 4);
+  auto* patient = t.add_lookups();
+  patient->set_target_field("cf_patient");
+  auto id = h.connector->Create({&t, "2", {{"cf_patient", {"16000000001"}}}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "17000000001");
+  const HttpRequest& req = h.http->requests.back();
+  EXPECT_EQ(req.url,
+            "http://crm.test/crm/sales/api/custom_module/cm_treatment");
+  json body = json::parse(req.body)["cm_treatment"];
+  EXPECT_EQ(body["custom_field"]["cf_patient"], 16000000001);
+  EXPECT_EQ(body["custom_field"]["cf_bridgework_key"], "pbn:4");
+  EXPECT_EQ(body["owner_id"], 2);
+  auto got = h.connector->Get("custom_object:cm_treatment", "5");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      h.connector->Get("custom_object:Bad Name", "5").status()));
+}
+
+TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
+  bool fail_add = false;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") return Reply(201, {{"list", {{"id", 61}}}});
+    if (absl::EndsWith(r.url, "/add_contacts") && fail_add) {
+      return Reply(
+          400,
+          {{"errors", {{"code", 400}, {"message", {"Contact is invalid"}}}}});
+    }
+    return Reply(200, {{"list", {{"id", 61}}}});
+  });
+  v1::TargetRecord t;
+  t.set_target_object("list");
+  (*t.mutable_fields())["name"] = record::StringValue("Recall 2026");
+  auto* members = t.add_lookups();
+  members->set_target_field("contact_ids");
+  members->set_as_list(true);
+  ResolvedRecord rr{&t, "2", {{"contact_ids", {"4", "5"}}}};
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_EQ(h.http->requests.size(), 2u);
+  json created = json::parse(h.http->requests[0].body);
+  EXPECT_EQ(created, json({{"list", {{"name", "Recall 2026"}}}}))
+      << "no owner, no members in the list body";
+  EXPECT_EQ(h.http->requests[1].method, "PUT");
+  EXPECT_EQ(h.http->requests[1].url,
+            "http://crm.test/crm/sales/api/lists/61/add_contacts");
+  EXPECT_EQ(json::parse(h.http->requests[1].body), json({{"ids", {4, 5}}}));
+  fail_add = true;
+  auto half = h.connector->Create(rr);
+  ASSERT_FALSE(half.ok());
+  EXPECT_THAT(std::string(half.status().message()),
+              HasSubstr("ambiguous: Freshsales list created"));
+  // A patch of members alone only adds them.
+  fail_add = false;
+  size_t before = h.http->requests.size();
+  ASSERT_TRUE(h.connector->Patch("list", "61", {{"contact_ids", {7}}}).ok());
+  ASSERT_EQ(h.http->requests.size(), before + 1);
+  EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
 }
 
 }  // namespace

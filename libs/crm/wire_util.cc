@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -75,6 +77,19 @@ std::string IdText(const nlohmann::json& id) {
   if (id.is_number_integer()) return absl::StrCat(id.get<int64_t>());
   if (id.is_string()) return id.get<std::string>();
   return id.dump();
+}
+
+absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string bytes;
+  if (file.is_open()) {
+    bytes.assign(std::istreambuf_iterator<char>(file),
+                 std::istreambuf_iterator<char>());
+  }
+  if (!file.is_open() || file.bad()) {
+    return absl::FailedPreconditionError("attachment: the file cannot be read");
+  }
+  return bytes;
 }
 
 }  // namespace bridgework::crm

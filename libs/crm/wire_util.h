@@ -25,6 +25,11 @@ std::string QueryString(
 // relative path. Attachments reach the connectors as such URIs.
 absl::StatusOr<std::string> FileUriPath(const std::string& uri);
 
+// The bytes of a local file (an attachment to upload). FAILED_PRECONDITION
+// when it cannot be read; the message never names the path (it may name a
+// patient).
+absl::StatusOr<std::string> ReadLocalFile(const std::string& path);
+
 // An id as the CRM sends it: a number when the text is an integer
 // ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.
 nlohmann::json IdJson(const std::string& id);

@@ -1,5 +1,7 @@
 #include "libs/crm/wire_util.h"
 
+#include <fstream>
+
 #include "gtest/gtest.h"
 
 namespace bridgework::crm {
@@ -28,6 +30,19 @@ TEST(WireUtilTest, FileUrisBecomePaths) {
   EXPECT_EQ(*FileUriPath("file://localhost/tmp/a"), "/tmp/a");
   EXPECT_FALSE(FileUriPath("https://x.example/a").ok());
   EXPECT_FALSE(FileUriPath("file://relative/a").ok());
+}
+
+TEST(WireUtilTest, LocalFilesAreReadWhole) {
+  std::string path = ::testing::TempDir() + "/wire-util-read.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string("a\0b", 3);
+  }
+  EXPECT_EQ(*ReadLocalFile(path), std::string("a\0b", 3));
+  absl::StatusOr<std::string> missing = ReadLocalFile(path + ".missing");
+  EXPECT_TRUE(absl::IsFailedPrecondition(missing.status()));
+  EXPECT_EQ(missing.status().message().find(path), std::string::npos)
+      << "the path is not in the message";
 }
 
 }  // namespace
