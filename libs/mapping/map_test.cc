@@ -26,10 +26,16 @@ TEST(ParseMap, ShippedPbnFreshsalesMapParsesAndOrders) {
   EXPECT_EQ(map->source, "pbn");
   auto order = LoadOrder(*map);
   ASSERT_TRUE(order.ok()) << order.status();
-  ASSERT_EQ(order->size(), 3u);
+  // Reference objects, then loaded ones parents first, then every
+  // not-migrated object of the export.
+  ASSERT_EQ(order->size(), map->objects.size());
   EXPECT_EQ((*order)[0]->source, "provider");
   EXPECT_EQ((*order)[1]->source, "location");
   EXPECT_EQ((*order)[2]->source, "patient");
+  for (size_t i = 3; i < order->size(); ++i) {
+    EXPECT_EQ((*order)[i]->kind, ObjectRoute::Kind::kNotMigrated)
+        << (*order)[i]->source;
+  }
   EXPECT_EQ(map->hash.size(), 64u);
 }
 

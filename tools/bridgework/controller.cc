@@ -398,11 +398,11 @@ absl::Status PrintStatus(const ServiceAddresses& services,
   std::printf("run %s  state %s  requests %lld\n", run_id.c_str(),
               v1::RunState_Name(report.run().state()).substr(10).c_str(),
               static_cast<long long>(report.requests()));
-  std::printf("%-16s %9s %8s %11s %8s %s\n", "OBJECT", "EXTRACTED", "LOADED",
+  std::printf("%-24s %9s %8s %11s %8s %s\n", "OBJECT", "EXTRACTED", "LOADED",
               "QUARANTINED", "SKIPPED", "BALANCED");
   for (const auto& o : report.objects()) {
     std::printf(
-        "%-16s %9lld %8lld %11lld %8lld %s\n", o.source_object().c_str(),
+        "%-24s %9lld %8lld %11lld %8lld %s\n", o.source_object().c_str(),
         static_cast<long long>(o.extracted()),
         static_cast<long long>(o.loaded()),
         static_cast<long long>(o.quarantined()),

@@ -82,11 +82,11 @@ int RunCommand(const std::vector<std::string>& argv) {
 
 void PrintSummary(const MigrateResult& r) {
   std::printf("\nrun %s\n", r.run_id.c_str());
-  std::printf("%-12s %9s %8s %8s %11s %8s  %s\n", "object", "extracted",
+  std::printf("%-24s %9s %8s %8s %11s %8s  %s\n", "object", "extracted",
               "loaded", "created", "quarantined", "skipped", "adds up");
   for (const auto& o : r.report.objects()) {
     std::printf(
-        "%-12s %9lld %8lld %8lld %11lld %8lld  %s\n", o.source_object().c_str(),
+        "%-24s %9lld %8lld %8lld %11lld %8lld  %s\n", o.source_object().c_str(),
         static_cast<long long>(o.extracted()),
         static_cast<long long>(o.loaded()), static_cast<long long>(o.created()),
         static_cast<long long>(o.quarantined()),
