@@ -127,6 +127,21 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
     }
     return record::StringValue(*phone);
   }
+  std::optional<v1::Value> midnight;
+  if (rule.transform == "datetime" && v->has_date_value()) {
+    // A date as a date and time: the start of that day in `zone` (UTC
+    // when the rule names none), for CRMs that only take timestamps.
+    std::string zone = rule.zone.empty() ? "UTC" : rule.zone;
+    auto at = record::ParseTimestamp(
+        absl::StrCat(record::DateToString(v->date_value()), " 00:00:00"), zone);
+    if (!at.ok()) {
+      *problem = std::string(at.status().message());
+      return std::nullopt;
+    }
+    midnight.emplace();
+    *midnight->mutable_timestamp_value() = *at;
+    v = &*midnight;
+  }
   if (rule.transform == "datetime" || rule.transform == "time" ||
       (rule.transform == "date" && v->has_timestamp_value())) {
     if (!v->has_timestamp_value()) {

@@ -172,6 +172,25 @@ TEST(TransformRecord, EndWithoutDurationWarnsAndDropsTheField) {
   EXPECT_NE(result.warnings[0].reason().find("minutes"), std::string::npos);
 }
 
+TEST(TransformRecord, ADateAsDateTimeIsMidnightInTheZone) {
+  auto map = ParseMap(
+      "version: 1\nsource: d\ndestination: freshsales\nobjects:\n"
+      "  - source: recall\n    target: task\n    fields:\n"
+      "      - {to: due_date, from: due_on, transform: datetime, zone: "
+      "Europe/Istanbul}\n",
+      "m.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  v1::Record r;
+  r.set_object_type("recall");
+  r.set_source_key("1");
+  (*r.mutable_fields())["due_on"] = record::DateValue(2026, 2, 13);
+  auto result =
+      TransformRecord(map->objects[0], r, TransformContext{"d", "TR", nullptr});
+  ASSERT_TRUE(result.target.has_value());
+  EXPECT_EQ(result.target->fields().at("due_date").string_value(),
+            "2026-02-13T00:00:00+03:00");
+}
+
 TEST(ParseMap, ZoneAndPlusMinutesAreChecked) {
   auto bad_zone = ParseMap(
       "version: 1\nsource: pbn\ndestination: pipedrive\nobjects:\n"
