@@ -54,7 +54,8 @@ absl::StatusOr<std::string> ExportDirectory(const std::string& f,
 
 }  // namespace
 
-absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
+                                        RunConfigParts parts) {
   BW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, "config file"));
   const std::string& f = path;
   BW_ASSIGN_OR_RETURN(YAML::Node root, mapping::LoadYaml(text, f));
@@ -164,58 +165,65 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path) {
   }
 
   YAML::Node dst = root["destination"];
-  if (!dst.IsDefined())
+  const bool has_destination = dst.IsDefined();
+  if (!has_destination && parts.destination)
     return YamlError(f, root, "destination", "required key is missing");
-  BW_RETURN_IF_ERROR(
-      CheckKeys(f, dst, "destination",
-                {"crm", "account", "plan", "fallback_owner_email", "url",
-                 "token_env", "location_id", "company_id"}));
-  BW_ASSIGN_OR_RETURN(std::string crm,
-                      GetString(f, dst, "destination", "crm", true));
-  if (crm != "freshsales" && crm != "pipedrive" && crm != "highlevel") {
-    return YamlError(f, dst["crm"], "destination.crm",
-                     absl::StrCat("unsupported CRM '", crm,
-                                  "' (supported: freshsales, highlevel, "
-                                  "pipedrive)"));
+  std::string crm;
+  if (has_destination) {
+    BW_RETURN_IF_ERROR(
+        CheckKeys(f, dst, "destination",
+                  {"crm", "account", "plan", "fallback_owner_email", "url",
+                   "token_env", "location_id", "company_id"}));
+    BW_ASSIGN_OR_RETURN(crm, GetString(f, dst, "destination", "crm", true));
+    if (crm != "freshsales" && crm != "pipedrive" && crm != "highlevel") {
+      return YamlError(f, dst["crm"], "destination.crm",
+                       absl::StrCat("unsupported CRM '", crm,
+                                    "' (supported: freshsales, highlevel, "
+                                    "pipedrive)"));
+    }
+    c.destination.set_crm(crm);
+    BW_ASSIGN_OR_RETURN(std::string account,
+                        GetString(f, dst, "destination", "account", true));
+    c.destination.set_account(account);
+    BW_ASSIGN_OR_RETURN(std::string plan,
+                        GetString(f, dst, "destination", "plan", false,
+                                  crm == "highlevel" ? "unlimited" : "growth"));
+    c.destination.set_plan(plan);
+    BW_ASSIGN_OR_RETURN(
+        std::string fallback,
+        GetString(f, dst, "destination", "fallback_owner_email", true));
+    c.destination.set_fallback_owner_email(fallback);
+    BW_ASSIGN_OR_RETURN(c.destination_url,
+                        GetString(f, dst, "destination", "url", false));
+    BW_ASSIGN_OR_RETURN(
+        std::string location_id,
+        GetString(f, dst, "destination", "location_id", crm == "highlevel"));
+    c.destination.set_location_id(location_id);
+    BW_ASSIGN_OR_RETURN(std::string company_id,
+                        GetString(f, dst, "destination", "company_id", false));
+    c.destination.set_company_id(company_id);
+    BW_ASSIGN_OR_RETURN(c.token_env,
+                        GetString(f, dst, "destination", "token_env", false,
+                                  "BRIDGEWORK_CRM_TOKEN"));
   }
-  c.destination.set_crm(crm);
-  BW_ASSIGN_OR_RETURN(std::string account,
-                      GetString(f, dst, "destination", "account", true));
-  c.destination.set_account(account);
-  BW_ASSIGN_OR_RETURN(std::string plan,
-                      GetString(f, dst, "destination", "plan", false,
-                                crm == "highlevel" ? "unlimited" : "growth"));
-  c.destination.set_plan(plan);
-  BW_ASSIGN_OR_RETURN(
-      std::string fallback,
-      GetString(f, dst, "destination", "fallback_owner_email", true));
-  c.destination.set_fallback_owner_email(fallback);
-  BW_ASSIGN_OR_RETURN(c.destination_url,
-                      GetString(f, dst, "destination", "url", false));
-  BW_ASSIGN_OR_RETURN(
-      std::string location_id,
-      GetString(f, dst, "destination", "location_id", crm == "highlevel"));
-  c.destination.set_location_id(location_id);
-  BW_ASSIGN_OR_RETURN(std::string company_id,
-                      GetString(f, dst, "destination", "company_id", false));
-  c.destination.set_company_id(company_id);
-  BW_ASSIGN_OR_RETURN(c.token_env, GetString(f, dst, "destination", "token_env",
-                                             false, "BRIDGEWORK_CRM_TOKEN"));
 
-  BW_ASSIGN_OR_RETURN(std::string map_rel, GetString(f, root, "", "map", true));
-  c.map_path = Resolve(path, map_rel);
-  auto map_text = ReadFile(c.map_path, "map file");
-  if (!map_text.ok()) {
-    return YamlError(f, root["map"], "map",
-                     std::string(map_text.status().message()));
-  }
-  c.map_yaml = *map_text;
-  BW_ASSIGN_OR_RETURN(mapping::Map map,
-                      mapping::ParseMap(c.map_yaml, c.map_path));
-  if (map.destination != crm) {
-    return YamlError(f, root["map"], "map",
-                     absl::StrCat("the map is for ", map.destination,
-                                  ", the destination is ", crm));
+  mapping::Map map;
+  if (parts.map || root["map"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(std::string map_rel,
+                        GetString(f, root, "", "map", true));
+    c.map_path = Resolve(path, map_rel);
+    auto map_text = ReadFile(c.map_path, "map file");
+    if (!map_text.ok()) {
+      return YamlError(f, root["map"], "map",
+                       std::string(map_text.status().message()));
+    }
+    c.map_yaml = *map_text;
+    BW_ASSIGN_OR_RETURN(map, mapping::ParseMap(c.map_yaml, c.map_path));
+    if (has_destination && map.destination != crm) {
+      return YamlError(f, root["map"], "map",
+                       absl::StrCat("the map is for ", map.destination,
+                                    ", the destination is ", crm));
+    }
   }
 
   YAML::Node run = root["run"];

@@ -41,7 +41,16 @@ struct RunConfig {
   std::string hash;
 };
 
-absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path);
+// Which sections a command needs. `discover` and `propose` read the source
+// only: their config may omit `map:` (and `destination:`, when the CRM is
+// given on the command line). An absent optional section stays empty.
+struct RunConfigParts {
+  bool destination = true;
+  bool map = true;
+};
+
+absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
+                                        RunConfigParts parts = {});
 
 // Reads services.json written by `bridgework up`.
 absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path);

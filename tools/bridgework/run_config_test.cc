@@ -51,6 +51,19 @@ TEST_F(RunConfigTest, ReadsAndHashesAGoodConfig) {
   EXPECT_EQ(again->hash, c->hash);
 }
 
+TEST_F(RunConfigTest, SourceOnlyConfigForDiscoverAndPropose) {
+  std::string path =
+      Write("source:\n  system: pbn\n  pbn_csv:\n    directory: data\n");
+  auto full = LoadRunConfig(path);
+  ASSERT_FALSE(full.ok());
+  EXPECT_THAT(full.status().message(), HasSubstr("destination"));
+  auto c = LoadRunConfig(path, {.destination = false, .map = false});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->source.has_pbn_csv());
+  EXPECT_EQ(c->destination.crm(), "");
+  EXPECT_EQ(c->map_yaml, "");
+}
+
 TEST_F(RunConfigTest, UnknownKeyIsOneLineWithFileAndLine) {
   auto c = LoadRunConfig(Write(Good() + "run:\n  batchsize: 5\n"));
   ASSERT_FALSE(c.ok());
