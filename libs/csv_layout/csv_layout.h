@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libs/csv/csv_reader.h"
+
 namespace bridgework::csv_layout {
 
 // How a cell is parsed. Names as in v1::FieldSchema.type.
@@ -48,6 +50,12 @@ struct ColumnSpec {
   std::vector<std::string> formats = {};
 };
 
+// How an object's file is written.
+enum class FileFormat {
+  kCsv,   // delimited text with a header row (csv::Reader)
+  kJson,  // a JSON array of objects, or JSON Lines (csv::JsonReader)
+};
+
 struct ObjectSpec {
   // Singular snake case: "patient".
   std::string object;
@@ -62,6 +70,9 @@ struct ObjectSpec {
   // A string column holding the path of a file attached to the row,
   // relative to the export directory; "" for none.
   std::string attachment = "";
+  // CSV unless the layout says `format: json` or the file ends in .json,
+  // .jsonl or .ndjson.
+  FileFormat format = FileFormat::kCsv;
 
   const ColumnSpec* Find(std::string_view column) const;
   // Objects this one references, other than itself, in column order.
@@ -72,6 +83,9 @@ struct ObjectSpec {
 struct Options {
   // Field separator. Default ','.
   char delimiter = ',';
+  // The files' encoding: UTF-8, Windows-1252, or detected per file
+  // (csv::Encoding). Default UTF-8; layout files default to detection.
+  csv::Encoding encoding = csv::Encoding::kUtf8;
   // The character between the whole and fractional parts of money and
   // decimal cells: '.' ("1,234.50") or ',' ("1.234,50"). The other one is
   // then a thousands separator. Default '.'.
