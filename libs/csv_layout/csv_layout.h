@@ -36,6 +36,13 @@ const char* TypeName(ColumnType type);
 // The type named `name` (as TypeName spells it), or nullopt.
 std::optional<ColumnType> ParseTypeName(std::string_view name);
 
+// One allowed value of an enumerated column: the code in the export and the
+// name it is read as ("A" -> "Active"; equal when the export writes names).
+struct EnumValue {
+  std::string code;
+  std::string name;
+};
+
 struct ColumnSpec {
   // Header name, matched exactly after trimming spaces and tabs.
   std::string name;
@@ -48,6 +55,14 @@ struct ColumnSpec {
   // For date and timestamp columns: strptime-style formats tried in order
   // ("%d.%m.%Y"). Empty: the layout's Options formats.
   std::vector<std::string> formats = {};
+  // For a string column holding a code from a fixed list (a status, a
+  // payment method): the allowed codes and the name each one is read as.
+  // A cell matching no code (case-insensitively) rejects the row naming
+  // the column. Empty: any text.
+  std::vector<EnumValue> values = {};
+
+  // The name `text` decodes to, or nullptr when it is not a declared code.
+  const std::string* Decode(std::string_view text) const;
 };
 
 // How an object's file is written.

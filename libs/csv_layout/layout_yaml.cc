@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
@@ -133,12 +134,58 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
   return absl::OkStatus();
 }
 
+// `values:` as a list of names ([Active, Inactive]) or a map of codes to
+// names ({A: Active, I: Inactive}). Codes are unique, case-insensitively.
+absl::StatusOr<std::vector<EnumValue>> GetValues(std::string_view file,
+                                                 const YAML::Node& node,
+                                                 const std::string& path) {
+  std::vector<EnumValue> out;
+  auto add = [&](const YAML::Node& at, std::string code,
+                 std::string name) -> absl::Status {
+    if (code.empty() || name.empty()) {
+      return YamlError(file, at, path, "a value's code and name are not empty");
+    }
+    for (const EnumValue& v : out) {
+      if (absl::EqualsIgnoreCase(v.code, code)) {
+        return YamlError(file, at, path,
+                         absl::StrCat("'", code, "' is listed twice"));
+      }
+    }
+    out.push_back({std::move(code), std::move(name)});
+    return absl::OkStatus();
+  };
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (!item.IsScalar()) {
+        return YamlError(file, item, path, "expected a list of value names");
+      }
+      BW_RETURN_IF_ERROR(add(item, item.Scalar(), item.Scalar()));
+    }
+  } else if (node.IsMap()) {
+    for (const auto& item : node) {
+      if (!item.second.IsScalar()) {
+        return YamlError(file, item.second, path, "expected code: name pairs");
+      }
+      BW_RETURN_IF_ERROR(
+          add(item.first, item.first.Scalar(), item.second.Scalar()));
+    }
+  } else {
+    return YamlError(file, node, path,
+                     "expected a list of names or a map of codes to names");
+  }
+  if (out.empty()) {
+    return YamlError(file, node, path, "list at least one value");
+  }
+  return out;
+}
+
 absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
                          const std::string& object_path, size_t index,
                          ParsedObject* object) {
   std::string path = absl::StrCat(object_path, ".columns[", index, "]");
   BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, path, {"name", "type", "required", "references", "format"}));
+      file, node, path,
+      {"name", "type", "required", "references", "format", "values"}));
   ColumnSpec c;
   BW_ASSIGN_OR_RETURN(c.name, GetString(file, node, path, "name", true));
   if (c.name.empty()) {
@@ -172,6 +219,15 @@ absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
     }
     BW_ASSIGN_OR_RETURN(
         c.formats, GetFormats(file, node["format"], path + ".format", c.type));
+  }
+  if (node["values"].IsDefined()) {
+    if (c.type != ColumnType::kString) {
+      return YamlError(
+          file, node["values"], path + ".values",
+          absl::StrCat("values only apply to string columns, not ", type));
+    }
+    BW_ASSIGN_OR_RETURN(c.values,
+                        GetValues(file, node["values"], path + ".values"));
   }
   object->reference_nodes.push_back(node["references"]);
   object->spec.columns.push_back(std::move(c));

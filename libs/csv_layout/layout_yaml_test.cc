@@ -160,10 +160,11 @@ TEST(LayoutYaml, UnknownKeysAtEveryLevel) {
   EXPECT_EQ(ErrorWith("    updated_at: changed\n", "    updated: changed\n"),
             "layout.yaml:13: objects[0]: unknown key 'updated' (known: "
             "object, file, format, key, updated_at, attachment, columns)");
-  EXPECT_EQ(ErrorWith("{name: duration_minutes, type: int}",
-                      "{name: duration_minutes, type: int, default: 0}"),
-            "layout.yaml:18: objects.appointment.columns[3]: unknown key "
-            "'default' (known: name, type, required, references, format)");
+  EXPECT_EQ(
+      ErrorWith("{name: duration_minutes, type: int}",
+                "{name: duration_minutes, type: int, default: 0}"),
+      "layout.yaml:18: objects.appointment.columns[3]: unknown key "
+      "'default' (known: name, type, required, references, format, values)");
 }
 
 TEST(LayoutYaml, BadValues) {
@@ -225,6 +226,39 @@ TEST(LayoutYaml, FileFormatFromExtensionOrDeclared) {
   EXPECT_EQ(bad.status().message(),
             "l.yaml:3: objects.a.format: unknown format 'xml' (known: csv, "
             "json)");
+}
+
+TEST(LayoutYaml, EnumeratedValues) {
+  auto layout = ParseLayoutYaml(
+      "version: 1\nobjects:\n"
+      "  - object: a\n    file: a.csv\n    key: id\n    columns:\n"
+      "      - name: id\n"
+      "      - {name: status, values: [Active, Passive]}\n"
+      "      - {name: method, values: {N: Nakit, KK: Kredi Kartı}}\n",
+      "l.yaml");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  const ColumnSpec* status = layout->objects[0].Find("status");
+  ASSERT_NE(status->Decode("active"), nullptr);
+  EXPECT_EQ(*status->Decode("active"), "Active");
+  EXPECT_EQ(status->Decode("Archived"), nullptr);
+  const ColumnSpec* method = layout->objects[0].Find("method");
+  ASSERT_NE(method->Decode("kk"), nullptr);
+  EXPECT_EQ(*method->Decode("kk"), "Kredi Kartı");
+  EXPECT_EQ(method->Decode("Nakit"), nullptr);  // codes, not names
+
+  EXPECT_EQ(ErrorWith("{name: vip, type: bool}",
+                      "{name: vip, type: bool, values: [yes]}"),
+            "layout.yaml:31: objects.patient.columns.vip.values: values only "
+            "apply to string columns, not bool");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: [A, a]}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: 'a' is "
+            "listed twice");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: []}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: list at "
+            "least one value");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: x}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: expected a "
+            "list of names or a map of codes to names");
 }
 
 TEST(LayoutYaml, BadOptions) {

@@ -136,7 +136,7 @@ struct Profiler::ObjectState {
   std::vector<DuplicateState> duplicates;
   int first_name = -1, last_name = -1, birth = -1;
   std::vector<std::string> keys;  // of records checked for duplicates
-  bool referenced = false;  // its keys are kept for reference checks
+  bool referenced = false;        // its keys are kept for reference checks
 };
 
 // Reference checks across objects.
@@ -332,8 +332,8 @@ void Profiler::AddBatch(const v1::RecordBatch& batch) {
           fs.example_hashes.insert(hash).second) {
         std::string masked = MaskValue(v, kinds, region);
         if (!masked.empty() &&
-            std::find(fs.out.examples.begin(), fs.out.examples.end(),
-                      masked) == fs.out.examples.end()) {
+            std::find(fs.out.examples.begin(), fs.out.examples.end(), masked) ==
+                fs.out.examples.end()) {
           fs.out.examples.push_back(std::move(masked));
         }
       }
@@ -361,9 +361,9 @@ void Profiler::AddBatch(const v1::RecordBatch& batch) {
           } else if (sh.done.contains(target)) {
             RefFlags& rf = sh.refs[ri->second];
             if (sh.keys[target].contains(th)) continue;
-            AddKey(sh.rejected[target].contains(th) ? rf.to_rejected
-                                                    : rf.dangling,
-                   key, max_keys);
+            AddKey(
+                sh.rejected[target].contains(th) ? rf.to_rejected : rf.dangling,
+                key, max_keys);
           } else if (static_cast<int64_t>(sh.pending.size()) <
                      options_.max_pending_references) {
             sh.pending.push_back(Pending{th, ri->second, key});
@@ -459,8 +459,8 @@ void Profiler::EndObject() {
     auto flag = [&](std::vector<FieldFlag>& into, const char* kind,
                     std::string detail, const KeyList& keys) {
       if (keys.count == 0) return;
-      into.push_back(FieldFlag{p.object, f.name, kind, std::move(detail),
-                               keys});
+      into.push_back(
+          FieldFlag{p.object, f.name, kind, std::move(detail), keys});
     };
     if (fs.missing.count > 0) {
       flag(missing_flags, "missing_required",
@@ -523,9 +523,9 @@ Profile Profiler::Finish() {
       continue;
     }
     if (sh.keys[rf.target].contains(pe.hash)) continue;
-    AddKey(sh.rejected[rf.target].contains(pe.hash) ? rf.to_rejected
-                                                    : rf.dangling,
-           pe.record_key, max_keys);
+    AddKey(
+        sh.rejected[rf.target].contains(pe.hash) ? rf.to_rejected : rf.dangling,
+        pe.record_key, max_keys);
   }
   std::vector<Pending>().swap(sh.pending);
   for (RefFlags& rf : sh.refs) {

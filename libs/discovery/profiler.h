@@ -64,9 +64,9 @@ struct FieldProfile {
   std::string name;
   std::string declared_type;  // the extractor's FieldSchema.type
   bool required = false;
-  std::string references;  // referenced object, if a foreign key
+  std::string references;      // referenced object, if a foreign key
   bool found_in_data = false;  // FieldSchema.inferred: not in the layout
-  int64_t filled = 0;  // records with a non-empty value
+  int64_t filled = 0;          // records with a non-empty value
   int64_t distinct = 0;
   bool distinct_exact = true;
   // "email", "phone", "date", "timestamp", "money", "decimal", "int",
@@ -102,9 +102,7 @@ struct ObjectProfile {
 struct KeyList {
   int64_t count = 0;
   std::vector<std::string> keys;
-  int64_t omitted() const {
-    return count - static_cast<int64_t>(keys.size());
-  }
+  int64_t omitted() const { return count - static_cast<int64_t>(keys.size()); }
 };
 
 struct DuplicateFlag {
@@ -114,7 +112,7 @@ struct DuplicateFlag {
   int64_t groups = 0;   // values shared by two or more records
   int64_t records = 0;  // records in those groups
   std::vector<std::vector<std::string>> listed;  // keys per listed group
-  int64_t checked = 0;    // records compared
+  int64_t checked = 0;                           // records compared
   int64_t unchecked = 0;  // records past max_tracked_records
 };
 

@@ -148,9 +148,11 @@ uint32_t ClassifyText(std::string_view raw, const NameHints& hints,
 // Length in bytes of the UTF-8 sequence starting with `c` (1 for a stray
 // continuation byte).
 size_t Utf8Len(unsigned char c) {
-  return c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3
-                                      : (c >> 3) == 0x1E    ? 4
-                                                            : 1;
+  return c < 0x80           ? 1
+         : (c >> 5) == 0x6  ? 2
+         : (c >> 4) == 0xE  ? 3
+         : (c >> 3) == 0x1E ? 4
+                            : 1;
 }
 
 // Each word (a run of letters and digits; any non-ASCII character counts
@@ -202,7 +204,8 @@ std::string MaskDate(std::string_view t) {
   std::string out(t);
   size_t year = std::string::npos;
   for (size_t i = 0; i + 4 <= t.size(); ++i) {
-    if (AllDigits(t.substr(i, 4)) && (i + 4 == t.size() || !IsDigit(t[i + 4])) &&
+    if (AllDigits(t.substr(i, 4)) &&
+        (i + 4 == t.size() || !IsDigit(t[i + 4])) &&
         (i == 0 || !IsDigit(t[i - 1]))) {
       year = i;
       break;
@@ -333,8 +336,7 @@ uint32_t Classify(const v1::Value& value, const NameHints& hints,
     case v1::Value::kIntValue: {
       uint32_t k = kKindInt;
       int64_t n = value.int_value();
-      if (hints.tooth && n >= 1 && n <= 85 &&
-          IsToothText(std::to_string(n))) {
+      if (hints.tooth && n >= 1 && n <= 85 && IsToothText(std::to_string(n))) {
         k |= kKindToothNumber;
       }
       return k;
@@ -369,8 +371,7 @@ std::string MaskText(std::string_view text, uint32_t kinds,
   }
   // The contract: never the value, never containing it. A value with no
   // letters or digits cannot be masked by its look: nothing is shown.
-  std::string_view trimmed =
-      FromAbsl(absl::StripAsciiWhitespace(ToAbsl(text)));
+  std::string_view trimmed = FromAbsl(absl::StripAsciiWhitespace(ToAbsl(text)));
   if (trimmed.empty() || out.find(trimmed) != std::string::npos ||
       out.find(text) != std::string::npos) {
     return "";

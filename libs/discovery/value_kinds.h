@@ -42,9 +42,9 @@ enum ValueKind : uint32_t {
 // The order in which kinds are tried when inferring a field's type: the
 // first kind that enough of the field's values fit wins.
 inline constexpr ValueKind kKindPriority[] = {
-    kKindBool,  kKindProcedureCode, kKindToothNumber, kKindDate,
-    kKindTimestamp, kKindEmail,     kKindPhone,       kKindInt,
-    kKindMoney, kKindDecimal,       kKindList};
+    kKindBool,      kKindProcedureCode, kKindToothNumber, kKindDate,
+    kKindTimestamp, kKindEmail,         kKindPhone,       kKindInt,
+    kKindMoney,     kKindDecimal,       kKindList};
 
 // The report's name of a kind ("procedure_code").
 const char* KindName(ValueKind kind);
@@ -52,12 +52,12 @@ const char* KindName(ValueKind kind);
 // What the field's name suggests (case-insensitive substrings; see
 // docs/discovery.md "Inference rules").
 struct NameHints {
-  bool email = false;  // "email"
-  bool phone = false;  // "phone", "mobile", "cell", "fax"; not "_ext"
+  bool email = false;   // "email"
+  bool phone = false;   // "phone", "mobile", "cell", "fax"; not "_ext"
   bool mobile = false;  // "mobile", "cell", "wireless"
-  bool date = false;   // "date", "birth", "dob", ends "_on"
-  bool birth = false;  // "birth", "dob"
-  bool tooth = false;  // "tooth", "teeth"
+  bool date = false;    // "date", "birth", "dob", ends "_on"
+  bool birth = false;   // "birth", "dob"
+  bool tooth = false;   // "tooth", "teeth"
   // Another person's number (an emergency contact's): not used to find
   // duplicate patients.
   bool other_person = false;

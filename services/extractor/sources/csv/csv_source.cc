@@ -68,6 +68,9 @@ struct ColumnPlan {
   ColumnType type = ColumnType::kString;
   // strptime-style formats for a date or timestamp column; empty: ISO.
   std::vector<std::string> formats;
+  // The declared values of an enumerated column (not owned; the layout
+  // outlives the plan), or nullptr.
+  const ColumnSpec* enumerated = nullptr;
 };
 
 // With a decimal comma: "-1.234,50" -> "-1234.50". Dots may only group
@@ -135,6 +138,16 @@ std::optional<std::string> ParseCell(std::string_view text,
                                      const Settings& settings, v1::Value* out) {
   switch (column.type) {
     case ColumnType::kString:
+      if (column.enumerated != nullptr) {
+        const std::string* name = column.enumerated->Decode(text);
+        if (name == nullptr) {
+          return absl::StrCat("not one of the column's ",
+                              column.enumerated->values.size(),
+                              " declared values");
+        }
+        out->set_string_value(*name);
+        return std::nullopt;
+      }
       out->set_string_value(text.data(), text.size());
       return std::nullopt;
     case ColumnType::kInt: {
@@ -285,6 +298,7 @@ class CsvRecordReader : public RecordReader {
       if (const ColumnSpec* c = spec_.Find(name)) {
         plan.type = c->type;
         plan.formats = FormatsFor(*c, settings_.options);
+        if (!c->values.empty()) plan.enumerated = c;
       }
       columns_.push_back(std::move(plan));
     }

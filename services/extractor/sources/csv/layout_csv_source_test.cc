@@ -445,6 +445,29 @@ TEST_F(LayoutCsvSourceTest, DecimalCommaAndFormats) {
                   "%H:%M)"));
 }
 
+TEST_F(LayoutCsvSourceTest, EnumeratedColumnsDecodeAndRejectUnknownValues) {
+  Layout(
+      "version: 1\nobjects:\n  - object: payment\n    file: payments.csv\n"
+      "    key: id\n    columns:\n      - name: id\n"
+      "      - {name: method, values: {N: Nakit, KK: Kredi Kartı}}\n"
+      "      - {name: status, values: [Paid, Unpaid]}\n");
+  Data("payments.csv",
+       "id,method,status\n1,kk,paid\n2,N,\n3,Havale,Paid\n4,N,Refunded\n");
+  Read got = ReadAll(*Source(), "payment");
+  ASSERT_EQ(got.records.size(), 2u);
+  EXPECT_EQ(got.records[0].fields().at("method").string_value(), "Kredi Kartı");
+  EXPECT_EQ(got.records[0].fields().at("status").string_value(), "Paid");
+  EXPECT_TRUE(got.records[1].fields().at("status").null_value());
+  EXPECT_THAT(Reasons(got),
+              ElementsAre("payments.csv:4: method: not one of the column's 2 "
+                          "declared values",
+                          "payments.csv:5: status: not one of the column's 2 "
+                          "declared values"));
+  ASSERT_EQ(got.rejections.size(), 2u);
+  EXPECT_EQ(got.rejections[0].field(), "method");
+  EXPECT_EQ(got.rejections[0].source_key(), "3");
+}
+
 TEST_F(LayoutCsvSourceTest, ObjectsWithoutUpdatedAtAreAlwaysReadWhole) {
   Layout(
       "version: 1\nobjects:\n  - object: tag\n    file: tags.csv\n"
