@@ -263,6 +263,13 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   EXPECT_FALSE(pre["owners"].empty());
   EXPECT_TRUE(pre.value("ready", false)) << pre.dump(2);
 
+  // The reviewed map is approved before any record moves.
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve",
+                        SourceDir() + "/examples/" + c.example + "/map.yaml",
+                        "--by", "it-reviewer", "--services", services},
+                       log_),
+            0)
+      << ReadAll(log_);
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
                         "--services", services, "--report-json", report},

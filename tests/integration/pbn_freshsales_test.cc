@@ -18,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "bridgework/v1/extractor.grpc.pb.h"
+#include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
@@ -111,8 +112,12 @@ class PbnFreshsalesTest : public ::testing::Test {
                          log_),
               0)
         << ReadAll(log_);
-    std::string map_path = std::string(BRIDGEWORK_DEFAULT_EXAMPLES_DIR) +
-                           "/pbn-freshsales/map.yaml";
+    // A copy of the shipped map, so the approval test can change it.
+    map_path_ = (root_ / "map.yaml").string();
+    fs::copy_file(std::string(BRIDGEWORK_DEFAULT_EXAMPLES_DIR) +
+                      "/pbn-freshsales/map.yaml",
+                  map_path_);
+    const std::string& map_path = map_path_;
     auto map = mapping::ParseMap(ReadAll(map_path), map_path);
     ASSERT_TRUE(map.ok()) << map.status();
     supervisor_ = std::make_unique<Supervisor>((root_ / "state").string());
@@ -168,6 +173,7 @@ class PbnFreshsalesTest : public ::testing::Test {
   }
 
   fs::path root_;
+  std::string map_path_;
   std::string log_;
   std::unique_ptr<Supervisor> supervisor_;
   cli::Suite suite_;
@@ -181,6 +187,53 @@ std::string Text(const v1::Record& r, const std::string& field) {
 }
 
 TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
+  // Nothing moves under an unapproved map: refused before a run begins.
+  std::string out = (root_ / "refused.log").string();
+  EXPECT_NE(
+      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, out), 0);
+  EXPECT_THAT(ReadAll(out), ::testing::HasSubstr("map.yaml (sha256 "));
+  EXPECT_THAT(ReadAll(out),
+              ::testing::HasSubstr(") is not approved; no record moves under "
+                                   "an unapproved map"));
+  // Approved, then changed: refused again, naming who approved what.
+  std::string approve_log = (root_ / "approve.log").string();
+  ASSERT_EQ(RunProgram({Bin("bridgework"), "approve", map_path_, "--by",
+                        "dr.reviewer@clinic.example", "--config", config_},
+                       approve_log),
+            0)
+      << ReadAll(approve_log);
+  EXPECT_THAT(ReadAll(approve_log),
+              ::testing::HasSubstr("by dr.reviewer@clinic.example"));
+  const std::string approved_text = ReadAll(map_path_);
+  std::ofstream(map_path_, std::ios::app) << "# an edit after approval\n";
+  std::string changed = (root_ / "changed.log").string();
+  EXPECT_NE(
+      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, changed),
+      0);
+  EXPECT_THAT(ReadAll(changed),
+              ::testing::HasSubstr("changed since dr.reviewer@clinic.example "
+                                   "approved it on "));
+  // Another controller calling the transformer directly is refused too.
+  {
+    auto transformer = v1::Transformer::NewStub(grpc::CreateChannel(
+        suite_.services.transformer, grpc::InsecureChannelCredentials()));
+    v1::RunRequest req;
+    req.set_run_id("r-999999");
+    req.set_map_yaml(ReadAll(map_path_));
+    req.set_map_name(map_path_);
+    grpc::ClientContext ctx;
+    auto stream = transformer->Run(&ctx, req);
+    v1::RunEvent event;
+    while (stream->Read(&event)) {
+    }
+    grpc::Status s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("changed since"));
+  }
+  json runs_before = Get(emulator_ + "/__sandbox/state");
+  EXPECT_EQ(runs_before["contacts"].size(), 0u) << "nothing moved";
+  std::ofstream(map_path_, std::ios::trunc) << approved_text;
+
   // Start the migration with the real CLI, in the background.
   std::string report = (root_ / "report.json").string();
   pid_t migrate = fork();

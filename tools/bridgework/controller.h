@@ -42,6 +42,17 @@ struct MigrateResult {
 absl::Status CheckServices(const ServiceAddresses& services,
                            int timeout_ms = 3000);
 
+// The name a map is approved under: its canonical path.
+std::string MapName(const std::string& map_path);
+
+// Records that `approved_by` approved the map file's current content
+// (`bridgework approve`). Fails on a map that does not parse, naming the
+// line and key; UNAVAILABLE when the services are not running.
+absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
+                                           const std::string& approved_by,
+                                           const std::string& note,
+                                           const ServiceAddresses& services);
+
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,
                                       const MigrateOptions& options);

@@ -150,6 +150,11 @@ int Demo(const std::string& out, int patients, int seed) {
   }
   auto config = LoadRunConfig(config_path);
   if (!config.ok()) return Fail(config.status());
+  // The demo's bundled map is approved on the user's behalf, as the demo.
+  auto approval =
+      ApproveMap(config->map_path, "bridgework demo (bundled sample map)",
+                 "approved by `bridgework demo`", suite->services);
+  if (!approval.ok()) return Fail(approval.status());
   MigrateOptions mo;
   mo.report_dir = root.string();
   mo.resume = false;
@@ -232,6 +237,20 @@ int main(int argc, char** argv) {
                        "run config (for service addresses)");
   rollback->add_option("--services", services_file,
                        "services.json from `bridgework up`");
+
+  auto* approve = app.add_subcommand(
+      "approve",
+      "record that you reviewed and approve a map's exact content; runs "
+      "refuse unapproved or changed maps");
+  std::string approve_map, approved_by, approve_note;
+  approve->add_option("map", approve_map, "the map file")->required();
+  approve->add_option("--by", approved_by,
+                      "who approves (default: $BRIDGEWORK_USER, else $USER)");
+  approve->add_option("--note", approve_note, "why, or what was reviewed");
+  approve->add_option("--config", config_path,
+                      "run config (for service addresses)");
+  approve->add_option("--services", services_file,
+                      "services.json from `bridgework up`");
 
   auto* status = app.add_subcommand("status", "list runs, or show one run");
   status->add_option("--run", run_id, "the run to show");
@@ -368,6 +387,23 @@ int main(int argc, char** argv) {
         static_cast<long long>(result->failed),
         result->verified ? "verified by reading the CRM back" : "NOT verified");
     return result->verified ? 0 : 1;
+  }
+  if (*approve) {
+    if (approved_by.empty()) {
+      for (const char* var : {"BRIDGEWORK_USER", "USER"}) {
+        const char* v = std::getenv(var);
+        if (v != nullptr && *v != '\0') {
+          approved_by = v;
+          break;
+        }
+      }
+    }
+    auto a = ApproveMap(approve_map, approved_by, approve_note, *services);
+    if (!a.ok()) return Fail(a.status());
+    std::printf("approved %s (sha256 %s) by %s; runs may now use it\n",
+                a->map_name().c_str(), a->map_hash().substr(0, 12).c_str(),
+                a->approved_by().c_str());
+    return 0;
   }
   if (*status) {
     absl::Status s = PrintStatus(*services, run_id);
