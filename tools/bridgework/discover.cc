@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/discovery/assessment.h"
 #include "libs/discovery/discovery_report.h"
@@ -163,18 +162,14 @@ absl::StatusOr<DiscoverResult> Discover(const DiscoverOptions& options) {
   disc::Profiler profiler(schemas, profiler_options);
   for (const v1::ObjectSchema& schema : schemas) {
     profiler.BeginObject(schema.object_type());
-    int64_t records = 0;
     BW_RETURN_IF_ERROR(extractor.Read(
         config.source, schema.object_type(),
         [&](const v1::RecordBatch& batch) {
-          records += batch.records_size();
           profiler.AddBatch(batch);
           return true;
         },
         kBatchSize));
     profiler.EndObject();
-    LogInfo("discover: object read", {{"object", schema.object_type()},
-                                      {"records", absl::StrCat(records)}});
   }
 
   disc::DiscoveryReport report;
