@@ -1,7 +1,6 @@
 #include "libs/discovery/discovery_report.h"
 
 #include <cmath>
-#include <filesystem>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -583,18 +582,7 @@ std::string DiscoveryToHtml(const json& j) {
 }
 
 absl::Status WriteDiscoveryReport(const std::string& dir, const json& j) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", dir, ": ", ec.message()));
-  }
-  const std::filesystem::path root(dir);
-  absl::Status s = report::WriteFileAtomically(
-      (root / "discovery.json").string(), j.dump(2) + "\n");
-  if (!s.ok()) return s;
-  return report::WriteFileAtomically((root / "discovery.html").string(),
-                                     DiscoveryToHtml(j));
+  return report::WriteJsonAndHtml(dir, "discovery", j, DiscoveryToHtml(j));
 }
 
 }  // namespace bridgework::discovery
