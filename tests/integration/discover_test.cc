@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tools/bridgework/supervisor.h"
 
 namespace bridgework {
 namespace {
@@ -313,6 +314,32 @@ TEST_F(DiscoverTest, EveryCrmHasReadinessAndAnEstimate) {
     EXPECT_GT(j["estimate"]["hours"].get<double>(), 0) << crm;
     EXPECT_FALSE(j["destination"]["sources"].empty()) << crm;
   }
+}
+
+TEST_F(DiscoverTest, UsesTheRunningExtractor) {
+  cli::Supervisor supervisor((root_ / "running").string());
+  auto child = supervisor.Start({"extractor",
+                                 Bin("bridgework-extractor"),
+                                 {"--listen", "127.0.0.1:0"},
+                                 {}},
+                                true);
+  ASSERT_TRUE(child.ok()) << child.status();
+  std::ofstream(root_ / "services.json")
+      << json({{"extractor", child->address},
+               {"transformer", "127.0.0.1:1"},
+               {"loader", "127.0.0.1:1"},
+               {"auditor", "127.0.0.1:1"}})
+             .dump();
+  Outcome run = Discover({"--services", "services.json", "--out", "r"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  // No private extractor was started (it would keep its log there).
+  EXPECT_FALSE(fs::exists(root_ / "state"));
+  json j = json::parse(ReadAll(root_ / "r/discovery.json"), nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_GT(j["inventory"]["totals"]["records"].get<int64_t>(), 0);
+  // No CRM in the config and none given: no readiness, no estimate.
+  EXPECT_TRUE(j["estimate"].is_null());
+  EXPECT_TRUE(j["readiness"].is_null());
 }
 
 TEST_F(DiscoverTest, ErrorsAreOneLine) {
