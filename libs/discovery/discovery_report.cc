@@ -538,10 +538,10 @@ std::string DiscoveryToHtml(const json& j) {
       Cell(source, "system"), "</title>\n<style>", report::ReportCss(),
       "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>Bridgework "
       "discovery: ",
-      Cell(source, "system"), "</h1>\n<p>config <code>", Cell(source, "config"),
-      "</code> &middot; generated ", Cell(meta, "generated_at"),
-      " &middot; phone region ", Cell(meta, "phone_region"),
-      "</p>\n</header>\n");
+      Cell(source, "system"), "</h1>\n<p class=\"meta\">config <code>",
+      Cell(source, "config"), "</code> &middot; generated ",
+      Cell(meta, "generated_at"), " &middot; phone region ",
+      Cell(meta, "phone_region"), "</p>\n</header>\n");
 
   int64_t flagged = 0;
   for (const json& f : JsonArray(quality, "flags"))
