@@ -5,6 +5,8 @@
 //   bridgework rollback undo a run, verified by reading the CRM back
 //   bridgework status   runs, or one run's counts
 //   bridgework demo     everything above on bundled sample data
+//   bridgework discover profile a source: inventory, data quality, readiness
+//                       for a CRM plan and an estimate (no CRM contacted)
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,10 +20,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "libs/common/server.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "tools/bridgework/controller.h"
+#include "tools/bridgework/discover.h"
 #include "tools/bridgework/run_config.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
@@ -177,6 +181,49 @@ int Demo(const std::string& out, int patients, int seed) {
   return result->ok ? 0 : 1;
 }
 
+// Prints what `bridgework discover` found, in a few lines.
+void PrintDiscovery(const DiscoverResult& r) {
+  const nlohmann::json& j = r.report;
+  const nlohmann::json& totals = j["inventory"]["totals"];
+  std::printf("%-24s %9s %9s\n", "object", "records", "rejected");
+  for (const auto& o : j["inventory"]["objects"]) {
+    std::printf("%-24s %9lld %9lld\n", o["object"].get<std::string>().c_str(),
+                static_cast<long long>(o["records"].get<int64_t>()),
+                static_cast<long long>(o["rejected"].get<int64_t>()));
+  }
+  std::printf("%lld records in %lld objects\n",
+              static_cast<long long>(totals["records"].get<int64_t>()),
+              static_cast<long long>(totals["objects"].get<int64_t>()));
+  int64_t groups = 0;
+  for (const auto& d : j["quality"]["duplicates"])
+    groups += d["groups"].get<int64_t>();
+  std::printf("data quality: %lld duplicate group(s)",
+              static_cast<long long>(groups));
+  for (const auto& [kind, n] : j["quality"]["summary"].items()) {
+    if (kind.rfind("duplicate_", 0) == 0) continue;
+    std::printf(", %s %lld", kind.c_str(),
+                static_cast<long long>(n.get<int64_t>()));
+  }
+  std::printf("\n");
+  const nlohmann::json& readiness = j["readiness"];
+  if (readiness.is_object()) {
+    std::printf("readiness (%s %s): %s\n",
+                readiness["crm"].get<std::string>().c_str(),
+                readiness["plan"].get<std::string>().c_str(),
+                readiness["verdict"].get<std::string>().c_str());
+  }
+  const nlohmann::json& e = j["estimate"];
+  if (e.is_object()) {
+    std::printf(
+        "estimate: %lld requests, %.1f hours (%.2f days), set by the %s "
+        "limit\n",
+        static_cast<long long>(e["requests"].get<int64_t>()),
+        e["hours"].get<double>(), e["days"].get<double>(),
+        e["binding_limit"].get<std::string>().c_str());
+  }
+  std::printf("report: %s and %s\n", r.json_path.c_str(), r.html_path.c_str());
+}
+
 volatile sig_atomic_t g_stop = 0;
 
 }  // namespace
@@ -265,7 +312,44 @@ int main(int argc, char** argv) {
   demo->add_option("--patients", patients, "sample patients to generate");
   demo->add_option("--seed", seed, "sample data seed");
 
+  DiscoverOptions discover_options;
+  discover_options.examples_dir = ExamplesDir();
+  auto* discover = app.add_subcommand(
+      "discover",
+      "profile the source (inventory, data quality) and assess a CRM plan "
+      "(readiness, estimate); writes discovery.json and discovery.html");
+  discover
+      ->add_option("--source,--config", discover_options.config_path,
+                   "run config (source; destination and map optional)")
+      ->required();
+  discover
+      ->add_option("--dest", discover_options.crm,
+                   "the CRM (default: the config's destination)")
+      ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
+  discover->add_option("--plan", discover_options.plan,
+                       "the CRM plan (default: the config's, else the CRM's "
+                       "usual one)");
+  discover
+      ->add_option("--seats", discover_options.seats,
+                   "Pipedrive seats (its daily token budget)")
+      ->check(CLI::PositiveNumber);
+  discover->add_option("--out", discover_options.out_dir,
+                       "directory for discovery.json and discovery.html");
+  discover->add_option("--services", discover_options.services_file,
+                       "services.json from `bridgework up` (else a private "
+                       "extractor is started)");
+  discover->add_option("--state-dir", discover_options.state_dir,
+                       "a private extractor's log goes here");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*discover) {
+    discover_options.now = absl::Now();
+    auto result = Discover(discover_options);
+    if (!result.ok()) return Fail(result.status());
+    PrintDiscovery(*result);
+    return 0;
+  }
 
   ServiceAddresses from_config;
   RunConfig config;
