@@ -143,8 +143,8 @@ const TriggerRule* FindTrigger(const SourceAdapter& adapter,
 }
 
 std::string NormaliseChannel(std::string_view channel) {
-  std::string c = absl::AsciiStrToLower(
-      absl::StripAsciiWhitespace(ToAbsl(channel)));
+  std::string c =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(ToAbsl(channel)));
   if (c == "sms" || c == "text" || c == "text message") return "sms";
   if (c == "email" || c == "e-mail" || c == "mail_email") return "email";
   if (c == "whatsapp") return "whatsapp";

@@ -11,7 +11,8 @@
 namespace bridgework::workflows {
 namespace {
 
-constexpr char kSeedsFreshsales[] = "seeds 000, 003, 004 (Freshsales Workflows)";
+constexpr char kSeedsFreshsales[] =
+    "seeds 000, 003, 004 (Freshsales Workflows)";
 constexpr char kSeedPipedrive[] =
     "seed 001 (Pipedrive automation builder; recall reminders as automations "
     "triggering email sequences)";
@@ -40,14 +41,27 @@ std::vector<FeatureRule>* MakeRules() {
 
   // Freshsales.
   outside("freshsales");
-  r->push_back({"freshsales", "freshsales.appointment", {kAppointmentTime}, {},
-                0, false, false, "Workflows",
+  r->push_back({"freshsales",
+                "freshsales.appointment",
+                {kAppointmentTime},
+                {},
+                0,
+                false,
+                false,
+                "Workflows",
                 "Time-based Workflow on the {entity}, relative to its start "
                 "time (Freshsales has no scheduling calendar: seed 004 says "
                 "reminders need Workflows or a scheduling integration)",
-                "seed 004", false});
+                "seed 004",
+                false});
   r->push_back(
-      {"freshsales", "freshsales.sequence", {}, {}, 2, false, false,
+      {"freshsales",
+       "freshsales.sequence",
+       {},
+       {},
+       2,
+       false,
+       false,
        "Sales Sequences",
        "A Sales Sequence with the timed steps, and a Workflow on the {entity} "
        "that enrolls the contact when the trigger fires. Freshsales disables "
@@ -56,29 +70,56 @@ std::vector<FeatureRule>* MakeRules() {
        "judgement: Sales Sequences are Freshsales' time-based email cadences; "
        "the seeds name Workflows",
        true});
-  r->push_back({"freshsales", "freshsales.date", {kDateField}, {}, 0, false,
-                false, "Workflows",
+  r->push_back({"freshsales",
+                "freshsales.date",
+                {kDateField},
+                {},
+                0,
+                false,
+                false,
+                "Workflows",
                 "Date-based Workflow on the {entity}'s date field (the "
                 "migrated recall due date, birthday or last visit)",
-                kSeedsFreshsales, false});
+                kSeedsFreshsales,
+                false});
   r->push_back(
-      {"freshsales", "freshsales.schedule", {kSchedule}, {}, 0, false, false,
+      {"freshsales",
+       "freshsales.schedule",
+       {kSchedule},
+       {},
+       0,
+       false,
+       false,
        "Workflows",
        "Freshsales Workflows start from records, not from a calendar: run it "
        "as a date-based Workflow on a date field of the {entity} that the "
        "practice keeps current (a next-run date), or keep the periodic job in "
        "the practice system",
-       "judgement: no calendar trigger in the references", true});
-  r->push_back({"freshsales", "freshsales.record", {}, {}, 0, false, false,
+       "judgement: no calendar trigger in the references",
+       true});
+  r->push_back({"freshsales",
+                "freshsales.record",
+                {},
+                {},
+                0,
+                false,
+                false,
                 "Workflows",
                 "Record-triggered Workflow: when a {entity} is created or "
                 "updated and the conditions hold",
-                kSeedsFreshsales, false});
+                kSeedsFreshsales,
+                false});
 
   // Pipedrive.
   outside("pipedrive");
   r->push_back(
-      {"pipedrive", "pipedrive.campaign", {}, {"last_visit"}, 0, false, true,
+      {"pipedrive",
+       "pipedrive.campaign",
+       {},
+       {"last_visit"},
+       0,
+       false,
+       true,
        "Campaigns",
        "Campaigns (a paid add-on): a filter of Persons by {trigger}, sent the "
        "emails as a campaign and re-run on a schedule; automations do not "
@@ -86,30 +127,64 @@ std::vector<FeatureRule>* MakeRules() {
        "judgement: Campaigns are Pipedrive's bulk email; seed 001 warns that "
        "add-ons raise the cost",
        true});
-  r->push_back({"pipedrive", "pipedrive.recall", {}, {"recall_due"}, 0, false,
-                false, "Workflow Automations",
+  r->push_back({"pipedrive",
+                "pipedrive.recall",
+                {},
+                {"recall_due"},
+                0,
+                false,
+                false,
+                "Workflow Automations",
                 "Automation on the {entity} (the migrated recall) that starts "
                 "the email sequence at the due date",
-                kSeedPipedrive, false});
-  r->push_back({"pipedrive", "pipedrive.sequence", {}, {}, 2, false, false,
+                kSeedPipedrive,
+                false});
+  r->push_back({"pipedrive",
+                "pipedrive.sequence",
+                {},
+                {},
+                2,
+                false,
+                false,
                 "Workflow Automations",
                 "Automation on the {entity} with each step as a delayed "
                 "action (an email sequence)",
-                kSeedPipedrive, false});
-  r->push_back({"pipedrive", "pipedrive.appointment", {kAppointmentTime}, {},
-                0, false, false, "Workflow Automations",
+                kSeedPipedrive,
+                false});
+  r->push_back({"pipedrive",
+                "pipedrive.appointment",
+                {kAppointmentTime},
+                {},
+                0,
+                false,
+                false,
+                "Workflow Automations",
                 "Automation on the {entity} (the appointment) with a delay "
                 "relative to its due date and time",
-                "seed 001; the relative delay is judgement", true});
-  r->push_back({"pipedrive", "pipedrive.record", {}, {}, 0, false, false,
+                "seed 001; the relative delay is judgement",
+                true});
+  r->push_back({"pipedrive",
+                "pipedrive.record",
+                {},
+                {},
+                0,
+                false,
+                false,
                 "Workflow Automations",
                 "Automation: when a {entity} is added or updated and the "
                 "conditions hold",
-                kSeedPipedrive, false});
+                kSeedPipedrive,
+                false});
 
   // HighLevel.
   outside("highlevel");
-  r->push_back({"highlevel", "highlevel.workflow", {}, {}, 0, false, false,
+  r->push_back({"highlevel",
+                "highlevel.workflow",
+                {},
+                {},
+                0,
+                false,
+                false,
                 "Workflows",
                 "Workflow Builder: trigger \"{trigger}\" on the {entity}, then "
                 "Wait steps for the timing and one action per step",
@@ -183,8 +258,8 @@ int TimedSteps(const RebuildItem& item) {
 
 std::string EntityFor(std::string_view crm, std::string_view event) {
   const bool appointment = event.substr(0, 12) == "appointment_";
-  const bool treatment = event == "treatment_plan" ||
-                         event == "treatment_completed";
+  const bool treatment =
+      event == "treatment_plan" || event == "treatment_completed";
   if (crm == "freshsales") {
     if (appointment) return "Appointment";
     if (event == "recall_due") return "Task (the migrated recall)";
@@ -230,13 +305,11 @@ Feature ChooseFeature(std::string_view crm, const RebuildItem& item) {
     f.rule = rule.id;
     f.basis = rule.basis;
     f.judgement = rule.judgement;
-    const std::string trigger = crm == "highlevel"
-                                    ? HighLevelTrigger(item)
-                                    : Words(item.trigger.event);
+    const std::string trigger =
+        crm == "highlevel" ? HighLevelTrigger(item) : Words(item.trigger.event);
     f.setup = absl::StrReplaceAll(
-        rule.setup,
-        {{"{entity}", EntityFor(crm, item.trigger.event)},
-         {"{trigger}", trigger}});
+        rule.setup, {{"{entity}", EntityFor(crm, item.trigger.event)},
+                     {"{trigger}", trigger}});
     return f;
   }
   return Feature();
@@ -264,8 +337,8 @@ std::string ChannelNote(std::string_view crm, std::string_view channel) {
   }
   if (crm == "pipedrive") {
     if (channel == "sms" || channel == "whatsapp" || channel == "voice") {
-      return absl::StrCat(ChannelName(channel),
-                          ": Pipedrive has no native ", ChannelName(channel),
+      return absl::StrCat(ChannelName(channel), ": Pipedrive has no native ",
+                          ChannelName(channel),
                           "; use an app from the Pipedrive Marketplace");
     }
     if (channel == "call")
@@ -298,14 +371,14 @@ std::vector<std::string> RebuildSteps(const RebuildItem& item) {
   const Feature& f = item.feature;
   steps.push_back(absl::StrCat(CrmName(f.crm), " ", f.feature, ": create \"",
                                item.name, "\". ", f.setup, "."));
-  steps.push_back(absl::StrCat("Trigger: ", Words(item.trigger.event),
-                               " (the source's trigger: ",
-                               item.trigger.original, ")."));
+  steps.push_back(
+      absl::StrCat("Trigger: ", Words(item.trigger.event),
+                   " (the source's trigger: ", item.trigger.original, ")."));
   if (item.conditions.empty()) {
     steps.push_back("Conditions: none in the source.");
   } else {
-    steps.push_back(absl::StrCat("Conditions: ",
-                                 absl::StrJoin(item.conditions, "; "), "."));
+    steps.push_back(absl::StrCat(
+        "Conditions: ", absl::StrJoin(item.conditions, "; "), "."));
   }
   for (const Action& a : item.actions) {
     std::string s = absl::StrCat("Step ", a.step);

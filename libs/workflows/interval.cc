@@ -33,8 +33,8 @@ std::optional<std::string> TimeOfDay(std::string_view s) {
 
 // "h", "hours", "day" -> "hours", "days"; "" when not a unit.
 std::string Unit(std::string_view word) {
-  static const std::vector<std::pair<std::vector<std::string_view>,
-                                     const char*>>* const kUnits =
+  static const std::vector<
+      std::pair<std::vector<std::string_view>, const char*>>* const kUnits =
       new std::vector<std::pair<std::vector<std::string_view>, const char*>>{
           {{"m", "min", "mins", "minute", "minutes"}, "minutes"},
           {{"h", "hr", "hrs", "hour", "hours"}, "hours"},
@@ -115,7 +115,12 @@ bool Recurring(const std::vector<std::string>& words,
   } else if (words[0] == "every") {
     i = 1;
     int64_t n = 1;
-    if (i < words.size() && absl::SimpleAtoi(ToAbsl(words[i]), &n)) ++i;
+    // SimpleAtoi zeroes its output when the word is not a number.
+    if (int64_t parsed = 0;
+        i < words.size() && absl::SimpleAtoi(ToAbsl(words[i]), &parsed)) {
+      n = parsed;
+      ++i;
+    }
     if (i >= words.size() || n != 1) return false;
     std::string unit = Unit(words[i]);
     if (unit.empty() || unit == "minutes" || unit == "hours") return false;
@@ -232,7 +237,8 @@ Interval ParseInterval(std::string_view text, std::string_view default_anchor) {
 
   // "N <unit> before|after [anchor words] [at HH:MM]".
   if (words.size() >= 3 && absl::SimpleAtoi(ToAbsl(w0), &n) && n >= 0 &&
-      !Unit(words[1]).empty() && (words[2] == "before" || words[2] == "after")) {
+      !Unit(words[1]).empty() &&
+      (words[2] == "before" || words[2] == "after")) {
     std::vector<std::string> rest(words.begin() + 3, words.end());
     std::string at;
     if (rest.size() >= 2 && rest[rest.size() - 2] == "at") {

@@ -125,8 +125,8 @@ struct ParsedAction {
 // front desk", "Run eligibility (270/271)").
 ParsedAction ReadAction(std::string_view text) {
   std::string lower = absl::AsciiStrToLower(ToAbsl(text));
-  std::vector<std::string> words = absl::StrSplit(
-      lower, absl::ByAnyChar(" ,;:()."), absl::SkipEmpty());
+  std::vector<std::string> words =
+      absl::StrSplit(lower, absl::ByAnyChar(" ,;:()."), absl::SkipEmpty());
   auto has = [&](std::string_view w) {
     return std::find(words.begin(), words.end(), w) != words.end();
   };
@@ -180,8 +180,9 @@ int AddInterval(RebuildItem& item, std::string_view text,
   Interval i = ParseInterval(text, anchor);
   if (i.original.empty()) return -1;
   if (i.kind == IntervalKind::kUnparsed) {
-    item.warnings.push_back(absl::StrCat(
-        "timing \"", i.original, "\" was not understood; it is kept as written"));
+    item.warnings.push_back(
+        absl::StrCat("timing \"", i.original,
+                     "\" was not understood; it is kept as written"));
   }
   item.intervals.push_back(std::move(i));
   return static_cast<int>(item.intervals.size()) - 1;
@@ -190,8 +191,8 @@ int AddInterval(RebuildItem& item, std::string_view text,
 // Actions of a source that keeps free text (clinic software).
 void FreeTextActions(const SourceAdapter& a, const v1::Record& r, int timing,
                      RebuildItem& item) {
-  for (absl::string_view part :
-       absl::StrSplit(ToAbsl(Text(r, a.actions_field)), ';')) {
+  const std::string actions = Text(r, a.actions_field);
+  for (absl::string_view part : absl::StrSplit(ToAbsl(actions), ';')) {
     std::string text(absl::StripAsciiWhitespace(part));
     if (text.empty()) continue;
     ParsedAction p = ReadAction(text);
@@ -260,7 +261,8 @@ void StepActions(const SourceAdapter& a,
     }
     std::string timing = Text(*r, s.offset_field);
     const std::string at = Text(*r, s.time_field);
-    if (!at.empty()) timing = absl::StrCat(timing.empty() ? "0" : timing, " ", at);
+    if (!at.empty())
+      timing = absl::StrCat(timing.empty() ? "0" : timing, " ", at);
     const std::string raw = Text(*r, s.channel_field);
     const std::string channel = NormaliseChannel(raw);
     Action act;
@@ -318,7 +320,8 @@ RebuildItem BuildItem(const SourceAdapter& a, const v1::Record& r,
   item.source_key = r.source_key();
   item.location = r.location();
   item.name = Text(r, a.name_field);
-  if (item.name.empty()) item.name = absl::StrCat(a.object, " ", r.source_key());
+  if (item.name.empty())
+    item.name = absl::StrCat(a.object, " ", r.source_key());
   item.category = Text(r, a.category_field);
   item.active = Bool(r, a.active_field);
 
@@ -336,9 +339,8 @@ RebuildItem BuildItem(const SourceAdapter& a, const v1::Record& r,
   item.conditions = SplitConditions(Text(r, a.conditions_field));
 
   const std::string schedule = Text(r, a.schedule_field);
-  const int timing = schedule.empty()
-                         ? -1
-                         : AddInterval(item, schedule, item.trigger.anchor);
+  const int timing =
+      schedule.empty() ? -1 : AddInterval(item, schedule, item.trigger.anchor);
   if (!a.actions_field.empty()) FreeTextActions(a, r, timing, item);
   if (!a.channel_field.empty()) ChannelAction(a, r, timing, item);
   if (!a.steps.object.empty()) StepActions(a, steps, item);
@@ -374,9 +376,9 @@ absl::StatusOr<RebuildExport> BuildExport(
     const std::vector<v1::Record>& records,
     const std::vector<v1::Rejection>& rejections) {
   if (!KnownCrm(crm)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "workflows: no rebuild rules for CRM '", ToAbsl(crm),
-        "' (known: freshsales, pipedrive, highlevel)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("workflows: no rebuild rules for CRM '", ToAbsl(crm),
+                     "' (known: freshsales, pipedrive, highlevel)"));
   }
   RebuildExport out;
   out.system = std::string(system);

@@ -62,36 +62,35 @@ json ItemJson(const RebuildItem& item) {
   json actions = json::array();
   for (const Action& a : item.actions) actions.push_back(ActionJson(a));
   const Feature& f = item.feature;
-  return {
-      {"source",
-       {{"object", item.source_object},
-        {"key", item.source_key},
-        {"file", OrNull(item.location.file())},
-        {"line", item.location.line() > 0 ? json(item.location.line())
-                                          : json()}}},
-      {"name", item.name},
-      {"category", OrNull(item.category)},
-      {"active", item.active ? json(*item.active) : json()},
-      {"trigger",
-       {{"original", item.trigger.original},
-        {"event", item.trigger.event},
-        {"kind", item.trigger.kind},
-        {"anchor", item.trigger.anchor}}},
-      {"conditions", item.conditions},
-      {"intervals", intervals},
-      {"actions", actions},
-      {"channels", item.channels},
-      {"owner", KeyJson(item.owner)},
-      {"scope", KeyJson(item.scope)},
-      {"rebuild",
-       {{"crm", f.crm},
-        {"feature", f.feature},
-        {"setup", f.setup},
-        {"rule", f.rule},
-        {"basis", f.basis},
-        {"judgement", f.judgement},
-        {"steps", item.rebuild_steps}}},
-      {"warnings", item.warnings}};
+  return {{"source",
+           {{"object", item.source_object},
+            {"key", item.source_key},
+            {"file", OrNull(item.location.file())},
+            {"line",
+             item.location.line() > 0 ? json(item.location.line()) : json()}}},
+          {"name", item.name},
+          {"category", OrNull(item.category)},
+          {"active", item.active ? json(*item.active) : json()},
+          {"trigger",
+           {{"original", item.trigger.original},
+            {"event", item.trigger.event},
+            {"kind", item.trigger.kind},
+            {"anchor", item.trigger.anchor}}},
+          {"conditions", item.conditions},
+          {"intervals", intervals},
+          {"actions", actions},
+          {"channels", item.channels},
+          {"owner", KeyJson(item.owner)},
+          {"scope", KeyJson(item.scope)},
+          {"rebuild",
+           {{"crm", f.crm},
+            {"feature", f.feature},
+            {"setup", f.setup},
+            {"rule", f.rule},
+            {"basis", f.basis},
+            {"judgement", f.judgement},
+            {"steps", item.rebuild_steps}}},
+          {"warnings", item.warnings}};
 }
 
 std::string TimeText(absl::Time t) {
@@ -142,6 +141,10 @@ std::vector<std::pair<std::string, int>> FeatureCounts(const RebuildExport& e) {
     out.emplace_back(f, it->second);
     counts.erase(it);
   };
+  // The CRM's own features first, in rule order; work outside it last.
+  for (const FeatureRule& r : FeatureRules()) {
+    if (r.crm == e.crm && !r.outside_only) add(r.feature);
+  }
   for (const FeatureRule& r : FeatureRules()) {
     if (r.crm == e.crm) add(r.feature);
   }
@@ -162,33 +165,31 @@ json ToJson(const RebuildExport& e, absl::Time generated_at) {
   for (const auto& [f, n] : FeatureCounts(e)) by_feature[f] = n;
   json rejected = json::array();
   for (const v1::Rejection& r : e.rejections) {
-    rejected.push_back({{"object", r.object_type()},
-                        {"key", OrNull(r.source_key())},
-                        {"file", OrNull(r.location().file())},
-                        {"line", r.location().line() > 0
-                                     ? json(r.location().line())
-                                     : json()},
-                        {"field", OrNull(r.field())},
-                        {"reason", r.reason()}});
+    rejected.push_back(
+        {{"object", r.object_type()},
+         {"key", OrNull(r.source_key())},
+         {"file", OrNull(r.location().file())},
+         {"line", r.location().line() > 0 ? json(r.location().line()) : json()},
+         {"field", OrNull(r.field())},
+         {"reason", r.reason()}});
   }
-  json j = {
-      {"schema", kSchemaName},
-      {"version", kSchemaVersion},
-      {"generated_at", TimeText(generated_at)},
-      {"source", {{"system", e.system}, {"objects", e.objects}}},
-      {"destination", {{"crm", e.crm}}},
-      {"counts",
-       {{"automations", e.items.size()},
-        {"active", active},
-        {"inactive", inactive},
-        {"status_unknown",
-         static_cast<int>(e.items.size()) - active - inactive},
-        {"by_feature", by_feature},
-        {"judgement_calls", judgement},
-        {"rejected_rows", e.rejections.size()}}},
-      {"automations", items},
-      {"rejected", rejected},
-      {"notes", e.notes}};
+  json j = {{"schema", kSchemaName},
+            {"version", kSchemaVersion},
+            {"generated_at", TimeText(generated_at)},
+            {"source", {{"system", e.system}, {"objects", e.objects}}},
+            {"destination", {{"crm", e.crm}}},
+            {"counts",
+             {{"automations", e.items.size()},
+              {"active", active},
+              {"inactive", inactive},
+              {"status_unknown",
+               static_cast<int>(e.items.size()) - active - inactive},
+              {"by_feature", by_feature},
+              {"judgement_calls", judgement},
+              {"rejected_rows", e.rejections.size()}}},
+            {"automations", items},
+            {"rejected", rejected},
+            {"notes", e.notes}};
   return report::SanitizeUtf8(j);
 }
 
@@ -202,11 +203,11 @@ std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at) {
   absl::StrAppend(
       &md, "Written by `bridgework workflows` on ", TimeText(generated_at),
       ". Automations do not migrate: this is the list to rebuild by hand in ",
-      crm, ", one section per automation. ", e.items.size(),
-      " automations (", active, " active) from ",
-      e.objects.empty() ? std::string("no object")
-                        : absl::StrCat("`", absl::StrJoin(e.objects, "`, `"),
-                                       "`"),
+      crm, ", one section per automation. ", e.items.size(), " automations (",
+      active, " active) from ",
+      e.objects.empty()
+          ? std::string("no object")
+          : absl::StrCat("`", absl::StrJoin(e.objects, "`, `"), "`"),
       "; ", e.rejections.size(),
       " rows could not be read (listed at the end). The same content is in "
       "workflows.json.\n\n");
@@ -252,10 +253,10 @@ std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at) {
                       "\n");
       std::vector<std::string> timing;
       for (const Interval& i : item.intervals) {
-        timing.push_back(i.kind == IntervalKind::kUnparsed
-                             ? absl::StrCat(Code(i.original), " (not parsed)")
-                             : absl::StrCat(Md(i.Describe()), " (",
-                                            Code(i.original), ")"));
+        timing.push_back(
+            i.kind == IntervalKind::kUnparsed
+                ? absl::StrCat(Code(i.original), " (not parsed)")
+                : absl::StrCat(Md(i.Describe()), " (", Code(i.original), ")"));
       }
       absl::StrAppend(&md, "- Timing: ",
                       timing.empty() ? "none" : absl::StrJoin(timing, "; "),
@@ -274,18 +275,16 @@ std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at) {
         absl::StrAppend(&md, "- Limited to: ", Md(item.scope->object), " ",
                         Code(item.scope->key), "\n");
       }
-      absl::StrAppend(&md, "- Rebuild with: ", crm, " ",
-                      Md(item.feature.feature), " (rule ",
-                      Code(item.feature.rule),
-                      item.feature.judgement ? "; Bridgework's judgement" : "",
-                      ")\n\n");
+      absl::StrAppend(
+          &md, "- Rebuild with: ", crm, " ", Md(item.feature.feature),
+          " (rule ", Code(item.feature.rule),
+          item.feature.judgement ? "; Bridgework's judgement" : "", ")\n\n");
       md += "Actions:\n\n";
       for (const Action& a : item.actions) {
         absl::StrAppend(&md, a.step, ". ");
         if (a.interval >= 0 &&
             a.interval < static_cast<int>(item.intervals.size())) {
-          absl::StrAppend(&md, Md(item.intervals[a.interval].Describe()),
-                          ": ");
+          absl::StrAppend(&md, Md(item.intervals[a.interval].Describe()), ": ");
         }
         absl::StrAppend(&md, Md(a.description));
         if (!a.message.name.empty())
@@ -318,18 +317,18 @@ std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at) {
         "source's screens.\n\n| object | key | where | reason |\n"
         "|---|---|---|---|\n";
     for (const v1::Rejection& r : e.rejections) {
-      absl::StrAppend(&md, "| ", Md(r.object_type()), " | ",
-                      Md(r.source_key()), " | ", Md(r.location().file()),
-                      r.location().line() > 0
-                          ? absl::StrCat(":", r.location().line())
-                          : "",
-                      " | ", Md(r.reason()), " |\n");
+      absl::StrAppend(
+          &md, "| ", Md(r.object_type()), " | ", Md(r.source_key()), " | ",
+          Md(r.location().file()),
+          r.location().line() > 0 ? absl::StrCat(":", r.location().line()) : "",
+          " | ", Md(r.reason()), " |\n");
     }
     md += "\n";
   }
   if (!e.notes.empty()) {
     md += "## Notes\n\n";
-    for (const std::string& n : e.notes) absl::StrAppend(&md, "- ", Md(n), "\n");
+    for (const std::string& n : e.notes)
+      absl::StrAppend(&md, "- ", Md(n), "\n");
     md += "\n";
   }
   return report::ValidUtf8(md);
@@ -340,15 +339,14 @@ std::string Summary(const RebuildExport& e) {
   for (const RebuildItem& item : e.items)
     if (item.active.value_or(false)) ++active;
   std::vector<std::string> parts;
-  for (const auto& [f, n] : FeatureCounts(e)) parts.push_back(absl::StrCat(n, " ", f));
-  return absl::StrCat(e.items.size(), " automations (", active, " active) from ",
-                      e.system,
-                      e.objects.empty()
-                          ? std::string()
-                          : absl::StrCat(" ", absl::StrJoin(e.objects, "+")),
-                      " -> ", CrmName(e.crm),
-                      parts.empty() ? "" : ": ", absl::StrJoin(parts, ", "),
-                      "; ", e.rejections.size(), " rows not read");
+  for (const auto& [f, n] : FeatureCounts(e))
+    parts.push_back(absl::StrCat(n, " ", f));
+  return absl::StrCat(
+      e.items.size(), " automations (", active, " active) from ", e.system,
+      e.objects.empty() ? std::string()
+                        : absl::StrCat(" ", absl::StrJoin(e.objects, "+")),
+      " -> ", CrmName(e.crm), parts.empty() ? "" : ": ",
+      absl::StrJoin(parts, ", "), "; ", e.rejections.size(), " rows not read");
 }
 
 absl::Status WriteWorkflowFiles(const std::string& dir, const RebuildExport& e,

@@ -30,8 +30,8 @@ nlohmann::json ToJson(const RebuildExport& e, absl::Time generated_at);
 // rows that could not be read and the notes.
 std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at);
 
-// The distinct features of `e`'s items, in the order of the CRM's rule
-// table, with their counts.
+// The distinct features of `e`'s items with their counts: the CRM's own
+// features in the order of its rule table, then "Outside the CRM".
 std::vector<std::pair<std::string, int>> FeatureCounts(const RebuildExport& e);
 
 // One line: "8 automations (7 active) from clinic workflow -> Freshsales:
