@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -32,7 +33,7 @@ std::vector<FeatureRule>* MakeRules() {
     rule.crm = crm;
     rule.id = absl::StrCat(crm, ".outside");
     rule.outside_only = true;
-    rule.feature = "Outside the CRM";
+    rule.feature = kOutsideTheCrm;
     rule.setup = kOutsideSetup;
     rule.basis = kOutsideBasis;
     rule.judgement = true;
@@ -105,7 +106,7 @@ std::vector<FeatureRule>* MakeRules() {
                 false,
                 false,
                 "Workflows",
-                "Record-triggered Workflow: when a {entity} is created or "
+                "Record-triggered Workflow: when the {entity} is created or "
                 "updated and the conditions hold",
                 kSeedsFreshsales,
                 false});
@@ -171,7 +172,7 @@ std::vector<FeatureRule>* MakeRules() {
                 false,
                 false,
                 "Workflow Automations",
-                "Automation: when a {entity} is added or updated and the "
+                "Automation: when the {entity} is added or updated and the "
                 "conditions hold",
                 kSeedPipedrive,
                 false});
@@ -351,6 +352,13 @@ std::string ChannelNote(std::string_view crm, std::string_view channel) {
   return "";
 }
 
+std::string FeatureTitle(std::string_view crm, std::string_view feature) {
+  if (feature == kOutsideTheCrm)
+    return absl::StrCat("Outside ", CrmName(crm),
+                        " (practice or billing system)");
+  return absl::StrCat(CrmName(crm), " ", ToAbsl(feature));
+}
+
 std::string CrmName(std::string_view crm) {
   if (crm == "freshsales") return "Freshsales";
   if (crm == "pipedrive") return "Pipedrive";
@@ -369,8 +377,13 @@ std::string ChannelName(std::string_view channel) {
 std::vector<std::string> RebuildSteps(const RebuildItem& item) {
   std::vector<std::string> steps;
   const Feature& f = item.feature;
-  steps.push_back(absl::StrCat(CrmName(f.crm), " ", f.feature, ": create \"",
-                               item.name, "\". ", f.setup, "."));
+  if (f.rule == absl::StrCat(f.crm, ".outside")) {
+    steps.push_back(absl::StrCat("Not a ", CrmName(f.crm), " feature: \"",
+                                 item.name, "\". ", f.setup, "."));
+  } else {
+    steps.push_back(absl::StrCat(FeatureTitle(f.crm, f.feature), ": create \"",
+                                 item.name, "\". ", f.setup, "."));
+  }
   steps.push_back(
       absl::StrCat("Trigger: ", Words(item.trigger.event),
                    " (the source's trigger: ", item.trigger.original, ")."));
@@ -385,8 +398,10 @@ std::vector<std::string> RebuildSteps(const RebuildItem& item) {
     if (a.interval >= 0 && a.interval < static_cast<int>(item.intervals.size()))
       absl::StrAppend(&s, ", ", item.intervals[a.interval].Describe());
     absl::StrAppend(&s, ": ", a.description);
-    if (!a.message.name.empty())
+    if (!a.message.name.empty() &&
+        !absl::StrContains(a.description, a.message.name)) {
       absl::StrAppend(&s, "; template ", a.message.name);
+    }
     if (!a.message.text.empty())
       absl::StrAppend(&s, " (recreate its text, shown with the automation)");
     if (!a.message.placeholders.empty()) {

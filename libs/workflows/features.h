@@ -70,9 +70,14 @@ std::string ChannelNote(std::string_view crm, std::string_view channel);
 // channels, status.
 std::vector<std::string> RebuildSteps(const RebuildItem& item);
 
+// The feature of automations no CRM runs (insurance eligibility checks).
+inline constexpr char kOutsideTheCrm[] = "Outside the CRM";
+
 // Display names: "Freshsales", "Pipedrive", "HighLevel"; channel "SMS",
-// "WhatsApp", "email", "call", ...
+// "WhatsApp", "email", "call", ...; a feature with its CRM: "Freshsales
+// Sales Sequences", "Outside Freshsales (practice or billing system)".
 std::string CrmName(std::string_view crm);
+std::string FeatureTitle(std::string_view crm, std::string_view feature);
 std::string ChannelName(std::string_view channel);
 
 }  // namespace bridgework::workflows

@@ -191,6 +191,13 @@ TEST(RebuildSteps, ChecklistCoversTheItem) {
   EXPECT_THAT(steps, Contains(HasSubstr("inactive in the source")));
   EXPECT_THAT(steps, Contains(HasSubstr("Check by hand: timing")));
 
+  RebuildItem outside = MakeItem("appointment_booked", kAppointmentTime,
+                                 {{"eligibility", "72 hours before start"}});
+  outside.feature = ChooseFeature("freshsales", outside);
+  EXPECT_THAT(RebuildSteps(outside)[0],
+              HasSubstr("Not a Freshsales feature: \"Test automation\". Keep "
+                        "the work itself in the practice or billing system"));
+
   item.feature = ChooseFeature("highlevel", item);
   EXPECT_THAT(RebuildSteps(item), Not(Contains(HasSubstr("SMS:"))));
   item.feature = ChooseFeature("pipedrive", item);

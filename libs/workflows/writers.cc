@@ -219,14 +219,15 @@ std::string ToMarkdown(const RebuildExport& e, absl::Time generated_at) {
     for (const RebuildItem& item : e.items) {
       if (item.feature.feature == feature && item.active.value_or(false)) ++on;
     }
-    absl::StrAppend(&md, "| ", crm, " ", Md(feature), " | ", n, " | ", on,
-                    " |\n");
+    absl::StrAppend(&md, "| ", Md(FeatureTitle(e.crm, feature)), " | ", n,
+                    " | ", on, " |\n");
   }
   if (counts.empty()) md += "| (none) | 0 | 0 |\n";
   md += "\n";
 
   for (const auto& [feature, n] : counts) {
-    absl::StrAppend(&md, "## ", crm, " ", Md(feature), " (", n, ")\n\n");
+    absl::StrAppend(&md, "## ", Md(FeatureTitle(e.crm, feature)), " (", n,
+                    ")\n\n");
     for (const RebuildItem& item : e.items) {
       if (item.feature.feature != feature) continue;
       absl::StrAppend(&md, "### ", Md(item.name), "\n\n");

@@ -150,7 +150,8 @@ TEST(WorkflowsMarkdown, EveryAutomationHasItsSection) {
   EXPECT_THAT(md, HasSubstr("| Freshsales Workflows | 2 | 1 |"));
   EXPECT_THAT(md, HasSubstr("| Freshsales Sales Sequences | 1 | 0 |"));
   EXPECT_THAT(md, HasSubstr("## Freshsales Workflows (2)"));
-  EXPECT_THAT(md, HasSubstr("## Freshsales Outside the CRM (1)"));
+  EXPECT_THAT(
+      md, HasSubstr("## Outside Freshsales (practice or billing system) (1)"));
   for (const RebuildItem& item : e.items) {
     EXPECT_THAT(md, HasSubstr("`" + item.source_key + "`")) << item.source_key;
   }
