@@ -141,6 +141,18 @@ std::vector<FeatureRule>* MakeRules() {
                 kSeedPipedrive,
                 false});
   r->push_back({"pipedrive",
+                "pipedrive.appointment",
+                {kAppointmentTime},
+                {},
+                0,
+                false,
+                false,
+                "Workflow Automations",
+                "Automation on the {entity} (the appointment) with a delay "
+                "relative to its due date and time",
+                "seed 001; the relative delay is judgement",
+                true});
+  r->push_back({"pipedrive",
                 "pipedrive.sequence",
                 {},
                 {},
@@ -153,16 +165,17 @@ std::vector<FeatureRule>* MakeRules() {
                 kSeedPipedrive,
                 false});
   r->push_back({"pipedrive",
-                "pipedrive.appointment",
-                {kAppointmentTime},
+                "pipedrive.date",
+                {kDateField},
                 {},
                 0,
                 false,
                 false,
                 "Workflow Automations",
-                "Automation on the {entity} (the appointment) with a delay "
-                "relative to its due date and time",
-                "seed 001; the relative delay is judgement",
+                "Automation with a date-based trigger on the {entity}'s date "
+                "field (birthday, last visit); where the plan's automations "
+                "have no date trigger, a recurring activity for the owner",
+                "seed 001; the date trigger is judgement",
                 true});
   r->push_back({"pipedrive",
                 "pipedrive.record",

@@ -115,6 +115,13 @@ TEST(FeatureRules, Pipedrive) {
   EXPECT_EQ(Rule("pipedrive", MakeItem("appointment_booked", kAppointmentTime,
                                        {{"sms", "-3d"}})),
             "pipedrive.appointment");
+  // Reminders before an appointment are not an email sequence.
+  EXPECT_EQ(Rule("pipedrive", MakeItem("appointment_booked", kAppointmentTime,
+                                       {{"email", "-2d"}, {"sms", "-2h"}})),
+            "pipedrive.appointment");
+  EXPECT_EQ(
+      Rule("pipedrive", MakeItem("birthday", kDateField, {{"email", "09:00"}})),
+      "pipedrive.date");
   EXPECT_EQ(Rule("pipedrive",
                  MakeItem("treatment_plan", kRecordEvent, {{"email", "+7d"}})),
             "pipedrive.record");
