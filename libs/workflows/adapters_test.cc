@@ -339,6 +339,8 @@ TEST(PbnAdapter, StepsBecomeOrderedActions) {
                                            "no future appointment booked"));
   ASSERT_EQ(item.actions.size(), 4u);
   EXPECT_EQ(item.actions[0].message.name, "RECALL_30D");
+  EXPECT_EQ(item.actions[0].step_key, "2031");
+  EXPECT_EQ(item.actions[3].step_key, "2034");
   EXPECT_EQ(item.actions[0].message.subject, "Time for your cleaning");
   EXPECT_THAT(item.actions[0].message.placeholders,
               ElementsAre("first_name", "due_date", "booking_link"));

@@ -276,6 +276,7 @@ void StepActions(const SourceAdapter& a,
         MakeTemplate(Text(*r, s.template_name_field), Text(*r, s.subject_field),
                      Text(*r, s.message_field));
     act.interval = timing.empty() ? -1 : AddInterval(item, timing, anchor);
+    act.step_key = r->source_key();
     if (channel.empty()) {
       item.warnings.push_back(absl::StrCat("step ", r->source_key(),
                                            ": channel \"", raw,

@@ -55,6 +55,9 @@ struct Action {
   Template message;
   // Index into RebuildItem::intervals of when it runs, or -1.
   int interval = -1;
+  // The step record's key when the source keeps steps as records (PbN
+  // automation_step); empty otherwise.
+  std::string step_key;
 };
 
 // Trigger kinds the CRM rules choose by.

@@ -53,6 +53,7 @@ json ActionJson(const Action& a) {
           {"channel", OrNull(a.channel)},
           {"description", a.description},
           {"interval", a.interval >= 0 ? json(a.interval) : json()},
+          {"step_key", OrNull(a.step_key)},
           {"template", t}};
 }
 

@@ -116,6 +116,7 @@ TEST(WorkflowsJson, SchemaFieldsArePresent) {
   EXPECT_EQ(act["channel"], "sms");
   EXPECT_EQ(act["interval"], 0);
   EXPECT_EQ(act["template"]["name"], "APPT_REMIND_48");
+  EXPECT_TRUE(act["step_key"].is_null());
   EXPECT_EQ(a["channels"], nlohmann::json::array({"sms"}));
   EXPECT_EQ(a["owner"]["object"], "provider");
   EXPECT_EQ(a["owner"]["key"], "P12");
