@@ -265,13 +265,22 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
 
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
-                        "--services", services, "--report-json", report},
+                        "--services", services, "--report-json", report,
+                        "--report-dir", (root_ / "report").string()},
                        log_),
             0)
       << ReadAll(log_);
   json rep = json::parse(ReadAll(report));
   ASSERT_TRUE(rep.value("balanced", false)) << rep.dump(2);
   EXPECT_GT(rep.value("requests", 0), 0);
+  // Beside the report: the automations that did not migrate, as the CRM
+  // admin's rebuild reference (every example's source has some).
+  json workflows =
+      json::parse(ReadAll(root_ / "report" / "workflows.json"), nullptr, false);
+  ASSERT_FALSE(workflows.is_discarded()) << ReadAll(log_);
+  EXPECT_EQ(workflows["destination"]["crm"], c.crm);
+  EXPECT_GT(workflows["counts"]["automations"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(root_ / "report" / "workflows.md"));
 
   // Every loaded record is in the CRM, object by object.
   std::string map_path = SourceDir() + "/examples/" + c.example + "/map.yaml";
