@@ -5,7 +5,6 @@
 // (and every step record once among its actions), every rejected row is
 // listed, workflows.md has a section per automation, and no identifying
 // value of a patient appears in either file.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/record/value.h"
+#include "tests/integration/process_util.h"
 #include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/run_config.h"
 
@@ -29,35 +29,12 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string Bin(const std::string& name) {
-  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
-  return std::string(dir ? dir : "build/bin") + "/" + name;
-}
+using testing::Bin;
+using testing::RunCommand;
+using testing::SourceDir;
 
 std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
-
-// Runs a program; its stdout and stderr go to `log` (appended).
-int RunProgram(const std::vector<std::string>& argv, const fs::path& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::ReadAll(path.string());
 }
 
 struct Extracted {
@@ -85,7 +62,7 @@ class WorkflowsCliTest : public ::testing::Test {
     fs::create_directories(*root_ / "pbn");
     // Generated PbN data, and one config per CRM reading it with the
     // example maps.
-    ASSERT_EQ(RunProgram({Bin("bridgework-gen-sample"), "--out",
+    ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out",
                           (*root_ / "pbn" / "data").string(), "--patients",
                           "120", "--seed", "11"},
                          *root_ / "gen.log"),
@@ -108,10 +85,7 @@ class WorkflowsCliTest : public ::testing::Test {
     delete root_;
   }
 
-  static std::string ExamplesDir() {
-    const char* dir = std::getenv("BRIDGEWORK_SOURCE_DIR");
-    return std::string(dir ? dir : ".") + "/examples";
-  }
+  static std::string ExamplesDir() { return SourceDir() + "/examples"; }
 
   // Reads `object` through a private extractor: the ground truth.
   static Extracted Extract(const cli::RunConfig& config,
@@ -137,7 +111,7 @@ class WorkflowsCliTest : public ::testing::Test {
     SCOPED_TRACE(name);
     const fs::path out = *root_ / "out" / name;
     const fs::path log = *root_ / (name + ".log");
-    ASSERT_EQ(RunProgram({Bin("bridgework"), "workflows", "--config", c.config,
+    ASSERT_EQ(RunCommand({Bin("bridgework"), "workflows", "--config", c.config,
                           "--out", out.string(), "--services",
                           (*root_ / "none.json").string(), "--state-dir",
                           (*root_ / "state" / name).string()},
@@ -283,7 +257,7 @@ TEST_F(WorkflowsCliTest, ObjectsTheMapDoesNotMarkAreLeftOutWithANote) {
       << "  fallback_owner_email: o@x.example\nmap: map.yaml\n";
   const fs::path log = *root_ / "nomap.log";
   ASSERT_EQ(
-      RunProgram({Bin("bridgework"), "workflows", "--config",
+      RunCommand({Bin("bridgework"), "workflows", "--config",
                   (dir / "run.yaml").string(), "--out", (dir / "out").string(),
                   "--services", (*root_ / "none.json").string(), "--state-dir",
                   (dir / "state").string()},
