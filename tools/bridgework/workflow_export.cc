@@ -59,9 +59,12 @@ absl::StatusOr<WorkflowExportResult> ExportWorkflows(const RunConfig& config,
     BW_ASSIGN_OR_RETURN(std::set<std::string> listed,
                         SourceObjects(access, config.source));
     for (const workflows::SourceAdapter* a : adapters) {
-      const mapping::ObjectRoute* route = map.Find(a->object);
-      if (route == nullptr ||
-          route->kind != mapping::ObjectRoute::Kind::kNotMigrated) {
+      bool not_migrated = false;
+      for (const mapping::ObjectRoute* route : map.RoutesOf(a->object)) {
+        if (route->kind == mapping::ObjectRoute::Kind::kNotMigrated)
+          not_migrated = true;
+      }
+      if (!not_migrated) {
         notes.push_back(absl::StrCat(
             "'", a->object, "' holds ", a->source_label,
             "s but the map does not route it `not_migrated`, so it is not "

@@ -3,8 +3,9 @@
 // rebuild reference for the CRM's admin (docs/workflows.md).
 //
 // Which objects: those the source system's adapter (libs/workflows/
-// adapters.h) knows as automations and that the map routes `not_migrated`,
-// with their step objects. Only those objects are read; no patient record
+// adapters.h) knows as automations and that the map routes `not_migrated`
+// (one of their routes, when the map has several), with their step
+// objects. Only those objects are read; no patient record
 // is.
 #ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_WORKFLOW_EXPORT_H_
 #define BRIDGEWORK_TOOLS_BRIDGEWORK_WORKFLOW_EXPORT_H_
