@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
+#include "tests/integration/process_util.h"
 
 namespace bridgework {
 namespace {
@@ -33,48 +34,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Bin(const std::string& name) {
-  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
-  return std::string(dir ? dir : "build/bin") + "/" + name;
-}
-
-std::string SourceDir() {
-  const char* dir = std::getenv("BRIDGEWORK_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-int RunCommand(const std::vector<std::string>& argv, const std::string& log) {
-  return Wait(Spawn(argv, log));
-}
+using testing::Bin;
+using testing::ReadAll;
+using testing::RunCommand;
+using testing::SourceDir;
+using testing::Spawn;
+using testing::Wait;
 
 json GetJson(const std::string& url) {
   auto http = crm::MakeCurlHttpClient();
@@ -272,13 +237,22 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
       << ReadAll(log_);
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
-                        "--services", services, "--report-json", report},
+                        "--services", services, "--report-json", report,
+                        "--report-dir", (root_ / "report").string()},
                        log_),
             0)
       << ReadAll(log_);
   json rep = json::parse(ReadAll(report));
   ASSERT_TRUE(rep.value("balanced", false)) << rep.dump(2);
   EXPECT_GT(rep.value("requests", 0), 0);
+  // Beside the report: the automations that did not migrate, as the CRM
+  // admin's rebuild reference (every example's source has some).
+  json workflows =
+      json::parse(ReadAll(root_ / "report" / "workflows.json"), nullptr, false);
+  ASSERT_FALSE(workflows.is_discarded()) << ReadAll(log_);
+  EXPECT_EQ(workflows["destination"]["crm"], c.crm);
+  EXPECT_GT(workflows["counts"]["automations"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(root_ / "report" / "workflows.md"));
 
   // Every loaded record is in the CRM, object by object.
   std::string map_path = SourceDir() + "/examples/" + c.example + "/map.yaml";

@@ -25,7 +25,10 @@
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
 #include "libs/report/report.h"
+#include "libs/workflows/writers.h"
+#include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/supervisor.h"
+#include "tools/bridgework/workflow_export.h"
 
 namespace bridgework::cli {
 namespace {
@@ -262,6 +265,23 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   result.report_json = report::ReportToJson(result.report, extra);
   result.ok = result.report_json.value("balanced", false);
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
+  if (!options.report_dir.empty()) {
+    // The automations that did not migrate, as the admin's rebuild
+    // reference beside the report. A failure here does not fail the run.
+    ServiceAddresses extractor_only;
+    extractor_only.extractor = services.extractor;
+    auto access = ExtractorAccess::Reach("", extractor_only, "");
+    absl::StatusOr<WorkflowExportResult> exported =
+        access.ok()
+            ? ExportWorkflows(config, *access, options.report_dir, absl::Now())
+            : absl::StatusOr<WorkflowExportResult>(access.status());
+    progress.Note(exported.ok()
+                      ? absl::StrCat("workflows to rebuild: ",
+                                     workflows::Summary(exported->data), " -> ",
+                                     exported->markdown_path)
+                      : absl::StrCat("the workflow export failed: ",
+                                     exported.status().message()));
+  }
   return result;
 }
 

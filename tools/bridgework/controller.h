@@ -22,7 +22,9 @@ struct MigrateOptions {
   // How long to keep retrying while a service is unavailable (it may be
   // restarting). Default 300 s.
   int retry_seconds = 300;
-  // Where to write report.json / report.html; empty: none.
+  // Where to write report.json / report.html, and workflows.json /
+  // workflows.md (the automations to rebuild, workflow_export.h); empty:
+  // none.
   std::string report_dir;
   // Also write the JSON report here.
   std::string report_json;

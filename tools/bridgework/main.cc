@@ -7,6 +7,7 @@
 //   bridgework demo     everything above on bundled sample data
 //   bridgework discover profile a source: inventory, data quality, readiness
 //                       for a CRM plan and an estimate (no CRM contacted)
+//   bridgework workflows the source's automations as a rebuild reference
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,11 +25,14 @@
 #include "libs/common/server.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
+#include "libs/workflows/writers.h"
 #include "tools/bridgework/controller.h"
 #include "tools/bridgework/discover.h"
+#include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/run_config.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
+#include "tools/bridgework/workflow_export.h"
 
 namespace fs = std::filesystem;
 using namespace bridgework::cli;  // NOLINT(google-build-using-namespace): main
@@ -340,6 +344,20 @@ int main(int argc, char** argv) {
                        "extractor is started)");
   discover->add_option("--state-dir", discover_options.state_dir,
                        "a private extractor's log goes here");
+  auto* workflows_cmd = app.add_subcommand(
+      "workflows",
+      "export the source's automations (reminders, recall sequences, "
+      "scheduling and billing rules) as the CRM admin's rebuild reference: "
+      "workflows.json and workflows.md");
+  std::string workflows_out = "out/workflows";
+  workflows_cmd->add_option("--config", config_path, "run config")->required();
+  workflows_cmd->add_option("--out", workflows_out,
+                            "directory for workflows.json and workflows.md");
+  workflows_cmd->add_option(
+      "--services", services_file,
+      "services.json from `bridgework up` (else a private extractor)");
+  workflows_cmd->add_option("--state-dir", state_dir,
+                            "a private extractor's log goes here");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -361,6 +379,17 @@ int main(int argc, char** argv) {
   }
 
   if (*demo) return Demo(out, patients, seed);
+
+  if (*workflows_cmd) {
+    auto access = ExtractorAccess::Reach(services_file, from_config, state_dir);
+    if (!access.ok()) return Fail(access.status());
+    auto result = ExportWorkflows(config, *access, workflows_out, absl::Now());
+    if (!result.ok()) return Fail(result.status());
+    std::printf("workflows: %s; wrote %s and %s\n",
+                bridgework::workflows::Summary(result->data).c_str(),
+                result->json_path.c_str(), result->markdown_path.c_str());
+    return 0;
+  }
 
   if (*up) {
     bridgework::BlockTerminationSignals();
