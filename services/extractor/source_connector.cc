@@ -13,6 +13,8 @@ std::string ConnectorName(const v1::SourceConfig& config) {
       return "layout_csv";
     case v1::SourceConfig::kOpendentalDb:
       return "opendental_db";
+    case v1::SourceConfig::kDrdentesApi:
+      return "drdentes_api";
     case v1::SourceConfig::CONNECTOR_NOT_SET:
       return "";
   }

@@ -103,12 +103,12 @@ using SourceFactory =
         const v1::SourceConfig&)>;
 
 // The registry name of the connector `config` selects: the name of the set
-// oneof member ("pbn_csv", "layout_csv", "opendental_db"), or "" when none
-// is set.
+// oneof member ("pbn_csv", "layout_csv", "opendental_db", "drdentes_api"),
+// or "" when none is set.
 std::string ConnectorName(const v1::SourceConfig& config);
 
-// Connectors by name ("pbn_csv", "layout_csv", "opendental_db"; later
-// "drdentes").
+// Connectors by name ("pbn_csv", "layout_csv", "opendental_db",
+// "drdentes_api").
 // Thread safety: register everything before sharing the registry; Create()
 // may then be called from any thread.
 class SourceRegistry {
