@@ -1,6 +1,7 @@
 #include "libs/csv/csv_reader.h"
 
 #include <fcntl.h>
+#include <iconv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,7 +113,86 @@ Reader::Reader(int fd, std::string path, const Options& options)
 
 Reader::~Reader() {
   if (fd_ >= 0) ::close(fd_);
+  if (iconv_ != reinterpret_cast<void*>(-1))
+    iconv_close(static_cast<iconv_t>(iconv_));
 }
+
+const char* EncodingName(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kUtf8:
+      return "UTF-8";
+    case Encoding::kWindows1252:
+      return "windows-1252";
+    case Encoding::kDetect:
+      return "detect";
+  }
+  return "?";
+}
+
+namespace {
+
+// Scans the whole file once: valid UTF-8 (or a byte-order mark) is UTF-8;
+// bytes >= 0x80 that never form a multi-byte UTF-8 sequence are
+// Windows-1252; a mix (mostly UTF-8 with a few bad bytes) stays UTF-8 so the
+// bad rows are reported rather than the whole file garbled.
+absl::StatusOr<Encoding> DetectEncoding(int fd, const std::string& path) {
+  std::vector<unsigned char> buf(size_t{256} << 10);
+  int64_t offset = 0;
+  size_t carry = 0;  // bytes of an unfinished sequence kept at buf[0..carry)
+  int64_t valid_multibyte = 0, invalid = 0;
+  bool first = true;
+  for (;;) {
+    ssize_t n;
+    do {
+      n = ::pread(fd, buf.data() + carry, buf.size() - carry, offset);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return ErrnoStatus(errno, path);
+    offset += n;
+    const size_t len = carry + static_cast<size_t>(n);
+    const bool eof = n == 0;
+    if (first && len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB &&
+        buf[2] == 0xBF) {
+      return Encoding::kUtf8;
+    }
+    first = false;
+    size_t i = 0;
+    carry = 0;
+    while (i < len) {
+      unsigned char c = buf[i];
+      if (c < 0x80) {
+        ++i;
+        continue;
+      }
+      size_t extra = (c & 0xE0) == 0xC0   ? 1
+                     : (c & 0xF0) == 0xE0 ? 2
+                     : (c & 0xF8) == 0xF0 ? 3
+                                          : 0;
+      if (extra == 0) {
+        ++invalid;
+        ++i;
+        continue;
+      }
+      if (i + extra >= len && !eof) {  // finish it with the next read
+        carry = len - i;
+        std::memmove(buf.data(), buf.data() + i, carry);
+        break;
+      }
+      if (IsValidUtf8(std::string_view(reinterpret_cast<char*>(&buf[i]),
+                                       std::min(extra + 1, len - i)))) {
+        ++valid_multibyte;
+        i += extra + 1;
+      } else {
+        ++invalid;
+        ++i;
+      }
+    }
+    if (eof) break;
+  }
+  if (invalid > 0 && valid_multibyte == 0) return Encoding::kWindows1252;
+  return Encoding::kUtf8;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
                                                      const Options& options) {
@@ -130,6 +210,19 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
         absl::StrCat(path, ": is a directory, not a CSV file"));
   }
   std::unique_ptr<Reader> r(new Reader(fd, path, options));
+  if (options.encoding == Encoding::kDetect) {
+    absl::StatusOr<Encoding> e = DetectEncoding(fd, path);
+    if (!e.ok()) return e.status();
+    r->options_.encoding = *e;
+  }
+  if (r->options_.encoding == Encoding::kWindows1252) {
+    iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+    if (cd == reinterpret_cast<iconv_t>(-1)) {
+      return absl::InternalError(
+          "this system's iconv cannot read Windows-1252");
+    }
+    r->iconv_ = cd;
+  }
   // Byte-order mark.
   char bom[3];
   ssize_t n;
@@ -385,6 +478,10 @@ void Reader::Validate(Row* row) const {
     return;
   }
   if (IsAscii(d.data(), d.size())) return;
+  if (options_.encoding == Encoding::kWindows1252) {
+    Transcode(row);
+    return;
+  }
   for (size_t i = 0; i < row->size(); ++i) {
     std::string_view f = row->field(i);
     if (!IsAscii(f.data(), f.size()) && !IsValidUtf8(f)) {
@@ -393,6 +490,38 @@ void Reader::Validate(Row* row) const {
       return;
     }
   }
+}
+
+void Reader::Transcode(Row* row) const {
+  iconv_t cd = static_cast<iconv_t>(iconv_);
+  std::string out;
+  out.reserve(row->data_.size() * 3 / 2 + 4);
+  std::vector<uint32_t> ends;
+  ends.reserve(row->ends_.size());
+  for (size_t i = 0; i < row->size(); ++i) {
+    std::string_view f = row->field(i);
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    char* in = const_cast<char*>(f.data());
+    size_t in_left = f.size();
+    while (in_left > 0) {
+      char tmp[1024];
+      char* o = tmp;
+      size_t o_left = sizeof(tmp);
+      size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+      out.append(tmp, o - tmp);
+      if (r == static_cast<size_t>(-1) && errno != E2BIG) {
+        row->error_ = absl::StrCat(
+            "byte 0x",
+            absl::Hex(static_cast<unsigned char>(*in), absl::kZeroPad2),
+            " in column ", ColumnLabel(i), " is not a Windows-1252 character");
+        row->error_column_ = static_cast<int>(i);
+        return;
+      }
+    }
+    ends.push_back(static_cast<uint32_t>(out.size()));
+  }
+  row->data_ = std::move(out);
+  row->ends_ = std::move(ends);
 }
 
 absl::StatusOr<bool> Reader::Next(Row* row) {

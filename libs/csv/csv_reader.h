@@ -40,7 +40,25 @@
 
 namespace bridgework::csv {
 
+// The character encoding of a file. Rows are always returned as UTF-8.
+enum class Encoding {
+  kUtf8,         // invalid UTF-8 makes its row an error
+  kWindows1252,  // every byte is transcoded; the five bytes Windows-1252
+                 // leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) make their
+                 // row an error
+  kDetect,       // decided by Open(): a UTF-8 byte-order mark, or a file
+                 // that is valid UTF-8, or one that holds well-formed
+                 // multi-byte UTF-8 sequences among a few bad bytes, is
+                 // UTF-8; a file with bytes >= 0x80 and no multi-byte UTF-8
+                 // sequence at all is Windows-1252
+};
+
+// "UTF-8", "windows-1252", "detect".
+const char* EncodingName(Encoding encoding);
+
 struct Options {
+  // How the bytes are encoded. Default UTF-8.
+  Encoding encoding = Encoding::kUtf8;
   // The byte that separates fields: ',' (RFC 4180), ';' or '\t' are
   // common. Must not be '"', '\r' or '\n'. Default ','.
   char delimiter = ',';
@@ -81,6 +99,7 @@ class Row {
 
  private:
   friend class Reader;
+  friend class JsonReader;
   void Clear();
 
   int64_t line_ = 0;
@@ -92,7 +111,27 @@ class Row {
   bool too_long_ = false;
 };
 
-class Reader {
+// A file read as rows under a header: CSV (Reader) or JSON records
+// (JsonReader, json_reader.h). The extractor's export engine reads either
+// through this interface.
+// Thread safety: not thread-safe; one thread at a time.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual const std::string& path() const = 0;
+  // Column names; "" for a header cell with no name.
+  virtual const std::vector<std::string>& header() const = 0;
+  // Line of the header (for messages about it).
+  virtual int64_t header_line() const = 0;
+  // 0-based index of the column named `name`, or -1.
+  virtual int Column(std::string_view name) const = 0;
+  // Reads the next row (see Reader::Next).
+  virtual absl::StatusOr<bool> Next(Row* row) = 0;
+  // Where the row after the last one returned starts.
+  virtual Position position() const = 0;
+};
+
+class Reader : public RowSource {
  public:
   // Opens `path` and reads its header row.
   // Errors: NOT_FOUND naming the path when it does not exist;
@@ -103,26 +142,28 @@ class Reader {
   static absl::StatusOr<std::unique_ptr<Reader>> Open(
       const std::string& path, const Options& options = Options());
 
-  ~Reader();
+  ~Reader() override;
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const override { return path_; }
+  // The encoding rows are read in (never kDetect: what detection chose).
+  Encoding encoding() const { return options_.encoding; }
   // Column names, trimmed of surrounding spaces and tabs.
-  const std::vector<std::string>& header() const { return header_; }
+  const std::vector<std::string>& header() const override { return header_; }
   // Line the header row is on (1 unless blank lines precede it).
-  int64_t header_line() const { return header_line_; }
+  int64_t header_line() const override { return header_line_; }
   // 0-based index of the column named `name`, or -1.
-  int Column(std::string_view name) const;
+  int Column(std::string_view name) const override;
 
   // Reads the next row into `row` (its storage is reused). Returns false at
   // end of file. A malformed row is returned with row->error() set; it is
   // not an error of the call. Errors: INTERNAL/DATA_LOSS for a failed read.
-  absl::StatusOr<bool> Next(Row* row);
+  absl::StatusOr<bool> Next(Row* row) override;
 
   // Where the row after the last one returned starts: pass it to Seek() on a
   // Reader of the same file to continue from there.
-  Position position() const { return Position{Offset(), line_}; }
+  Position position() const override { return Position{Offset(), line_}; }
   // Where the first row after the header starts.
   Position data_start() const { return data_start_; }
 
@@ -145,6 +186,9 @@ class Reader {
   bool ParseRow(Row* row);
   // Checks column count, NUL bytes and UTF-8.
   void Validate(Row* row) const;
+  // Transcodes a Windows-1252 row to UTF-8 in place; an undefined byte
+  // makes it an error row.
+  void Transcode(Row* row) const;
   std::string ColumnLabel(size_t i) const;
   // After an unbalanced quote: resume on the line after the one holding the
   // opening quote at `quote_offset`.
@@ -153,6 +197,9 @@ class Reader {
   int fd_;
   std::string path_;
   Options options_;
+  // iconv descriptor (iconv_t) from Windows-1252 to UTF-8, when reading
+  // that encoding; else (void*)-1.
+  void* iconv_ = reinterpret_cast<void*>(-1);
   // Bytes that end an unquoted field: the delimiter, CR and LF.
   std::array<bool, 256> stop_{};
   std::unique_ptr<char[]> buffer_;

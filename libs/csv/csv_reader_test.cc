@@ -426,3 +426,73 @@ TEST_F(CsvReaderTest, Throughput) {
 
 }  // namespace
 }  // namespace bridgework::csv
+
+namespace bridgework::csv {
+namespace {
+
+class CsvEncodingTest : public CsvReaderTest {};
+
+TEST_F(CsvEncodingTest, Windows1252IsTranscodedToUtf8) {
+  Options o;
+  o.encoding = Encoding::kWindows1252;
+  // "Müller;Café €5" in Windows-1252, a header with "Straße".
+  auto rows = ReadAll(
+      "name;Stra\xDF"
+      "e\r\nM\xFCller;Caf\xE9 \x80"
+      "5\r\n",
+      [&] {
+        Options x = o;
+        x.delimiter = ';';
+        return x;
+      }());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].error, "");
+  EXPECT_THAT(rows[0].fields, ElementsAre("M\xC3\xBCller",
+                                          "Caf\xC3\xA9 \xE2\x82\xAC"
+                                          "5"));
+}
+
+TEST_F(CsvEncodingTest, UndefinedWindows1252ByteIsARowError) {
+  Options o;
+  o.encoding = Encoding::kWindows1252;
+  auto rows = ReadAll("a,b\nx,y\x81z\nok,\xE9\n", o);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].error,
+            "byte 0x81 in column 'b' is not a Windows-1252 character");
+  EXPECT_EQ(rows[1].error, "");
+  EXPECT_THAT(rows[1].fields, ElementsAre("ok", "\xC3\xA9"));
+}
+
+TEST_F(CsvEncodingTest, DetectChoosesPerFile) {
+  Options detect;
+  detect.encoding = Encoding::kDetect;
+  struct Case {
+    std::string bytes;
+    Encoding want;
+  } cases[] = {
+      {"a\nplain ascii\n", Encoding::kUtf8},
+      {"a\nG\xC3\xBCl\xC3\xBC\xC5\x9F\n", Encoding::kUtf8},
+      {"\xEF\xBB\xBF"
+       "a\nx\xE9\n",
+       Encoding::kUtf8},  // BOM wins
+      {"a\nG\xFCl\xFC\nJos\xE9\n", Encoding::kWindows1252},
+      // Mostly UTF-8 with one bad byte: UTF-8, the bad row reported.
+      {"a\nG\xC3\xBCl\nbad\xFF\n", Encoding::kUtf8},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    auto r = Reader::Open(Write(c.bytes, "d" + std::to_string(i++)), detect);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)->encoding(), c.want) << "case " << i;
+  }
+  // A sequence split across the detector's 256 KiB reads still counts as
+  // UTF-8.
+  std::string big =
+      "a\n" + std::string((size_t{256} << 10) - 3, 'x') + "\xC3\xBC\n";
+  auto r = Reader::Open(Write(big, "big"), detect);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)->encoding(), Encoding::kUtf8);
+}
+
+}  // namespace
+}  // namespace bridgework::csv

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -36,6 +37,13 @@ std::optional<ColumnType> ParseTypeName(std::string_view name) {
     if (name == TypeName(t)) return t;
   }
   return std::nullopt;
+}
+
+const std::string* ColumnSpec::Decode(std::string_view text) const {
+  for (const EnumValue& v : values) {
+    if (absl::EqualsIgnoreCase(ToAbsl(text), v.code)) return &v.name;
+  }
+  return nullptr;
 }
 
 const ColumnSpec* ObjectSpec::Find(std::string_view column) const {

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libs/csv/csv_reader.h"
+
 namespace bridgework::csv_layout {
 
 // How a cell is parsed. Names as in v1::FieldSchema.type.
@@ -34,6 +36,13 @@ const char* TypeName(ColumnType type);
 // The type named `name` (as TypeName spells it), or nullopt.
 std::optional<ColumnType> ParseTypeName(std::string_view name);
 
+// One allowed value of an enumerated column: the code in the export and the
+// name it is read as ("A" -> "Active"; equal when the export writes names).
+struct EnumValue {
+  std::string code;
+  std::string name;
+};
+
 struct ColumnSpec {
   // Header name, matched exactly after trimming spaces and tabs.
   std::string name;
@@ -46,6 +55,20 @@ struct ColumnSpec {
   // For date and timestamp columns: strptime-style formats tried in order
   // ("%d.%m.%Y"). Empty: the layout's Options formats.
   std::vector<std::string> formats = {};
+  // For a string column holding a code from a fixed list (a status, a
+  // payment method): the allowed codes and the name each one is read as.
+  // A cell matching no code (case-insensitively) rejects the row naming
+  // the column. Empty: any text.
+  std::vector<EnumValue> values = {};
+
+  // The name `text` decodes to, or nullptr when it is not a declared code.
+  const std::string* Decode(std::string_view text) const;
+};
+
+// How an object's file is written.
+enum class FileFormat {
+  kCsv,   // delimited text with a header row (csv::Reader)
+  kJson,  // a JSON array of objects, or JSON Lines (csv::JsonReader)
 };
 
 struct ObjectSpec {
@@ -62,6 +85,9 @@ struct ObjectSpec {
   // A string column holding the path of a file attached to the row,
   // relative to the export directory; "" for none.
   std::string attachment = "";
+  // CSV unless the layout says `format: json` or the file ends in .json,
+  // .jsonl or .ndjson.
+  FileFormat format = FileFormat::kCsv;
 
   const ColumnSpec* Find(std::string_view column) const;
   // Objects this one references, other than itself, in column order.
@@ -72,6 +98,9 @@ struct ObjectSpec {
 struct Options {
   // Field separator. Default ','.
   char delimiter = ',';
+  // The files' encoding: UTF-8, Windows-1252, or detected per file
+  // (csv::Encoding). Default UTF-8; layout files default to detection.
+  csv::Encoding encoding = csv::Encoding::kUtf8;
   // The character between the whole and fractional parts of money and
   // decimal cells: '.' ("1,234.50") or ',' ("1.234,50"). The other one is
   // then a thousands separator. Default '.'.

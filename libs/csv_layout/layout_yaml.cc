@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
@@ -84,7 +85,7 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
                                 "date_formats", "timestamp_formats"}));
   BW_ASSIGN_OR_RETURN(std::string delimiter,
                       GetString(file, node, path, "delimiter", false, ","));
-  if (delimiter == "tab") delimiter = "\t";
+  if (delimiter == "tab") delimiter = std::string(1, '\t');
   if (delimiter.size() != 1 || delimiter == "\"" || delimiter == "\n" ||
       delimiter == "\r") {
     return YamlError(file, node["delimiter"], "options.delimiter",
@@ -93,12 +94,22 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
   }
   out->delimiter = delimiter[0];
   BW_ASSIGN_OR_RETURN(std::string encoding,
-                      GetString(file, node, path, "encoding", false, "UTF-8"));
+                      GetString(file, node, path, "encoding", false, "auto"));
   std::string lower = absl::AsciiStrToLower(encoding);
-  if (lower != "utf-8" && lower != "utf8") {
+  if (lower == "utf-8" || lower == "utf8") {
+    out->encoding = csv::Encoding::kUtf8;
+  } else if (lower == "windows-1252" || lower == "cp1252" ||
+             lower == "latin1" || lower == "iso-8859-1") {
+    // Windows-1252 is a superset of ISO-8859-1's printable characters,
+    // which is what exports labelled "Latin-1" hold in practice.
+    out->encoding = csv::Encoding::kWindows1252;
+  } else if (lower == "auto") {
+    out->encoding = csv::Encoding::kDetect;
+  } else {
     return YamlError(file, node["encoding"], "options.encoding",
-                     absl::StrCat("only UTF-8 is supported, not '", encoding,
-                                  "'; convert the files first (iconv -f ",
+                     absl::StrCat("unsupported encoding '", encoding,
+                                  "' (supported: auto, UTF-8, windows-1252); "
+                                  "convert the files first (iconv -f ",
                                   encoding, " -t UTF-8)"));
   }
   BW_ASSIGN_OR_RETURN(
@@ -123,12 +134,58 @@ absl::Status ParseOptions(std::string_view file, const YAML::Node& node,
   return absl::OkStatus();
 }
 
+// `values:` as a list of names ([Active, Inactive]) or a map of codes to
+// names ({A: Active, I: Inactive}). Codes are unique, case-insensitively.
+absl::StatusOr<std::vector<EnumValue>> GetValues(std::string_view file,
+                                                 const YAML::Node& node,
+                                                 const std::string& path) {
+  std::vector<EnumValue> out;
+  auto add = [&](const YAML::Node& at, std::string code,
+                 std::string name) -> absl::Status {
+    if (code.empty() || name.empty()) {
+      return YamlError(file, at, path, "a value's code and name are not empty");
+    }
+    for (const EnumValue& v : out) {
+      if (absl::EqualsIgnoreCase(v.code, code)) {
+        return YamlError(file, at, path,
+                         absl::StrCat("'", code, "' is listed twice"));
+      }
+    }
+    out.push_back({std::move(code), std::move(name)});
+    return absl::OkStatus();
+  };
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (!item.IsScalar()) {
+        return YamlError(file, item, path, "expected a list of value names");
+      }
+      BW_RETURN_IF_ERROR(add(item, item.Scalar(), item.Scalar()));
+    }
+  } else if (node.IsMap()) {
+    for (const auto& item : node) {
+      if (!item.second.IsScalar()) {
+        return YamlError(file, item.second, path, "expected code: name pairs");
+      }
+      BW_RETURN_IF_ERROR(
+          add(item.first, item.first.Scalar(), item.second.Scalar()));
+    }
+  } else {
+    return YamlError(file, node, path,
+                     "expected a list of names or a map of codes to names");
+  }
+  if (out.empty()) {
+    return YamlError(file, node, path, "list at least one value");
+  }
+  return out;
+}
+
 absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
                          const std::string& object_path, size_t index,
                          ParsedObject* object) {
   std::string path = absl::StrCat(object_path, ".columns[", index, "]");
   BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, path, {"name", "type", "required", "references", "format"}));
+      file, node, path,
+      {"name", "type", "required", "references", "format", "values"}));
   ColumnSpec c;
   BW_ASSIGN_OR_RETURN(c.name, GetString(file, node, path, "name", true));
   if (c.name.empty()) {
@@ -162,6 +219,15 @@ absl::Status ParseColumn(std::string_view file, const YAML::Node& node,
     }
     BW_ASSIGN_OR_RETURN(
         c.formats, GetFormats(file, node["format"], path + ".format", c.type));
+  }
+  if (node["values"].IsDefined()) {
+    if (c.type != ColumnType::kString) {
+      return YamlError(
+          file, node["values"], path + ".values",
+          absl::StrCat("values only apply to string columns, not ", type));
+    }
+    BW_ASSIGN_OR_RETURN(c.values,
+                        GetValues(file, node["values"], path + ".values"));
   }
   object->reference_nodes.push_back(node["references"]);
   object->spec.columns.push_back(std::move(c));
@@ -199,9 +265,9 @@ absl::StatusOr<ParsedObject> ParseObject(std::string_view file,
   ParsedObject o;
   o.node = node;
   o.path = absl::StrCat("objects[", index, "]");
-  BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, o.path,
-      {"object", "file", "key", "updated_at", "attachment", "columns"}));
+  BW_RETURN_IF_ERROR(CheckKeys(file, node, o.path,
+                               {"object", "file", "format", "key", "updated_at",
+                                "attachment", "columns"}));
   ObjectSpec& spec = o.spec;
   BW_ASSIGN_OR_RETURN(spec.object,
                       GetString(file, node, o.path, "object", true));
@@ -218,6 +284,19 @@ absl::StatusOr<ParsedObject> ParseObject(std::string_view file,
       normal.rfind("..", 0) == 0) {
     return YamlError(file, node["file"], o.path + ".file",
                      "want a file name relative to the export directory");
+  }
+  std::string ext = absl::AsciiStrToLower(file_path.extension().string());
+  BW_ASSIGN_OR_RETURN(
+      std::string format,
+      GetString(file, node, o.path, "format", false,
+                ext == ".json" || ext == ".jsonl" || ext == ".ndjson" ? "json"
+                                                                      : "csv"));
+  if (format == "json") {
+    spec.format = csv_layout::FileFormat::kJson;
+  } else if (format != "csv") {
+    return YamlError(
+        file, node["format"], o.path + ".format",
+        absl::StrCat("unknown format '", format, "' (known: csv, json)"));
   }
   BW_ASSIGN_OR_RETURN(spec.key, GetString(file, node, o.path, "key", true));
   BW_ASSIGN_OR_RETURN(spec.updated_at,
@@ -330,6 +409,7 @@ absl::StatusOr<Layout> ParseLayoutYaml(std::string_view text,
   }
   Layout layout;
   layout.description = absl::StrCat("the layout ", ToAbsl(file));
+  layout.options.encoding = csv::Encoding::kDetect;
   if (root["options"].IsDefined() && !root["options"].IsNull()) {
     BW_RETURN_IF_ERROR(ParseOptions(file, root["options"], &layout.options));
   }

@@ -10,6 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace bridgework::csv_layout {
 namespace {
 
@@ -61,6 +63,7 @@ TEST(LayoutYaml, ReadsAGoodLayout) {
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->description, "the layout layout.yaml");
   EXPECT_EQ(layout->options.delimiter, ';');
+  EXPECT_EQ(layout->options.encoding, csv::Encoding::kUtf8);
   EXPECT_EQ(layout->options.decimal_separator, ',');
   EXPECT_THAT(layout->options.date_formats, ElementsAre("%d.%m.%Y"));
   EXPECT_THAT(layout->options.timestamp_formats,
@@ -109,6 +112,7 @@ TEST(LayoutYaml, DefaultsWithoutOptions) {
       "l.yaml");
   ASSERT_TRUE(layout.ok()) << layout.status();
   EXPECT_EQ(layout->options.delimiter, ',');
+  EXPECT_EQ(layout->options.encoding, csv::Encoding::kDetect);
   EXPECT_EQ(layout->options.decimal_separator, '.');
   EXPECT_TRUE(layout->options.date_formats.empty());
   EXPECT_TRUE(layout->options.timestamp_formats.empty());
@@ -118,6 +122,15 @@ TEST(LayoutYaml, DefaultsWithoutOptions) {
       "l.yaml");
   ASSERT_TRUE(tab.ok()) << tab.status();
   EXPECT_EQ(tab->options.delimiter, '\t');
+  for (const char* name : {"windows-1252", "CP1252", "latin1"}) {
+    auto w = ParseLayoutYaml(
+        absl::StrCat("version: 1\noptions: {encoding: ", name,
+                     "}\nobjects:\n  - object: a\n    file: a.csv\n    key: "
+                     "id\n    columns: [{name: id}]\n"),
+        "l.yaml");
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ(w->options.encoding, csv::Encoding::kWindows1252) << name;
+  }
 }
 
 // The error for kGood with `from` replaced by `to`.
@@ -146,11 +159,12 @@ TEST(LayoutYaml, UnknownKeysAtEveryLevel) {
             "timestamp_formats)");
   EXPECT_EQ(ErrorWith("    updated_at: changed\n", "    updated: changed\n"),
             "layout.yaml:13: objects[0]: unknown key 'updated' (known: "
-            "object, file, key, updated_at, attachment, columns)");
-  EXPECT_EQ(ErrorWith("{name: duration_minutes, type: int}",
-                      "{name: duration_minutes, type: int, default: 0}"),
-            "layout.yaml:18: objects.appointment.columns[3]: unknown key "
-            "'default' (known: name, type, required, references, format)");
+            "object, file, format, key, updated_at, attachment, columns)");
+  EXPECT_EQ(
+      ErrorWith("{name: duration_minutes, type: int}",
+                "{name: duration_minutes, type: int, default: 0}"),
+      "layout.yaml:18: objects.appointment.columns[3]: unknown key "
+      "'default' (known: name, type, required, references, format, values)");
 }
 
 TEST(LayoutYaml, BadValues) {
@@ -188,14 +202,73 @@ TEST(LayoutYaml, BadValues) {
               HasSubstr("unknown key 'other'"));
 }
 
+TEST(LayoutYaml, FileFormatFromExtensionOrDeclared) {
+  auto layout = ParseLayoutYaml(
+      "version: 1\nobjects:\n"
+      "  - {object: a, file: a.json, key: id, columns: [{name: id}]}\n"
+      "  - {object: b, file: b.NDJSON, key: id, columns: [{name: id}]}\n"
+      "  - {object: c, file: c.txt, format: json, key: id, columns: "
+      "[{name: id}]}\n"
+      "  - {object: d, file: d.csv, key: id, columns: [{name: id}]}\n",
+      "l.yaml");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  using csv_layout::FileFormat;
+  EXPECT_EQ(layout->objects[0].format, FileFormat::kJson);
+  EXPECT_EQ(layout->objects[1].format, FileFormat::kJson);
+  EXPECT_EQ(layout->objects[2].format, FileFormat::kJson);
+  EXPECT_EQ(layout->objects[3].format, FileFormat::kCsv);
+  auto bad = ParseLayoutYaml(
+      "version: 1\nobjects:\n"
+      "  - {object: a, file: a.x, format: xml, key: id, columns: [{name: "
+      "id}]}\n",
+      "l.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "l.yaml:3: objects.a.format: unknown format 'xml' (known: csv, "
+            "json)");
+}
+
+TEST(LayoutYaml, EnumeratedValues) {
+  auto layout = ParseLayoutYaml(
+      "version: 1\nobjects:\n"
+      "  - object: a\n    file: a.csv\n    key: id\n    columns:\n"
+      "      - name: id\n"
+      "      - {name: status, values: [Active, Passive]}\n"
+      "      - {name: method, values: {N: Nakit, KK: Kredi Kartı}}\n",
+      "l.yaml");
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  const ColumnSpec* status = layout->objects[0].Find("status");
+  ASSERT_NE(status->Decode("active"), nullptr);
+  EXPECT_EQ(*status->Decode("active"), "Active");
+  EXPECT_EQ(status->Decode("Archived"), nullptr);
+  const ColumnSpec* method = layout->objects[0].Find("method");
+  ASSERT_NE(method->Decode("kk"), nullptr);
+  EXPECT_EQ(*method->Decode("kk"), "Kredi Kartı");
+  EXPECT_EQ(method->Decode("Nakit"), nullptr);  // codes, not names
+
+  EXPECT_EQ(ErrorWith("{name: vip, type: bool}",
+                      "{name: vip, type: bool, values: [yes]}"),
+            "layout.yaml:31: objects.patient.columns.vip.values: values only "
+            "apply to string columns, not bool");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: [A, a]}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: 'a' is "
+            "listed twice");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: []}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: list at "
+            "least one value");
+  EXPECT_EQ(ErrorWith("{name: photo}", "{name: photo, values: x}"),
+            "layout.yaml:32: objects.patient.columns.photo.values: expected a "
+            "list of names or a map of codes to names");
+}
+
 TEST(LayoutYaml, BadOptions) {
   EXPECT_EQ(ErrorWith("delimiter: \";\"", "delimiter: \";;\""),
             "layout.yaml:3: options.delimiter: want one character other "
             "than a quote or a line break (\",\", \";\", \"|\" or tab)");
   EXPECT_EQ(ErrorWith("encoding: utf-8", "encoding: windows-1254"),
-            "layout.yaml:4: options.encoding: only UTF-8 is supported, not "
-            "'windows-1254'; convert the files first (iconv -f windows-1254 "
-            "-t UTF-8)");
+            "layout.yaml:4: options.encoding: unsupported encoding "
+            "'windows-1254' (supported: auto, UTF-8, windows-1252); convert "
+            "the files first (iconv -f windows-1254 -t UTF-8)");
   EXPECT_EQ(ErrorWith("decimal_separator: \",\"", "decimal_separator: \"'\""),
             "layout.yaml:5: options.decimal_separator: want \".\" or \",\"");
   EXPECT_EQ(ErrorWith("date_formats: \"%d.%m.%Y\"", "date_formats: \"%d.%m\""),

@@ -1,8 +1,11 @@
 #include "libs/mapping/map.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/strings.h"
@@ -14,8 +17,9 @@ namespace {
 
 const std::set<std::string>& KnownTransforms() {
   static const auto* kKnown = new std::set<std::string>{
-      "",         "email", "phone",     "join", "date",  "time",
-      "datetime", "hhmm",  "html_text", "text", "lower", "upper"};
+      "",           "email",     "phone",     "join", "date",  "time",
+      "datetime",   "hhmm",      "html_text", "text", "lower", "upper",
+      "first_name", "last_name", "tooth",     "json"};
   return *kKnown;
 }
 
@@ -29,7 +33,7 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
   BW_RETURN_IF_ERROR(
       CheckKeys(file, node, path,
                 {"to", "from", "const", "transform", "separator", "values",
-                 "default", "required", "zone", "plus_minutes"}));
+                 "default", "required", "zone", "plus_minutes", "numbering"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -54,7 +58,26 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
                      absl::StrCat("unknown transform '", rule.transform,
                                   "' (known: email, phone, join, date, time, "
                                   "datetime, hhmm, html_text, text, lower, "
-                                  "upper)"));
+                                  "upper, first_name, last_name, tooth, "
+                                  "json)"));
+  }
+  BW_ASSIGN_OR_RETURN(rule.numbering,
+                      GetString(file, node, path, "numbering", false));
+  if (rule.transform == "tooth") {
+    if (rule.numbering != "FDI" && rule.numbering != "Universal") {
+      return YamlError(file,
+                       node["numbering"].IsDefined() ? node["numbering"] : node,
+                       path + ".numbering",
+                       "transform tooth needs 'numbering: FDI' or "
+                       "'numbering: Universal'");
+    }
+  } else if (!rule.numbering.empty()) {
+    return YamlError(file, node["numbering"], path + ".numbering",
+                     "'numbering' applies to transform tooth");
+  }
+  if (!rule.from.empty() && rule.from[0] == "*" && rule.transform != "json") {
+    return YamlError(file, node["from"], path + ".from",
+                     "'*' (the whole record) needs transform: json");
   }
   if (rule.from.size() > 1 && rule.transform != "join") {
     return YamlError(file, node, path,
@@ -117,17 +140,187 @@ absl::StatusOr<LookupRule> ParseLookup(std::string_view file,
   return rule;
 }
 
+// Reads a list of scalars (or one scalar) as strings.
+absl::StatusOr<std::vector<std::string>> GetStringList(
+    std::string_view file, const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    out.push_back(node.Scalar());
+    return out;
+  }
+  if (!node.IsSequence()) {
+    return YamlError(file, node, path, "expected a value or a list of values");
+  }
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      return YamlError(file, item, path, "expected a list of values");
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+absl::StatusOr<Condition> ParseCondition(std::string_view file,
+                                         const YAML::Node& node,
+                                         const std::string& path, int depth) {
+  if (depth > 16) {
+    return YamlError(file, node, path, "conditions nest too deeply");
+  }
+  if (!node.IsMap()) {
+    return YamlError(file, node, path, "expected a condition (a mapping)");
+  }
+  Condition c;
+  c.line = node.Mark().line + 1;
+  auto children = [&](const char* key) -> absl::Status {
+    YAML::Node list = node[key];
+    if (!list.IsSequence() || list.size() == 0) {
+      return YamlError(file, list, path + "." + key,
+                       "expected a non-empty list of conditions");
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      BW_ASSIGN_OR_RETURN(
+          Condition child,
+          ParseCondition(file, list[i], Path(path, key, i), depth + 1));
+      c.children.push_back(std::move(child));
+    }
+    return absl::OkStatus();
+  };
+  if (node["all"].IsDefined() || node["any"].IsDefined()) {
+    const char* key = node["all"].IsDefined() ? "all" : "any";
+    BW_RETURN_IF_ERROR(CheckKeys(file, node, path, {key}));
+    c.kind =
+        node["all"].IsDefined() ? Condition::Kind::kAll : Condition::Kind::kAny;
+    BW_RETURN_IF_ERROR(children(key));
+    return c;
+  }
+  if (node["not"].IsDefined()) {
+    BW_RETURN_IF_ERROR(CheckKeys(file, node, path, {"not"}));
+    c.kind = Condition::Kind::kNot;
+    BW_ASSIGN_OR_RETURN(
+        Condition child,
+        ParseCondition(file, node["not"], path + ".not", depth + 1));
+    c.children.push_back(std::move(child));
+    return c;
+  }
+  if (node["related"].IsDefined()) {
+    BW_RETURN_IF_ERROR(CheckKeys(
+        file, node, path, {"related", "via", "where", "count", "min", "max"}));
+    c.kind = Condition::Kind::kRelated;
+    BW_ASSIGN_OR_RETURN(c.object, GetString(file, node, path, "related", true));
+    BW_ASSIGN_OR_RETURN(c.via, GetString(file, node, path, "via", true));
+    if (node["where"].IsDefined()) {
+      BW_ASSIGN_OR_RETURN(
+          Condition where,
+          ParseCondition(file, node["where"], path + ".where", depth + 1));
+      c.children.push_back(std::move(where));
+    }
+    const bool has_count = node["count"].IsDefined();
+    if (has_count && (node["min"].IsDefined() || node["max"].IsDefined())) {
+      return YamlError(file, node["count"], path + ".count",
+                       "give 'count', or 'min' and/or 'max'");
+    }
+    if (!has_count && !node["min"].IsDefined() && !node["max"].IsDefined()) {
+      return YamlError(file, node, path,
+                       "say how many related records: 'count', 'min' or "
+                       "'max'");
+    }
+    BW_ASSIGN_OR_RETURN(int count, GetInt(file, node, path, "count", -1));
+    BW_ASSIGN_OR_RETURN(int min, GetInt(file, node, path, "min", 0));
+    BW_ASSIGN_OR_RETURN(int max, GetInt(file, node, path, "max", -1));
+    if (has_count) min = max = count;
+    if (min < 0 || (max >= 0 && max < min) || (has_count && count < 0)) {
+      return YamlError(file, node, path,
+                       "counts are whole numbers and min <= max");
+    }
+    c.min = min;
+    c.max = max < 0 ? INT64_MAX : max;
+    return c;
+  }
+  if (node["field"].IsDefined()) {
+    BW_RETURN_IF_ERROR(CheckKeys(file, node, path,
+                                 {"field", "equals", "in", "not_in", "empty"}));
+    c.kind = Condition::Kind::kField;
+    BW_ASSIGN_OR_RETURN(c.field, GetString(file, node, path, "field", true));
+    int tests = 0;
+    for (const char* key : {"equals", "in", "not_in", "empty"}) {
+      if (node[key].IsDefined()) ++tests;
+    }
+    if (tests != 1) {
+      return YamlError(file, node, path,
+                       "give exactly one of 'equals', 'in', 'not_in' or "
+                       "'empty'");
+    }
+    if (node["empty"].IsDefined()) {
+      BW_ASSIGN_OR_RETURN(c.empty, GetBool(file, node, path, "empty", true));
+      return c;
+    }
+    const char* key = node["equals"].IsDefined() ? "equals"
+                      : node["in"].IsDefined()   ? "in"
+                                                 : "not_in";
+    BW_ASSIGN_OR_RETURN(
+        c.values, GetStringList(file, node[key], absl::StrCat(path, ".", key)));
+    if (c.values.empty()) {
+      return YamlError(file, node[key], absl::StrCat(path, ".", key),
+                       "list at least one value");
+    }
+    c.negate = std::string_view(key) == "not_in";
+    return c;
+  }
+  return YamlError(file, node, path,
+                   "unknown condition (known: field, related, all, any, not)");
+}
+
+absl::StatusOr<IntoRule> ParseInto(std::string_view file,
+                                   const YAML::Node& node,
+                                   const std::string& path) {
+  if (!node.IsMap()) {
+    return YamlError(file, node, path, "expected a mapping");
+  }
+  BW_RETURN_IF_ERROR(CheckKeys(
+      file, node, path, {"object", "via", "order_by", "descending", "all"}));
+  IntoRule into;
+  into.line = node.Mark().line + 1;
+  BW_ASSIGN_OR_RETURN(into.object, GetString(file, node, path, "object", true));
+  BW_ASSIGN_OR_RETURN(into.via, GetString(file, node, path, "via", true));
+  BW_ASSIGN_OR_RETURN(into.order_by,
+                      GetString(file, node, path, "order_by", false));
+  BW_ASSIGN_OR_RETURN(into.descending,
+                      GetBool(file, node, path, "descending", false));
+  BW_ASSIGN_OR_RETURN(into.all, GetBool(file, node, path, "all", false));
+  if (into.all && !into.order_by.empty()) {
+    return YamlError(file, node["all"], path + ".all",
+                     "'all' takes every record; 'order_by' picks one");
+  }
+  return into;
+}
+
 absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
                                        const YAML::Node& node,
                                        const std::string& path) {
-  BW_RETURN_IF_ERROR(
-      CheckKeys(file, node, path,
-                {"source", "target", "route", "reason", "external_key_field",
-                 "fields", "lookups", "owner"}));
+  BW_RETURN_IF_ERROR(CheckKeys(
+      file, node, path,
+      {"source", "target", "route", "reason", "external_key_field", "fields",
+       "lookups", "owner", "id", "seed", "when", "extends", "into"}));
   ObjectRoute route;
   route.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(route.source,
                       GetString(file, node, path, "source", true));
+  BW_ASSIGN_OR_RETURN(route.id,
+                      GetString(file, node, path, "id", false, route.source));
+  if (node["seed"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(route.seed_rows,
+                        GetStringList(file, node["seed"], path + ".seed"));
+  }
+  if (node["when"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(Condition when,
+                        ParseCondition(file, node["when"], path + ".when", 0));
+    route.when = std::move(when);
+  }
+  if (node["into"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(IntoRule into,
+                        ParseInto(file, node["into"], path + ".into"));
+    route.into = std::move(into);
+  }
   BW_ASSIGN_OR_RETURN(std::string kind,
                       GetString(file, node, path, "route", false, "load"));
   if (kind == "load") {
@@ -141,9 +334,20 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
                      absl::StrCat("unknown route '", kind,
                                   "' (known: load, reference, not_migrated)"));
   }
+  const bool needs_target = route.kind == ObjectRoute::Kind::kLoad &&
+                            !route.into && !node["extends"].IsDefined();
   BW_ASSIGN_OR_RETURN(route.target,
-                      GetString(file, node, path, "target",
-                                route.kind == ObjectRoute::Kind::kLoad));
+                      GetString(file, node, path, "target", needs_target));
+  if (route.into && !route.target.empty()) {
+    return YamlError(file, node["target"], path + ".target",
+                     "a many-to-one route ('into') writes onto its object's "
+                     "target; it has no target of its own");
+  }
+  if (route.kind != ObjectRoute::Kind::kLoad &&
+      (route.when || route.into || node["extends"].IsDefined())) {
+    return YamlError(file, node, path,
+                     "'when', 'into' and 'extends' apply to loaded routes");
+  }
   BW_ASSIGN_OR_RETURN(route.reason,
                       GetString(file, node, path, "reason",
                                 route.kind != ObjectRoute::Kind::kLoad));
@@ -190,6 +394,105 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
   return route;
 }
 
+// Applies `extends: <id>`: the route takes the base route's target, key
+// field, fields, lookups and owner, and its own fields and lookups replace
+// the base's with the same `to` or are added after them. The base is an
+// earlier route of the same source object.
+absl::Status Extend(std::string_view file, const YAML::Node& node,
+                    const std::string& path,
+                    const std::vector<ObjectRoute>& earlier,
+                    ObjectRoute* route) {
+  BW_ASSIGN_OR_RETURN(std::string base_id,
+                      GetString(file, node, path, "extends", true));
+  const ObjectRoute* base = nullptr;
+  for (const ObjectRoute& r : earlier) {
+    if (r.id == base_id) base = &r;
+  }
+  if (base == nullptr || base->source != route->source ||
+      base->kind != ObjectRoute::Kind::kLoad || base->into) {
+    return YamlError(
+        file, node["extends"], path + ".extends",
+        absl::StrCat("'", base_id, "' is not an earlier loaded route of '",
+                     route->source, "'"));
+  }
+  if (route->target.empty()) route->target = base->target;
+  if (!node["external_key_field"].IsDefined()) {
+    route->external_key_field = base->external_key_field;
+  }
+  if (!route->owner) route->owner = base->owner;
+  auto merge = [](auto base_rules, auto& own) {
+    for (auto& rule : own) {
+      bool replaced = false;
+      for (auto& b : base_rules) {
+        if (b.to == rule.to) {
+          b = rule;
+          replaced = true;
+        }
+      }
+      if (!replaced) base_rules.push_back(rule);
+    }
+    own = std::move(base_rules);
+  };
+  merge(base->fields, route->fields);
+  merge(base->lookups, route->lookups);
+  return absl::OkStatus();
+}
+
+// Checks the routes of each source object together: several routes are
+// only allowed for loaded objects; of the alternatives (loaded routes
+// without `into`), only the last may lack a condition; a many-to-one
+// route's object is loaded by the map.
+absl::Status CheckRouteGroups(std::string_view file, const YAML::Node& nodes,
+                              const std::vector<ObjectRoute>& routes) {
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const ObjectRoute& r = routes[i];
+    const std::string path = Path("", "objects", i).substr(1);
+    for (size_t j = i + 1; j < routes.size(); ++j) {
+      const ObjectRoute& later = routes[j];
+      if (later.source != r.source) continue;
+      if (r.kind != ObjectRoute::Kind::kLoad ||
+          later.kind != ObjectRoute::Kind::kLoad) {
+        return YamlError(file, nodes[j], Path("", "objects", j).substr(1),
+                         absl::StrCat("object '", r.source,
+                                      "' has a reference or not_migrated "
+                                      "route; it cannot have others"));
+      }
+      if (!r.into && !later.into && !r.when) {
+        return YamlError(
+            file, nodes[j], Path("", "objects", j).substr(1),
+            absl::StrCat("route '", r.id, "' has no 'when' and takes every '",
+                         r.source,
+                         "' record; this later route "
+                         "is never used"));
+      }
+    }
+    if (r.into && r.when) {
+      std::vector<const Condition*> related;
+      CollectRelated(*r.when, &related);
+      if (!related.empty()) {
+        return YamlError(file, nodes[i]["when"], path + ".when",
+                         "a many-to-one route's 'when' tests fields only");
+      }
+    }
+    if (r.into) {
+      bool loaded = false;
+      for (const ObjectRoute& t : routes) {
+        if (t.source == r.into->object && t.kind == ObjectRoute::Kind::kLoad &&
+            !t.into) {
+          loaded = true;
+        }
+      }
+      if (!loaded || r.into->object == r.source) {
+        return YamlError(file, nodes[i]["into"], path + ".into.object",
+                         absl::StrCat("'", r.into->object,
+                                      "' is not another object the map "
+                                      "loads"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const ObjectRoute* Map::Find(std::string_view source_object) const {
@@ -197,6 +500,82 @@ const ObjectRoute* Map::Find(std::string_view source_object) const {
     if (r.source == source_object) return &r;
   }
   return nullptr;
+}
+
+std::vector<const ObjectRoute*> Map::RoutesOf(
+    std::string_view source_object) const {
+  std::vector<const ObjectRoute*> out;
+  for (const auto& r : objects) {
+    if (r.source == source_object) out.push_back(&r);
+  }
+  return out;
+}
+
+std::vector<const ObjectRoute*> Map::IntoRoutesOnto(
+    std::string_view source_object) const {
+  std::vector<const ObjectRoute*> out;
+  for (const auto& r : objects) {
+    if (r.into && r.into->object == source_object) out.push_back(&r);
+  }
+  return out;
+}
+
+namespace {
+
+// The value of `field` as trimmed text; empty for a missing or null field.
+std::string TextOf(const v1::Record& record, const std::string& field) {
+  auto it = record.fields().find(field);
+  if (it == record.fields().end() || record::IsNull(it->second)) return "";
+  return std::string(
+      absl::StripAsciiWhitespace(ToAbsl(record::ValueToText(it->second))));
+}
+
+}  // namespace
+
+bool Holds(const Condition& c, const v1::Record& record,
+           const std::function<int64_t(const Condition&)>& related_count) {
+  switch (c.kind) {
+    case Condition::Kind::kAll:
+      for (const Condition& child : c.children) {
+        if (!Holds(child, record, related_count)) return false;
+      }
+      return true;
+    case Condition::Kind::kAny:
+      for (const Condition& child : c.children) {
+        if (Holds(child, record, related_count)) return true;
+      }
+      return false;
+    case Condition::Kind::kNot:
+      return !Holds(c.children.front(), record, related_count);
+    case Condition::Kind::kField: {
+      const std::string text = TextOf(record, c.field);
+      if (c.values.empty()) return text.empty() == c.empty;
+      bool in = false;
+      for (const std::string& v : c.values) {
+        if (absl::EqualsIgnoreCase(ToAbsl(text),
+                                   absl::StripAsciiWhitespace(ToAbsl(v)))) {
+          in = true;
+        }
+      }
+      return in != c.negate;
+    }
+    case Condition::Kind::kRelated: {
+      const int64_t n = related_count(c);
+      return n >= c.min && n <= c.max;
+    }
+  }
+  return false;
+}
+
+void CollectRelated(const Condition& condition,
+                    std::vector<const Condition*>* out) {
+  if (condition.kind == Condition::Kind::kRelated) {
+    out->push_back(&condition);
+    return;  // a `where` holds field tests of the related records
+  }
+  for (const Condition& child : condition.children) {
+    CollectRelated(child, out);
+  }
 }
 
 absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
@@ -221,17 +600,25 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   if (!objects.IsDefined() || !objects.IsSequence() || objects.size() == 0) {
     return YamlError(file_name, root, "objects", "expected a non-empty list");
   }
-  std::set<std::string> seen;
+  std::set<std::string> ids;
   for (size_t i = 0; i < objects.size(); ++i) {
-    BW_ASSIGN_OR_RETURN(
-        ObjectRoute r,
-        ParseRoute(file_name, objects[i], Path("", "objects", i).substr(1)));
-    if (!seen.insert(r.source).second) {
-      return YamlError(file_name, objects[i], Path("", "objects", i).substr(1),
-                       absl::StrCat("object '", r.source, "' is routed twice"));
+    const std::string path = Path("", "objects", i).substr(1);
+    BW_ASSIGN_OR_RETURN(ObjectRoute r, ParseRoute(file_name, objects[i], path));
+    if (!ids.insert(r.id).second) {
+      return YamlError(
+          file_name, objects[i], path,
+          r.id == r.source
+              ? absl::StrCat("object '", r.source,
+                             "' is routed twice; give each of its routes an "
+                             "'id'")
+              : absl::StrCat("route id '", r.id, "' is used twice"));
+    }
+    if (objects[i]["extends"].IsDefined()) {
+      BW_RETURN_IF_ERROR(Extend(file_name, objects[i], path, map.objects, &r));
     }
     map.objects.push_back(std::move(r));
   }
+  BW_RETURN_IF_ERROR(CheckRouteGroups(file_name, objects, map.objects));
   YAML::Node cfs = root["custom_fields"];
   if (cfs.IsDefined()) {
     if (!cfs.IsSequence()) {
@@ -345,45 +732,61 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   return map;
 }
 
-absl::StatusOr<std::vector<const ObjectRoute*>> LoadOrder(const Map& map) {
-  std::vector<const ObjectRoute*> order;
+absl::StatusOr<std::vector<std::string>> LoadOrder(const Map& map) {
+  std::vector<std::string> order;
+  std::set<std::string> placed;
+  auto place = [&](const std::string& source) {
+    if (placed.insert(source).second) order.push_back(source);
+  };
   for (const auto& r : map.objects) {
-    if (r.kind == ObjectRoute::Kind::kReference) order.push_back(&r);
+    if (r.kind == ObjectRoute::Kind::kReference) place(r.source);
   }
-  // Kahn's algorithm over lookups between loaded objects, stable in map
-  // order.
-  std::vector<const ObjectRoute*> pending;
+  // The objects a loaded source object must come after: its lookups' and
+  // its many-to-one route's objects, when the map loads them.
+  auto loads = [&](const std::string& source) {
+    for (const ObjectRoute* r : map.RoutesOf(source)) {
+      if (r->kind == ObjectRoute::Kind::kLoad) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> pending;
   for (const auto& r : map.objects) {
-    if (r.kind == ObjectRoute::Kind::kLoad) pending.push_back(&r);
+    if (r.kind == ObjectRoute::Kind::kLoad &&
+        std::find(pending.begin(), pending.end(), r.source) == pending.end()) {
+      pending.push_back(r.source);
+    }
   }
+  // Kahn's algorithm, stable in map order.
   std::set<std::string> done;
   while (!pending.empty()) {
     bool progressed = false;
     for (auto it = pending.begin(); it != pending.end(); ++it) {
       bool ready = true;
-      for (const LookupRule& l : (*it)->lookups) {
-        const ObjectRoute* dep = map.Find(l.object);
-        if (l.object != (*it)->source && !l.deferrable && dep != nullptr &&
-            dep->kind == ObjectRoute::Kind::kLoad && !done.count(l.object)) {
-          ready = false;
+      for (const ObjectRoute* r : map.RoutesOf(*it)) {
+        for (const LookupRule& l : r->lookups) {
+          if (l.object != *it && !l.deferrable && loads(l.object) &&
+              !done.count(l.object)) {
+            ready = false;
+          }
         }
+        if (r->into && !done.count(r->into->object)) ready = false;
       }
       if (ready) {
-        done.insert((*it)->source);
-        order.push_back(*it);
+        done.insert(*it);
+        place(*it);
         pending.erase(it);
         progressed = true;
         break;
       }
     }
     if (!progressed) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "map: lookups form a cycle through '", pending.front()->source,
-          "'; mark one of them deferrable"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("map: lookups form a cycle through '", pending.front(),
+                       "'; mark one of them deferrable"));
     }
   }
   for (const auto& r : map.objects) {
-    if (r.kind == ObjectRoute::Kind::kNotMigrated) order.push_back(&r);
+    if (r.kind == ObjectRoute::Kind::kNotMigrated) place(r.source);
   }
   return order;
 }

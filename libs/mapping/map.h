@@ -6,6 +6,8 @@
 #ifndef BRIDGEWORK_LIBS_MAPPING_MAP_H_
 #define BRIDGEWORK_LIBS_MAPPING_MAP_H_
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,8 +28,12 @@ struct FieldRule {
   // A constant instead of a source field ("Dental Practice").
   std::optional<std::string> constant;
   // "", "email", "phone", "join", "date", "time", "datetime", "hhmm",
-  // "html_text", "text", "lower", "upper" (docs/map.md).
+  // "html_text", "text", "lower", "upper", "first_name", "last_name",
+  // "tooth", "json" (docs/map.md).
   std::string transform;
+  // For "tooth": the numbering system the source writes, "FDI" or
+  // "Universal"; the value is checked against it and keeps it.
+  std::string numbering;
   // For "date", "time" and "datetime" of a timestamp: the zone the value is
   // rendered in ("UTC", "America/Chicago"); empty keeps the value's own.
   std::string zone;
@@ -56,6 +62,53 @@ struct LookupRule {
   int line = 0;
 };
 
+// A test on a source record, deciding which of a source object's routes
+// takes it (docs/map.md "Conditional routes").
+struct Condition {
+  enum class Kind {
+    kAll,      // every child holds (an empty list holds)
+    kAny,      // some child holds
+    kNot,      // the single child does not hold
+    kField,    // `field`'s value, as text, is (not) one of `values`, or empty
+    kRelated,  // the number of `object` records whose `via` field holds this
+               // record's key, and that satisfy `where`, is in [min, max]
+  };
+  Kind kind = Kind::kAll;
+  std::vector<Condition> children;  // kAll, kAny, kNot (one), kRelated's
+                                    // `where` (zero or one)
+  // kField. With `values` empty the test is "is empty" (`empty: true`) or
+  // "is not empty" (`empty: false`); otherwise "is one of `values`"
+  // (case-insensitive, surrounding spaces ignored), negated by `not_in`.
+  std::string field;
+  std::vector<std::string> values;
+  bool empty = false;
+  bool negate = false;
+  // kRelated.
+  std::string object;
+  std::string via;
+  int64_t min = 0;
+  int64_t max = INT64_MAX;
+  int line = 0;
+};
+
+// A many-to-one route: the records' fields (and lookups) are written onto
+// the CRM record that another source object's record became (insurance
+// records onto the patient's contact). Of several records referencing the
+// same record, the first by `order_by` (ascending, or descending with
+// `descending`) is used; with `all`, every one is, in source order: later
+// records' fields win and list lookups accumulate (campaign members onto
+// the campaign's contact list). A route's `when` (field tests only) picks
+// which records take part.
+struct IntoRule {
+  std::string object;    // the source object written onto ("patient")
+  std::string via;       // this object's field holding its key ("patient_id")
+  std::string order_by;  // field ordering the candidates; "" keeps source
+                         // order
+  bool descending = false;
+  bool all = false;
+  int line = 0;
+};
+
 // Owner by the email of a referenced record (a provider).
 struct OwnerRule {
   std::string from;         // source field holding the provider key
@@ -73,6 +126,18 @@ struct ObjectRoute {
   std::string source;
   std::string target;
   Kind kind = Kind::kLoad;
+  // Names the route; unique in the map. Default: the source object's name
+  // (then only one route may have that source).
+  std::string id;
+  // The seed table rows this route implements ("Patient -> Lead"), for the
+  // coverage check against the seed write-ups.
+  std::vector<std::string> seed_rows;
+  // Of a source object's load routes, the first whose condition holds takes
+  // the record; a record no route takes is skipped by rule. Unset: always.
+  std::optional<Condition> when;
+  // Set for a many-to-one route (see IntoRule). Such a route has no
+  // `target` of its own: its fields go onto the target of `into.object`.
+  std::optional<IntoRule> into;
   // Why a reference or not-migrated object is not loaded.
   std::string reason;
   // The destination field that holds the external key. Default
@@ -129,18 +194,36 @@ struct Map {
   // Lower-case hex SHA-256 of the YAML text.
   std::string hash;
 
+  // The first route of `source_object`, or nullptr.
   const ObjectRoute* Find(std::string_view source_object) const;
+  // Every route of `source_object`, in map order.
+  std::vector<const ObjectRoute*> RoutesOf(
+      std::string_view source_object) const;
+  // The many-to-one routes writing onto `source_object`'s records.
+  std::vector<const ObjectRoute*> IntoRoutesOnto(
+      std::string_view source_object) const;
 };
+
+// Whether `condition` holds for `record`. `related_count` answers kRelated
+// nodes: the number of related records for this record's key.
+bool Holds(const Condition& condition, const v1::Record& record,
+           const std::function<int64_t(const Condition&)>& related_count);
+
+// Every kRelated node of `condition`, depth first.
+void CollectRelated(const Condition& condition,
+                    std::vector<const Condition*>* out);
 
 // Parses and validates a map. `file_name` only labels error messages
 // ("map.yaml:12: objects[1].fields[3]: unknown key 'form'").
 absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
                              std::string_view file_name);
 
-// Objects to load, ordered so that every lookup's object comes before the
-// objects that reference it (self references excepted). Reference objects
-// come first; not-migrated objects last.
-absl::StatusOr<std::vector<const ObjectRoute*>> LoadOrder(const Map& map);
+// Source objects in the order they are processed: reference objects first;
+// then loaded objects, so that every lookup's object (and every many-to-one
+// route's `into.object`) comes before the objects that reference it (self
+// references excepted); not-migrated objects last. Each source object
+// appears once, whatever the number of its routes.
+absl::StatusOr<std::vector<std::string>> LoadOrder(const Map& map);
 
 }  // namespace bridgework::mapping
 

@@ -7,11 +7,15 @@
 #include <cstring>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "libs/common/strings.h"
 #include "libs/record/value.h"
 
@@ -70,6 +74,57 @@ std::optional<v1::Value> PlusMinutes(const v1::Value& v,
   return out;
 }
 
+// "Ana María de la Cruz" -> {"Ana María de la", "Cruz"}: the last word is
+// the last name, the rest the first name. One word is a last name.
+std::pair<std::string, std::string> SplitName(std::string_view full) {
+  std::string name(absl::StripAsciiWhitespace(ToAbsl(full)));
+  size_t space = name.find_last_of(" \t");
+  if (space == std::string::npos) return {"", name};
+  std::string first(absl::StripTrailingAsciiWhitespace(
+      ToAbsl(std::string_view(name).substr(0, space))));
+  return {first, name.substr(space + 1)};
+}
+
+// Whether `t` is a tooth in the numbering: FDI permanent 11-48 (quadrants
+// 1-4, teeth 1-8) and primary 51-85 (quadrants 5-8, teeth 1-5); Universal
+// permanent 1-32 and primary A-T.
+bool IsTooth(std::string_view t, std::string_view numbering) {
+  if (numbering == "FDI") {
+    if (t.size() != 2 || !absl::ascii_isdigit(t[0]) ||
+        !absl::ascii_isdigit(t[1])) {
+      return false;
+    }
+    int quadrant = t[0] - '0', tooth = t[1] - '0';
+    if (quadrant >= 1 && quadrant <= 4) return tooth >= 1 && tooth <= 8;
+    if (quadrant >= 5 && quadrant <= 8) return tooth >= 1 && tooth <= 5;
+    return false;
+  }
+  if (t.size() == 1 && absl::ascii_isalpha(t[0])) {
+    char c = absl::ascii_toupper(t[0]);
+    return c >= 'A' && c <= 'T';
+  }
+  int n = 0;
+  return absl::SimpleAtoi(ToAbsl(t), &n) && n >= 1 && n <= 32 &&
+         t.front() != '0';
+}
+
+// "36, 37" in FDI -> "FDI 36, 37": every tooth of a list (separated by
+// commas, semicolons, slashes or spaces) checked against the numbering,
+// which the text then names. nullopt if any is not a tooth.
+std::optional<std::string> ToothText(std::string_view text,
+                                     std::string_view numbering) {
+  std::vector<std::string> teeth;
+  for (absl::string_view t : absl::StrSplit(
+           ToAbsl(text), absl::ByAnyChar(",;/ "), absl::SkipWhitespace())) {
+    std::string tooth(absl::StripAsciiWhitespace(t));
+    if (!IsTooth(tooth, numbering)) return std::nullopt;
+    if (numbering == "Universal") absl::AsciiStrToUpper(&tooth);
+    teeth.push_back(std::move(tooth));
+  }
+  if (teeth.empty()) return std::nullopt;
+  return absl::StrCat(ToAbsl(numbering), " ", absl::StrJoin(teeth, ", "));
+}
+
 // Applies one rule. Returns the value, or nullopt with `problem` set when
 // the value is unusable, or nullopt with an empty problem when there is no
 // value.
@@ -91,6 +146,10 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
     }
     if (joined.empty()) return std::nullopt;
     return record::StringValue(joined);
+  }
+  if (rule.transform == "json" && rule.from[0] == "*") {
+    // The whole record as one JSON object (keys sorted, no spaces).
+    return record::StringValue(record::CanonicalJson(record.fields()));
   }
   const v1::Value* v = FieldOf(record, rule.from[0]);
   if (v == nullptr) return std::nullopt;
@@ -184,6 +243,30 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
   }
   if (rule.transform == "lower") {
     return record::StringValue(absl::AsciiStrToLower(ToAbsl(text)));
+  }
+  if (rule.transform == "first_name" || rule.transform == "last_name") {
+    auto [first, last] = SplitName(text);
+    std::string& part = rule.transform == "first_name" ? first : last;
+    if (part.empty()) return std::nullopt;
+    return record::StringValue(part);
+  }
+  if (rule.transform == "tooth") {
+    auto teeth = ToothText(text, rule.numbering);
+    if (!teeth) {
+      *problem =
+          absl::StrCat("not a tooth number in ", rule.numbering, " numbering");
+      return std::nullopt;
+    }
+    return record::StringValue(*teeth);
+  }
+  if (rule.transform == "json") {
+    nlohmann::json parsed =
+        nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+      *problem = "not valid JSON";
+      return std::nullopt;
+    }
+    return record::StringValue(parsed.dump());
   }
   if (rule.transform == "upper") {
     return record::StringValue(absl::AsciiStrToUpper(ToAbsl(text)));

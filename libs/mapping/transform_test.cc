@@ -1,5 +1,7 @@
 #include "libs/mapping/transform.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "libs/record/value.h"
@@ -208,6 +210,97 @@ TEST(ParseMap, ZoneAndPlusMinutesAreChecked) {
       "      - {to: d, from: s, transform: email, zone: UTC}\n",
       "m.yaml");
   EXPECT_FALSE(zone_without_time.ok());
+}
+
+// One route with `fields` over a record of text `fields`.
+TransformResult Apply(const std::string& rules,
+                      const std::map<std::string, std::string>& fields) {
+  auto map = ParseMap(
+      "version: 1\nsource: s\ndestination: freshsales\nobjects:\n"
+      "  - source: o\n    target: contact\n    external_key_field: ''\n"
+      "    fields:\n" +
+          rules,
+      "m.yaml");
+  EXPECT_TRUE(map.ok()) << map.status();
+  v1::Record r;
+  r.set_object_type("o");
+  r.set_source_key("9");
+  for (const auto& [name, text] : fields) {
+    (*r.mutable_fields())[name] = record::StringValue(text);
+  }
+  return TransformRecord(map->objects[0], r, TransformContext{"s", "US"});
+}
+
+TEST(TransformRecord, NameSplit) {
+  auto r = Apply(
+      "      - {to: first_name, from: name, transform: first_name}\n"
+      "      - {to: last_name, from: name, transform: last_name}\n",
+      {{"name", "  Ana María  de la Cruz "}});
+  ASSERT_TRUE(r.target);
+  EXPECT_EQ(r.target->fields().at("first_name").string_value(),
+            "Ana María  de la");
+  EXPECT_EQ(r.target->fields().at("last_name").string_value(), "Cruz");
+  auto one = Apply(
+      "      - {to: first_name, from: name, transform: first_name}\n"
+      "      - {to: last_name, from: name, transform: last_name}\n",
+      {{"name", "Cher"}});
+  EXPECT_FALSE(one.target->fields().contains("first_name"));
+  EXPECT_EQ(one.target->fields().at("last_name").string_value(), "Cher");
+}
+
+TEST(TransformRecord, ToothNumbersKeepTheirSystem) {
+  const std::string rules =
+      "      - {to: cf_fdi, from: fdi, transform: tooth, numbering: FDI}\n"
+      "      - {to: cf_uni, from: uni, transform: tooth, numbering: "
+      "Universal}\n";
+  auto ok = Apply(rules, {{"fdi", "36, 85"}, {"uni", "14;a"}});
+  ASSERT_TRUE(ok.target);
+  EXPECT_EQ(ok.target->custom_fields().at("cf_fdi").string_value(),
+            "FDI 36, 85");
+  EXPECT_EQ(ok.target->custom_fields().at("cf_uni").string_value(),
+            "Universal 14, A");
+  EXPECT_TRUE(ok.warnings.empty());
+  // 19 is not an FDI tooth (a quadrant has 8); 33 and U are not Universal.
+  for (const auto& [fdi, uni] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"19", "33"}, {"86", "U"}, {"3", "0"}, {"x1", "07"}}) {
+    auto bad = Apply(rules, {{"fdi", fdi}, {"uni", uni}});
+    ASSERT_EQ(bad.warnings.size(), 2u) << fdi << " " << uni;
+    EXPECT_EQ(bad.warnings[0].field(), "fdi");
+    EXPECT_EQ(bad.warnings[0].reason(),
+              "not a tooth number in FDI numbering; field not loaded");
+    EXPECT_EQ(bad.warnings[1].reason(),
+              "not a tooth number in Universal numbering; field not loaded");
+    EXPECT_FALSE(bad.target->custom_fields().contains("cf_fdi"));
+  }
+  auto missing = ParseMap(
+      "version: 1\nsource: s\ndestination: d\nobjects:\n"
+      "  - source: o\n    target: t\n"
+      "    fields: [{to: x, from: y, transform: tooth}]\n",
+      "m.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(),
+            "m.yaml:7: objects[0].fields[0].numbering: transform tooth needs "
+            "'numbering: FDI' or 'numbering: Universal'");
+}
+
+TEST(TransformRecord, JsonBlobsIntoLongText) {
+  auto r = Apply(
+      "      - {to: cf_log, from: payload, transform: json}\n"
+      "      - {to: cf_all, from: '*', transform: json}\n",
+      {{"payload", "{ \"channel\": \"sms\",\n \"n\": [1, 2] }"},
+       {"kind", "form"}});
+  ASSERT_TRUE(r.target);
+  EXPECT_EQ(r.target->custom_fields().at("cf_log").string_value(),
+            "{\"channel\":\"sms\",\"n\":[1,2]}");
+  EXPECT_EQ(
+      r.target->custom_fields().at("cf_all").string_value(),
+      "{\"kind\":\"form\",\"payload\":\"{ \\\"channel\\\": \\\"sms\\\",\\n "
+      "\\\"n\\\": [1, 2] }\"}");
+  auto bad = Apply("      - {to: cf_log, from: payload, transform: json}\n",
+                   {{"payload", "{not json"}});
+  ASSERT_EQ(bad.warnings.size(), 1u);
+  EXPECT_EQ(bad.warnings[0].reason(), "not valid JSON; field not loaded");
 }
 
 }  // namespace

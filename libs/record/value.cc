@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -201,6 +203,45 @@ std::string TimestampToString(const v1::Timestamp& t) {
   absl::Time at =
       absl::FromUnixSeconds(t.unix_seconds()) + absl::Nanoseconds(t.nanos());
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", at, tz);
+}
+
+namespace {
+
+// The value as a long double, for numbers; nullopt otherwise.
+std::optional<long double> NumberOf(const v1::Value& v) {
+  if (v.has_int_value()) return static_cast<long double>(v.int_value());
+  if (v.has_decimal_value()) {
+    long double n = static_cast<long double>(v.decimal_value().unscaled());
+    for (int i = 0; i < v.decimal_value().scale(); ++i) n /= 10;
+    return n;
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+int Sign(T a, T b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+}  // namespace
+
+int CompareValues(const v1::Value& a, const v1::Value& b) {
+  const bool a_null = IsNull(a), b_null = IsNull(b);
+  if (a_null || b_null) return Sign(a_null, b_null);
+  if (auto x = NumberOf(a), y = NumberOf(b); x && y) return Sign(*x, *y);
+  if (a.has_date_value() && b.has_date_value()) {
+    const v1::Date &x = a.date_value(), &y = b.date_value();
+    return Sign(std::tuple(x.year(), x.month(), x.day()),
+                std::tuple(y.year(), y.month(), y.day()));
+  }
+  if (a.has_timestamp_value() && b.has_timestamp_value()) {
+    return Sign(a.timestamp_value().unix_seconds(),
+                b.timestamp_value().unix_seconds());
+  }
+  if (a.has_bool_value() && b.has_bool_value()) {
+    return Sign(a.bool_value(), b.bool_value());
+  }
+  return Sign(ValueToText(a), ValueToText(b));
 }
 
 nlohmann::json ValueToJson(const v1::Value& v) {

@@ -50,6 +50,12 @@ absl::StatusOr<v1::Timestamp> ParseTimestamp(std::string_view text,
 // RFC 3339 with the offset of the value's zone: "2024-03-01T09:30:00-06:00".
 std::string TimestampToString(const v1::Timestamp& t);
 
+// Orders two values: < 0, 0 or > 0. Numbers (int and decimal) compare by
+// value, dates by day, timestamps by instant, booleans false first; values
+// of other or mixed kinds compare as their text. Null sorts after
+// everything.
+int CompareValues(const v1::Value& a, const v1::Value& b);
+
 nlohmann::json ValueToJson(const v1::Value& v);
 // Text form for string-typed destinations: strings as-is, others as their
 // canonical JSON scalar text, null as "".

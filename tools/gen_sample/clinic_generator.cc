@@ -213,7 +213,9 @@ class ClinicWriter {
   absl::StatusOr<ExportSummary> Run() {
     summary_.system = "clinic";
     BW_RETURN_IF_ERROR(Write("locations.csv", Locations()));
-    BW_RETURN_IF_ERROR(Write("providers.csv", Providers()));
+    // The staff module of the legacy tool writes Windows-1252 without a
+    // byte-order mark (the layout detects it).
+    BW_RETURN_IF_ERROR(Write("providers.csv", Providers(), /*cp1252=*/true));
     BW_RETURN_IF_ERROR(Write("insurance_carriers.csv", Carriers()));
     BW_RETURN_IF_ERROR(Write("referring_physicians.csv", Referrers()));
     MakePatients();
@@ -242,10 +244,17 @@ class ClinicWriter {
  private:
   CsvText NewCsv() { return CsvText(',', "\r\n", /*bom=*/true); }
 
-  absl::Status Write(const std::string& file, const CsvText& csv) {
+  absl::Status Write(const std::string& file, const CsvText& csv,
+                     bool cp1252 = false) {
     summary_.files.emplace_back(file, csv.rows());
-    return WriteExportFile((std::filesystem::path(out_) / file).string(),
-                           csv.text());
+    std::string_view text = csv.text();
+    std::string legacy;
+    if (cp1252) {
+      if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+      BW_ASSIGN_OR_RETURN(legacy, ToWindows1252(text));
+      text = legacy;
+    }
+    return WriteExportFile((std::filesystem::path(out_) / file).string(), text);
   }
 
   // "<number> <street>".

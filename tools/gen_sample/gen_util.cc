@@ -1,5 +1,7 @@
 #include "tools/gen_sample/gen_util.h"
 
+#include <iconv.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -223,6 +225,25 @@ std::string ExportSummary::ToString(const std::string& out_dir) const {
       "wrote ", out_dir, " (", system, "): ", absl::StrJoin(parts, ", "), "; ",
       attachments,
       " attachment files; bad rows: ", absl::StrJoin(bad_rows, ", "));
+}
+
+absl::StatusOr<std::string> ToWindows1252(std::string_view utf8) {
+  iconv_t cd = iconv_open("WINDOWS-1252", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1))
+    return absl::InternalError("iconv cannot write Windows-1252");
+  std::string out(utf8.size(), '\0');
+  char* in = const_cast<char*>(utf8.data());
+  size_t in_left = utf8.size();
+  char* o = out.data();
+  size_t o_left = out.size();
+  size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+  iconv_close(cd);
+  if (r == static_cast<size_t>(-1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no Windows-1252 form for the text at byte ", utf8.size() - in_left));
+  }
+  out.resize(out.size() - o_left);
+  return out;
 }
 
 }  // namespace bridgework::gen_sample

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 
 namespace bridgework::gen_sample {
@@ -93,6 +94,10 @@ std::string GroupThousands(int64_t n, char separator);
 
 // Writes `bytes` to `path`, creating its directory; INTERNAL on failure.
 absl::Status WriteExportFile(const std::string& path, std::string_view bytes);
+
+// `utf8` re-encoded as Windows-1252, as legacy Windows tools write.
+// INVALID_ARGUMENT when it holds a character Windows-1252 lacks.
+absl::StatusOr<std::string> ToWindows1252(std::string_view utf8);
 
 // What a generator wrote.
 struct ExportSummary {

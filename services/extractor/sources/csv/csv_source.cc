@@ -23,6 +23,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/common/strings.h"
 #include "libs/csv/csv_reader.h"
+#include "libs/csv/json_reader.h"
 #include "libs/record/value.h"
 #include "services/extractor/sources/file_attachment.h"
 
@@ -67,6 +68,9 @@ struct ColumnPlan {
   ColumnType type = ColumnType::kString;
   // strptime-style formats for a date or timestamp column; empty: ISO.
   std::vector<std::string> formats;
+  // The declared values of an enumerated column (not owned; the layout
+  // outlives the plan), or nullptr.
+  const ColumnSpec* enumerated = nullptr;
 };
 
 // With a decimal comma: "-1.234,50" -> "-1234.50". Dots may only group
@@ -134,6 +138,16 @@ std::optional<std::string> ParseCell(std::string_view text,
                                      const Settings& settings, v1::Value* out) {
   switch (column.type) {
     case ColumnType::kString:
+      if (column.enumerated != nullptr) {
+        const std::string* name = column.enumerated->Decode(text);
+        if (name == nullptr) {
+          return absl::StrCat("not one of the column's ",
+                              column.enumerated->values.size(),
+                              " declared values");
+        }
+        out->set_string_value(*name);
+        return std::nullopt;
+      }
       out->set_string_value(text.data(), text.size());
       return std::nullopt;
     case ColumnType::kInt: {
@@ -271,7 +285,7 @@ class CsvRecordReader : public RecordReader {
  public:
   // `layout` must outlive the reader (it owns `spec`).
   CsvRecordReader(std::shared_ptr<const Layout> layout, const ObjectSpec& spec,
-                  std::unique_ptr<csv::Reader> csv, const Settings& settings,
+                  std::unique_ptr<csv::RowSource> csv, const Settings& settings,
                   std::optional<v1::Timestamp> since)
       : layout_(std::move(layout)),
         spec_(spec),
@@ -284,6 +298,7 @@ class CsvRecordReader : public RecordReader {
       if (const ColumnSpec* c = spec_.Find(name)) {
         plan.type = c->type;
         plan.formats = FormatsFor(*c, settings_.options);
+        if (!c->values.empty()) plan.enumerated = c;
       }
       columns_.push_back(std::move(plan));
     }
@@ -441,7 +456,7 @@ class CsvRecordReader : public RecordReader {
 
   const std::shared_ptr<const Layout> layout_;
   const ObjectSpec& spec_;
-  std::unique_ptr<csv::Reader> csv_;
+  std::unique_ptr<csv::RowSource> csv_;
   const Settings settings_;
   const std::optional<v1::Timestamp> since_;
   std::vector<ColumnPlan> columns_;
@@ -488,8 +503,7 @@ class CsvSource : public SourceConnector {
       f->set_references(c.references);
     }
     // Columns of the file the layout does not declare.
-    absl::StatusOr<std::unique_ptr<csv::Reader>> csv =
-        csv::Reader::Open(Path(*spec), CsvOptions());
+    absl::StatusOr<std::unique_ptr<csv::RowSource>> csv = OpenRows(*spec);
     if (absl::IsNotFound(csv.status())) return schema;
     if (!csv.ok()) return csv.status();
     for (const std::string& name : (*csv)->header()) {
@@ -511,8 +525,7 @@ class CsvSource : public SourceConnector {
       BW_ASSIGN_OR_RETURN(resume, DecodeCursor(settings_, *spec, cursor));
     }
     BW_RETURN_IF_ERROR(CheckDirectory());
-    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::Reader> csv,
-                        csv::Reader::Open(Path(*spec), CsvOptions()));
+    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::RowSource> csv, OpenRows(*spec));
     std::vector<std::string> missing;
     for (const ColumnSpec& c : spec->columns) {
       if (c.required && csv->Column(c.name) < 0) {
@@ -536,9 +549,25 @@ class CsvSource : public SourceConnector {
     return (fs::path(settings_.directory) / spec.file).string();
   }
 
+  // The object's file as rows: CSV, or JSON records (ObjectSpec::format).
+  absl::StatusOr<std::unique_ptr<csv::RowSource>> OpenRows(
+      const ObjectSpec& spec) const {
+    if (spec.format == csv_layout::FileFormat::kJson) {
+      csv::JsonReader::Options options;
+      options.decimal_comma = settings_.options.decimal_separator == ',';
+      BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::JsonReader> r,
+                          csv::JsonReader::Open(Path(spec), options));
+      return std::unique_ptr<csv::RowSource>(std::move(r));
+    }
+    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::Reader> r,
+                        csv::Reader::Open(Path(spec), CsvOptions()));
+    return std::unique_ptr<csv::RowSource>(std::move(r));
+  }
+
   csv::Options CsvOptions() const {
     csv::Options options;
     options.delimiter = settings_.options.delimiter;
+    options.encoding = settings_.options.encoding;
     return options;
   }
 

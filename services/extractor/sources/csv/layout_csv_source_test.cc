@@ -297,6 +297,11 @@ TEST(LayoutCsvExamples, ClinicExport) {
             "1220 NW Lovejoy St, Suite 300");
   EXPECT_TRUE(location.fields().at("active").bool_value());
 
+  // providers.csv is Windows-1252 without a byte-order mark ("encoding:
+  // auto"): its names arrive as UTF-8.
+  const v1::Record& therapist = ByKey(e.objects["provider"], "P05");
+  EXPECT_EQ(therapist.fields().at("first_name").string_value(), "Tom\xC3\xA1s");
+
   // 12-hour US times in the clinic's zone: 02/02/2023 01:15 PM is PST.
   const v1::Record& visit = ByKey(e.objects["appointment"], "A-040001");
   const v1::Timestamp& start =
@@ -440,6 +445,29 @@ TEST_F(LayoutCsvSourceTest, DecimalCommaAndFormats) {
                   "%H:%M)"));
 }
 
+TEST_F(LayoutCsvSourceTest, EnumeratedColumnsDecodeAndRejectUnknownValues) {
+  Layout(
+      "version: 1\nobjects:\n  - object: payment\n    file: payments.csv\n"
+      "    key: id\n    columns:\n      - name: id\n"
+      "      - {name: method, values: {N: Nakit, KK: Kredi Kartı}}\n"
+      "      - {name: status, values: [Paid, Unpaid]}\n");
+  Data("payments.csv",
+       "id,method,status\n1,kk,paid\n2,N,\n3,Havale,Paid\n4,N,Refunded\n");
+  Read got = ReadAll(*Source(), "payment");
+  ASSERT_EQ(got.records.size(), 2u);
+  EXPECT_EQ(got.records[0].fields().at("method").string_value(), "Kredi Kartı");
+  EXPECT_EQ(got.records[0].fields().at("status").string_value(), "Paid");
+  EXPECT_TRUE(got.records[1].fields().at("status").null_value());
+  EXPECT_THAT(Reasons(got),
+              ElementsAre("payments.csv:4: method: not one of the column's 2 "
+                          "declared values",
+                          "payments.csv:5: status: not one of the column's 2 "
+                          "declared values"));
+  ASSERT_EQ(got.rejections.size(), 2u);
+  EXPECT_EQ(got.rejections[0].field(), "method");
+  EXPECT_EQ(got.rejections[0].source_key(), "3");
+}
+
 TEST_F(LayoutCsvSourceTest, ObjectsWithoutUpdatedAtAreAlwaysReadWhole) {
   Layout(
       "version: 1\nobjects:\n  - object: tag\n    file: tags.csv\n"
@@ -523,6 +551,89 @@ TEST_F(LayoutCsvSourceTest, CursorsAreLayoutCsvAndResume) {
   // A pbn_csv cursor is not one of ours.
   auto foreign = source->Open("payment", "pbn_csv:v1:payment:10:2", {});
   EXPECT_TRUE(absl::IsInvalidArgument(foreign.status()));
+}
+
+// A clinic system exporting JSON: an array of patients, JSON Lines of
+// communication logs whose nested payload stays one JSON text, matched to
+// the layout by key name; typed, keyed, referenced, resumable like CSV.
+TEST_F(LayoutCsvSourceTest, JsonExports) {
+  Layout(R"(version: 1
+options: {decimal_separator: ","}
+objects:
+  - object: patient
+    file: patients.json
+    key: id
+    updated_at: changed
+    columns:
+      - {name: id, type: int}
+      - {name: name, required: true}
+      - {name: balance, type: money}
+      - {name: born, type: date}
+      - {name: changed, type: timestamp}
+  - object: comm_log
+    file: comms.jsonl
+    key: id
+    columns:
+      - name: id
+      - {name: patient_id, type: int, references: patient}
+      - name: payload
+)");
+  Data("patients.json",
+       "[\n"
+       " {\"id\": 1, \"name\": \"Ay\u015fe\", \"balance\": 1234.5,\n"
+       "  \"born\": \"1980-02-29\", \"changed\": \"2026-01-02 10:00\"},\n"
+       " {\"name\": \"Zeynep\", \"id\": 2, \"balance\": \"1.000,25\",\n"
+       "  \"born\": \"1981-02-29\", \"extra\": [1, 2]},\n"
+       " {\"id\": 3, \"name\": \"Ali\", \"balance\": 7, \"nickname\": \"A\"}\n"
+       "]\n");
+  Data("comms.jsonl",
+       "{\"id\": \"c1\", \"patient_id\": 1, \"payload\": {\"sms\": "
+       "\"ok\"}}\n"
+       "{\"id\": \"c2\", \"patient_id\": 3, \"payload\": \"x\"\n"
+       "{\"id\": \"c3\", \"patient_id\": 3, \"payload\": null}\n");
+  auto source = Source();
+  auto listed = source->ListObjects();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].depends_on(0), "patient");
+
+  Read patients = ReadAll(*source, "patient", 1);
+  ASSERT_EQ(patients.records.size(), 2u);
+  const auto& p1 = patients.records[0].fields();
+  EXPECT_EQ(p1.at("name").string_value(),
+            "Ay\xC5\x9F"
+            "e");
+  // A JSON number is read with '.' even under a decimal comma.
+  EXPECT_EQ(record::DecimalToString(p1.at("balance").decimal_value()),
+            "1234.5");
+  EXPECT_EQ(patients.records[0].location().line(), 2);
+  EXPECT_TRUE(patients.records[0].has_source_updated_at());
+  // Keys some records lack are still columns (inferred in Describe).
+  EXPECT_TRUE(record::IsNull(p1.at("nickname")));
+  EXPECT_EQ(patients.records[1].fields().at("nickname").string_value(), "A");
+  EXPECT_THAT(Reasons(patients),
+              ElementsAre("patients.json:4: born: impossible date"));
+  auto schema = source->Describe("patient");
+  ASSERT_TRUE(schema.ok());
+  std::vector<std::string> inferred;
+  for (const auto& f : schema->fields())
+    if (f.inferred()) inferred.push_back(f.name());
+  EXPECT_THAT(inferred, ElementsAre("extra", "nickname"));
+
+  // Resume after the first record.
+  Read rest = ReadAll(*source, "patient", 5, patients.cursors[0]);
+  ASSERT_EQ(rest.records.size(), 1u);
+  EXPECT_EQ(rest.records[0].source_key(), "3");
+
+  Read comms = ReadAll(*source, "comm_log");
+  ASSERT_EQ(comms.records.size(), 1u);
+  EXPECT_EQ(comms.records[0].fields().at("payload").string_value(),
+            "{\"sms\":\"ok\"}");
+  // The unclosed c2 swallows c3's line: one rejection, then the end.
+  ASSERT_EQ(comms.rejections.size(), 1u);
+  EXPECT_EQ(comms.rejections[0].reason(),
+            "comms.jsonl:2: unterminated JSON record (the file ends inside "
+            "it)");
 }
 
 TEST_F(LayoutCsvSourceTest, UnknownObjectsAndMissingFiles) {
