@@ -1,6 +1,7 @@
 #include "emulators/drdentes/drdentes_data.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -634,28 +635,36 @@ class Generator {
         items.begin(), items.end(), [](int i) { return kItems[i].per_tooth; });
     if (!any_tooth) return;
     const std::string dentition = tooth >= 51 ? "sut" : "daimi";
-    Json& diagnosis = Add("tooth_records",
-                          {{"patient_id", p.id},
-                           {"case_id", case_id},
-                           {"dentist_id", p.dentist},
-                           {"item_id", Json()},
-                           {"tooth", tooth},
-                           {"dentition", dentition},
-                           {"surfaces", Json()},
-                           {"record_type", "tani"},
-                           {"status", "yapildi"},
-                           {"diagnosis", type.diagnosis},
-                           {"price", Json()},
-                           {"currency", Json()},
-                           {"recorded_on", Day(opened)},
-                           {"performed_at", Json()},
-                           {"updated_at", ChangedAfter(CivilMinute(opened))}});
-    diagnoses_.push_back(diagnosis["id"]);
+    // One row of the Oral screen; `item` < 0 for a diagnosis.
+    auto add = [&](const char* record_type, const std::string& status, int item,
+                   const Json& surfaces, CivilDay recorded,
+                   std::optional<CivilMinute> performed) -> Json& {
+      const bool billed = item >= 0;
+      return Add(
+          "tooth_records",
+          {{"patient_id", p.id},
+           {"case_id", case_id},
+           {"dentist_id", p.dentist},
+           {"item_id", billed ? Json(ItemId(item, tariff)) : Json()},
+           {"tooth", tooth},
+           {"dentition", dentition},
+           {"surfaces", surfaces},
+           {"record_type", record_type},
+           {"status", status},
+           {"diagnosis", billed ? Json() : Json(type.diagnosis)},
+           {"price", billed ? Json(Amount(ItemPrice(item, tariff))) : Json()},
+           {"currency", billed ? Json("TRY") : Json()},
+           {"recorded_on", Day(recorded)},
+           {"performed_at", performed ? Json(Local(*performed)) : Json()},
+           {"updated_at",
+            ChangedAfter(performed.value_or(CivilMinute(recorded)))}});
+    };
+    diagnoses_.push_back(
+        add("tani", "yapildi", -1, Json(), opened, std::nullopt)["id"]);
     CivilDay day = opened;
     for (size_t i = 0; i < items.size(); ++i) {
       const ItemDef& item = kItems[items[i]];
       if (!item.per_tooth) continue;
-      const std::string price = Amount(ItemPrice(items[i], tariff));
       const Json surfaces = absl::StrContains(item.name, "Dolgu")
                                 ? Json(rng_.Pick(kSurfaces))
                                 : Json();
@@ -665,39 +674,11 @@ class Generator {
       const std::string plan_status = stage == "iptal" ? "iptal"
                                       : done           ? "yapildi"
                                                        : "planlandi";
-      Add("tooth_records", {{"patient_id", p.id},
-                            {"case_id", case_id},
-                            {"dentist_id", p.dentist},
-                            {"item_id", ItemId(items[i], tariff)},
-                            {"tooth", tooth},
-                            {"dentition", dentition},
-                            {"surfaces", surfaces},
-                            {"record_type", "plan"},
-                            {"status", plan_status},
-                            {"diagnosis", Json()},
-                            {"price", price},
-                            {"currency", "TRY"},
-                            {"recorded_on", Day(opened)},
-                            {"performed_at", Json()},
-                            {"updated_at", ChangedAfter(CivilMinute(opened))}});
+      add("plan", plan_status, items[i], surfaces, opened, std::nullopt);
       day += rng_.Between(7, 21);
       if (!done || day >= kToday) continue;
-      const CivilMinute at = gen_sample::OfficeTime(rng_, 9, 17, day);
-      Add("tooth_records", {{"patient_id", p.id},
-                            {"case_id", case_id},
-                            {"dentist_id", p.dentist},
-                            {"item_id", ItemId(items[i], tariff)},
-                            {"tooth", tooth},
-                            {"dentition", dentition},
-                            {"surfaces", surfaces},
-                            {"record_type", "tedavi"},
-                            {"status", "yapildi"},
-                            {"diagnosis", Json()},
-                            {"price", price},
-                            {"currency", "TRY"},
-                            {"recorded_on", Day(day)},
-                            {"performed_at", Local(at)},
-                            {"updated_at", ChangedAfter(at)}});
+      add("tedavi", "yapildi", items[i], surfaces, day,
+          gen_sample::OfficeTime(rng_, 9, 17, day));
     }
   }
 

@@ -107,6 +107,14 @@ using SourceFactory =
 // or "" when none is set.
 std::string ConnectorName(const v1::SourceConfig& config);
 
+// Checks the settings every source shares: OK, or INVALID_ARGUMENT naming
+// "<connector>.time_zone" when `time_zone` is not an IANA zone, or
+// "<connector>.currency" when `currency` is not three upper-case letters
+// (ISO 4217).
+absl::Status CheckZoneAndCurrency(const std::string& connector,
+                                  const std::string& time_zone,
+                                  const std::string& currency);
+
 // Connectors by name ("pbn_csv", "layout_csv", "opendental_db",
 // "drdentes_api").
 // Thread safety: register everything before sharing the registry; Create()

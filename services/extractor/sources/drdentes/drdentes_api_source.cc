@@ -587,21 +587,7 @@ absl::StatusOr<std::unique_ptr<SourceConnector>> MakeDrdentesApiSource(
         " of the extractor process is not set (it holds the access token)"));
   }
   s.token = token;
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(s.time_zone, &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kConnector, ".time_zone: unknown time zone '", s.time_zone,
-                     "' (want an IANA name such as "
-                     "Europe/Istanbul)"));
-  }
-  if (s.currency.size() != 3 ||
-      !std::all_of(s.currency.begin(), s.currency.end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kConnector,
-                     ".currency: want a three-letter ISO 4217 code such as "
-                     "TRY"));
-  }
+  BW_RETURN_IF_ERROR(CheckZoneAndCurrency(kConnector, s.time_zone, s.currency));
   return std::unique_ptr<SourceConnector>(
       new DrdentesApiSource(std::move(s), std::move(deps)));
 }
