@@ -29,6 +29,15 @@ absl::Status CheckZoneAndCurrency(const std::string& connector,
   return absl::OkStatus();
 }
 
+absl::Status UnknownObjectError(const std::string& source,
+                                const std::string& object,
+                                std::vector<std::string> known) {
+  std::sort(known.begin(), known.end());
+  return absl::NotFoundError(
+      absl::StrCat(source, " has no object '", object,
+                   "' (known: ", absl::StrJoin(known, ", "), ")"));
+}
+
 std::string ConnectorName(const v1::SourceConfig& config) {
   switch (config.connector_case()) {
     case v1::SourceConfig::kPbnCsv:

@@ -115,6 +115,12 @@ absl::Status CheckZoneAndCurrency(const std::string& connector,
                                   const std::string& time_zone,
                                   const std::string& currency);
 
+// NOT_FOUND "<source> has no object '<object>' (known: a, b, ...)", the
+// known names sorted.
+absl::Status UnknownObjectError(const std::string& source,
+                                const std::string& object,
+                                std::vector<std::string> known);
+
 // Connectors by name ("pbn_csv", "layout_csv", "opendental_db",
 // "drdentes_api").
 // Thread safety: register everything before sharing the registry; Create()

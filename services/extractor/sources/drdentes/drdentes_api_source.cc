@@ -543,10 +543,7 @@ class DrdentesApiSource : public SourceConnector {
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const ObjectSpec& s : drdentes::Objects()) known.push_back(s.object);
-      std::sort(known.begin(), known.end());
-      return absl::NotFoundError(
-          absl::StrCat(kConnector, " has no object '", object,
-                       "' (known: ", absl::StrJoin(known, ", "), ")"));
+      return UnknownObjectError(kConnector, object, std::move(known));
     }
     return spec;
   }

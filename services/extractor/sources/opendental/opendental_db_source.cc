@@ -499,10 +499,7 @@ class OpenDentalDbSource : public SourceConnector {
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const TableSpec& t : opendental::Tables()) known.push_back(t.table);
-      std::sort(known.begin(), known.end());
-      return absl::NotFoundError(
-          absl::StrCat(kConnector, " has no object '", object,
-                       "' (known: ", absl::StrJoin(known, ", "), ")"));
+      return UnknownObjectError(kConnector, object, std::move(known));
     }
     return spec;
   }
