@@ -46,6 +46,7 @@ struct Flags {
   double time_scale = 1.0;
   std::string users_file;
   std::string fields_file;
+  std::string settings_file;
   std::string traffic_log;
   // Pipedrive and HighLevel.
   int64_t burst_limit = 0;  // 0: the CRM's (plan's) default
@@ -156,6 +157,13 @@ int RunFreshsales(const Flags& flags) {
     absl::StatusOr<nlohmann::json> fields = em::ReadJsonFile(flags.fields_file);
     if (!fields.ok()) return Fail(2, std::string(fields.status().message()));
     options.fields = *fields;
+  }
+  if (!flags.settings_file.empty()) {
+    absl::StatusOr<nlohmann::json> settings =
+        em::ReadJsonFile(flags.settings_file);
+    if (!settings.ok())
+      return Fail(2, std::string(settings.status().message()));
+    options.settings = *settings;
   }
   absl::StatusOr<std::unique_ptr<em::FreshsalesEmulator>> emulator =
       em::FreshsalesEmulator::Create(std::move(options));
@@ -297,6 +305,9 @@ int main(int argc, char** argv) {
   app.add_option("--fields", flags.fields_file,
                  "JSON object of custom fields {contacts:[..], "
                  "sales_accounts:[..]}");
+  app.add_option("--settings", flags.settings_file,
+                 "freshsales: JSON object of admin settings {deal_pipelines, "
+                 "sales_activity_types, lifecycle_stages, custom_modules}");
   app.add_option("--location", flags.location,
                  "highlevel: the location (sub-account) id the token serves");
   app.add_option("--company", flags.company,

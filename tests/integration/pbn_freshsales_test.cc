@@ -62,9 +62,14 @@ std::string ReadAll(const std::string& path) {
                      std::istreambuf_iterator<char>());
 }
 
-json Get(const std::string& url) {
+// GETs `url`; with a token, as the Freshsales API wants it.
+json Get(const std::string& url, const std::string& token = "") {
   auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send(crm::HttpRequest::Get(url));
+  crm::HttpRequest request = crm::HttpRequest::Get(url);
+  if (!token.empty()) {
+    request.headers.push_back("Authorization: Token token=" + token);
+  }
+  auto r = http->Send(request);
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return json();
   return json::parse(r->body, nullptr, false);
@@ -114,9 +119,11 @@ class PbnFreshsalesTest : public ::testing::Test {
     cli::SuiteOptions options;
     options.state_dir = (root_ / "state").string();
     options.emulator = "freshsales";
-    options.emulator_fields = map->custom_fields;
-    // 40 requests/s: slow enough to kill the loader mid-run.
-    options.requests_per_hour = 144000;
+    options.EmulateSchemaOf(*map);
+    // The emulator takes 200 requests/s; the first loader sends 40/s, slow
+    // enough to kill it while contacts load. Its replacement sends 200/s.
+    options.requests_per_hour = 720000;
+    options.loader_requests_per_hour = 144000;
     auto suite = cli::StartSuite(options, *supervisor_);
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *suite;
@@ -207,7 +214,7 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
        Bin("bridgework-loader"),
        {"--listen", suite_.services.loader, "--auditor",
         suite_.services.auditor, "--crm", "freshsales", "--crm-url",
-        suite_.crm_url, "--requests-per-hour", "144000"},
+        suite_.crm_url, "--requests-per-hour", "720000"},
        {{"BRIDGEWORK_CRM_TOKEN", suite_.crm_token}}},
       true);
   ASSERT_TRUE(restarted.ok()) << restarted.status();
@@ -331,6 +338,96 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   }
   EXPECT_EQ(checked, static_cast<int>(contacts.size()));
 
+  // Patient -> Lead (1:many): no completed appointment makes a lead.
+  std::set<std::string> seen_patient;
+  for (const auto& a : Extract("appointment")) {
+    if (Text(a, "status") == "completed") {
+      seen_patient.insert(Text(a, "patient_id"));
+    }
+  }
+  json stages = Get(emulator_ + "/crm/sales/api/selector/lifecycle_stages",
+                    suite_.crm_token);
+  std::map<std::string, std::string> stage_name;
+  for (const auto& st : stages["lifecycle_stages"]) {
+    stage_name[st["id"].dump()] = st.value("name", "");
+  }
+  int leads = 0, customers = 0;
+  for (const auto& p : patients) {
+    auto it = by_key.find("pbn:patient:" + p.source_key());
+    if (it == by_key.end()) continue;
+    std::string stage = stage_name[it->second["lifecycle_stage_id"].dump()];
+    EXPECT_EQ(stage, seen_patient.count(p.source_key()) ? "Customer" : "Lead")
+        << p.source_key();
+    (stage == "Lead" ? leads : customers)++;
+  }
+  EXPECT_GT(leads, 0);
+  EXPECT_GT(customers, 0);
+
+  // Insurance (many:1): the primary plan's fields on the contact, and every
+  // plan an Insurance Plan record.
+  std::map<std::string, v1::Record> primary;
+  std::vector<v1::Record> insurance = Extract("insurance");
+  for (const auto& i : insurance) {
+    auto [it, fresh] = primary.emplace(Text(i, "patient_id"), i);
+    if (!fresh && std::stoi(Text(i, "priority")) <
+                      std::stoi(Text(it->second, "priority"))) {
+      it->second = i;
+    }
+  }
+  int with_insurance = 0;
+  for (const auto& [patient, plan] : primary) {
+    auto it = by_key.find("pbn:patient:" + patient);
+    if (it == by_key.end()) continue;
+    ++with_insurance;
+    EXPECT_EQ(it->second["custom_field"].value("cf_insurance_carrier", ""),
+              Text(plan, "carrier_name"))
+        << patient;
+    EXPECT_EQ(it->second["custom_field"].value("cf_policy_number", ""),
+              Text(plan, "policy_number"))
+        << patient;
+  }
+  EXPECT_GT(with_insurance, 10);
+  EXPECT_EQ(
+      static_cast<int64_t>(state["custom_module"]["cm_insurance_plan"].size()),
+      objects["insurance"]["loaded"].get<int64_t>());
+  EXPECT_GT(objects["insurance"]["loaded"].get<int64_t>(), with_insurance);
+
+  // Custom patient properties onto the contact, one field per property.
+  int properties = 0;
+  std::set<std::string> anxiety_seen;
+  for (const auto& p : Extract("custom_patient_property")) {
+    if (Text(p, "property_name") != "Dental anxiety") continue;
+    std::string patient = Text(p, "patient_id");
+    if (!anxiety_seen.insert(patient).second) continue;  // the first wins
+    auto it = by_key.find("pbn:patient:" + patient);
+    if (it == by_key.end()) continue;
+    EXPECT_EQ(it->second["custom_field"].value("cf_dental_anxiety", ""),
+              Text(p, "value"));
+    ++properties;
+  }
+  EXPECT_GT(properties, 0);
+
+  // Every other seed row landed: appointments, deals, treatment and payment
+  // records, tasks, notes, lists; counts equal the report's.
+  for (const auto& [object, key] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"appointment", "appointments"},
+           {"treatment_plan", "deals"},
+           {"recall", "tasks"},
+           {"campaign", "lists"}}) {
+    EXPECT_EQ(static_cast<int64_t>(state[key].size()),
+              objects[object]["loaded"].get<int64_t>())
+        << object;
+    EXPECT_GT(objects[object]["loaded"].get<int64_t>(), 0) << object;
+  }
+  for (const char* module : {"cm_treatment", "cm_payment"}) {
+    EXPECT_GT(state["custom_module"][module].size(), 0u) << module;
+  }
+  EXPECT_EQ(state["custom_module"]["cm_treatment"].size() +
+                state["custom_module"]["cm_payment"].size(),
+            static_cast<size_t>(objects["treatment"]["loaded"].get<int64_t>() +
+                                objects["payment"]["loaded"].get<int64_t>()));
+
   // Rollback through the CLI, verified by reading back; the emulator is empty.
   ASSERT_EQ(RunProgram({Bin("bridgework"), "rollback", "--run",
                         rep["run"]["id"], "--config", config_},
@@ -338,8 +435,13 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
             0)
       << ReadAll(log_);
   json after = Get(emulator_ + "/__sandbox/state");
-  EXPECT_EQ(after["contacts"].size(), 0u);
-  EXPECT_EQ(after["sales_accounts"].size(), 0u);
+  for (const char* key : {"contacts", "sales_accounts", "deals", "appointments",
+                          "tasks", "notes", "documents", "lists"}) {
+    EXPECT_EQ(after[key].size(), 0u) << key;
+  }
+  for (const auto& [module, records] : after["custom_module"].items()) {
+    EXPECT_EQ(records.size(), 0u) << module;
+  }
 
   // Every service stops cleanly on SIGTERM (exit code 0).
   for (const char* name :

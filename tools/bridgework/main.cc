@@ -123,7 +123,7 @@ int Demo(const std::string& out, int patients, int seed) {
   SuiteOptions options;
   options.state_dir = (root / "state").string();
   options.emulator = "freshsales";
-  options.emulator_fields = map->custom_fields;
+  options.EmulateSchemaOf(*map);
   options.plan = "growth";
   // The emulator and loader share a fast budget so the demo takes seconds;
   // the real plans' budgets are in docs/connectors/freshsales.md.
@@ -285,7 +285,7 @@ int main(int argc, char** argv) {
         options.crm_token = t;
       auto map =
           bridgework::mapping::ParseMap(config.map_yaml, config.map_path);
-      if (map.ok()) options.emulator_fields = map->custom_fields;
+      if (map.ok()) options.EmulateSchemaOf(*map);
     } else if (emulator == "highlevel") {
       options.plan = "unlimited";
     } else if (emulator.empty()) {
