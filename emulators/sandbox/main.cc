@@ -228,7 +228,8 @@ int RunDrdentes(const Flags& flags) {
   if (!flags.users_file.empty() || !flags.fields_file.empty() ||
       flags.rate_limit_per_hour != 0 || flags.seats != 0 ||
       flags.burst_limit != 0 || flags.daily_budget != 0 ||
-      flags.daily_limit >= 0 || !flags.pipelines_file.empty()) {
+      flags.daily_limit >= 0 || !flags.pipelines_file.empty() ||
+      !flags.settings_file.empty()) {
     return Fail(2,
                 "--source drdentes takes --token, --seed, --patients, "
                 "--rate-limit-per-minute and --time-scale (CRM flags given)");
