@@ -300,9 +300,8 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   EXPECT_TRUE(pre.value("ready", false)) << pre.dump(2);
 
   // The reviewed map is approved before any record moves.
-  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve",
-                        SourceDir() + "/examples/" + c.example + "/map.yaml",
-                        "--by", "it-reviewer", "--services", services},
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve", map_path_, "--by",
+                        "it-reviewer", "--services", services},
                        log_),
             0)
       << ReadAll(log_);
