@@ -132,7 +132,7 @@ int Demo(const std::string& out, int patients, int seed) {
   options.state_dir = (root / "state").string();
   options.emulator = "freshsales";
   options.EmulateSchemaOf(*map);
-  options.plan = "growth";
+  options.plan = "enterprise";
   // The emulator and loader share a fast budget so the demo takes seconds;
   // the real plans' budgets are in docs/connectors/freshsales.md.
   options.requests_per_hour = 360000;
@@ -150,7 +150,7 @@ int Demo(const std::string& out, int patients, int seed) {
         << "source:\n  system: pbn\n  pbn_csv:\n    directory: data\n"
         << "    time_zone: America/Chicago\n    currency: USD\n"
         << "destination:\n  crm: freshsales\n  account: smilebright-demo\n  "
-           "plan: growth\n"
+           "plan: enterprise\n"
         << "  fallback_owner_email: owner@bridgework.example\n"
         << "  url: " << suite->crm_url << "\n"
         << "map: " << fs::absolute(map_path).string() << "\n"
