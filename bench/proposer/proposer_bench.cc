@@ -38,6 +38,7 @@
 #include "libs/common/strings.h"
 #include "libs/mapping/map.h"
 #include "libs/proposer/proposer.h"
+#include "libs/proposer/writer.h"
 #include "services/extractor/source_connector.h"
 #include "services/extractor/sources/csv/layout_csv_source.h"
 #include "services/extractor/sources/opendental/opendental_db_source.h"
@@ -224,6 +225,14 @@ Counts Score(const proposer::Proposal& p, const proposer::SourceSample& s,
     // Objects labelled as loaded have every field labelled; the fields of
     // the others must not be mapped.
     bool labelled_load = !accepted.count("-") && !accepted.count("reference");
+    bool has_field_rows = false;
+    for (const auto& [k, row] : field_label) has_field_rows |= k.first == o.name;
+    // A route where loading and leaving out are both right, taken by the
+    // proposer, without field rows: its fields are not scored.
+    if (!labelled_load && !has_field_rows && got != "-" &&
+        accepted.count(got)) {
+      continue;
+    }
     for (const proposer::FieldSample& f : o.fields) {
       auto fl = field_label.find({o.name, f.name});
       std::set<std::string> want;
@@ -333,6 +342,14 @@ int main(int argc, char** argv) {
   app.add_option("--threshold", threshold, "confidence threshold");
   app.add_option("--max-records", max_records, "records sampled per object");
   app.add_flag("--verbose", verbose, "list every miss (names only)");
+  std::string write_maps;
+  app.add_option("--write-maps", write_maps,
+                 "write each proposed map (own map withheld) into this "
+                 "directory, checked with ParseMap");
+  bool dump_schema = false;
+  app.add_flag("--dump-schema", dump_schema,
+               "print each source's objects and fields (names and types "
+               "only) and exit");
   CLI11_PARSE(app, argc, argv);
 
   const fs::path root(source_dir);
@@ -469,6 +486,16 @@ int main(int argc, char** argv) {
       std::cerr << src.system << ": " << sample.status() << "\n";
       return 2;
     }
+    if (dump_schema) {
+      for (const proposer::ObjectSample& o : sample->objects) {
+        for (const proposer::FieldSample& f : o.fields) {
+          std::printf("%s %s %s %s %s\n", src.system.c_str(), o.name.c_str(),
+                      f.name.c_str(), f.type.c_str(),
+                      f.name == o.key_field ? "KEY" : f.references.c_str());
+        }
+      }
+      continue;
+    }
     auto labels = ReadLabels(
         (root / "bench" / "proposer" / "labels" / (src.system + ".csv"))
             .string());
@@ -492,6 +519,18 @@ int main(int argc, char** argv) {
         if (!proposal.ok()) {
           std::cerr << proposal.status() << "\n";
           return 2;
+        }
+        if (!write_maps.empty() && m == 0) {
+          std::string yaml = proposer::WriteMapYaml(*proposal);
+          fs::create_directories(write_maps);
+          fs::path out = fs::path(write_maps) / (src.system + "-" + crm + ".yaml");
+          std::ofstream(out) << yaml;
+          auto parsed = mapping::ParseMap(yaml, out.string());
+          if (!parsed.ok()) {
+            std::cerr << "proposed map does not parse: " << parsed.status()
+                      << "\n";
+            return 2;
+          }
         }
         std::vector<std::string> misses;
         Counts c = Score(*proposal, *sample, *labels, crm, &misses);

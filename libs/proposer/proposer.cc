@@ -158,6 +158,19 @@ bool WeakShape(Shape s) {
          s == Shape::kLongText || s == Shape::kHtml;
 }
 
+// Whether values of a numeric, date or yes/no type can hold the concept.
+bool TakesTypedValues(const Concept& c) {
+  for (Shape s : c.shapes) {
+    if (s == Shape::kInteger || s == Shape::kDecimal || s == Shape::kMoney ||
+        s == Shape::kBool || s == Shape::kDate || s == Shape::kDateTime ||
+        s == Shape::kToothNumber) {
+      return true;
+    }
+  }
+  std::string_view t = c.custom_type;
+  return t == "number" || t == "date";
+}
+
 struct ShapeEvidence {
   double factor = 1.0;
   std::string reason;  // "" when the values say nothing
@@ -240,7 +253,8 @@ class DefaultSignals {
             if (!cm.empty() && cm[0].strength >= 0.8) {
               concept_uses_[{km.kind->id, cm[0].concept_def->id}].push_back(u);
               if (absl::StartsWith(f.to, "cf_")) {
-                custom_names_[{r.target, cm[0].concept_def->id}] = f.to;
+                custom_names_[{r.target, cm[0].concept_def->id}] = {
+                    f.to, f.from.size() > 1, f.separator};
               }
             }
           }
@@ -282,11 +296,17 @@ class DefaultSignals {
     return it == routes_by_kind_.end() ? nullptr : &it->second;
   }
 
-  // A custom field name another map uses for `concept_id` on `target`.
-  std::string CustomName(const std::string& target,
-                         const std::string& concept_id) const {
+  // A custom field another map uses for `concept_id` on `target`: its
+  // name ("" when none), and whether several fields join into it.
+  struct CustomUse {
+    std::string name;
+    bool join = false;
+    std::string separator = " ";
+  };
+  CustomUse CustomName(const std::string& target,
+                       const std::string& concept_id) const {
     auto it = custom_names_.find({target, concept_id});
-    return it == custom_names_.end() ? "" : it->second;
+    return it == custom_names_.end() ? CustomUse{} : it->second;
   }
 
   const mapping::CustomFieldSpec* Spec(const std::string& name) const {
@@ -300,7 +320,7 @@ class DefaultSignals {
   std::map<std::pair<std::string, std::string>, std::vector<Use>>
       concept_uses_;
   std::map<std::string, std::vector<Use>> routes_by_kind_;
-  std::map<std::pair<std::string, std::string>, std::string> custom_names_;
+  std::map<std::pair<std::string, std::string>, CustomUse> custom_names_;
   std::map<std::string, mapping::CustomFieldSpec> custom_specs_;
 };
 
@@ -447,6 +467,7 @@ class Proposer {
     double best_s = 0;
     std::vector<std::string> ow = CanonicalWords(o.name);
     for (const FieldSample& f : o.fields) {
+      if (f.type != "string" && !f.type.empty()) continue;  // not an email
       std::vector<ConceptMatch> cm = MatchConcepts(CanonicalWords(f.name), ow,
                                                    "staff");
       for (const ConceptMatch& m : cm) {
@@ -633,6 +654,10 @@ class Proposer {
         c.score = 0.6;
         c.transform = u.rule->transform;
       }
+      if (u.rule->from.size() > 1) {
+        c.join = true;
+        c.separator = u.rule->separator;
+      }
       absl::StrAppend(&c.reason, c.reason.empty() ? "" : "; ", "as the ",
                       u.map_name, " map does");
     }
@@ -691,10 +716,6 @@ class Proposer {
       return fp;
     }
     if (!f.references.empty()) return ReferenceFor(o, r, t, f);
-    if (f.name == o.updated_at_field) {
-      return Skip(f, 0.9,
-                  "the source's change time (delta pickup), not carried");
-    }
     discovery::NameHints hints = discovery::HintsFor(f.name);
     ShapeProfile profile =
         ProfileShapes(f.type, f.values, f.records, f.non_empty, f.distinct,
@@ -702,6 +723,22 @@ class Proposer {
     std::vector<std::string> words = CanonicalWords(f.name);
     std::vector<std::string> ow = CanonicalWords(o.name);
     std::vector<ConceptMatch> matches = MatchConcepts(words, ow, r.kind);
+    if (f.name == o.updated_at_field &&
+        (matches.empty() || matches[0].strength < 0.8 ||
+         matches[0].concept_def->disposition != Disposition::kMap)) {
+      return Skip(f, 0.9,
+                  "the source's change time (delta pickup), not carried");
+    }
+    const bool numeric = f.type == "int" || f.type == "decimal" ||
+                         f.type == "money" ||
+                         (profile.examined >= 3 &&
+                          profile.Share(Shape::kInteger) >= 0.9);
+    if (numeric && words.size() > 1 && words.back() == "id") {
+      return Skip(f, 0.85,
+                  absl::StrCat(ReadingOf(f),
+                               ": the number of a record the source does not "
+                               "export"));
+    }
     std::vector<bool> shape_only(matches.size(), false);
     double best_name = matches.empty() ? 0 : matches[0].strength;
     if (best_name < 0.6 && profile.examined >= 3) {
@@ -725,11 +762,22 @@ class Proposer {
     std::vector<std::string> picks = PickList(f, profile);
     const std::string reading = ReadingOf(f);
     std::string best_concept;
+    const double best_strength = matches.empty() ? 1 : matches[0].strength;
     for (size_t i = 0; i < matches.size(); ++i) {
       const Concept& c = *matches[i].concept_def;
-      const double s = matches[i].strength;
+      // Weaker readings count in proportion: a name is about one thing.
+      const double s = matches[i].strength *
+                       (shape_only[i] ? 1.0
+                                      : matches[i].strength / best_strength);
       if (best_concept.empty()) best_concept = c.id;
       ShapeEvidence ev = EvidenceFor(c, profile);
+      if (!shape_only[i] && f.type != "string" && !f.type.empty() &&
+          f.type != "list" && !TakesTypedValues(c) &&
+          !(f.type == "bool" && c.shapes.size() == 1 &&
+            c.shapes[0] == Shape::kBool)) {
+        ev.factor *= 0.5;
+        ev.reason = absl::StrCat("but the field is declared ", f.type);
+      }
       std::string why =
           shape_only[i]
               ? absl::StrCat("values: ", ev.reason.empty() ? "" : ev.reason,
@@ -760,6 +808,7 @@ class Proposer {
           cand.target = tf.name;
           double tfit = TypeFit(tf.type, profile);
           cand.score = s * fit * ev.factor * tfit;
+          cand.fit = fit;
           cand.transform = tf.transform;
           cand.join = tf.join;
           cand.separator = tf.separator;
@@ -796,11 +845,29 @@ class Proposer {
           standard = true;
         }
       }
+      if (!standard) {
+        // No place in the target: leaving it out competes with a custom
+        // field, by how seldom such a field is kept.
+        Candidate sk;
+        sk.kind = CKind::kSkip;
+        sk.score = s * (1 - (t.entity != nullptr ? c.keep : 0)) * 0.9;
+        sk.reason = absl::StrCat(
+            why, "; no standard ", crm_.label, " ", t.name, " field",
+            t.entity == nullptr ? " and no custom fields there"
+            : c.keep > 0
+                ? absl::StrCat(", and such a field is seldom kept (",
+                               static_cast<int>(c.keep * 100), "%)")
+                : " and seldom kept");
+        fp.candidates.push_back(sk);
+      }
       if (t.entity != nullptr && c.keep > 0) {
         Candidate cand;
         cand.kind = CKind::kCustom;
-        std::string name = defaults_.CustomName(t.name, c.id);
+        DefaultSignals::CustomUse use = defaults_.CustomName(t.name, c.id);
+        std::string name = use.name;
         if (name.empty()) name = "cf_" + SnakeCase(c.label);
+        cand.join = use.join;
+        cand.separator = use.separator;
         cand.target = name;
         const mapping::CustomFieldSpec* spec = defaults_.Spec(name);
         cand.custom_label = spec != nullptr ? spec->label : c.label;
@@ -889,13 +956,30 @@ class Proposer {
     }
   }
 
+  // The decision from the (sorted) candidates, keeping the reason of the
+  // top one.
+  void Redecide(FieldProposal& fp) {
+    const Candidate& top = fp.candidates.front();
+    fp.confidence = top.score;
+    fp.reason = top.reason;
+    fp.decision = top.kind == CKind::kSkip           ? Decision::kSkipped
+                  : top.score >= options_.threshold ? Decision::kMapped
+                  : top.score >= options_.floor     ? Decision::kOpen
+                                                    : Decision::kSkipped;
+  }
+
   // One route's fields together: a non-join target takes one field (the
   // most confident; the others fall back to their next free candidate),
   // one owner, custom field names unique, end = start + duration.
   void Resolve(RouteProposal& r, const TargetObject& t) {
     std::vector<size_t> order(r.fields.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto fit = [&](size_t i) {
+      const Candidate* b = r.fields[i].Best();
+      return b == nullptr ? 0.0 : b->fit;
+    };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (fit(a) != fit(b)) return fit(a) > fit(b);
       return r.fields[a].confidence > r.fields[b].confidence;
     });
     std::map<std::string, std::string> taken;  // target -> source field
@@ -913,6 +997,26 @@ class Proposer {
         }
       }
     }
+    // End = start + duration: the start field.
+    for (FieldProposal& f : r.fields) {
+      for (Candidate& c : f.candidates) {
+        if (c.plus_minutes_of != "?") continue;
+        if (start_field.empty()) {
+          c.score *= 0.5;
+          c.plus_minutes_of.clear();
+        } else {
+          c.plus_minutes_of = start_field;
+        }
+      }
+      if (!f.candidates.empty() && f.decision != Decision::kKey &&
+          f.decision != Decision::kSkipped) {
+        std::stable_sort(f.candidates.begin(), f.candidates.end(),
+                         [](const Candidate& a, const Candidate& b) {
+                           return a.score > b.score;
+                         });
+        Redecide(f);
+      }
+    }
     for (size_t i : order) {
       FieldProposal& f = r.fields[i];
       if (f.decision != Decision::kMapped && f.decision != Decision::kOpen) {
@@ -922,15 +1026,7 @@ class Proposer {
       for (size_t k = 0; k < f.candidates.size(); ++k) {
         Candidate& c = f.candidates[k];
         if (c.kind == CKind::kSkip) continue;
-        if (c.plus_minutes_of == "?") {
-          if (start_field.empty()) {
-            c.score *= 0.5;
-            c.plus_minutes_of.clear();
-          } else {
-            c.plus_minutes_of = start_field;
-          }
-        }
-        const bool shared = c.join && c.kind == CKind::kStandard;
+        const bool shared = c.join;
         if (taken.count(c.target) && !shared) continue;
         if (k > 0) {
           // Fall back to this candidate.

@@ -83,7 +83,7 @@ struct ProposeOptions {
   // At or above: proposed (written as a rule). Below: an open question.
   double threshold = 0.7;
   // Below: not proposed at all (no candidate worth asking about).
-  double floor = 0.3;
+  double floor = 0.35;
   // Alternatives kept per field.
   int top_k = 3;
   // Maps shipped for this CRM (any source system): the default map of
@@ -105,6 +105,10 @@ struct Candidate {
   std::string target;  // target field ("email", "cf_date_of_birth",
                        // "sales_accounts"); "owner"; "" for kSkip
   double score = 0;
+  // How well the target holds what the name says (the catalogue's fit; 1
+  // for custom fields and links): of two fields wanting one target, the
+  // better fit takes it.
+  double fit = 1;
   std::string reason;
   // Rule details for the writer.
   std::string transform;

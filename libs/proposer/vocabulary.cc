@@ -98,6 +98,7 @@ const std::map<std::string, std::string>& WordTable() {
       {"pct", "percent"},
       {"perc", "percent"},
       {"mins", "minutes"},
+      {"sched", "schedule"},
       {"min", "minutes"},
       {"dur", "duration"},
       {"org", "organization"},
@@ -243,6 +244,16 @@ const std::set<std::string>& StopWords() {
   static const auto* kStop =
       new std::set<std::string>{"of", "the", "a", "an", "for", "to", "is"};
   return *kStop;
+}
+
+// Words too common to carry a partial match alone ("presented on" and
+// "born on" share only "on").
+bool IsGenericWord(const std::string& w) {
+  static const auto* kGeneric = new std::set<std::string>{
+      "on",   "at",    "date", "time", "id",    "number", "code", "type",
+      "name", "new",   "by",   "value", "total", "status", "in",  "date time",
+      "is",   "count", "last", "first", "other"};
+  return kGeneric->count(w) > 0;
 }
 
 // Words that narrow a name without changing what it holds: an unmatched
@@ -634,6 +645,30 @@ std::vector<Concept>* MakeConcepts() {
        {{"date time deceased"}, {"deceased"}},
        {},
        kSensitive},
+      {"practice_setup",
+       "Practice setup",
+       {{"fee schedule"},
+        {"billing type"},
+        {"billing cycle day"},
+        {"credit type"},
+        {"discount plan id"},
+        {"student status"},
+        {"school name"},
+        {"grade level"},
+        {"ward"},
+        {"admit date"},
+        {"site id"},
+        {"schedule before time"},
+        {"schedule after time"},
+        {"schedule day week"},
+        {"urgency"},
+        {"canadian eligibility code"},
+        {"planned is done"},
+        {"has super billing"},
+        {"has signed til"},
+        {"patient id clone from"}},
+       {},
+       kInternal},
       {"internal_note",
        "Internal note",
        {{"address note"},
@@ -1274,11 +1309,7 @@ std::vector<ObjectKind>* MakeKinds() {
        {{"recall"}, {"reminder"}, {"reactivation"}, {"hygiene recall"}}},
       {"document",
        "Document",
-       {{"document"},
-        {"attachment"},
-        {"file"},
-        {"imaging record"},
-        {"image"}}},
+       {{"document"}, {"attachment"}, {"file"}}},
       {"insurance",
        "Insurance",
        {{"insurance"},
@@ -1310,6 +1341,9 @@ std::vector<ObjectKind>* MakeKinds() {
        "Clinical record",
        {{"lab order"},
         {"lab result"},
+        {"imaging record"},
+        {"image"},
+        {"x ray"},
         {"prescription"},
         {"medication"},
         {"perio chart"}}},
@@ -1358,6 +1392,7 @@ double PhraseScore(const std::vector<std::string>& words,
   std::multiset<std::string> in_phrase(phrase.begin(), phrase.end());
   if (in_words == in_phrase) return 0.97;  // same words, another order
   double common = 0;
+  bool specific = false;  // a common word that is not generic
   std::multiset<std::string> rest = in_phrase;
   double word_weight = 0;
   for (const std::string& w : words) {
@@ -1366,6 +1401,7 @@ double PhraseScore(const std::vector<std::string>& words,
       rest.erase(it);
       common += 1;
       word_weight += 1;
+      specific |= !IsGenericWord(w);
     } else {
       word_weight += IsSoftWord(w) ? 0.5 : 1;
     }
@@ -1376,7 +1412,7 @@ double PhraseScore(const std::vector<std::string>& words,
   double f1 = 2 * precision * recall / (precision + recall);
   // Every phrase word present with only soft words besides: nearly exact.
   if (recall == 1.0 && precision >= 0.99) return 0.95;
-  return 0.85 * f1;
+  return (specific ? 0.85 : 0.45) * f1;
 }
 
 std::vector<ConceptMatch> MatchConcepts(
