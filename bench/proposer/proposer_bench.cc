@@ -420,21 +420,30 @@ int main(int argc, char** argv) {
     }
     sources.push_back({l.system, std::move(*src), l.region});
   }
-  if (want("drdentes_tr")) {
+  // Held-out sources (bench/proposer/sources, make_heldout.py).
+  struct HeldOut {
+    const char* system;
+    const char* zone;
+    const char* currency;
+    const char* region;
+  };
+  for (const HeldOut& h : {HeldOut{"dentrix_like", "America/Los_Angeles",
+                                   "USD", "US"},
+                           HeldOut{"drdentes_tr", "Europe/Istanbul", "TRY",
+                                   "TR"}}) {
+    if (!want(h.system)) continue;
+    fs::path dir = root / "bench" / "proposer" / "sources" / h.system;
     v1::LayoutCsvSourceConfig c;
-    fs::path dir = root / "bench" / "proposer" / "sources" / "drdentes_tr";
     c.set_directory(dir.string());
     c.set_layout((dir / "layout.yaml").string());
-    c.set_time_zone("Europe/Istanbul");
-    c.set_currency("TRY");
-    if (fs::exists(dir / "layout.yaml")) {
-      auto src = extractor::MakeLayoutCsvSource(c);
-      if (!src.ok()) {
-        std::cerr << src.status() << "\n";
-        return 2;
-      }
-      sources.push_back({"drdentes_tr", std::move(*src), "TR"});
+    c.set_time_zone(h.zone);
+    c.set_currency(h.currency);
+    auto src = extractor::MakeLayoutCsvSource(c);
+    if (!src.ok()) {
+      std::cerr << src.status() << "\n";
+      return 2;
     }
+    sources.push_back({h.system, std::move(*src), h.region});
   }
   if (want("opendental")) {
     auto server = testing::MariaDbServer::Start();
