@@ -87,6 +87,20 @@ std::string FoldKeepCase(std::string_view utf8) {
   return out;
 }
 
+// A Turkish word without its plural or possessive plural suffix
+// ("doktorlar" -> "doktor", "planlari" -> "plan"); the word itself when it
+// has none.
+std::string TurkishStem(const std::string& w) {
+  for (const char* suffix : {"lari", "leri", "lar", "ler"}) {
+    std::string_view sv(suffix);
+    if (w.size() > sv.size() + 2 &&
+        w.compare(w.size() - sv.size(), sv.size(), sv) == 0) {
+      return w.substr(0, w.size() - sv.size());
+    }
+  }
+  return w;
+}
+
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -149,8 +163,16 @@ std::vector<std::string> CanonicalWords(std::string_view name) {
         continue;
       }
     }
+    // Turkish compounds name their head last: "klinik adi" is the
+    // clinic's name, not a first name.
+    if (i > 0 && (raw[i] == "adi" || raw[i] == "ismi")) {
+      joined.push_back("name");
+      continue;
+    }
     if (const char* one = ExpandWord(raw[i])) {
       joined.push_back(one);
+    } else if (const char* stem = ExpandWord(TurkishStem(raw[i]))) {
+      joined.push_back(stem);
     } else {
       joined.push_back(raw[i]);
     }

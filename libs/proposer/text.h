@@ -25,10 +25,13 @@ std::string FoldToAscii(std::string_view utf8);
 // "address1" -> address 1).
 std::vector<std::string> SplitWords(std::string_view name);
 
-// SplitWords, then each word expanded through the abbreviation and
-// translation table ("hm" -> home, "apt" -> appointment, "soyad" -> last
-// name, "fname" -> first name), then two-word forms joined ("e mail" ->
-// email, "l name" -> last name). Stop words ("of", "the") are dropped.
+// SplitWords, then two-word forms ("e mail" -> email, "l name" -> last
+// name, "dogum tarihi" -> birth date) and single words expanded through
+// the abbreviation and translation table ("hm" -> home, "apt" ->
+// appointment, "soyad" -> last name); a Turkish word not in the table is
+// tried without its plural suffix ("doktorlar" -> doktor -> dentist), and
+// "adi" after another word is that thing's name ("klinik adi" -> clinic
+// name). Stop words ("of", "the") are dropped.
 std::vector<std::string> CanonicalWords(std::string_view name);
 
 // CanonicalWords joined by single spaces.
