@@ -831,6 +831,12 @@ class Proposer {
           if (tf.values != ValueRule::kNone) {
             for (const std::string& v : picks) {
               cand.values[v] = TranslateValue(tf.values, v);
+              // Stages in the order of their frequency.
+              if (tf.values == ValueRule::kStage &&
+                  std::find(cand.choices.begin(), cand.choices.end(),
+                            cand.values[v]) == cand.choices.end()) {
+                cand.choices.push_back(cand.values[v]);
+              }
             }
             if (picks.empty()) cand.score *= 0.85;
           }

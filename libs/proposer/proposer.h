@@ -122,7 +122,8 @@ struct Candidate {
   std::map<std::string, std::string> companion_values;  // for companion
   std::string plus_minutes_of;  // kind "end = start + this duration": the
                                 // start field (set by the proposer)
-  // kCustom.
+  // kCustom: the new field's label, type and (dropdown) choices. A stage:
+  // the pipeline's stages, most frequent first.
   std::string custom_label;
   std::string custom_type;
   std::vector<std::string> choices;

@@ -19,6 +19,9 @@ using CKind = Candidate::Kind;
 
 std::string Conf(double c) { return absl::StrFormat("%.2f", c); }
 
+// Alternatives of an open question scoring below this are not shown.
+constexpr double kShownAlternative = 0.2;
+
 // A comment line's text: one line, no control characters.
 std::string OneLine(const std::string& s) {
   std::string out;
@@ -346,8 +349,8 @@ class Writer {
                     j.cand.custom_type, j.cand.choices, commented);
       }
       if (j.cand.target == "stage" && !r.pipeline.empty() &&
-          !j.cand.values.empty() && !commented) {
-        AddPipeline(r.pipeline, j.cand.values);
+          !j.cand.choices.empty() && !commented) {
+        AddPipeline(r.pipeline, j.cand.choices);
       }
     }
     for (const auto& [to, value] : r.constants) {
@@ -371,6 +374,7 @@ class Writer {
       dest.push_back(absl::StrCat("# ? ", Conf(f.confidence), " ",
                                   f.source_field, ": ", OneLine(f.reason)));
       for (const Candidate& c : f.candidates) {
+        if (c.score < kShownAlternative) continue;
         if (c.kind == CKind::kSkip) {
           dest.push_back(absl::StrCat("#   or leave it out: ",
                                       OneLine(c.reason)));
@@ -469,14 +473,8 @@ class Writer {
   }
 
   void AddPipeline(const std::string& name,
-                   const std::map<std::string, std::string>& values) {
+                   const std::vector<std::string>& stages) {
     if (decl_.pipeline_names.count(name)) return;
-    std::vector<std::string> stages;
-    for (const auto& [from, stage] : values) {
-      if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
-        stages.push_back(stage);
-      }
-    }
     decl_.pipeline_names.insert(name);
     decl_.pipelines.push_back(absl::StrCat("  - name: ", YamlScalar(name),
                                            "\n    stages: ", FlowList(stages),
