@@ -630,9 +630,10 @@ class Proposer {
           if (!rule->values.empty()) c.values = rule->values;
           c.reason = absl::StrCat("the ", src, " default map carries it here");
         } else {
-          // The default map leaves the field out on purpose.
+          // The default map leaves the field out on purpose: whatever the
+          // name says, ask.
           for (Candidate& c : fp.candidates) {
-            if (c.kind != CKind::kSkip) c.score *= 0.8;
+            if (c.kind != CKind::kSkip) c.score *= 0.65;
           }
           Candidate s;
           s.kind = CKind::kSkip;

@@ -99,6 +99,8 @@ const std::map<std::string, std::string>& WordTable() {
       {"perc", "percent"},
       {"mins", "minutes"},
       {"sched", "schedule"},
+      {"med", "medical"},
+      {"urg", "urgent"},
       {"min", "minutes"},
       {"dur", "duration"},
       {"org", "organization"},
@@ -1405,7 +1407,8 @@ double PhraseScore(const std::vector<std::string>& words,
   std::multiset<std::string> in_phrase(phrase.begin(), phrase.end());
   if (in_words == in_phrase) return 0.97;  // same words, another order
   double common = 0;
-  bool specific = false;  // a common word that is not generic
+  bool extra_soft = true;  // every unmatched word is soft
+  bool specific = false;   // a common word that is not generic
   std::multiset<std::string> rest = in_phrase;
   double word_weight = 0;
   for (const std::string& w : words) {
@@ -1417,6 +1420,7 @@ double PhraseScore(const std::vector<std::string>& words,
       specific |= !IsGenericWord(w);
     } else {
       word_weight += IsSoftWord(w) ? 0.5 : 1;
+      extra_soft &= IsSoftWord(w);
     }
   }
   if (common == 0) return 0;
@@ -1424,7 +1428,7 @@ double PhraseScore(const std::vector<std::string>& words,
   double recall = common / static_cast<double>(phrase.size());
   double f1 = 2 * precision * recall / (precision + recall);
   // Every phrase word present with only soft words besides: nearly exact.
-  if (recall == 1.0 && precision >= 0.99) return 0.95;
+  if (recall == 1.0 && extra_soft) return 0.95;
   return (specific ? 0.85 : 0.45) * f1;
 }
 

@@ -194,7 +194,7 @@ class Writer {
       for (const std::string& pl : decl_.pipelines) out += pl;
     }
     if (!decl_.fields.empty() || !decl_.open_fields.empty()) {
-      out += "\ncustom_fields:\n";
+      out += decl_.fields.empty() ? "\n# custom_fields:\n" : "\ncustom_fields:\n";
       for (const std::string& f : decl_.fields) {
         absl::StrAppend(&out, "  - ", f, "\n");
       }
