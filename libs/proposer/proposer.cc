@@ -93,14 +93,20 @@ std::string TranslateValue(ValueRule rule, const std::string& value) {
   return value;
 }
 
-// The pick-list values of a field, most frequent first; empty unless the
-// field looks like a pick list.
+// The pick-list values of a field the name calls a status, stage or type,
+// most frequent first: at most 12 short values, some repeated (a small
+// sample of a status field is still a pick list); empty otherwise.
 std::vector<std::string> PickList(const FieldSample& f,
                                   const ShapeProfile& profile) {
   std::vector<std::string> out;
-  if (!profile.enum_like || f.distinct > 20 ||
-      f.values.size() != f.counts.size()) {
+  const bool small_list = f.distinct <= 12 && f.non_empty > f.distinct;
+  if (!(profile.enum_like || small_list) || f.distinct > 20 ||
+      f.values.size() != f.counts.size() ||
+      static_cast<long long>(f.values.size()) < f.distinct) {
     return out;
+  }
+  for (const v1::Value& v : f.values) {
+    if (record::ValueToText(v).size() > 40) return out;
   }
   std::vector<size_t> order(f.values.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -839,15 +845,21 @@ class Proposer {
                 cand.choices.push_back(cand.values[v]);
               }
             }
-            if (picks.empty()) cand.score *= 0.85;
+            // Without the values the rule cannot be written (stages,
+            // yes/no): ask.
+            if (picks.empty()) cand.score *= 0.6;
           }
           if (tf.start_plus_duration && std::string_view(cid) == "duration") {
             cand.plus_minutes_of = "?";  // the start field, set in Resolve
             cand.transform = "datetime";
           }
-          cand.reason = absl::StrCat(why, "; ", crm_.label, " ", t.name, ".",
-                                     tf.name,
-                                     tfit < 1 ? " (type fits poorly)" : "");
+          cand.reason = absl::StrCat(
+              why, "; ", crm_.label, " ", t.name, ".", tf.name,
+              tfit < 1 ? " (type fits poorly)" : "",
+              tf.values != ValueRule::kNone && picks.empty()
+                  ? "; its values are not a sampled pick list: write them "
+                    "under values:"
+                  : "");
           fp.candidates.push_back(cand);
           standard = true;
         }
