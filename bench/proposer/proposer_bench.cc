@@ -51,8 +51,7 @@ using namespace bridgework;  // NOLINT(google-build-using-namespace): main
 
 namespace {
 
-const std::vector<std::string> kCrms = {"freshsales", "pipedrive",
-                                        "highlevel"};
+const std::vector<std::string> kCrms = {"freshsales", "pipedrive", "highlevel"};
 
 // Reads every object of `source` (at most `max_records` records each).
 absl::StatusOr<proposer::SourceSample> SampleSource(
@@ -140,8 +139,8 @@ struct Counts {
   int confident_ok = 0;  // ... that are correct
   int proposed = 0;      // proposals at any confidence (top candidate)
   int proposed_ok = 0;
-  int recalled = 0;     // positives proposed confidently and correctly
-  int top3 = 0;         // positives with the answer in the top 3
+  int recalled = 0;      // positives proposed confidently and correctly
+  int top3 = 0;          // positives with the answer in the top 3
   int negatives_ok = 0;  // should-not-map rows left unmapped
   int routes = 0;
   int routes_ok = 0;
@@ -169,8 +168,7 @@ double Ratio(int a, int b) { return b == 0 ? 1.0 : static_cast<double>(a) / b; }
 
 // The answer a candidate gives, in label form ("contact.email",
 // "contact.cf", "owner", "contact.sales_accounts").
-std::string AnswerOf(const std::string& target,
-                     const proposer::Candidate& c) {
+std::string AnswerOf(const std::string& target, const proposer::Candidate& c) {
   using K = proposer::Candidate::Kind;
   switch (c.kind) {
     case K::kOwner:
@@ -218,15 +216,15 @@ Counts Score(const proposer::Proposal& p, const proposer::SourceSample& s,
       ++c.routes_ok;
     } else {
       misses->push_back(absl::StrCat("route ", o.name, ": got ", got,
-                                     route->open ? " (open)" : "",
-                                     ", want ",
+                                     route->open ? " (open)" : "", ", want ",
                                      absl::StrJoin(accepted, "|")));
     }
     // Objects labelled as loaded have every field labelled; the fields of
     // the others must not be mapped.
     bool labelled_load = !accepted.count("-") && !accepted.count("reference");
     bool has_field_rows = false;
-    for (const auto& [k, row] : field_label) has_field_rows |= k.first == o.name;
+    for (const auto& [k, row] : field_label)
+      has_field_rows |= k.first == o.name;
     // A route where loading and leaving out are both right, taken by the
     // proposer, without field rows: its fields are not scored.
     if (!labelled_load && !has_field_rows && got != "-" &&
@@ -240,8 +238,8 @@ Counts Score(const proposer::Proposal& p, const proposer::SourceSample& s,
         want = fl->second->answers.at(crm);
       } else if (labelled_load) {
         ++c.unlabelled;
-        misses->push_back(absl::StrCat("UNLABELLED field ", o.name, ".",
-                                       f.name));
+        misses->push_back(
+            absl::StrCat("UNLABELLED field ", o.name, ".", f.name));
         continue;
       } else {
         want = {"-"};
@@ -261,8 +259,8 @@ Counts Score(const proposer::Proposal& p, const proposer::SourceSample& s,
       std::vector<std::string> top3;
       if (fp != nullptr && loaded) {
         const proposer::Candidate* b = fp->Best();
-        if (b != nullptr && (fp->decision == D::kMapped ||
-                             fp->decision == D::kOpen)) {
+        if (b != nullptr &&
+            (fp->decision == D::kMapped || fp->decision == D::kOpen)) {
           top = AnswerOf(route->target, *b);
           confident = fp->decision == D::kMapped && !route->open;
         }
@@ -307,19 +305,19 @@ Counts Score(const proposer::Proposal& p, const proposer::SourceSample& s,
 }
 
 void PrintRow(const std::string& name, const Counts& c) {
-  std::printf(
-      "%-24s %6d %5d %5d %8.3f %8.3f %8.3f %8.3f %8.3f %7.3f\n", name.c_str(),
-      c.fields, c.positives, c.negatives, Ratio(c.confident_ok, c.confident),
-      Ratio(c.proposed_ok, c.proposed), Ratio(c.recalled, c.positives),
-      Ratio(c.top3, c.positives), Ratio(c.negatives_ok, c.negatives),
-      Ratio(c.routes_ok, c.routes));
+  std::printf("%-28s %6d %5d %5d %8.3f %8.3f %8.3f %8.3f %8.3f %7.3f\n",
+              name.c_str(), c.fields, c.positives, c.negatives,
+              Ratio(c.confident_ok, c.confident),
+              Ratio(c.proposed_ok, c.proposed), Ratio(c.recalled, c.positives),
+              Ratio(c.top3, c.positives), Ratio(c.negatives_ok, c.negatives),
+              Ratio(c.routes_ok, c.routes));
 }
 
 void PrintHeader(const std::string& title) {
   std::printf("\n%s\n", title.c_str());
-  std::printf("%-24s %6s %5s %5s %8s %8s %8s %8s %8s %7s\n", "pair", "fields",
-              "pos", "neg", "P(conf)", "P(all)", "recall", "top3-R",
-              "neg-ok", "routes");
+  std::printf("%-28s %6s %5s %5s %8s %8s %8s %8s %8s %7s\n", "pair", "fields",
+              "pos", "neg", "P(conf)", "P(all)", "recall", "top3-R", "neg-ok",
+              "routes");
 }
 
 struct SourceDef {
@@ -402,11 +400,10 @@ int main(int argc, char** argv) {
     const char* currency;
     const char* region;
   };
-  for (const LayoutDef& l :
-       {LayoutDef{"drdentes", "drdentes-freshsales", "Europe/Istanbul", "TRY",
-                  "TR"},
-        LayoutDef{"clinic", "clinic-freshsales", "America/Los_Angeles", "USD",
-                  "US"}}) {
+  for (const LayoutDef& l : {LayoutDef{"drdentes", "drdentes-freshsales",
+                                       "Europe/Istanbul", "TRY", "TR"},
+                             LayoutDef{"clinic", "clinic-freshsales",
+                                       "America/Los_Angeles", "USD", "US"}}) {
     if (!want(l.system)) continue;
     v1::LayoutCsvSourceConfig c;
     c.set_directory((root / "examples" / l.example / "data").string());
@@ -427,10 +424,9 @@ int main(int argc, char** argv) {
     const char* currency;
     const char* region;
   };
-  for (const HeldOut& h : {HeldOut{"dentrix_like", "America/Los_Angeles",
-                                   "USD", "US"},
-                           HeldOut{"drdentes_tr", "Europe/Istanbul", "TRY",
-                                   "TR"}}) {
+  for (const HeldOut& h :
+       {HeldOut{"dentrix_like", "America/Los_Angeles", "USD", "US"},
+        HeldOut{"drdentes_tr", "Europe/Istanbul", "TRY", "TR"}}) {
     if (!want(h.system)) continue;
     fs::path dir = root / "bench" / "proposer" / "sources" / h.system;
     v1::LayoutCsvSourceConfig c;
@@ -453,8 +449,8 @@ int main(int argc, char** argv) {
     }
     mariadb = std::move(*server);
     fs::path fixtures = root / "tests" / "fixtures" / "opendental";
-    absl::Status s = mariadb->Execute(
-        "CREATE DATABASE opendental CHARACTER SET utf8mb4");
+    absl::Status s =
+        mariadb->Execute("CREATE DATABASE opendental CHARACTER SET utf8mb4");
     if (s.ok()) {
       s = mariadb->ExecuteFile((fixtures / "schema.sql").string(),
                                "opendental");
@@ -489,8 +485,8 @@ int main(int argc, char** argv) {
   Counts totals[2];
   std::vector<std::string> order;
   for (SourceDef& src : sources) {
-    auto sample = SampleSource(*src.connector, src.system, src.region,
-                               max_records);
+    auto sample =
+        SampleSource(*src.connector, src.system, src.region, max_records);
     if (!sample.ok()) {
       std::cerr << src.system << ": " << sample.status() << "\n";
       return 2;
@@ -532,7 +528,8 @@ int main(int argc, char** argv) {
         if (!write_maps.empty() && m == 0) {
           std::string yaml = proposer::WriteMapYaml(*proposal);
           fs::create_directories(write_maps);
-          fs::path out = fs::path(write_maps) / (src.system + "-" + crm + ".yaml");
+          fs::path out =
+              fs::path(write_maps) / (src.system + "-" + crm + ".yaml");
           std::ofstream(out) << yaml;
           auto parsed = mapping::ParseMap(yaml, out.string());
           if (!parsed.ok()) {

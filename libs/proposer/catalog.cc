@@ -6,7 +6,6 @@
 namespace bridgework::proposer {
 namespace {
 
-
 // Routes every CRM shares: what stays in the practice system.
 void AddCommonRoutes(std::vector<KindRoute>& r) {
   const std::vector<KindRoute> common = {
@@ -75,15 +74,15 @@ TargetField WithValues(TargetField f, ValueRule rule) {
 }
 // An end time that a duration field may give as start + minutes.
 TargetField EndTime(const char* name) {
-  TargetField f = F(name, "datetime", {{"end", 1}, {"duration", 0.9}},
-                    "datetime");
+  TargetField f =
+      F(name, "datetime", {{"end", 1}, {"duration", 0.9}}, "datetime");
   f.start_plus_duration = true;
   return f;
 }
 // A deal's stage; with `status`, the deal's open/won/lost beside it.
 TargetField Stage(bool status) {
-  TargetField f = WithValues(F("stage", "enum", {{"deal_stage", 1}}),
-                             ValueRule::kStage);
+  TargetField f =
+      WithValues(F("stage", "enum", {{"deal_stage", 1}}), ValueRule::kStage);
   if (status) {
     f.companion = "status";
     f.companion_values = ValueRule::kDealStatus;
@@ -104,8 +103,7 @@ std::vector<TargetField> Place(const char* street, const char* postal,
 // A practice's phone.
 TargetField OfficePhone() {
   return F("phone", "phone",
-           {{"phone", 1}, {"work_phone", 0.8}, {"mobile_phone", 0.6}},
-           "phone");
+           {{"phone", 1}, {"work_phone", 0.8}, {"mobile_phone", 0.6}}, "phone");
 }
 std::vector<TargetField> Concat(std::vector<TargetField> a,
                                 const std::vector<TargetField>& b) {
@@ -120,20 +118,21 @@ CrmCatalog* MakeFreshsales() {
        "contacts",
        "external_id",
        true,
-       Concat({Text("first_name", {{"first_name", 1}}),
-               Required(Text("last_name", {{"last_name", 1}, {"full_name", 0.5}})),
-               F("email", "email", {{"email", 1}}, "email"),
-               F("mobile_number", "phone",
-                 {{"mobile_phone", 1}, {"phone", 0.8}, {"other_phone", 0.3}},
-                 "phone"),
-               F("work_number", "phone",
-                 {{"work_phone", 1},
-                  {"home_phone", 0.8},
-                  {"phone", 0.6},
-                  {"other_phone", 0.35}},
-                 "phone"),
-               Text("job_title", {{"job_title", 1}})},
-              Place("address", "zipcode", 0.75)),
+       Concat(
+           {Text("first_name", {{"first_name", 1}}),
+            Required(Text("last_name", {{"last_name", 1}, {"full_name", 0.5}})),
+            F("email", "email", {{"email", 1}}, "email"),
+            F("mobile_number", "phone",
+              {{"mobile_phone", 1}, {"phone", 0.8}, {"other_phone", 0.3}},
+              "phone"),
+            F("work_number", "phone",
+              {{"work_phone", 1},
+               {"home_phone", 0.8},
+               {"phone", 0.6},
+               {"other_phone", 0.35}},
+              "phone"),
+            Text("job_title", {{"job_title", 1}})},
+           Place("address", "zipcode", 0.75)),
        {{"sales_accounts", "sales_account", true}},
        {}},
       {"sales_account",
@@ -199,8 +198,7 @@ CrmCatalog* MakeFreshsales() {
        {}},
   };
   c->routes = {
-      {"patient", "load", "contact", 0.95,
-       "Patients are Freshsales contacts"},
+      {"patient", "load", "contact", 0.95, "Patients are Freshsales contacts"},
       {"location", "load", "sales_account", 0.95,
        "Practice locations are accounts; patients link to theirs"},
       {"appointment", "load", "sales_activity", 0.8,
@@ -220,24 +218,24 @@ CrmCatalog* MakePipedrive() {
   auto* c = new CrmCatalog{"pipedrive", "Pipedrive", {}, {}};
   const std::vector<TargetLink> person_org_deal = {
       {"person_id", "person"}, {"org_id", "organization"}, {"deal_id", "deal"}};
-  TargetField due = Required(
-      F("due_date", "date", {{"start", 1}, {"due_date", 1}}, "date"));
+  TargetField due =
+      Required(F("due_date", "date", {{"start", 1}, {"due_date", 1}}, "date"));
   due.zone = "UTC";
   due.companion = "due_time";
   due.companion_transform = "time";
-  TargetField add_time = F("add_time", "datetime",
-                           {{"recorded_at", 1}, {"created_at", 0.9}},
-                           "datetime");
+  TargetField add_time =
+      F("add_time", "datetime", {{"recorded_at", 1}, {"created_at", 0.9}},
+        "datetime");
   add_time.zone = "UTC";
   c->objects = {
       {"person",
        "persons",
        "cf_bridgework_key",
        true,
-       {Required(Joined(Text("name", {{"full_name", 1},
-                                      {"first_name", 0.95},
-                                      {"last_name", 0.95}}),
-                        " ")),
+       {Required(Joined(
+            Text("name",
+                 {{"full_name", 1}, {"first_name", 0.95}, {"last_name", 0.95}}),
+            " ")),
         F("emails", "email", {{"email", 1}}, "email"),
         F("phones", "phone",
           {{"mobile_phone", 1},
@@ -278,13 +276,13 @@ CrmCatalog* MakePipedrive() {
        nullptr,
        "cf_bridgework_key",
        true,
-       {Required(Text("subject", {{"event_type", 1},
-                                  {"task_title", 1},
-                                  {"note_title", 0.6}})),
+       {Required(
+            Text("subject",
+                 {{"event_type", 1}, {"task_title", 1}, {"note_title", 0.6}})),
         due, F("duration", "duration", {{"duration", 1}}, "hhmm"),
-        WithValues(F("done", "bool",
-                     {{"event_status", 0.8}, {"task_status", 0.9}}),
-                   ValueRule::kDone),
+        WithValues(
+            F("done", "bool", {{"event_status", 0.8}, {"task_status", 0.9}}),
+            ValueRule::kDone),
         Joined(F("note", "textarea",
                  {{"note_body", 1}, {"cancel_reason", 0.4}, {"channel", 0.4}}),
                ": ")},
@@ -294,9 +292,9 @@ CrmCatalog* MakePipedrive() {
        nullptr,
        "cf_bridgework_key",
        false,
-       {Required(Joined(F("content", "textarea",
-                          {{"note_body", 1}, {"note_title", 0.8}}),
-                        "\n")),
+       {Required(Joined(
+            F("content", "textarea", {{"note_body", 1}, {"note_title", 0.8}}),
+            "\n")),
         add_time},
        person_org_deal,
        {}},
@@ -333,23 +331,23 @@ CrmCatalog* MakeHighLevel() {
        "contacts",
        "cf_bridgework_key",
        true,
-       Concat({Text("firstName", {{"first_name", 1}}),
-               Required(Text("lastName", {{"last_name", 1}, {"full_name", 0.5}})),
-               F("email", "email", {{"email", 1}}, "email"),
-               F("phone", "phone",
-                 {{"mobile_phone", 1},
-                  {"phone", 0.9},
-                  {"home_phone", 0.7},
-                  {"work_phone", 0.65},
-                  {"other_phone", 0.35}},
-                 "phone"),
-               F("dateOfBirth", "date", {{"birth_date", 1}}, "date"),
-               Text("source", {{"lead_source", 1}}),
-               Text("gender", {{"gender", 1}}),
-               Text("website", {{"website", 1}}),
-               Text("companyName", {{"employer", 0.7}}),
-               Text("timezone", {{"time_zone", 0.8}})},
-              Place("address1", "postalCode", 0.7)),
+       Concat(
+           {Text("firstName", {{"first_name", 1}}),
+            Required(Text("lastName", {{"last_name", 1}, {"full_name", 0.5}})),
+            F("email", "email", {{"email", 1}}, "email"),
+            F("phone", "phone",
+              {{"mobile_phone", 1},
+               {"phone", 0.9},
+               {"home_phone", 0.7},
+               {"work_phone", 0.65},
+               {"other_phone", 0.35}},
+              "phone"),
+            F("dateOfBirth", "date", {{"birth_date", 1}}, "date"),
+            Text("source", {{"lead_source", 1}}),
+            Text("gender", {{"gender", 1}}), Text("website", {{"website", 1}}),
+            Text("companyName", {{"employer", 0.7}}),
+            Text("timezone", {{"time_zone", 0.8}})},
+           Place("address1", "postalCode", 0.7)),
        {{"businessId", "business"}},
        {}},
       {"business",
@@ -401,9 +399,9 @@ CrmCatalog* MakeHighLevel() {
        nullptr,
        "",
        true,
-       {Required(Joined(F("body", "textarea",
-                          {{"note_body", 1}, {"note_title", 0.8}}),
-                        "\n"))},
+       {Required(Joined(
+           F("body", "textarea", {{"note_body", 1}, {"note_title", 0.8}}),
+           "\n"))},
        {{"contactId", "contact"}},
        {}},
   };

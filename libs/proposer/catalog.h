@@ -19,9 +19,9 @@ namespace bridgework::proposer {
 // How the values of a pick-list source field become the target's values.
 enum class ValueRule {
   kNone,
-  kStage,       // each source value names a pipeline stage ("Accepted")
-  kDealStatus,  // open / won / lost, by the words of the source value
-  kDone,        // "true" / "false": done, completed, showed -> true
+  kStage,              // each source value names a pipeline stage ("Accepted")
+  kDealStatus,         // open / won / lost, by the words of the source value
+  kDone,               // "true" / "false": done, completed, showed -> true
   kAppointmentStatus,  // HighLevel: new, confirmed, cancelled, showed,
                        // noshow
 };

@@ -66,7 +66,8 @@ std::string TranslateValue(ValueRule rule, const std::string& value) {
       if (ContainsAny(l, {"complet", "won", "paid", "finish", "done"})) {
         return "won";
       }
-      if (ContainsAny(l, {"reject", "cancel", "lost", "declin", "discontinu"})) {
+      if (ContainsAny(l,
+                      {"reject", "cancel", "lost", "declin", "discontinu"})) {
         return "lost";
       }
       return "open";
@@ -76,13 +77,13 @@ std::string TranslateValue(ValueRule rule, const std::string& value) {
                  ? "true"
                  : "false";
     case ValueRule::kAppointmentStatus:
-      if (ContainsAny(l, {"no show", "noshow", "no-show", "no_show",
-                          "missed"})) {
+      if (ContainsAny(l,
+                      {"no show", "noshow", "no-show", "no_show", "missed"})) {
         return "noshow";
       }
       if (ContainsAny(l, {"cancel", "broken"})) return "cancelled";
-      if (ContainsAny(l, {"complet", "showed", "attended", "kept",
-                          "checked out"})) {
+      if (ContainsAny(
+              l, {"complet", "showed", "attended", "kept", "checked out"})) {
         return "showed";
       }
       if (ContainsAny(l, {"confirm"})) return "confirmed";
@@ -129,8 +130,8 @@ double TypeFit(std::string_view type, const ShapeProfile& p) {
   }
   if (type == "date") {
     return std::max(share(Shape::kDate), share(Shape::kDateTime)) >= 0.5 ? 1.0
-           : none                                                       ? 0.85
-                                                                        : 0.4;
+           : none                                                        ? 0.85
+                                                                         : 0.4;
   }
   if (type == "datetime") {
     if (share(Shape::kDateTime) >= 0.5) return 1.0;
@@ -323,8 +324,7 @@ class DefaultSignals {
  private:
   const mapping::Map* own_ = nullptr;
   std::map<std::pair<std::string, std::string>, std::vector<Use>> uses_;
-  std::map<std::pair<std::string, std::string>, std::vector<Use>>
-      concept_uses_;
+  std::map<std::pair<std::string, std::string>, std::vector<Use>> concept_uses_;
   std::map<std::string, std::vector<Use>> routes_by_kind_;
   std::map<std::pair<std::string, std::string>, CustomUse> custom_names_;
   std::map<std::string, mapping::CustomFieldSpec> custom_specs_;
@@ -367,8 +367,7 @@ class Proposer {
     if (absl::StartsWith(name, "custom_object:")) {
       auto it = custom_targets_.find(name);
       if (it == custom_targets_.end()) {
-        it = custom_targets_
-                 .emplace(name, CustomObjectTarget(crm_.id, name))
+        it = custom_targets_.emplace(name, CustomObjectTarget(crm_.id, name))
                  .first;
       }
       return &it->second;
@@ -474,8 +473,8 @@ class Proposer {
     std::vector<std::string> ow = CanonicalWords(o.name);
     for (const FieldSample& f : o.fields) {
       if (f.type != "string" && !f.type.empty()) continue;  // not an email
-      std::vector<ConceptMatch> cm = MatchConcepts(CanonicalWords(f.name), ow,
-                                                   "staff");
+      std::vector<ConceptMatch> cm =
+          MatchConcepts(CanonicalWords(f.name), ow, "staff");
       for (const ConceptMatch& m : cm) {
         if (std::string_view(m.concept_def->id) == "email" &&
             m.strength > best_s) {
@@ -544,8 +543,7 @@ class Proposer {
       if (fp.candidates.empty()) {
         return Skip(f, 0.75,
                     absl::StrCat("links ", o.name, " records to each other; ",
-                                 crm_.label, " ", t.name,
-                                 " has no such link"));
+                                 crm_.label, " ", t.name, " has no such link"));
       }
     } else if (ref->route == "load" && !ref->open) {
       for (const TargetLink& l : t.links) {
@@ -555,16 +553,15 @@ class Proposer {
         c.link_target = ref->target;
         c.list = l.list;
         c.score = 0.5 + 0.45 * match;
-        c.reason = absl::StrCat("references ", f.references, " (", crm_.label,
-                                " ", ref->target, "): lookup ", t.name, ".",
-                                l.field);
+        c.reason =
+            absl::StrCat("references ", f.references, " (", crm_.label, " ",
+                         ref->target, "): lookup ", t.name, ".", l.field);
         fp.candidates.push_back(c);
       }
       if (fp.candidates.empty()) {
         return Skip(f, 0.7,
-                    absl::StrCat("references ", f.references, "; ",
-                                 crm_.label, " ", t.name, " has no link to ",
-                                 ref->target));
+                    absl::StrCat("references ", f.references, "; ", crm_.label,
+                                 " ", t.name, " has no link to ", ref->target));
       }
     } else if (ref->route == "reference" && t.owner) {
       std::string email = EmailField(*ref_sample);
@@ -581,9 +578,9 @@ class Proposer {
             "override", "default", "presenter", "instructor"}) {
         if (HasWord(words, neg)) owner = 0.25;
       }
-      if (owner > 0.5 && (HasWord(words, "primary") ||
-                          HasWord(words, "dentist") || HasWord(words, "owner") ||
-                          HasWord(words, "doctor"))) {
+      if (owner > 0.5 &&
+          (HasWord(words, "primary") || HasWord(words, "dentist") ||
+           HasWord(words, "owner") || HasWord(words, "doctor"))) {
         owner = 1.0;
       }
       c.kind = CKind::kOwner;
@@ -596,14 +593,14 @@ class Proposer {
                               " user with that ", f.references, "'s ", email);
       fp.candidates.push_back(c);
     } else {
-      return Skip(f, 0.8,
-                  absl::StrCat("references ", f.references, ", which is ",
-                               ref->route == "reference" ? "a reference"
-                                                         : "not migrated",
-                               ref->route == "reference"
-                                   ? absl::StrCat(" and ", t.name,
-                                                  " records have no owner")
-                                   : ""));
+      return Skip(
+          f, 0.8,
+          absl::StrCat(
+              "references ", f.references, ", which is ",
+              ref->route == "reference" ? "a reference" : "not migrated",
+              ref->route == "reference"
+                  ? absl::StrCat(" and ", t.name, " records have no owner")
+                  : ""));
     }
     Decide(fp);
     return fp;
@@ -624,7 +621,8 @@ class Proposer {
             break;
           }
         }
-        const std::string src = absl::StrCat(own->source, "-", own->destination);
+        const std::string src =
+            absl::StrCat(own->source, "-", own->destination);
         if (rule != nullptr) {
           Candidate& c = Ensure(fp, t, rule->to, concept_id);
           c.score = std::max(c.score, 0.97);
@@ -682,10 +680,10 @@ class Proposer {
       c.kind = CKind::kCustom;
       const Concept* con = FindConcept(concept_id);
       const mapping::CustomFieldSpec* spec = defaults_.Spec(to);
-      c.custom_label = spec != nullptr ? spec->label
+      c.custom_label = spec != nullptr  ? spec->label
                        : con != nullptr ? con->label
                                         : to.substr(3);
-      c.custom_type = spec != nullptr ? spec->type
+      c.custom_type = spec != nullptr  ? spec->type
                       : con != nullptr ? con->custom_type
                                        : "text";
     } else if (const TargetField* tf = t.Field(to)) {
@@ -736,10 +734,9 @@ class Proposer {
       return Skip(f, 0.9,
                   "the source's change time (delta pickup), not carried");
     }
-    const bool numeric = f.type == "int" || f.type == "decimal" ||
-                         f.type == "money" ||
-                         (profile.examined >= 3 &&
-                          profile.Share(Shape::kInteger) >= 0.9);
+    const bool numeric =
+        f.type == "int" || f.type == "decimal" || f.type == "money" ||
+        (profile.examined >= 3 && profile.Share(Shape::kInteger) >= 0.9);
     if (numeric && words.size() > 1 && words.back() == "id") {
       return Skip(f, 0.85,
                   absl::StrCat(ReadingOf(f),
@@ -773,9 +770,9 @@ class Proposer {
     for (size_t i = 0; i < matches.size(); ++i) {
       const Concept& c = *matches[i].concept_def;
       // Weaker readings count in proportion: a name is about one thing.
-      const double s = matches[i].strength *
-                       (shape_only[i] ? 1.0
-                                      : matches[i].strength / best_strength);
+      const double s =
+          matches[i].strength *
+          (shape_only[i] ? 1.0 : matches[i].strength / best_strength);
       if (best_concept.empty()) best_concept = c.id;
       ShapeEvidence ev = EvidenceFor(c, profile);
       if (!shape_only[i] && f.type != "string" && !f.type.empty() &&
@@ -796,12 +793,11 @@ class Proposer {
         Candidate sk;
         sk.kind = CKind::kSkip;
         sk.score = s * (ev.factor < 1 ? 0.8 : 1.0);
-        const char* what =
-            c.disposition == Disposition::kSensitive
-                ? "identity or health data a CRM should not hold"
-            : c.disposition == Disposition::kSystem
-                ? "bookkeeping of the source system"
-                : "meaningful only inside the source system";
+        const char* what = c.disposition == Disposition::kSensitive
+                               ? "identity or health data a CRM should not hold"
+                           : c.disposition == Disposition::kSystem
+                               ? "bookkeeping of the source system"
+                               : "meaningful only inside the source system";
         sk.reason = absl::StrCat(why, ": ", what);
         fp.candidates.push_back(sk);
         continue;
@@ -873,10 +869,9 @@ class Proposer {
         sk.reason = absl::StrCat(
             why, "; no standard ", crm_.label, " ", t.name, " field",
             t.entity == nullptr ? " and no custom fields there"
-            : c.keep > 0
-                ? absl::StrCat(", and such a field is seldom kept (",
-                               static_cast<int>(c.keep * 100), "%)")
-                : " and seldom kept");
+            : c.keep > 0 ? absl::StrCat(", and such a field is seldom kept (",
+                                        static_cast<int>(c.keep * 100), "%)")
+                         : " and seldom kept");
         fp.candidates.push_back(sk);
       }
       if (t.entity != nullptr && c.keep > 0) {
@@ -981,7 +976,7 @@ class Proposer {
     const Candidate& top = fp.candidates.front();
     fp.confidence = top.score;
     fp.reason = top.reason;
-    fp.decision = top.kind == CKind::kSkip           ? Decision::kSkipped
+    fp.decision = top.kind == CKind::kSkip          ? Decision::kSkipped
                   : top.score >= options_.threshold ? Decision::kMapped
                   : top.score >= options_.floor     ? Decision::kOpen
                                                     : Decision::kSkipped;

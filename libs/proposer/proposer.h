@@ -56,7 +56,7 @@ struct ObjectSample {
 };
 
 struct SourceSample {
-  std::string system;             // "pbn", "opendental"
+  std::string system;  // "pbn", "opendental"
   std::string phone_region = "US";
   std::vector<ObjectSample> objects;  // parents first
 };

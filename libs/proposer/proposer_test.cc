@@ -18,8 +18,8 @@ using D = FieldProposal::Decision;
 using K = Candidate::Kind;
 
 Proposal ProposeFor(const SourceSample& s, const std::string& crm,
-             double threshold = 0.7,
-             std::vector<const mapping::Map*> maps = {}) {
+                    double threshold = 0.7,
+                    std::vector<const mapping::Map*> maps = {}) {
   ProposeOptions o;
   o.crm = crm;
   o.threshold = threshold;
@@ -48,7 +48,9 @@ TEST(SampleBuilderTest, CountsDistinctValuesUpToTheLimit) {
     (*r.mutable_fields())["id"] = record::StringValue(absl::StrCat(i));
     if (i < 5) {
       (*r.mutable_fields())["status"] =
-          record::StringValue(i % 3 == 0 ? "active" : i % 3 == 1 ? "x" : "y");
+          record::StringValue(i % 3 == 0   ? "active"
+                              : i % 3 == 1 ? "x"
+                                           : "y");
     }
     b.Add(r);
   }

@@ -77,8 +77,7 @@ struct ShapeProfile {
 // suggests (discovery::HintsFor); the tooth hint is always assumed, so a
 // small number fits kToothNumber whatever the name. `phone_region` is the
 // ISO 3166 region for numbers without a country code ("US", "TR").
-ShapeSet ShapesOfText(std::string_view text,
-                      const discovery::NameHints& hints,
+ShapeSet ShapesOfText(std::string_view text, const discovery::NameHints& hints,
                       std::string_view phone_region);
 
 // Shapes of a typed value: a string as ShapesOfText, a typed value by its

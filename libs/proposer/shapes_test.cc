@@ -10,8 +10,8 @@ namespace {
 
 bool Has(std::string_view text, Shape s, std::string_view region = "US",
          std::string_view field = "") {
-  return ShapesOfText(text, discovery::HintsFor(field), region)
-      [static_cast<int>(s)];
+  return ShapesOfText(text, discovery::HintsFor(field),
+                      region)[static_cast<int>(s)];
 }
 
 TEST(ShapesTest, KindsDiscoveryDetects) {
@@ -82,10 +82,9 @@ TEST(ShapesTest, TypedValues) {
 
 TEST(ProfileShapesTest, SharesEnumsAndUniqueness) {
   discovery::NameHints none;
-  std::vector<v1::Value> values = {record::StringValue("a@x.example"),
-                                   record::StringValue("b@x.example"),
-                                   record::StringValue("not an email"),
-                                   record::StringValue("c@x.example")};
+  std::vector<v1::Value> values = {
+      record::StringValue("a@x.example"), record::StringValue("b@x.example"),
+      record::StringValue("not an email"), record::StringValue("c@x.example")};
   ShapeProfile p = ProfileShapes("string", values, 10, 4, 4, none, "US");
   EXPECT_DOUBLE_EQ(p.Share(Shape::kEmail), 0.75);
   EXPECT_DOUBLE_EQ(p.fill, 0.4);

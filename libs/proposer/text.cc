@@ -39,33 +39,88 @@ char32_t NextCodePoint(std::string_view s, size_t& i) {
 // code point has none.
 char FoldLatin(char32_t cp) {
   switch (cp) {
-    case U'ç': return 'c';
-    case U'Ç': return 'C';
-    case U'ğ': return 'g';
-    case U'Ğ': return 'G';
-    case U'ı': return 'i';
-    case U'İ': return 'I';
-    case U'ö': return 'o';
-    case U'Ö': return 'O';
-    case U'ş': return 's';
-    case U'Ş': return 'S';
-    case U'ü': return 'u';
-    case U'Ü': return 'U';
-    case U'â': case U'à': case U'á': case U'ä': case U'ã': case U'å':
+    case U'ç':
+      return 'c';
+    case U'Ç':
+      return 'C';
+    case U'ğ':
+      return 'g';
+    case U'Ğ':
+      return 'G';
+    case U'ı':
+      return 'i';
+    case U'İ':
+      return 'I';
+    case U'ö':
+      return 'o';
+    case U'Ö':
+      return 'O';
+    case U'ş':
+      return 's';
+    case U'Ş':
+      return 'S';
+    case U'ü':
+      return 'u';
+    case U'Ü':
+      return 'U';
+    case U'â':
+    case U'à':
+    case U'á':
+    case U'ä':
+    case U'ã':
+    case U'å':
       return 'a';
-    case U'Â': case U'À': case U'Á': case U'Ä': case U'Ã': case U'Å':
+    case U'Â':
+    case U'À':
+    case U'Á':
+    case U'Ä':
+    case U'Ã':
+    case U'Å':
       return 'A';
-    case U'é': case U'è': case U'ê': case U'ë': return 'e';
-    case U'É': case U'È': case U'Ê': case U'Ë': return 'E';
-    case U'î': case U'í': case U'ì': case U'ï': return 'i';
-    case U'Î': case U'Í': case U'Ì': case U'Ï': return 'I';
-    case U'ô': case U'ó': case U'ò': case U'õ': return 'o';
-    case U'Ô': case U'Ó': case U'Ò': case U'Õ': return 'O';
-    case U'û': case U'ú': case U'ù': return 'u';
-    case U'Û': case U'Ú': case U'Ù': return 'U';
-    case U'ñ': return 'n';
-    case U'Ñ': return 'N';
-    default: return 0;
+    case U'é':
+    case U'è':
+    case U'ê':
+    case U'ë':
+      return 'e';
+    case U'É':
+    case U'È':
+    case U'Ê':
+    case U'Ë':
+      return 'E';
+    case U'î':
+    case U'í':
+    case U'ì':
+    case U'ï':
+      return 'i';
+    case U'Î':
+    case U'Í':
+    case U'Ì':
+    case U'Ï':
+      return 'I';
+    case U'ô':
+    case U'ó':
+    case U'ò':
+    case U'õ':
+      return 'o';
+    case U'Ô':
+    case U'Ó':
+    case U'Ò':
+    case U'Õ':
+      return 'O';
+    case U'û':
+    case U'ú':
+    case U'ù':
+      return 'u';
+    case U'Û':
+    case U'Ú':
+    case U'Ù':
+      return 'U';
+    case U'ñ':
+      return 'n';
+    case U'Ñ':
+      return 'N';
+    default:
+      return 0;
   }
 }
 
@@ -135,13 +190,12 @@ std::vector<std::string> SplitWords(std::string_view name) {
     }
     if (!cur.empty()) {
       char prev = cur.back();
-      bool boundary =
-          (IsLower(prev) && IsUpper(c)) ||
-          (IsDigit(prev) != IsDigit(c)) ||
-          // "LName": an upper-case run ends before the last upper-case
-          // letter when a lower-case letter follows it.
-          (IsUpper(prev) && IsUpper(c) && i + 1 < s.size() &&
-           IsLower(s[i + 1]));
+      bool boundary = (IsLower(prev) && IsUpper(c)) ||
+                      (IsDigit(prev) != IsDigit(c)) ||
+                      // "LName": an upper-case run ends before the last
+                      // upper-case letter when a lower-case letter follows it.
+                      (IsUpper(prev) && IsUpper(c) && i + 1 < s.size() &&
+                       IsLower(s[i + 1]));
       if (boundary) flush();
     }
     cur.push_back(c);

@@ -67,9 +67,9 @@ TEST(VocabularyTest, PhraseScore) {
   EXPECT_DOUBLE_EQ(PhraseScore(w("primary email"), w("email")), 0.95);
   EXPECT_DOUBLE_EQ(PhraseScore(w("fax"), w("email")), 0.0);
   // A longer exact phrase beats a shorter partial one.
-  EXPECT_GT(PhraseScore(w("emergency contact phone"),
-                        w("emergency contact phone")),
-            PhraseScore(w("emergency contact phone"), w("phone")));
+  EXPECT_GT(
+      PhraseScore(w("emergency contact phone"), w("emergency contact phone")),
+      PhraseScore(w("emergency contact phone"), w("phone")));
   // Sharing only a generic word is weak: "presented on" is not "born on".
   EXPECT_LT(PhraseScore(w("presented on"), w("born on")), 0.3);
 }

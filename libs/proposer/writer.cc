@@ -69,7 +69,8 @@ struct RuleText {
     if (!transform.empty()) {
       parts.push_back(absl::StrCat("transform: ", YamlScalar(transform)));
     }
-    if (!zone.empty()) parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
+    if (!zone.empty())
+      parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
     if (transform == "join" && separator != " ") {
       parts.push_back(absl::StrCat("separator: ", YamlScalar(separator)));
     }
@@ -172,8 +173,8 @@ class Writer {
         "them all\n",
         "# commented) before `bridgework migrate`. ", s_.rules,
         " rules proposed, ", s_.open_questions, " open questions, ",
-        s_.not_carried, " fields not carried.\n",
-        "version: 1\n", "source: ", YamlScalar(p_.system), "\n",
+        s_.not_carried, " fields not carried.\n", "version: 1\n",
+        "source: ", YamlScalar(p_.system), "\n",
         "destination: ", YamlScalar(p_.crm), "\n\n", "objects:\n", body);
     if (!decl_.custom_objects.empty()) {
       out += "\ncustom_objects:\n";
@@ -194,7 +195,8 @@ class Writer {
       for (const std::string& pl : decl_.pipelines) out += pl;
     }
     if (!decl_.fields.empty() || !decl_.open_fields.empty()) {
-      out += decl_.fields.empty() ? "\n# custom_fields:\n" : "\ncustom_fields:\n";
+      out +=
+          decl_.fields.empty() ? "\n# custom_fields:\n" : "\ncustom_fields:\n";
       for (const std::string& f : decl_.fields) {
         absl::StrAppend(&out, "  - ", f, "\n");
       }
@@ -229,15 +231,14 @@ class Writer {
         absl::StrAppend(&out, "  # ", Conf(r.confidence), " ",
                         OneLine(r.reason), "\n");
       }
-      std::string reason = open_load
-                               ? absl::StrCat("open question: proposed ",
-                                              r.target, " (",
-                                              Conf(r.confidence), ")")
-                               : r.reason;
-      absl::StrAppend(&out, "  - source: ", YamlScalar(r.source_object), "\n",
-                      "    route: ",
-                      r.route == "reference" ? "reference" : "not_migrated",
-                      "\n", "    reason: ", YamlScalar(OneLine(reason)), "\n");
+      std::string reason =
+          open_load ? absl::StrCat("open question: proposed ", r.target, " (",
+                                   Conf(r.confidence), ")")
+                    : r.reason;
+      absl::StrAppend(
+          &out, "  - source: ", YamlScalar(r.source_object), "\n",
+          "    route: ", r.route == "reference" ? "reference" : "not_migrated",
+          "\n", "    reason: ", YamlScalar(OneLine(reason)), "\n");
       if (open_load) {
         std::string inner = LoadBody(r, /*commented=*/true);
         out += inner;
@@ -259,8 +260,8 @@ class Writer {
   std::string LoadBody(const RouteProposal& r, bool commented) {
     std::vector<std::string> lines;  // without the 4-space indent
     auto line = [&](std::string s) { lines.push_back(std::move(s)); };
-    line(absl::StrCat("external_key_field: ",
-                      YamlScalar(r.external_key_field)));
+    line(
+        absl::StrCat("external_key_field: ", YamlScalar(r.external_key_field)));
     if (!commented && absl::StartsWith(r.external_key_field, "cf_") &&
         !r.entity.empty()) {
       decl_.Field(r.entity, r.external_key_field, "Bridgework key", "text", {},
@@ -285,8 +286,8 @@ class Writer {
       ++s_.rules;
       line(absl::StrCat("# ", Conf(owner->confidence), " ",
                         OneLine(owner->reason)));
-      line(absl::StrCat("owner: ", OwnerText(*owner->Best(),
-                                             owner->source_field)));
+      line(absl::StrCat("owner: ",
+                        OwnerText(*owner->Best(), owner->source_field)));
     }
     for (const FieldProposal* f : open_owner) {
       ++s_.open_questions;
@@ -319,7 +320,10 @@ class Writer {
         continue;
       }
       join_at[b->target] = joined.size();
-      joined.push_back({&f, *b, {f.source_field}, f.confidence,
+      joined.push_back({&f,
+                        *b,
+                        {f.source_field},
+                        f.confidence,
                         {absl::StrCat(f.source_field, ": ", f.reason)}});
     }
     std::set<std::string> filled;
@@ -376,8 +380,8 @@ class Writer {
       for (const Candidate& c : f.candidates) {
         if (c.score < kShownAlternative) continue;
         if (c.kind == CKind::kSkip) {
-          dest.push_back(absl::StrCat("#   or leave it out: ",
-                                      OneLine(c.reason)));
+          dest.push_back(
+              absl::StrCat("#   or leave it out: ", OneLine(c.reason)));
           continue;
         }
         if (c.kind == CKind::kLink) {
@@ -398,9 +402,9 @@ class Writer {
     }
     for (const std::string& req : RequiredTargets(r)) {
       if (!filled.count(req)) {
-        field_lines.push_back(absl::StrCat(
-            "# required by ", p_.crm, ": ", req,
-            " has no proposed source field; add a rule"));
+        field_lines.push_back(
+            absl::StrCat("# required by ", p_.crm, ": ", req,
+                         " has no proposed source field; add a rule"));
       }
     }
     bool any_rule = false;
@@ -409,8 +413,9 @@ class Writer {
       line("fields:");
       for (std::string& l : field_lines) line("  " + l);
     } else {
-      line("fields: []   # no rule proposed; replace [] with the lines you "
-           "keep");
+      line(
+          "fields: []   # no rule proposed; replace [] with the lines you "
+          "keep");
       for (std::string& l : field_lines) line("  " + l);
     }
     // Lookups.
@@ -437,13 +442,13 @@ class Writer {
     std::vector<std::string> notes;
     for (const FieldProposal& f : r.fields) {
       if (f.decision == Decision::kKey) {
-        notes.push_back(absl::StrCat("# key ", f.source_field, ": ",
-                                     OneLine(f.reason)));
+        notes.push_back(
+            absl::StrCat("# key ", f.source_field, ": ", OneLine(f.reason)));
       } else if (f.decision == Decision::kSkipped) {
         ++s_.not_carried;
         notes.push_back(absl::StrCat("# not carried: ", f.source_field, " (",
-                                     Conf(f.confidence), "): ",
-                                     OneLine(f.reason)));
+                                     Conf(f.confidence),
+                                     "): ", OneLine(f.reason)));
       }
     }
     for (std::string& n : notes) line(std::move(n));

@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 Proposal ProposeFor(const SourceSample& s, const std::string& crm,
-             double threshold = 0.7) {
+                    double threshold = 0.7) {
   ProposeOptions o;
   o.crm = crm;
   o.threshold = threshold;
@@ -61,7 +61,8 @@ TEST(WriterTest, EveryCrmsMapParses) {
 }
 
 TEST(WriterTest, RulesCarryTransformsJoinsAndDeclarations) {
-  std::string yaml = WriteMapYaml(ProposeFor(testing_util::Clinic(), "pipedrive"));
+  std::string yaml =
+      WriteMapYaml(ProposeFor(testing_util::Clinic(), "pipedrive"));
   auto map = mapping::ParseMap(yaml, "proposed.yaml");
   ASSERT_TRUE(map.ok()) << map.status() << "\n" << yaml;
   const mapping::ObjectRoute* patient = map->Find("patient");
@@ -111,7 +112,8 @@ TEST(WriterTest, BelowThresholdRoutesAreNotMigratedUntilDecided) {
 }
 
 TEST(WriterTest, AnsweringAnOpenQuestionIsUncommentingALine) {
-  std::string yaml = WriteMapYaml(ProposeFor(testing_util::Clinic(), "freshsales"));
+  std::string yaml =
+      WriteMapYaml(ProposeFor(testing_util::Clinic(), "freshsales"));
   ASSERT_TRUE(mapping::ParseMap(yaml, "proposed.yaml").ok());
   // The first commented candidate of the patient route, uncommented.
   std::istringstream in(yaml);

@@ -25,10 +25,10 @@ namespace bridgework {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using nlohmann::json;
 using testing::Bin;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ReadAll;
 using testing::RunCommand;
 using testing::SourceDir;
@@ -48,11 +48,11 @@ const mapping::FieldRule* RuleFrom(const mapping::ObjectRoute& r,
 class ProposerCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            absl::StrCat("bw-propose-", getpid(), "-",
-                         ::testing::UnitTest::GetInstance()
-                             ->current_test_info()
-                             ->name());
+    root_ =
+        fs::temp_directory_path() /
+        absl::StrCat(
+            "bw-propose-", getpid(), "-",
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
     log_ = (root_ / "commands.log").string();
@@ -75,10 +75,10 @@ class ProposerCliTest : public ::testing::Test {
   // A config with the source only (what `propose` needs), or a full one
   // for `migrate`.
   std::string WriteConfig(const std::string& crm, bool full) {
-    std::string text = absl::StrCat(
-        "source:\n  system: pbn\n  pbn_csv:\n    directory: ",
-        (root_ / "data").string(),
-        "\n    time_zone: America/Chicago\n    currency: USD\n");
+    std::string text =
+        absl::StrCat("source:\n  system: pbn\n  pbn_csv:\n    directory: ",
+                     (root_ / "data").string(),
+                     "\n    time_zone: America/Chicago\n    currency: USD\n");
     if (full) {
       absl::StrAppend(&text, "destination:\n  crm: ", crm,
                       "\n  account: propose-test\n  plan: growth\n"
@@ -168,13 +168,22 @@ TEST_F(ProposerCliTest, ProposesAParsingMapForEachCrm) {
     for (bool defaults : {true, false}) {
       SCOPED_TRACE(absl::StrCat(e.crm, defaults ? " with" : " without",
                                 " default maps"));
-      std::string out = (root_ / absl::StrCat(e.crm, defaults, ".yaml")).string();
-      std::string log = (root_ / absl::StrCat(e.crm, defaults, ".log")).string();
-      std::vector<std::string> argv = {
-          Bin("bridgework"), "propose", "--source", WriteConfig(e.crm, false),
-          "--dest", e.crm, "-o", out, "--state-dir",
-          (root_ / "state").string(), "--default-maps",
-          SourceDir() + "/examples"};
+      std::string out =
+          (root_ / absl::StrCat(e.crm, defaults, ".yaml")).string();
+      std::string log =
+          (root_ / absl::StrCat(e.crm, defaults, ".log")).string();
+      std::vector<std::string> argv = {Bin("bridgework"),
+                                       "propose",
+                                       "--source",
+                                       WriteConfig(e.crm, false),
+                                       "--dest",
+                                       e.crm,
+                                       "-o",
+                                       out,
+                                       "--state-dir",
+                                       (root_ / "state").string(),
+                                       "--default-maps",
+                                       SourceDir() + "/examples"};
       if (!defaults) argv.push_back("--no-default-maps");
       ASSERT_EQ(RunCommand(argv, log), 0) << ReadAll(log);
       std::string cli_output = ReadAll(log);
@@ -241,18 +250,18 @@ TEST_F(ProposerCliTest, ProposedMapMigratesIntoPipedrive) {
   // Propose from names and values only; leave every open question open.
   std::string config = WriteConfig("pipedrive", true);
   std::string map_path = (root_ / "proposed-pipedrive.yaml").string();
-  ASSERT_EQ(RunCommand({Bin("bridgework"), "propose", "--source", config,
-                        "--dest", "pipedrive", "-o", map_path, "--state-dir",
-                        (root_ / "propose-state").string(),
-                        "--no-default-maps"},
-                       log_),
-            0)
+  ASSERT_EQ(
+      RunCommand({Bin("bridgework"), "propose", "--source", config, "--dest",
+                  "pipedrive", "-o", map_path, "--state-dir",
+                  (root_ / "propose-state").string(), "--no-default-maps"},
+                 log_),
+      0)
       << ReadAll(log_);
   std::string state_dir = (root_ / "state").string();
-  up_ = Spawn({Bin("bridgework"), "up", "--emulator", "pipedrive", "--config",
-               config, "--state-dir", state_dir, "--requests-per-hour",
-               "360000"},
-              log_);
+  up_ =
+      Spawn({Bin("bridgework"), "up", "--emulator", "pipedrive", "--config",
+             config, "--state-dir", state_dir, "--requests-per-hour", "360000"},
+            log_);
   std::string services = state_dir + "/services.json";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(services) && std::chrono::steady_clock::now() < deadline)

@@ -254,18 +254,19 @@ int main(int argc, char** argv) {
   ProposeCommand pc;
   pc.default_maps_dir = ExamplesDir();
   bool no_default_maps = false;
-  propose->add_option("--source", pc.source_config,
-                      "run config naming the source (map and destination "
-                      "may be absent)")
+  propose
+      ->add_option("--source", pc.source_config,
+                   "run config naming the source (map and destination "
+                   "may be absent)")
       ->required();
   propose->add_option("--dest", pc.crm, "the CRM")
       ->required()
       ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
-  propose->add_option("-o,--out", pc.out, "where to write the map")
-      ->required();
-  propose->add_option("--threshold", pc.threshold,
-                      "confidence at or above which a field is mapped; "
-                      "below, it is an open question")
+  propose->add_option("-o,--out", pc.out, "where to write the map")->required();
+  propose
+      ->add_option("--threshold", pc.threshold,
+                   "confidence at or above which a field is mapped; "
+                   "below, it is an open question")
       ->check(CLI::Range(0.0, 1.0));
   propose->add_option("--sample", pc.sample, "records read per object")
       ->check(CLI::PositiveNumber);

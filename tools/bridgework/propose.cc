@@ -45,11 +45,11 @@ std::vector<mapping::Map> LoadDefaultMaps(const std::string& dir,
   return maps;
 }
 
-absl::Status WriteAtomically(const std::string& path,
-                             const std::string& text) {
+absl::Status WriteAtomically(const std::string& path, const std::string& text) {
   fs::path target(path);
   std::error_code ec;
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  if (target.has_parent_path())
+    fs::create_directories(target.parent_path(), ec);
   fs::path tmp = target;
   tmp += ".tmp";
   {
@@ -71,10 +71,9 @@ absl::Status WriteAtomically(const std::string& path,
 }  // namespace
 
 absl::StatusOr<ProposeResult> RunPropose(const ProposeCommand& command) {
-  BW_ASSIGN_OR_RETURN(
-      RunConfig config,
-      LoadRunConfig(command.source_config,
-                    {.destination = false, .map = false}));
+  BW_ASSIGN_OR_RETURN(RunConfig config,
+                      LoadRunConfig(command.source_config,
+                                    {.destination = false, .map = false}));
   BW_ASSIGN_OR_RETURN(
       ExtractorAccess access,
       ExtractorAccess::Reach(command.services_file, config.services,

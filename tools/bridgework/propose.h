@@ -28,8 +28,8 @@ struct ProposeCommand {
 struct ProposeResult {
   proposer::WriteSummary summary;
   int objects = 0;
-  long long records = 0;      // records sampled, all objects
-  int default_maps = 0;       // default maps used
+  long long records = 0;  // records sampled, all objects
+  int default_maps = 0;   // default maps used
   bool private_extractor = false;
 };
 
