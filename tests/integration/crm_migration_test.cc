@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
+#include "tests/integration/process_util.h"
 
 namespace bridgework {
 namespace {
@@ -33,48 +34,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Bin(const std::string& name) {
-  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
-  return std::string(dir ? dir : "build/bin") + "/" + name;
-}
-
-std::string SourceDir() {
-  const char* dir = std::getenv("BRIDGEWORK_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-int RunCommand(const std::vector<std::string>& argv, const std::string& log) {
-  return Wait(Spawn(argv, log));
-}
+using testing::Bin;
+using testing::ReadAll;
+using testing::RunCommand;
+using testing::SourceDir;
+using testing::Spawn;
+using testing::Wait;
 
 json GetJson(const std::string& url) {
   auto http = crm::MakeCurlHttpClient();
@@ -243,10 +208,7 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
                "--requests-per-hour", "360000"},
               log_);
   std::string services = state_dir + "/services.json";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(services) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(fs::exists(services)) << ReadAll(log_);
+  ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
   json addrs = json::parse(ReadAll(services));
   std::string emulator = "http://" + addrs.value("emulator", "");
 

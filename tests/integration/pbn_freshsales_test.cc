@@ -21,6 +21,7 @@
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
+#include "tests/integration/process_util.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
 
@@ -31,35 +32,12 @@ namespace fs = std::filesystem;
 using cli::Supervisor;
 using nlohmann::json;
 
-std::string Bin(const std::string& name) {
-  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
-  return std::string(dir ? dir : "build/bin") + "/" + name;
-}
+using testing::Bin;
+using testing::ReadAll;
 
 // Runs a command, returns exit code; output to `log`.
 int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+  return testing::RunCommand(argv, log);
 }
 
 json Get(const std::string& url) {

@@ -263,10 +263,7 @@ TEST_F(ProposerCliTest, ProposedMapMigratesIntoPipedrive) {
              config, "--state-dir", state_dir, "--requests-per-hour", "360000"},
             log_);
   std::string services = state_dir + "/services.json";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(services) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(fs::exists(services)) << ReadAll(log_);
+  ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
 
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config,
