@@ -393,21 +393,32 @@ int main(int argc, char** argv) {
     }
     sources.push_back({"pbn", std::move(*src), "US"});
   }
+  // Layout exports: the examples' (Dr.DENTES, clinic) and the held-out
+  // ones (bench/proposer/sources, make_heldout.py).
   struct LayoutDef {
     const char* system;
-    const char* example;
+    fs::path dir;  // holds layout.yaml and the files it names
     const char* zone;
     const char* currency;
     const char* region;
   };
-  for (const LayoutDef& l : {LayoutDef{"drdentes", "drdentes-freshsales",
-                                       "Europe/Istanbul", "TRY", "TR"},
-                             LayoutDef{"clinic", "clinic-freshsales",
-                                       "America/Los_Angeles", "USD", "US"}}) {
+  const fs::path held_out = root / "bench" / "proposer" / "sources";
+  for (const LayoutDef& l :
+       {LayoutDef{"drdentes", root / "examples" / "drdentes-freshsales",
+                  "Europe/Istanbul", "TRY", "TR"},
+        LayoutDef{"clinic", root / "examples" / "clinic-freshsales",
+                  "America/Los_Angeles", "USD", "US"},
+        LayoutDef{"dentrix_like", held_out / "dentrix_like",
+                  "America/Los_Angeles", "USD", "US"},
+        LayoutDef{"drdentes_tr", held_out / "drdentes_tr", "Europe/Istanbul",
+                  "TRY", "TR"}}) {
     if (!want(l.system)) continue;
     v1::LayoutCsvSourceConfig c;
-    c.set_directory((root / "examples" / l.example / "data").string());
-    c.set_layout((root / "examples" / l.example / "layout.yaml").string());
+    // The examples keep their data in data/; the held-out sources beside
+    // the layout.
+    fs::path data = fs::exists(l.dir / "data") ? l.dir / "data" : l.dir;
+    c.set_directory(data.string());
+    c.set_layout((l.dir / "layout.yaml").string());
     c.set_time_zone(l.zone);
     c.set_currency(l.currency);
     auto src = extractor::MakeLayoutCsvSource(c);
@@ -416,30 +427,6 @@ int main(int argc, char** argv) {
       return 2;
     }
     sources.push_back({l.system, std::move(*src), l.region});
-  }
-  // Held-out sources (bench/proposer/sources, make_heldout.py).
-  struct HeldOut {
-    const char* system;
-    const char* zone;
-    const char* currency;
-    const char* region;
-  };
-  for (const HeldOut& h :
-       {HeldOut{"dentrix_like", "America/Los_Angeles", "USD", "US"},
-        HeldOut{"drdentes_tr", "Europe/Istanbul", "TRY", "TR"}}) {
-    if (!want(h.system)) continue;
-    fs::path dir = root / "bench" / "proposer" / "sources" / h.system;
-    v1::LayoutCsvSourceConfig c;
-    c.set_directory(dir.string());
-    c.set_layout((dir / "layout.yaml").string());
-    c.set_time_zone(h.zone);
-    c.set_currency(h.currency);
-    auto src = extractor::MakeLayoutCsvSource(c);
-    if (!src.ok()) {
-      std::cerr << src.status() << "\n";
-      return 2;
-    }
-    sources.push_back({h.system, std::move(*src), h.region});
   }
   if (want("opendental")) {
     auto server = testing::MariaDbServer::Start();
