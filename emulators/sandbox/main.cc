@@ -1,6 +1,6 @@
-// bridgework-sandbox: CRM API emulators for demos and tests. One HTTP
-// server per process; --crm picks the CRM (freshsales, pipedrive,
-// highlevel).
+// bridgework-sandbox: CRM and source-system API emulators for demos and
+// tests. One HTTP server per process; --crm picks a CRM (freshsales,
+// pipedrive, highlevel), --source a source system (drdentes); give one.
 //
 //   bridgework-sandbox --crm freshsales --token T [--host H] [--port P]
 //       [--port-file F] [--plan free|growth|pro|enterprise]
@@ -13,6 +13,9 @@
 //       [--burst-limit N] [--daily-limit N] [--time-scale X] [--users F]
 //       [--pipelines F] [--allow-duplicate-contact]
 //       [--duplicate-priority email|phone]
+//   bridgework-sandbox --source drdentes --token T [--host H] [--port P]
+//       [--port-file F] [--seed N] [--patients N]
+//       [--rate-limit-per-minute N] [--time-scale X]
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or inputs, 1 if the
 // server cannot start. Logs are JSON lines (method, path template, status);
@@ -24,6 +27,7 @@
 
 #include "emulators/common/http_util.h"
 #include "emulators/common/traffic_log.h"
+#include "emulators/drdentes/drdentes_emulator.h"
 #include "emulators/freshsales/freshsales_emulator.h"
 #include "emulators/highlevel/highlevel_emulator.h"
 #include "emulators/pipedrive/pipedrive_emulator.h"
@@ -34,6 +38,7 @@ namespace {
 
 struct Flags {
   std::string crm;
+  std::string source;
   bridgework::emulator::HttpServeOptions serve;
   std::string token;
   std::string plan = "growth";
@@ -41,6 +46,7 @@ struct Flags {
   double time_scale = 1.0;
   std::string users_file;
   std::string fields_file;
+  std::string settings_file;
   std::string traffic_log;
   // Pipedrive and HighLevel.
   int64_t burst_limit = 0;  // 0: the CRM's (plan's) default
@@ -54,6 +60,10 @@ struct Flags {
   std::string pipelines_file;
   bool allow_duplicate_contact = false;
   std::string duplicate_priority = "email";
+  // Dr.DENTES.
+  uint32_t seed = 42;
+  int patients = 60;
+  int64_t rate_limit_per_minute = 0;  // 0: the emulator's default (120)
 };
 
 int Fail(int code, const std::string& message) {
@@ -148,6 +158,13 @@ int RunFreshsales(const Flags& flags) {
     if (!fields.ok()) return Fail(2, std::string(fields.status().message()));
     options.fields = *fields;
   }
+  if (!flags.settings_file.empty()) {
+    absl::StatusOr<nlohmann::json> settings =
+        em::ReadJsonFile(flags.settings_file);
+    if (!settings.ok())
+      return Fail(2, std::string(settings.status().message()));
+    options.settings = *settings;
+  }
   absl::StatusOr<std::unique_ptr<em::FreshsalesEmulator>> emulator =
       em::FreshsalesEmulator::Create(std::move(options));
   if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
@@ -206,16 +223,59 @@ int RunPipedrive(const Flags& flags) {
   return Serve(flags, server);
 }
 
+int RunDrdentes(const Flags& flags) {
+  namespace em = bridgework::emulator;
+  if (!flags.users_file.empty() || !flags.fields_file.empty() ||
+      flags.rate_limit_per_hour != 0 || flags.seats != 0 ||
+      flags.burst_limit != 0 || flags.daily_budget != 0 ||
+      flags.daily_limit >= 0 || !flags.pipelines_file.empty() ||
+      !flags.settings_file.empty()) {
+    return Fail(2,
+                "--source drdentes takes --token, --seed, --patients, "
+                "--rate-limit-per-minute and --time-scale (CRM flags given)");
+  }
+  em::DrdentesOptions options;
+  options.token = flags.token;
+  if (options.token.empty()) {
+    return Fail(2, "give --token or set BRIDGEWORK_SANDBOX_TOKEN");
+  }
+  if (flags.rate_limit_per_minute < 0) {
+    return Fail(2, "--rate-limit-per-minute must not be negative");
+  }
+  options.seed = flags.seed;
+  options.patients = flags.patients;
+  if (flags.rate_limit_per_minute > 0) {
+    options.requests_per_minute = flags.rate_limit_per_minute;
+  }
+  options.time_scale = flags.time_scale;
+  const int64_t limit = options.requests_per_minute;
+  absl::StatusOr<std::unique_ptr<em::DrdentesEmulator>> emulator =
+      em::DrdentesEmulator::Create(std::move(options));
+  if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  httplib::Server server;
+  (*emulator)->Register(server);
+  bridgework::LogInfo("starting",
+                      {{"source", "drdentes"},
+                       {"seed", std::to_string(flags.seed)},
+                       {"patients", std::to_string(flags.patients)},
+                       {"requests_per_minute", std::to_string(limit)}});
+  return Serve(flags, server);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bridgework::BlockTerminationSignals();
   bridgework::SetLogService("sandbox");
-  CLI::App app{"bridgework-sandbox: CRM API emulators"};
+  CLI::App app{"bridgework-sandbox: CRM and source-system API emulators"};
   Flags flags;
-  app.add_option("--crm", flags.crm,
-                 "the CRM to emulate (freshsales, pipedrive, highlevel)")
-      ->required();
+  CLI::Option* crm =
+      app.add_option("--crm", flags.crm,
+                     "the CRM to emulate (freshsales, pipedrive, highlevel)");
+  CLI::Option* source = app.add_option(
+      "--source", flags.source, "the source system to emulate (drdentes)");
+  crm->excludes(source);
+  source->excludes(crm);
   app.add_option("--host", flags.serve.host, "address to listen on");
   app.add_option("--port", flags.serve.port, "port (0: any free port)");
   app.add_option("--port-file", flags.serve.port_file,
@@ -246,6 +306,9 @@ int main(int argc, char** argv) {
   app.add_option("--fields", flags.fields_file,
                  "JSON object of custom fields {contacts:[..], "
                  "sales_accounts:[..]}");
+  app.add_option("--settings", flags.settings_file,
+                 "freshsales: JSON object of admin settings {deal_pipelines, "
+                 "sales_activity_types, lifecycle_stages, custom_modules}");
   app.add_option("--location", flags.location,
                  "highlevel: the location (sub-account) id the token serves");
   app.add_option("--company", flags.company,
@@ -259,17 +322,31 @@ int main(int argc, char** argv) {
   app.add_option("--duplicate-priority", flags.duplicate_priority,
                  "highlevel: email|phone, tried first by the duplicate check")
       ->check(CLI::IsMember({"email", "phone"}));
+  app.add_option("--seed", flags.seed,
+                 "drdentes: the data set's seed (default 42)");
+  app.add_option("--patients", flags.patients,
+                 "drdentes: patients in the data set (default 60, at least 5)");
+  app.add_option("--rate-limit-per-minute", flags.rate_limit_per_minute,
+                 "drdentes: requests per minute (default 120)");
   app.add_option("--traffic-log", flags.traffic_log,
                  "append every API exchange as a JSON line here (tests only: "
                  "bodies are recorded)");
   CLI11_PARSE(app, argc, argv);
+  if (!(flags.time_scale > 0)) return Fail(2, "--time-scale must be positive");
+  if (!flags.source.empty()) {
+    if (flags.source != "drdentes") {
+      return Fail(
+          2, "unknown --source " + flags.source + " (supported: drdentes)");
+    }
+    return RunDrdentes(flags);
+  }
+  if (flags.crm.empty()) return Fail(2, "give --crm or --source");
   if (flags.crm != "freshsales" && flags.crm != "pipedrive" &&
       flags.crm != "highlevel") {
     std::cerr << "unknown --crm " << flags.crm
               << " (supported: freshsales, pipedrive, highlevel)\n";
     return 2;
   }
-  if (!(flags.time_scale > 0)) return Fail(2, "--time-scale must be positive");
   if (flags.crm == "pipedrive") return RunPipedrive(flags);
   if (flags.crm == "highlevel") return RunHighLevel(flags);
   return RunFreshsales(flags);

@@ -2,8 +2,11 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/server.h"
+#include "libs/common/status_macros.h"
 
 namespace bridgework {
 namespace {
@@ -58,6 +61,17 @@ class GrpcAuditorClient : public AuditorClient {
   absl::StatusOr<v1::Cursor> GetCursor(const v1::GetCursorRequest& r) override {
     return Unary<v1::Cursor>(r, &v1::Auditor::Stub::GetCursor);
   }
+  absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& r) override {
+    BW_ASSIGN_OR_RETURN(
+        v1::ApproveMapResponse resp,
+        Unary<v1::ApproveMapResponse>(r, &v1::Auditor::Stub::ApproveMap));
+    return resp.approval();
+  }
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) override {
+    return Unary<v1::GetApprovalResponse>(r, &v1::Auditor::Stub::GetApproval);
+  }
   absl::Status SetCursor(const v1::Cursor& r) override {
     return Unary<v1::SetCursorResponse>(r, &v1::Auditor::Stub::SetCursor)
         .status();
@@ -103,6 +117,37 @@ class GrpcAuditorClient : public AuditorClient {
 };
 
 }  // namespace
+
+absl::Status CheckMapApproved(AuditorClient& auditor,
+                              const std::string& map_name,
+                              const std::string& map_hash) {
+  v1::GetApprovalRequest req;
+  req.set_map_hash(map_hash);
+  req.set_map_name(map_name);
+  BW_ASSIGN_OR_RETURN(v1::GetApprovalResponse got, auditor.GetApproval(req));
+  if (got.approved()) return absl::OkStatus();
+  const std::string short_hash = map_hash.substr(0, 12);
+  const std::string how = absl::StrCat(
+      "review it (bridgework check), then run `bridgework approve ", map_name,
+      "`");
+  if (got.name_known()) {
+    const v1::MapApproval& last = got.latest_for_name();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "map ", map_name, " changed since ", last.approved_by(),
+        " approved it on ",
+        absl::FormatTime(
+            "%Y-%m-%d %H:%M UTC",
+            absl::FromUnixSeconds(last.approved_at().unix_seconds()),
+            absl::UTCTimeZone()),
+        " (approved sha256 ", last.map_hash().substr(0, 12), ", now ",
+        short_hash, "); no record moves under an unapproved map: ", how));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("map ", map_name, " (sha256 ", short_hash,
+                   ") is not approved; no record moves under an unapproved "
+                   "map: ",
+                   how));
+}
 
 std::unique_ptr<AuditorClient> MakeGrpcAuditorClient(
     const std::string& target) {

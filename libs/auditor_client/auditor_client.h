@@ -37,6 +37,10 @@ class AuditorClient {
   virtual absl::StatusOr<v1::Cursor> GetCursor(
       const v1::GetCursorRequest& r) = 0;
   virtual absl::Status SetCursor(const v1::Cursor& r) = 0;
+  virtual absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& r) = 0;
+  virtual absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) = 0;
   // Calls `visit` for each operation; stops early if it returns false.
   virtual absl::Status ListOperations(
       const v1::ListOperationsRequest& r,
@@ -48,6 +52,15 @@ class AuditorClient {
 // Talks to a bridgework-auditor at `target` ("host:port"). Each call has a
 // 60 s deadline and waits for the channel to be ready up to that.
 std::unique_ptr<AuditorClient> MakeGrpcAuditorClient(const std::string& target);
+
+// OK when the map `map_hash` (its YAML text's SHA-256) is approved in the
+// ledger. Otherwise FAILED_PRECONDITION saying whether the map was never
+// approved or changed since it was (who approved which version, when), and
+// how to approve it. `map_name` is the map's path, for the message and the
+// "changed" check.
+absl::Status CheckMapApproved(AuditorClient& auditor,
+                              const std::string& map_name,
+                              const std::string& map_hash);
 
 }  // namespace bridgework
 

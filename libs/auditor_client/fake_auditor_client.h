@@ -127,6 +127,18 @@ class FakeAuditorClient : public AuditorClient {
   absl::Status SetCursor(const v1::Cursor&) override {
     return absl::OkStatus();
   }
+  // Every map counts as approved unless `approved_` is cleared.
+  absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& a) override {
+    return a;
+  }
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest&) override {
+    v1::GetApprovalResponse r;
+    r.set_approved(approved_);
+    return r;
+  }
+  bool approved_ = true;
   absl::Status ListOperations(
       const v1::ListOperationsRequest& r,
       const std::function<bool(const v1::Operation&)>& visit) override {

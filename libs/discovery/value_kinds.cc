@@ -213,6 +213,12 @@ std::string MaskDate(std::string_view t) {
   }
   for (size_t i = 0; i < out.size(); ++i) {
     if (year != std::string::npos && i >= year && i < year + 4) continue;
+    // ISO 8601's 'T' between date and time, and 'Z' after the time, carry
+    // nothing about the value.
+    bool digit_before = i > 0 && IsDigit(t[i - 1]);
+    bool digit_after = i + 1 < t.size() && IsDigit(t[i + 1]);
+    if (t[i] == 'T' && digit_before && digit_after) continue;
+    if (t[i] == 'Z' && digit_before && i + 1 == t.size()) continue;
     if (IsAsciiAlnum(out[i])) out[i] = '*';
   }
   return out;

@@ -108,6 +108,14 @@ absl::StatusOr<v1::Cursor> FaultInjectingLedger::GetCursor(
 absl::Status FaultInjectingLedger::SetCursor(const v1::Cursor& c) {
   return Run(Method::kSetCursor, [&] { return target()->SetCursor(c); });
 }
+absl::StatusOr<v1::MapApproval> FaultInjectingLedger::ApproveMap(
+    const v1::MapApproval& a) {
+  return Run(Method::kApproveMap, [&] { return target()->ApproveMap(a); });
+}
+absl::StatusOr<v1::GetApprovalResponse> FaultInjectingLedger::GetApproval(
+    const v1::GetApprovalRequest& r) {
+  return Run(Method::kGetApproval, [&] { return target()->GetApproval(r); });
+}
 absl::Status FaultInjectingLedger::ListOperations(
     const v1::ListOperationsRequest& r, int64_t after_seq,
     const OperationVisitor& visit) {

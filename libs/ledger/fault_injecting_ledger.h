@@ -41,8 +41,10 @@ class FaultInjectingLedger : public LedgerWrapper {
     kSetCursor,
     kListOperations,
     kGetReport,
+    kApproveMap,
+    kGetApproval,
   };
-  static constexpr int kMethodCount = 13;
+  static constexpr int kMethodCount = 15;
 
   enum class When {
     kBefore,  // the call is not made
@@ -82,6 +84,9 @@ class FaultInjectingLedger : public LedgerWrapper {
   absl::Status SetObjectStats(const v1::SetObjectStatsRequest& r) override;
   absl::StatusOr<v1::Cursor> GetCursor(const v1::GetCursorRequest& r) override;
   absl::Status SetCursor(const v1::Cursor& c) override;
+  absl::StatusOr<v1::MapApproval> ApproveMap(const v1::MapApproval& a) override;
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) override;
   absl::Status ListOperations(const v1::ListOperationsRequest& r,
                               int64_t after_seq,
                               const OperationVisitor& visit) override;

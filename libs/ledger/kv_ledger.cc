@@ -745,6 +745,47 @@ absl::Status KvLedger::SetCursor(const v1::Cursor& c) {
   return store_->Write(batch, Durability::kSynced);
 }
 
+absl::StatusOr<v1::MapApproval> KvLedger::ApproveMap(const v1::MapApproval& a) {
+  const std::string& hash = a.map_hash();
+  bool hex = hash.size() == 64;
+  for (char c : hash)
+    hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!hex) {
+    return absl::InvalidArgumentError(
+        "map_hash must be the map's lower-case hex SHA-256");
+  }
+  if (a.map_name().empty() || a.approved_by().empty()) {
+    return absl::InvalidArgumentError(
+        "an approval needs map_name and approved_by");
+  }
+  v1::MapApproval stored = a;
+  *stored.mutable_approved_at() = Now();
+  KvBatch batch;
+  batch.Put(ApprovalKey(hash), stored.SerializeAsString());
+  batch.Put(ApprovalNameKey(a.map_name()), stored.SerializeAsString());
+  // Synced: a run checks the approval before it moves records.
+  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  return stored;
+}
+
+absl::StatusOr<v1::GetApprovalResponse> KvLedger::GetApproval(
+    const v1::GetApprovalRequest& r) {
+  v1::GetApprovalResponse out;
+  if (!r.map_hash().empty()) {
+    BW_ASSIGN_OR_RETURN(bool approved,
+                        GetProto(store_.get(), ApprovalKey(r.map_hash()),
+                                 out.mutable_approval()));
+    out.set_approved(approved);
+  }
+  if (!r.map_name().empty()) {
+    BW_ASSIGN_OR_RETURN(bool known,
+                        GetProto(store_.get(), ApprovalNameKey(r.map_name()),
+                                 out.mutable_latest_for_name()));
+    out.set_name_known(known);
+  }
+  return out;
+}
+
 absl::Status KvLedger::ListOperations(const v1::ListOperationsRequest& r,
                                       int64_t after_seq,
                                       const OperationVisitor& visit) {

@@ -39,6 +39,9 @@ class KvLedger : public Ledger {
   absl::Status SetObjectStats(const v1::SetObjectStatsRequest& r) override;
   absl::StatusOr<v1::Cursor> GetCursor(const v1::GetCursorRequest& r) override;
   absl::Status SetCursor(const v1::Cursor& c) override;
+  absl::StatusOr<v1::MapApproval> ApproveMap(const v1::MapApproval& a) override;
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) override;
   absl::Status ListOperations(const v1::ListOperationsRequest& r,
                               int64_t after_seq,
                               const OperationVisitor& visit) override;

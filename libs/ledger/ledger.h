@@ -107,6 +107,13 @@ class Ledger {
       const v1::GetCursorRequest& request) = 0;
   virtual absl::Status SetCursor(const v1::Cursor& cursor) = 0;
 
+  // Records an approval (synced); sets approved_at. INVALID_ARGUMENT
+  // without a 64-hex-digit map_hash, a map_name or approved_by.
+  virtual absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& approval) = 0;
+  virtual absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& request) = 0;
+
   // Visits the run's operations in sequence order (reverse: newest first),
   // starting after `after_seq` (forward: seq > after_seq; reverse:
   // seq < after_seq); 0 starts at the beginning (or end). Streams: nothing
@@ -167,6 +174,14 @@ class LedgerWrapper : public Ledger {
   }
   absl::Status SetCursor(const v1::Cursor& c) override {
     return target_->SetCursor(c);
+  }
+  absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& a) override {
+    return target_->ApproveMap(a);
+  }
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) override {
+    return target_->GetApproval(r);
   }
   absl::Status ListOperations(const v1::ListOperationsRequest& r,
                               int64_t after_seq,

@@ -48,6 +48,14 @@ class LedgerAuditorClient : public AuditorClient {
   absl::Status SetCursor(const v1::Cursor& c) override {
     return ledger_->SetCursor(c);
   }
+  absl::StatusOr<v1::MapApproval> ApproveMap(
+      const v1::MapApproval& a) override {
+    return ledger_->ApproveMap(a);
+  }
+  absl::StatusOr<v1::GetApprovalResponse> GetApproval(
+      const v1::GetApprovalRequest& r) override {
+    return ledger_->GetApproval(r);
+  }
   absl::Status ListOperations(
       const v1::ListOperationsRequest& r,
       const std::function<bool(const v1::Operation&)>& visit) override {

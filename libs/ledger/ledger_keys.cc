@@ -126,6 +126,14 @@ std::string RequestsKey(std::string_view run_id) {
   return Join({"q/"}, {run_id});
 }
 
+std::string ApprovalKey(std::string_view map_hash) {
+  return Join({"ah/"}, {map_hash});
+}
+
+std::string ApprovalNameKey(std::string_view map_name) {
+  return Join({"an/"}, {map_name});
+}
+
 std::string CursorKey(std::string_view account,
                       std::string_view source_object) {
   return Join({"c/"}, {account, source_object});

@@ -66,6 +66,11 @@ std::string StatsKey(std::string_view run_id, std::string_view source_object);
 // q/<run> -> google.protobuf.Int64Value: CRM requests of the run.
 std::string RequestsKey(std::string_view run_id);
 
+// ah/<map hash> -> MapApproval of that content.
+std::string ApprovalKey(std::string_view map_hash);
+// an/<map name> -> the newest MapApproval recorded under that name.
+std::string ApprovalNameKey(std::string_view map_name);
+
 // c/<account>/<source_object> -> Cursor
 std::string CursorKey(std::string_view account, std::string_view source_object);
 

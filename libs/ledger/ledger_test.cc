@@ -746,6 +746,44 @@ TYPED_TEST(LedgerTest, KeysWithSlashesAndPercentsStayApart) {
   EXPECT_EQ(this->Report(run.run_id()).objects(0).loaded(), 3);
 }
 
+TYPED_TEST(LedgerTest, MapApprovalsByContentAndName) {
+  const std::string v1_hash(64, 'a'), v2_hash(64, 'b');
+  v1::GetApprovalRequest get;
+  get.set_map_hash(v1_hash);
+  get.set_map_name("/maps/pbn.yaml");
+  auto none = this->ledger_->GetApproval(get);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->approved());
+  EXPECT_FALSE(none->name_known());
+
+  v1::MapApproval a;
+  a.set_map_hash(v1_hash);
+  a.set_map_name("/maps/pbn.yaml");
+  a.set_approved_by("dr.lee@clinic.example");
+  a.set_note("reviewed");
+  auto stored = this->ledger_->ApproveMap(a);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_GT(stored->approved_at().unix_seconds(), 1700000000);
+  auto got = this->ledger_->GetApproval(get);
+  ASSERT_TRUE(got->approved());
+  EXPECT_EQ(got->approval().approved_by(), "dr.lee@clinic.example");
+  EXPECT_EQ(got->approval().note(), "reviewed");
+
+  // The same name with other content: not approved, but the name's last
+  // approval says which content was.
+  get.set_map_hash(v2_hash);
+  got = this->ledger_->GetApproval(get);
+  EXPECT_FALSE(got->approved());
+  ASSERT_TRUE(got->name_known());
+  EXPECT_EQ(got->latest_for_name().map_hash(), v1_hash);
+
+  a.set_map_hash("ABC");
+  EXPECT_TRUE(absl::IsInvalidArgument(this->ledger_->ApproveMap(a).status()));
+  a.set_map_hash(v2_hash);
+  a.clear_approved_by();
+  EXPECT_TRUE(absl::IsInvalidArgument(this->ledger_->ApproveMap(a).status()));
+}
+
 TYPED_TEST(LedgerTest, CursorRoundTrip) {
   v1::GetCursorRequest get;
   get.set_account("acct");

@@ -19,7 +19,7 @@ const std::set<std::string>& KnownTransforms() {
   static const auto* kKnown = new std::set<std::string>{
       "",           "email",     "phone",     "join", "date",  "time",
       "datetime",   "hhmm",      "html_text", "text", "lower", "upper",
-      "first_name", "last_name", "tooth",     "json"};
+      "first_name", "last_name", "tooth",     "json", "number"};
   return *kKnown;
 }
 
@@ -27,13 +27,37 @@ std::string Path(std::string_view base, std::string_view key, size_t index) {
   return absl::StrCat(ToAbsl(base), ".", ToAbsl(key), "[", index, "]");
 }
 
+// Why a template is malformed ("{" without "}", an empty or non-identifier
+// placeholder), or nullopt.
+std::optional<std::string> CheckTemplate(std::string_view t) {
+  bool any = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '}') return "a '}' without its '{'";
+    if (t[i] != '{') continue;
+    size_t end = t.find('}', i);
+    if (end == std::string_view::npos) return "a '{' without its '}'";
+    std::string_view name = t.substr(i + 1, end - i - 1);
+    if (name.empty()) return "an empty placeholder '{}'";
+    for (char c : name) {
+      if (!absl::ascii_isalnum(c) && c != '_') {
+        return absl::StrCat("'{", ToAbsl(name),
+                            "}' is not a field name (letters, digits, _)");
+      }
+    }
+    any = true;
+    i = end;
+  }
+  if (!any) return "a template needs a {field}; use 'const' for fixed text";
+  return std::nullopt;
+}
+
 absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                      const YAML::Node& node,
                                      const std::string& path) {
-  BW_RETURN_IF_ERROR(
-      CheckKeys(file, node, path,
-                {"to", "from", "const", "transform", "separator", "values",
-                 "default", "required", "zone", "plus_minutes", "numbering"}));
+  BW_RETURN_IF_ERROR(CheckKeys(
+      file, node, path,
+      {"to", "from", "const", "transform", "separator", "values", "default",
+       "required", "zone", "plus_minutes", "numbering", "template"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -48,8 +72,19 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
                         GetString(file, node, path, "const", true));
     rule.constant = c;
   }
-  if (rule.from.empty() == !rule.constant.has_value()) {
-    return YamlError(file, node, path, "give exactly one of 'from' or 'const'");
+  if (node["template"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(std::string t,
+                        GetString(file, node, path, "template", true));
+    if (auto why = CheckTemplate(t)) {
+      return YamlError(file, node["template"], path + ".template", *why);
+    }
+    rule.template_text = t;
+  }
+  if (!rule.from.empty() + rule.constant.has_value() +
+          rule.template_text.has_value() !=
+      1) {
+    return YamlError(file, node, path,
+                     "give exactly one of 'from', 'const' or 'template'");
   }
   BW_ASSIGN_OR_RETURN(rule.transform,
                       GetString(file, node, path, "transform", false));
@@ -59,7 +94,7 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                   "' (known: email, phone, join, date, time, "
                                   "datetime, hhmm, html_text, text, lower, "
                                   "upper, first_name, last_name, tooth, "
-                                  "json)"));
+                                  "json, number)"));
   }
   BW_ASSIGN_OR_RETURN(rule.numbering,
                       GetString(file, node, path, "numbering", false));
@@ -628,7 +663,7 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
       std::string path = Path("", "custom_fields", i).substr(1);
       BW_RETURN_IF_ERROR(
           CheckKeys(file_name, cfs[i], path,
-                    {"entity", "name", "label", "type", "choices"}));
+                    {"entity", "name", "label", "type", "choices", "related"}));
       CustomFieldSpec spec;
       BW_ASSIGN_OR_RETURN(spec.entity,
                           GetString(file_name, cfs[i], path, "entity", true));
@@ -638,6 +673,8 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
                                                 "label", false, spec.name));
       BW_ASSIGN_OR_RETURN(
           spec.type, GetString(file_name, cfs[i], path, "type", false, "text"));
+      BW_ASSIGN_OR_RETURN(spec.related,
+                          GetString(file_name, cfs[i], path, "related", false));
       if (cfs[i]["choices"].IsDefined()) {
         for (const auto& c : cfs[i]["choices"]) {
           spec.choices.push_back(c.as<std::string>(""));
@@ -762,14 +799,20 @@ absl::StatusOr<std::vector<std::string>> LoadOrder(const Map& map) {
     bool progressed = false;
     for (auto it = pending.begin(); it != pending.end(); ++it) {
       bool ready = true;
-      for (const ObjectRoute* r : map.RoutesOf(*it)) {
+      // Its own routes' lookups, and those of the many-to-one routes
+      // writing onto it (campaign members' contacts onto the campaign).
+      std::vector<const ObjectRoute*> routes = map.RoutesOf(*it);
+      for (const ObjectRoute* r : map.IntoRoutesOnto(*it)) routes.push_back(r);
+      for (const ObjectRoute* r : routes) {
         for (const LookupRule& l : r->lookups) {
-          if (l.object != *it && !l.deferrable && loads(l.object) &&
-              !done.count(l.object)) {
+          if (l.object != *it && l.object != r->source && !l.deferrable &&
+              loads(l.object) && !done.count(l.object)) {
             ready = false;
           }
         }
-        if (r->into && !done.count(r->into->object)) ready = false;
+        if (r->into && r->source == *it && !done.count(r->into->object)) {
+          ready = false;
+        }
       }
       if (ready) {
         done.insert(*it);

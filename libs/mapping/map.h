@@ -27,9 +27,13 @@ struct FieldRule {
   std::vector<std::string> from;
   // A constant instead of a source field ("Dental Practice").
   std::optional<std::string> constant;
+  // Text with {field} placeholders instead of a source field
+  // ("{recall_type} recall due"). Empty or null fields render as nothing;
+  // when every placeholder is empty the field has no value.
+  std::optional<std::string> template_text;
   // "", "email", "phone", "join", "date", "time", "datetime", "hhmm",
   // "html_text", "text", "lower", "upper", "first_name", "last_name",
-  // "tooth", "json" (docs/map.md).
+  // "tooth", "json", "number" (docs/map.md).
   std::string transform;
   // For "tooth": the numbering system the source writes, "FDI" or
   // "Universal"; the value is checked against it and keeps it.
@@ -154,8 +158,11 @@ struct CustomFieldSpec {
   std::string entity;  // "contacts", "sales_accounts"
   std::string name;    // "cf_patient_status"
   std::string label;
-  std::string type;  // "text", "dropdown", "date", "number", ...
+  std::string type;  // "text", "dropdown", "date", "number", "lookup", ...
   std::vector<std::string> choices;
+  // For a "lookup" field (Freshsales custom modules): the plural of the
+  // entity its value points at ("contacts").
+  std::string related;
 };
 
 // A custom object (HighLevel) or custom module (Freshsales) the destination

@@ -125,6 +125,22 @@ std::optional<std::string> ToothText(std::string_view text,
   return absl::StrCat(ToAbsl(numbering), " ", absl::StrJoin(teeth, ", "));
 }
 
+// A whole number, or an exact decimal ("12.50"); nullopt with `problem`
+// set otherwise.
+std::optional<v1::Value> NumberOf(std::string_view text, std::string* problem) {
+  std::string t(absl::StripAsciiWhitespace(ToAbsl(text)));
+  int64_t i = 0;
+  if (absl::SimpleAtoi(t, &i)) return record::IntValue(i);
+  auto d = record::ParseDecimal(t, "");
+  if (d.ok()) {
+    v1::Value v;
+    *v.mutable_decimal_value() = *d;
+    return v;
+  }
+  *problem = "not a number";
+  return std::nullopt;
+}
+
 // Applies one rule. Returns the value, or nullopt with `problem` set when
 // the value is unusable, or nullopt with an empty problem when there is no
 // value.
@@ -134,6 +150,27 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
                                    std::string* problem) {
   problem->clear();
   if (rule.constant) return record::StringValue(*rule.constant);
+  if (rule.template_text) {
+    std::string out;
+    bool filled = false;
+    const std::string& t = *rule.template_text;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t[i] != '{') {
+        out.push_back(t[i]);
+        continue;
+      }
+      size_t end = t.find('}', i);
+      const v1::Value* v = FieldOf(record, t.substr(i + 1, end - i - 1));
+      if (v != nullptr) {
+        std::string text = record::ValueToText(*v);
+        filled = filled || !text.empty();
+        out += text;
+      }
+      i = end;
+    }
+    if (!filled) return std::nullopt;
+    return record::StringValue(out);
+  }
   if (rule.transform == "join") {
     std::string joined;
     for (const std::string& f : rule.from) {
@@ -162,10 +199,16 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
   if (!rule.values.empty()) {
     std::string key = record::ValueToText(*v);
     auto it = rule.values.find(key);
-    if (it != rule.values.end()) return record::StringValue(it->second);
-    if (rule.default_value) return record::StringValue(*rule.default_value);
-    *problem = "value is not in the map's value list";
-    return std::nullopt;
+    const std::string* mapped =
+        it != rule.values.end()
+            ? &it->second
+            : (rule.default_value ? &*rule.default_value : nullptr);
+    if (mapped == nullptr) {
+      *problem = "value is not in the map's value list";
+      return std::nullopt;
+    }
+    if (rule.transform == "number") return NumberOf(*mapped, problem);
+    return record::StringValue(*mapped);
   }
   if (rule.transform.empty()) return *v;
   std::string text = record::ValueToText(*v);
@@ -259,6 +302,7 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
     }
     return record::StringValue(*teeth);
   }
+  if (rule.transform == "number") return NumberOf(text, problem);
   if (rule.transform == "json") {
     nlohmann::json parsed =
         nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -303,5 +303,44 @@ TEST(TransformRecord, JsonBlobsIntoLongText) {
   EXPECT_EQ(bad.warnings[0].reason(), "not valid JSON; field not loaded");
 }
 
+TEST(TransformRecord, TemplatesAndNumbers) {
+  const std::string rules =
+      "      - {to: title, template: \"{recall_type} recall due ({due_on})\"}\n"
+      "      - {to: status, from: status, values: {completed: 1}, default: 0,"
+      " transform: number}\n"
+      "      - {to: cf_fee, from: fee, transform: number}\n";
+  auto r = Apply(rules, {{"recall_type", "6-month hygiene"},
+                         {"due_on", "2026-01-02"},
+                         {"status", "completed"},
+                         {"fee", "120.50"}});
+  ASSERT_TRUE(r.target);
+  EXPECT_EQ(r.target->fields().at("title").string_value(),
+            "6-month hygiene recall due (2026-01-02)");
+  EXPECT_EQ(r.target->fields().at("status").int_value(), 1);
+  EXPECT_EQ(record::DecimalToString(
+                r.target->custom_fields().at("cf_fee").decimal_value()),
+            "120.50");
+  auto open = Apply(rules, {{"status", "missed"}, {"fee", "abc"}});
+  EXPECT_FALSE(open.target->fields().contains("title"));  // all empty
+  EXPECT_EQ(open.target->fields().at("status").int_value(), 0);
+  ASSERT_EQ(open.warnings.size(), 1u);
+  EXPECT_EQ(open.warnings[0].reason(), "not a number; field not loaded");
+  for (const auto& [t, why] : std::vector<std::pair<std::string, std::string>>{
+           {"\"x {a\"", "a '{' without its '}'"},
+           {"\"x {}\"", "an empty placeholder '{}'"},
+           {"\"x {a b}\"", "'{a b}' is not a field name (letters, digits, _)"},
+           {"\"fixed\"",
+            "a template needs a {field}; use 'const' for fixed text"}}) {
+    auto map = ParseMap(
+        "version: 1\nsource: s\ndestination: d\nobjects:\n"
+        "  - source: o\n    target: t\n    fields: [{to: x, template: " +
+            t + "}]\n",
+        "m.yaml");
+    ASSERT_FALSE(map.ok()) << t;
+    EXPECT_EQ(map.status().message(),
+              "m.yaml:7: objects[0].fields[0].template: " + why);
+  }
+}
+
 }  // namespace
 }  // namespace bridgework::mapping

@@ -194,4 +194,27 @@ absl::Status WriteFileAtomically(const std::string& file,
   return absl::OkStatus();
 }
 
+absl::Status WriteJsonAndHtml(const std::string& dir, const std::string& stem,
+                              const json& j, const std::string& html) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create report directory ", dir, ": ", ec.message()));
+  }
+  std::string text;
+  try {
+    text = j.dump(2, ' ', false, json::error_handler_t::replace);
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report does not serialise: ", e.what()));
+  }
+  text.push_back('\n');
+  const std::filesystem::path base(dir);
+  absl::Status s =
+      WriteFileAtomically((base / (stem + ".json")).string(), text);
+  if (!s.ok()) return s;
+  return WriteFileAtomically((base / (stem + ".html")).string(), html);
+}
+
 }  // namespace bridgework::report

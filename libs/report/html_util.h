@@ -48,6 +48,12 @@ const nlohmann::json& JsonArray(const nlohmann::json& j, const char* key);
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& content);
 
+// Writes `dir`/`stem`.json (`j`, indented, invalid UTF-8 replaced) and
+// `dir`/`stem`.html (`html`), creating `dir`, each atomically. UNAVAILABLE
+// naming the directory or file on failure.
+absl::Status WriteJsonAndHtml(const std::string& dir, const std::string& stem,
+                              const nlohmann::json& j, const std::string& html);
+
 }  // namespace bridgework::report
 
 #endif  // BRIDGEWORK_LIBS_REPORT_HTML_UTIL_H_

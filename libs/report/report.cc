@@ -455,25 +455,8 @@ std::string ReportToHtml(const json& report_json) {
 }
 
 absl::Status WriteReportFiles(const std::string& dir, const json& report_json) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create report directory ", dir, ": ", ec.message()));
-  }
-  std::string js;
-  try {
-    js = report_json.dump(2, ' ', false, json::error_handler_t::replace);
-  } catch (const json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("report does not serialise: ", e.what()));
-  }
-  js.push_back('\n');
-  const std::filesystem::path base(dir);
-  absl::Status s = WriteFileAtomically((base / "report.json").string(), js);
-  if (!s.ok()) return s;
-  return WriteFileAtomically((base / "report.html").string(),
-                             ReportToHtml(report_json));
+  return WriteJsonAndHtml(dir, "report", report_json,
+                          ReportToHtml(report_json));
 }
 
 }  // namespace bridgework::report

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
+#include "libs/common/status_macros.h"
 
 namespace bridgework::auditor {
 namespace {
@@ -215,6 +216,26 @@ grpc::ServerUnaryReactor* AuditorService::GetCursor(
     v1::Cursor* out) {
   return Unary(c, "GetCursor", out,
                [this, r] { return ledger_->GetCursor(*r); });
+}
+
+grpc::ServerUnaryReactor* AuditorService::ApproveMap(
+    grpc::CallbackServerContext* c, const v1::MapApproval* r,
+    v1::ApproveMapResponse* out) {
+  return Unary(c, "ApproveMap", out,
+               [this, r]() -> absl::StatusOr<v1::ApproveMapResponse> {
+                 BW_ASSIGN_OR_RETURN(v1::MapApproval a,
+                                     ledger_->ApproveMap(*r));
+                 v1::ApproveMapResponse resp;
+                 *resp.mutable_approval() = std::move(a);
+                 return resp;
+               });
+}
+
+grpc::ServerUnaryReactor* AuditorService::GetApproval(
+    grpc::CallbackServerContext* c, const v1::GetApprovalRequest* r,
+    v1::GetApprovalResponse* out) {
+  return Unary(c, "GetApproval", out,
+               [this, r] { return ledger_->GetApproval(*r); });
 }
 
 grpc::ServerUnaryReactor* AuditorService::SetCursor(

@@ -69,6 +69,12 @@ class AuditorService final : public v1::Auditor::CallbackService {
   grpc::ServerUnaryReactor* SetCursor(grpc::CallbackServerContext* c,
                                       const v1::Cursor* r,
                                       v1::SetCursorResponse* out) override;
+  grpc::ServerUnaryReactor* ApproveMap(grpc::CallbackServerContext* c,
+                                       const v1::MapApproval* r,
+                                       v1::ApproveMapResponse* out) override;
+  grpc::ServerUnaryReactor* GetApproval(grpc::CallbackServerContext* c,
+                                        const v1::GetApprovalRequest* r,
+                                        v1::GetApprovalResponse* out) override;
   grpc::ServerWriteReactor<v1::Operation>* ListOperations(
       grpc::CallbackServerContext* c,
       const v1::ListOperationsRequest* r) override;

@@ -2,6 +2,7 @@
 
 #include "libs/common/status_macros.h"
 #include "services/extractor/sources/csv/layout_csv_source.h"
+#include "services/extractor/sources/drdentes/drdentes_api_source.h"
 #include "services/extractor/sources/opendental/opendental_db_source.h"
 #include "services/extractor/sources/pbn/pbn_csv_source.h"
 
@@ -19,6 +20,12 @@ absl::Status RegisterBuiltinSources(SourceRegistry& registry) {
       [](const v1::SourceConfig& config)
           -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
         return MakeLayoutCsvSource(config.layout_csv());
+      }));
+  BW_RETURN_IF_ERROR(registry.Register(
+      "drdentes_api",
+      [](const v1::SourceConfig& config)
+          -> absl::StatusOr<std::unique_ptr<SourceConnector>> {
+        return MakeDrdentesApiSource(config.drdentes_api());
       }));
   return registry.Register(
       "opendental_db",

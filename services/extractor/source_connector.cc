@@ -1,9 +1,42 @@
 #include "services/extractor/source_connector.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 
 namespace bridgework::extractor {
+
+absl::Status CheckZoneAndCurrency(const std::string& connector,
+                                  const std::string& time_zone,
+                                  const std::string& currency) {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(time_zone, &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(connector, ".time_zone: unknown time zone '", time_zone,
+                     "' (want an IANA name such as America/Chicago or "
+                     "Europe/Istanbul)"));
+  }
+  if (currency.size() != 3 ||
+      !std::all_of(currency.begin(), currency.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(connector,
+                     ".currency: want a three-letter ISO 4217 code such as "
+                     "USD or TRY"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status UnknownObjectError(const std::string& source,
+                                const std::string& object,
+                                std::vector<std::string> known) {
+  std::sort(known.begin(), known.end());
+  return absl::NotFoundError(
+      absl::StrCat(source, " has no object '", object,
+                   "' (known: ", absl::StrJoin(known, ", "), ")"));
+}
 
 std::string ConnectorName(const v1::SourceConfig& config) {
   switch (config.connector_case()) {
@@ -13,6 +46,8 @@ std::string ConnectorName(const v1::SourceConfig& config) {
       return "layout_csv";
     case v1::SourceConfig::kOpendentalDb:
       return "opendental_db";
+    case v1::SourceConfig::kDrdentesApi:
+      return "drdentes_api";
     case v1::SourceConfig::CONNECTOR_NOT_SET:
       return "";
   }

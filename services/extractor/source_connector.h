@@ -103,12 +103,26 @@ using SourceFactory =
         const v1::SourceConfig&)>;
 
 // The registry name of the connector `config` selects: the name of the set
-// oneof member ("pbn_csv", "layout_csv", "opendental_db"), or "" when none
-// is set.
+// oneof member ("pbn_csv", "layout_csv", "opendental_db", "drdentes_api"),
+// or "" when none is set.
 std::string ConnectorName(const v1::SourceConfig& config);
 
-// Connectors by name ("pbn_csv", "layout_csv", "opendental_db"; later
-// "drdentes").
+// Checks the settings every source shares: OK, or INVALID_ARGUMENT naming
+// "<connector>.time_zone" when `time_zone` is not an IANA zone, or
+// "<connector>.currency" when `currency` is not three upper-case letters
+// (ISO 4217).
+absl::Status CheckZoneAndCurrency(const std::string& connector,
+                                  const std::string& time_zone,
+                                  const std::string& currency);
+
+// NOT_FOUND "<source> has no object '<object>' (known: a, b, ...)", the
+// known names sorted.
+absl::Status UnknownObjectError(const std::string& source,
+                                const std::string& object,
+                                std::vector<std::string> known);
+
+// Connectors by name ("pbn_csv", "layout_csv", "opendental_db",
+// "drdentes_api").
 // Thread safety: register everything before sharing the registry; Create()
 // may then be called from any thread.
 class SourceRegistry {

@@ -60,6 +60,9 @@ TEST(ConnectorName, IsTheOneofMember) {
   v1::SourceConfig layout;
   layout.mutable_layout_csv()->set_directory("/tmp");
   EXPECT_EQ(ConnectorName(layout), "layout_csv");
+  v1::SourceConfig api;
+  api.mutable_drdentes_api()->set_base_url("http://127.0.0.1:1/api/v1");
+  EXPECT_EQ(ConnectorName(api), "drdentes_api");
   EXPECT_EQ(ConnectorName(v1::SourceConfig()), "");
 }
 

@@ -57,6 +57,11 @@ class Run {
 
   absl::Status Execute() {
     BW_ASSIGN_OR_RETURN(map_, mapping::ParseMap(request_.map_yaml(), "map"));
+    // Nothing moves under a map nobody approved (docs/map.md "Approval").
+    BW_RETURN_IF_ERROR(CheckMapApproved(
+        *peers_.auditor,
+        request_.map_name().empty() ? std::string("map") : request_.map_name(),
+        map_.hash));
     BW_ASSIGN_OR_RETURN(std::vector<std::string> order,
                         mapping::LoadOrder(map_));
     bool prepared = false;

@@ -5,13 +5,16 @@
 // reading the CRM back. For Pipedrive and HighLevel the emulator records
 // every exchange, and the recorded traffic is replayed through the
 // official OpenAPI specs (tests/conformance/openapi/validate.mjs): any
-// mismatch fails the test.
+// mismatch fails the test. The drdentes-api-freshsales case reads its
+// source from the Dr.DENTES API emulator (`bridgework-sandbox --source
+// drdentes`) instead of files.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -59,7 +62,27 @@ struct CrmCase {
   // The sample is generated with bridgework-gen-sample (PbN); otherwise
   // the example's committed export (examples/<example>/data) is read.
   bool generate = true;
+  // The source is the Dr.DENTES API emulator, not files.
+  bool drdentes_api = false;
 };
+
+constexpr char kDrdentesToken[] = "it-drdentes-source-token";
+
+// The map a shipped config names (`map: <path>`, relative to the
+// example's directory), as an absolute path.
+std::string ExampleMapPath(const std::string& example_dir,
+                           const std::string& config_text) {
+  size_t at = config_text.find("\nmap:");
+  if (at == std::string::npos) return example_dir + "/map.yaml";
+  size_t end = config_text.find('\n', at + 1);
+  std::string value = config_text.substr(at + 5, end - at - 5);
+  value.erase(0, value.find_first_not_of(' '));
+  value.erase(value.find_last_not_of(' ') + 1);
+  fs::path path(value);
+  return (path.is_absolute() ? path : fs::path(example_dir) / path)
+      .lexically_normal()
+      .string();
+}
 
 std::vector<CrmCase> Cases() {
   return {
@@ -100,6 +123,17 @@ std::vector<CrmCase> Cases() {
         {"task", "tasks"}},
        false,
        false},
+      {"freshsales",
+       "drdentes-api-freshsales",
+       {{"sales_account", "sales_accounts"},
+        {"contact", "contacts"},
+        {"deal", "deals"},
+        {"sales_activity", "sales_activities"},
+        {"note", "notes"},
+        {"task", "tasks"}},
+       false,
+       false,
+       true},
       {"freshsales",
        "clinic-freshsales",
        {{"sales_account", "sales_accounts"}, {"contact", "contacts"}},
@@ -153,7 +187,27 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
     log_ = (root_ / "commands.log").string();
     std::string example = SourceDir() + "/examples/" + GetParam().example;
     std::string data = (root_ / "data").string();
-    if (GetParam().generate) {
+    if (GetParam().drdentes_api) {
+      // The source API, and its token where the extractor (a grandchild of
+      // this process, through `bridgework up`) will read it.
+      setenv("BRIDGEWORK_DRDENTES_TOKEN", kDrdentesToken, 1);
+      std::string port_file = (root_ / "drdentes.port").string();
+      source_ =
+          Spawn({Bin("bridgework-sandbox"), "--source", "drdentes", "--token",
+                 kDrdentesToken, "--patients", "40", "--seed", "7",
+                 "--rate-limit-per-minute", "100000", "--port-file", port_file},
+                log_);
+      auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!fs::exists(port_file) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      ASSERT_TRUE(fs::exists(port_file)) << ReadAll(log_);
+      std::string address = ReadAll(port_file);
+      address.erase(address.find_last_not_of("\n") + 1);
+      source_url_ = "http://" + address;
+    } else if (GetParam().generate) {
       ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out", data,
                             "--patients", "60", "--seed", "11"},
                            log_),
@@ -166,11 +220,20 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
     std::string text = ReadAll(example + "/config.yaml");
     ASSERT_FALSE(text.empty()) << example << "/config.yaml";
     config_ = (root_ / "config.yaml").string();
-    std::string map_line = "map: " + example + "/map.yaml";
+    map_path_ = ExampleMapPath(example, text);
+    std::string map_line = "map: " + map_path_;
     size_t at = text.find("\nmap:");
     ASSERT_NE(at, std::string::npos);
     size_t end = text.find('\n', at + 1);
     text.replace(at + 1, end - at - 1, map_line);
+    if (GetParam().drdentes_api) {
+      at = text.find("base_url:");
+      ASSERT_NE(at, std::string::npos);
+      end = text.find('\n', at);
+      text.replace(at, end - at, "base_url: " + source_url_ + "/api/v1");
+      std::ofstream(config_) << text;
+      return;
+    }
     at = text.find("directory:");
     ASSERT_NE(at, std::string::npos);
     end = text.find('\n', at);
@@ -190,13 +253,21 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
       kill(up_, SIGTERM);
       Wait(up_);
     }
+    if (source_ > 0) {
+      kill(source_, SIGTERM);
+      Wait(source_);
+    }
     if (!HasFailure()) fs::remove_all(root_);
   }
 
   fs::path root_;
   std::string log_;
   std::string config_;
+  std::string map_path_;
   pid_t up_ = -1;
+  // The Dr.DENTES API emulator, when the case reads from it.
+  pid_t source_ = -1;
+  std::string source_url_;
 };
 
 TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
@@ -208,7 +279,10 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
                "--requests-per-hour", "360000"},
               log_);
   std::string services = state_dir + "/services.json";
-  ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(services) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(services)) << ReadAll(log_);
   json addrs = json::parse(ReadAll(services));
   std::string emulator = "http://" + addrs.value("emulator", "");
 
@@ -225,19 +299,34 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   EXPECT_FALSE(pre["owners"].empty());
   EXPECT_TRUE(pre.value("ready", false)) << pre.dump(2);
 
+  // The reviewed map is approved before any record moves.
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve",
+                        SourceDir() + "/examples/" + c.example + "/map.yaml",
+                        "--by", "it-reviewer", "--services", services},
+                       log_),
+            0)
+      << ReadAll(log_);
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
-                        "--services", services, "--report-json", report},
+                        "--services", services, "--report-json", report,
+                        "--report-dir", (root_ / "report").string()},
                        log_),
             0)
       << ReadAll(log_);
   json rep = json::parse(ReadAll(report));
   ASSERT_TRUE(rep.value("balanced", false)) << rep.dump(2);
   EXPECT_GT(rep.value("requests", 0), 0);
+  // Beside the report: the automations that did not migrate, as the CRM
+  // admin's rebuild reference (every example's source has some).
+  json workflows =
+      json::parse(ReadAll(root_ / "report" / "workflows.json"), nullptr, false);
+  ASSERT_FALSE(workflows.is_discarded()) << ReadAll(log_);
+  EXPECT_EQ(workflows["destination"]["crm"], c.crm);
+  EXPECT_GT(workflows["counts"]["automations"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(root_ / "report" / "workflows.md"));
 
   // Every loaded record is in the CRM, object by object.
-  std::string map_path = SourceDir() + "/examples/" + c.example + "/map.yaml";
-  auto map = mapping::ParseMap(ReadAll(map_path), map_path);
+  auto map = mapping::ParseMap(ReadAll(map_path_), map_path_);
   ASSERT_TRUE(map.ok()) << map.status();
   json state = GetJson(emulator + "/__sandbox/state");
   int64_t loaded_total = 0;

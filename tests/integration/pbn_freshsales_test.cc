@@ -18,10 +18,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "bridgework/v1/extractor.grpc.pb.h"
+#include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
-#include "tests/integration/process_util.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
 
@@ -32,17 +32,45 @@ namespace fs = std::filesystem;
 using cli::Supervisor;
 using nlohmann::json;
 
-using testing::Bin;
-using testing::ReadAll;
+std::string Bin(const std::string& name) {
+  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
+  return std::string(dir ? dir : "build/bin") + "/" + name;
+}
 
 // Runs a command, returns exit code; output to `log`.
 int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
-  return testing::RunCommand(argv, log);
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::fopen(log.c_str(), "a");
+    if (f) {
+      dup2(fileno(f), 1);
+      dup2(fileno(f), 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-json Get(const std::string& url) {
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+// GETs `url`; with a token, as the Freshsales API wants it.
+json Get(const std::string& url, const std::string& token = "") {
   auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send(crm::HttpRequest::Get(url));
+  crm::HttpRequest request = crm::HttpRequest::Get(url);
+  if (!token.empty()) {
+    request.headers.push_back("Authorization: Token token=" + token);
+  }
+  auto r = http->Send(request);
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return json();
   return json::parse(r->body, nullptr, false);
@@ -84,17 +112,23 @@ class PbnFreshsalesTest : public ::testing::Test {
                          log_),
               0)
         << ReadAll(log_);
-    std::string map_path = std::string(BRIDGEWORK_DEFAULT_EXAMPLES_DIR) +
-                           "/pbn-freshsales/map.yaml";
+    // A copy of the shipped map, so the approval test can change it.
+    map_path_ = (root_ / "map.yaml").string();
+    fs::copy_file(std::string(BRIDGEWORK_DEFAULT_EXAMPLES_DIR) +
+                      "/pbn-freshsales/map.yaml",
+                  map_path_);
+    const std::string& map_path = map_path_;
     auto map = mapping::ParseMap(ReadAll(map_path), map_path);
     ASSERT_TRUE(map.ok()) << map.status();
     supervisor_ = std::make_unique<Supervisor>((root_ / "state").string());
     cli::SuiteOptions options;
     options.state_dir = (root_ / "state").string();
     options.emulator = "freshsales";
-    options.emulator_fields = map->custom_fields;
-    // 40 requests/s: slow enough to kill the loader mid-run.
-    options.requests_per_hour = 144000;
+    options.EmulateSchemaOf(*map);
+    // The emulator takes 200 requests/s; the first loader sends 40/s, slow
+    // enough to kill it while contacts load. Its replacement sends 200/s.
+    options.requests_per_hour = 720000;
+    options.loader_requests_per_hour = 144000;
     auto suite = cli::StartSuite(options, *supervisor_);
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = *suite;
@@ -139,6 +173,7 @@ class PbnFreshsalesTest : public ::testing::Test {
   }
 
   fs::path root_;
+  std::string map_path_;
   std::string log_;
   std::unique_ptr<Supervisor> supervisor_;
   cli::Suite suite_;
@@ -152,6 +187,53 @@ std::string Text(const v1::Record& r, const std::string& field) {
 }
 
 TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
+  // Nothing moves under an unapproved map: refused before a run begins.
+  std::string out = (root_ / "refused.log").string();
+  EXPECT_NE(
+      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, out), 0);
+  EXPECT_THAT(ReadAll(out), ::testing::HasSubstr("map.yaml (sha256 "));
+  EXPECT_THAT(ReadAll(out),
+              ::testing::HasSubstr(") is not approved; no record moves under "
+                                   "an unapproved map"));
+  // Approved, then changed: refused again, naming who approved what.
+  std::string approve_log = (root_ / "approve.log").string();
+  ASSERT_EQ(RunProgram({Bin("bridgework"), "approve", map_path_, "--by",
+                        "dr.reviewer@clinic.example", "--config", config_},
+                       approve_log),
+            0)
+      << ReadAll(approve_log);
+  EXPECT_THAT(ReadAll(approve_log),
+              ::testing::HasSubstr("by dr.reviewer@clinic.example"));
+  const std::string approved_text = ReadAll(map_path_);
+  std::ofstream(map_path_, std::ios::app) << "# an edit after approval\n";
+  std::string changed = (root_ / "changed.log").string();
+  EXPECT_NE(
+      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, changed),
+      0);
+  EXPECT_THAT(ReadAll(changed),
+              ::testing::HasSubstr("changed since dr.reviewer@clinic.example "
+                                   "approved it on "));
+  // Another controller calling the transformer directly is refused too.
+  {
+    auto transformer = v1::Transformer::NewStub(grpc::CreateChannel(
+        suite_.services.transformer, grpc::InsecureChannelCredentials()));
+    v1::RunRequest req;
+    req.set_run_id("r-999999");
+    req.set_map_yaml(ReadAll(map_path_));
+    req.set_map_name(map_path_);
+    grpc::ClientContext ctx;
+    auto stream = transformer->Run(&ctx, req);
+    v1::RunEvent event;
+    while (stream->Read(&event)) {
+    }
+    grpc::Status s = stream->Finish();
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("changed since"));
+  }
+  json runs_before = Get(emulator_ + "/__sandbox/state");
+  EXPECT_EQ(runs_before["contacts"].size(), 0u) << "nothing moved";
+  std::ofstream(map_path_, std::ios::trunc) << approved_text;
+
   // Start the migration with the real CLI, in the background.
   std::string report = (root_ / "report.json").string();
   pid_t migrate = fork();
@@ -185,7 +267,7 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
        Bin("bridgework-loader"),
        {"--listen", suite_.services.loader, "--auditor",
         suite_.services.auditor, "--crm", "freshsales", "--crm-url",
-        suite_.crm_url, "--requests-per-hour", "144000"},
+        suite_.crm_url, "--requests-per-hour", "720000"},
        {{"BRIDGEWORK_CRM_TOKEN", suite_.crm_token}}},
       true);
   ASSERT_TRUE(restarted.ok()) << restarted.status();
@@ -309,6 +391,96 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   }
   EXPECT_EQ(checked, static_cast<int>(contacts.size()));
 
+  // Patient -> Lead (1:many): no completed appointment makes a lead.
+  std::set<std::string> seen_patient;
+  for (const auto& a : Extract("appointment")) {
+    if (Text(a, "status") == "completed") {
+      seen_patient.insert(Text(a, "patient_id"));
+    }
+  }
+  json stages = Get(emulator_ + "/crm/sales/api/selector/lifecycle_stages",
+                    suite_.crm_token);
+  std::map<std::string, std::string> stage_name;
+  for (const auto& st : stages["lifecycle_stages"]) {
+    stage_name[st["id"].dump()] = st.value("name", "");
+  }
+  int leads = 0, customers = 0;
+  for (const auto& p : patients) {
+    auto it = by_key.find("pbn:patient:" + p.source_key());
+    if (it == by_key.end()) continue;
+    std::string stage = stage_name[it->second["lifecycle_stage_id"].dump()];
+    EXPECT_EQ(stage, seen_patient.count(p.source_key()) ? "Customer" : "Lead")
+        << p.source_key();
+    (stage == "Lead" ? leads : customers)++;
+  }
+  EXPECT_GT(leads, 0);
+  EXPECT_GT(customers, 0);
+
+  // Insurance (many:1): the primary plan's fields on the contact, and every
+  // plan an Insurance Plan record.
+  std::map<std::string, v1::Record> primary;
+  std::vector<v1::Record> insurance = Extract("insurance");
+  for (const auto& i : insurance) {
+    auto [it, fresh] = primary.emplace(Text(i, "patient_id"), i);
+    if (!fresh && std::stoi(Text(i, "priority")) <
+                      std::stoi(Text(it->second, "priority"))) {
+      it->second = i;
+    }
+  }
+  int with_insurance = 0;
+  for (const auto& [patient, plan] : primary) {
+    auto it = by_key.find("pbn:patient:" + patient);
+    if (it == by_key.end()) continue;
+    ++with_insurance;
+    EXPECT_EQ(it->second["custom_field"].value("cf_insurance_carrier", ""),
+              Text(plan, "carrier_name"))
+        << patient;
+    EXPECT_EQ(it->second["custom_field"].value("cf_policy_number", ""),
+              Text(plan, "policy_number"))
+        << patient;
+  }
+  EXPECT_GT(with_insurance, 10);
+  EXPECT_EQ(
+      static_cast<int64_t>(state["custom_module"]["cm_insurance_plan"].size()),
+      objects["insurance"]["loaded"].get<int64_t>());
+  EXPECT_GT(objects["insurance"]["loaded"].get<int64_t>(), with_insurance);
+
+  // Custom patient properties onto the contact, one field per property.
+  int properties = 0;
+  std::set<std::string> anxiety_seen;
+  for (const auto& p : Extract("custom_patient_property")) {
+    if (Text(p, "property_name") != "Dental anxiety") continue;
+    std::string patient = Text(p, "patient_id");
+    if (!anxiety_seen.insert(patient).second) continue;  // the first wins
+    auto it = by_key.find("pbn:patient:" + patient);
+    if (it == by_key.end()) continue;
+    EXPECT_EQ(it->second["custom_field"].value("cf_dental_anxiety", ""),
+              Text(p, "value"));
+    ++properties;
+  }
+  EXPECT_GT(properties, 0);
+
+  // Every other seed row landed: appointments, deals, treatment and payment
+  // records, tasks, notes, lists; counts equal the report's.
+  for (const auto& [object, key] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"appointment", "appointments"},
+           {"treatment_plan", "deals"},
+           {"recall", "tasks"},
+           {"campaign", "lists"}}) {
+    EXPECT_EQ(static_cast<int64_t>(state[key].size()),
+              objects[object]["loaded"].get<int64_t>())
+        << object;
+    EXPECT_GT(objects[object]["loaded"].get<int64_t>(), 0) << object;
+  }
+  for (const char* module : {"cm_treatment", "cm_payment"}) {
+    EXPECT_GT(state["custom_module"][module].size(), 0u) << module;
+  }
+  EXPECT_EQ(state["custom_module"]["cm_treatment"].size() +
+                state["custom_module"]["cm_payment"].size(),
+            static_cast<size_t>(objects["treatment"]["loaded"].get<int64_t>() +
+                                objects["payment"]["loaded"].get<int64_t>()));
+
   // Rollback through the CLI, verified by reading back; the emulator is empty.
   ASSERT_EQ(RunProgram({Bin("bridgework"), "rollback", "--run",
                         rep["run"]["id"], "--config", config_},
@@ -316,8 +488,13 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
             0)
       << ReadAll(log_);
   json after = Get(emulator_ + "/__sandbox/state");
-  EXPECT_EQ(after["contacts"].size(), 0u);
-  EXPECT_EQ(after["sales_accounts"].size(), 0u);
+  for (const char* key : {"contacts", "sales_accounts", "deals", "appointments",
+                          "tasks", "notes", "documents", "lists"}) {
+    EXPECT_EQ(after[key].size(), 0u) << key;
+  }
+  for (const auto& [module, records] : after["custom_module"].items()) {
+    EXPECT_EQ(records.size(), 0u) << module;
+  }
 
   // Every service stops cleanly on SIGTERM (exit code 0).
   for (const char* name :

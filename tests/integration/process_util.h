@@ -1,9 +1,9 @@
-// Helpers for tests that drive the real binaries: where they are, running
-// them with their output in a log file, reading files and emulator state.
+// Running the real binaries from integration tests: where they are, where
+// the source tree is, starting one with its output appended to a log, and
+// reading a file back. Test-only; not thread-safe (fork).
 #ifndef BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 #define BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,26 +19,27 @@
 
 namespace bridgework::testing {
 
-// build/bin, or BRIDGEWORK_BIN_DIR (set by ctest).
+// build/bin/<name>, or $BRIDGEWORK_BIN_DIR/<name> (set by ctest).
 inline std::string Bin(const std::string& name) {
   const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
   return std::string(dir ? dir : "build/bin") + "/" + name;
 }
 
-// The repository root, or BRIDGEWORK_SOURCE_DIR (set by ctest).
+// The source tree: $BRIDGEWORK_SOURCE_DIR (set by ctest), else ".".
 inline std::string SourceDir() {
   const char* dir = std::getenv("BRIDGEWORK_SOURCE_DIR");
   return dir ? dir : ".";
 }
 
+// The whole file, or "" when it cannot be read.
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
 }
 
-// Starts `argv` (PATH is searched) with stdout and stderr appended to
-// `log`.
+// Starts argv[0] (looked up on PATH when it has no '/') with stdout and
+// stderr appended to `log`. The caller waits for it (Wait).
 inline pid_t Spawn(const std::vector<std::string>& argv,
                    const std::string& log) {
   pid_t pid = fork();

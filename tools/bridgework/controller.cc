@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -24,7 +25,10 @@
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
 #include "libs/report/report.h"
+#include "libs/workflows/writers.h"
+#include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/supervisor.h"
+#include "tools/bridgework/workflow_export.h"
 
 namespace bridgework::cli {
 namespace {
@@ -102,11 +106,47 @@ absl::Status CheckServices(const ServiceAddresses& services, int timeout_ms) {
   return absl::OkStatus();
 }
 
+std::string MapName(const std::string& map_path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(map_path, ec);
+  return ec ? map_path : p.string();
+}
+
+absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
+                                           const std::string& approved_by,
+                                           const std::string& note,
+                                           const ServiceAddresses& services) {
+  std::ifstream in(map_path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("map file ", map_path, ": cannot be read"));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Only a valid map can be approved; its hash is the one runs check.
+  BW_ASSIGN_OR_RETURN(mapping::Map map, mapping::ParseMap(text, map_path));
+  if (approved_by.empty()) {
+    return absl::InvalidArgumentError(
+        "say who approves the map: --by NAME (or set BRIDGEWORK_USER)");
+  }
+  BW_RETURN_IF_ERROR(CheckServices(services));
+  auto auditor = MakeGrpcAuditorClient(services.auditor);
+  v1::MapApproval approval;
+  approval.set_map_hash(map.hash);
+  approval.set_map_name(MapName(map_path));
+  approval.set_approved_by(approved_by);
+  approval.set_note(note);
+  return auditor->ApproveMap(approval);
+}
+
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,
                                       const MigrateOptions& options) {
   BW_RETURN_IF_ERROR(CheckServices(services));
   auto auditor = MakeGrpcAuditorClient(services.auditor);
+  // Refused before a run is begun: no record moves under an unapproved map.
+  const std::string map_name = MapName(config.map_path);
+  BW_RETURN_IF_ERROR(CheckMapApproved(*auditor, map_name, MapHash(config)));
   v1::BeginRunRequest begin;
   begin.set_kind(v1::RUN_KIND_MIGRATE);
   begin.set_account(config.destination.account());
@@ -126,6 +166,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   *request.mutable_source() = config.source;
   *request.mutable_destination() = config.destination;
   request.set_map_yaml(config.map_yaml);
+  request.set_map_name(map_name);
   request.set_batch_size(config.batch_size);
   request.set_phone_region(config.phone_region);
 
@@ -224,6 +265,23 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   result.report_json = report::ReportToJson(result.report, extra);
   result.ok = result.report_json.value("balanced", false);
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
+  if (!options.report_dir.empty()) {
+    // The automations that did not migrate, as the admin's rebuild
+    // reference beside the report. A failure here does not fail the run.
+    ServiceAddresses extractor_only;
+    extractor_only.extractor = services.extractor;
+    auto access = ExtractorAccess::Reach("", extractor_only, "");
+    absl::StatusOr<WorkflowExportResult> exported =
+        access.ok()
+            ? ExportWorkflows(config, *access, options.report_dir, absl::Now())
+            : absl::StatusOr<WorkflowExportResult>(access.status());
+    progress.Note(exported.ok()
+                      ? absl::StrCat("workflows to rebuild: ",
+                                     workflows::Summary(exported->data), " -> ",
+                                     exported->markdown_path)
+                      : absl::StrCat("the workflow export failed: ",
+                                     exported.status().message()));
+  }
   return result;
 }
 

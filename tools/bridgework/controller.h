@@ -22,7 +22,9 @@ struct MigrateOptions {
   // How long to keep retrying while a service is unavailable (it may be
   // restarting). Default 300 s.
   int retry_seconds = 300;
-  // Where to write report.json / report.html; empty: none.
+  // Where to write report.json / report.html, and workflows.json /
+  // workflows.md (the automations to rebuild, workflow_export.h); empty:
+  // none.
   std::string report_dir;
   // Also write the JSON report here.
   std::string report_json;
@@ -41,6 +43,17 @@ struct MigrateResult {
 // Fails fast (UNAVAILABLE, one line naming it) if a service is unreachable.
 absl::Status CheckServices(const ServiceAddresses& services,
                            int timeout_ms = 3000);
+
+// The name a map is approved under: its canonical path.
+std::string MapName(const std::string& map_path);
+
+// Records that `approved_by` approved the map file's current content
+// (`bridgework approve`). Fails on a map that does not parse, naming the
+// line and key; UNAVAILABLE when the services are not running.
+absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
+                                           const std::string& approved_by,
+                                           const std::string& note,
+                                           const ServiceAddresses& services);
 
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,

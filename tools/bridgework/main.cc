@@ -5,6 +5,9 @@
 //   bridgework rollback undo a run, verified by reading the CRM back
 //   bridgework status   runs, or one run's counts
 //   bridgework demo     everything above on bundled sample data
+//   bridgework discover profile a source: inventory, data quality, readiness
+//                       for a CRM plan and an estimate (no CRM contacted)
+//   bridgework workflows the source's automations as a rebuild reference
 //   bridgework propose  propose a map from the source's schema and values
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,14 +22,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "libs/common/server.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
+#include "libs/workflows/writers.h"
 #include "tools/bridgework/controller.h"
+#include "tools/bridgework/discover.h"
+#include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/propose.h"
 #include "tools/bridgework/run_config.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
+#include "tools/bridgework/workflow_export.h"
 
 namespace fs = std::filesystem;
 using namespace bridgework::cli;  // NOLINT(google-build-using-namespace): main
@@ -125,7 +133,7 @@ int Demo(const std::string& out, int patients, int seed) {
   SuiteOptions options;
   options.state_dir = (root / "state").string();
   options.emulator = "freshsales";
-  options.emulator_fields = map->custom_fields;
+  options.EmulateSchemaOf(*map);
   options.plan = "growth";
   // The emulator and loader share a fast budget so the demo takes seconds;
   // the real plans' budgets are in docs/connectors/freshsales.md.
@@ -152,6 +160,11 @@ int Demo(const std::string& out, int patients, int seed) {
   }
   auto config = LoadRunConfig(config_path);
   if (!config.ok()) return Fail(config.status());
+  // The demo's bundled map is approved on the user's behalf, as the demo.
+  auto approval =
+      ApproveMap(config->map_path, "bridgework demo (bundled sample map)",
+                 "approved by `bridgework demo`", suite->services);
+  if (!approval.ok()) return Fail(approval.status());
   MigrateOptions mo;
   mo.report_dir = root.string();
   mo.resume = false;
@@ -172,6 +185,49 @@ int Demo(const std::string& out, int patients, int seed) {
   std::printf("report: %s and %s\n", (root / "report.json").c_str(),
               (root / "report.html").c_str());
   return result->ok ? 0 : 1;
+}
+
+// Prints what `bridgework discover` found, in a few lines.
+void PrintDiscovery(const DiscoverResult& r) {
+  const nlohmann::json& j = r.report;
+  const nlohmann::json& totals = j["inventory"]["totals"];
+  std::printf("%-24s %9s %9s\n", "object", "records", "rejected");
+  for (const auto& o : j["inventory"]["objects"]) {
+    std::printf("%-24s %9lld %9lld\n", o["object"].get<std::string>().c_str(),
+                static_cast<long long>(o["records"].get<int64_t>()),
+                static_cast<long long>(o["rejected"].get<int64_t>()));
+  }
+  std::printf("%lld records in %lld objects\n",
+              static_cast<long long>(totals["records"].get<int64_t>()),
+              static_cast<long long>(totals["objects"].get<int64_t>()));
+  int64_t groups = 0;
+  for (const auto& d : j["quality"]["duplicates"])
+    groups += d["groups"].get<int64_t>();
+  std::printf("data quality: %lld duplicate group(s)",
+              static_cast<long long>(groups));
+  for (const auto& [kind, n] : j["quality"]["summary"].items()) {
+    if (kind.rfind("duplicate_", 0) == 0) continue;
+    std::printf(", %s %lld", kind.c_str(),
+                static_cast<long long>(n.get<int64_t>()));
+  }
+  std::printf("\n");
+  const nlohmann::json& readiness = j["readiness"];
+  if (readiness.is_object()) {
+    std::printf("readiness (%s %s): %s\n",
+                readiness["crm"].get<std::string>().c_str(),
+                readiness["plan"].get<std::string>().c_str(),
+                readiness["verdict"].get<std::string>().c_str());
+  }
+  const nlohmann::json& e = j["estimate"];
+  if (e.is_object()) {
+    std::printf(
+        "estimate: %lld requests, %.1f hours (%.2f days), set by the %s "
+        "limit\n",
+        static_cast<long long>(e["requests"].get<int64_t>()),
+        e["hours"].get<double>(), e["days"].get<double>(),
+        e["binding_limit"].get<std::string>().c_str());
+  }
+  std::printf("report: %s and %s\n", r.json_path.c_str(), r.html_path.c_str());
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -235,6 +291,20 @@ int main(int argc, char** argv) {
   rollback->add_option("--services", services_file,
                        "services.json from `bridgework up`");
 
+  auto* approve = app.add_subcommand(
+      "approve",
+      "record that you reviewed and approve a map's exact content; runs "
+      "refuse unapproved or changed maps");
+  std::string approve_map, approved_by, approve_note;
+  approve->add_option("map", approve_map, "the map file")->required();
+  approve->add_option("--by", approved_by,
+                      "who approves (default: $BRIDGEWORK_USER, else $USER)");
+  approve->add_option("--note", approve_note, "why, or what was reviewed");
+  approve->add_option("--config", config_path,
+                      "run config (for service addresses)");
+  approve->add_option("--services", services_file,
+                      "services.json from `bridgework up`");
+
   auto* status = app.add_subcommand("status", "list runs, or show one run");
   status->add_option("--run", run_id, "the run to show");
   status->add_option("--config", config_path,
@@ -280,6 +350,49 @@ int main(int argc, char** argv) {
   propose->add_option("--state-dir", pc.state_dir,
                       "a private extractor's log goes here");
 
+  DiscoverOptions discover_options;
+  discover_options.examples_dir = ExamplesDir();
+  auto* discover = app.add_subcommand(
+      "discover",
+      "profile the source (inventory, data quality) and assess a CRM plan "
+      "(readiness, estimate); writes discovery.json and discovery.html");
+  discover
+      ->add_option("--source,--config", discover_options.config_path,
+                   "run config (source; destination and map optional)")
+      ->required();
+  discover
+      ->add_option("--dest", discover_options.crm,
+                   "the CRM (default: the config's destination)")
+      ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
+  discover->add_option("--plan", discover_options.plan,
+                       "the CRM plan (default: the config's, else the CRM's "
+                       "usual one)");
+  discover
+      ->add_option("--seats", discover_options.seats,
+                   "Pipedrive seats (its daily token budget)")
+      ->check(CLI::PositiveNumber);
+  discover->add_option("--out", discover_options.out_dir,
+                       "directory for discovery.json and discovery.html");
+  discover->add_option("--services", discover_options.services_file,
+                       "services.json from `bridgework up` (else a private "
+                       "extractor is started)");
+  discover->add_option("--state-dir", discover_options.state_dir,
+                       "a private extractor's log goes here");
+  auto* workflows_cmd = app.add_subcommand(
+      "workflows",
+      "export the source's automations (reminders, recall sequences, "
+      "scheduling and billing rules) as the CRM admin's rebuild reference: "
+      "workflows.json and workflows.md");
+  std::string workflows_out = "out/workflows";
+  workflows_cmd->add_option("--config", config_path, "run config")->required();
+  workflows_cmd->add_option("--out", workflows_out,
+                            "directory for workflows.json and workflows.md");
+  workflows_cmd->add_option(
+      "--services", services_file,
+      "services.json from `bridgework up` (else a private extractor)");
+  workflows_cmd->add_option("--state-dir", state_dir,
+                            "a private extractor's log goes here");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*propose) {
@@ -300,6 +413,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (*discover) {
+    discover_options.now = absl::Now();
+    auto result = Discover(discover_options);
+    if (!result.ok()) return Fail(result.status());
+    PrintDiscovery(*result);
+    return 0;
+  }
+
   ServiceAddresses from_config;
   RunConfig config;
   if (!config_path.empty()) {
@@ -310,6 +431,17 @@ int main(int argc, char** argv) {
   }
 
   if (*demo) return Demo(out, patients, seed);
+
+  if (*workflows_cmd) {
+    auto access = ExtractorAccess::Reach(services_file, from_config, state_dir);
+    if (!access.ok()) return Fail(access.status());
+    auto result = ExportWorkflows(config, *access, workflows_out, absl::Now());
+    if (!result.ok()) return Fail(result.status());
+    std::printf("workflows: %s; wrote %s and %s\n",
+                bridgework::workflows::Summary(result->data).c_str(),
+                result->json_path.c_str(), result->markdown_path.c_str());
+    return 0;
+  }
 
   if (*up) {
     bridgework::BlockTerminationSignals();
@@ -337,7 +469,7 @@ int main(int argc, char** argv) {
         options.crm_token = t;
       auto map =
           bridgework::mapping::ParseMap(config.map_yaml, config.map_path);
-      if (map.ok()) options.emulator_fields = map->custom_fields;
+      if (map.ok()) options.EmulateSchemaOf(*map);
     } else if (emulator == "highlevel") {
       options.plan = "unlimited";
     } else if (emulator.empty()) {
@@ -420,6 +552,23 @@ int main(int argc, char** argv) {
         static_cast<long long>(result->failed),
         result->verified ? "verified by reading the CRM back" : "NOT verified");
     return result->verified ? 0 : 1;
+  }
+  if (*approve) {
+    if (approved_by.empty()) {
+      for (const char* var : {"BRIDGEWORK_USER", "USER"}) {
+        const char* v = std::getenv(var);
+        if (v != nullptr && *v != '\0') {
+          approved_by = v;
+          break;
+        }
+      }
+    }
+    auto a = ApproveMap(approve_map, approved_by, approve_note, *services);
+    if (!a.ok()) return Fail(a.status());
+    std::printf("approved %s (sha256 %s) by %s; runs may now use it\n",
+                a->map_name().c_str(), a->map_hash().substr(0, 12).c_str(),
+                a->approved_by().c_str());
+    return 0;
   }
   if (*status) {
     absl::Status s = PrintStatus(*services, run_id);

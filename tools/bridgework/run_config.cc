@@ -7,6 +7,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/csv_layout/layout_yaml.h"
@@ -68,18 +69,20 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
   if (!src.IsDefined())
     return YamlError(f, root, "source", "required key is missing");
   BW_RETURN_IF_ERROR(CheckKeys(
-      f, src, "source", {"system", "pbn_csv", "layout_csv", "opendental_db"}));
+      f, src, "source",
+      {"system", "pbn_csv", "layout_csv", "opendental_db", "drdentes_api"}));
   BW_ASSIGN_OR_RETURN(std::string system,
                       GetString(f, src, "source", "system", true));
   c.source.set_system(system);
   // The layout file's SHA-256, for the run's identity (layout_csv only).
   std::string layout_hash;
   int connectors = 0;
-  for (const char* name : {"pbn_csv", "layout_csv", "opendental_db"}) {
+  for (const char* name :
+       {"pbn_csv", "layout_csv", "opendental_db", "drdentes_api"}) {
     if (src[name].IsDefined() && ++connectors > 1) {
       return YamlError(f, src[name], "source",
-                       "give one connector (pbn_csv, layout_csv or "
-                       "opendental_db), not several");
+                       "give one connector (pbn_csv, layout_csv, "
+                       "opendental_db or drdentes_api), not several");
     }
   }
   if (src["pbn_csv"].IsDefined()) {
@@ -158,10 +161,41 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     od->set_currency(cur);
     BW_ASSIGN_OR_RETURN(int timeout, GetInt(f, p, kp, "timeout_seconds", 10));
     od->set_timeout_seconds(timeout);
+  } else if (src["drdentes_api"].IsDefined()) {
+    YAML::Node p = src["drdentes_api"];
+    const std::string kp = "source.drdentes_api";
+    BW_RETURN_IF_ERROR(CheckKeys(
+        f, p, kp,
+        {"base_url", "token_env", "time_zone", "currency", "page_size"}));
+    v1::DrdentesApiSourceConfig* dd = c.source.mutable_drdentes_api();
+    BW_ASSIGN_OR_RETURN(std::string url, GetString(f, p, kp, "base_url", true));
+    if (!absl::StartsWith(url, "http://") &&
+        !absl::StartsWith(url, "https://")) {
+      return YamlError(f, p["base_url"], kp + ".base_url",
+                       "want an http:// or https:// URL");
+    }
+    while (absl::EndsWith(url, "/")) url.pop_back();
+    dd->set_base_url(url);
+    // The name of a variable, never the token itself.
+    BW_ASSIGN_OR_RETURN(
+        std::string token_env,
+        GetString(f, p, kp, "token_env", false, "BRIDGEWORK_DRDENTES_TOKEN"));
+    dd->set_token_env(token_env);
+    BW_ASSIGN_OR_RETURN(std::string tz, GetString(f, p, kp, "time_zone", false,
+                                                  "Europe/Istanbul"));
+    dd->set_time_zone(tz);
+    BW_ASSIGN_OR_RETURN(std::string cur,
+                        GetString(f, p, kp, "currency", false, "TRY"));
+    dd->set_currency(cur);
+    BW_ASSIGN_OR_RETURN(int page_size, GetInt(f, p, kp, "page_size", 100));
+    if (page_size < 1 || page_size > 500) {
+      return YamlError(f, p["page_size"], kp + ".page_size", "want 1 to 500");
+    }
+    dd->set_page_size(page_size);
   } else {
     return YamlError(f, src, "source",
-                     "give the connector's settings (pbn_csv, layout_csv or "
-                     "opendental_db)");
+                     "give the connector's settings (pbn_csv, layout_csv, "
+                     "opendental_db or drdentes_api)");
   }
 
   YAML::Node dst = root["destination"];

@@ -180,7 +180,8 @@ TEST_F(RunConfigTest, LayoutCsvErrorsNameTheirFileAndLine) {
   ASSERT_FALSE(both.ok());
   EXPECT_THAT(std::string(both.status().message()),
               HasSubstr("run.yaml:6: source: give one connector (pbn_csv, "
-                        "layout_csv or opendental_db), not several"));
+                        "layout_csv, opendental_db or drdentes_api), not "
+                        "several"));
   text = LayoutSource();
   text.replace(text.find("directory: data"), 15, "directory: gone");
   auto no_dir = LoadRunConfig(Write(text));
@@ -216,11 +217,15 @@ TEST(ShippedExamplesTest, EveryExampleConfigAndMapLoads) {
         std::filesystem::temp_directory_path() /
         ("bw-example-" + entry.path().filename().string());
     std::filesystem::create_directories(dir / "data");
+    // The map stays the one the example names (relative to the example:
+    // drdentes-api-freshsales shares drdentes-freshsales's).
     size_t at = text.find("\nmap:");
     ASSERT_NE(at, std::string::npos) << config;
     size_t end = text.find('\n', at + 1);
+    std::string map = text.substr(at + 5, end - at - 5);
+    map.erase(0, map.find_first_not_of(' '));
     text.replace(at + 1, end - at - 1,
-                 "map: " + (entry.path() / "map.yaml").string());
+                 "map: " + (entry.path() / map).lexically_normal().string());
     // A layout_csv source's layout stays the example's own too.
     const std::string kLayoutKey = "\n    layout: ";
     at = text.find(kLayoutKey);
@@ -281,6 +286,62 @@ TEST_F(RunConfigTest, OpenDentalDbSource) {
               HasSubstr("unknown key 'password'"));
   auto no_user = LoadRunConfig(Write(OpenDentalSource("    database: od\n")));
   EXPECT_FALSE(no_user.ok());
+}
+
+std::string DrdentesSource(const std::string& settings) {
+  return "source:\n  system: drdentes\n  drdentes_api:\n" + settings +
+         "destination:\n  crm: freshsales\n  account: a\n"
+         "  fallback_owner_email: o@x.example\n"
+         "map: map.yaml\n";
+}
+
+TEST_F(RunConfigTest, DrdentesApiSource) {
+  auto c = LoadRunConfig(Write(
+      DrdentesSource("    base_url: https://gulus.drdentes.example/api/v1/\n"
+                     "    token_env: DD_TOKEN\n    time_zone: Europe/Berlin\n"
+                     "    currency: EUR\n    page_size: 250\n")));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->source.system(), "drdentes");
+  ASSERT_TRUE(c->source.has_drdentes_api());
+  const auto& dd = c->source.drdentes_api();
+  // The trailing slash goes: paths are appended to it.
+  EXPECT_EQ(dd.base_url(), "https://gulus.drdentes.example/api/v1");
+  EXPECT_EQ(dd.token_env(), "DD_TOKEN");
+  EXPECT_EQ(dd.time_zone(), "Europe/Berlin");
+  EXPECT_EQ(dd.currency(), "EUR");
+  EXPECT_EQ(dd.page_size(), 250);
+
+  auto defaults = LoadRunConfig(
+      Write(DrdentesSource("    base_url: http://127.0.0.1:8080/api/v1\n")));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  const auto& d = defaults->source.drdentes_api();
+  EXPECT_EQ(d.token_env(), "BRIDGEWORK_DRDENTES_TOKEN");
+  EXPECT_EQ(d.time_zone(), "Europe/Istanbul");
+  EXPECT_EQ(d.currency(), "TRY");
+  EXPECT_EQ(d.page_size(), 100);
+
+  // The token itself is refused: only its variable's name goes there.
+  auto token = LoadRunConfig(Write(DrdentesSource(
+      "    base_url: http://127.0.0.1:8080/api/v1\n    token: s3cret\n")));
+  ASSERT_FALSE(token.ok());
+  EXPECT_THAT(std::string(token.status().message()),
+              HasSubstr("unknown key 'token'"));
+  EXPECT_THAT(std::string(token.status().message()),
+              ::testing::Not(HasSubstr("s3cret")));
+  auto no_url = LoadRunConfig(Write(DrdentesSource("    page_size: 10\n")));
+  ASSERT_FALSE(no_url.ok());
+  EXPECT_THAT(std::string(no_url.status().message()), HasSubstr("base_url"));
+  auto bad_url = LoadRunConfig(
+      Write(DrdentesSource("    base_url: gulus.drdentes.example\n")));
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_THAT(std::string(bad_url.status().message()),
+              HasSubstr("source.drdentes_api.base_url: want an http:// or "
+                        "https:// URL"));
+  auto big = LoadRunConfig(Write(DrdentesSource(
+      "    base_url: http://127.0.0.1:8080/api/v1\n    page_size: 501\n")));
+  ASSERT_FALSE(big.ok());
+  EXPECT_THAT(std::string(big.status().message()),
+              HasSubstr("page_size: want 1 to 500"));
 }
 
 }  // namespace

@@ -56,18 +56,55 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
     if (options.emulator == "freshsales") {
       // Freshsales cannot create fields through its API: the emulated
       // account starts with the admin checklist done.
+      // Custom module fields live in the settings, with their module.
       nlohmann::json fields = nlohmann::json::object();
-      for (const auto& f : options.emulator_fields) {
+      nlohmann::json settings = nlohmann::json::object();
+      auto is_module = [&](const std::string& entity) {
+        for (const auto& o : options.emulator_objects) {
+          if (o.key == entity) return true;
+        }
+        return false;
+      };
+      auto field_def = [](const mapping::CustomFieldSpec& f) {
         nlohmann::json def = {
             {"name", f.name}, {"label", f.label}, {"type", f.type}};
         if (!f.choices.empty()) def["choices"] = f.choices;
-        fields[f.entity].push_back(def);
+        if (!f.related.empty()) def["related"] = f.related;
+        return def;
+      };
+      for (const auto& f : options.emulator_fields) {
+        if (!is_module(f.entity)) fields[f.entity].push_back(field_def(f));
+      }
+      for (const auto& o : options.emulator_objects) {
+        nlohmann::json module = {{"name", o.key},
+                                 {"label", o.singular},
+                                 {"fields", nlohmann::json::array()}};
+        for (const auto& f : options.emulator_fields) {
+          if (f.entity == o.key) module["fields"].push_back(field_def(f));
+        }
+        settings["custom_modules"].push_back(module);
+      }
+      for (size_t i = 0; i < options.emulator_pipelines.size(); ++i) {
+        const auto& p = options.emulator_pipelines[i];
+        nlohmann::json pipeline = {{"name", p.name}, {"is_default", i == 0}};
+        for (const auto& st : p.stages) {
+          nlohmann::json stage = {{"name", st.name}};
+          if (st.probability >= 0) stage["probability"] = st.probability;
+          pipeline["stages"].push_back(stage);
+        }
+        settings["deal_pipelines"].push_back(pipeline);
       }
       std::string fields_path =
           (fs::path(options.state_dir) / "emulator-fields.json").string();
       std::ofstream(fields_path) << fields.dump(2) << "\n";
       add("--plan", options.plan);
       add("--fields", fields_path);
+      if (!settings.empty()) {
+        std::string settings_path =
+            (fs::path(options.state_dir) / "emulator-settings.json").string();
+        std::ofstream(settings_path) << settings.dump(2) << "\n";
+        add("--settings", settings_path);
+      }
       if (!per_hour.empty()) add("--rate-limit-per-hour", per_hour);
     } else if (options.emulator == "pipedrive") {
       add("--plan", options.plan);
@@ -134,7 +171,10 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
     loader_spec.args.push_back("--company-id");
     loader_spec.args.push_back(options.company_id);
   }
-  if (!per_hour.empty()) {
+  if (options.loader_requests_per_hour > 0) {
+    loader_spec.args.push_back("--requests-per-hour");
+    loader_spec.args.push_back(absl::StrCat(options.loader_requests_per_hour));
+  } else if (!per_hour.empty()) {
     loader_spec.args.push_back("--requests-per-hour");
     loader_spec.args.push_back(per_hour);
   }

@@ -26,12 +26,26 @@ struct SuiteOptions {
   std::string traffic_log;
   // Custom fields the emulated account has (the admin checklist, done).
   std::vector<mapping::CustomFieldSpec> emulator_fields;
+  // Freshsales: the custom modules (with their fields from
+  // `emulator_fields`) and deal pipelines the emulated account has.
+  std::vector<mapping::CustomObjectSpec> emulator_objects;
+  std::vector<mapping::PipelineSpec> emulator_pipelines;
+  // Gives the emulated account what `map` needs (fields, modules,
+  // pipelines), as if an admin had done the checklist.
+  void EmulateSchemaOf(const mapping::Map& map) {
+    emulator_fields = map.custom_fields;
+    emulator_objects = map.custom_objects;
+    emulator_pipelines = map.pipelines;
+  }
   // Without an emulator: the CRM URL and the loader's token.
   std::string crm_url;
   std::string crm_token;
   std::string plan = "growth";
   // Overrides the plan's hourly budget on both sides (demo: a fast budget).
   int requests_per_hour = 0;
+  // Overrides the loader's budget alone (0: `requests_per_hour`); tests
+  // pace the loader below what the emulator allows.
+  int loader_requests_per_hour = 0;
 };
 
 struct Suite {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "tools/gen_sample/sample_automations.h"
 #include "tools/gen_sample/sample_children.h"
 #include "tools/gen_sample/sample_util.h"
 
@@ -576,6 +577,7 @@ absl::StatusOr<SampleSummary> WriteSample(const SampleOptions& options) {
   summary.files.push_back(std::move(patients));
   if (options.objects == SampleObjects::kAll) {
     s = WriteChildren(dir, options.seed, generator.Valid(), &summary);
+    if (s.ok()) s = WriteAutomations(dir, &summary);
     if (!s.ok()) return s;
   }
   return summary;

@@ -18,9 +18,10 @@
 // rows that exist: campaigns and their members, custom patient properties,
 // insurance, treatment plans, appointments, treatments, payments, recalls,
 // reviews, notes, documents (with small real PDF, PNG and text files under
-// documents/), communications, form submissions and monthly KPI metrics
-// computed from the rest. Each of those files has one deliberately bad row
-// the extractor rejects (FileSummary::bad_rows; docs/connectors/
+// documents/), communications, form submissions, monthly KPI metrics
+// computed from the rest, and the practice's automations and their steps
+// (the same rows for any options). Each of those files has one deliberately bad
+// row the extractor rejects (FileSummary::bad_rows; docs/connectors/
 // pbn-export.md lists them), and appointments.csv has one well-formed row
 // whose patient is not in patients.csv (dangling_appointment_line), which
 // only the loader can refuse. locations.csv, providers.csv and patients.csv

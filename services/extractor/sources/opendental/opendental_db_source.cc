@@ -499,10 +499,7 @@ class OpenDentalDbSource : public SourceConnector {
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const TableSpec& t : opendental::Tables()) known.push_back(t.table);
-      std::sort(known.begin(), known.end());
-      return absl::NotFoundError(
-          absl::StrCat(kConnector, " has no object '", object,
-                       "' (known: ", absl::StrJoin(known, ", "), ")"));
+      return UnknownObjectError(kConnector, object, std::move(known));
     }
     return spec;
   }
@@ -545,20 +542,7 @@ absl::StatusOr<std::unique_ptr<SourceConnector>> MakeOpenDentalDbSource(
     }
     s.connect.password = password;
   }
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(s.time_zone, &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kConnector, ".time_zone: unknown time zone '", s.time_zone,
-                     "' (want an IANA name such as America/Chicago)"));
-  }
-  if (s.currency.size() != 3 ||
-      !std::all_of(s.currency.begin(), s.currency.end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kConnector,
-                     ".currency: want a three-letter ISO 4217 code such as "
-                     "USD"));
-  }
+  BW_RETURN_IF_ERROR(CheckZoneAndCurrency(kConnector, s.time_zone, s.currency));
   return std::unique_ptr<SourceConnector>(new OpenDentalDbSource(std::move(s)));
 }
 

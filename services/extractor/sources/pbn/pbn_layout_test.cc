@@ -59,12 +59,15 @@ TEST(PbnLayout, TheFirstSliceIsAsSpecified) {
 TEST(PbnLayout, TheObjectsTheSeedsNameAreThere) {
   std::vector<std::string> names;
   for (const ObjectSpec& o : ExportLayout()) names.push_back(o.object);
-  EXPECT_THAT(names, ElementsAre("location", "provider", "campaign", "patient",
-                                 "campaign_member", "custom_patient_property",
-                                 "insurance", "treatment_plan", "appointment",
-                                 "treatment", "payment", "recall", "review",
-                                 "note", "document", "communication",
-                                 "form_submission", "kpi_metric"));
+  EXPECT_THAT(names,
+              ElementsAre("location", "provider", "campaign", "patient",
+                          "campaign_member", "custom_patient_property",
+                          "insurance", "treatment_plan", "appointment",
+                          "treatment", "payment", "recall", "review", "note",
+                          "document", "communication", "form_submission",
+                          "kpi_metric", "automation", "automation_step"));
+  EXPECT_THAT(FindObject("automation_step")->DependsOn(),
+              ElementsAre("automation"));
   EXPECT_THAT(FindObject("note")->DependsOn(),
               ElementsAre("patient", "provider", "appointment"));
   EXPECT_THAT(FindObject("form_submission")->DependsOn(),
