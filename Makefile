@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 BUILD_DIR := build
 
-.PHONY: deps configure build demo test clean format-check
+.PHONY: deps configure build demo test bench clean format-check
 
 deps:
 	@tools/scripts/install-deps.sh
@@ -22,6 +22,12 @@ demo: build
 
 test: build
 	ctest --preset default -j $(JOBS)
+
+# Benchmarks: the map proposer's accuracy on the labelled set
+# (bench/proposer; docs/proposer.md).
+bench: deps $(BUILD_DIR)/build.ninja
+	cmake --build --preset default -j $(JOBS) --target proposer_bench
+	$(BUILD_DIR)/bin/proposer_bench
 
 format-check:
 	@tools/scripts/check-format.sh

@@ -7,11 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bridgework::testing {
@@ -65,6 +68,18 @@ inline int Wait(pid_t pid) {
 inline int RunCommand(const std::vector<std::string>& argv,
                       const std::string& log) {
   return Wait(Spawn(argv, log));
+}
+
+// Whether `path` appears within `seconds` (polled every 50 ms): a file a
+// started process writes when it is ready (services.json).
+inline bool WaitForFile(const std::string& path, int seconds) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!std::filesystem::exists(path)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 }  // namespace bridgework::testing

@@ -8,6 +8,7 @@
 //   bridgework discover profile a source: inventory, data quality, readiness
 //                       for a CRM plan and an estimate (no CRM contacted)
 //   bridgework workflows the source's automations as a rebuild reference
+//   bridgework propose  propose a map from the source's schema and values
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "tools/bridgework/controller.h"
 #include "tools/bridgework/discover.h"
 #include "tools/bridgework/extractor_access.h"
+#include "tools/bridgework/propose.h"
 #include "tools/bridgework/run_config.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
@@ -316,6 +318,38 @@ int main(int argc, char** argv) {
   demo->add_option("--patients", patients, "sample patients to generate");
   demo->add_option("--seed", seed, "sample data seed");
 
+  auto* propose = app.add_subcommand(
+      "propose",
+      "propose a map from the source's schema and a sample of its values");
+  ProposeCommand pc;
+  pc.default_maps_dir = ExamplesDir();
+  bool no_default_maps = false;
+  propose
+      ->add_option("--source", pc.source_config,
+                   "run config naming the source (map and destination "
+                   "may be absent)")
+      ->required();
+  propose->add_option("--dest", pc.crm, "the CRM")
+      ->required()
+      ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
+  propose->add_option("-o,--out", pc.out, "where to write the map")->required();
+  propose
+      ->add_option("--threshold", pc.threshold,
+                   "confidence at or above which a field is mapped; "
+                   "below, it is an open question")
+      ->check(CLI::Range(0.0, 1.0));
+  propose->add_option("--sample", pc.sample, "records read per object")
+      ->check(CLI::PositiveNumber);
+  propose->add_option("--default-maps", pc.default_maps_dir,
+                      "directory of shipped maps (<dir>/*/map.yaml) used as "
+                      "evidence");
+  propose->add_flag("--no-default-maps", no_default_maps,
+                    "propose from names and values only");
+  propose->add_option("--services", pc.services_file,
+                      "services.json from `bridgework up`");
+  propose->add_option("--state-dir", pc.state_dir,
+                      "a private extractor's log goes here");
+
   DiscoverOptions discover_options;
   discover_options.examples_dir = ExamplesDir();
   auto* discover = app.add_subcommand(
@@ -360,6 +394,24 @@ int main(int argc, char** argv) {
                             "a private extractor's log goes here");
 
   CLI11_PARSE(app, argc, argv);
+
+  if (*propose) {
+    if (no_default_maps) pc.default_maps_dir.clear();
+    auto r = RunPropose(pc);
+    if (!r.ok()) return Fail(r.status());
+    const auto& s = r->summary;
+    std::printf(
+        "sampled %lld records of %d objects%s; %d default maps for %s\n"
+        "routes: %d loaded, %d open questions\n"
+        "fields: %d rules proposed, %d open questions, %d not carried\n"
+        "wrote %s (threshold %.2f): answer the '# ?' blocks before "
+        "`bridgework migrate`\n",
+        r->records, r->objects,
+        r->private_extractor ? " (private extractor)" : "", r->default_maps,
+        pc.crm.c_str(), s.routes_loaded, s.routes_open, s.rules,
+        s.open_questions, s.not_carried, pc.out.c_str(), pc.threshold);
+    return 0;
+  }
 
   if (*discover) {
     discover_options.now = absl::Now();

@@ -242,16 +242,23 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
   }
 
   mapping::Map map;
+  bool parse_map = false;
   if (parts.map || root["map"].IsDefined()) {
     BW_ASSIGN_OR_RETURN(std::string map_rel,
                         GetString(f, root, "", "map", true));
     c.map_path = Resolve(path, map_rel);
     auto map_text = ReadFile(c.map_path, "map file");
+    // A command that does not need the map (propose writes it) accepts a
+    // map that does not exist yet.
+    if (!parts.map && absl::IsNotFound(map_text.status())) map_text = "";
     if (!map_text.ok()) {
       return YamlError(f, root["map"], "map",
                        std::string(map_text.status().message()));
     }
     c.map_yaml = *map_text;
+    parse_map = parts.map || !c.map_yaml.empty();
+  }
+  if (parse_map) {
     BW_ASSIGN_OR_RETURN(map, mapping::ParseMap(c.map_yaml, c.map_path));
     if (has_destination && map.destination != crm) {
       return YamlError(f, root["map"], "map",

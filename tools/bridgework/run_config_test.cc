@@ -62,6 +62,14 @@ TEST_F(RunConfigTest, SourceOnlyConfigForDiscoverAndPropose) {
   EXPECT_TRUE(c->source.has_pbn_csv());
   EXPECT_EQ(c->destination.crm(), "");
   EXPECT_EQ(c->map_yaml, "");
+  // The map `propose` is about to write need not exist yet.
+  auto to_write = LoadRunConfig(
+      Write("source:\n  system: pbn\n  pbn_csv:\n    directory: data\n"
+            "map: proposed.yaml\n"),
+      {.destination = false, .map = false});
+  ASSERT_TRUE(to_write.ok()) << to_write.status();
+  EXPECT_EQ(to_write->map_yaml, "");
+  EXPECT_THAT(to_write->map_path, HasSubstr("proposed.yaml"));
 }
 
 TEST_F(RunConfigTest, UnknownKeyIsOneLineWithFileAndLine) {
