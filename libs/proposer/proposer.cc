@@ -628,6 +628,7 @@ class Proposer {
           c.score = std::max(c.score, 0.97);
           c.transform = rule->transform;
           c.zone = rule->zone;
+          c.numbering = rule->numbering;
           c.join = rule->from.size() > 1;
           c.separator = rule->separator;
           c.plus_minutes_of.clear();
@@ -658,6 +659,7 @@ class Proposer {
       } else {
         c.score = 0.6;
         c.transform = u.rule->transform;
+        c.numbering = u.rule->numbering;
       }
       if (u.rule->from.size() > 1) {
         c.join = true;

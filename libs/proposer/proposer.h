@@ -113,6 +113,8 @@ struct Candidate {
   // Rule details for the writer.
   std::string transform;
   std::string zone;
+  // For transform "tooth": the numbering system ("FDI", "Universal").
+  std::string numbering;
   bool join = false;
   std::string separator = " ";
   bool required = false;

@@ -50,7 +50,7 @@ struct RuleText {
   std::vector<std::string> from;
   std::string constant;
   bool is_const = false;
-  std::string transform, zone, separator = " ", plus_minutes;
+  std::string transform, zone, numbering, separator = " ", plus_minutes;
   std::map<std::string, std::string> values;
   bool required = false;
 
@@ -71,6 +71,9 @@ struct RuleText {
     }
     if (!zone.empty())
       parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
+    if (!numbering.empty()) {
+      parts.push_back(absl::StrCat("numbering: ", YamlScalar(numbering)));
+    }
     if (transform == "join" && separator != " ") {
       parts.push_back(absl::StrCat("separator: ", YamlScalar(separator)));
     }
@@ -95,6 +98,7 @@ std::vector<RuleText> RulesOf(const Candidate& c, const std::string& field) {
   }
   r.transform = c.transform;
   r.zone = c.zone;
+  r.numbering = c.numbering;
   r.values = c.values;
   r.required = c.required;
   out.push_back(r);

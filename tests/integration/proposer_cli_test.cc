@@ -265,6 +265,12 @@ TEST_F(ProposerCliTest, ProposedMapMigratesIntoPipedrive) {
   std::string services = state_dir + "/services.json";
   ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
 
+  // A person reviewed the proposal: approve it, then migrate.
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve", map_path, "--by",
+                        "it-reviewer", "--services", services},
+                       log_),
+            0)
+      << ReadAll(log_);
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config,
                         "--services", services, "--report-json", report},
