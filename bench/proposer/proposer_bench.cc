@@ -512,26 +512,28 @@ int main(int argc, char** argv) {
           std::cerr << proposal.status() << "\n";
           return 2;
         }
+        // Every proposed map must load; the first run's are written when
+        // asked.
+        std::string yaml = proposer::WriteMapYaml(*proposal);
+        std::string name = src.system + "-" + crm + ".yaml";
+        auto parsed = mapping::ParseMap(yaml, name);
+        if (!parsed.ok()) {
+          std::cerr << "proposed map does not parse (" << modes[m].title
+                    << "): " << parsed.status() << "\n";
+          return 2;
+        }
         if (!write_maps.empty() && m == 0) {
-          std::string yaml = proposer::WriteMapYaml(*proposal);
           fs::create_directories(write_maps);
-          fs::path out =
-              fs::path(write_maps) / (src.system + "-" + crm + ".yaml");
-          std::ofstream(out) << yaml;
-          auto parsed = mapping::ParseMap(yaml, out.string());
-          if (!parsed.ok()) {
-            std::cerr << "proposed map does not parse: " << parsed.status()
-                      << "\n";
-            return 2;
-          }
+          std::ofstream(fs::path(write_maps) / name) << yaml;
         }
         std::vector<std::string> misses;
         Counts c = Score(*proposal, *sample, *labels, crm, &misses);
         (m == 0 ? per_pair[pair].first : per_pair[pair].second) = c;
         totals[m].Add(c);
-        if (verbose && m == 0) {
+        if (verbose) {
           for (const std::string& miss : misses) {
-            std::printf("  [%s] %s\n", pair.c_str(), miss.c_str());
+            std::printf("  [%s%s] %s\n", pair.c_str(),
+                        m == 0 ? "" : ", with default maps", miss.c_str());
           }
         }
       }

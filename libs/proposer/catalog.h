@@ -22,6 +22,7 @@ enum class ValueRule {
   kStage,              // each source value names a pipeline stage ("Accepted")
   kDealStatus,         // open / won / lost, by the words of the source value
   kDone,               // "true" / "false": done, completed, showed -> true
+  kDoneNumber,         // 1 / 0 the same way (Freshsales task status)
   kAppointmentStatus,  // HighLevel: new, confirmed, cancelled, showed,
                        // noshow
 };

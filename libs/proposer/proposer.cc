@@ -72,10 +72,12 @@ std::string TranslateValue(ValueRule rule, const std::string& value) {
       }
       return "open";
     case ValueRule::kDone:
-      return ContainsAny(l, {"complet", "done", "showed", "attended", "kept",
-                             "checked out", "closed"})
-                 ? "true"
-                 : "false";
+    case ValueRule::kDoneNumber: {
+      const bool done = ContainsAny(l, {"complet", "done", "showed", "attended",
+                                        "kept", "checked out", "closed"});
+      if (rule == ValueRule::kDoneNumber) return done ? "1" : "0";
+      return done ? "true" : "false";
+    }
     case ValueRule::kAppointmentStatus:
       if (ContainsAny(l,
                       {"no show", "noshow", "no-show", "no_show", "missed"})) {
@@ -227,6 +229,23 @@ constexpr ShapeOnly kShapeOnly[] = {
     {Shape::kPhone, "phone", 0.65},
 };
 
+// The source fields a map rule reads: its `from` fields and the
+// placeholders of its template ("{status}: {note}").
+std::vector<std::string> FieldsOfRule(const mapping::FieldRule& rule) {
+  std::vector<std::string> out = rule.from;
+  if (!rule.plus_minutes.empty()) out.push_back(rule.plus_minutes);
+  if (rule.template_text) {
+    const std::string& t = *rule.template_text;
+    for (size_t open = t.find('{'); open != std::string::npos;
+         open = t.find('{', open + 1)) {
+      size_t close = t.find('}', open);
+      if (close == std::string::npos) break;
+      out.push_back(t.substr(open + 1, close - open - 1));
+    }
+  }
+  return out;
+}
+
 // What this CRM's default maps say.
 class DefaultSignals {
  public:
@@ -252,7 +271,7 @@ class DefaultSignals {
         routes_by_kind_[km.kind->id].push_back({name, r.target, nullptr});
         std::vector<std::string> ow = CanonicalWords(r.source);
         for (const mapping::FieldRule& f : r.fields) {
-          for (const std::string& from : f.from) {
+          for (const std::string& from : FieldsOfRule(f)) {
             Use u{name, r.target, &f};
             uses_[{km.kind->id, CanonicalName(from)}].push_back(u);
             std::vector<ConceptMatch> cm =
@@ -261,7 +280,7 @@ class DefaultSignals {
               concept_uses_[{km.kind->id, cm[0].concept_def->id}].push_back(u);
               if (absl::StartsWith(f.to, "cf_")) {
                 custom_names_[{r.target, cm[0].concept_def->id}] = {
-                    f.to, f.from.size() > 1, f.separator};
+                    f.to, FieldsOfRule(f).size() > 1, f.separator};
               }
             }
           }
@@ -613,6 +632,8 @@ class Proposer {
     if (const mapping::Map* own = defaults_.own()) {
       const mapping::ObjectRoute* route = own->Find(o.name);
       if (route != nullptr && route->target == r.target) {
+        // The rule reading the field: one that takes it as `from` first,
+        // else one whose template names it.
         const mapping::FieldRule* rule = nullptr;
         for (const mapping::FieldRule& fr : route->fields) {
           if (std::find(fr.from.begin(), fr.from.end(), f.name) !=
@@ -621,17 +642,36 @@ class Proposer {
             break;
           }
         }
+        for (const mapping::FieldRule& fr : route->fields) {
+          if (rule != nullptr) break;
+          std::vector<std::string> reads = FieldsOfRule(fr);
+          if (std::find(reads.begin(), reads.end(), f.name) != reads.end()) {
+            rule = &fr;
+          }
+        }
         const std::string src =
             absl::StrCat(own->source, "-", own->destination);
         if (rule != nullptr) {
           Candidate& c = Ensure(fp, t, rule->to, concept_id);
           c.score = std::max(c.score, 0.97);
           c.transform = rule->transform;
-          c.zone = rule->zone;
           c.numbering = rule->numbering;
-          c.join = rule->from.size() > 1;
-          c.separator = rule->separator;
+          c.default_value = rule->default_value;
+          c.zone = rule->zone;
+          // Several fields into one target (a join or a template): joined.
+          c.join = FieldsOfRule(*rule).size() > 1;
+          c.separator = rule->template_text ? "\n" : rule->separator;
+          if (c.join) c.transform.clear();
           c.plus_minutes_of.clear();
+          if (!rule->plus_minutes.empty()) {
+            // end = start + duration: the duration field's rule.
+            if (rule->plus_minutes == f.name && !rule->from.empty()) {
+              c.plus_minutes_of = rule->from[0];
+              c.join = false;
+            } else if (rule->plus_minutes != f.name) {
+              c.join = false;
+            }
+          }
           if (!rule->values.empty()) c.values = rule->values;
           c.reason = absl::StrCat("the ", src, " default map carries it here");
         } else {
@@ -811,7 +851,9 @@ class Proposer {
           Candidate cand;
           cand.kind = CKind::kStandard;
           cand.target = tf.name;
-          double tfit = TypeFit(tf.type, profile);
+          // A pick list translated by `values` fits by being a pick list.
+          double tfit = TypeFit(
+              tf.values != ValueRule::kNone ? "enum" : tf.type, profile);
           cand.score = s * fit * ev.factor * tfit;
           cand.fit = fit;
           cand.transform = tf.transform;

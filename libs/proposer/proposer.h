@@ -19,6 +19,7 @@
 #define BRIDGEWORK_LIBS_PROPOSER_PROPOSER_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -112,6 +113,7 @@ struct Candidate {
   std::string reason;
   // Rule details for the writer.
   std::string transform;
+  std::string numbering;  // transform "tooth": "FDI" or "Universal"
   std::string zone;
   // For transform "tooth": the numbering system ("FDI", "Universal").
   std::string numbering;
@@ -121,6 +123,7 @@ struct Candidate {
   std::string companion;  // another target written from the same field
   std::string companion_transform;
   std::map<std::string, std::string> values;            // pick-list map
+  std::optional<std::string> default_value;             // for unlisted ones
   std::map<std::string, std::string> companion_values;  // for companion
   std::string plus_minutes_of;  // kind "end = start + this duration": the
                                 // start field (set by the proposer)

@@ -50,8 +50,9 @@ struct RuleText {
   std::vector<std::string> from;
   std::string constant;
   bool is_const = false;
-  std::string transform, zone, numbering, separator = " ", plus_minutes;
+  std::string transform, numbering, zone, separator = " ", plus_minutes;
   std::map<std::string, std::string> values;
+  std::optional<std::string> default_value;
   bool required = false;
 
   std::string Render() const {
@@ -69,16 +70,20 @@ struct RuleText {
     if (!transform.empty()) {
       parts.push_back(absl::StrCat("transform: ", YamlScalar(transform)));
     }
-    if (!zone.empty())
-      parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
     if (!numbering.empty()) {
       parts.push_back(absl::StrCat("numbering: ", YamlScalar(numbering)));
+    }
+    if (!zone.empty()) {
+      parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
     }
     if (transform == "join" && separator != " ") {
       parts.push_back(absl::StrCat("separator: ", YamlScalar(separator)));
     }
     if (!values.empty()) {
       parts.push_back(absl::StrCat("values: ", FlowMap(values)));
+    }
+    if (default_value) {
+      parts.push_back(absl::StrCat("default: ", YamlScalar(*default_value)));
     }
     if (required) parts.push_back("required: true");
     return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
@@ -97,9 +102,10 @@ std::vector<RuleText> RulesOf(const Candidate& c, const std::string& field) {
     r.from = {field};
   }
   r.transform = c.transform;
-  r.zone = c.zone;
   r.numbering = c.numbering;
+  r.zone = c.zone;
   r.values = c.values;
+  r.default_value = c.default_value;
   r.required = c.required;
   out.push_back(r);
   if (!c.companion.empty()) {
@@ -348,6 +354,8 @@ class Writer {
         rt[0].separator = j.cand.separator;
         rt[0].plus_minutes.clear();
         rt[0].values.clear();
+        rt[0].default_value.reset();
+        rt[0].numbering.clear();
       }
       for (const RuleText& t : rt) {
         field_lines.push_back(absl::StrCat("- ", t.Render()));

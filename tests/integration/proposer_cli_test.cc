@@ -3,7 +3,7 @@
 // writes a map for each CRM: the map parses, routes the obvious objects
 // and maps the obvious fields, and no sampled value reaches the map or the
 // CLI's output. Then a proposed map, its open questions left unanswered,
-// migrates the sample into the Pipedrive emulator.
+// approved by a person, migrates the sample into the Pipedrive emulator.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -265,7 +265,8 @@ TEST_F(ProposerCliTest, ProposedMapMigratesIntoPipedrive) {
   std::string services = state_dir + "/services.json";
   ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
 
-  // A person reviewed the proposal: approve it, then migrate.
+  // A person reviews the proposed map (its open questions left open) and
+  // approves it before any record moves.
   ASSERT_EQ(RunCommand({Bin("bridgework"), "approve", map_path, "--by",
                         "it-reviewer", "--services", services},
                        log_),
