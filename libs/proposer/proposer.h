@@ -115,8 +115,6 @@ struct Candidate {
   std::string transform;
   std::string numbering;  // transform "tooth": "FDI" or "Universal"
   std::string zone;
-  // For transform "tooth": the numbering system ("FDI", "Universal").
-  std::string numbering;
   bool join = false;
   std::string separator = " ";
   bool required = false;
