@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 
@@ -128,11 +129,15 @@ std::vector<CrmCase> Cases() {
       {"freshsales",
        "drdentes-freshsales",
        {{"sales_account", "sales_accounts"},
+        {"product", "products"},
         {"contact", "contacts"},
         {"deal", "deals"},
         {"sales_activity", "sales_activities"},
         {"note", "notes"},
-        {"task", "tasks"}},
+        {"task", "tasks"},
+        {"custom_object:cm_imaging_record", "custom_module/cm_imaging_record"},
+        {"custom_object:cm_lab_order", "custom_module/cm_lab_order"},
+        {"custom_object:cm_prescription", "custom_module/cm_prescription"}},
        false,
        false},
       {"freshsales",
@@ -156,7 +161,8 @@ bool Live(const json& record) {
 }
 
 // `key` is a state key, optionally with one filter: "records?objectKey=x"
-// counts the live records whose objectKey is x.
+// counts the live records whose objectKey is x; "custom_module/cm_x" names
+// the array under state["custom_module"]["cm_x"].
 size_t LiveCount(const json& state, const std::string& key) {
   std::string name = key;
   std::string field;
@@ -168,9 +174,15 @@ size_t LiveCount(const json& state, const std::string& key) {
     field = key.substr(q + 1, eq - q - 1);
     value = key.substr(eq + 1);
   }
-  if (!state.contains(name) || !state[name].is_array()) return 0;
+  const json* records = &state;
+  for (const auto& part : absl::StrSplit(name, '/')) {
+    std::string k(part);
+    if (!records->is_object() || !records->contains(k)) return 0;
+    records = &(*records)[k];
+  }
+  if (!records->is_array()) return 0;
   size_t n = 0;
-  for (const auto& r : state[name]) {
+  for (const auto& r : *records) {
     if (!field.empty() && (!r.is_object() || r.value(field, "") != value))
       continue;
     n += Live(r) ? 1 : 0;
