@@ -34,6 +34,10 @@ constexpr int64_t kFirstJobId = 7000000001;
 constexpr int kDefaultPerPage = 25;
 constexpr int kMaxPerPage = 100;
 constexpr size_t kMaxBulkRecords = 100;
+// A note's text is at most 32 KB (seed 003: "Notes exceeding 32 KB are
+// split across multiple Freshsales Note records"; the reference gives no
+// figure).
+constexpr size_t kMaxNoteBytes = 32 * 1024;
 
 struct View {
   int64_t id;
@@ -571,10 +575,16 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       TargetableRulesLocked(record, true, errors);
       break;
     }
-    case Entity::kNote:
+    case Entity::kNote: {
       require("description", "Description can't be blank");
+      const Json& text = Field(record, "description");
+      if (text.is_string() && text.get<std::string>().size() > kMaxNoteBytes) {
+        errors.push_back(absl::StrCat("Description is too long (maximum is ",
+                                      kMaxNoteBytes, " bytes)"));
+      }
       TargetableRulesLocked(record, true, errors);
       break;
+    }
     case Entity::kDocument:
       TargetableRulesLocked(record, true, errors);
       break;

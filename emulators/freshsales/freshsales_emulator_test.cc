@@ -1064,6 +1064,24 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   EXPECT_EQ(Call("DELETE", note_path).body, ErrorBody(404, "Record not found"));
   EXPECT_EQ(Call("POST", "/notes", {{"note", {{"description", "x"}}}}).status,
             400);
+  // A note's text is at most 32 KB, on create and update.
+  note["description"] = std::string(32 * 1024, 'a');
+  EXPECT_EQ(Call("POST", "/notes", {{"note", note}}).status, 201);
+  note["description"] = std::string(32 * 1024 + 1, 'a');
+  EXPECT_EQ(Call("POST", "/notes", {{"note", note}}).body,
+            ErrorBody(400, "Description is too long (maximum is 32768 bytes)"));
+  Response small = Call("POST", "/notes",
+                        {{"note",
+                          {{"description", "x"},
+                           {"targetable_type", "Contact"},
+                           {"targetable_id", contact}}}});
+  ASSERT_EQ(small.status, 201);
+  EXPECT_EQ(
+      Call("PUT",
+           "/notes/" + std::to_string(small.body["note"]["id"].get<int64_t>()),
+           {{"note", {{"description", std::string(40000, 'b')}}}})
+          .status,
+      400);
 }
 
 TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
