@@ -186,6 +186,16 @@ struct Pipeline {
   std::vector<Stage> stages;
 };
 
+// "(part 2 of 3)\n": the header of a split note's part.
+std::string PartHeader(size_t i, size_t n) {
+  return absl::StrCat("(part ", i, " of ", n, ")\n");
+}
+
+// A split note's id: its parts' ids joined by ",".
+std::vector<std::string> NoteIds(const std::string& id) {
+  return absl::StrSplit(id, ',');
+}
+
 class FreshsalesConnector : public CrmConnector {
  public:
   FreshsalesConnector(const FreshsalesConfig& config,
@@ -336,6 +346,10 @@ class FreshsalesConnector : public CrmConnector {
       json body;
       BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
       if (object == "list") members = TakeMembers(body[spec.key]);
+      if (object == "note") {
+        std::vector<std::string> parts = NoteParts(body[spec.key]);
+        if (parts.size() > 1) return CreateSplitNote(spec, body, parts);
+      }
       r = transport_.Call("POST", spec.path, body.dump(), false);
     }
     if (!r.ok()) return r.status();
@@ -367,6 +381,7 @@ class FreshsalesConnector : public CrmConnector {
     }
     json body;
     BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
+    if (object == "note") return PutNote(spec, id, body);
     json members = object == "list" ? TakeMembers(body[spec.key]) : json();
     BW_RETURN_IF_ERROR(
         transport_
@@ -384,6 +399,7 @@ class FreshsalesConnector : public CrmConnector {
     }
     json body;
     body[spec.key] = fields;
+    if (target_object == "note") return PutNote(spec, id, body);
     json members =
         target_object == "list" ? TakeMembers(body[spec.key]) : json();
     if (!body[spec.key].empty()) {
@@ -399,6 +415,9 @@ class FreshsalesConnector : public CrmConnector {
                                           const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
     if (target_object == "list") return GetList(id);
+    if (target_object == "note" && absl::StrContains(id, ',')) {
+      return GetSplitNote(spec, id);
+    }
     auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", id), "", true);
     if (absl::IsNotFound(r.status())) return std::optional<json>();
     if (!r.ok()) return r.status();
@@ -412,6 +431,23 @@ class FreshsalesConnector : public CrmConnector {
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
+    if (target_object == "note" && absl::StrContains(id, ',')) {
+      // Every part; NOT_FOUND only when every part was already gone.
+      bool any = false;
+      for (const std::string& part : NoteIds(id)) {
+        absl::Status s =
+            transport_
+                .Call("DELETE", absl::StrCat(spec.path, "/", part), "", true)
+                .status();
+        if (s.ok()) {
+          any = true;
+        } else if (!absl::IsNotFound(s)) {
+          return s;
+        }
+      }
+      return any ? absl::OkStatus()
+                 : absl::NotFoundError("every part of the note is gone");
+    }
     return transport_.Call("DELETE", absl::StrCat(spec.path, "/", id), "", true)
         .status();
   }
@@ -547,6 +583,118 @@ class FreshsalesConnector : public CrmConnector {
         return std::optional<std::string>(IdText(rec["id"]));
     }
     return std::optional<std::string>();
+  }
+
+  // ---- Notes over the size limit
+
+  // The texts a note body's description becomes (one when it fits or has
+  // none).
+  static std::vector<std::string> NoteParts(const json& note) {
+    if (!note.contains("description") || !note["description"].is_string()) {
+      return {""};
+    }
+    return FreshsalesNoteParts(note["description"].get<std::string>());
+  }
+
+  // Creates one note per part on the same record; the id joins theirs. A
+  // part that fails removes the parts before it, so no partial note stays
+  // behind unless removing fails too (then the error is ambiguous).
+  absl::StatusOr<std::string> CreateSplitNote(
+      const ObjectSpec& spec, json body,
+      const std::vector<std::string>& parts) {
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      body[spec.key]["description"] = parts[i];
+      auto r = transport_.Call("POST", spec.path, body.dump(), false);
+      std::string id;
+      if (r.ok()) {
+        json j = json::parse(r->body, nullptr, false);
+        if (j.is_object() && j.contains(spec.key) &&
+            j[spec.key].contains("id")) {
+          id = IdText(j[spec.key]["id"]);
+        }
+      }
+      if (!id.empty()) {
+        ids.push_back(std::move(id));
+        continue;
+      }
+      absl::Status failed =
+          r.ok() ? absl::UnavailableError(
+                       "ambiguous: Freshsales create note: response has no id")
+                 : r.status();
+      bool removed = true;
+      for (const std::string& done : ids) {
+        removed =
+            removed &&
+            transport_
+                .Call("DELETE", absl::StrCat(spec.path, "/", done), "", true)
+                .status()
+                .ok();
+      }
+      std::string message =
+          absl::StrCat("part ", i + 1, " of ", parts.size(),
+                       " of a split note: ", failed.message());
+      if (!removed || absl::StartsWith(failed.message(), "ambiguous:")) {
+        return absl::UnavailableError(absl::StrCat(
+            "ambiguous: ", message,
+            removed ? "" : " (and an earlier part could not be removed)"));
+      }
+      return absl::Status(failed.code(), message);
+    }
+    return absl::StrJoin(ids, ",");
+  }
+
+  // PUT of a note's body onto the note `id` (one note or the parts of a
+  // split one). The text must need as many parts as the note has.
+  absl::Status PutNote(const ObjectSpec& spec, const std::string& id,
+                       json body) {
+    std::vector<std::string> ids = NoteIds(id);
+    std::vector<std::string> parts;
+    if (body[spec.key].contains("description"))
+      parts = NoteParts(body[spec.key]);
+    if (!parts.empty() && parts.size() != ids.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the note's text now needs ", parts.size(), " Freshsales notes of ",
+          kFreshsalesNoteMaxBytes, " bytes and it has ", ids.size(),
+          "; delete it and migrate it again"));
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!parts.empty()) body[spec.key]["description"] = parts[i];
+      BW_RETURN_IF_ERROR(transport_
+                             .Call("PUT", absl::StrCat(spec.path, "/", ids[i]),
+                                   body.dump(), true)
+                             .status());
+    }
+    return absl::OkStatus();
+  }
+
+  // A split note as one record: the first part that still exists, with the
+  // whole text (headers dropped); nullopt when every part is gone.
+  absl::StatusOr<std::optional<json>> GetSplitNote(const ObjectSpec& spec,
+                                                   const std::string& id) {
+    std::optional<json> first;
+    std::string text;
+    std::vector<std::string> ids = NoteIds(id);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", ids[i]), "",
+                               true);
+      if (absl::IsNotFound(r.status())) continue;
+      if (!r.ok()) return r.status();
+      json j = json::parse(r->body, nullptr, false);
+      if (!j.is_object() || !j.contains(spec.key)) {
+        return absl::InternalError("Freshsales get: unexpected response shape");
+      }
+      std::string part = j[spec.key].value("description", "");
+      std::string header = PartHeader(i + 1, ids.size());
+      if (absl::StartsWith(part, header)) part.erase(0, header.size());
+      text += part;
+      if (!first) first = j[spec.key];
+    }
+    if (first) {
+      (*first)["id"] = id;
+      (*first)["description"] = text;
+    }
+    return first;
   }
 
   // ---- Record bodies
@@ -950,6 +1098,35 @@ class FreshsalesConnector : public CrmConnector {
 };
 
 }  // namespace
+
+std::vector<std::string> FreshsalesNoteParts(std::string_view text) {
+  if (text.size() <= kFreshsalesNoteMaxBytes) return {std::string(text)};
+  // Room for the header of any part ("(part 99 of 99)\n" and longer).
+  constexpr size_t kHeaderRoom = 64;
+  constexpr size_t kBudget = kFreshsalesNoteMaxBytes - kHeaderRoom;
+  std::vector<std::string_view> pieces;
+  while (text.size() > kBudget) {
+    size_t cut = kBudget;
+    // Never inside a UTF-8 sequence: back up over continuation bytes.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    // Prefer a line break, else a space, in the last quarter.
+    size_t floor = kBudget - kBudget / 4;
+    size_t at = text.rfind('\n', cut - 1);
+    if (at == std::string_view::npos || at < floor)
+      at = text.rfind(' ', cut - 1);
+    if (at != std::string_view::npos && at >= floor) cut = at + 1;
+    pieces.push_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+  }
+  pieces.push_back(text);
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    parts.push_back(PartHeader(i + 1, pieces.size()) + std::string(pieces[i]));
+  }
+  return parts;
+}
 
 int FreshsalesPlanBudget(const std::string& plan) {
   if (plan == "free" || plan == "growth") return 1000;

@@ -571,5 +571,135 @@ TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
   EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
 }
 
+TEST(FreshsalesNoteParts, ShortTextIsOneNoteLongTextSplitsAtLines) {
+  EXPECT_EQ(FreshsalesNoteParts("Prefers mornings"),
+            std::vector<std::string>{"Prefers mornings"});
+  std::string exact(kFreshsalesNoteMaxBytes, 'a');
+  EXPECT_EQ(FreshsalesNoteParts(exact).size(), 1u);
+
+  // 40 lines of 1,000 bytes (Turkish letters are two bytes each).
+  std::string line;
+  while (line.size() < 999) line += "diş ";
+  line.resize(999);
+  line += "\n";
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += line;
+  std::vector<std::string> parts = FreshsalesNoteParts(text);
+  ASSERT_EQ(parts.size(), 2u);
+  std::string joined;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), kFreshsalesNoteMaxBytes);
+    std::string header = absl::StrCat("(part ", i + 1, " of 2)\n");
+    ASSERT_TRUE(absl::StartsWith(parts[i], header)) << parts[i].substr(0, 20);
+    joined += parts[i].substr(header.size());
+  }
+  EXPECT_EQ(joined, text);
+  // Cut after a line break.
+  EXPECT_EQ(parts[0].back(), '\n');
+
+  // No break anywhere: cut between characters, never inside one.
+  std::string letters;
+  while (letters.size() < 3 * kFreshsalesNoteMaxBytes) letters += "ğ";
+  parts = FreshsalesNoteParts(letters);
+  ASSERT_EQ(parts.size(), 4u);
+  joined.clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), kFreshsalesNoteMaxBytes);
+    std::string body = parts[i].substr(parts[i].find('\n') + 1);
+    EXPECT_EQ(body.size() % 2, 0u) << "a two-byte letter was cut";
+    joined += body;
+  }
+  EXPECT_EQ(joined, letters);
+}
+
+TEST(FreshsalesConnector, LongNoteIsSeveralNotesUnderOneId) {
+  std::map<std::string, json> notes;  // id -> note
+  int next = 100;
+  bool refuse_second = false;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    const std::string base = "http://crm.test/crm/sales/api/notes";
+    if (r.method == "POST") {
+      if (refuse_second && !notes.empty()) {
+        return Reply(
+            400, {{"errors",
+                   {{"code", 400}, {"message", {"Targetable is invalid"}}}}});
+      }
+      json note = json::parse(r.body)["note"];
+      note["id"] = ++next;
+      notes[std::to_string(next)] = note;
+      return Reply(201, {{"note", note}});
+    }
+    std::string id = r.url.substr(base.size() + 1);
+    if (!notes.count(id)) {
+      return Reply(404,
+                   {{"errors", {{"code", 404}, {"message", {"Not found"}}}}});
+    }
+    if (r.method == "DELETE") {
+      notes.erase(id);
+      return Reply(200, json::object());
+    }
+    if (r.method == "PUT") {
+      notes[id]["description"] = json::parse(r.body)["note"]["description"];
+    }
+    return Reply(200, {{"note", notes[id]}});
+  });
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "Klinik not satırı, uzun bir metin.\n";
+  ASSERT_GT(text.size(), kFreshsalesNoteMaxBytes);
+  v1::TargetRecord note;
+  note.set_target_object("note");
+  (*note.mutable_fields())["description"] = record::StringValue(text);
+  auto* of = note.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("contact");
+  ResolvedRecord rr{&note, "", {{"targetable_id", {"4"}}}};
+
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "101,102");
+  ASSERT_EQ(notes.size(), 2u);
+  for (const auto& [nid, n] : notes) {
+    EXPECT_LE(n["description"].get<std::string>().size(),
+              kFreshsalesNoteMaxBytes);
+    EXPECT_EQ(n["targetable_type"], "Contact");
+    EXPECT_EQ(n["targetable_id"], 4);
+  }
+  EXPECT_THAT(notes["102"]["description"].get<std::string>(),
+              ::testing::StartsWith("(part 2 of 2)\n"));
+
+  // Read back as one note with the whole text.
+  auto got = h.connector->Get("note", *id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((**got)["description"], text);
+  EXPECT_EQ((**got)["id"], "101,102");
+
+  // An update of the same size rewrites each part; one that needs another
+  // number of parts is refused before anything is sent.
+  std::string changed = text;
+  changed[0] = 'k';
+  (*note.mutable_fields())["description"] = record::StringValue(changed);
+  ASSERT_TRUE(h.connector->Update(*id, rr).ok());
+  EXPECT_EQ((**h.connector->Get("note", *id))["description"], changed);
+  size_t sent = h.http->requests.size();
+  (*note.mutable_fields())["description"] = record::StringValue("short");
+  EXPECT_TRUE(absl::IsFailedPrecondition(h.connector->Update(*id, rr)));
+  EXPECT_EQ(h.http->requests.size(), sent);
+
+  // Delete removes every part; then the note is gone.
+  ASSERT_TRUE(h.connector->Delete("note", *id).ok());
+  EXPECT_TRUE(notes.empty());
+  EXPECT_FALSE(h.connector->Get("note", *id)->has_value());
+  EXPECT_TRUE(absl::IsNotFound(h.connector->Delete("note", *id)));
+
+  // A part the CRM refuses removes the parts before it: nothing half-made.
+  refuse_second = true;
+  (*note.mutable_fields())["description"] = record::StringValue(text);
+  auto refused = h.connector->Create(rr);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("part 2 of 2"));
+  EXPECT_TRUE(notes.empty());
+}
+
 }  // namespace
 }  // namespace bridgework::crm
