@@ -51,6 +51,9 @@ struct SchemaRequest {
   std::vector<mapping::CustomFieldSpec> fields;
   std::vector<mapping::CustomObjectSpec> objects;
   std::vector<mapping::PipelineSpec> pipelines;
+  // Freshsales sales territories (created by an admin; reported when
+  // missing). Other CRMs have no territories and ignore them.
+  std::vector<std::string> territories;
 };
 
 // The outcome of schema preparation. Items read "<entity>.<name>"

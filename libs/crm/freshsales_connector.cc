@@ -289,6 +289,22 @@ class FreshsalesConnector : public CrmConnector {
         CheckPipeline(want, report);
       }
     }
+    if (!request.territories.empty()) {
+      // Territories are created by an admin; the loader resolves them by
+      // name ("territory" -> territory_id).
+      territories_.reset();
+      BW_RETURN_IF_ERROR(
+          LoadChoices("/selector/territories", "territories", territories_));
+      for (const auto& name : request.territories) {
+        if (territories_->count(name)) {
+          report.present.push_back("territory " + name);
+        } else {
+          report.checklist.push_back(absl::StrCat(
+              "Admin Settings > Territory management: add territory '", name,
+              "'"));
+        }
+      }
+    }
     return report;
   }
 
@@ -770,6 +786,12 @@ class FreshsalesConnector : public CrmConnector {
           body, "lifecycle_stage", "lifecycle_stage_id",
           "/selector/lifecycle_stages", "lifecycle_stages", lifecycle_stages_));
     }
+    if (spec.key == "contact" || spec.key == "sales_account" ||
+        spec.key == "deal") {
+      BW_RETURN_IF_ERROR(ResolveChoice(body, "territory", "territory_id",
+                                       "/selector/territories", "territories",
+                                       territories_));
+    }
     return body;
   }
 
@@ -992,6 +1014,20 @@ class FreshsalesConnector : public CrmConnector {
         stage_name, "' (PrepareSchema lists what the admin must add)"));
   }
 
+  // Reads the selector list at `path` into `cache` (name -> id).
+  absl::Status LoadChoices(
+      const std::string& path, const char* list_key,
+      std::optional<std::map<std::string, std::string>>& cache) {
+    BW_ASSIGN_OR_RETURN(json j, GetJson(path));
+    cache.emplace();
+    if (j.is_object() && j.contains(list_key) && j[list_key].is_array()) {
+      for (const auto& c : j[list_key]) {
+        (*cache)[c.value("name", "")] = IdText(c["id"]);
+      }
+    }
+    return absl::OkStatus();
+  }
+
   // `name_field` (a name) or a non-numeric `id_field` becomes `id_field`'s
   // id from the selector list at `path`.
   absl::Status ResolveChoice(
@@ -1009,13 +1045,7 @@ class FreshsalesConnector : public CrmConnector {
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!cache || attempt == 1) {
-        BW_ASSIGN_OR_RETURN(json j, GetJson(path));
-        cache.emplace();
-        if (j.is_object() && j.contains(list_key) && j[list_key].is_array()) {
-          for (const auto& c : j[list_key]) {
-            (*cache)[c.value("name", "")] = IdText(c["id"]);
-          }
-        }
+        BW_RETURN_IF_ERROR(LoadChoices(path, list_key, cache));
       }
       auto it = cache->find(name);
       if (it != cache->end()) {
@@ -1095,6 +1125,7 @@ class FreshsalesConnector : public CrmConnector {
   std::optional<std::vector<Pipeline>> pipelines_;
   std::optional<std::map<std::string, std::string>> activity_types_;
   std::optional<std::map<std::string, std::string>> lifecycle_stages_;
+  std::optional<std::map<std::string, std::string>> territories_;
 };
 
 }  // namespace

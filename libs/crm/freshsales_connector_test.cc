@@ -253,7 +253,53 @@ absl::StatusOr<HttpResponse> Selectors(const HttpRequest& r) {
   if (absl::EndsWith(r.url, "/selector/lifecycle_stages")) {
     return Reply(200, {{"lifecycle_stages", {{{"id", 41}, {"name", "Lead"}}}}});
   }
+  if (absl::EndsWith(r.url, "/selector/territories")) {
+    return Reply(200, {{"territories",
+                        {{{"id", 51}, {"name", "Westside"}},
+                         {{"id", 52}, {"name", "Vancouver WA"}}}}});
+  }
   return NotFound();
+}
+
+TEST(FreshsalesConnector, TerritoriesResolveByNameAndAreChecked) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") {
+      std::string key =
+          absl::StrContains(r.url, "/contacts") ? "contact" : "sales_account";
+      return Reply(201, {{key, {{"id", 1}}}});
+    }
+    return Selectors(r);
+  });
+  v1::TargetRecord referrer;
+  referrer.set_target_object("contact");
+  (*referrer.mutable_fields())["last_name"] = record::StringValue("Park");
+  (*referrer.mutable_fields())["territory"] =
+      record::StringValue("Vancouver WA");
+  ASSERT_TRUE(h.connector->Create({&referrer, "", {}}).ok());
+  json body = json::parse(h.http->requests.back().body)["contact"];
+  EXPECT_EQ(body["territory_id"], 52);
+  EXPECT_FALSE(body.contains("territory"));
+  v1::TargetRecord practice;
+  practice.set_target_object("sales_account");
+  (*practice.mutable_fields())["name"] = record::StringValue("Rose City");
+  (*practice.mutable_fields())["territory"] = record::StringValue("Eastside");
+  size_t sent = h.http->requests.size();
+  auto unknown = h.connector->Create({&practice, "", {}});
+  EXPECT_TRUE(absl::IsInvalidArgument(unknown.status()));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("no territory named 'Eastside'"));
+  // The list was read again (an admin may have added it), nothing written.
+  EXPECT_EQ(h.http->requests.size(), sent + 1);
+  EXPECT_EQ(h.http->requests.back().method, "GET");
+
+  SchemaRequest request;
+  request.territories = {"Westside", "Eastside"};
+  auto report = h.connector->PrepareSchema(request, /*apply=*/true);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->present, ::testing::ElementsAre("territory Westside"));
+  EXPECT_THAT(report->checklist,
+              ::testing::ElementsAre("Admin Settings > Territory management: "
+                                     "add territory 'Eastside'"));
 }
 
 TEST(FreshsalesConnector, DealStagesAndActivityTypesResolveByName) {

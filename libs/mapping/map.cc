@@ -619,7 +619,7 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   BW_RETURN_IF_ERROR(
       CheckKeys(file_name, root, "",
                 {"version", "source", "destination", "objects", "custom_fields",
-                 "custom_objects", "pipelines", "seed_rows"}));
+                 "custom_objects", "pipelines", "territories", "seed_rows"}));
   Map map;
   map.hash = record::Sha256Hex(yaml_text);
   BW_ASSIGN_OR_RETURN(map.version, GetInt(file_name, root, "", "version", 1));
@@ -748,6 +748,23 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
         spec.stages.push_back(std::move(st));
       }
       map.pipelines.push_back(std::move(spec));
+    }
+  }
+  YAML::Node territories = root["territories"];
+  if (territories.IsDefined()) {
+    if (!territories.IsSequence()) {
+      return YamlError(file_name, territories, "territories",
+                       "expected a list of names");
+    }
+    for (size_t i = 0; i < territories.size(); ++i) {
+      std::string name =
+          territories[i].IsScalar() ? territories[i].as<std::string>("") : "";
+      if (name.empty()) {
+        return YamlError(file_name, territories[i],
+                         Path("", "territories", i).substr(1),
+                         "expected a territory name");
+      }
+      map.territories.push_back(std::move(name));
     }
   }
   YAML::Node notes = root["seed_rows"];

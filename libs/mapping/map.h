@@ -206,6 +206,9 @@ struct Map {
   std::vector<CustomFieldSpec> custom_fields;
   std::vector<CustomObjectSpec> custom_objects;
   std::vector<PipelineSpec> pipelines;
+  // Sales territories the account must have (Freshsales territory
+  // management); records name one in the field "territory".
+  std::vector<std::string> territories;
   std::vector<SeedRowNote> seed_rows;
   // Lower-case hex SHA-256 of the YAML text.
   std::string hash;
