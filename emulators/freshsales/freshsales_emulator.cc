@@ -432,6 +432,17 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
     }
   };
   const RecordTable& table = Table(e, module);
+  if (e == Entity::kContact || e == Entity::kSalesAccount ||
+      e == Entity::kDeal) {
+    const Json& territory = Field(record, "territory_id");
+    if (!territory.is_null()) {
+      bool known = false;
+      for (const auto& t : settings_.territories) {
+        known = known || AsInt64(territory) == t.id;
+      }
+      if (!known) errors.push_back("Territory is invalid");
+    }
+  }
   switch (e) {
     case Entity::kContact: {
       bool named = !EmailsOf(record).empty();
@@ -1672,6 +1683,9 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   server.Get(api + "/selector/lifecycle_stages",
              route(choices_route("lifecycle_stages",
                                  &freshsales::Settings::lifecycle_stages)));
+  server.Get(
+      api + "/selector/territories",
+      route(choices_route("territories", &freshsales::Settings::territories)));
   server.Get(api + "/settings/([a-z][a-z0-9_]*)/fields",
              route([this](const auto& req) {
                std::string name = req.matches[1];

@@ -1229,6 +1229,27 @@ TEST_F(FreshsalesEmulatorTest, LeadsAreContactsInTheLeadStage) {
   EXPECT_EQ(Call("GET", "/leads").status, 404) << "no lead module";
 }
 
+TEST_F(FreshsalesEmulatorTest, TerritoriesAreConfiguredAndChecked) {
+  FreshsalesOptions o;
+  o.settings = Json::parse(R"({"territories":["Westside","Vancouver WA"]})");
+  Start(std::move(o));
+  Response list = Call("GET", "/selector/territories");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["territories"].size(), 2u);
+  EXPECT_EQ(list.body["territories"][1]["name"], "Vancouver WA");
+  int64_t west = list.body["territories"][0]["id"];
+  Response contact =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Park"}, {"territory_id", west}}}});
+  ASSERT_EQ(contact.status, 201) << contact.body.dump();
+  EXPECT_EQ(contact.body["contact"]["territory_id"], west);
+  EXPECT_EQ(
+      Call("POST", "/sales_accounts",
+           {{"sales_account", {{"name", "Rose City"}, {"territory_id", 7}}}})
+          .body,
+      ErrorBody(400, "Territory is invalid"));
+}
+
 TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {
   Start();
   int64_t a = CreateContact({{"last_name", "A"}});

@@ -553,6 +553,7 @@ constexpr int64_t kFirstPipelineId = 16000090001;
 constexpr int64_t kFirstStageId = 16000091001;
 constexpr int64_t kFirstActivityTypeId = 16000095001;
 constexpr int64_t kFirstLifecycleStageId = 16000096001;
+constexpr int64_t kFirstTerritoryId = 16000097001;
 
 absl::StatusOr<std::vector<Choice>> ParseChoices(const Json& list,
                                                  const std::string& what,
@@ -712,6 +713,11 @@ absl::StatusOr<Settings> ParseSettings(const Json& body, Settings base) {
           ParseChoices(value, key, kFirstLifecycleStageId);
       if (!c.ok()) return c.status();
       base.lifecycle_stages = *std::move(c);
+    } else if (key == "territories") {
+      absl::StatusOr<std::vector<Choice>> c =
+          ParseChoices(value, key, kFirstTerritoryId);
+      if (!c.ok()) return c.status();
+      base.territories = *std::move(c);
     } else if (key == "custom_modules") {
       absl::StatusOr<std::vector<CustomModule>> m = ParseModules(value);
       if (!m.ok()) return m.status();
@@ -720,7 +726,7 @@ absl::StatusOr<Settings> ParseSettings(const Json& body, Settings base) {
       return absl::InvalidArgumentError(absl::StrCat(
           "settings: unknown key '", key,
           "' (deal_pipelines, sales_activity_types, lifecycle_stages, "
-          "custom_modules)"));
+          "territories, custom_modules)"));
     }
   }
   return base;

@@ -471,12 +471,15 @@ void CheckClinic(const json& state, const std::string& data,
     ++values;
   }
   EXPECT_GT(values, 70);
-  // Referring Physician -> Contact (Referrer) with its territory.
+  // Referring Physician -> Contact (Referrer) in its territory.
+  auto territories = SelectorNames(
+      traffic, "/crm/sales/api/selector/territories", "territories");
+  ASSERT_EQ(territories.size(), 4u);
   for (const Row& r : ReadCsv(data + "/referring_physicians.csv", ',')) {
     const json& c =
         contacts["clinic:referring_physician:" + r.at("referrer_id")];
     EXPECT_EQ(Cf(c, "cf_contact_type"), "Referrer");
-    EXPECT_EQ(Cf(c, "cf_territory"), r.at("territory"));
+    EXPECT_EQ(territories[c["territory_id"].dump()], r.at("territory"));
     EXPECT_EQ(Cf(c, "cf_practice_name"), r.at("practice_name"));
   }
   // Appointment / Visit -> Sales Activity (Task / Event): check-ins and
