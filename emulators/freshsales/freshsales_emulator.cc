@@ -532,6 +532,12 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
           break;
         }
       }
+      for (const auto& p : Field(record, "products")) {
+        if (!ExistsLocked(Entity::kProduct, p["id"])) {
+          errors.push_back("Product is invalid");
+          break;
+        }
+      }
       bool stage_ok = false;
       for (const auto& p : settings_.pipelines) {
         if (Field(record, "deal_pipeline_id") != p.id) continue;
@@ -633,6 +639,43 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
 void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
                                         const Json* before) {
   if (e == Entity::kDeal) {
+    if (record.contains("products")) {
+      // Products are added or changed one by one (by product id);
+      // "is_deleted": true takes one off. Quantity defaults to 1, the unit
+      // price to the product's, the discount (percent) to 0.
+      Json products = before != nullptr ? Field(*before, "products") : Json();
+      if (!products.is_array()) products = Json::array();
+      for (const auto& item : record["products"]) {
+        Json kept = Json::array();
+        const Json* old = nullptr;
+        for (const auto& p : products) {
+          if (p["id"] == item["id"]) {
+            old = &p;
+          } else {
+            kept.push_back(p);
+          }
+        }
+        if (item.value("is_deleted", false)) {
+          products = std::move(kept);
+          continue;
+        }
+        Json entry = old != nullptr ? *old : Json{{"id", item["id"]}};
+        const Json* product =
+            Table(Entity::kProduct).Find(item["id"].get<int64_t>());
+        if (product != nullptr) entry["name"] = Field(*product, "name");
+        for (const char* k : {"quantity", "unit_price", "discount"}) {
+          if (item.contains(k)) entry[k] = item[k];
+        }
+        if (!entry.contains("quantity")) entry["quantity"] = 1;
+        if (!entry.contains("discount")) entry["discount"] = 0;
+        if (!entry.contains("unit_price") && product != nullptr) {
+          entry["unit_price"] = Field(*product, "base_currency_amount");
+        }
+        kept.push_back(std::move(entry));
+        products = std::move(kept);
+      }
+      record["products"] = std::move(products);
+    }
     if (record.contains("contacts_added_list")) {
       // Adds to the deal's contacts; contact_ids is what reads back.
       std::set<int64_t> ids;
@@ -825,6 +868,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(
            [&](Json& r) { return clear(r, "parent_sales_account_id"); });
     unlink(Entity::kDeal,
            [&](Json& r) { return clear(r, "sales_account_id"); });
+  } else if (e == Entity::kProduct) {
+    unlink(Entity::kDeal,
+           [&](Json& r) { return drop_from(r, "products", true); });
   } else if (e == Entity::kContact) {
     unlink(Entity::kDeal,
            [&](Json& r) { return drop_from(r, "contact_ids", false); });

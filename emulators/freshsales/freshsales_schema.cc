@@ -181,6 +181,37 @@ void NormalizeStandard(const StandardField& f, const Json& v, Normalized& out) {
       out.record[name] = list;
       return;
     }
+    case FieldKind::kDealProducts: {
+      if (!v.is_array()) return out.errors.push_back(TypeError(name));
+      Json list = Json::array();
+      for (const auto& item : v) {
+        std::optional<int64_t> id = item.is_object() && item.contains("id")
+                                        ? AsInt64(item["id"])
+                                        : std::nullopt;
+        if (!id) return out.errors.push_back(TypeError(name));
+        Json entry = {{"id", *id}};
+        for (const char* k : {"quantity", "unit_price", "discount"}) {
+          if (!item.contains(k) || item[k].is_null()) continue;
+          double d = 0;
+          if (!item[k].is_number() &&
+              !(item[k].is_string() &&
+                absl::SimpleAtod(item[k].get<std::string>(), &d))) {
+            return out.errors.push_back(TypeError(absl::StrCat(name, ".", k)));
+          }
+          entry[k] = item[k].is_number() ? item[k].get<double>() : d;
+        }
+        if (item.contains("is_deleted")) {
+          if (!item["is_deleted"].is_boolean()) {
+            return out.errors.push_back(
+                TypeError(absl::StrCat(name, ".is_deleted")));
+          }
+          entry["is_deleted"] = item["is_deleted"];
+        }
+        list.push_back(std::move(entry));
+      }
+      out.record[name] = list;
+      return;
+    }
     case FieldKind::kAttendees: {
       if (!v.is_array()) return out.errors.push_back(TypeError(name));
       Json list = Json::array();
@@ -365,6 +396,7 @@ const std::vector<StandardField>& StandardFields(Entity e) {
       {"closed_date", "Closed date", "date", K::kDate},
       {"sales_account_id", "Account", "lookup", K::kInteger},
       {"contacts_added_list", "Related contacts", "lookup", K::kIdList},
+      {"products", "Products", "lookup", K::kDealProducts},
       {"owner_id", "Sales owner", "dropdown", K::kInteger},
       {"territory_id", "Territory", "dropdown", K::kInteger},
       {"deal_type_id", "Type", "dropdown", K::kInteger},

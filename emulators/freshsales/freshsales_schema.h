@@ -72,6 +72,8 @@ enum class FieldKind {
   kBoolean,        // true/false, or "true"/"false"
   kIdList,         // array of integer ids (deal contacts_added_list)
   kAttendees,      // array of {"attendee_type", "attendee_id"}
+  kDealProducts,   // array of {"id", "quantity"?, "unit_price"?,
+                   // "discount"?, "is_deleted"?} (products on a deal)
 };
 
 struct StandardField {
