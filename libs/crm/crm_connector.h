@@ -82,7 +82,8 @@ struct ListPage {
 };
 
 // Target object names are the CRM's own: Freshsales "contact",
-// "sales_account", "deal", "appointment", "sales_activity", "task", "note",
+// "sales_account", "deal", "deal_product" (a product line of a deal, id
+// "<deal>/<product>"), "appointment", "sales_activity", "task", "note",
 // "document", "product", "list" (a contact list: the campaign
 // equivalent), "custom_object:<module>"; Pipedrive "person",
 // "organization", "deal", "lead", "activity", "note", "file", "product";

@@ -106,6 +106,14 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
   } else if (target == "product") {
     s.path = "/cpq/products";
     s.list = ListKind::kPaged;
+  } else if (target == "deal_product") {
+    // A product line of a deal, written through the deal:
+    // PUT /deals/{deal} {"deal": {"products": [{"id": product, ...}]}}.
+    s.path = "/deals";
+    s.key = "deal";
+    s.list_key = "deals";
+    s.owner = false;
+    s.custom_fields = false;
   } else if (target == "list") {
     // A contact list: the campaign equivalent. Members are the lookup
     // "contact_ids", added with PUT /lists/{id}/add_contacts.
@@ -115,8 +123,9 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "Freshsales has no target object '", target,
-        "' (contact, sales_account, deal, appointment, sales_activity, task, "
-        "note, document, product, list, custom_object:<module>)"));
+        "' (contact, sales_account, deal, deal_product, appointment, "
+        "sales_activity, task, note, document, product, list, "
+        "custom_object:<module>)"));
   }
   if (s.custom_fields) s.fields_url = "/settings/" + s.list_key + "/fields";
   return s;
@@ -353,6 +362,7 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<std::string> Create(const ResolvedRecord& record) override {
     const std::string& object = record.record->target_object();
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
+    if (object == "deal_product") return CreateDealProduct(record);
     absl::StatusOr<HttpResponse> r;
     json members;
     if (object == "document") {
@@ -395,6 +405,10 @@ class FreshsalesConnector : public CrmConnector {
           "Freshsales documents cannot be changed through the API; delete "
           "and upload again");
     }
+    if (object == "deal_product") {
+      BW_ASSIGN_OR_RETURN(json line, ProductLine(record));
+      return PutDealProduct(id, std::move(line));
+    }
     json body;
     BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
     if (object == "note") return PutNote(spec, id, body);
@@ -413,6 +427,7 @@ class FreshsalesConnector : public CrmConnector {
       return absl::UnimplementedError(
           "Freshsales documents cannot be changed through the API");
     }
+    if (target_object == "deal_product") return PutDealProduct(id, fields);
     json body;
     body[spec.key] = fields;
     if (target_object == "note") return PutNote(spec, id, body);
@@ -434,6 +449,7 @@ class FreshsalesConnector : public CrmConnector {
     if (target_object == "note" && absl::StrContains(id, ',')) {
       return GetSplitNote(spec, id);
     }
+    if (target_object == "deal_product") return GetDealProduct(id);
     auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", id), "", true);
     if (absl::IsNotFound(r.status())) return std::optional<json>();
     if (!r.ok()) return r.status();
@@ -447,6 +463,11 @@ class FreshsalesConnector : public CrmConnector {
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
+    if (target_object == "deal_product") {
+      BW_ASSIGN_OR_RETURN(std::optional<json> line, GetDealProduct(id));
+      if (!line) return absl::NotFoundError("the deal has no such product");
+      return PutDealProduct(id, {{"is_deleted", true}});
+    }
     if (target_object == "note" && absl::StrContains(id, ',')) {
       // Every part; NOT_FOUND only when every part was already gone.
       bool any = false;
@@ -599,6 +620,85 @@ class FreshsalesConnector : public CrmConnector {
         return std::optional<std::string>(IdText(rec["id"]));
     }
     return std::optional<std::string>();
+  }
+
+  // ---- Products on deals (target "deal_product"; id "<deal>/<product>")
+
+  // The line a deal_product record describes: its fields (quantity,
+  // unit_price, discount), without the product id.
+  static absl::StatusOr<json> ProductLine(const ResolvedRecord& rr) {
+    json line = json::object();
+    for (const auto& [k, v] : rr.record->fields()) {
+      line[k] = record::ValueToJson(v);
+    }
+    return line;
+  }
+
+  static absl::StatusOr<std::pair<std::string, std::string>> SplitDealProductId(
+      const std::string& id) {
+    std::vector<std::string> parts = absl::StrSplit(id, '/');
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      return absl::NotFoundError("not a deal product id (<deal>/<product>)");
+    }
+    return std::pair<std::string, std::string>{parts[0], parts[1]};
+  }
+
+  // Adds the product to the deal. Freshsales keeps one line per product,
+  // so a second line of the same product on a deal is refused rather than
+  // merged into the first.
+  absl::StatusOr<std::string> CreateDealProduct(const ResolvedRecord& rr) {
+    auto deal = rr.lookup_ids.find("deal_id");
+    auto product = rr.lookup_ids.find("product_id");
+    if (deal == rr.lookup_ids.end() || deal->second.empty() ||
+        product == rr.lookup_ids.end() || product->second.empty()) {
+      return absl::InvalidArgumentError(
+          "a Freshsales deal_product needs the lookups deal_id and "
+          "product_id");
+    }
+    std::string id =
+        absl::StrCat(deal->second.front(), "/", product->second.front());
+    BW_ASSIGN_OR_RETURN(std::optional<json> existing, GetDealProduct(id));
+    if (existing) {
+      return absl::InvalidArgumentError(
+          "the deal already has this product (Freshsales keeps one line per "
+          "product)");
+    }
+    BW_ASSIGN_OR_RETURN(json line, ProductLine(rr));
+    BW_RETURN_IF_ERROR(PutDealProduct(id, std::move(line)));
+    return id;
+  }
+
+  // PUT /deals/{deal} with the one product line (idempotent).
+  absl::Status PutDealProduct(const std::string& id, json line) {
+    BW_ASSIGN_OR_RETURN(auto ids, SplitDealProductId(id));
+    line["id"] = IdJson(ids.second);
+    json body = {{"deal", {{"products", json::array({line})}}}};
+    return transport_
+        .Call("PUT", absl::StrCat("/deals/", ids.first), body.dump(), true)
+        .status();
+  }
+
+  // The product's line on the deal, or nullopt (deal gone, product off it).
+  absl::StatusOr<std::optional<json>> GetDealProduct(const std::string& id) {
+    BW_ASSIGN_OR_RETURN(auto ids, SplitDealProductId(id));
+    auto r = transport_.Call(
+        "GET", absl::StrCat("/deals/", ids.first, "?include=products"), "",
+        true);
+    if (absl::IsNotFound(r.status())) return std::optional<json>();
+    if (!r.ok()) return r.status();
+    json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("deal")) {
+      return absl::InternalError("Freshsales get: unexpected response shape");
+    }
+    for (const auto& line : j["deal"].value("products", json::array())) {
+      if (IdText(line.value("id", json())) == ids.second) {
+        json out = line;
+        out["id"] = id;
+        out["deal_id"] = IdJson(ids.first);
+        return std::optional<json>(std::move(out));
+      }
+    }
+    return std::optional<json>();
   }
 
   // ---- Notes over the size limit

@@ -747,5 +747,66 @@ TEST(FreshsalesConnector, LongNoteIsSeveralNotesUnderOneId) {
   EXPECT_TRUE(notes.empty());
 }
 
+TEST(FreshsalesConnector, DealProductIsALineOfTheDeal) {
+  json products = json::array();  // deal 9's lines
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    const std::string deal = "http://crm.test/crm/sales/api/deals/9";
+    if (!absl::StartsWith(r.url, deal)) {
+      return Reply(404,
+                   {{"errors", {{"code", 404}, {"message", {"Not found"}}}}});
+    }
+    if (r.method == "PUT") {
+      json body = json::parse(r.body);
+      for (const auto& line : body["deal"]["products"]) {
+        json kept = json::array();
+        for (const auto& p : products) {
+          if (p["id"] != line["id"]) kept.push_back(p);
+        }
+        if (!line.value("is_deleted", false)) kept.push_back(line);
+        products = kept;
+      }
+    }
+    return Reply(200, {{"deal", {{"id", 9}, {"products", products}}}});
+  });
+  v1::TargetRecord line;
+  line.set_target_object("deal_product");
+  (*line.mutable_fields())["quantity"] = record::IntValue(2);
+  (*line.mutable_fields())["discount"] = record::StringValue("10");
+  ResolvedRecord rr{&line, "", {{"deal_id", {"9"}}, {"product_id", {"31"}}}};
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "9/31");
+  const HttpRequest& put = h.http->requests.back();
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.url, "http://crm.test/crm/sales/api/deals/9");
+  EXPECT_EQ(json::parse(put.body),
+            json({{"deal",
+                   {{"products",
+                     {{{"id", 31}, {"quantity", 2}, {"discount", "10"}}}}}}}));
+  auto got = h.connector->Get("deal_product", *id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((**got)["quantity"], 2);
+  EXPECT_EQ((**got)["id"], "9/31");
+  // A second line of the same product is refused, not merged.
+  auto again = h.connector->Create(rr);
+  EXPECT_TRUE(absl::IsInvalidArgument(again.status()));
+  EXPECT_THAT(std::string(again.status().message()),
+              HasSubstr("one line per product"));
+  // Update rewrites the line; Delete takes it off; then it is gone.
+  (*line.mutable_fields())["quantity"] = record::IntValue(3);
+  ASSERT_TRUE(h.connector->Update(*id, rr).ok());
+  EXPECT_EQ((**h.connector->Get("deal_product", *id))["quantity"], 3);
+  ASSERT_TRUE(h.connector->Delete("deal_product", *id).ok());
+  EXPECT_TRUE(products.empty());
+  EXPECT_FALSE(h.connector->Get("deal_product", *id)->has_value());
+  EXPECT_TRUE(absl::IsNotFound(h.connector->Delete("deal_product", *id)));
+  EXPECT_FALSE(h.connector->Get("deal_product", "8/31")->has_value())
+      << "the deal is gone";
+  // Both links are needed.
+  ResolvedRecord no_product{&line, "", {{"deal_id", {"9"}}}};
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Create(no_product).status()));
+}
+
 }  // namespace
 }  // namespace bridgework::crm

@@ -27,6 +27,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "libs/crm/http_client.h"
@@ -136,6 +137,7 @@ std::vector<CrmCase> Cases() {
         {"product", "products"},
         {"contact", "contacts"},
         {"deal", "deals"},
+        {"deal_product", "deals/*/products"},
         {"sales_activity", "sales_activities"},
         {"note", "notes"},
         {"task", "tasks"},
@@ -179,7 +181,8 @@ bool Live(const json& record) {
 
 // `key` is a state key, optionally with one filter: "records?objectKey=x"
 // counts the live records whose objectKey is x; "custom_module/cm_x" names
-// the array under state["custom_module"]["cm_x"].
+// the array under state["custom_module"]["cm_x"], and "deals/*/products"
+// the arrays "products" of every deal.
 size_t LiveCount(const json& state, const std::string& key) {
   std::string name = key;
   std::string field;
@@ -191,18 +194,28 @@ size_t LiveCount(const json& state, const std::string& key) {
     field = key.substr(q + 1, eq - q - 1);
     value = key.substr(eq + 1);
   }
-  const json* records = &state;
+  // Walk the path; "*" stands for every element of an array.
+  std::vector<const json*> at = {&state};
   for (const auto& part : absl::StrSplit(name, '/')) {
     std::string k(part);
-    if (!records->is_object() || !records->contains(k)) return 0;
-    records = &(*records)[k];
+    std::vector<const json*> next;
+    for (const json* j : at) {
+      if (k == "*" && j->is_array()) {
+        for (const auto& e : *j) next.push_back(&e);
+      } else if (j->is_object() && j->contains(k)) {
+        next.push_back(&(*j)[k]);
+      }
+    }
+    at = std::move(next);
   }
-  if (!records->is_array()) return 0;
   size_t n = 0;
-  for (const auto& r : *records) {
-    if (!field.empty() && (!r.is_object() || r.value(field, "") != value))
-      continue;
-    n += Live(r) ? 1 : 0;
+  for (const json* records : at) {
+    if (!records->is_array()) continue;
+    for (const auto& r : *records) {
+      if (!field.empty() && (!r.is_object() || r.value(field, "") != value))
+        continue;
+      n += Live(r) ? 1 : 0;
+    }
   }
   return n;
 }
@@ -415,6 +428,31 @@ void CheckDrDentes(const json& state, const std::string& data,
     EXPECT_EQ(Cf(it->second, "cf_status"), a.at("status"));
   }
   EXPECT_GT(timed, 90);
+
+  // ... and the case's tariff lines are the deal's products.
+  std::map<std::string, std::string> product_key;  // CRM id -> item id
+  for (const auto& p : state["products"]) {
+    std::string key = Cf(p, "cf_bridgework_key");
+    product_key[p["id"].dump()] = key.substr(key.rfind(':') + 1);
+  }
+  int lines = 0;
+  for (const Row& l : ReadCsv(data + "/treatment_case_items.csv", ';')) {
+    auto it = deals.find("drdentes:treatment_case:" + l.at("case_id"));
+    if (it == deals.end()) continue;
+    bool found = false;
+    for (const auto& p : it->second["products"]) {
+      if (product_key[p["id"].dump()] != l.at("item_id")) continue;
+      found = true;
+      EXPECT_EQ(Number(p["quantity"]), Number(l.at("quantity")));
+      EXPECT_DOUBLE_EQ(Number(p["unit_price"]),
+                       Number(absl::StrReplaceAll(
+                           absl::StrReplaceAll(l.at("unit_price"), {{".", ""}}),
+                           {{",", "."}})));
+    }
+    EXPECT_TRUE(found) << l.at("line_id");
+    ++lines;
+  }
+  EXPECT_GT(lines, 60);
 
   // Product / Service Item -> Product, the code in the description.
   auto products = ByKey(state["products"], "cf_bridgework_key");
