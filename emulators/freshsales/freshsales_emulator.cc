@@ -431,17 +431,20 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       errors.push_back("End date should be greater than start date");
     }
   };
+  // A selector id, when set, must be one the admin configured.
+  auto configured = [&](const char* field,
+                        const std::vector<freshsales::Choice>& choices,
+                        const char* message) {
+    const Json& id = Field(record, field);
+    if (id.is_null()) return;
+    bool known = false;
+    for (const auto& c : choices) known = known || AsInt64(id) == c.id;
+    if (!known) errors.push_back(message);
+  };
   const RecordTable& table = Table(e, module);
   if (e == Entity::kContact || e == Entity::kSalesAccount ||
       e == Entity::kDeal) {
-    const Json& territory = Field(record, "territory_id");
-    if (!territory.is_null()) {
-      bool known = false;
-      for (const auto& t : settings_.territories) {
-        known = known || AsInt64(territory) == t.id;
-      }
-      if (!known) errors.push_back("Territory is invalid");
-    }
+    configured("territory_id", settings_.territories, "Territory is invalid");
   }
   switch (e) {
     case Entity::kContact: {
@@ -475,14 +478,8 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
           }
         }
       }
-      const Json& stage = Field(record, "lifecycle_stage_id");
-      if (!stage.is_null()) {
-        bool known = false;
-        for (const auto& c : settings_.lifecycle_stages) {
-          known = known || AsInt64(stage) == c.id;
-        }
-        if (!known) errors.push_back("Lifecycle stage is invalid");
-      }
+      configured("lifecycle_stage_id", settings_.lifecycle_stages,
+                 "Lifecycle stage is invalid");
       break;
     }
     case Entity::kSalesAccount: {
