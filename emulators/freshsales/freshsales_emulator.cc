@@ -34,6 +34,10 @@ constexpr int64_t kFirstJobId = 7000000001;
 constexpr int kDefaultPerPage = 25;
 constexpr int kMaxPerPage = 100;
 constexpr size_t kMaxBulkRecords = 100;
+// A note's text is at most 32 KB (seed 003: "Notes exceeding 32 KB are
+// split across multiple Freshsales Note records"; the reference gives no
+// figure).
+constexpr size_t kMaxNoteBytes = 32 * 1024;
 
 struct View {
   int64_t id;
@@ -427,7 +431,21 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       errors.push_back("End date should be greater than start date");
     }
   };
+  // A selector id, when set, must be one the admin configured.
+  auto configured = [&](const char* field,
+                        const std::vector<freshsales::Choice>& choices,
+                        const char* message) {
+    const Json& id = Field(record, field);
+    if (id.is_null()) return;
+    bool known = false;
+    for (const auto& c : choices) known = known || AsInt64(id) == c.id;
+    if (!known) errors.push_back(message);
+  };
   const RecordTable& table = Table(e, module);
+  if (e == Entity::kContact || e == Entity::kSalesAccount ||
+      e == Entity::kDeal) {
+    configured("territory_id", settings_.territories, "Territory is invalid");
+  }
   switch (e) {
     case Entity::kContact: {
       bool named = !EmailsOf(record).empty();
@@ -460,14 +478,8 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
           }
         }
       }
-      const Json& stage = Field(record, "lifecycle_stage_id");
-      if (!stage.is_null()) {
-        bool known = false;
-        for (const auto& c : settings_.lifecycle_stages) {
-          known = known || AsInt64(stage) == c.id;
-        }
-        if (!known) errors.push_back("Lifecycle stage is invalid");
-      }
+      configured("lifecycle_stage_id", settings_.lifecycle_stages,
+                 "Lifecycle stage is invalid");
       break;
     }
     case Entity::kSalesAccount: {
@@ -514,6 +526,12 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       for (const auto& c : Field(record, "contact_ids")) {
         if (!ExistsLocked(Entity::kContact, c)) {
           errors.push_back("Contacts added list is invalid");
+          break;
+        }
+      }
+      for (const auto& p : Field(record, "products")) {
+        if (!ExistsLocked(Entity::kProduct, p["id"])) {
+          errors.push_back("Product is invalid");
           break;
         }
       }
@@ -571,10 +589,16 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       TargetableRulesLocked(record, true, errors);
       break;
     }
-    case Entity::kNote:
+    case Entity::kNote: {
       require("description", "Description can't be blank");
+      const Json& text = Field(record, "description");
+      if (text.is_string() && text.get<std::string>().size() > kMaxNoteBytes) {
+        errors.push_back(absl::StrCat("Description is too long (maximum is ",
+                                      kMaxNoteBytes, " bytes)"));
+      }
       TargetableRulesLocked(record, true, errors);
       break;
+    }
     case Entity::kDocument:
       TargetableRulesLocked(record, true, errors);
       break;
@@ -612,6 +636,43 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
 void FreshsalesEmulator::CompleteLocked(Entity e, Json& record,
                                         const Json* before) {
   if (e == Entity::kDeal) {
+    if (record.contains("products")) {
+      // Products are added or changed one by one (by product id);
+      // "is_deleted": true takes one off. Quantity defaults to 1, the unit
+      // price to the product's, the discount (percent) to 0.
+      Json products = before != nullptr ? Field(*before, "products") : Json();
+      if (!products.is_array()) products = Json::array();
+      for (const auto& item : record["products"]) {
+        Json kept = Json::array();
+        const Json* old = nullptr;
+        for (const auto& p : products) {
+          if (p["id"] == item["id"]) {
+            old = &p;
+          } else {
+            kept.push_back(p);
+          }
+        }
+        if (item.value("is_deleted", false)) {
+          products = std::move(kept);
+          continue;
+        }
+        Json entry = old != nullptr ? *old : Json{{"id", item["id"]}};
+        const Json* product =
+            Table(Entity::kProduct).Find(item["id"].get<int64_t>());
+        if (product != nullptr) entry["name"] = Field(*product, "name");
+        for (const char* k : {"quantity", "unit_price", "discount"}) {
+          if (item.contains(k)) entry[k] = item[k];
+        }
+        if (!entry.contains("quantity")) entry["quantity"] = 1;
+        if (!entry.contains("discount")) entry["discount"] = 0;
+        if (!entry.contains("unit_price") && product != nullptr) {
+          entry["unit_price"] = Field(*product, "base_currency_amount");
+        }
+        kept.push_back(std::move(entry));
+        products = std::move(kept);
+      }
+      record["products"] = std::move(products);
+    }
     if (record.contains("contacts_added_list")) {
       // Adds to the deal's contacts; contact_ids is what reads back.
       std::set<int64_t> ids;
@@ -804,6 +865,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::DeleteLocked(
            [&](Json& r) { return clear(r, "parent_sales_account_id"); });
     unlink(Entity::kDeal,
            [&](Json& r) { return clear(r, "sales_account_id"); });
+  } else if (e == Entity::kProduct) {
+    unlink(Entity::kDeal,
+           [&](Json& r) { return drop_from(r, "products", true); });
   } else if (e == Entity::kContact) {
     unlink(Entity::kDeal,
            [&](Json& r) { return drop_from(r, "contact_ids", false); });
@@ -1662,6 +1726,9 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   server.Get(api + "/selector/lifecycle_stages",
              route(choices_route("lifecycle_stages",
                                  &freshsales::Settings::lifecycle_stages)));
+  server.Get(
+      api + "/selector/territories",
+      route(choices_route("territories", &freshsales::Settings::territories)));
   server.Get(api + "/settings/([a-z][a-z0-9_]*)/fields",
              route([this](const auto& req) {
                std::string name = req.matches[1];

@@ -1064,6 +1064,24 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
   EXPECT_EQ(Call("DELETE", note_path).body, ErrorBody(404, "Record not found"));
   EXPECT_EQ(Call("POST", "/notes", {{"note", {{"description", "x"}}}}).status,
             400);
+  // A note's text is at most 32 KB, on create and update.
+  note["description"] = std::string(32 * 1024, 'a');
+  EXPECT_EQ(Call("POST", "/notes", {{"note", note}}).status, 201);
+  note["description"] = std::string(32 * 1024 + 1, 'a');
+  EXPECT_EQ(Call("POST", "/notes", {{"note", note}}).body,
+            ErrorBody(400, "Description is too long (maximum is 32768 bytes)"));
+  Response small = Call("POST", "/notes",
+                        {{"note",
+                          {{"description", "x"},
+                           {"targetable_type", "Contact"},
+                           {"targetable_id", contact}}}});
+  ASSERT_EQ(small.status, 201);
+  EXPECT_EQ(
+      Call("PUT",
+           "/notes/" + std::to_string(small.body["note"]["id"].get<int64_t>()),
+           {{"note", {{"description", std::string(40000, 'b')}}}})
+          .status,
+      400);
 }
 
 TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
@@ -1209,6 +1227,85 @@ TEST_F(FreshsalesEmulatorTest, LeadsAreContactsInTheLeadStage) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body, ErrorBody(400, "Lifecycle stage is invalid"));
   EXPECT_EQ(Call("GET", "/leads").status, 404) << "no lead module";
+}
+
+TEST_F(FreshsalesEmulatorTest, DealProductsAreAddedChangedAndTakenOff) {
+  FreshsalesOptions o;
+  o.settings = Settings();
+  Start(std::move(o));
+  auto product = [this](const char* name, const char* price) {
+    Response p =
+        Call("POST", "/cpq/products",
+             {{"product", {{"name", name}, {"base_currency_amount", price}}}});
+    EXPECT_EQ(p.status, 201) << p.body.dump();
+    return p.body["product"]["id"].get<int64_t>();
+  };
+  int64_t crown = product("Crown", "900.00");
+  int64_t xray = product("X-ray", "250.00");
+  Response deal =
+      Call("POST", "/deals",
+           {{"deal",
+             {{"name", "Crown 36"},
+              {"products",
+               {{{"id", crown}, {"quantity", 1}, {"discount", "10"}}}}}}});
+  ASSERT_EQ(deal.status, 201) << deal.body.dump();
+  const Json& line = deal.body["deal"]["products"][0];
+  EXPECT_EQ(line["id"], crown);
+  EXPECT_EQ(line["name"], "Crown");
+  EXPECT_EQ(line["unit_price"], "900.00") << "the product's price";
+  EXPECT_EQ(line["discount"], 10.0);
+  std::string path =
+      "/deals/" + std::to_string(deal.body["deal"]["id"].get<int64_t>());
+  // Another product is added; the first one is changed, not replaced.
+  Json products = Call("PUT", path,
+                       {{"deal",
+                         {{"products",
+                           {{{"id", xray}, {"quantity", 2}},
+                            {{"id", crown}, {"unit_price", 850}}}}}}})
+                      .body["deal"]["products"];
+  ASSERT_EQ(products.size(), 2u);
+  EXPECT_EQ(products[0]["id"], xray);
+  EXPECT_EQ(products[0]["quantity"], 2.0);
+  EXPECT_EQ(products[1]["unit_price"], 850.0);
+  EXPECT_EQ(products[1]["discount"], 10.0);
+  // An update without products keeps them; is_deleted takes one off.
+  EXPECT_EQ(Call("PUT", path, {{"deal", {{"name", "Crown 36 (a)"}}}})
+                .body["deal"]["products"]
+                .size(),
+            2u);
+  products =
+      Call("PUT", path,
+           {{"deal", {{"products", {{{"id", xray}, {"is_deleted", true}}}}}}})
+          .body["deal"]["products"];
+  ASSERT_EQ(products.size(), 1u);
+  EXPECT_EQ(products[0]["id"], crown);
+  EXPECT_EQ(Call("PUT", path, {{"deal", {{"products", {{{"id", 99}}}}}}}).body,
+            ErrorBody(400, "Product is invalid"));
+  // Deleting the product takes it off its deals.
+  EXPECT_EQ(Call("DELETE", "/cpq/products/" + std::to_string(crown)).status,
+            200);
+  EXPECT_TRUE(Call("GET", path).body["deal"]["products"].empty());
+}
+
+TEST_F(FreshsalesEmulatorTest, TerritoriesAreConfiguredAndChecked) {
+  FreshsalesOptions o;
+  o.settings = Json::parse(R"({"territories":["Westside","Vancouver WA"]})");
+  Start(std::move(o));
+  Response list = Call("GET", "/selector/territories");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["territories"].size(), 2u);
+  EXPECT_EQ(list.body["territories"][1]["name"], "Vancouver WA");
+  int64_t west = list.body["territories"][0]["id"];
+  Response contact =
+      Call("POST", "/contacts",
+           {{"contact", {{"last_name", "Park"}, {"territory_id", west}}}});
+  ASSERT_EQ(contact.status, 201) << contact.body.dump();
+  EXPECT_EQ(contact.body["contact"]["territory_id"], west);
+  EXPECT_EQ(
+      Call("POST", "/sales_accounts",
+           {{"sales_account", {{"name", "Rose City"}, {"territory_id", 7}}}})
+          .body,
+      ErrorBody(400, "Territory is invalid"));
 }
 
 TEST_F(FreshsalesEmulatorTest, ContactListsHoldMembers) {

@@ -181,6 +181,37 @@ void NormalizeStandard(const StandardField& f, const Json& v, Normalized& out) {
       out.record[name] = list;
       return;
     }
+    case FieldKind::kDealProducts: {
+      if (!v.is_array()) return out.errors.push_back(TypeError(name));
+      Json list = Json::array();
+      for (const auto& item : v) {
+        std::optional<int64_t> id = item.is_object() && item.contains("id")
+                                        ? AsInt64(item["id"])
+                                        : std::nullopt;
+        if (!id) return out.errors.push_back(TypeError(name));
+        Json entry = {{"id", *id}};
+        for (const char* k : {"quantity", "unit_price", "discount"}) {
+          if (!item.contains(k) || item[k].is_null()) continue;
+          double d = 0;
+          if (!item[k].is_number() &&
+              !(item[k].is_string() &&
+                absl::SimpleAtod(item[k].get<std::string>(), &d))) {
+            return out.errors.push_back(TypeError(absl::StrCat(name, ".", k)));
+          }
+          entry[k] = item[k].is_number() ? item[k].get<double>() : d;
+        }
+        if (item.contains("is_deleted")) {
+          if (!item["is_deleted"].is_boolean()) {
+            return out.errors.push_back(
+                TypeError(absl::StrCat(name, ".is_deleted")));
+          }
+          entry["is_deleted"] = item["is_deleted"];
+        }
+        list.push_back(std::move(entry));
+      }
+      out.record[name] = list;
+      return;
+    }
     case FieldKind::kAttendees: {
       if (!v.is_array()) return out.errors.push_back(TypeError(name));
       Json list = Json::array();
@@ -365,6 +396,7 @@ const std::vector<StandardField>& StandardFields(Entity e) {
       {"closed_date", "Closed date", "date", K::kDate},
       {"sales_account_id", "Account", "lookup", K::kInteger},
       {"contacts_added_list", "Related contacts", "lookup", K::kIdList},
+      {"products", "Products", "lookup", K::kDealProducts},
       {"owner_id", "Sales owner", "dropdown", K::kInteger},
       {"territory_id", "Territory", "dropdown", K::kInteger},
       {"deal_type_id", "Type", "dropdown", K::kInteger},
@@ -553,6 +585,7 @@ constexpr int64_t kFirstPipelineId = 16000090001;
 constexpr int64_t kFirstStageId = 16000091001;
 constexpr int64_t kFirstActivityTypeId = 16000095001;
 constexpr int64_t kFirstLifecycleStageId = 16000096001;
+constexpr int64_t kFirstTerritoryId = 16000097001;
 
 absl::StatusOr<std::vector<Choice>> ParseChoices(const Json& list,
                                                  const std::string& what,
@@ -712,6 +745,11 @@ absl::StatusOr<Settings> ParseSettings(const Json& body, Settings base) {
           ParseChoices(value, key, kFirstLifecycleStageId);
       if (!c.ok()) return c.status();
       base.lifecycle_stages = *std::move(c);
+    } else if (key == "territories") {
+      absl::StatusOr<std::vector<Choice>> c =
+          ParseChoices(value, key, kFirstTerritoryId);
+      if (!c.ok()) return c.status();
+      base.territories = *std::move(c);
     } else if (key == "custom_modules") {
       absl::StatusOr<std::vector<CustomModule>> m = ParseModules(value);
       if (!m.ok()) return m.status();
@@ -720,7 +758,7 @@ absl::StatusOr<Settings> ParseSettings(const Json& body, Settings base) {
       return absl::InvalidArgumentError(absl::StrCat(
           "settings: unknown key '", key,
           "' (deal_pipelines, sales_activity_types, lifecycle_stages, "
-          "custom_modules)"));
+          "territories, custom_modules)"));
     }
   }
   return base;

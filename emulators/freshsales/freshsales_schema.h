@@ -72,6 +72,8 @@ enum class FieldKind {
   kBoolean,        // true/false, or "true"/"false"
   kIdList,         // array of integer ids (deal contacts_added_list)
   kAttendees,      // array of {"attendee_type", "attendee_id"}
+  kDealProducts,   // array of {"id", "quantity"?, "unit_price"?,
+                   // "discount"?, "is_deleted"?} (products on a deal)
 };
 
 struct StandardField {
@@ -141,19 +143,22 @@ struct Settings {
   std::vector<DealPipeline> pipelines;  // exactly one is_default
   std::vector<Choice> activity_types;
   std::vector<Choice> lifecycle_stages;
+  // Sales territories (territory management); none by default.
+  std::vector<Choice> territories;
   std::vector<CustomModule> modules;
 };
 
 // One "Default Pipeline" (New 10%, Consultation 30%, Treatment accepted
 // 60%, Won 100% Won, Lost 0% Lost), activity types Appointment, Phone
 // call, Meeting, lifecycle stages Lead, Sales Qualified Lead, Customer,
-// no custom modules.
+// no territories, no custom modules.
 Settings DefaultSettings();
 // `base` with the keys of `body` replaced:
 // {"deal_pipelines":[{"name","is_default"?,"stages":[{"name",
 //   "probability"?,"forecast_type"?}]}],
 //  "sales_activity_types":["name"|{"name"}],
 //  "lifecycle_stages":["name"|{"name"}],
+//  "territories":["name"|{"name"}],
 //  "custom_modules":[{"name","label"?,"fields":[field defs]}]}.
 // Ids are assigned by position. InvalidArgument names the bad entry.
 absl::StatusOr<Settings> ParseSettings(const nlohmann::json& body,

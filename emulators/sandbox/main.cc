@@ -308,7 +308,8 @@ int main(int argc, char** argv) {
                  "sales_accounts:[..]}");
   app.add_option("--settings", flags.settings_file,
                  "freshsales: JSON object of admin settings {deal_pipelines, "
-                 "sales_activity_types, lifecycle_stages, custom_modules}");
+                 "sales_activity_types, lifecycle_stages, territories, "
+                 "custom_modules}");
   app.add_option("--location", flags.location,
                  "highlevel: the location (sub-account) id the token serves");
   app.add_option("--company", flags.company,

@@ -51,6 +51,9 @@ struct SchemaRequest {
   std::vector<mapping::CustomFieldSpec> fields;
   std::vector<mapping::CustomObjectSpec> objects;
   std::vector<mapping::PipelineSpec> pipelines;
+  // Freshsales sales territories (created by an admin; reported when
+  // missing). Other CRMs have no territories and ignore them.
+  std::vector<std::string> territories;
 };
 
 // The outcome of schema preparation. Items read "<entity>.<name>"
@@ -79,7 +82,8 @@ struct ListPage {
 };
 
 // Target object names are the CRM's own: Freshsales "contact",
-// "sales_account", "deal", "appointment", "sales_activity", "task", "note",
+// "sales_account", "deal", "deal_product" (a product line of a deal, id
+// "<deal>/<product>"), "appointment", "sales_activity", "task", "note",
 // "document", "product", "list" (a contact list: the campaign
 // equivalent), "custom_object:<module>"; Pipedrive "person",
 // "organization", "deal", "lead", "activity", "note", "file", "product";

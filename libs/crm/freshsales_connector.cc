@@ -106,6 +106,14 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
   } else if (target == "product") {
     s.path = "/cpq/products";
     s.list = ListKind::kPaged;
+  } else if (target == "deal_product") {
+    // A product line of a deal, written through the deal:
+    // PUT /deals/{deal} {"deal": {"products": [{"id": product, ...}]}}.
+    s.path = "/deals";
+    s.key = "deal";
+    s.list_key = "deals";
+    s.owner = false;
+    s.custom_fields = false;
   } else if (target == "list") {
     // A contact list: the campaign equivalent. Members are the lookup
     // "contact_ids", added with PUT /lists/{id}/add_contacts.
@@ -115,8 +123,9 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "Freshsales has no target object '", target,
-        "' (contact, sales_account, deal, appointment, sales_activity, task, "
-        "note, document, product, list, custom_object:<module>)"));
+        "' (contact, sales_account, deal, deal_product, appointment, "
+        "sales_activity, task, note, document, product, list, "
+        "custom_object:<module>)"));
   }
   if (s.custom_fields) s.fields_url = "/settings/" + s.list_key + "/fields";
   return s;
@@ -185,6 +194,16 @@ struct Pipeline {
   bool is_default = false;
   std::vector<Stage> stages;
 };
+
+// "(part 2 of 3)\n": the header of a split note's part.
+std::string PartHeader(size_t i, size_t n) {
+  return absl::StrCat("(part ", i, " of ", n, ")\n");
+}
+
+// A split note's id: its parts' ids joined by ",".
+std::vector<std::string> NoteIds(const std::string& id) {
+  return absl::StrSplit(id, ',');
+}
 
 class FreshsalesConnector : public CrmConnector {
  public:
@@ -279,6 +298,22 @@ class FreshsalesConnector : public CrmConnector {
         CheckPipeline(want, report);
       }
     }
+    if (!request.territories.empty()) {
+      // Territories are created by an admin; the loader resolves them by
+      // name ("territory" -> territory_id).
+      territories_.reset();
+      BW_RETURN_IF_ERROR(
+          LoadChoices("/selector/territories", "territories", territories_));
+      for (const auto& name : request.territories) {
+        if (territories_->count(name)) {
+          report.present.push_back("territory " + name);
+        } else {
+          report.checklist.push_back(absl::StrCat(
+              "Admin Settings > Territory management: add territory '", name,
+              "'"));
+        }
+      }
+    }
     return report;
   }
 
@@ -327,6 +362,7 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<std::string> Create(const ResolvedRecord& record) override {
     const std::string& object = record.record->target_object();
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
+    if (object == "deal_product") return CreateDealProduct(record);
     absl::StatusOr<HttpResponse> r;
     json members;
     if (object == "document") {
@@ -336,6 +372,10 @@ class FreshsalesConnector : public CrmConnector {
       json body;
       BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
       if (object == "list") members = TakeMembers(body[spec.key]);
+      if (object == "note") {
+        std::vector<std::string> parts = NoteParts(body[spec.key]);
+        if (parts.size() > 1) return CreateSplitNote(spec, body, parts);
+      }
       r = transport_.Call("POST", spec.path, body.dump(), false);
     }
     if (!r.ok()) return r.status();
@@ -365,8 +405,13 @@ class FreshsalesConnector : public CrmConnector {
           "Freshsales documents cannot be changed through the API; delete "
           "and upload again");
     }
+    if (object == "deal_product") {
+      BW_ASSIGN_OR_RETURN(json line, ProductLine(record));
+      return PutDealProduct(id, std::move(line));
+    }
     json body;
     BW_ASSIGN_OR_RETURN(body[spec.key], Body(spec, record));
+    if (object == "note") return PutNote(spec, id, body);
     json members = object == "list" ? TakeMembers(body[spec.key]) : json();
     BW_RETURN_IF_ERROR(
         transport_
@@ -382,8 +427,10 @@ class FreshsalesConnector : public CrmConnector {
       return absl::UnimplementedError(
           "Freshsales documents cannot be changed through the API");
     }
+    if (target_object == "deal_product") return PutDealProduct(id, fields);
     json body;
     body[spec.key] = fields;
+    if (target_object == "note") return PutNote(spec, id, body);
     json members =
         target_object == "list" ? TakeMembers(body[spec.key]) : json();
     if (!body[spec.key].empty()) {
@@ -399,6 +446,10 @@ class FreshsalesConnector : public CrmConnector {
                                           const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
     if (target_object == "list") return GetList(id);
+    if (target_object == "note" && absl::StrContains(id, ',')) {
+      return GetSplitNote(spec, id);
+    }
+    if (target_object == "deal_product") return GetDealProduct(id);
     auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", id), "", true);
     if (absl::IsNotFound(r.status())) return std::optional<json>();
     if (!r.ok()) return r.status();
@@ -412,6 +463,28 @@ class FreshsalesConnector : public CrmConnector {
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
+    if (target_object == "deal_product") {
+      BW_ASSIGN_OR_RETURN(std::optional<json> line, GetDealProduct(id));
+      if (!line) return absl::NotFoundError("the deal has no such product");
+      return PutDealProduct(id, {{"is_deleted", true}});
+    }
+    if (target_object == "note" && absl::StrContains(id, ',')) {
+      // Every part; NOT_FOUND only when every part was already gone.
+      bool any = false;
+      for (const std::string& part : NoteIds(id)) {
+        absl::Status s =
+            transport_
+                .Call("DELETE", absl::StrCat(spec.path, "/", part), "", true)
+                .status();
+        if (s.ok()) {
+          any = true;
+        } else if (!absl::IsNotFound(s)) {
+          return s;
+        }
+      }
+      return any ? absl::OkStatus()
+                 : absl::NotFoundError("every part of the note is gone");
+    }
     return transport_.Call("DELETE", absl::StrCat(spec.path, "/", id), "", true)
         .status();
   }
@@ -549,6 +622,197 @@ class FreshsalesConnector : public CrmConnector {
     return std::optional<std::string>();
   }
 
+  // ---- Products on deals (target "deal_product"; id "<deal>/<product>")
+
+  // The line a deal_product record describes: its fields (quantity,
+  // unit_price, discount), without the product id.
+  static absl::StatusOr<json> ProductLine(const ResolvedRecord& rr) {
+    json line = json::object();
+    for (const auto& [k, v] : rr.record->fields()) {
+      line[k] = record::ValueToJson(v);
+    }
+    return line;
+  }
+
+  static absl::StatusOr<std::pair<std::string, std::string>> SplitDealProductId(
+      const std::string& id) {
+    std::vector<std::string> parts = absl::StrSplit(id, '/');
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      return absl::NotFoundError("not a deal product id (<deal>/<product>)");
+    }
+    return std::pair<std::string, std::string>{parts[0], parts[1]};
+  }
+
+  // Adds the product to the deal. Freshsales keeps one line per product,
+  // so a second line of the same product on a deal is refused rather than
+  // merged into the first.
+  absl::StatusOr<std::string> CreateDealProduct(const ResolvedRecord& rr) {
+    auto deal = rr.lookup_ids.find("deal_id");
+    auto product = rr.lookup_ids.find("product_id");
+    if (deal == rr.lookup_ids.end() || deal->second.empty() ||
+        product == rr.lookup_ids.end() || product->second.empty()) {
+      return absl::InvalidArgumentError(
+          "a Freshsales deal_product needs the lookups deal_id and "
+          "product_id");
+    }
+    std::string id =
+        absl::StrCat(deal->second.front(), "/", product->second.front());
+    BW_ASSIGN_OR_RETURN(std::optional<json> existing, GetDealProduct(id));
+    if (existing) {
+      return absl::InvalidArgumentError(
+          "the deal already has this product (Freshsales keeps one line per "
+          "product)");
+    }
+    BW_ASSIGN_OR_RETURN(json line, ProductLine(rr));
+    BW_RETURN_IF_ERROR(PutDealProduct(id, std::move(line)));
+    return id;
+  }
+
+  // PUT /deals/{deal} with the one product line (idempotent).
+  absl::Status PutDealProduct(const std::string& id, json line) {
+    BW_ASSIGN_OR_RETURN(auto ids, SplitDealProductId(id));
+    line["id"] = IdJson(ids.second);
+    json body = {{"deal", {{"products", json::array({line})}}}};
+    return transport_
+        .Call("PUT", absl::StrCat("/deals/", ids.first), body.dump(), true)
+        .status();
+  }
+
+  // The product's line on the deal, or nullopt (deal gone, product off it).
+  absl::StatusOr<std::optional<json>> GetDealProduct(const std::string& id) {
+    BW_ASSIGN_OR_RETURN(auto ids, SplitDealProductId(id));
+    auto r = transport_.Call(
+        "GET", absl::StrCat("/deals/", ids.first, "?include=products"), "",
+        true);
+    if (absl::IsNotFound(r.status())) return std::optional<json>();
+    if (!r.ok()) return r.status();
+    json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("deal")) {
+      return absl::InternalError("Freshsales get: unexpected response shape");
+    }
+    for (const auto& line : j["deal"].value("products", json::array())) {
+      if (IdText(line.value("id", json())) == ids.second) {
+        json out = line;
+        out["id"] = id;
+        out["deal_id"] = IdJson(ids.first);
+        return std::optional<json>(std::move(out));
+      }
+    }
+    return std::optional<json>();
+  }
+
+  // ---- Notes over the size limit
+
+  // The texts a note body's description becomes (one when it fits or has
+  // none).
+  static std::vector<std::string> NoteParts(const json& note) {
+    if (!note.contains("description") || !note["description"].is_string()) {
+      return {""};
+    }
+    return FreshsalesNoteParts(note["description"].get<std::string>());
+  }
+
+  // Creates one note per part on the same record; the id joins theirs. A
+  // part that fails removes the parts before it, so no partial note stays
+  // behind unless removing fails too (then the error is ambiguous).
+  absl::StatusOr<std::string> CreateSplitNote(
+      const ObjectSpec& spec, json body,
+      const std::vector<std::string>& parts) {
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      body[spec.key]["description"] = parts[i];
+      auto r = transport_.Call("POST", spec.path, body.dump(), false);
+      std::string id;
+      if (r.ok()) {
+        json j = json::parse(r->body, nullptr, false);
+        if (j.is_object() && j.contains(spec.key) &&
+            j[spec.key].contains("id")) {
+          id = IdText(j[spec.key]["id"]);
+        }
+      }
+      if (!id.empty()) {
+        ids.push_back(std::move(id));
+        continue;
+      }
+      absl::Status failed =
+          r.ok() ? absl::UnavailableError(
+                       "ambiguous: Freshsales create note: response has no id")
+                 : r.status();
+      bool removed = true;
+      for (const std::string& done : ids) {
+        removed =
+            removed &&
+            transport_
+                .Call("DELETE", absl::StrCat(spec.path, "/", done), "", true)
+                .status()
+                .ok();
+      }
+      std::string message =
+          absl::StrCat("part ", i + 1, " of ", parts.size(),
+                       " of a split note: ", failed.message());
+      if (!removed || absl::StartsWith(failed.message(), "ambiguous:")) {
+        return absl::UnavailableError(absl::StrCat(
+            "ambiguous: ", message,
+            removed ? "" : " (and an earlier part could not be removed)"));
+      }
+      return absl::Status(failed.code(), message);
+    }
+    return absl::StrJoin(ids, ",");
+  }
+
+  // PUT of a note's body onto the note `id` (one note or the parts of a
+  // split one). The text must need as many parts as the note has.
+  absl::Status PutNote(const ObjectSpec& spec, const std::string& id,
+                       json body) {
+    std::vector<std::string> ids = NoteIds(id);
+    std::vector<std::string> parts;
+    if (body[spec.key].contains("description"))
+      parts = NoteParts(body[spec.key]);
+    if (!parts.empty() && parts.size() != ids.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the note's text now needs ", parts.size(), " Freshsales notes of ",
+          kFreshsalesNoteMaxBytes, " bytes and it has ", ids.size(),
+          "; delete it and migrate it again"));
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!parts.empty()) body[spec.key]["description"] = parts[i];
+      BW_RETURN_IF_ERROR(transport_
+                             .Call("PUT", absl::StrCat(spec.path, "/", ids[i]),
+                                   body.dump(), true)
+                             .status());
+    }
+    return absl::OkStatus();
+  }
+
+  // A split note as one record: the first part that still exists, with the
+  // whole text (headers dropped); nullopt when every part is gone.
+  absl::StatusOr<std::optional<json>> GetSplitNote(const ObjectSpec& spec,
+                                                   const std::string& id) {
+    std::optional<json> first;
+    std::string text;
+    std::vector<std::string> ids = NoteIds(id);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto r = transport_.Call("GET", absl::StrCat(spec.path, "/", ids[i]), "",
+                               true);
+      if (absl::IsNotFound(r.status())) continue;
+      if (!r.ok()) return r.status();
+      json j = json::parse(r->body, nullptr, false);
+      if (!j.is_object() || !j.contains(spec.key)) {
+        return absl::InternalError("Freshsales get: unexpected response shape");
+      }
+      std::string part = j[spec.key].value("description", "");
+      std::string header = PartHeader(i + 1, ids.size());
+      if (absl::StartsWith(part, header)) part.erase(0, header.size());
+      text += part;
+      if (!first) first = j[spec.key];
+    }
+    if (first) {
+      (*first)["id"] = id;
+      (*first)["description"] = text;
+    }
+    return first;
+  }
+
   // ---- Record bodies
 
   absl::StatusOr<json> Body(const ObjectSpec& spec, const ResolvedRecord& rr) {
@@ -621,6 +885,12 @@ class FreshsalesConnector : public CrmConnector {
       BW_RETURN_IF_ERROR(ResolveChoice(
           body, "lifecycle_stage", "lifecycle_stage_id",
           "/selector/lifecycle_stages", "lifecycle_stages", lifecycle_stages_));
+    }
+    if (spec.key == "contact" || spec.key == "sales_account" ||
+        spec.key == "deal") {
+      BW_RETURN_IF_ERROR(ResolveChoice(body, "territory", "territory_id",
+                                       "/selector/territories", "territories",
+                                       territories_));
     }
     return body;
   }
@@ -844,6 +1114,20 @@ class FreshsalesConnector : public CrmConnector {
         stage_name, "' (PrepareSchema lists what the admin must add)"));
   }
 
+  // Reads the selector list at `path` into `cache` (name -> id).
+  absl::Status LoadChoices(
+      const std::string& path, const char* list_key,
+      std::optional<std::map<std::string, std::string>>& cache) {
+    BW_ASSIGN_OR_RETURN(json j, GetJson(path));
+    cache.emplace();
+    if (j.is_object() && j.contains(list_key) && j[list_key].is_array()) {
+      for (const auto& c : j[list_key]) {
+        (*cache)[c.value("name", "")] = IdText(c["id"]);
+      }
+    }
+    return absl::OkStatus();
+  }
+
   // `name_field` (a name) or a non-numeric `id_field` becomes `id_field`'s
   // id from the selector list at `path`.
   absl::Status ResolveChoice(
@@ -861,13 +1145,7 @@ class FreshsalesConnector : public CrmConnector {
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!cache || attempt == 1) {
-        BW_ASSIGN_OR_RETURN(json j, GetJson(path));
-        cache.emplace();
-        if (j.is_object() && j.contains(list_key) && j[list_key].is_array()) {
-          for (const auto& c : j[list_key]) {
-            (*cache)[c.value("name", "")] = IdText(c["id"]);
-          }
-        }
+        BW_RETURN_IF_ERROR(LoadChoices(path, list_key, cache));
       }
       auto it = cache->find(name);
       if (it != cache->end()) {
@@ -947,9 +1225,39 @@ class FreshsalesConnector : public CrmConnector {
   std::optional<std::vector<Pipeline>> pipelines_;
   std::optional<std::map<std::string, std::string>> activity_types_;
   std::optional<std::map<std::string, std::string>> lifecycle_stages_;
+  std::optional<std::map<std::string, std::string>> territories_;
 };
 
 }  // namespace
+
+std::vector<std::string> FreshsalesNoteParts(std::string_view text) {
+  if (text.size() <= kFreshsalesNoteMaxBytes) return {std::string(text)};
+  // Room for the header of any part ("(part 99 of 99)\n" and longer).
+  constexpr size_t kHeaderRoom = 64;
+  constexpr size_t kBudget = kFreshsalesNoteMaxBytes - kHeaderRoom;
+  std::vector<std::string_view> pieces;
+  while (text.size() > kBudget) {
+    size_t cut = kBudget;
+    // Never inside a UTF-8 sequence: back up over continuation bytes.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    // Prefer a line break, else a space, in the last quarter.
+    size_t floor = kBudget - kBudget / 4;
+    size_t at = text.rfind('\n', cut - 1);
+    if (at == std::string_view::npos || at < floor)
+      at = text.rfind(' ', cut - 1);
+    if (at != std::string_view::npos && at >= floor) cut = at + 1;
+    pieces.push_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+  }
+  pieces.push_back(text);
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    parts.push_back(PartHeader(i + 1, pieces.size()) + std::string(pieces[i]));
+  }
+  return parts;
+}
 
 int FreshsalesPlanBudget(const std::string& plan) {
   if (plan == "free" || plan == "growth") return 1000;

@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "libs/crm/crm_connector.h"
 #include "libs/crm/rest_transport.h"
@@ -26,6 +28,17 @@ struct FreshsalesConfig {
   // Optional pacer shared by every connector of this account.
   std::shared_ptr<Pacer> pacer;
 };
+
+// A note's text is at most this many bytes (seed 003: "Notes exceeding
+// 32 KB are split across multiple Freshsales Note records").
+inline constexpr size_t kFreshsalesNoteMaxBytes = 32 * 1024;
+
+// The texts of the notes a note of `text` becomes: `text` itself when it
+// fits, else parts of at most kFreshsalesNoteMaxBytes bytes, each headed
+// "(part i of n)\n" and cut at a line break (or else a space) in the last
+// quarter of the part when there is one, never inside a UTF-8 sequence.
+// The parts without their headers concatenate to `text`.
+std::vector<std::string> FreshsalesNoteParts(std::string_view text);
 
 // Hourly request budget of a Freshsales plan; 0 for an unknown plan.
 int FreshsalesPlanBudget(const std::string& plan);

@@ -253,7 +253,53 @@ absl::StatusOr<HttpResponse> Selectors(const HttpRequest& r) {
   if (absl::EndsWith(r.url, "/selector/lifecycle_stages")) {
     return Reply(200, {{"lifecycle_stages", {{{"id", 41}, {"name", "Lead"}}}}});
   }
+  if (absl::EndsWith(r.url, "/selector/territories")) {
+    return Reply(200, {{"territories",
+                        {{{"id", 51}, {"name", "Westside"}},
+                         {{"id", 52}, {"name", "Vancouver WA"}}}}});
+  }
   return NotFound();
+}
+
+TEST(FreshsalesConnector, TerritoriesResolveByNameAndAreChecked) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (r.method == "POST") {
+      std::string key =
+          absl::StrContains(r.url, "/contacts") ? "contact" : "sales_account";
+      return Reply(201, {{key, {{"id", 1}}}});
+    }
+    return Selectors(r);
+  });
+  v1::TargetRecord referrer;
+  referrer.set_target_object("contact");
+  (*referrer.mutable_fields())["last_name"] = record::StringValue("Park");
+  (*referrer.mutable_fields())["territory"] =
+      record::StringValue("Vancouver WA");
+  ASSERT_TRUE(h.connector->Create({&referrer, "", {}}).ok());
+  json body = json::parse(h.http->requests.back().body)["contact"];
+  EXPECT_EQ(body["territory_id"], 52);
+  EXPECT_FALSE(body.contains("territory"));
+  v1::TargetRecord practice;
+  practice.set_target_object("sales_account");
+  (*practice.mutable_fields())["name"] = record::StringValue("Rose City");
+  (*practice.mutable_fields())["territory"] = record::StringValue("Eastside");
+  size_t sent = h.http->requests.size();
+  auto unknown = h.connector->Create({&practice, "", {}});
+  EXPECT_TRUE(absl::IsInvalidArgument(unknown.status()));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("no territory named 'Eastside'"));
+  // The list was read again (an admin may have added it), nothing written.
+  EXPECT_EQ(h.http->requests.size(), sent + 1);
+  EXPECT_EQ(h.http->requests.back().method, "GET");
+
+  SchemaRequest request;
+  request.territories = {"Westside", "Eastside"};
+  auto report = h.connector->PrepareSchema(request, /*apply=*/true);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->present, ::testing::ElementsAre("territory Westside"));
+  EXPECT_THAT(report->checklist,
+              ::testing::ElementsAre("Admin Settings > Territory management: "
+                                     "add territory 'Eastside'"));
 }
 
 TEST(FreshsalesConnector, DealStagesAndActivityTypesResolveByName) {
@@ -569,6 +615,197 @@ TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
   ASSERT_TRUE(h.connector->Patch("list", "61", {{"contact_ids", {7}}}).ok());
   ASSERT_EQ(h.http->requests.size(), before + 1);
   EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
+}
+
+TEST(FreshsalesNoteParts, ShortTextIsOneNoteLongTextSplitsAtLines) {
+  EXPECT_EQ(FreshsalesNoteParts("Prefers mornings"),
+            std::vector<std::string>{"Prefers mornings"});
+  std::string exact(kFreshsalesNoteMaxBytes, 'a');
+  EXPECT_EQ(FreshsalesNoteParts(exact).size(), 1u);
+
+  // 40 lines of 1,000 bytes (Turkish letters are two bytes each).
+  std::string line;
+  while (line.size() < 999) line += "diş ";
+  line.resize(999);
+  line += "\n";
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += line;
+  std::vector<std::string> parts = FreshsalesNoteParts(text);
+  ASSERT_EQ(parts.size(), 2u);
+  std::string joined;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), kFreshsalesNoteMaxBytes);
+    std::string header = absl::StrCat("(part ", i + 1, " of 2)\n");
+    ASSERT_TRUE(absl::StartsWith(parts[i], header)) << parts[i].substr(0, 20);
+    joined += parts[i].substr(header.size());
+  }
+  EXPECT_EQ(joined, text);
+  // Cut after a line break.
+  EXPECT_EQ(parts[0].back(), '\n');
+
+  // No break anywhere: cut between characters, never inside one.
+  std::string letters;
+  while (letters.size() < 3 * kFreshsalesNoteMaxBytes) letters += "ğ";
+  parts = FreshsalesNoteParts(letters);
+  ASSERT_EQ(parts.size(), 4u);
+  joined.clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), kFreshsalesNoteMaxBytes);
+    std::string body = parts[i].substr(parts[i].find('\n') + 1);
+    EXPECT_EQ(body.size() % 2, 0u) << "a two-byte letter was cut";
+    joined += body;
+  }
+  EXPECT_EQ(joined, letters);
+}
+
+TEST(FreshsalesConnector, LongNoteIsSeveralNotesUnderOneId) {
+  std::map<std::string, json> notes;  // id -> note
+  int next = 100;
+  bool refuse_second = false;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    const std::string base = "http://crm.test/crm/sales/api/notes";
+    if (r.method == "POST") {
+      if (refuse_second && !notes.empty()) {
+        return Reply(
+            400, {{"errors",
+                   {{"code", 400}, {"message", {"Targetable is invalid"}}}}});
+      }
+      json note = json::parse(r.body)["note"];
+      note["id"] = ++next;
+      notes[std::to_string(next)] = note;
+      return Reply(201, {{"note", note}});
+    }
+    std::string id = r.url.substr(base.size() + 1);
+    if (!notes.count(id)) {
+      return Reply(404,
+                   {{"errors", {{"code", 404}, {"message", {"Not found"}}}}});
+    }
+    if (r.method == "DELETE") {
+      notes.erase(id);
+      return Reply(200, json::object());
+    }
+    if (r.method == "PUT") {
+      notes[id]["description"] = json::parse(r.body)["note"]["description"];
+    }
+    return Reply(200, {{"note", notes[id]}});
+  });
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "Klinik not satırı, uzun bir metin.\n";
+  ASSERT_GT(text.size(), kFreshsalesNoteMaxBytes);
+  v1::TargetRecord note;
+  note.set_target_object("note");
+  (*note.mutable_fields())["description"] = record::StringValue(text);
+  auto* of = note.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("contact");
+  ResolvedRecord rr{&note, "", {{"targetable_id", {"4"}}}};
+
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "101,102");
+  ASSERT_EQ(notes.size(), 2u);
+  for (const auto& [nid, n] : notes) {
+    EXPECT_LE(n["description"].get<std::string>().size(),
+              kFreshsalesNoteMaxBytes);
+    EXPECT_EQ(n["targetable_type"], "Contact");
+    EXPECT_EQ(n["targetable_id"], 4);
+  }
+  EXPECT_THAT(notes["102"]["description"].get<std::string>(),
+              ::testing::StartsWith("(part 2 of 2)\n"));
+
+  // Read back as one note with the whole text.
+  auto got = h.connector->Get("note", *id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((**got)["description"], text);
+  EXPECT_EQ((**got)["id"], "101,102");
+
+  // An update of the same size rewrites each part; one that needs another
+  // number of parts is refused before anything is sent.
+  std::string changed = text;
+  changed[0] = 'k';
+  (*note.mutable_fields())["description"] = record::StringValue(changed);
+  ASSERT_TRUE(h.connector->Update(*id, rr).ok());
+  EXPECT_EQ((**h.connector->Get("note", *id))["description"], changed);
+  size_t sent = h.http->requests.size();
+  (*note.mutable_fields())["description"] = record::StringValue("short");
+  EXPECT_TRUE(absl::IsFailedPrecondition(h.connector->Update(*id, rr)));
+  EXPECT_EQ(h.http->requests.size(), sent);
+
+  // Delete removes every part; then the note is gone.
+  ASSERT_TRUE(h.connector->Delete("note", *id).ok());
+  EXPECT_TRUE(notes.empty());
+  EXPECT_FALSE(h.connector->Get("note", *id)->has_value());
+  EXPECT_TRUE(absl::IsNotFound(h.connector->Delete("note", *id)));
+
+  // A part the CRM refuses removes the parts before it: nothing half-made.
+  refuse_second = true;
+  (*note.mutable_fields())["description"] = record::StringValue(text);
+  auto refused = h.connector->Create(rr);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("part 2 of 2"));
+  EXPECT_TRUE(notes.empty());
+}
+
+TEST(FreshsalesConnector, DealProductIsALineOfTheDeal) {
+  json products = json::array();  // deal 9's lines
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    const std::string deal = "http://crm.test/crm/sales/api/deals/9";
+    if (!absl::StartsWith(r.url, deal)) {
+      return Reply(404,
+                   {{"errors", {{"code", 404}, {"message", {"Not found"}}}}});
+    }
+    if (r.method == "PUT") {
+      json body = json::parse(r.body);
+      for (const auto& line : body["deal"]["products"]) {
+        json kept = json::array();
+        for (const auto& p : products) {
+          if (p["id"] != line["id"]) kept.push_back(p);
+        }
+        if (!line.value("is_deleted", false)) kept.push_back(line);
+        products = kept;
+      }
+    }
+    return Reply(200, {{"deal", {{"id", 9}, {"products", products}}}});
+  });
+  v1::TargetRecord line;
+  line.set_target_object("deal_product");
+  (*line.mutable_fields())["quantity"] = record::IntValue(2);
+  (*line.mutable_fields())["discount"] = record::StringValue("10");
+  ResolvedRecord rr{&line, "", {{"deal_id", {"9"}}, {"product_id", {"31"}}}};
+  auto id = h.connector->Create(rr);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "9/31");
+  const HttpRequest& put = h.http->requests.back();
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.url, "http://crm.test/crm/sales/api/deals/9");
+  EXPECT_EQ(json::parse(put.body),
+            json({{"deal",
+                   {{"products",
+                     {{{"id", 31}, {"quantity", 2}, {"discount", "10"}}}}}}}));
+  auto got = h.connector->Get("deal_product", *id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((**got)["quantity"], 2);
+  EXPECT_EQ((**got)["id"], "9/31");
+  // A second line of the same product is refused, not merged.
+  auto again = h.connector->Create(rr);
+  EXPECT_TRUE(absl::IsInvalidArgument(again.status()));
+  EXPECT_THAT(std::string(again.status().message()),
+              HasSubstr("one line per product"));
+  // Update rewrites the line; Delete takes it off; then it is gone.
+  (*line.mutable_fields())["quantity"] = record::IntValue(3);
+  ASSERT_TRUE(h.connector->Update(*id, rr).ok());
+  EXPECT_EQ((**h.connector->Get("deal_product", *id))["quantity"], 3);
+  ASSERT_TRUE(h.connector->Delete("deal_product", *id).ok());
+  EXPECT_TRUE(products.empty());
+  EXPECT_FALSE(h.connector->Get("deal_product", *id)->has_value());
+  EXPECT_TRUE(absl::IsNotFound(h.connector->Delete("deal_product", *id)));
+  EXPECT_FALSE(h.connector->Get("deal_product", "8/31")->has_value())
+      << "the deal is gone";
+  // Both links are needed.
+  ResolvedRecord no_product{&line, "", {{"deal_id", {"9"}}}};
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->Create(no_product).status()));
 }
 
 }  // namespace

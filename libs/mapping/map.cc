@@ -619,7 +619,7 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   BW_RETURN_IF_ERROR(
       CheckKeys(file_name, root, "",
                 {"version", "source", "destination", "objects", "custom_fields",
-                 "custom_objects", "pipelines"}));
+                 "custom_objects", "pipelines", "territories", "seed_rows"}));
   Map map;
   map.hash = record::Sha256Hex(yaml_text);
   BW_ASSIGN_OR_RETURN(map.version, GetInt(file_name, root, "", "version", 1));
@@ -748,6 +748,40 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
         spec.stages.push_back(std::move(st));
       }
       map.pipelines.push_back(std::move(spec));
+    }
+  }
+  YAML::Node territories = root["territories"];
+  if (territories.IsDefined()) {
+    if (!territories.IsSequence()) {
+      return YamlError(file_name, territories, "territories",
+                       "expected a list of names");
+    }
+    for (size_t i = 0; i < territories.size(); ++i) {
+      std::string name =
+          territories[i].IsScalar() ? territories[i].as<std::string>("") : "";
+      if (name.empty()) {
+        return YamlError(file_name, territories[i],
+                         Path("", "territories", i).substr(1),
+                         "expected a territory name");
+      }
+      map.territories.push_back(std::move(name));
+    }
+  }
+  YAML::Node notes = root["seed_rows"];
+  if (notes.IsDefined()) {
+    if (!notes.IsSequence()) {
+      return YamlError(file_name, notes, "seed_rows", "expected a list");
+    }
+    for (size_t i = 0; i < notes.size(); ++i) {
+      std::string path = Path("", "seed_rows", i).substr(1);
+      BW_RETURN_IF_ERROR(CheckKeys(file_name, notes[i], path, {"row", "note"}));
+      SeedRowNote n;
+      n.line = notes[i].Mark().line + 1;
+      BW_ASSIGN_OR_RETURN(n.row,
+                          GetString(file_name, notes[i], path, "row", true));
+      BW_ASSIGN_OR_RETURN(n.note,
+                          GetString(file_name, notes[i], path, "note", true));
+      map.seed_rows.push_back(std::move(n));
     }
   }
   // Lookups and owners must name routed objects.

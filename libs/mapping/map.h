@@ -190,6 +190,14 @@ struct PipelineSpec {
   int line = 0;
 };
 
+// A seed table row that no route implements on its own (a pipeline, an
+// integration), and how the map answers it.
+struct SeedRowNote {
+  std::string row;   // "Pipeline / Stage -> Pipeline + Stage"
+  std::string note;  // "the pipelines section: ..." or why not migrated
+  int line = 0;
+};
+
 struct Map {
   int version = 1;
   std::string source;       // source system ("pbn")
@@ -198,6 +206,10 @@ struct Map {
   std::vector<CustomFieldSpec> custom_fields;
   std::vector<CustomObjectSpec> custom_objects;
   std::vector<PipelineSpec> pipelines;
+  // Sales territories the account must have (Freshsales territory
+  // management); records name one in the field "territory".
+  std::vector<std::string> territories;
+  std::vector<SeedRowNote> seed_rows;
   // Lower-case hex SHA-256 of the YAML text.
   std::string hash;
 

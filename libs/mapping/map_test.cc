@@ -81,6 +81,23 @@ TEST(ParseMap, RejectsBadTransformAndMissingTarget) {
               HasSubstr("m.yaml:5: objects[0].target"));
 }
 
+TEST(ParseMap, TerritoriesAreNames) {
+  const std::string head =
+      "version: 1\nsource: clinic\ndestination: freshsales\nobjects:\n"
+      "  - {source: referrer, target: contact, fields: [{to: territory, "
+      "from: territory}]}\n";
+  auto map =
+      ParseMap(head + "territories: [Westside, North Portland]\n", "m.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_THAT(map->territories,
+              ::testing::ElementsAre("Westside", "North Portland"));
+  auto bad = ParseMap(head + "territories: [Westside, {name: X}]\n", "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("m.yaml:6: territories[1]: expected a territory name"));
+  EXPECT_FALSE(ParseMap(head + "territories: Westside\n", "m.yaml").ok());
+}
+
 TEST(ParseMap, SyntaxErrorNamesLine) {
   auto map = ParseMap("version: 1\nobjects: [\n", "m.yaml");
   ASSERT_FALSE(map.ok());

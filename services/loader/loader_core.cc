@@ -143,7 +143,7 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
     BW_ASSIGN_OR_RETURN(mapping::Map map,
                         mapping::ParseMap(request.map_yaml(), "map"));
     crm::SchemaRequest wanted{map.custom_fields, map.custom_objects,
-                              map.pipelines};
+                              map.pipelines, map.territories};
     BW_ASSIGN_OR_RETURN(
         crm::SchemaReport report,
         connector_->PrepareSchema(wanted, !request.check_only()));

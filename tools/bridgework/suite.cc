@@ -94,6 +94,9 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
         }
         settings["deal_pipelines"].push_back(pipeline);
       }
+      for (const auto& t : options.emulator_territories) {
+        settings["territories"].push_back(t);
+      }
       std::string fields_path =
           (fs::path(options.state_dir) / "emulator-fields.json").string();
       std::ofstream(fields_path) << fields.dump(2) << "\n";

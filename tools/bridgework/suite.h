@@ -30,12 +30,15 @@ struct SuiteOptions {
   // `emulator_fields`) and deal pipelines the emulated account has.
   std::vector<mapping::CustomObjectSpec> emulator_objects;
   std::vector<mapping::PipelineSpec> emulator_pipelines;
+  // Freshsales: the sales territories the emulated account has.
+  std::vector<std::string> emulator_territories;
   // Gives the emulated account what `map` needs (fields, modules,
-  // pipelines), as if an admin had done the checklist.
+  // pipelines, territories), as if an admin had done the checklist.
   void EmulateSchemaOf(const mapping::Map& map) {
     emulator_fields = map.custom_fields;
     emulator_objects = map.custom_objects;
     emulator_pipelines = map.pipelines;
+    emulator_territories = map.territories;
   }
   // Without an emulator: the CRM URL and the loader's token.
   std::string crm_url;
