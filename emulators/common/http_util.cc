@@ -1,6 +1,8 @@
 #include "emulators/common/http_util.h"
 
 #include <pthread.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -78,6 +80,14 @@ std::string PathTemplate(std::string_view path) {
     pos = slash + 1;
   }
   return out;
+}
+
+std::string ApiRouteKey(const httplib::Request& req,
+                        std::string_view api_prefix) {
+  std::string_view rest = std::string_view(req.path).substr(
+      std::min(api_prefix.size(), req.path.size()));
+  if (rest.empty()) rest = "/";
+  return absl::StrCat(req.method, " ", PathTemplate(rest));
 }
 
 void LogRequest(const httplib::Request& req, const httplib::Response& res) {

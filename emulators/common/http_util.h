@@ -30,6 +30,11 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 // "/crm/sales/api/contacts/17" -> "/crm/sales/api/contacts/{id}".
 std::string PathTemplate(std::string_view path);
 
+// The stats key of an API call under `api_prefix`: "GET /contacts/{id}"
+// (the path template after the prefix; "/" for the prefix itself).
+std::string ApiRouteKey(const httplib::Request& req,
+                        std::string_view api_prefix);
+
 // One JSON log line: method, path template, status. Never bodies, query
 // strings or headers.
 void LogRequest(const httplib::Request& req, const httplib::Response& res);

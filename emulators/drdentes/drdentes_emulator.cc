@@ -222,10 +222,7 @@ void DrdentesEmulator::Register(httplib::Server& server) {
                           const httplib::Response& res) {
         LogRequest(req, res);
         if (!is_api(req.path)) return;
-        std::string_view rest = std::string_view(req.path).substr(api.size());
-        if (rest.empty()) rest = "/";
-        stats_.Record(absl::StrCat(req.method, " ", PathTemplate(rest)),
-                      res.status);
+        stats_.Record(ApiRouteKey(req, api), res.status);
       });
   httplib::Server::HandlerWithResponse on_error =
       [is_api, send](const httplib::Request& req, httplib::Response& res) {

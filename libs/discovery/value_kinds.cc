@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "libs/common/strings.h"
 #include "libs/mapping/transform.h"
+#include "libs/record/tooth.h"
 #include "libs/record/value.h"
 
 namespace bridgework::discovery {
@@ -80,16 +81,10 @@ bool ValidDay(int y, int m, int d) {
   return d <= max;
 }
 
+// A tooth in either numbering (the field's name says it holds teeth).
 bool IsToothText(std::string_view t) {
-  if (t.size() == 1 && t[0] >= 'A' && t[0] <= 'T') return true;
-  if (!AllDigits(t) || t.size() > 2) return false;
-  int n = std::stoi(std::string(t));
-  if (n >= 1 && n <= 32) return true;  // Universal numbering
-  // FDI two-digit notation: quadrants 1-4 (teeth 1-8), 5-8 (teeth 1-5).
-  int q = n / 10, tooth = n % 10;
-  if (q >= 1 && q <= 4) return tooth >= 1 && tooth <= 8;
-  if (q >= 5 && q <= 8) return tooth >= 1 && tooth <= 5;
-  return false;
+  return record::IsToothNumber(t, record::ToothNumbering::kUniversal) ||
+         record::IsToothNumber(t, record::ToothNumbering::kFdi);
 }
 
 bool IsProcedureCode(std::string_view t) {

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/strings.h"
 #include "libs/mapping/yaml_util.h"
@@ -15,11 +16,13 @@
 namespace bridgework::mapping {
 namespace {
 
-const std::set<std::string>& KnownTransforms() {
-  static const auto* kKnown = new std::set<std::string>{
-      "",           "email",     "phone",     "join", "date",  "time",
-      "datetime",   "hhmm",      "html_text", "text", "lower", "upper",
-      "first_name", "last_name", "tooth",     "json", "number"};
+// The transforms a field rule may name, in the order error messages list
+// them ("" is no transform).
+const std::vector<std::string>& KnownTransforms() {
+  static const auto* kKnown = new std::vector<std::string>{
+      "email",     "phone",     "join", "date",  "time",  "datetime",
+      "hhmm",      "html_text", "text", "lower", "upper", "first_name",
+      "last_name", "tooth",     "json", "number"};
   return *kKnown;
 }
 
@@ -88,13 +91,13 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
   }
   BW_ASSIGN_OR_RETURN(rule.transform,
                       GetString(file, node, path, "transform", false));
-  if (!KnownTransforms().count(rule.transform)) {
-    return YamlError(file, node["transform"], path,
-                     absl::StrCat("unknown transform '", rule.transform,
-                                  "' (known: email, phone, join, date, time, "
-                                  "datetime, hhmm, html_text, text, lower, "
-                                  "upper, first_name, last_name, tooth, "
-                                  "json, number)"));
+  const auto& known = KnownTransforms();
+  if (!rule.transform.empty() &&
+      std::find(known.begin(), known.end(), rule.transform) == known.end()) {
+    return YamlError(
+        file, node["transform"], path,
+        absl::StrCat("unknown transform '", rule.transform,
+                     "' (known: ", absl::StrJoin(known, ", "), ")"));
   }
   BW_ASSIGN_OR_RETURN(rule.numbering,
                       GetString(file, node, path, "numbering", false));
@@ -247,6 +250,13 @@ absl::StatusOr<Condition> ParseCondition(std::string_view file,
       BW_ASSIGN_OR_RETURN(
           Condition where,
           ParseCondition(file, node["where"], path + ".where", depth + 1));
+      std::vector<const Condition*> nested;
+      CollectRelated(where, &nested);
+      if (!nested.empty()) {
+        return YamlError(file, node["where"], path + ".where",
+                         "'where' tests the related records' fields; it "
+                         "cannot count records of its own");
+      }
       c.children.push_back(std::move(where));
     }
     const bool has_count = node["count"].IsDefined();

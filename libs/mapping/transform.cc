@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/strings.h"
+#include "libs/record/tooth.h"
 #include "libs/record/value.h"
 
 namespace bridgework::mapping {
@@ -85,29 +86,6 @@ std::pair<std::string, std::string> SplitName(std::string_view full) {
   return {first, name.substr(space + 1)};
 }
 
-// Whether `t` is a tooth in the numbering: FDI permanent 11-48 (quadrants
-// 1-4, teeth 1-8) and primary 51-85 (quadrants 5-8, teeth 1-5); Universal
-// permanent 1-32 and primary A-T.
-bool IsTooth(std::string_view t, std::string_view numbering) {
-  if (numbering == "FDI") {
-    if (t.size() != 2 || !absl::ascii_isdigit(t[0]) ||
-        !absl::ascii_isdigit(t[1])) {
-      return false;
-    }
-    int quadrant = t[0] - '0', tooth = t[1] - '0';
-    if (quadrant >= 1 && quadrant <= 4) return tooth >= 1 && tooth <= 8;
-    if (quadrant >= 5 && quadrant <= 8) return tooth >= 1 && tooth <= 5;
-    return false;
-  }
-  if (t.size() == 1 && absl::ascii_isalpha(t[0])) {
-    char c = absl::ascii_toupper(t[0]);
-    return c >= 'A' && c <= 'T';
-  }
-  int n = 0;
-  return absl::SimpleAtoi(ToAbsl(t), &n) && n >= 1 && n <= 32 &&
-         t.front() != '0';
-}
-
 // "36, 37" in FDI -> "FDI 36, 37": every tooth of a list (separated by
 // commas, semicolons, slashes or spaces) checked against the numbering,
 // which the text then names. nullopt if any is not a tooth.
@@ -117,7 +95,11 @@ std::optional<std::string> ToothText(std::string_view text,
   for (absl::string_view t : absl::StrSplit(
            ToAbsl(text), absl::ByAnyChar(",;/ "), absl::SkipWhitespace())) {
     std::string tooth(absl::StripAsciiWhitespace(t));
-    if (!IsTooth(tooth, numbering)) return std::nullopt;
+    if (!record::IsToothNumber(
+            tooth, numbering == "FDI" ? record::ToothNumbering::kFdi
+                                      : record::ToothNumbering::kUniversal)) {
+      return std::nullopt;
+    }
     if (numbering == "Universal") absl::AsciiStrToUpper(&tooth);
     teeth.push_back(std::move(tooth));
   }

@@ -113,6 +113,10 @@ class Run {
         const ObjectRoute*,
         absl::flat_hash_map<std::string, std::vector<v1::Record>>>
         chosen;
+    // Each many-to-one route as a plain loaded route (no `into`, `when`,
+    // owner or key field), built once: its transform gives the fields and
+    // lookups to write onto the target record.
+    absl::flat_hash_map<const ObjectRoute*, ObjectRoute> as_load;
   };
 
   absl::Status Prepare() {
@@ -221,6 +225,12 @@ class Run {
       }));
     }
     for (const ObjectRoute* r : onto) {
+      ObjectRoute& as_load = out->as_load[r];
+      as_load = *r;
+      as_load.into.reset();
+      as_load.when.reset();
+      as_load.external_key_field = "";
+      as_load.owner.reset();
       auto& picks = picked_[r];
       for (const auto& [key, recs] : out->chosen[r]) {
         for (const v1::Record& rec : recs) picks[key].insert(rec.source_key());
@@ -277,12 +287,7 @@ class Run {
       if (by_key == related.chosen.end()) continue;
       auto it = by_key->second.find(key);
       if (it == by_key->second.end()) continue;
-      ObjectRoute as_load = *r;
-      as_load.into.reset();
-      as_load.when.reset();
-      as_load.target = target->target_object();
-      as_load.external_key_field = "";
-      as_load.owner.reset();
+      const ObjectRoute& as_load = related.as_load.at(r);
       for (const v1::Record& rec : it->second) {
         mapping::TransformResult part =
             mapping::TransformRecord(as_load, rec, ctx_);

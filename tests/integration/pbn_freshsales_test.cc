@@ -22,6 +22,7 @@
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
+#include "tests/integration/process_util.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
 
@@ -32,36 +33,9 @@ namespace fs = std::filesystem;
 using cli::Supervisor;
 using nlohmann::json;
 
-std::string Bin(const std::string& name) {
-  const char* dir = std::getenv("BRIDGEWORK_BIN_DIR");
-  return std::string(dir ? dir : "build/bin") + "/" + name;
-}
-
-// Runs a command, returns exit code; output to `log`.
-int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
+using testing::Bin;
+using testing::ReadAll;
+using testing::RunCommand;
 
 // GETs `url`; with a token, as the Freshsales API wants it.
 json Get(const std::string& url, const std::string& token = "") {
@@ -106,7 +80,7 @@ class PbnFreshsalesTest : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "data");
     log_ = (root_ / "commands.log").string();
-    ASSERT_EQ(RunProgram({Bin("bridgework-gen-sample"), "--out",
+    ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out",
                           (root_ / "data").string(), "--patients", "240",
                           "--seed", "7"},
                          log_),
@@ -190,14 +164,14 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   // Nothing moves under an unapproved map: refused before a run begins.
   std::string out = (root_ / "refused.log").string();
   EXPECT_NE(
-      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, out), 0);
+      RunCommand({Bin("bridgework"), "migrate", "--config", config_}, out), 0);
   EXPECT_THAT(ReadAll(out), ::testing::HasSubstr("map.yaml (sha256 "));
   EXPECT_THAT(ReadAll(out),
               ::testing::HasSubstr(") is not approved; no record moves under "
                                    "an unapproved map"));
   // Approved, then changed: refused again, naming who approved what.
   std::string approve_log = (root_ / "approve.log").string();
-  ASSERT_EQ(RunProgram({Bin("bridgework"), "approve", map_path_, "--by",
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve", map_path_, "--by",
                         "dr.reviewer@clinic.example", "--config", config_},
                        approve_log),
             0)
@@ -208,7 +182,7 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
   std::ofstream(map_path_, std::ios::app) << "# an edit after approval\n";
   std::string changed = (root_ / "changed.log").string();
   EXPECT_NE(
-      RunProgram({Bin("bridgework"), "migrate", "--config", config_}, changed),
+      RunCommand({Bin("bridgework"), "migrate", "--config", config_}, changed),
       0);
   EXPECT_THAT(ReadAll(changed),
               ::testing::HasSubstr("changed since dr.reviewer@clinic.example "
@@ -481,8 +455,37 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
             static_cast<size_t>(objects["treatment"]["loaded"].get<int64_t>() +
                                 objects["payment"]["loaded"].get<int64_t>()));
 
+  // Tooth numbers keep their system (Universal) on the Treatment records.
+  std::map<std::string, json> treatment_by_key;
+  for (const auto& t : state["custom_module"]["cm_treatment"]) {
+    treatment_by_key[t["custom_field"].value("cf_bridgework_key", "")] = t;
+  }
+  int teeth = 0;
+  for (const auto& t : Extract("treatment")) {
+    auto it = treatment_by_key.find("pbn:treatment:" + t.source_key());
+    if (it == treatment_by_key.end() || Text(t, "tooth").empty()) continue;
+    EXPECT_EQ(it->second["custom_field"].value("cf_tooth", ""),
+              "Universal " + Text(t, "tooth"))
+        << t.source_key();
+    ++teeth;
+  }
+  EXPECT_GT(teeth, 0);
+
+  // Recall tasks: the title from the template, closed when the recall was
+  // completed, open otherwise.
+  std::map<std::string, int> recalls_by_title_status;
+  for (const auto& r : Extract("recall")) {
+    ++recalls_by_title_status[Text(r, "recall_type") + " recall due|" +
+                              (Text(r, "status") == "completed" ? "1" : "0")];
+  }
+  std::map<std::string, int> tasks_by_title_status;
+  for (const auto& t : state["tasks"]) {
+    ++tasks_by_title_status[t.value("title", "") + "|" + t["status"].dump()];
+  }
+  EXPECT_EQ(tasks_by_title_status, recalls_by_title_status);
+
   // Rollback through the CLI, verified by reading back; the emulator is empty.
-  ASSERT_EQ(RunProgram({Bin("bridgework"), "rollback", "--run",
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "rollback", "--run",
                         rep["run"]["id"], "--config", config_},
                        log_),
             0)

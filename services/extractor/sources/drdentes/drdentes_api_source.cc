@@ -19,6 +19,7 @@
 #include "libs/common/strings.h"
 #include "libs/crm/rest_transport.h"
 #include "libs/crm/wire_util.h"
+#include "libs/record/tooth.h"
 #include "libs/record/value.h"
 #include "services/extractor/sources/drdentes/drdentes_objects.h"
 
@@ -208,7 +209,7 @@ std::optional<std::string> Convert(const FieldSpec& field, const Json& v,
               : std::vector<std::string>(absl::StrSplit(text, ','));
       for (std::string& t : teeth) {
         t = std::string(absl::StripAsciiWhitespace(t));
-        if (!drdentes::IsFdiTooth(t)) {
+        if (!record::IsToothNumber(t, record::ToothNumbering::kFdi)) {
           return "not an FDI tooth number (want 11-48 or 51-85)";
         }
       }

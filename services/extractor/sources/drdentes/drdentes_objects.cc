@@ -247,15 +247,4 @@ const char* TypeName(Kind kind) {
   return "string";
 }
 
-bool IsFdiTooth(const std::string& text) {
-  if (text.size() != 2 || text[0] < '0' || text[0] > '9' || text[1] < '0' ||
-      text[1] > '9') {
-    return false;
-  }
-  const int quadrant = text[0] - '0', tooth = text[1] - '0';
-  if (quadrant >= 1 && quadrant <= 4) return tooth >= 1 && tooth <= 8;
-  if (quadrant >= 5 && quadrant <= 8) return tooth >= 1 && tooth <= 5;
-  return false;
-}
-
 }  // namespace bridgework::extractor::drdentes

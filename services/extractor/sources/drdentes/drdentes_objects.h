@@ -64,10 +64,6 @@ const ObjectSpec* FindObject(const std::string& object);
 // The declared type name of a kind ("money", "timestamp", ...).
 const char* TypeName(Kind kind);
 
-// Whether `text` is one FDI tooth number: quadrants 1-4 teeth 1-8
-// (permanent), quadrants 5-8 teeth 1-5 (primary).
-bool IsFdiTooth(const std::string& text);
-
 }  // namespace bridgework::extractor::drdentes
 
 #endif  // BRIDGEWORK_SERVICES_EXTRACTOR_SOURCES_DRDENTES_DRDENTES_OBJECTS_H_
