@@ -714,6 +714,26 @@ void CheckHighLevel(const json& state, const std::string& data) {
   for (const auto& [key, c] : contacts) {
     EXPECT_TRUE(field(c, "contact.pbn_created_at").is_string()) << key;
   }
+  // Form submissions: the answers blob as compact JSON in a long-text
+  // property of the Form Submission record.
+  std::map<std::string, std::string> answers;
+  for (const Row& f : ReadCsv(data + "/form_submissions.csv", ',')) {
+    json parsed = json::parse(f.at("answers_json"), nullptr, false);
+    if (!parsed.is_discarded()) {
+      answers["pbn:form_submission:" + f.at("form_submission_id")] =
+          parsed.dump();
+    }
+  }
+  int forms = 0;
+  for (const auto& r : state["records"]) {
+    if (r.value("objectKey", "") != "custom_objects.form_submission") continue;
+    const json& p = r["properties"];
+    auto it = answers.find(p.value("bridgework_key", ""));
+    if (it == answers.end()) continue;
+    EXPECT_EQ(p.value("answers", ""), it->second) << it->first;
+    ++forms;
+  }
+  EXPECT_GT(forms, 5);
   // ... and practice KPIs on the company.
   std::map<std::string, json> businesses;
   for (const auto& b : state["businesses"])
