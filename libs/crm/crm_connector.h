@@ -148,6 +148,33 @@ class CrmConnector {
       const std::vector<ResolvedRecord>& records) {
     return absl::UnimplementedError("this CRM has no bulk upsert");
   }
+  // The CRM's current values of what `record` writes, read from
+  // `crm_record` (a record as Get returns it), in the map's names:
+  //   {"fields": {name: value}, "custom_fields": {name: value},
+  //    "lookups": {target_field: [crm ids]}}
+  // Every field and custom field the record carries appears; one the CRM
+  // record lacks is null. Values are as the CRM shows them to a person (a
+  // pick-list's label, not an option id). Before-images, read-back diffs,
+  // the delta's three-way check and rollback conflicts all compare
+  // projections, so none of them depends on a CRM's wire shape.
+  // The default reads top-level members (and Freshsales-style
+  // "custom_field"); connectors with another shape override it.
+  virtual absl::StatusOr<nlohmann::json> Project(
+      const v1::TargetRecord& record, const nlohmann::json& crm_record);
+  // Writes a projection back (a before-image): every field, custom field
+  // and lookup it names, null clearing the field. The default patches the
+  // fields and custom fields flat; connectors with another shape override.
+  virtual absl::Status Restore(const std::string& target_object,
+                               const std::string& id,
+                               const nlohmann::json& projection);
+  // Builds the request(s) a create (or update) of `record` would send and
+  // checks them against what the connector knows of the account (the
+  // object is supported, custom-field keys are known), sending nothing.
+  // Returns how many requests the write would take (a split note, an
+  // attachment upload or list members add to one). INVALID_ARGUMENT names
+  // the field that would be refused. Used by --dry-run.
+  virtual absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
+                                        bool create);
   // Requests sent so far (retries included).
   virtual int64_t requests() const = 0;
 };

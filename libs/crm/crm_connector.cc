@@ -1,0 +1,60 @@
+#include "libs/crm/crm_connector.h"
+
+namespace bridgework::crm {
+
+using json = nlohmann::json;
+
+absl::StatusOr<json> CrmConnector::Project(const v1::TargetRecord& record,
+                                           const json& crm_record) {
+  json p = {{"fields", json::object()},
+            {"custom_fields", json::object()},
+            {"lookups", json::object()}};
+  auto member = [&crm_record](const std::string& name) -> json {
+    if (crm_record.is_object() && crm_record.contains(name))
+      return crm_record[name];
+    return nullptr;
+  };
+  for (const auto& [k, v] : record.fields()) p["fields"][k] = member(k);
+  const json* cf = nullptr;
+  if (crm_record.is_object() && crm_record.contains("custom_field") &&
+      crm_record["custom_field"].is_object()) {
+    cf = &crm_record["custom_field"];
+  }
+  for (const auto& [k, v] : record.custom_fields()) {
+    if (cf != nullptr && cf->contains(k)) {
+      p["custom_fields"][k] = (*cf)[k];
+    } else {
+      p["custom_fields"][k] = member(k);
+    }
+  }
+  for (const auto& l : record.lookups()) {
+    json v = member(l.target_field());
+    if (v.is_null()) continue;
+    p["lookups"][l.target_field()] = v.is_array() ? v : json::array({v});
+  }
+  return p;
+}
+
+absl::Status CrmConnector::Restore(const std::string& target_object,
+                                   const std::string& id,
+                                   const json& projection) {
+  json flat = json::object();
+  for (const char* section : {"fields", "custom_fields"}) {
+    if (!projection.contains(section)) continue;
+    for (const auto& [k, v] : projection[section].items()) flat[k] = v;
+  }
+  if (projection.contains("lookups")) {
+    for (const auto& [k, v] : projection["lookups"].items()) {
+      flat[k] = v.is_array() && v.size() == 1 ? v[0] : v;
+    }
+  }
+  if (flat.empty()) return absl::OkStatus();
+  return Patch(target_object, id, flat);
+}
+
+absl::StatusOr<int> CrmConnector::PlanWrite(const ResolvedRecord& record,
+                                            bool create) {
+  return 1;
+}
+
+}  // namespace bridgework::crm

@@ -1,0 +1,166 @@
+#include "libs/crm/projection.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "libs/record/value.h"
+
+namespace bridgework::crm {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kSections[] = {"fields", "custom_fields", "lookups"};
+
+std::optional<double> AsNumber(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    double d;
+    std::string s(absl::StripAsciiWhitespace(v.get<std::string>()));
+    if (!s.empty() && absl::SimpleAtod(s, &d)) return d;
+  }
+  return std::nullopt;
+}
+
+// A date ("2024-01-02") or the date part of a timestamp whose time is
+// midnight UTC.
+std::optional<std::string> AsDay(const std::string& s) {
+  if (s.size() == 10 && s[4] == '-' && s[7] == '-') return s;
+  if (s.size() > 10 && s[4] == '-' && s[7] == '-' &&
+      (s[10] == 'T' || s[10] == ' ')) {
+    absl::Time t;
+    std::string err;
+    if (absl::ParseTime(absl::RFC3339_full, s, &t, &err) &&
+        absl::FormatTime("%H:%M:%S", t, absl::UTCTimeZone()) == "00:00:00") {
+      return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<absl::Time> AsInstant(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (s.size() > 10 && absl::ParseTime(absl::RFC3339_full, s, &t, &err))
+    return t;
+  // "2024-01-02 09:30:00" (no offset) reads as UTC.
+  if (absl::ParseTime("%Y-%m-%d %H:%M:%S", s, absl::UTCTimeZone(), &t, &err))
+    return t;
+  return std::nullopt;
+}
+
+bool SameScalar(const json& a, const json& b) {
+  if (IsBlank(a) || IsBlank(b)) return IsBlank(a) && IsBlank(b);
+  if (a.is_boolean() || b.is_boolean()) {
+    auto text = [](const json& v) {
+      if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
+      if (v.is_string())
+        return absl::AsciiStrToLower(
+            absl::StripAsciiWhitespace(v.get<std::string>()));
+      return v.dump();
+    };
+    return text(a) == text(b);
+  }
+  auto na = AsNumber(a);
+  auto nb = AsNumber(b);
+  if (na && nb)
+    return std::abs(*na - *nb) < 1e-9 * std::max(1.0, std::abs(*na));
+  if (a.is_string() && b.is_string()) {
+    std::string sa(absl::StripAsciiWhitespace(a.get<std::string>()));
+    std::string sb(absl::StripAsciiWhitespace(b.get<std::string>()));
+    if (sa == sb) return true;
+    auto da = AsDay(sa);
+    auto db = AsDay(sb);
+    if (da && db) return *da == *db;
+    auto ta = AsInstant(sa);
+    auto tb = AsInstant(sb);
+    if (ta && tb) return *ta == *tb;
+    return false;
+  }
+  return a == b;
+}
+
+}  // namespace
+
+bool IsBlank(const json& v) {
+  return v.is_null() || (v.is_string() && v.get<std::string>().empty()) ||
+         (v.is_array() && v.empty()) || (v.is_object() && v.empty());
+}
+
+bool SameValue(const json& expected, const json& actual) {
+  if (expected.is_array() && expected.size() == 1 && !actual.is_array())
+    return SameValue(expected[0], actual);
+  if (actual.is_array() && actual.size() == 1 && !expected.is_array())
+    return SameValue(expected, actual[0]);
+  if (expected.is_array() && actual.is_array()) {
+    if (expected.size() != actual.size()) return false;
+    std::vector<bool> used(actual.size(), false);
+    for (const json& e : expected) {
+      bool found = false;
+      for (size_t i = 0; i < actual.size() && !found; ++i) {
+        if (!used[i] && SameScalar(e, actual[i])) used[i] = found = true;
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+  if (expected.is_array() || actual.is_array())
+    return IsBlank(expected) && IsBlank(actual);
+  if (expected.is_object() || actual.is_object()) return expected == actual;
+  return SameScalar(expected, actual);
+}
+
+json ExpectedProjection(
+    const v1::TargetRecord& record,
+    const std::map<std::string, std::vector<std::string>>& lookup_ids) {
+  json p = {{"fields", json::object()},
+            {"custom_fields", json::object()},
+            {"lookups", json::object()}};
+  for (const auto& [k, v] : record.fields())
+    p["fields"][k] = record::ValueToJson(v);
+  for (const auto& [k, v] : record.custom_fields())
+    p["custom_fields"][k] = record::ValueToJson(v);
+  for (const auto& [k, ids] : lookup_ids) p["lookups"][k] = ids;
+  return p;
+}
+
+std::vector<FieldDelta> DiffProjections(const json& left, const json& right) {
+  std::vector<FieldDelta> out;
+  for (const char* section : kSections) {
+    if (!left.contains(section) || !left[section].is_object()) continue;
+    for (const auto& [name, value] : left[section].items()) {
+      json other;
+      if (right.contains(section) && right[section].is_object() &&
+          right[section].contains(name)) {
+        other = right[section][name];
+      }
+      if (!SameValue(value, other))
+        out.push_back({section, name, value, other});
+    }
+  }
+  return out;
+}
+
+json RestrictProjection(const json& projection, const json& like) {
+  json out = json::object();
+  for (const char* section : kSections) {
+    if (!like.contains(section) || !like[section].is_object()) continue;
+    out[section] = json::object();
+    for (const auto& [name, unused] : like[section].items()) {
+      json v;
+      if (projection.contains(section) && projection[section].is_object() &&
+          projection[section].contains(name)) {
+        v = projection[section][name];
+      }
+      out[section][name] = v;
+    }
+  }
+  return out;
+}
+
+}  // namespace bridgework::crm
