@@ -134,6 +134,7 @@ v1::Operation MapEntry(const v1::Operation& op, const std::string& run_id) {
   e.set_crm_id(op.crm_id());
   e.set_fingerprint(op.fingerprint());
   e.set_external_key(op.external_key());
+  e.set_written(op.written());
   return e;
 }
 
@@ -164,11 +165,21 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& account,
           current.clear_fingerprint();
           current.set_run_id(op.run_id());
           current.set_seq(op.seq());
+          // What the CRM holds now: the restored before-image.
+          current.set_written(op.written());
           txn->Put(map_key, current);
         }
         return absl::OkStatus();
       }
       if (done) {
+        // An update of a key the id map does not know yet is a record that
+        // existed in the CRM before the migration (matched, then written
+        // under the "fill_blanks" or "overwrite" policy).
+        bool matched = false;
+        if (op.kind() == v1::OP_KIND_UPDATE) {
+          BW_ASSIGN_OR_RETURN(bool mapped, txn->Get(map_key, &current));
+          matched = !mapped;
+        }
         txn->Put(map_key, MapEntry(op, run_id));
         v1::Disposition d;
         d.set_source_object(op.source_object());
@@ -177,6 +188,7 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& account,
         d.set_target_object(op.target_object());
         d.set_crm_id(op.crm_id());
         d.set_action(op.state() == v1::OP_STATE_ADOPTED ? "adopted"
+                     : matched                          ? "matched"
                      : op.kind() == v1::OP_KIND_UPDATE  ? "updated"
                                                         : "created");
         txn->Put(disp_key, d);
@@ -197,6 +209,19 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& account,
         txn->Put(disp_key, d);
       }
       return absl::OkStatus();
+    case v1::OP_KIND_MATCH: {
+      if (!done) return absl::OkStatus();
+      txn->Put(map_key, MapEntry(op, run_id));
+      v1::Disposition d;
+      d.set_source_object(op.source_object());
+      d.set_source_key(op.source_key());
+      d.set_status(v1::DISPOSITION_STATUS_LOADED);
+      d.set_target_object(op.target_object());
+      d.set_crm_id(op.crm_id());
+      d.set_action("matched");
+      txn->Put(disp_key, d);
+      return absl::OkStatus();
+    }
     case v1::OP_KIND_LINK: {
       // A link completes a record already written (and already disposed
       // of); it only records a mapping if, oddly, there is none.
@@ -246,6 +271,7 @@ struct ObjectTally {
         if (d.action() == "updated") o.set_updated(o.updated() + 1);
         if (d.action() == "unchanged") o.set_unchanged(o.unchanged() + 1);
         if (d.action() == "adopted") o.set_adopted(o.adopted() + 1);
+        if (d.action() == "matched") o.set_matched(o.matched() + 1);
         break;
       case v1::DISPOSITION_STATUS_QUARANTINED:
         o.set_quarantined(o.quarantined() + 1);
@@ -426,8 +452,9 @@ absl::StatusOr<v1::RunInfo> KvLedger::FinishRun(const v1::FinishRunRequest& r) {
         absl::StrCat("run ", run.run_id(), " is rolled back"));
   }
   if (r.state() == v1::RUN_STATE_ROLLED_BACK &&
-      run.kind() != v1::RUN_KIND_MIGRATE) {
-    return absl::FailedPreconditionError("only a migrate run is rolled back");
+      run.kind() == v1::RUN_KIND_ROLLBACK) {
+    return absl::FailedPreconditionError(
+        "a rollback run is not rolled back itself");
   }
   run.set_state(r.state());
   run.set_message(r.message());
@@ -669,6 +696,7 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
       rk->set_crm_id(entry.crm_id());
       rk->set_fingerprint(entry.fingerprint());
       rk->set_run_id(entry.run_id());
+      rk->set_written(entry.written());
     }
     if (is_pending) {
       rk->set_pending_run_id(pending.run_id());

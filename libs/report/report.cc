@@ -35,6 +35,10 @@ const char* KindName(v1::RunKind k) {
       return "migrate";
     case v1::RUN_KIND_ROLLBACK:
       return "rollback";
+    case v1::RUN_KIND_SAMPLE:
+      return "sample";
+    case v1::RUN_KIND_DELTA:
+      return "delta";
     default:
       return "unspecified";
   }

@@ -9,7 +9,8 @@
 //     "schema": "bridgework.report/v1",
 //     "run": {
 //       "id": "r-000007",
-//       "kind": "migrate" | "rollback" | "unspecified",
+//       "kind": "migrate" | "sample" | "delta" | "rollback" |
+//               "unspecified",
 //       "state": "running" | "succeeded" | "failed" | "rolled_back" |
 //                "unspecified",
 //       "account": "...",            // destination account
