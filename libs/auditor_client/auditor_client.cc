@@ -154,4 +154,14 @@ std::unique_ptr<AuditorClient> MakeGrpcAuditorClient(
   return std::make_unique<GrpcAuditorClient>(target);
 }
 
+v1::KeyRef MakeKeyRef(const std::string& source_object,
+                      const std::string& source_key,
+                      const std::string& target_object) {
+  v1::KeyRef k;
+  k.set_source_object(source_object);
+  k.set_source_key(source_key);
+  k.set_target_object(target_object);
+  return k;
+}
+
 }  // namespace bridgework

@@ -62,6 +62,11 @@ absl::Status CheckMapApproved(AuditorClient& auditor,
                               const std::string& map_name,
                               const std::string& map_hash);
 
+// The ledger's name of a source record as the CRM object it became.
+v1::KeyRef MakeKeyRef(const std::string& source_object,
+                      const std::string& source_key,
+                      const std::string& target_object);
+
 }  // namespace bridgework
 
 #endif  // BRIDGEWORK_LIBS_AUDITOR_CLIENT_AUDITOR_CLIENT_H_

@@ -146,6 +146,26 @@ std::vector<FieldDelta> DiffProjections(const json& left, const json& right) {
   return out;
 }
 
+v1::TargetRecord RecordFromProjection(const std::string& target_object,
+                                      const json& projection) {
+  v1::TargetRecord r;
+  r.set_target_object(target_object);
+  auto names = [&projection](const char* section) {
+    std::vector<std::string> out;
+    if (projection.contains(section) && projection[section].is_object()) {
+      for (const auto& [name, unused] : projection[section].items())
+        out.push_back(name);
+    }
+    return out;
+  };
+  for (const auto& n : names("fields"))
+    (*r.mutable_fields())[n].set_null_value(true);
+  for (const auto& n : names("custom_fields"))
+    (*r.mutable_custom_fields())[n].set_null_value(true);
+  for (const auto& n : names("lookups")) r.add_lookups()->set_target_field(n);
+  return r;
+}
+
 json RestrictProjection(const json& projection, const json& like) {
   json out = json::object();
   for (const char* section : kSections) {

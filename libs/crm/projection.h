@@ -7,6 +7,7 @@
 #ifndef BRIDGEWORK_LIBS_CRM_PROJECTION_H_
 #define BRIDGEWORK_LIBS_CRM_PROJECTION_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct FieldDelta {
 // not SameValue in `right`. Fields `right` lacks compare as null.
 std::vector<FieldDelta> DiffProjections(const nlohmann::json& left,
                                         const nlohmann::json& right);
+
+// A target record naming the fields, custom fields and lookups of
+// `projection` (values null), for CrmConnector::Project to read them back.
+v1::TargetRecord RecordFromProjection(const std::string& target_object,
+                                      const nlohmann::json& projection);
 
 // `projection` restricted to the names `like` carries (per section).
 nlohmann::json RestrictProjection(const nlohmann::json& projection,

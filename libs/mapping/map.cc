@@ -345,7 +345,7 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
   BW_RETURN_IF_ERROR(CheckKeys(
       file, node, path,
       {"source", "target", "route", "reason", "external_key_field", "fields",
-       "lookups", "owner", "id", "seed", "when", "extends", "into"}));
+       "lookups", "owner", "id", "seed", "when", "extends", "into", "match"}));
   ObjectRoute route;
   route.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(route.source,
@@ -399,6 +399,14 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
   BW_ASSIGN_OR_RETURN(route.external_key_field,
                       GetString(file, node, path, "external_key_field", false,
                                 "cf_bridgework_key"));
+  if (node["match"].IsDefined()) {
+    BW_ASSIGN_OR_RETURN(route.match_fields,
+                        GetStringList(file, node["match"], path + ".match"));
+    if (route.kind != ObjectRoute::Kind::kLoad || route.into) {
+      return YamlError(file, node["match"], path + ".match",
+                       "'match' applies to routes that load records");
+    }
+  }
   YAML::Node fields = node["fields"];
   if (fields.IsDefined()) {
     if (!fields.IsSequence()) {
@@ -465,6 +473,7 @@ absl::Status Extend(std::string_view file, const YAML::Node& node,
     route->external_key_field = base->external_key_field;
   }
   if (!route->owner) route->owner = base->owner;
+  if (route->match_fields.empty()) route->match_fields = base->match_fields;
   auto merge = [](auto base_rules, auto& own) {
     for (auto& rule : own) {
       bool replaced = false;
@@ -660,6 +669,15 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
     }
     if (objects[i]["extends"].IsDefined()) {
       BW_RETURN_IF_ERROR(Extend(file_name, objects[i], path, map.objects, &r));
+    }
+    for (const std::string& m : r.match_fields) {
+      bool written = false;
+      for (const FieldRule& f : r.fields) written |= f.to == m;
+      if (!written) {
+        return YamlError(
+            file_name, objects[i]["match"], path + ".match",
+            absl::StrCat("'", m, "' is not a field this route writes"));
+      }
     }
     map.objects.push_back(std::move(r));
   }

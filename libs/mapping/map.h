@@ -150,6 +150,11 @@ struct ObjectRoute {
   std::vector<FieldRule> fields;
   std::vector<LookupRule> lookups;
   std::optional<OwnerRule> owner;
+  // Destination fields ("emails", "mobile_number") a record new to the
+  // ledger is matched on against records already in the CRM (`match:`);
+  // a match is written per the run's existing-record policy instead of
+  // being duplicated. The external key is always matched.
+  std::vector<std::string> match_fields;
   int line = 0;
 };
 

@@ -132,6 +132,39 @@ v1::Record Rec(const std::string& object, const std::string& key,
   return r;
 }
 
+TEST(ParseMap, MatchFieldsAreFieldsTheRouteWritesAndAreInherited) {
+  auto map = ParseMap(std::string(kHead) +
+                          "  - source: patient\n"
+                          "    id: base\n"
+                          "    target: contact\n"
+                          "    match: [emails, mobile_number]\n"
+                          "    when: {field: email, empty: false}\n"
+                          "    fields:\n"
+                          "      - {to: emails, from: email}\n"
+                          "      - {to: mobile_number, from: cell}\n"
+                          "  - source: patient\n"
+                          "    id: other\n"
+                          "    extends: base\n",
+                      "m.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_THAT(map->objects[0].match_fields,
+              ::testing::ElementsAre("emails", "mobile_number"));
+  EXPECT_THAT(map->objects[1].match_fields,
+              ::testing::ElementsAre("emails", "mobile_number"));
+
+  auto bad = ParseMap(std::string(kHead) +
+                          "  - source: patient\n"
+                          "    target: contact\n"
+                          "    match: [email]\n"
+                          "    fields:\n"
+                          "      - {to: emails, from: email}\n",
+                      "m.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("m.yaml:7: objects[0].match: 'email' is not a field "
+                        "this route writes"));
+}
+
 TEST(ConditionalRoutes, LeadsAndContactsWithExtends) {
   auto map = ParseMap(
       std::string(kHead) +

@@ -1,6 +1,7 @@
 #include "services/loader/loader_core.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -9,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/crm/projection.h"
+#include "libs/crm/wire_util.h"
 #include "libs/mapping/map.h"
 
 namespace bridgework::loader {
@@ -19,15 +22,6 @@ using nlohmann::json;
 std::string KeyString(const std::string& object, const std::string& key,
                       const std::string& target) {
   return absl::StrCat(object.size(), ":", object, key.size(), ":", key, target);
-}
-
-v1::KeyRef MakeKeyRef(const std::string& object, const std::string& key,
-                      const std::string& target) {
-  v1::KeyRef k;
-  k.set_source_object(object);
-  k.set_source_key(key);
-  k.set_target_object(target);
-  return k;
 }
 
 std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
@@ -59,7 +53,11 @@ struct Plan {
     kUnchanged,
     kAlreadyInRun,
     kAdopt,
-    kQuarantine
+    kQuarantine,
+    // Existed in the CRM before the migration; left as it is (policy skip).
+    kMatch,
+    // Edited in the CRM since we wrote it; left as it is (policy skip).
+    kSkipEdited,
   };
   Kind kind = Kind::kCreate;
   const v1::TargetRecord* record = nullptr;
@@ -69,9 +67,188 @@ struct Plan {
   std::string reason;
   std::string field;
   bool link_pending = false;
+  // Found in the CRM by a match field, not through the id map.
+  bool matched = false;
+  // The id map's projection of what was last written ("" if none).
+  std::string written;
+  // kUpdate / kMatch: the CRM's current values of what the record writes
+  // (a projection), read before the write.
+  json now;
+  // A partial write (policy fill_blanks): only these fields.
+  std::optional<v1::TargetRecord> subset;
 };
 
+// Index key of a match value: "<field>\x1f<normalised text>" (trimmed,
+// lower case; phones as their digits).
+std::string MatchKey(const std::string& field, const json& value) {
+  std::string text =
+      value.is_string() ? value.get<std::string>() : value.dump();
+  text = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  bool phone = !text.empty();
+  std::string digits;
+  for (char c : text) {
+    if (absl::ascii_isdigit(c)) {
+      digits.push_back(c);
+    } else if (!absl::StrContains(" +-().", c)) {
+      phone = false;
+    }
+  }
+  if (phone && digits.size() >= 7) text = digits;
+  return absl::StrCat(field, "\x1f", text);
+}
+
+// The values of a projection section's field, one per element for lists
+// (Pipedrive's emails).
+std::vector<json> MatchValues(const json& v) {
+  std::vector<json> out;
+  if (v.is_array()) {
+    for (const json& e : v) {
+      if (e.is_object() && e.contains("value")) {
+        out.push_back(e["value"]);
+      } else {
+        out.push_back(e);
+      }
+    }
+  } else if (!crm::IsBlank(v)) {
+    out.push_back(v);
+  }
+  return out;
+}
+
+// The record with only the fields and custom fields `keep` names (its
+// lookups and identity kept).
+v1::TargetRecord Subset(const v1::TargetRecord& r,
+                        const std::vector<crm::FieldDelta>& keep) {
+  v1::TargetRecord out = r;
+  out.clear_fields();
+  out.clear_custom_fields();
+  for (const auto& d : keep) {
+    if (d.section == "fields" && r.fields().contains(d.name)) {
+      (*out.mutable_fields())[d.name] = r.fields().at(d.name);
+    } else if (d.section == "custom_fields" &&
+               r.custom_fields().contains(d.name)) {
+      (*out.mutable_custom_fields())[d.name] = r.custom_fields().at(d.name);
+    }
+  }
+  return out;
+}
+
+std::string FieldList(const std::vector<crm::FieldDelta>& deltas) {
+  std::string out;
+  for (const auto& d : deltas) {
+    if (d.section == "lookups") continue;
+    absl::StrAppend(&out, out.empty() ? "" : ", ", d.name);
+  }
+  return out;
+}
+
+// A dry run's answer: what each record would become, and the requests the
+// writes would take (CrmConnector::PlanWrite). Nothing is sent or recorded.
+absl::StatusOr<v1::LoadAck> DryRunAck(crm::CrmConnector* connector,
+                                      const v1::TargetBatch& batch,
+                                      const std::vector<Plan>& plans) {
+  v1::LoadAck ack;
+  ack.set_sequence(batch.sequence());
+  int64_t requests = 0;
+  for (const Plan& p : plans) {
+    v1::RecordOutcome* out = ack.add_outcomes();
+    out->set_source_object(p.record->source_object());
+    out->set_source_key(p.record->source_key());
+    out->set_crm_id(p.crm_id);
+    switch (p.kind) {
+      case Plan::Kind::kCreate:
+      case Plan::Kind::kUpdate: {
+        bool create = p.kind == Plan::Kind::kCreate;
+        absl::StatusOr<int> n = connector->PlanWrite(p.resolved, create);
+        if (n.ok()) {
+          requests += *n;
+          out->set_status(create ? v1::RECORD_STATUS_CREATED
+                                 : v1::RECORD_STATUS_UPDATED);
+        } else if (IsRecordError(n.status())) {
+          out->set_status(v1::RECORD_STATUS_QUARANTINED);
+          out->set_reason(std::string(n.status().message()));
+        } else {
+          return n.status();
+        }
+        break;
+      }
+      case Plan::Kind::kQuarantine:
+        out->set_status(v1::RECORD_STATUS_QUARANTINED);
+        out->set_reason(p.reason);
+        out->set_field(p.field);
+        break;
+      case Plan::Kind::kAdopt:
+        out->set_status(v1::RECORD_STATUS_ADOPTED);
+        break;
+      default:
+        out->set_status(v1::RECORD_STATUS_UNCHANGED);
+    }
+  }
+  ack.set_requests(requests);
+  return ack;
+}
+
 }  // namespace
+
+absl::StatusOr<const LoaderCore::MatchIndex*> LoaderCore::IndexOf(
+    const v1::TargetBatch& batch) {
+  const std::string& object = batch.target_object();
+  auto it = match_index_.find(object);
+  if (it != match_index_.end()) return &it->second;
+  // A record naming the match fields in the section the map writes them.
+  v1::TargetRecord probe;
+  probe.set_target_object(object);
+  for (const std::string& field : batch.match_fields()) {
+    bool custom = false;
+    for (const auto& r : batch.records()) {
+      if (r.custom_fields().contains(field)) custom = true;
+    }
+    auto* section =
+        custom ? probe.mutable_custom_fields() : probe.mutable_fields();
+    (*section)[field].set_null_value(true);
+  }
+  // Records carrying an external key were written by a migration: only
+  // records that existed before it are matched (a new family member
+  // sharing an email with a migrated patient is not "already there").
+  std::string key_field;
+  if (batch.records_size() > 0) {
+    key_field = batch.records(0).external_key_field();
+  }
+  const char* key_section =
+      absl::StartsWith(key_field, "cf_") ? "custom_fields" : "fields";
+  if (!key_field.empty()) {
+    auto* section = absl::StartsWith(key_field, "cf_")
+                        ? probe.mutable_custom_fields()
+                        : probe.mutable_fields();
+    (*section)[key_field].set_null_value(true);
+  }
+  MatchIndex index;
+  std::string token;
+  do {
+    BW_ASSIGN_OR_RETURN(crm::ListPage page,
+                        connector_->List(object, token, 100));
+    for (const json& rec : page.records) {
+      if (!rec.contains("id")) continue;
+      BW_ASSIGN_OR_RETURN(json p, connector_->Project(probe, rec));
+      if (!key_field.empty() && p[key_section].contains(key_field) &&
+          !crm::IsBlank(p[key_section][key_field])) {
+        continue;
+      }
+      std::string id = crm::IdText(rec["id"]);
+      for (const std::string& field : batch.match_fields()) {
+        for (const char* section : {"fields", "custom_fields"}) {
+          if (!p[section].contains(field)) continue;
+          for (const json& v : MatchValues(p[section][field]))
+            index.emplace(MatchKey(field, v), id);
+        }
+      }
+    }
+    token = page.next_page_token;
+  } while (!token.empty());
+  LogInfo("existing records indexed",
+          {{"object", object}, {"keys", absl::StrCat(index.size())}});
+  return &match_index_.emplace(object, std::move(index)).first->second;
+}
 
 LoaderCore::LoaderCore(std::string crm_name, crm::CrmConnector* connector,
                        AuditorClient* auditor)
@@ -194,7 +371,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   const std::string& account = batch.destination().account();
   const std::string& run_id = batch.run_id();
   int64_t requests_before = connector_->requests();
-  BW_RETURN_IF_ERROR(EnsureOwners(batch.destination()));
+  const v1::WritePolicy& policy = batch.policy();
+  const bool dry = policy.dry_run();
 
   // 1. Resolve own keys and lookups in one ledger call.
   BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
@@ -207,7 +385,6 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     Plan& p = plans[i];
     p.record = &r;
     p.resolved.record = &r;
-    p.resolved.owner_id = OwnerId(r.owner_email());
     for (const auto& l : r.lookups()) {
       if (l.deferrable()) {
         p.link_pending = true;  // always set by Link, after the object
@@ -215,6 +392,12 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       }
       auto it = by_key.find(
           KeyString(l.source_object(), l.source_key(), l.target_object()));
+      if (dry && (it == by_key.end() || it->second.crm_id().empty())) {
+        // A dry run writes nothing, so parents are not in the id map; the
+        // transformer checked the reference resolves to a record it sent.
+        p.resolved.lookup_ids[l.target_field()].push_back("(new)");
+        continue;
+      }
       if (it == by_key.end() || it->second.crm_id().empty()) {
         p.kind = Plan::Kind::kQuarantine;
         p.field = l.target_field();
@@ -231,6 +414,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         own_it == by_key.end() ? nullptr : &own_it->second;
     if (own != nullptr && !own->crm_id().empty()) {
       p.crm_id = own->crm_id();
+      p.written = own->written();
       if (own->run_id() == run_id) {
         p.kind = Plan::Kind::kAlreadyInRun;
       } else if (own->fingerprint() == r.fingerprint()) {
@@ -252,19 +436,114 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     }
   }
 
+  // 2b. Records new to the ledger that the CRM already holds (matched by
+  // the map's match fields), and the CRM's current values of everything
+  // about to be updated: the before-image, and the three-way check of a
+  // record edited in the CRM since we wrote it.
+  bool any_new = false;
+  for (const Plan& p : plans) {
+    any_new |= p.kind == Plan::Kind::kCreate && p.seq == 0;
+  }
+  if (batch.match_fields_size() > 0 && any_new) {
+    BW_ASSIGN_OR_RETURN(const MatchIndex* index, IndexOf(batch));
+    for (Plan& p : plans) {
+      if (p.kind != Plan::Kind::kCreate || p.seq != 0) continue;
+      json expected = crm::ExpectedProjection(*p.record);
+      for (const std::string& field : batch.match_fields()) {
+        json v;
+        for (const char* section : {"fields", "custom_fields"}) {
+          if (expected[section].contains(field)) v = expected[section][field];
+        }
+        for (const json& one : MatchValues(v)) {
+          auto it = index->find(MatchKey(field, one));
+          if (it != index->end()) {
+            p.crm_id = it->second;
+            break;
+          }
+        }
+        if (!p.crm_id.empty()) break;
+      }
+      if (p.crm_id.empty()) continue;
+      p.matched = true;
+      p.kind = Plan::Kind::kUpdate;
+    }
+  }
+  for (Plan& p : plans) {
+    if (dry) break;
+    if (p.kind != Plan::Kind::kUpdate && p.kind != Plan::Kind::kMatch) continue;
+    auto current = connector_->Get(p.record->target_object(), p.crm_id);
+    if (!current.ok()) return current.status();
+    if (!current->has_value()) {
+      // Deleted in the CRM since: written again as new.
+      p.kind = Plan::Kind::kCreate;
+      p.crm_id.clear();
+      continue;
+    }
+    BW_ASSIGN_OR_RETURN(p.now, connector_->Project(*p.record, **current));
+    json expected = crm::ExpectedProjection(*p.record, p.resolved.lookup_ids);
+    v1::ExistingPolicy choice = policy.existing();
+    std::vector<crm::FieldDelta> edited;
+    if (!p.matched) {
+      if (p.written.empty()) continue;  // written before projections: update
+      json written = json::parse(p.written, nullptr, false);
+      if (!written.is_object()) continue;
+      edited = crm::DiffProjections(written, p.now);
+      if (edited.empty()) continue;  // the CRM holds what we wrote
+      choice = policy.crm_edited();
+    }
+    if (choice == v1::EXISTING_POLICY_OVERWRITE) continue;
+    if (choice == v1::EXISTING_POLICY_FILL_BLANKS) {
+      std::vector<crm::FieldDelta> blanks;
+      for (const auto& d : crm::DiffProjections(expected, p.now)) {
+        if (d.section != "lookups" && crm::IsBlank(d.right))
+          blanks.push_back(d);
+      }
+      if (!blanks.empty()) {
+        p.subset = Subset(*p.record, blanks);
+        p.resolved.record = &*p.subset;
+        continue;
+      }
+    }
+    if (p.matched) {
+      p.kind = Plan::Kind::kMatch;
+    } else {
+      p.kind = Plan::Kind::kSkipEdited;
+      p.field = edited.front().name;
+      p.reason = absl::StrCat(
+          "edited in the CRM since Bridgework wrote it (", FieldList(edited),
+          "); left as it is (policy ",
+          choice == v1::EXISTING_POLICY_FILL_BLANKS ? "fill_blanks" : "skip",
+          ")");
+    }
+  }
+
+  // Owners only when something is written.
+  bool writes_any = false;
+  for (const Plan& p : plans) {
+    writes_any |= p.kind == Plan::Kind::kCreate ||
+                  p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kAdopt;
+  }
+  if (writes_any) {
+    BW_RETURN_IF_ERROR(EnsureOwners(batch.destination()));
+    for (Plan& p : plans)
+      p.resolved.owner_id = OwnerId(p.record->owner_email());
+  }
+  if (dry) return DryRunAck(connector_, batch, plans);
+
   // 3. Intents, synced, before any write.
   v1::RecordIntentsRequest intents;
   intents.set_account(account);
   std::vector<int> intent_index;
   for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
     Plan& p = plans[i];
-    bool writes =
-        p.kind == Plan::Kind::kCreate || p.kind == Plan::Kind::kUpdate;
+    bool writes = p.kind == Plan::Kind::kCreate ||
+                  p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kMatch;
     if (!writes || p.seq != 0) continue;
     v1::Operation* op = intents.add_operations();
     op->set_run_id(run_id);
-    op->set_kind(p.kind == Plan::Kind::kCreate ? v1::OP_KIND_CREATE
-                                               : v1::OP_KIND_UPDATE);
+    op->set_kind(p.kind == Plan::Kind::kCreate   ? v1::OP_KIND_CREATE
+                 : p.kind == Plan::Kind::kUpdate ? v1::OP_KIND_UPDATE
+                                                 : v1::OP_KIND_MATCH);
     op->set_state(v1::OP_STATE_INTENT);
     op->set_source_object(p.record->source_object());
     op->set_source_key(p.record->source_key());
@@ -310,7 +589,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   };
   auto add_outcome = [&](const Plan& p, v1::OpKind kind, v1::OpState state,
                          const std::string& crm_id, const absl::Status& status,
-                         const std::string& before_image) {
+                         const std::string& before_image,
+                         const std::string& written = "") {
     v1::Operation* op = outcomes.add_operations();
     op->set_run_id(run_id);
     op->set_seq(p.seq);
@@ -325,6 +605,20 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     op->set_http_status(HttpStatusOf(status));
     if (!status.ok()) op->set_error(std::string(status.message()));
     op->set_before_image(before_image);
+    op->set_written(written);
+  };
+  // What a write of `p` leaves in the CRM: the record's values, and for a
+  // partial write the CRM's own values of the fields it did not write.
+  auto written_of = [](const Plan& p) {
+    json expected =
+        crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids);
+    if (!p.subset) return expected.dump();
+    json all = crm::RestrictProjection(
+        p.now, crm::ExpectedProjection(*p.record, p.resolved.lookup_ids));
+    for (const auto& [section, fields] : expected.items()) {
+      for (const auto& [name, v] : fields.items()) all[section][name] = v;
+    }
+    return all.dump();
   };
   // Outcomes are written every kOutcomeChunk writes, not only at the end of
   // the batch: a crash then loses at most one chunk's request count, and
@@ -424,35 +718,49 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         out->set_status(v1::RECORD_STATUS_ADOPTED);
         out->set_crm_id(p.crm_id);
         add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id,
-                    absl::OkStatus(), "");
+                    absl::OkStatus(), "", written_of(p));
         break;
+      case Plan::Kind::kMatch:
+        // Already in the CRM; left as it is. The id map points at it.
+        out->set_status(v1::RECORD_STATUS_UNCHANGED);
+        out->set_crm_id(p.crm_id);
+        add_outcome(p, v1::OP_KIND_MATCH, v1::OP_STATE_APPLIED, p.crm_id,
+                    absl::OkStatus(), "",
+                    crm::RestrictProjection(
+                        p.now, crm::ExpectedProjection(*p.record,
+                                                       p.resolved.lookup_ids))
+                        .dump());
+        break;
+      case Plan::Kind::kSkipEdited: {
+        out->set_status(v1::RECORD_STATUS_UNCHANGED);
+        out->set_crm_id(p.crm_id);
+        v1::Disposition* d = dispositions.add_dispositions();
+        d->set_source_object(p.record->source_object());
+        d->set_source_key(p.record->source_key());
+        d->set_status(v1::DISPOSITION_STATUS_SKIPPED);
+        d->set_target_object(p.record->target_object());
+        d->set_crm_id(p.crm_id);
+        v1::Rejection* rej = d->mutable_rejection();
+        rej->set_object_type(p.record->source_object());
+        rej->set_source_key(p.record->source_key());
+        *rej->mutable_location() = p.record->location();
+        rej->set_field(p.field);
+        rej->set_reason(p.reason);
+        rej->set_stage("delta");
+        break;
+      }
       case Plan::Kind::kUpdate: {
-        // Before-image: the CRM's current values of the fields we write.
-        auto current = connector_->Get(p.record->target_object(), p.crm_id);
-        if (!current.ok() && !IsRecordError(current.status())) {
-          stop = current.status();
-          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
-          break;
-        }
-        json before = json::object();
-        if (current.ok() && current->has_value()) {
-          const json& rec = **current;
-          for (const auto& [k, v] : p.record->fields()) {
-            if (rec.contains(k)) before[k] = rec[k];
-          }
-          if (rec.contains("custom_field")) {
-            for (const auto& [k, v] : p.record->custom_fields()) {
-              if (rec["custom_field"].contains(k))
-                before["custom_field"][k] = rec["custom_field"][k];
-            }
-          }
-        }
+        // Before-image: the CRM's values of the fields we write (read in
+        // step 2b), in the map's names; rollback restores it.
+        json before = crm::RestrictProjection(
+            p.now,
+            crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids));
         absl::Status s = connector_->Update(p.crm_id, p.resolved);
         if (s.ok()) {
           out->set_status(v1::RECORD_STATUS_UPDATED);
           out->set_crm_id(p.crm_id);
           add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id, s,
-                      before.dump());
+                      before.dump(), written_of(p));
         } else if (IsRecordError(s)) {
           out->set_status(v1::RECORD_STATUS_QUARANTINED);
           out->set_reason(std::string(s.message()));
@@ -486,7 +794,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_status(v1::RECORD_STATUS_CREATED);
           out->set_crm_id(*id);
           add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id,
-                      absl::OkStatus(), "");
+                      absl::OkStatus(), "", written_of(p));
         } else if (IsRecordError(id.status())) {
           out->set_status(v1::RECORD_STATUS_QUARANTINED);
           out->set_reason(std::string(id.status().message()));
@@ -593,6 +901,76 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
   return response;
 }
 
+absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
+    const v1::ReadBackRequest& request) {
+  const std::string& account = request.destination().account();
+  int64_t before = connector_->requests();
+  BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
+                      ResolveRecords(account, request.records()));
+  auto id_of = [&by_key](const std::string& object, const std::string& key,
+                         const std::string& target) -> std::string {
+    auto it = by_key.find(KeyString(object, key, target));
+    return it == by_key.end() ? "" : it->second.crm_id();
+  };
+  v1::ReadBackResponse response;
+  for (const v1::TargetRecord& r : request.records()) {
+    v1::RecordCheck* check = response.add_records();
+    check->set_source_object(r.source_object());
+    check->set_source_key(r.source_key());
+    check->set_target_object(r.target_object());
+    check->set_crm_id(
+        id_of(r.source_object(), r.source_key(), r.target_object()));
+    std::map<std::string, std::vector<std::string>> lookup_ids;
+    for (const auto& l : r.lookups()) {
+      std::string id =
+          id_of(l.source_object(), l.source_key(), l.target_object());
+      if (!id.empty()) lookup_ids[l.target_field()].push_back(id);
+    }
+    json expected = crm::ExpectedProjection(r, lookup_ids);
+    // What the ledger says the record holds by Bridgework's account: where
+    // it differs from `expected` a policy kept the CRM's value (a matched
+    // record under fill_blanks or skip).
+    json written;
+    auto own = by_key.find(
+        KeyString(r.source_object(), r.source_key(), r.target_object()));
+    if (own != by_key.end() && !own->second.written().empty()) {
+      written = json::parse(own->second.written(), nullptr, false);
+    }
+    json actual;
+    if (!check->crm_id().empty()) {
+      BW_ASSIGN_OR_RETURN(std::optional<json> got,
+                          connector_->Get(r.target_object(), check->crm_id()));
+      if (got.has_value()) {
+        check->set_found(true);
+        if (request.include_raw()) check->set_raw(got->dump());
+        BW_ASSIGN_OR_RETURN(actual, connector_->Project(r, *got));
+      }
+    }
+    for (const auto& [section, fields] : expected.items()) {
+      for (const auto& [name, value] : fields.items()) {
+        v1::FieldCheck* f = check->add_fields();
+        f->set_section(section);
+        f->set_field(name);
+        f->set_expected(value.dump());
+        json a;
+        if (actual.is_object() && actual.contains(section) &&
+            actual[section].contains(name)) {
+          a = actual[section][name];
+        }
+        f->set_actual(a.dump());
+        f->set_match(check->found() && crm::SameValue(value, a));
+        if (!f->match() && check->found() && written.is_object() &&
+            written.contains(section) && written[section].contains(name) &&
+            crm::SameValue(written[section][name], a)) {
+          f->set_kept(true);
+        }
+      }
+    }
+  }
+  response.set_requests(connector_->requests() - before);
+  return response;
+}
+
 absl::Status LoaderCore::Rollback(
     const v1::RollbackRequest& request,
     const std::function<void(const v1::RollbackEvent&)>& progress) {
@@ -631,10 +1009,14 @@ absl::Status LoaderCore::Rollback(
         return true;
       }));
 
+  // Read back at the end: deleted records must be gone, restored ones must
+  // hold their before-image again.
+  std::vector<std::pair<const v1::Operation*, json>> restored;
   for (size_t start = 0; start < undo.size(); start += 100) {
     size_t end = std::min(undo.size(), start + 100);
-    v1::RecordIntentsRequest intents;
-    intents.set_account(account);
+    // 1. Which records may be undone: the CRM must still hold what the run
+    // wrote; a record changed by someone since is a conflict, left as it
+    // is unless the user asked to overwrite conflicts.
     std::vector<const v1::Operation*> batch;
     for (size_t i = start; i < end; ++i) {
       const v1::Operation& op = undo[i];
@@ -644,22 +1026,69 @@ absl::Status LoaderCore::Rollback(
           deleted.emplace_back(op.target_object(), op.crm_id());
         continue;
       }
-      v1::Operation* intent = intents.add_operations();
-      intent->set_run_id(request.rollback_run_id());
-      intent->set_kind(op.kind() == v1::OP_KIND_CREATE ? v1::OP_KIND_DELETE
-                                                       : v1::OP_KIND_UPDATE);
-      intent->set_state(v1::OP_STATE_INTENT);
-      intent->set_source_object(op.source_object());
-      intent->set_source_key(op.source_key());
-      intent->set_target_object(op.target_object());
-      intent->set_crm_id(op.crm_id());
-      intent->set_undoes_seq(op.seq());
-      intent->set_external_key(op.external_key());
+      json written = json::parse(op.written(), nullptr, false);
+      if (written.is_object() && !written.empty()) {
+        BW_ASSIGN_OR_RETURN(std::optional<json> current,
+                            connector_->Get(op.target_object(), op.crm_id()));
+        if (!current.has_value()) {
+          if (op.kind() == v1::OP_KIND_CREATE) {
+            // Deleted by someone already: nothing to undo, but recorded.
+            deleted.emplace_back(op.target_object(), op.crm_id());
+          } else {
+            v1::Operation c = op;
+            c.set_error("deleted in the CRM since the run wrote it");
+            event.set_conflicts(event.conflicts() + 1);
+            *event.add_conflict_records() = std::move(c);
+            continue;
+          }
+        } else {
+          v1::TargetRecord probe =
+              crm::RecordFromProjection(op.target_object(), written);
+          BW_ASSIGN_OR_RETURN(json now, connector_->Project(probe, *current));
+          std::vector<crm::FieldDelta> changed =
+              crm::DiffProjections(written, now);
+          if (!changed.empty() && !request.overwrite_conflicts()) {
+            v1::Operation c = op;
+            c.set_before_image("");
+            c.set_written("");
+            std::string fields;
+            for (const auto& d : changed) {
+              absl::StrAppend(&fields, fields.empty() ? "" : ", ", d.name);
+            }
+            c.set_error(
+                absl::StrCat("changed in the CRM since the run wrote it (",
+                             fields, "); left as it is"));
+            event.set_conflicts(event.conflicts() + 1);
+            *event.add_conflict_records() = std::move(c);
+            continue;
+          }
+        }
+      }
       batch.push_back(&op);
     }
     if (batch.empty()) continue;
+    // 2. Intents, synced, before any write.
+    v1::RecordIntentsRequest intents;
+    intents.set_account(account);
+    for (const v1::Operation* op : batch) {
+      v1::Operation* intent = intents.add_operations();
+      intent->set_run_id(request.rollback_run_id());
+      intent->set_kind(op->kind() == v1::OP_KIND_CREATE ? v1::OP_KIND_DELETE
+                                                        : v1::OP_KIND_UPDATE);
+      intent->set_state(v1::OP_STATE_INTENT);
+      intent->set_source_object(op->source_object());
+      intent->set_source_key(op->source_key());
+      intent->set_target_object(op->target_object());
+      intent->set_crm_id(op->crm_id());
+      intent->set_undoes_seq(op->seq());
+      intent->set_external_key(op->external_key());
+      if (op->kind() != v1::OP_KIND_CREATE) {
+        intent->set_written(op->before_image());
+      }
+    }
     BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir,
                         auditor_->RecordIntents(intents));
+    // 3. The writes.
     v1::RecordOutcomesRequest outcomes;
     outcomes.set_account(account);
     int64_t req_before = connector_->requests();
@@ -682,7 +1111,8 @@ absl::Status LoaderCore::Rollback(
       } else {
         json before = json::parse(op.before_image(), nullptr, false);
         if (before.is_object() && !before.empty()) {
-          s = connector_->Patch(op.target_object(), op.crm_id(), before);
+          s = connector_->Restore(op.target_object(), op.crm_id(), before);
+          if (s.ok()) restored.emplace_back(&op, std::move(before));
         }
         if (s.ok()) event.set_restored(event.restored() + 1);
       }
@@ -702,14 +1132,14 @@ absl::Status LoaderCore::Rollback(
     }
     outcomes.set_requests(connector_->requests() - req_before);
     outcomes.set_run_id(request.rollback_run_id());
-    outcomes.set_run_id(request.rollback_run_id());
     BW_RETURN_IF_ERROR(auditor_->RecordOutcomes(outcomes));
     if (!stop.ok()) return stop;
     event.set_requests(connector_->requests() - before);
     progress(event);
   }
 
-  // Read back: every deleted record must be gone.
+  // Read back: every deleted record must be gone, every restored one must
+  // show its before-image.
   bool verified = true;
   for (const auto& [object, id] : deleted) {
     BW_ASSIGN_OR_RETURN(std::optional<json> still, connector_->Get(object, id));
@@ -717,6 +1147,23 @@ absl::Status LoaderCore::Rollback(
       verified = false;
       LogError("rollback verification found a record still present",
                {{"object", object}, {"crm_id", id}});
+    }
+  }
+  for (const auto& [op, before] : restored) {
+    BW_ASSIGN_OR_RETURN(std::optional<json> now,
+                        connector_->Get(op->target_object(), op->crm_id()));
+    bool same = false;
+    if (now.has_value()) {
+      BW_ASSIGN_OR_RETURN(
+          json p,
+          connector_->Project(
+              crm::RecordFromProjection(op->target_object(), before), *now));
+      same = crm::DiffProjections(before, p).empty();
+    }
+    if (!same) {
+      verified = false;
+      LogError("rollback verification found a record not restored",
+               {{"object", op->target_object()}, {"crm_id", op->crm_id()}});
     }
   }
   event.set_verified(verified && event.failed() == 0);

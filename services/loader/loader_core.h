@@ -42,7 +42,16 @@ class LoaderCore {
   // Sets deferrable lookups on records already loaded.
   absl::StatusOr<v1::LinkResponse> Link(const v1::LinkRequest& request);
 
+  // Reads the records' CRM versions (ids from the ledger) and compares each
+  // field with what writing the record should have left there. GETs only.
+  absl::StatusOr<v1::ReadBackResponse> ReadBack(
+      const v1::ReadBackRequest& request);
+
   // Undoes a run; calls `progress` every 100 operations and at the end.
+  // Records changed in the CRM since the run wrote them are conflicts: left
+  // as they are and reported, unless request.overwrite_conflicts. Ends by
+  // reading every undone record back (deleted: gone; restored: equal to
+  // its before-image).
   absl::Status Rollback(
       const v1::RollbackRequest& request,
       const std::function<void(const v1::RollbackEvent&)>& progress);
@@ -56,6 +65,11 @@ class LoaderCore {
       const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records);
   absl::Status EnsureOwners(const v1::DestinationConfig& destination);
   std::string OwnerId(const std::string& email) const;
+  // Match key (see MatchKey in the .cc) -> CRM id of the records of the
+  // batch's target object already in the CRM, read once per target object
+  // (one List pass) the first time a record new to the ledger needs it.
+  using MatchIndex = absl::flat_hash_map<std::string, std::string>;
+  absl::StatusOr<const MatchIndex*> IndexOf(const v1::TargetBatch& batch);
 
   std::string crm_name_;
   crm::CrmConnector* connector_;
@@ -63,6 +77,7 @@ class LoaderCore {
   bool owners_loaded_ = false;
   absl::flat_hash_map<std::string, std::string> user_by_email_;
   std::string fallback_owner_id_;
+  absl::flat_hash_map<std::string, MatchIndex> match_index_;
 };
 
 }  // namespace bridgework::loader

@@ -101,6 +101,20 @@ grpc::ServerUnaryReactor* LoaderService::Link(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* LoaderService::ReadBack(
+    grpc::CallbackServerContext* context, const v1::ReadBackRequest* request,
+    v1::ReadBackResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  std::thread([this, reactor, request, response] {
+    auto connector = factory_();
+    LoaderCore core(crm_name_, connector.get(), auditor_.get());
+    absl::StatusOr<v1::ReadBackResponse> r = core.ReadBack(*request);
+    if (r.ok()) *response = std::move(*r);
+    reactor->Finish(ToGrpcStatus(r.status()));
+  }).detach();
+  return reactor;
+}
+
 grpc::ServerWriteReactor<v1::RollbackEvent>* LoaderService::Rollback(
     grpc::CallbackServerContext* context, const v1::RollbackRequest* request) {
   return new WorkerWriteReactor<v1::RollbackEvent>(

@@ -30,6 +30,9 @@ class LoaderService final : public v1::Loader::CallbackService {
   grpc::ServerUnaryReactor* Link(grpc::CallbackServerContext* context,
                                  const v1::LinkRequest* request,
                                  v1::LinkResponse* response) override;
+  grpc::ServerUnaryReactor* ReadBack(grpc::CallbackServerContext* context,
+                                     const v1::ReadBackRequest* request,
+                                     v1::ReadBackResponse* response) override;
   grpc::ServerWriteReactor<v1::RollbackEvent>* Rollback(
       grpc::CallbackServerContext* context,
       const v1::RollbackRequest* request) override;

@@ -1,16 +1,20 @@
 #include "services/transformer/pipeline.h"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/transform.h"
 #include "libs/record/value.h"
+#include "services/transformer/sample.h"
 
 namespace bridgework::transformer {
 namespace {
@@ -19,6 +23,8 @@ using mapping::ObjectRoute;
 
 // Field warnings logged per object; the rest are only counted.
 constexpr int kLoggedWarnings = 20;
+// Texts longer than this are a sample feature of their own ("long").
+constexpr size_t kLongText = 1000;
 
 std::unique_ptr<grpc::ClientContext> NewContext(const PipelinePeers& peers) {
   if (peers.server_context != nullptr) {
@@ -57,19 +63,30 @@ class Run {
 
   absl::Status Execute() {
     BW_ASSIGN_OR_RETURN(map_, mapping::ParseMap(request_.map_yaml(), "map"));
-    // Nothing moves under a map nobody approved (docs/map.md "Approval").
-    BW_RETURN_IF_ERROR(CheckMapApproved(
-        *peers_.auditor,
-        request_.map_name().empty() ? std::string("map") : request_.map_name(),
-        map_.hash));
+    // Nothing moves under a map nobody approved (docs/map.md "Approval");
+    // a dry run moves nothing, so it may review a map before approval.
+    if (!dry()) {
+      BW_RETURN_IF_ERROR(CheckMapApproved(*peers_.auditor,
+                                          request_.map_name().empty()
+                                              ? std::string("map")
+                                              : request_.map_name(),
+                                          map_.hash));
+    }
     BW_ASSIGN_OR_RETURN(std::vector<std::string> order,
                         mapping::LoadOrder(map_));
-    bool prepared = false;
+    if (mode() == v1::RUN_MODE_SAMPLE) BW_RETURN_IF_ERROR(SelectSample(order));
     for (const std::string& source : order) {
       std::vector<const ObjectRoute*> routes = map_.RoutesOf(source);
-      if (routes.front()->kind == ObjectRoute::Kind::kLoad && !prepared) {
-        BW_RETURN_IF_ERROR(Prepare());
-        prepared = true;
+      // A sample is of records that load.
+      if (mode() == v1::RUN_MODE_SAMPLE &&
+          routes.front()->kind == ObjectRoute::Kind::kNotMigrated) {
+        continue;
+      }
+      // A delta prepares only when it has something to write, so that a
+      // delta with nothing changed sends no request at all.
+      if (routes.front()->kind == ObjectRoute::Kind::kLoad &&
+          mode() != v1::RUN_MODE_DELTA) {
+        BW_RETURN_IF_ERROR(EnsurePrepared());
       }
       BW_RETURN_IF_ERROR(ProcessSource(source, routes));
     }
@@ -78,6 +95,9 @@ class Run {
     last.set_phase("finished");
     last.set_requests(requests_);
     for (const auto& p : objects_) *last.add_objects() = p;
+    for (const auto& [target, count] : dry_counts_) {
+      *last.add_dry_run() = count;
+    }
     if (!emit_(last)) return absl::CancelledError("controller went away");
     return absl::OkStatus();
   }
@@ -117,13 +137,30 @@ class Run {
     // owner or key field), built once: its transform gives the fields and
     // lookups to write onto the target record.
     absl::flat_hash_map<const ObjectRoute*, ObjectRoute> as_load;
+    // Per many-to-one route, how many records reference each key (the
+    // sample's "several" edge case).
+    absl::flat_hash_map<const ObjectRoute*,
+                        absl::flat_hash_map<std::string, int64_t>>
+        candidates;
   };
+
+  bool dry() const { return request_.policy().dry_run(); }
+  v1::RunMode mode() const { return request_.mode(); }
+
+  // Prepares the destination once per run (a dry run only compares).
+  absl::Status EnsurePrepared() {
+    if (prepared_) return absl::OkStatus();
+    BW_RETURN_IF_ERROR(Prepare());
+    prepared_ = true;
+    return absl::OkStatus();
+  }
 
   absl::Status Prepare() {
     v1::PrepareRequest req;
     req.set_run_id(request_.run_id());
     *req.mutable_destination() = request_.destination();
     req.set_map_yaml(request_.map_yaml());
+    req.set_check_only(dry());
     std::set<std::string> emails;
     for (const auto& [key, email] : owner_emails_) emails.insert(email);
     for (const auto& e : emails) req.add_owner_emails(e);
@@ -156,7 +193,9 @@ class Run {
     return false;
   }
 
+  // Records dispositions in the ledger (a dry run records nothing).
   absl::Status FlushDispositions(v1::RecordDispositionsRequest* d) {
+    if (dry()) d->clear_dispositions();
     if (d->dispositions_size() == 0) return absl::OkStatus();
     d->set_run_id(request_.run_id());
     BW_RETURN_IF_ERROR(peers_.auditor->RecordDispositions(*d));
@@ -215,6 +254,7 @@ class Run {
           if (r->source != object || !Takes(*r, rec)) continue;
           std::string key = FieldText(rec, r->into->via);
           if (key.empty()) continue;
+          ++out->candidates[r][key];
           auto& chosen = out->chosen[r][key];
           if (chosen.empty() || r->into->all) {
             chosen.push_back(rec);
@@ -241,6 +281,35 @@ class Run {
              {"conditions", absl::StrCat(conditions.size())},
              {"many_to_one_routes", absl::StrCat(onto.size())}});
     return absl::OkStatus();
+  }
+
+  // A source object's loaded routes: alternatives (the first whose
+  // condition holds takes a record) and many-to-one routes.
+  static void SplitRoutes(const std::vector<const ObjectRoute*>& routes,
+                          std::vector<const ObjectRoute*>* alternatives,
+                          std::vector<const ObjectRoute*>* into_routes) {
+    for (const ObjectRoute* r : routes) {
+      if (r->kind != ObjectRoute::Kind::kLoad) continue;
+      (r->into ? into_routes : alternatives)->push_back(r);
+    }
+  }
+
+  // The first of `alternatives` whose condition holds for `rec`;
+  // alternatives.size() when none does.
+  static size_t ChooseRoute(const std::vector<const ObjectRoute*>& alternatives,
+                            const v1::Record& rec, const Related& related) {
+    auto count_of = [&related, &rec](const mapping::Condition& c) -> int64_t {
+      auto counts = related.counts.find(&c);
+      if (counts == related.counts.end()) return 0;
+      auto it = counts->second.find(rec.source_key());
+      return it == counts->second.end() ? 0 : it->second;
+    };
+    size_t chosen = 0;
+    while (chosen < alternatives.size() && alternatives[chosen]->when &&
+           !mapping::Holds(*alternatives[chosen]->when, rec, count_of)) {
+      ++chosen;
+    }
+    return chosen;
   }
 
   // Whether a many-to-one route takes `rec` (its `when` holds).
@@ -322,11 +391,126 @@ class Run {
     }
   }
 
+  // Keeps the batch's records for which `keep` is true, in order.
+  static void KeepRecords(v1::TargetBatch& batch,
+                          const std::vector<bool>& keep) {
+    google::protobuf::RepeatedPtrField<v1::TargetRecord> kept;
+    for (int i = 0; i < batch.records_size(); ++i) {
+      if (keep[i]) kept.Add(std::move(*batch.mutable_records(i)));
+    }
+    batch.mutable_records()->Swap(&kept);
+  }
+
+  // A delta's records the id map holds with the same fingerprint, written
+  // by an earlier run: unchanged, accounted for here and not sent, so that
+  // a delta with nothing changed sends no request.
+  absl::Status DropUnchanged(Stream& stream, v1::ObjectProgress& progress) {
+    v1::TargetBatch& batch = stream.batch;
+    v1::ResolveKeysRequest req;
+    req.set_account(request_.destination().account());
+    for (const auto& r : batch.records()) {
+      *req.add_keys() =
+          MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    }
+    BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resp,
+                        peers_.auditor->ResolveKeys(req));
+    std::vector<bool> keep(batch.records_size(), true);
+    v1::RecordDispositionsRequest unchanged;
+    for (int i = 0; i < batch.records_size() && i < resp.keys_size(); ++i) {
+      const v1::ResolvedKey& k = resp.keys(i);
+      const v1::TargetRecord& r = batch.records(i);
+      if (k.crm_id().empty() || k.fingerprint() != r.fingerprint() ||
+          k.run_id() == request_.run_id()) {
+        continue;
+      }
+      keep[i] = false;
+      progress.set_loaded(progress.loaded() + 1);
+      CountDry(r.target_object(), v1::RECORD_STATUS_UNCHANGED);
+      v1::Disposition* d = unchanged.add_dispositions();
+      d->set_source_object(r.source_object());
+      d->set_source_key(r.source_key());
+      d->set_status(v1::DISPOSITION_STATUS_LOADED);
+      d->set_target_object(r.target_object());
+      d->set_crm_id(k.crm_id());
+      d->set_action("unchanged");
+    }
+    KeepRecords(batch, keep);
+    return FlushDispositions(&unchanged);
+  }
+
+  // A dry run writes no parent, so the loader cannot tell a reference to a
+  // parent this run would load from one to nothing: records referencing a
+  // key that was neither sent in this dry run nor loaded before are
+  // quarantined here, as the real run would.
+  absl::Status CheckDryLookups(Stream& stream, v1::ObjectProgress& progress) {
+    v1::TargetBatch& batch = stream.batch;
+    v1::ResolveKeysRequest req;
+    req.set_account(request_.destination().account());
+    std::vector<std::pair<int, const v1::Lookup*>> asked;
+    for (int i = 0; i < batch.records_size(); ++i) {
+      for (const auto& l : batch.records(i).lookups()) {
+        if (l.deferrable()) continue;
+        auto sent = dry_loaded_.find(l.source_object());
+        if (sent != dry_loaded_.end() && sent->second.count(l.source_key())) {
+          continue;
+        }
+        *req.add_keys() =
+            MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+        asked.push_back({i, &l});
+      }
+    }
+    if (asked.empty()) return absl::OkStatus();
+    BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resp,
+                        peers_.auditor->ResolveKeys(req));
+    std::vector<bool> keep(batch.records_size(), true);
+    for (size_t j = 0; j < asked.size() && j < size_t(resp.keys_size()); ++j) {
+      auto [i, l] = asked[j];
+      if (!keep[i] || !resp.keys(j).crm_id().empty()) continue;
+      keep[i] = false;
+      progress.set_quarantined(progress.quarantined() + 1);
+      CountDry(batch.records(i).target_object(), v1::RECORD_STATUS_QUARANTINED);
+    }
+    KeepRecords(batch, keep);
+    return absl::OkStatus();
+  }
+
+  // A dry run's tally of what a record would become.
+  void CountDry(const std::string& target, v1::RecordStatus status) {
+    if (!dry()) return;
+    v1::DryRunCount& c = dry_counts_[target];
+    c.set_target_object(target);
+    switch (status) {
+      case v1::RECORD_STATUS_CREATED:
+        c.set_creates(c.creates() + 1);
+        break;
+      case v1::RECORD_STATUS_UPDATED:
+      case v1::RECORD_STATUS_ADOPTED:
+        c.set_updates(c.updates() + 1);
+        break;
+      case v1::RECORD_STATUS_QUARANTINED:
+        c.set_quarantined(c.quarantined() + 1);
+        break;
+      default:
+        c.set_unchanged(c.unchanged() + 1);
+    }
+  }
+
   // Sends the stream's batch and accounts for the acknowledgement.
   absl::Status Send(Stream& stream, v1::ObjectProgress& progress,
                     bool track_outcomes) {
     v1::TargetBatch& batch = stream.batch;
     if (batch.records_size() == 0) return absl::OkStatus();
+    if (mode() == v1::RUN_MODE_DELTA) {
+      BW_RETURN_IF_ERROR(DropUnchanged(stream, progress));
+    }
+    if (dry()) BW_RETURN_IF_ERROR(CheckDryLookups(stream, progress));
+    if (batch.records_size() == 0) return absl::OkStatus();
+    BW_RETURN_IF_ERROR(EnsurePrepared());
+    *batch.mutable_policy() = request_.policy();
+    batch.clear_match_fields();
+    for (const std::string& m : stream.route->match_fields) {
+      batch.add_match_fields(m);
+    }
     if (!stream.rw) {
       stream.ctx = NewContext(peers_);
       stream.rw = peers_.loader->Load(stream.ctx.get());
@@ -338,10 +522,24 @@ class Run {
     if (!stream.rw->Write(batch)) return FromGrpcStatus(stream.rw->Finish());
     v1::LoadAck ack;
     if (!stream.rw->Read(&ack)) return FromGrpcStatus(stream.rw->Finish());
-    requests_ += ack.requests();
+    // A dry run's acknowledgement counts the requests it would send.
+    if (!dry()) requests_ += ack.requests();
+    if (dry()) {
+      v1::DryRunCount& c = dry_counts_[stream.route->target];
+      c.set_target_object(stream.route->target);
+      c.set_requests(c.requests() + ack.requests());
+    }
     for (int i = 0; i < ack.outcomes_size(); ++i) {
       const v1::RecordOutcome& o = ack.outcomes(i);
       const bool quarantined = o.status() == v1::RECORD_STATUS_QUARANTINED;
+      CountDry(stream.route->target, o.status());
+      if (dry() && !quarantined) {
+        dry_loaded_[o.source_object()].insert(o.source_key());
+      }
+      if (mode() == v1::RUN_MODE_SAMPLE && !quarantined &&
+          i < batch.records_size()) {
+        sample_sent_.push_back({stream.route, batch.records(i)});
+      }
       if (quarantined) {
         progress.set_quarantined(progress.quarantined() + 1);
       } else {
@@ -457,10 +655,7 @@ class Run {
 
     // Alternatives (first whose condition holds) and many-to-one routes.
     std::vector<const ObjectRoute*> alternatives, into_routes;
-    for (const ObjectRoute* r : routes) {
-      if (r->kind != ObjectRoute::Kind::kLoad) continue;
-      (r->into ? into_routes : alternatives).push_back(r);
-    }
+    SplitRoutes(routes, &alternatives, &into_routes);
     const std::vector<const ObjectRoute*> onto = map_.IntoRoutesOnto(source);
     Related related;
     if (loading && !alternatives.empty()) {
@@ -471,19 +666,25 @@ class Run {
       streams[i].route = alternatives[i];
     }
     const bool track_outcomes = !onto.empty();
-    auto count_of = [&related](const v1::Record& rec) {
-      return [&related, &rec](const mapping::Condition& c) -> int64_t {
-        auto counts = related.counts.find(&c);
-        if (counts == related.counts.end()) return 0;
-        auto it = counts->second.find(rec.source_key());
-        return it == counts->second.end() ? 0 : it->second;
-      };
-    };
 
     v1::ExtractRequest extract;
     *extract.mutable_source() = request_.source();
     extract.set_object_type(source);
     extract.set_batch_size(std::max(batch_size_, 100));
+    // A delta reads what changed since the object's cursor. Reference
+    // objects are read whole: owners and lookups need every record.
+    v1::Timestamp since;
+    if (mode() == v1::RUN_MODE_DELTA && loading) {
+      v1::GetCursorRequest cr;
+      cr.set_account(request_.destination().account());
+      cr.set_source_object(source);
+      BW_ASSIGN_OR_RETURN(v1::Cursor cursor, peers_.auditor->GetCursor(cr));
+      if (cursor.has_watermark() && cursor.watermark().unix_seconds() > 0) {
+        since = cursor.watermark();
+        *extract.mutable_since() = since;
+      }
+    }
+    const bool sampling = mode() == v1::RUN_MODE_SAMPLE && loading;
     auto extract_ctx = NewContext(peers_);
     auto reader = peers_.extractor->Extract(extract_ctx.get(), extract);
     v1::RecordBatch in;
@@ -496,12 +697,15 @@ class Run {
     };
     while (reader->Read(&in)) {
       for (const auto& rej : in.rejections()) {
+        if (sampling) break;  // a sample takes records, not unreadable rows
         progress.set_extracted(progress.extracted() + 1);
         progress.set_quarantined(progress.quarantined() + 1);
         *dispositions.add_dispositions() =
             FromRejection(rej, v1::DISPOSITION_STATUS_QUARANTINED);
       }
       for (const auto& rec : in.records()) {
+        if (sampling && !sample_->Reason({source, rec.source_key()})) continue;
+        if (sampling) sample_records_[rec.source_key()] = rec;
         progress.set_extracted(progress.extracted() + 1);
         if (rec.source_updated_at().unix_seconds() > watermark.unix_seconds()) {
           watermark = rec.source_updated_at();
@@ -534,11 +738,7 @@ class Run {
         if (!loading) {
           result = mapping::TransformRecord(first, rec, ctx_);
         } else {
-          while (chosen < alternatives.size() && alternatives[chosen]->when &&
-                 !mapping::Holds(*alternatives[chosen]->when, rec,
-                                 count_of(rec))) {
-            ++chosen;
-          }
+          chosen = ChooseRoute(alternatives, rec, related);
           if (chosen == alternatives.size()) {
             v1::Rejection skip;
             skip.set_object_type(rec.object_type());
@@ -600,14 +800,23 @@ class Run {
       BW_RETURN_IF_ERROR(FromGrpcStatus(stream.rw->Finish()));
       BW_RETURN_IF_ERROR(Link(*stream.route, stream.link_pending));
     }
-    // Figures and cursor, once the object is complete.
-    v1::SetObjectStatsRequest stats;
-    stats.set_run_id(request_.run_id());
-    v1::ObjectStats* s = stats.add_stats();
-    s->set_source_object(source);
-    s->set_extracted(progress.extracted());
-    BW_RETURN_IF_ERROR(peers_.auditor->SetObjectStats(stats));
-    if (loading && watermark.unix_seconds() > 0) {
+    // Figures and cursor, once the object is complete. A dry run records
+    // nothing; a sample moves no cursor (the full run still reads all).
+    if (!dry()) {
+      v1::SetObjectStatsRequest stats;
+      stats.set_run_id(request_.run_id());
+      v1::ObjectStats* s = stats.add_stats();
+      s->set_source_object(source);
+      s->set_extracted(progress.extracted());
+      BW_RETURN_IF_ERROR(peers_.auditor->SetObjectStats(stats));
+    }
+    v1::RunEvent event;
+    if (sampling) {
+      BW_RETURN_IF_ERROR(ReadBackSample(source, &event));
+    }
+    if (loading && !dry() && mode() != v1::RUN_MODE_SAMPLE &&
+        watermark.unix_seconds() > 0 &&
+        watermark.unix_seconds() >= since.unix_seconds()) {
       v1::Cursor cursor;
       cursor.set_account(request_.destination().account());
       cursor.set_source_object(source);
@@ -617,7 +826,6 @@ class Run {
     }
     progress.set_done(true);
     objects_.push_back(progress);
-    v1::RunEvent event;
     event.set_phase(absl::StrCat("finished ", source));
     *event.mutable_progress() = progress;
     event.set_requests(requests_);
@@ -629,6 +837,206 @@ class Run {
              {"loaded", absl::StrCat(progress.loaded())},
              {"quarantined", absl::StrCat(progress.quarantined())},
              {"skipped", absl::StrCat(progress.skipped())}});
+    return absl::OkStatus();
+  }
+
+  // Learns each record's features by transforming it as the run would,
+  // and chooses the sample (sample.h). Owner objects are read first, as in
+  // the run, so that owner features are real.
+  absl::Status SelectSample(const std::vector<std::string>& order) {
+    const int size = request_.sample_size() > 0 ? request_.sample_size() : 200;
+    sample_.emplace(size, static_cast<uint64_t>(request_.sample_seed()));
+    for (const std::string& source : order) {
+      std::vector<const ObjectRoute*> routes = map_.RoutesOf(source);
+      std::string email_field;
+      if (IsOwnerObject(source, &email_field)) {
+        BW_RETURN_IF_ERROR(ReadAll(source, [&](const v1::Record& rec) {
+          std::string email = FieldText(rec, email_field);
+          auto normal = mapping::NormalizeEmail(email);
+          if (normal) owner_emails_[rec.source_key()] = *normal;
+        }));
+      }
+      if (routes.front()->kind != ObjectRoute::Kind::kLoad) continue;
+      std::vector<const ObjectRoute*> alternatives, into_routes;
+      SplitRoutes(routes, &alternatives, &into_routes);
+      const std::vector<const ObjectRoute*> onto = map_.IntoRoutesOnto(source);
+      Related related;
+      if (!alternatives.empty()) {
+        BW_RETURN_IF_ERROR(ReadRelated(source, alternatives, onto, &related));
+      }
+      BW_RETURN_IF_ERROR(ReadAll(source, [&](const v1::Record& rec) {
+        const RecordRef ref = {source, rec.source_key()};
+        if (alternatives.empty()) {
+          for (const ObjectRoute* r : into_routes) {
+            std::string key = FieldText(rec, r->into->via);
+            if (Takes(*r, rec) && !key.empty()) {
+              sample_->OfferMerged(ref, {r->into->object, key});
+            }
+          }
+          return;
+        }
+        std::vector<std::string> features;
+        std::vector<RecordRef> parents;
+        const size_t chosen = ChooseRoute(alternatives, rec, related);
+        if (chosen == alternatives.size()) {
+          features.push_back(absl::StrCat(source, ": no route applies"));
+        } else {
+          const ObjectRoute& route = *alternatives[chosen];
+          mapping::TransformResult result =
+              mapping::TransformRecord(route, rec, ctx_);
+          if (result.target && !onto.empty()) {
+            MergeOnto(onto, related, rec.source_key(), &*result.target,
+                      &result);
+          }
+          SampleFeatures(route, onto, related, rec, result, &features,
+                         &parents);
+        }
+        sample_->Offer(ref, features, std::move(parents));
+      }));
+    }
+    picked_.clear();  // ReadRelated's picks; the run makes them again
+    owner_emails_.clear();
+    sample_->Finish();
+    LogInfo("sample chosen",
+            {{"run", request_.run_id()},
+             {"records", absl::StrCat(sample_->size())},
+             {"covering", absl::StrCat(sample_->covering_size())},
+             {"features", absl::StrCat(sample_->features())}});
+    return absl::OkStatus();
+  }
+
+  // What a record shows about the map, as sample features: its route, the
+  // fields it writes, pick-list values, lookups, owner, long texts, several
+  // records merged onto it, quarantine and skip reasons, field warnings.
+  static void SampleFeatures(const ObjectRoute& route,
+                             const std::vector<const ObjectRoute*>& onto,
+                             const Related& related, const v1::Record& rec,
+                             const mapping::TransformResult& result,
+                             std::vector<std::string>* features,
+                             std::vector<RecordRef>* parents) {
+    const std::string& id = route.id;
+    features->push_back(absl::StrCat("route ", id));
+    if (result.skipped) {
+      features->push_back(
+          absl::StrCat(id, " skipped: ", result.skipped->reason()));
+    }
+    if (result.rejection) {
+      features->push_back(
+          absl::StrCat(id, " quarantined: ", result.rejection->field()));
+    }
+    for (const auto& w : result.warnings) {
+      features->push_back(absl::StrCat(id, " warning: ", w.field()));
+    }
+    for (const ObjectRoute* r : onto) {
+      auto by_key = related.candidates.find(r);
+      if (by_key == related.candidates.end()) continue;
+      auto it = by_key->second.find(rec.source_key());
+      if (it != by_key->second.end() && it->second >= 2) {
+        features->push_back(absl::StrCat(id, " several ", r->source));
+      }
+    }
+    if (!result.target) return;
+    const v1::TargetRecord& t = *result.target;
+    auto value_features = [&](const auto& section) {
+      for (const auto& [name, value] : section) {
+        if (record::IsNull(value)) continue;
+        features->push_back(absl::StrCat(id, " field ", name));
+        if (value.has_string_value() &&
+            value.string_value().size() > kLongText) {
+          features->push_back(absl::StrCat(id, " long ", name));
+        }
+      }
+    };
+    value_features(t.fields());
+    value_features(t.custom_fields());
+    for (const mapping::FieldRule& f : route.fields) {
+      if (f.values.empty()) continue;
+      const auto& section =
+          t.custom_fields().contains(f.to) ? t.custom_fields() : t.fields();
+      auto it = section.find(f.to);
+      if (it == section.end() || record::IsNull(it->second)) continue;
+      features->push_back(
+          absl::StrCat(id, " ", f.to, "=", record::ValueToText(it->second)));
+    }
+    for (const auto& l : t.lookups()) {
+      features->push_back(absl::StrCat(id, " lookup ", l.target_field()));
+      parents->push_back({l.source_object(), l.source_key()});
+    }
+    if (route.owner) {
+      features->push_back(absl::StrCat(
+          id, t.owner_email().empty() ? " fallback owner" : " owner"));
+    }
+  }
+
+  // The source value a checked field came from, as text: the `from`
+  // fields' values ("a | b" for several), "(constant)", "(template)", or ""
+  // when a record merged onto this one wrote it.
+  static std::string SourceText(const ObjectRoute& route,
+                                const v1::FieldCheck& check,
+                                const v1::Record& source) {
+    if (check.section() == "lookups") {
+      for (const auto& l : route.lookups) {
+        if (l.to == check.field()) return FieldText(source, l.from);
+      }
+      return "";
+    }
+    for (const mapping::FieldRule& f : route.fields) {
+      if (f.to != check.field()) continue;
+      if (f.constant) return "(constant)";
+      if (f.template_text) return "(template)";
+      std::vector<std::string> parts;
+      for (const std::string& from : f.from) {
+        parts.push_back(FieldText(source, from));
+      }
+      if (!f.plus_minutes.empty()) {
+        parts.push_back(
+            absl::StrCat("+", FieldText(source, f.plus_minutes), " min"));
+      }
+      return absl::StrJoin(parts, " | ");
+    }
+    return "";
+  }
+
+  // Reads the object's sampled records back from the CRM and compares them
+  // field by field (RunEvent.checks); lists the sampled source records
+  // (RunEvent.sources). A dry sample reads nothing back.
+  absl::Status ReadBackSample(const std::string& source, v1::RunEvent* event) {
+    absl::flat_hash_map<std::string, const ObjectRoute*> route_of;
+    v1::ReadBackRequest req;
+    *req.mutable_destination() = request_.destination();
+    for (auto& [route, rec] : sample_sent_) {
+      route_of[rec.source_key()] = route;
+      *req.add_records() = std::move(rec);
+    }
+    sample_sent_.clear();
+    if (req.records_size() > 0 && !dry()) {
+      v1::ReadBackResponse resp;
+      auto ctx = NewContext(peers_);
+      ctx->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::minutes(30));
+      BW_RETURN_IF_ERROR(
+          FromGrpcStatus(peers_.loader->ReadBack(ctx.get(), req, &resp)));
+      requests_ += resp.requests();
+      for (v1::RecordCheck& check : *resp.mutable_records()) {
+        auto route = route_of.find(check.source_key());
+        auto src = sample_records_.find(check.source_key());
+        if (route != route_of.end() && src != sample_records_.end()) {
+          for (v1::FieldCheck& f : *check.mutable_fields()) {
+            f.set_source(SourceText(*route->second, f, src->second));
+          }
+        }
+        *event->add_checks() = std::move(check);
+      }
+    }
+    for (const auto& [key, rec] : sample_records_) {
+      v1::SampledSource* s = event->add_sources();
+      s->set_source_object(source);
+      s->set_source_key(key);
+      s->set_fields_json(record::CanonicalJson(rec.fields()));
+      const std::string* why = sample_->Reason({source, key});
+      if (why != nullptr) s->set_reason(*why);
+    }
+    sample_records_.clear();
     return absl::OkStatus();
   }
 
@@ -664,6 +1072,16 @@ class Run {
   absl::flat_hash_map<std::string, std::string> owner_emails_;
   int batch_size_ = 100;
   int64_t requests_ = 0;
+  bool prepared_ = false;
+  // Dry runs: what each target object's records would become, and the
+  // records that would load, per source object.
+  std::map<std::string, v1::DryRunCount> dry_counts_;
+  absl::flat_hash_map<std::string, std::set<std::string>> dry_loaded_;
+  // Sample runs: the choice, and the object being processed's sampled
+  // source records and the target records sent for them.
+  std::optional<SampleSelector> sample_;
+  std::map<std::string, v1::Record> sample_records_;
+  std::vector<std::pair<const ObjectRoute*, v1::TargetRecord>> sample_sent_;
   std::vector<v1::ObjectProgress> objects_;
   // Per many-to-one route, the chosen records' keys per referenced key.
   absl::flat_hash_map<const ObjectRoute*,

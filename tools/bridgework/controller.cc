@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "bridgework/v1/extractor.grpc.pb.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "bridgework/v1/transformer.grpc.pb.h"
@@ -89,6 +90,205 @@ std::string MapHash(const RunConfig& config) {
   return j.is_object() ? j.value("map_hash", "") : "";
 }
 
+v1::RunKind KindOf(v1::RunMode mode) {
+  switch (mode) {
+    case v1::RUN_MODE_SAMPLE:
+      return v1::RUN_KIND_SAMPLE;
+    case v1::RUN_MODE_DELTA:
+      return v1::RUN_KIND_DELTA;
+    default:
+      return v1::RUN_KIND_MIGRATE;
+  }
+}
+
+const char* ModeName(v1::RunMode mode) {
+  switch (mode) {
+    case v1::RUN_MODE_SAMPLE:
+      return "sample";
+    case v1::RUN_MODE_DELTA:
+      return "delta";
+    default:
+      return "migration";
+  }
+}
+
+// The transformer's request for `config` (no run id yet).
+v1::RunRequest NewRunRequest(const RunConfig& config,
+                             const MigrateOptions& options,
+                             const std::string& map_name) {
+  v1::RunRequest request;
+  *request.mutable_source() = config.source;
+  *request.mutable_destination() = config.destination;
+  request.set_map_yaml(config.map_yaml);
+  request.set_map_name(map_name);
+  request.set_batch_size(config.batch_size);
+  request.set_phone_region(config.phone_region);
+  request.set_mode(options.mode);
+  request.set_sample_size(config.sample_size);
+  request.set_sample_seed(config.sample_seed);
+  *request.mutable_policy() = config.policy;
+  request.mutable_policy()->set_dry_run(options.dry_run);
+  return request;
+}
+
+// The sample's field-level diff, gathered from the run's events: per
+// sampled record read back, per field, the source value, the value
+// expected in the CRM and the value found there.
+class SampleDiff {
+ public:
+  void Add(const v1::RunEvent& e) {
+    for (const auto& s : e.sources()) {
+      sources_[{s.source_object(), s.source_key()}] = s;
+    }
+    for (const auto& c : e.checks()) checks_.push_back(c);
+  }
+
+  int64_t records() const { return static_cast<int64_t>(checks_.size()); }
+  int64_t fields_compared() const {
+    int64_t n = 0;
+    for (const auto& c : checks_) n += c.fields_size();
+    return n;
+  }
+  // Fields that differ, plus records not found in the CRM.
+  int64_t mismatches() const {
+    int64_t n = 0;
+    for (const auto& c : checks_) {
+      if (!c.found()) ++n;
+      for (const auto& f : c.fields()) n += f.match() || f.kept() ? 0 : 1;
+    }
+    return n;
+  }
+
+  // {"records": [...], "sources": [...], "fields_compared", "mismatches"}.
+  // Values are parsed back from their JSON texts where they are JSON.
+  nlohmann::json ToJson() const {
+    auto value = [](const std::string& text) {
+      nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+      return v.is_discarded() ? nlohmann::json(text) : v;
+    };
+    nlohmann::json records = nlohmann::json::array();
+    for (const auto& c : checks_) {
+      nlohmann::json fields = nlohmann::json::array();
+      for (const auto& f : c.fields()) {
+        fields.push_back({{"section", f.section()},
+                          {"field", f.field()},
+                          {"source", f.source()},
+                          {"expected", value(f.expected())},
+                          {"actual", value(f.actual())},
+                          {"match", f.match()},
+                          {"kept", f.kept()}});
+      }
+      nlohmann::json r = {{"source_object", c.source_object()},
+                          {"source_key", c.source_key()},
+                          {"target_object", c.target_object()},
+                          {"crm_id", c.crm_id()},
+                          {"found", c.found()},
+                          {"fields", fields}};
+      auto s = sources_.find({c.source_object(), c.source_key()});
+      if (s != sources_.end()) r["reason"] = s->second.reason();
+      records.push_back(std::move(r));
+    }
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& [key, s] : sources_) {
+      sources.push_back({{"source_object", s.source_object()},
+                         {"source_key", s.source_key()},
+                         {"reason", s.reason()},
+                         {"fields", value(s.fields_json())}});
+    }
+    return {{"records", records},
+            {"sources", sources},
+            {"sampled", sources_.size()},
+            {"fields_compared", fields_compared()},
+            {"mismatches", mismatches()}};
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, v1::SampledSource> sources_;
+  std::vector<v1::RecordCheck> checks_;
+};
+
+// A dry run: the transformer runs the map and the loader builds and
+// validates every request (CrmConnector::PlanWrite) without sending a
+// write or recording anything. The report counts what each object's
+// records would become and the requests the writes would take.
+absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
+                                     const ServiceAddresses& services,
+                                     const MigrateOptions& options,
+                                     const std::string& map_name) {
+  Progress progress;
+  v1::RunRequest request = NewRunRequest(config, options, map_name);
+  request.set_run_id(absl::StrCat("dry-", absl::ToUnixMillis(absl::Now())));
+  progress.Note(absl::StrCat("dry run of a ", ModeName(options.mode),
+                             ": nothing is written or recorded"));
+  auto transformer =
+      v1::Transformer::NewStub(MakeChannel(services.transformer));
+  grpc::ClientContext ctx;
+  ctx.set_wait_for_ready(true);
+  auto reader = transformer->Run(&ctx, request);
+  v1::RunEvent event, last;
+  v1::SchemaReport schema;
+  SampleDiff diff;
+  while (reader->Read(&event)) {
+    if (event.has_progress()) progress.Update(event);
+    if (event.has_schema()) schema = event.schema();
+    diff.Add(event);
+    if (event.finished()) last = event;
+  }
+  BW_RETURN_IF_ERROR(FromGrpcStatus(reader->Finish()));
+  if (!last.finished()) {
+    return absl::UnavailableError("the dry run's stream ended early");
+  }
+  MigrateResult result;
+  result.run_id = request.run_id();
+  v1::RunReport& report = result.report;
+  report.mutable_run()->set_run_id(request.run_id());
+  report.mutable_run()->set_kind(KindOf(options.mode));
+  report.mutable_run()->set_state(v1::RUN_STATE_SUCCEEDED);
+  report.set_requests(last.requests());
+  bool balanced = true;
+  for (const auto& p : last.objects()) {
+    v1::ObjectReport* o = report.add_objects();
+    o->set_source_object(p.source_object());
+    o->set_extracted(p.extracted());
+    o->set_loaded(p.loaded());
+    o->set_quarantined(p.quarantined());
+    o->set_skipped(p.skipped());
+    o->set_balanced(p.extracted() ==
+                    p.loaded() + p.quarantined() + p.skipped());
+    balanced = balanced && o->balanced();
+  }
+  nlohmann::json targets = nlohmann::json::array();
+  int64_t planned = 0;
+  for (const auto& c : last.dry_run()) {
+    targets.push_back({{"target_object", c.target_object()},
+                       {"creates", c.creates()},
+                       {"updates", c.updates()},
+                       {"unchanged", c.unchanged()},
+                       {"quarantined", c.quarantined()},
+                       {"requests", c.requests()}});
+    planned += c.requests();
+  }
+  nlohmann::json extra = options.extra;
+  extra["dry_run"] = {
+      {"targets", targets},
+      {"requests_planned", planned},
+      {"requests_read", last.requests()},
+      {"schema_to_create", std::vector<std::string>(schema.to_create().begin(),
+                                                    schema.to_create().end())},
+      {"schema_checklist", std::vector<std::string>(schema.checklist().begin(),
+                                                    schema.checklist().end())}};
+  extra["destination"] = {{"crm", config.destination.crm()},
+                          {"account", config.destination.account()},
+                          {"plan", config.destination.plan()}};
+  if (options.mode == v1::RUN_MODE_SAMPLE) extra["diff"] = diff.ToJson();
+  result.report_json = report::ReportToJson(report, extra);
+  result.ok = balanced;
+  progress.Note(absl::StrCat("dry run: ", planned, " requests would be sent; ",
+                             last.requests(), " read-only requests were"));
+  BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
+  return result;
+}
+
 }  // namespace
 
 absl::Status CheckServices(const ServiceAddresses& services, int timeout_ms) {
@@ -144,11 +344,12 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const MigrateOptions& options) {
   BW_RETURN_IF_ERROR(CheckServices(services));
   auto auditor = MakeGrpcAuditorClient(services.auditor);
-  // Refused before a run is begun: no record moves under an unapproved map.
   const std::string map_name = MapName(config.map_path);
+  if (options.dry_run) return DryRun(config, services, options, map_name);
+  // Refused before a run is begun: no record moves under an unapproved map.
   BW_RETURN_IF_ERROR(CheckMapApproved(*auditor, map_name, MapHash(config)));
   v1::BeginRunRequest begin;
-  begin.set_kind(v1::RUN_KIND_MIGRATE);
+  begin.set_kind(KindOf(options.mode));
   begin.set_account(config.destination.account());
   begin.set_config_json(config.canonical_json);
   begin.set_config_hash(config.hash);
@@ -157,18 +358,13 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   begin.set_run_id(options.run_id);
   BW_ASSIGN_OR_RETURN(v1::RunInfo run, auditor->BeginRun(begin));
   Progress progress;
-  progress.Note(absl::StrCat("run ", run.run_id(), " -> ",
-                             config.destination.crm(), " account ",
+  progress.Note(absl::StrCat(ModeName(options.mode), " run ", run.run_id(),
+                             " -> ", config.destination.crm(), " account ",
                              config.destination.account()));
 
-  v1::RunRequest request;
+  v1::RunRequest request = NewRunRequest(config, options, map_name);
   request.set_run_id(run.run_id());
-  *request.mutable_source() = config.source;
-  *request.mutable_destination() = config.destination;
-  request.set_map_yaml(config.map_yaml);
-  request.set_map_name(map_name);
-  request.set_batch_size(config.batch_size);
-  request.set_phone_region(config.phone_region);
+  SampleDiff diff;
 
   auto transformer =
       v1::Transformer::NewStub(MakeChannel(services.transformer));
@@ -208,6 +404,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
         for (const auto& line : s.limits()) progress.Note(line);
       }
       if (event.has_progress()) progress.Update(event);
+      diff.Add(event);
       finished = finished || event.finished();
       if (event.finished()) {
         field_warnings = nlohmann::json::object();
@@ -262,8 +459,16 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
+  if (options.mode == v1::RUN_MODE_SAMPLE) {
+    extra["diff"] = diff.ToJson();
+    progress.Note(absl::StrCat("sample: ", diff.records(),
+                               " records read back, ", diff.fields_compared(),
+                               " fields compared, ", diff.mismatches(),
+                               " mismatches"));
+  }
   result.report_json = report::ReportToJson(result.report, extra);
-  result.ok = result.report_json.value("balanced", false);
+  result.ok =
+      result.report_json.value("balanced", false) && diff.mismatches() == 0;
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
   if (!options.report_dir.empty()) {
     // The automations that did not migrate, as the admin's rebuild
@@ -351,16 +556,18 @@ absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
 }
 
 absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
-                                        const std::string& run_id) {
+                                        const std::string& run_id,
+                                        bool overwrite_conflicts) {
   if (!IsServing(services.auditor, 3000) || !IsServing(services.loader, 3000)) {
     return absl::UnavailableError(
         "cannot reach the auditor or the loader (is `bridgework up` running?)");
   }
   auto auditor = MakeGrpcAuditorClient(services.auditor);
   BW_ASSIGN_OR_RETURN(v1::RunInfo target, auditor->GetRun(run_id));
-  if (target.kind() != v1::RUN_KIND_MIGRATE) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(run_id, " is not a migration run"));
+  if (target.kind() == v1::RUN_KIND_ROLLBACK ||
+      target.kind() == v1::RUN_KIND_UNSPECIFIED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        run_id, " is a rollback; roll back the run it undid again instead"));
   }
   nlohmann::json cfg =
       nlohmann::json::parse(target.config_json(), nullptr, false);
@@ -388,6 +595,7 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
   req.set_run_id(run_id);
   req.set_rollback_run_id(rb.run_id());
   *req.mutable_destination() = destination;
+  req.set_overwrite_conflicts(overwrite_conflicts);
   grpc::ClientContext ctx;
   auto reader = loader->Rollback(&ctx, req);
   v1::RollbackEvent e;
@@ -400,9 +608,17 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
     result.failed = e.failed();
     result.requests = e.requests();
     result.verified = e.verified();
+    result.conflicts = e.conflicts();
+    for (const auto& c : e.conflict_records()) {
+      // Names the record and the fields that differ, never their values.
+      std::cerr << "conflict: " << c.target_object() << " " << c.crm_id()
+                << " (" << c.source_object() << " " << c.source_key()
+                << "): " << c.error() << "\n";
+    }
     std::cerr << absl::StrFormat(
-        "rollback: deleted %d restored %d skipped %d failed %d\n", e.deleted(),
-        e.restored(), e.skipped(), e.failed());
+        "rollback: deleted %d restored %d skipped %d conflicts %d failed "
+        "%d\n",
+        e.deleted(), e.restored(), e.skipped(), e.conflicts(), e.failed());
   }
   absl::Status s = FromGrpcStatus(reader->Finish());
   v1::FinishRunRequest fin;
@@ -418,8 +634,15 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
   }
   fin.set_state(result.verified ? v1::RUN_STATE_SUCCEEDED
                                 : v1::RUN_STATE_FAILED);
-  if (!result.verified)
-    fin.set_message("read-back found records still present or failures");
+  if (!result.verified) {
+    fin.set_message(
+        result.conflicts > 0
+            ? absl::StrCat(result.conflicts,
+                           " records were changed in the CRM since the run "
+                           "wrote them and were left as they are (run again "
+                           "with --overwrite-conflicts to undo them anyway)")
+            : "read-back found records still present or failures");
+  }
   BW_RETURN_IF_ERROR(auditor->FinishRun(fin).status());
   if (result.verified) {
     v1::FinishRunRequest done;

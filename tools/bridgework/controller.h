@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "bridgework/v1/auditor.pb.h"
+#include "bridgework/v1/transformer.pb.h"
 #include "tools/bridgework/run_config.h"
 
 namespace bridgework::cli {
@@ -30,13 +31,21 @@ struct MigrateOptions {
   std::string report_json;
   // Extra data for the report (emulator stats, ...).
   nlohmann::json extra = nlohmann::json::object();
+  // FULL (`migrate`), SAMPLE (`sample`: the config's sample size and seed;
+  // the report carries the field-level "diff") or DELTA (`delta`).
+  v1::RunMode mode = v1::RUN_MODE_FULL;
+  // Build and validate every request and count; send no write, record
+  // nothing in the ledger (no run is begun). Allowed before the map is
+  // approved.
+  bool dry_run = false;
 };
 
 struct MigrateResult {
   std::string run_id;
   v1::RunReport report;
   nlohmann::json report_json;
-  // The run finished and every object's counts add up.
+  // The run finished and every object's counts add up (and, for a sample,
+  // every field read back equals what was expected).
   bool ok = false;
 };
 
@@ -55,6 +64,8 @@ absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
                                            const std::string& note,
                                            const ServiceAddresses& services);
 
+// Runs (or resumes) a migration, a sample or a delta (options.mode), or
+// dry-runs it.
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,
                                       const MigrateOptions& options);
@@ -65,12 +76,20 @@ struct RollbackResult {
   int64_t restored = 0;
   int64_t skipped = 0;
   int64_t failed = 0;
+  // Records changed in the CRM since the run wrote them (left as they are
+  // unless overwrite_conflicts).
+  int64_t conflicts = 0;
   int64_t requests = 0;
   bool verified = false;
 };
 
+// Undoes a run (migration, sample or delta): created records deleted,
+// updated ones restored to their before-image, newest first; then reads
+// the CRM back. Records changed by someone else since are conflicts: left
+// as they are and reported, unless `overwrite_conflicts`.
 absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
-                                        const std::string& run_id);
+                                        const std::string& run_id,
+                                        bool overwrite_conflicts = false);
 
 // The pre-migration check: reads the owner objects (providers) through the
 // extractor and asks the loader what Prepare would do, without creating

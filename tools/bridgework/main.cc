@@ -260,19 +260,39 @@ int main(int argc, char** argv) {
       "--requests-per-hour", per_hour,
       "override the plan's hourly budget (loader, and emulator if any)");
 
+  bool dry_run = false;
+  int sample_size = 0;
+  // migrate, sample and delta take the same options.
+  auto run_options = [&](CLI::App* cmd) {
+    cmd->add_option("--config", config_path, "run config")->required();
+    cmd->add_option("--services", services_file,
+                    "services.json from `bridgework up`");
+    cmd->add_option("--run", run_id, "resume exactly this run");
+    cmd->add_flag("--no-resume", no_resume,
+                  "start a new run even if one is unfinished");
+    cmd->add_option("--retry-for", retry_seconds,
+                    "seconds to wait for unavailable services");
+    cmd->add_option("--report-json", report_json, "write the JSON report here");
+    cmd->add_option("--report-dir", report_dir,
+                    "write report.json and report.html here");
+    cmd->add_flag("--dry-run", dry_run,
+                  "build and validate every request and report counts and "
+                  "requests; send no write and record nothing");
+  };
   auto* migrate = app.add_subcommand("migrate", "run or resume a migration");
-  migrate->add_option("--config", config_path, "run config")->required();
-  migrate->add_option("--services", services_file,
-                      "services.json from `bridgework up`");
-  migrate->add_option("--run", run_id, "resume exactly this run");
-  migrate->add_flag("--no-resume", no_resume,
-                    "start a new run even if one is unfinished");
-  migrate->add_option("--retry-for", retry_seconds,
-                      "seconds to wait for unavailable services");
-  migrate->add_option("--report-json", report_json,
-                      "write the JSON report here");
-  migrate->add_option("--report-dir", report_dir,
-                      "write report.json and report.html here");
+  run_options(migrate);
+  auto* sample = app.add_subcommand(
+      "sample",
+      "migrate a coverage-based sample, read it back and write a field-level "
+      "diff");
+  run_options(sample);
+  sample
+      ->add_option("--size", sample_size,
+                   "records in the sample (default run.sample_size, 200)")
+      ->check(CLI::Range(100, 500));
+  auto* delta = app.add_subcommand(
+      "delta", "pick up what changed at the source since the last run");
+  run_options(delta);
 
   auto* check = app.add_subcommand(
       "check",
@@ -286,6 +306,10 @@ int main(int argc, char** argv) {
   auto* rollback =
       app.add_subcommand("rollback", "undo a run and verify by reading back");
   rollback->add_option("--run", run_id, "the run to undo")->required();
+  bool overwrite_conflicts = false;
+  rollback->add_flag("--overwrite-conflicts", overwrite_conflicts,
+                     "also undo records changed in the CRM since the run "
+                     "wrote them (default: leave them and report them)");
   rollback->add_option("--config", config_path,
                        "run config (for service addresses)");
   rollback->add_option("--services", services_file,
@@ -501,13 +525,18 @@ int main(int argc, char** argv) {
   auto services = ResolveServices(services_file, from_config);
   if (!services.ok()) return Fail(services.status());
 
-  if (*migrate) {
+  if (*migrate || *sample || *delta) {
     MigrateOptions mo;
     mo.run_id = run_id;
     mo.resume = !no_resume;
     mo.retry_seconds = retry_seconds;
     mo.report_json = report_json;
     mo.report_dir = report_dir;
+    mo.dry_run = dry_run;
+    mo.mode = *sample  ? bridgework::v1::RUN_MODE_SAMPLE
+              : *delta ? bridgework::v1::RUN_MODE_DELTA
+                       : bridgework::v1::RUN_MODE_FULL;
+    if (sample_size > 0) config.sample_size = sample_size;
     auto result = Migrate(config, *services, mo);
     if (!result.ok()) return Fail(result.status());
     PrintSummary(*result);
@@ -540,15 +569,16 @@ int main(int argc, char** argv) {
     return r.value("ready", false) ? 0 : 1;
   }
   if (*rollback) {
-    auto result = Rollback(*services, run_id);
+    auto result = Rollback(*services, run_id, overwrite_conflicts);
     if (!result.ok()) return Fail(result.status());
     std::printf(
-        "rollback %s: deleted %lld, restored %lld, already gone %lld, failed "
-        "%lld; %s\n",
+        "rollback %s: deleted %lld, restored %lld, already gone %lld, "
+        "conflicts %lld, failed %lld; %s\n",
         result->rollback_run_id.c_str(),
         static_cast<long long>(result->deleted),
         static_cast<long long>(result->restored),
         static_cast<long long>(result->skipped),
+        static_cast<long long>(result->conflicts),
         static_cast<long long>(result->failed),
         result->verified ? "verified by reading the CRM back" : "NOT verified");
     return result->verified ? 0 : 1;

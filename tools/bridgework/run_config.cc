@@ -269,8 +269,9 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
 
   YAML::Node run = root["run"];
   if (run.IsDefined()) {
-    BW_RETURN_IF_ERROR(
-        CheckKeys(f, run, "run", {"batch_size", "phone_region"}));
+    BW_RETURN_IF_ERROR(CheckKeys(f, run, "run",
+                                 {"batch_size", "phone_region", "existing",
+                                  "crm_edited", "sample_size", "sample_seed"}));
     BW_ASSIGN_OR_RETURN(c.batch_size, GetInt(f, run, "run", "batch_size", 100));
     if (c.batch_size < 1 || c.batch_size > 1000) {
       return YamlError(f, run["batch_size"], "run.batch_size",
@@ -278,6 +279,35 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     }
     BW_ASSIGN_OR_RETURN(c.phone_region,
                         GetString(f, run, "run", "phone_region", false, "US"));
+    for (const char* key : {"existing", "crm_edited"}) {
+      BW_ASSIGN_OR_RETURN(std::string text,
+                          GetString(f, run, "run", key, false, "skip"));
+      v1::ExistingPolicy policy;
+      if (text == "skip") {
+        policy = v1::EXISTING_POLICY_SKIP;
+      } else if (text == "fill_blanks") {
+        policy = v1::EXISTING_POLICY_FILL_BLANKS;
+      } else if (text == "overwrite") {
+        policy = v1::EXISTING_POLICY_OVERWRITE;
+      } else {
+        return YamlError(f, run[key], absl::StrCat("run.", key),
+                         absl::StrCat("unknown policy '", text,
+                                      "' (known: skip, fill_blanks, "
+                                      "overwrite)"));
+      }
+      if (std::string(key) == "existing") {
+        c.policy.set_existing(policy);
+      } else {
+        c.policy.set_crm_edited(policy);
+      }
+    }
+    BW_ASSIGN_OR_RETURN(c.sample_size,
+                        GetInt(f, run, "run", "sample_size", 200));
+    if (c.sample_size < 100 || c.sample_size > 500) {
+      return YamlError(f, run["sample_size"], "run.sample_size",
+                       "must be 100..500");
+    }
+    BW_ASSIGN_OR_RETURN(c.sample_seed, GetInt(f, run, "run", "sample_seed", 1));
   }
   YAML::Node svc = root["services"];
   if (svc.IsDefined()) {
@@ -306,6 +336,8 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
   if (!layout_hash.empty()) canon["layout_hash"] = layout_hash;
   canon["batch_size"] = c.batch_size;
   canon["phone_region"] = c.phone_region;
+  canon["existing"] = v1::ExistingPolicy_Name(c.policy.existing());
+  canon["crm_edited"] = v1::ExistingPolicy_Name(c.policy.crm_edited());
   c.canonical_json = canon.dump();
   c.hash = record::Sha256Hex(c.canonical_json);
   return c;

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "bridgework/v1/config.pb.h"
+#include "bridgework/v1/record.pb.h"
 
 namespace bridgework::cli {
 
@@ -34,6 +35,14 @@ struct RunConfig {
   std::string map_yaml;
   int batch_size = 100;
   std::string phone_region = "US";
+  // run.existing / run.crm_edited: what to do with records that already
+  // exist in the CRM (matched) and with records edited in the CRM since
+  // they were written (delta). Both default to skip. dry_run stays false
+  // here (a command-line flag).
+  v1::WritePolicy policy;
+  // run.sample_size (100..500, default 200) and run.sample_seed.
+  int sample_size = 200;
+  int sample_seed = 1;
   ServiceAddresses services;
   // Canonical JSON of the settings that define the run (no secrets), and
   // its SHA-256.

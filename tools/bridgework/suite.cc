@@ -43,7 +43,9 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
           ? (options.emulator.empty() ? "freshsales" : options.emulator)
           : options.crm;
   if (!options.emulator.empty()) {
-    token = RandomToken();
+    // The emulator takes the configured token when there is one (so the
+    // user can call it as the CRM), else a fresh random one.
+    if (token.empty()) token = RandomToken();
     ChildSpec spec{"sandbox",
                    bin + "/bridgework-sandbox",
                    {"--crm", options.emulator, "--port", "0"},

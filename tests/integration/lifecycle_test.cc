@@ -1,0 +1,508 @@
+// Issue 6: the migration procedure, per CRM, through the real binaries
+// (`bridgework up --emulator <crm>` and the CLI):
+//   a person already in the CRM (same email as a patient) ->
+//   sample --dry-run (nothing sent) -> sample (read back, field diff) ->
+//   migrate (the person matched, not duplicated; blanks filled) ->
+//   source changes and an edit in the CRM -> delta (update, create, the
+//   edited record skipped and reported) -> delta again (zero requests) ->
+//   rollback of every run, newest first (the CRM edit is a conflict until
+//   --overwrite-conflicts) -> the CRM equals its state before the
+//   migration, the matched person restored to its before-image.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "libs/crm/http_client.h"
+#include "tests/integration/process_util.h"
+
+namespace bridgework {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+using testing::Bin;
+using testing::ReadAll;
+using testing::RunCommand;
+using testing::SourceDir;
+using testing::Spawn;
+using testing::Wait;
+
+constexpr char kToken[] = "it-lifecycle-token";
+constexpr char kPreEmail[] = "already.there@clinic.example";
+
+struct Case {
+  std::string crm;
+  std::string example;
+  // Where the patients' records live in /__sandbox/state.
+  std::string people_key;
+  // Every state key of records the map writes (for "equals the state
+  // before the migration").
+  std::vector<std::string> state_keys;
+};
+
+std::vector<Case> Cases() {
+  return {
+      {"freshsales",
+       "pbn-freshsales",
+       "contacts",
+       {"sales_accounts", "contacts", "deals", "sales_activities", "notes",
+        "tasks", "documents"}},
+      {"pipedrive",
+       "pbn-pipedrive",
+       "persons",
+       {"organizations", "persons", "deals", "activities", "notes", "files"}},
+      {"highlevel",
+       "pbn-highlevel",
+       "contacts",
+       {"businesses", "contacts", "opportunities", "notes", "tasks",
+        "records"}},
+  };
+}
+
+bool Live(const json& r) {
+  if (!r.is_object()) return false;
+  if (r.value("is_deleted", false)) return false;
+  if (r.contains("deleted") && r["deleted"].is_boolean() &&
+      r["deleted"].get<bool>())
+    return false;
+  if (r.contains("active_flag") && r["active_flag"] == false) return false;
+  return true;
+}
+
+// The live records under `key`, by id.
+std::map<std::string, json> LiveRecords(const json& state,
+                                        const std::string& key) {
+  std::map<std::string, json> out;
+  if (!state.contains(key) || !state[key].is_array()) return out;
+  for (const auto& r : state[key]) {
+    if (Live(r)) out[r.value("id", json()).dump()] = r;
+  }
+  return out;
+}
+
+// A record without what any write changes regardless of content (times,
+// counters) and without empty values, for "equal before and after".
+json Normal(const json& j) {
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items()) {
+      std::string lower = absl::AsciiStrToLower(k);
+      if (absl::StrContains(lower, "updat") ||
+          absl::StrContains(lower, "modif") ||
+          absl::StrContains(lower, "update_time") ||
+          absl::StrContains(lower, "last_activity") ||
+          absl::StrContains(lower, "count")) {
+        continue;
+      }
+      json n = Normal(v);
+      if (n.is_null() || (n.is_string() && n.get<std::string>().empty()) ||
+          (n.is_array() && n.empty()) || (n.is_object() && n.empty())) {
+        continue;
+      }
+      out[k] = n;
+    }
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& e : j) {
+      json n = Normal(e);
+      if (!n.is_null()) out.push_back(n);
+    }
+    return out;
+  }
+  return j;
+}
+
+// The live record under `key` whose JSON mentions `needle`.
+std::vector<json> Mentioning(const json& state, const std::string& key,
+                             const std::string& needle) {
+  std::vector<json> out;
+  for (const auto& [id, r] : LiveRecords(state, key)) {
+    if (absl::StrContains(absl::AsciiStrToLower(r.dump()),
+                          absl::AsciiStrToLower(needle))) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+class LifecycleTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            absl::StrCat("bw-life-", GetParam().crm, "-", getpid());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "data");
+    log_ = (root_ / "commands.log").string();
+    data_ = (root_ / "data").string();
+    ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out", data_,
+                          "--patients", "60", "--seed", "5"},
+                         log_),
+              0)
+        << ReadAll(log_);
+    std::string example = SourceDir() + "/examples/" + GetParam().example;
+    std::string text = ReadAll(example + "/config.yaml");
+    ASSERT_FALSE(text.empty());
+    map_path_ = fs::absolute(example + "/map.yaml").string();
+    auto replace_line = [&text](const std::string& key,
+                                const std::string& line) {
+      size_t at = text.find(key);
+      ASSERT_NE(at, std::string::npos) << key;
+      size_t end = text.find('\n', at);
+      text.replace(at, end - at, line);
+    };
+    replace_line("\nmap:", "\nmap: " + map_path_);
+    replace_line("directory:", "directory: " + data_);
+    // Matched records get their blanks filled; records edited in the CRM
+    // since are skipped and reported (the default, said explicitly).
+    replace_line("\nrun:",
+                 "\nrun:\n  existing: fill_blanks\n  crm_edited: skip");
+    config_ = (root_ / "config.yaml").string();
+    std::ofstream(config_) << text;
+    // The emulator takes this token (`up --config` reads token_env).
+    setenv("BRIDGEWORK_CRM_TOKEN", kToken, 1);
+  }
+
+  void TearDown() override {
+    if (up_ > 0) {
+      kill(up_, SIGTERM);
+      Wait(up_);
+    }
+    if (!HasFailure()) fs::remove_all(root_);
+  }
+
+  json State() {
+    auto http = crm::MakeCurlHttpClient();
+    auto r = http->Send(crm::HttpRequest::Get(emulator_ + "/__sandbox/state"));
+    if (!r.ok()) return json();
+    return json::parse(r->body, nullptr, false);
+  }
+
+  // One call to the CRM's public API, authenticated as its users are.
+  json Api(const std::string& method, const std::string& path,
+           const json& body) {
+    crm::HttpRequest req;
+    req.method = method;
+    req.body = body.is_null() ? "" : body.dump();
+    req.headers.push_back("Content-Type: application/json");
+    const std::string& crm = GetParam().crm;
+    if (crm == "freshsales") {
+      req.url = emulator_ + "/crm/sales/api" + path;
+      req.headers.push_back(
+          absl::StrCat("Authorization: Token token=", kToken));
+    } else if (crm == "pipedrive") {
+      req.url = emulator_ + path;
+      req.headers.push_back(absl::StrCat("x-api-token: ", kToken));
+    } else {
+      req.url = emulator_ + path;
+      req.headers.push_back(absl::StrCat("Authorization: Bearer ", kToken));
+      req.headers.push_back("Version: 2021-07-28");
+    }
+    auto r = crm::MakeCurlHttpClient()->Send(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return json();
+    EXPECT_LT(r->status, 300) << method << " " << path << ": " << r->body;
+    return json::parse(r->body, nullptr, false);
+  }
+
+  // A person in the CRM before the migration, with the email of patient
+  // `patient_email` and no phone; returns its id as the state shows it.
+  void CreatePreExisting() {
+    const std::string& crm = GetParam().crm;
+    if (crm == "freshsales") {
+      Api("POST", "/contacts",
+          {{"contact",
+            {{"first_name", "Already"},
+             {"last_name", "There"},
+             {"email", kPreEmail}}}});
+    } else if (crm == "pipedrive") {
+      Api("POST", "/api/v2/persons",
+          {{"name", "Already There"},
+           {"emails", {{{"value", kPreEmail}, {"primary", true}}}}});
+    } else {
+      Api("POST", "/contacts/",
+          {{"locationId", "bwDemoLocation000001"},
+           {"firstName", "Already"},
+           {"lastName", "There"},
+           {"email", kPreEmail}});
+    }
+  }
+
+  // Someone edits a migrated person's name in the CRM.
+  void EditInCrm(const json& record) {
+    const std::string& crm = GetParam().crm;
+    std::string id = record["id"].is_string() ? record["id"].get<std::string>()
+                                              : record["id"].dump();
+    if (crm == "freshsales") {
+      Api("PUT", "/contacts/" + id,
+          {{"contact", {{"first_name", "EditedInCrm"}}}});
+    } else if (crm == "pipedrive") {
+      Api("PATCH", "/api/v2/persons/" + id, {{"name", "EditedInCrm Person"}});
+    } else {
+      Api("PUT", "/contacts/" + id, {{"firstName", "EditedInCrm"}});
+    }
+  }
+
+  // Runs a CLI command; returns its exit code.
+  int Cli(std::vector<std::string> args, const std::string& log) {
+    args.insert(args.begin(), Bin("bridgework"));
+    args.push_back("--services");
+    args.push_back(services_);
+    return RunCommand(args, log);
+  }
+
+  json Report(const std::string& path) {
+    return json::parse(ReadAll(path), nullptr, false);
+  }
+
+  const json* Object(const json& rep, const std::string& name) {
+    for (const auto& o : rep["objects"]) {
+      if (o.value("source_object", "") == name) return &o;
+    }
+    return nullptr;
+  }
+
+  fs::path root_;
+  std::string log_, data_, config_, map_path_, services_, emulator_;
+  pid_t up_ = -1;
+};
+
+// The patients export's rows, header first, as cells (the generator writes
+// no quoted commas in the columns changed here).
+std::vector<std::vector<std::string>> ReadRows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    rows.push_back(absl::StrSplit(line, ','));
+  }
+  return rows;
+}
+
+TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
+  const Case& c = GetParam();
+  std::string state_dir = (root_ / "state").string();
+  up_ =
+      Spawn({Bin("bridgework"), "up", "--emulator", c.crm, "--config", config_,
+             "--state-dir", state_dir, "--requests-per-hour", "360000"},
+            log_);
+  services_ = state_dir + "/services.json";
+  ASSERT_TRUE(testing::WaitForFile(services_, 60)) << ReadAll(log_);
+  emulator_ = "http://" + json::parse(ReadAll(services_)).value("emulator", "");
+
+  // A patient's email belongs to a person already in the CRM.
+  std::string patients = data_ + "/patients.csv";
+  auto rows = ReadRows(patients);
+  ASSERT_GT(rows.size(), 10u);
+  const auto& header = rows[0];
+  auto col = [&header](const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    return header.size();
+  };
+  const size_t email = col("email"), last = col("last_name"),
+               updated = col("updated_at"), id = col("patient_id"),
+               phone = col("mobile_phone");
+  ASSERT_LT(updated, header.size());
+  // Four ordinary patients (a unique email, a phone, a plain last name):
+  // matched, renamed at the source, edited in the CRM, copied as new.
+  std::map<std::string, int> email_count;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].size() == header.size()) ++email_count[rows[i][email]];
+  }
+  std::vector<size_t> plain;
+  for (size_t i = 1; i < rows.size() && plain.size() < 4; ++i) {
+    const auto& r = rows[i];
+    if (r.size() != header.size() || email_count[r[email]] != 1 ||
+        !absl::StrContains(r[email], "@") || r[phone].size() < 10 ||
+        r[last].empty() ||
+        !std::all_of(r[last].begin(), r[last].end(),
+                     [](char ch) { return isalpha(ch); })) {
+      continue;
+    }
+    plain.push_back(i);
+  }
+  ASSERT_EQ(plain.size(), 4u);
+  const size_t matched_row = plain[0], renamed_row = plain[1],
+               edited_row = plain[2], copied_row = plain[3];
+  const std::string matched_phone = rows[matched_row][phone];
+  rows[matched_row][email] = kPreEmail;
+  {
+    std::ofstream out(patients);
+    for (const auto& r : rows) out << absl::StrJoin(r, ",") << "\n";
+  }
+  CreatePreExisting();
+  const json before = State();
+  ASSERT_EQ(Mentioning(before, c.people_key, kPreEmail).size(), 1u)
+      << before.dump();
+
+  ASSERT_EQ(Cli({"approve", map_path_, "--by", "it-reviewer"}, log_), 0)
+      << ReadAll(log_);
+
+  // 1. A dry-run sample sends nothing and records nothing.
+  std::string dry = (root_ / "dry.json").string();
+  ASSERT_EQ(Cli({"sample", "--config", config_, "--size", "100", "--dry-run",
+                 "--report-json", dry},
+                log_),
+            0)
+      << ReadAll(log_);
+  EXPECT_EQ(Normal(State()), Normal(before));
+  json dry_rep = Report(dry);
+  int64_t planned = dry_rep["extra"]["dry_run"].value("requests_planned", 0);
+  EXPECT_GT(planned, 0) << dry_rep.dump(2);
+  int64_t creates = 0;
+  for (const auto& t : dry_rep["extra"]["dry_run"]["targets"])
+    creates += t.value("creates", 0);
+  EXPECT_GT(creates, 0);
+
+  // 2. The sample: loaded, read back, compared field by field.
+  std::string sample = (root_ / "sample.json").string();
+  ASSERT_EQ(
+      Cli({"sample", "--config", config_, "--size", "100", "--report-json",
+           sample, "--report-dir", (root_ / "sample").string()},
+          log_),
+      0)
+      << ReadAll(log_) << ReadAll(sample);
+  json srep = Report(sample);
+  ASSERT_TRUE(srep.value("balanced", false)) << srep.dump(2);
+  const json& diff = srep["extra"]["diff"];
+  EXPECT_EQ(diff.value("mismatches", -1), 0) << diff.dump(2);
+  EXPECT_GT(diff.value("fields_compared", 0), 0);
+  EXPECT_GE(diff.value("sampled", 0), 100);
+  EXPECT_FALSE(diff["records"].empty());
+  for (const auto& s : diff["sources"]) {
+    EXPECT_FALSE(s.value("reason", "").empty()) << s.dump();
+  }
+  std::string sample_run = srep["run"].value("id", "");
+  EXPECT_EQ(srep["run"].value("kind", ""), "sample");
+
+  // 3. The full run: the person already there is matched, not duplicated,
+  // and its blank phone filled.
+  std::string full = (root_ / "full.json").string();
+  ASSERT_EQ(Cli({"migrate", "--config", config_, "--report-json", full}, log_),
+            0)
+      << ReadAll(log_);
+  json frep = Report(full);
+  ASSERT_TRUE(frep.value("balanced", false)) << frep.dump(2);
+  std::string full_run = frep["run"].value("id", "");
+  json migrated = State();
+  auto matched = Mentioning(migrated, c.people_key, kPreEmail);
+  ASSERT_EQ(matched.size(), 1u) << "the existing person was duplicated";
+  std::string digits = matched_phone;
+  digits.erase(std::remove_if(digits.begin(), digits.end(),
+                              [](char ch) { return !isdigit(ch); }),
+               digits.end());
+  EXPECT_THAT(matched[0].dump(), HasSubstr(digits.substr(digits.size() - 7)))
+      << "the blank phone is filled";
+
+  // 4. Changes at the source (one patient renamed, one new) and, meanwhile,
+  // a migrated person edited in the CRM whose source also changed.
+  const std::string edited_key = rows[edited_row][id];
+  auto edited_before =
+      Mentioning(migrated, c.people_key, rows[edited_row][email]);
+  ASSERT_EQ(edited_before.size(), 1u);
+  EditInCrm(edited_before[0]);
+  rows[renamed_row][last] = "Renamedatsource";
+  rows[renamed_row][updated] = "2026-11-20 09:00:00";
+  rows[edited_row][last] = "Changedatsource";
+  rows[edited_row][updated] = "2026-11-20 09:00:00";
+  std::vector<std::string> fresh = rows[copied_row];
+  fresh[id] = "99001";
+  fresh[last] = "Newpatient";
+  fresh[email] = "new.patient@clinic.example";
+  fresh[updated] = "2026-11-20 09:00:00";
+  rows.push_back(fresh);
+  {
+    std::ofstream out(patients);
+    for (const auto& r : rows) out << absl::StrJoin(r, ",") << "\n";
+  }
+  std::string delta = (root_ / "delta.json").string();
+  ASSERT_EQ(Cli({"delta", "--config", config_, "--report-json", delta}, log_),
+            0)
+      << ReadAll(log_);
+  json drep = Report(delta);
+  ASSERT_TRUE(drep.value("balanced", false)) << drep.dump(2);
+  EXPECT_EQ(drep["run"].value("kind", ""), "delta");
+  const json* p = Object(drep, "patient");
+  ASSERT_NE(p, nullptr) << drep.dump(2);
+  EXPECT_EQ(p->value("extracted", 0), 3) << p->dump(2);
+  EXPECT_EQ(p->value("updated", 0), 1) << p->dump(2);
+  EXPECT_EQ(p->value("created", 0), 1) << p->dump(2);
+  EXPECT_EQ(p->value("skipped", 0), 1) << p->dump(2);
+  EXPECT_THAT(p->dump(), HasSubstr("edited in the CRM since"));
+  EXPECT_THAT(p->dump(), HasSubstr(edited_key));
+  json after_delta = State();
+  EXPECT_EQ(Mentioning(after_delta, c.people_key, "Renamedatsource").size(),
+            1u);
+  EXPECT_EQ(Mentioning(after_delta, c.people_key, "Newpatient").size(), 1u);
+  EXPECT_TRUE(Mentioning(after_delta, c.people_key, "Changedatsource").empty())
+      << "the record edited in the CRM was overwritten";
+  EXPECT_EQ(Mentioning(after_delta, c.people_key, "EditedInCrm").size(), 1u);
+  std::string delta_run = drep["run"].value("id", "");
+
+  // 5. Nothing changed since: a second delta sends no request.
+  std::string delta2 = (root_ / "delta2.json").string();
+  ASSERT_EQ(Cli({"delta", "--config", config_, "--report-json", delta2}, log_),
+            0)
+      << ReadAll(log_);
+  json d2 = Report(delta2);
+  EXPECT_EQ(d2.value("requests", -1), 0) << d2.dump(2);
+  std::string delta2_run = d2["run"].value("id", "");
+
+  // 6. Roll every run back, newest first. The person edited in the CRM is
+  // a conflict: left as it is until the user says to overwrite it.
+  for (const std::string& run : {delta2_run, delta_run}) {
+    std::string rlog = (root_ / ("rollback-" + run + ".log")).string();
+    ASSERT_EQ(Cli({"rollback", "--run", run}, rlog), 0) << ReadAll(rlog);
+  }
+  std::string rlog = (root_ / "rollback-full.log").string();
+  EXPECT_EQ(Cli({"rollback", "--run", full_run}, rlog), 1) << ReadAll(rlog);
+  EXPECT_THAT(ReadAll(rlog), HasSubstr("conflict"));
+  EXPECT_EQ(Mentioning(State(), c.people_key, "EditedInCrm").size(), 1u)
+      << "a conflict was clobbered";
+  ASSERT_EQ(Cli({"rollback", "--run", full_run, "--overwrite-conflicts"}, rlog),
+            0)
+      << ReadAll(rlog);
+  rlog = (root_ / "rollback-sample.log").string();
+  ASSERT_EQ(Cli({"rollback", "--run", sample_run}, rlog), 0) << ReadAll(rlog);
+
+  // 7. The CRM is as it was before the migration: the same live records,
+  // the matched person back to its before-image.
+  json after = State();
+  for (const std::string& key : c.state_keys) {
+    auto was = LiveRecords(before, key);
+    auto now = LiveRecords(after, key);
+    EXPECT_EQ(now.size(), was.size()) << key;
+    for (const auto& [rid, r] : was) {
+      ASSERT_TRUE(now.count(rid)) << key << " " << rid << " is gone";
+      EXPECT_EQ(Normal(now[rid]), Normal(r)) << key << " " << rid;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Crms, LifecycleTest, ::testing::ValuesIn(Cases()),
+                         [](const auto& info) { return info.param.crm; });
+
+}  // namespace
+}  // namespace bridgework
