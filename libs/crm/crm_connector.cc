@@ -1,14 +1,14 @@
 #include "libs/crm/crm_connector.h"
 
+#include "libs/crm/projection.h"
+
 namespace bridgework::crm {
 
 using json = nlohmann::json;
 
 absl::StatusOr<json> CrmConnector::Project(const v1::TargetRecord& record,
                                            const json& crm_record) {
-  json p = {{"fields", json::object()},
-            {"custom_fields", json::object()},
-            {"lookups", json::object()}};
+  json p = EmptyProjection();
   auto member = [&crm_record](const std::string& name) -> json {
     if (crm_record.is_object() && crm_record.contains(name))
       return crm_record[name];

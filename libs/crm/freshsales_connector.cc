@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
+#include "libs/crm/projection.h"
 #include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
@@ -35,11 +36,13 @@ enum class ListKind {
 
 // What the connector knows about one target object.
 struct ObjectSpec {
-  std::string path;        // "/deals", "/cpq/products", "/custom_module/cm_x"
-  std::string key;         // body key of one record: "deal", "product", "cm_x"
-  std::string list_key;    // key of a list response: "deals", "products"
-  std::string fields_url;  // "/settings/deals/fields"; "" for none
-  std::string lookup;      // /lookup entity ("deal"); "" for none
+  std::string path;      // "/deals", "/cpq/products", "/custom_module/cm_x"
+  std::string key;       // body key of one record: "deal", "product", "cm_x"
+  std::string list_key;  // key of a list response: "deals", "products"
+  // The entity of /settings/<entity>/fields ("deals", "cm_x"); "" for
+  // none.
+  std::string fields_entity;
+  std::string lookup;  // /lookup entity ("deal"); "" for none
   ListKind list = ListKind::kNone;
   std::vector<std::string> lists;  // view names or filters
   bool owner = true;               // has owner_id
@@ -61,7 +64,7 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
     s.path = "/custom_module/" + module;
     s.key = module;
     s.list_key = module;
-    s.fields_url = "/settings/" + module + "/fields";
+    s.fields_entity = module;
     return s;
   }
   s.key = target;
@@ -127,7 +130,7 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
         "sales_activity, task, note, document, product, list, "
         "custom_object:<module>)"));
   }
-  if (s.custom_fields) s.fields_url = "/settings/" + s.list_key + "/fields";
+  if (s.custom_fields) s.fields_entity = s.list_key;
   return s;
 }
 
@@ -138,6 +141,49 @@ std::string TargetableType(const std::string& object) {
   if (object == "deal") return "Deal";
   return "";
 }
+
+// A field whose value is the name of one of the account's choices, sent as
+// the choice's id: `name_field` (a name) or a non-numeric `id_field`
+// becomes `id_field`'s id from the selector list at `path`.
+struct Choice {
+  const char* object;  // the body key it applies to
+  const char* name_field;
+  const char* id_field;
+  const char* path;
+  const char* list_key;
+};
+
+constexpr Choice kChoices[] = {
+    {"sales_activity", "sales_activity_type", "sales_activity_type_id",
+     "/selector/sales_activity_types", "sales_activity_types"},
+    // Leads are contacts in the lifecycle stage "Lead".
+    {"contact", "lifecycle_stage", "lifecycle_stage_id",
+     "/selector/lifecycle_stages", "lifecycle_stages"},
+    {"contact", "territory", "territory_id", "/selector/territories",
+     "territories"},
+    {"sales_account", "territory", "territory_id", "/selector/territories",
+     "territories"},
+    {"deal", "territory", "territory_id", "/selector/territories",
+     "territories"},
+};
+constexpr const Choice& kTerritories = kChoices[2];
+
+// Lookups that hold a list of ids whatever the record says.
+bool ListLookup(const std::string& field) {
+  return field == "sales_accounts" || field == "contacts_added_list" ||
+         field == "contact_ids" || field == "appointment_attendees_attributes";
+}
+
+// A field as /settings/<entity>/fields lists it.
+struct FieldDef {
+  std::string type;
+  bool custom = false;               // "default": false
+  std::vector<std::string> choices;  // dropdown and radio
+};
+
+// An entity's fields by name; nullopt when the entity does not exist (a
+// custom module not created yet).
+using FieldDefs = std::optional<std::map<std::string, FieldDef>>;
 
 std::string ErrorMessage(const std::string& body) {
   json j = json::parse(body, nullptr, false);
@@ -168,6 +214,18 @@ bool IsIdText(const json& v) {
   int64_t n = 0;
   return v.is_number_integer() ||
          (v.is_string() && absl::SimpleAtoi(v.get<std::string>(), &n));
+}
+
+// The values of a contact's "emails" ([{"value", "is_primary"}] or
+// strings).
+json EmailValues(const json& emails) {
+  json out = json::array();
+  if (!emails.is_array()) return out;
+  for (const json& e : emails) {
+    const json& v = e.is_object() ? e.value("value", json()) : e;
+    if (v.is_string()) out.push_back(v);
+  }
+  return out;
 }
 
 // "2:5" -> {2, 5}; "" -> {0, 1}.
@@ -235,24 +293,12 @@ class FreshsalesConnector : public CrmConnector {
     // Freshsales has no API to create fields, modules or pipelines: report
     // only, whatever `apply` says.
     SchemaReport report;
-    std::map<std::string, std::optional<std::set<std::string>>> existing;
-    auto fields_of = [&](const std::string& entity)
-        -> absl::StatusOr<const std::optional<std::set<std::string>>*> {
-      auto it = existing.find(entity);
-      if (it != existing.end()) return &it->second;
-      auto r = transport_.Call(
-          "GET", absl::StrCat("/settings/", entity, "/fields"), "", true);
-      std::optional<std::set<std::string>> names;
-      if (r.ok()) {
-        names.emplace();
-        json j = json::parse(r->body, nullptr, false);
-        if (j.is_object() && j.contains("fields") && j["fields"].is_array()) {
-          for (const auto& f : j["fields"]) names->insert(f.value("name", ""));
-        }
-      } else if (!absl::IsNotFound(r.status())) {
-        return r.status();
-      }
-      return &existing.emplace(entity, std::move(names)).first->second;
+    std::set<std::string> read;
+    auto fields_of =
+        [&](const std::string& entity) -> absl::StatusOr<const FieldDefs*> {
+      // Once per call: an admin may have added fields since the last one.
+      if (read.insert(entity).second) return ReadFieldDefs(entity);
+      return &field_defs_[entity];
     };
     if (!request.objects.empty()) {
       // Custom modules come with the Pro and Enterprise plans (seed
@@ -262,9 +308,9 @@ class FreshsalesConnector : public CrmConnector {
                        " needed (Freshsales Pro or Enterprise plan)"));
     }
     for (const auto& object : request.objects) {
-      BW_ASSIGN_OR_RETURN(const auto* names, fields_of(object.key));
+      BW_ASSIGN_OR_RETURN(const FieldDefs* defs, fields_of(object.key));
       std::string item = absl::StrCat("custom_object ", object.key);
-      if (names->has_value()) {
+      if (defs->has_value()) {
         report.present.push_back(item);
         continue;
       }
@@ -276,9 +322,9 @@ class FreshsalesConnector : public CrmConnector {
           object.primary_field, "'"));
     }
     for (const auto& spec : request.fields) {
-      BW_ASSIGN_OR_RETURN(const auto* names, fields_of(spec.entity));
+      BW_ASSIGN_OR_RETURN(const FieldDefs* defs, fields_of(spec.entity));
       std::string item = absl::StrCat(spec.entity, ".", spec.name);
-      if (names->has_value() && (*names)->count(spec.name)) {
+      if (defs->has_value() && (*defs)->count(spec.name)) {
         report.present.push_back(item);
         continue;
       }
@@ -301,11 +347,10 @@ class FreshsalesConnector : public CrmConnector {
     if (!request.territories.empty()) {
       // Territories are created by an admin; the loader resolves them by
       // name ("territory" -> territory_id).
-      territories_.reset();
-      BW_RETURN_IF_ERROR(
-          LoadChoices("/selector/territories", "territories", territories_));
+      BW_RETURN_IF_ERROR(LoadChoices(kTerritories));
+      const auto& territories = choices_[kTerritories.path];
       for (const auto& name : request.territories) {
-        if (territories_->count(name)) {
+        if (territories.count(name)) {
           report.present.push_back("territory " + name);
         } else {
           report.checklist.push_back(absl::StrCat(
@@ -493,7 +538,10 @@ class FreshsalesConnector : public CrmConnector {
       const std::string& target_object, const std::string& field,
       const std::string& key) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
-    if (!spec.lookup.empty()) return Lookup(spec, field, key);
+    if (!spec.lookup.empty()) {
+      if (LookupSearches(spec, field)) return Lookup(spec, field, key);
+      return FilteredSearch(spec, field, key);
+    }
     if (spec.list == ListKind::kNone) {
       return absl::UnimplementedError(
           absl::StrCat("Freshsales cannot search ", target_object,
@@ -503,11 +551,8 @@ class FreshsalesConnector : public CrmConnector {
     std::string token;
     do {
       BW_ASSIGN_OR_RETURN(ListPage page, List(target_object, token, 100));
-      for (const auto& rec : page.records) {
-        if (KeyOf(rec, field) == key) {
-          return std::optional<std::string>(IdText(rec["id"]));
-        }
-      }
+      std::optional<std::string> id = FirstMatch(page.records, field, key);
+      if (id) return id;
       token = page.next_page_token;
     } while (!token.empty());
     return std::optional<std::string>();
@@ -548,9 +593,222 @@ class FreshsalesConnector : public CrmConnector {
     return out;
   }
 
+  // Selector choices (lifecycle stage, territory, activity type) and deal
+  // pipelines and stages read back as their names, emails as the list of
+  // addresses, custom fields from "custom_field", lookups as the ids
+  // Freshsales links (sales_accounts, contact_ids for contacts_added_list,
+  // the contact attendees of an appointment).
+  absl::StatusOr<json> Project(const v1::TargetRecord& record,
+                               const json& crm_record) override {
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(record.target_object()));
+    json p = EmptyProjection();
+    for (const auto& [k, v] : record.fields()) {
+      BW_ASSIGN_OR_RETURN(p["fields"][k], ProjectField(spec, k, v, crm_record));
+    }
+    const json cf = Member(crm_record, "custom_field");
+    for (const auto& [k, v] : record.custom_fields())
+      p["custom_fields"][k] = ValueOf(cf, k);
+    for (const auto& lookup : record.lookups()) {
+      const std::string& field = lookup.target_field();
+      json link;
+      if (field == "contacts_added_list") {
+        link = ValueOf(crm_record, "contact_ids");
+      } else if (field == "appointment_attendees_attributes") {
+        link = Attendees(crm_record, /*contacts=*/true);
+      } else if (absl::StartsWith(field, "cf_")) {
+        link = ValueOf(cf, field);
+      } else {
+        link = ValueOf(crm_record, field);
+      }
+      p["lookups"][field] = IdTexts(link);
+    }
+    return p;
+  }
+
+  // One PUT in the create's shape (two for a list with members; an
+  // appointment's attendees are read first to keep its users). Blank
+  // values are sent as null, which clears them; names become ids again.
+  absl::Status Restore(const std::string& target_object, const std::string& id,
+                       const json& projection) override {
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
+    json body = json::object();
+    for (const auto& [k, v] : Member(projection, "fields").items())
+      body[k] = IsBlank(v) ? json() : v;
+    // Freshsales keeps "email" the primary of "emails": no email, no
+    // addresses.
+    if (spec.key == "contact" && body.contains("email") &&
+        body["email"].is_null() && !body.contains("emails")) {
+      body["emails"] = nullptr;
+    }
+    json cf = json::object();
+    if (spec.custom_fields) {
+      for (const auto& [k, v] : Member(projection, "custom_fields").items())
+        cf[k] = IsBlank(v) ? json() : v;
+    }
+    // A product line's lookups are its id.
+    if (target_object != "deal_product") {
+      for (const auto& [k, v] : Member(projection, "lookups").items()) {
+        if (k == "appointment_attendees_attributes") {
+          BW_ASSIGN_OR_RETURN(std::optional<json> now, Get(target_object, id));
+          if (!now) return absl::NotFoundError("the appointment is gone");
+          for (const json& user : Attendees(*now, /*contacts=*/false))
+            body[k].push_back(user);
+        }
+        BW_RETURN_IF_ERROR(PutLookup(spec, k, IdTexts(v), "", false, body, cf));
+      }
+      BW_RETURN_IF_ERROR(ResolveNames(spec, body));
+    }
+    if (!cf.empty()) body["custom_field"] = cf;
+    if (body.empty()) return absl::OkStatus();
+    return Patch(target_object, id, body);
+  }
+
+  // Checks the object, the record's custom fields and dropdown choices
+  // against the fields the last PrepareSchema read (FAILED_PRECONDITION
+  // when it read none for the entity), and the lookups a product line or
+  // document needs. Selector lists and pipelines, read once per connector,
+  // are not counted.
+  absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
+                                bool create) override {
+    const v1::TargetRecord& t = *record.record;
+    const std::string& object = t.target_object();
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
+    if (!create && !spec.update) {
+      return absl::UnimplementedError(
+          "Freshsales documents cannot be changed through the API");
+    }
+    BW_RETURN_IF_ERROR(CheckCustomFields(spec, record));
+    auto resolved = [&record](const char* field) {
+      auto it = record.lookup_ids.find(field);
+      return it != record.lookup_ids.end() && !it->second.empty();
+    };
+    if (object == "deal_product") {
+      for (const char* field : {"deal_id", "product_id"}) {
+        if (!resolved(field)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              field,
+              ": a Freshsales deal_product needs the lookups deal_id "
+              "and product_id"));
+        }
+      }
+      // A create reads the deal first (one line per product).
+      return create ? 2 : 1;
+    }
+    if (object == "document") {
+      if (t.attachments_size() == 0) {
+        return absl::InvalidArgumentError(
+            "attachments: a Freshsales document record needs an attachment");
+      }
+      if (!resolved("targetable_id")) {
+        return absl::InvalidArgumentError(
+            "targetable_id: a Freshsales document must be related to a "
+            "contact, sales_account or deal");
+      }
+      return 1;
+    }
+    int requests = 1;
+    auto description = t.fields().find("description");
+    if (object == "note" && description != t.fields().end()) {
+      requests = static_cast<int>(
+          FreshsalesNoteParts(record::ValueToText(description->second)).size());
+    }
+    if (object == "list" && resolved("contact_ids")) ++requests;
+    return requests;
+  }
+
   int64_t requests() const override { return transport_.requests(); }
 
  private:
+  // A record field's value as the CRM shows it (see Project).
+  absl::StatusOr<json> ProjectField(const ObjectSpec& spec,
+                                    const std::string& name,
+                                    const v1::Value& value,
+                                    const json& crm_record) {
+    // The record gave a name where Freshsales keeps an id.
+    bool named = !IsIdText(record::ValueToJson(value));
+    if (spec.key == "deal") {
+      if (name == "pipeline" || (name == "deal_pipeline_id" && named))
+        return PipelineName(ValueOf(crm_record, "deal_pipeline_id"), false);
+      if (name == "stage" || (name == "deal_stage_id" && named))
+        return PipelineName(ValueOf(crm_record, "deal_stage_id"), true);
+    }
+    for (const Choice& c : kChoices) {
+      if (spec.key == c.object &&
+          (name == c.name_field || (name == c.id_field && named))) {
+        return ChoiceName(c, ValueOf(crm_record, c.id_field));
+      }
+    }
+    if (name == "emails") return EmailValues(ValueOf(crm_record, "emails"));
+    return ValueOf(crm_record, name);
+  }
+
+  // An appointment's attendees as read back: the contacts' ids
+  // (`contacts`), or the other attendees (users) as attendee attributes.
+  static json Attendees(const json& appointment, bool contacts) {
+    json out = json::array();
+    json all = ValueOf(appointment, "appointment_attendees");
+    for (const json& a : all.is_array() ? all : json::array()) {
+      bool contact = ValueOf(a, "attendee_type") == "Contact";
+      if (contact != contacts) continue;
+      if (contacts) {
+        out.push_back(ValueOf(a, "attendee_id"));
+      } else {
+        out.push_back({{"attendee_type", ValueOf(a, "attendee_type")},
+                       {"attendee_id", ValueOf(a, "attendee_id")}});
+      }
+    }
+    return out;
+  }
+
+  // PlanWrite's check of the record's custom fields (and cf_ lookups)
+  // against field_defs_; names fields, never values.
+  absl::Status CheckCustomFields(const ObjectSpec& spec,
+                                 const ResolvedRecord& rr) const {
+    const v1::TargetRecord& t = *rr.record;
+    std::map<std::string, json> values;
+    for (const auto& [k, v] : t.custom_fields()) {
+      // Body leaves the key out where it has no place.
+      if (!spec.custom_fields && k == t.external_key_field()) continue;
+      values[k] = record::ValueToJson(v);
+    }
+    for (const auto& lookup : t.lookups()) {
+      if (absl::StartsWith(lookup.target_field(), "cf_"))
+        values.emplace(lookup.target_field(), json());
+    }
+    if (values.empty()) return absl::OkStatus();
+    const std::string& first = values.begin()->first;
+    if (spec.fields_entity.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          first, ": Freshsales ", spec.list_key, " have no custom fields"));
+    }
+    auto defs = field_defs_.find(spec.fields_entity);
+    if (defs == field_defs_.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the custom fields of Freshsales ", spec.fields_entity,
+                       " are not known yet (prepare the schema first)"));
+    }
+    if (!defs->second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          first, ": Freshsales has no custom module ", spec.fields_entity));
+    }
+    for (const auto& [name, value] : values) {
+      auto def = defs->second->find(name);
+      if (def == defs->second->end() || !def->second.custom) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            name, ": not a custom field of Freshsales ", spec.fields_entity,
+            " (an admin adds it; see the schema checklist)"));
+      }
+      const FieldDef& d = def->second;
+      if ((d.type == "dropdown" || d.type == "radio") && !IsBlank(value) &&
+          std::find(d.choices.begin(), d.choices.end(), Text(value)) ==
+              d.choices.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": not a choice of the Freshsales field"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   static RestOptions MakeOptions(const FreshsalesConfig& config) {
     RestOptions o;
     o.base_url = config.base_url;
@@ -565,6 +823,35 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<json> GetJson(const std::string& path) {
     BW_ASSIGN_OR_RETURN(HttpResponse r, transport_.Call("GET", path, "", true));
     return json::parse(r.body, nullptr, false);
+  }
+
+  // Reads GET /settings/<entity>/fields into field_defs_ (nullopt when the
+  // entity does not exist: a custom module not created yet). PrepareSchema
+  // reads it; PlanWrite checks records against what it found.
+  absl::StatusOr<const FieldDefs*> ReadFieldDefs(const std::string& entity) {
+    auto r = transport_.Call(
+        "GET", absl::StrCat("/settings/", entity, "/fields"), "", true);
+    FieldDefs defs;
+    if (r.ok()) {
+      defs.emplace();
+      json fields = ValueOf(json::parse(r->body, nullptr, false), "fields");
+      for (const json& f : fields.is_array() ? fields : json::array()) {
+        if (!f.is_object()) continue;
+        FieldDef& def = (*defs)[f.value("name", "")];
+        def.type = f.value("type", "");
+        def.custom = !f.value("default", false);
+        json choices = ValueOf(f, "choices");
+        for (const json& c : choices.is_array() ? choices : json::array()) {
+          const json& v = c.is_object() ? ValueOf(c, "value") : c;
+          if (v.is_string()) def.choices.push_back(v);
+        }
+      }
+    } else if (!absl::IsNotFound(r.status())) {
+      return r.status();
+    }
+    FieldDefs& stored = field_defs_[entity];
+    stored = std::move(defs);
+    return &stored;
   }
 
   // The id of the view named `name` (from /<plural>/filters, cached).
@@ -585,22 +872,52 @@ class FreshsalesConnector : public CrmConnector {
     return view;
   }
 
-  // The external key of a listed record: a top-level field or a custom one.
-  static std::string KeyOf(const json& rec, const std::string& field) {
-    if (rec.contains(field) && rec[field].is_string()) return rec[field];
-    if (rec.contains("custom_field") && rec["custom_field"].is_object() &&
-        rec["custom_field"].contains(field) &&
-        rec["custom_field"][field].is_string()) {
-      return rec["custom_field"][field];
+  // True when the listed record `rec` holds `key` in `field` (a top-level
+  // or a custom field); an email matches any of a contact's addresses, in
+  // any case.
+  static bool Matches(const json& rec, const std::string& field,
+                      const std::string& key) {
+    if (field == "email" || field == "emails") {
+      json all = EmailValues(ValueOf(rec, "emails"));
+      all.push_back(ValueOf(rec, "email"));
+      for (const json& e : all) {
+        if (e.is_string() && absl::EqualsIgnoreCase(e.get<std::string>(), key))
+          return true;
+      }
+      return false;
     }
-    return "";
+    json v = ValueOf(rec, field);
+    if (v.is_null()) v = ValueOf(Member(rec, "custom_field"), field);
+    return (v.is_string() || v.is_number()) && Text(v) == key;
+  }
+
+  // The id of the first record of `list` that Matches; searches are exact
+  // on the server, and checked again here.
+  template <typename List>
+  static std::optional<std::string> FirstMatch(const List& list,
+                                               const std::string& field,
+                                               const std::string& key) {
+    for (const auto& rec : list) {
+      if (Matches(rec, field, key)) return IdText(rec["id"]);
+    }
+    return std::nullopt;
+  }
+
+  // True when GET /lookup can search `field` of the object: names, the
+  // contact's external_id, emails and mobile number, and custom fields.
+  static bool LookupSearches(const ObjectSpec& spec, const std::string& field) {
+    if (field == "name" || absl::StartsWith(field, "cf_")) return true;
+    return spec.key == "contact" &&
+           (field == "email" || field == "emails" || field == "external_id" ||
+            field == "mobile_number");
   }
 
   absl::StatusOr<std::optional<std::string>> Lookup(const ObjectSpec& spec,
                                                     const std::string& field,
                                                     const std::string& key) {
     std::string path =
-        absl::StrCat("/lookup?q=", UrlEncode(key), "&f=", UrlEncode(field),
+        absl::StrCat("/lookup?q=", UrlEncode(key),
+                     "&f=", UrlEncode(field == "emails" ? "email" : field),
                      "&entities=", spec.lookup);
     BW_ASSIGN_OR_RETURN(json j, GetJson(path));
     const std::string& plural = spec.list_key;
@@ -614,12 +931,30 @@ class FreshsalesConnector : public CrmConnector {
     if (list == nullptr)
       return absl::InternalError(
           "Freshsales lookup: unexpected response shape");
-    for (const auto& rec : *list) {
-      // Lookup is exact on the server; check again on our side.
-      if (KeyOf(rec, field) == key)
-        return std::optional<std::string>(IdText(rec["id"]));
+    return FirstMatch(*list, field, key);
+  }
+
+  // POST /filtered_search/<entity> for a field /lookup does not search
+  // (work_number, a sales account's phone, ...).
+  absl::StatusOr<std::optional<std::string>> FilteredSearch(
+      const ObjectSpec& spec, const std::string& field,
+      const std::string& key) {
+    json body = {{"filter_rule", json::array({{{"attribute", field},
+                                               {"operator", "is_in"},
+                                               {"value", key}}})}};
+    BW_ASSIGN_OR_RETURN(
+        HttpResponse r,
+        transport_.Call("POST",
+                        absl::StrCat("/filtered_search/", spec.lookup,
+                                     "?page=1&per_page=100"),
+                        body.dump(), true));
+    json j = json::parse(r.body, nullptr, false);
+    if (!j.is_object() || !j.contains(spec.list_key) ||
+        !j[spec.list_key].is_array()) {
+      return absl::InternalError(
+          "Freshsales filtered_search: unexpected response shape");
     }
-    return std::optional<std::string>();
+    return FirstMatch(j[spec.list_key], field, key);
   }
 
   // ---- Products on deals (target "deal_product"; id "<deal>/<product>")
@@ -695,6 +1030,7 @@ class FreshsalesConnector : public CrmConnector {
         json out = line;
         out["id"] = id;
         out["deal_id"] = IdJson(ids.first);
+        out["product_id"] = IdJson(ids.second);
         return std::optional<json>(std::move(out));
       }
     }
@@ -838,61 +1174,68 @@ class FreshsalesConnector : public CrmConnector {
     for (const auto& lookup : t.lookups()) {
       auto it = rr.lookup_ids.find(lookup.target_field());
       if (it == rr.lookup_ids.end() || it->second.empty()) continue;
-      const std::string& field = lookup.target_field();
-      const std::vector<std::string>& ids = it->second;
-      if (field == "sales_accounts") {
-        json arr = json::array();
-        bool first = true;
-        for (const auto& id : ids) {
-          arr.push_back({{"id", IdJson(id)}, {"is_primary", first}});
-          first = false;
-        }
-        body["sales_accounts"] = arr;
-      } else if (field == "targetable_id") {
-        std::string type = TargetableType(lookup.target_object());
+      BW_RETURN_IF_ERROR(PutLookup(spec, lookup.target_field(), it->second,
+                                   lookup.target_object(), lookup.as_list(),
+                                   body, cf));
+    }
+    if (!cf.empty()) body["custom_field"] = cf;
+    BW_RETURN_IF_ERROR(ResolveNames(spec, body));
+    return body;
+  }
+
+  // Writes the lookup `field` with `ids` into `body` (or, for a cf_
+  // lookup, into `cf`) in Freshsales' shape; no ids clear it.
+  // `target_object` gives a targetable_id its targetable_type (empty:
+  // keep the record's).
+  static absl::Status PutLookup(const ObjectSpec& spec,
+                                const std::string& field,
+                                const std::vector<std::string>& ids,
+                                const std::string& target_object, bool as_list,
+                                json& body, json& cf) {
+    json single = ids.empty() ? json() : IdJson(ids.front());
+    if (field == "sales_accounts") {
+      json arr = json::array();
+      for (const auto& id : ids)
+        arr.push_back({{"id", IdJson(id)}, {"is_primary", arr.empty()}});
+      body[field] = std::move(arr);
+    } else if (field == "targetable_id") {
+      if (!target_object.empty()) {
+        std::string type = TargetableType(target_object);
         if (type.empty()) {
           return absl::InvalidArgumentError(absl::StrCat(
               "a Freshsales ", spec.key,
               " can only be related to a contact, sales_account or deal"));
         }
         body["targetable_type"] = type;
-        body["targetable_id"] = IdJson(ids.front());
-      } else if (field == "appointment_attendees_attributes") {
-        for (const auto& id : ids) {
-          body[field].push_back(
-              {{"attendee_type", "Contact"}, {"attendee_id", IdJson(id)}});
-        }
-      } else if (absl::StartsWith(field, "cf_")) {
-        cf[field] = IdJson(ids.front());
-      } else if (lookup.as_list() || field == "contacts_added_list") {
-        json arr = json::array();
-        for (const auto& id : ids) arr.push_back(IdJson(id));
-        body[field] = arr;
-      } else {
-        body[field] = IdJson(ids.front());
       }
+      body[field] = single;
+    } else if (field == "appointment_attendees_attributes") {
+      json& attendees = body[field];
+      if (!attendees.is_array()) attendees = json::array();
+      for (const auto& id : ids) {
+        attendees.push_back(
+            {{"attendee_type", "Contact"}, {"attendee_id", IdJson(id)}});
+      }
+    } else if (absl::StartsWith(field, "cf_")) {
+      cf[field] = single;
+    } else if (as_list || ListLookup(field)) {
+      json arr = json::array();
+      for (const auto& id : ids) arr.push_back(IdJson(id));
+      body[field] = std::move(arr);
+    } else {
+      body[field] = single;
     }
-    if (!cf.empty()) body["custom_field"] = cf;
+    return absl::OkStatus();
+  }
+
+  // Names to ids: a deal's pipeline and stage, and the selector choices
+  // of the object (kChoices).
+  absl::Status ResolveNames(const ObjectSpec& spec, json& body) {
     if (spec.key == "deal") BW_RETURN_IF_ERROR(ResolveStage(body));
-    if (spec.key == "sales_activity") {
-      BW_RETURN_IF_ERROR(
-          ResolveChoice(body, "sales_activity_type", "sales_activity_type_id",
-                        "/selector/sales_activity_types",
-                        "sales_activity_types", activity_types_));
+    for (const Choice& c : kChoices) {
+      if (spec.key == c.object) BW_RETURN_IF_ERROR(ResolveChoice(body, c));
     }
-    if (spec.key == "contact") {
-      // Leads are contacts in the lifecycle stage "Lead".
-      BW_RETURN_IF_ERROR(ResolveChoice(
-          body, "lifecycle_stage", "lifecycle_stage_id",
-          "/selector/lifecycle_stages", "lifecycle_stages", lifecycle_stages_));
-    }
-    if (spec.key == "contact" || spec.key == "sales_account" ||
-        spec.key == "deal") {
-      BW_RETURN_IF_ERROR(ResolveChoice(body, "territory", "territory_id",
-                                       "/selector/territories", "territories",
-                                       territories_));
-    }
-    return body;
+    return absl::OkStatus();
   }
 
   // Multipart POST /documents: the record's first attachment as "file",
@@ -1114,47 +1457,83 @@ class FreshsalesConnector : public CrmConnector {
         stage_name, "' (PrepareSchema lists what the admin must add)"));
   }
 
-  // Reads the selector list at `path` into `cache` (name -> id).
-  absl::Status LoadChoices(
-      const std::string& path, const char* list_key,
-      std::optional<std::map<std::string, std::string>>& cache) {
-    BW_ASSIGN_OR_RETURN(json j, GetJson(path));
-    cache.emplace();
-    if (j.is_object() && j.contains(list_key) && j[list_key].is_array()) {
-      for (const auto& c : j[list_key]) {
-        (*cache)[c.value("name", "")] = IdText(c["id"]);
+  // Reads the selector list of `c` into choices_ (name -> id).
+  absl::Status LoadChoices(const Choice& c) {
+    BW_ASSIGN_OR_RETURN(json j, GetJson(c.path));
+    std::map<std::string, std::string>& cache = choices_[c.path];
+    cache.clear();
+    if (j.is_object() && j.contains(c.list_key) && j[c.list_key].is_array()) {
+      for (const auto& item : j[c.list_key]) {
+        cache[item.value("name", "")] = IdText(item["id"]);
       }
     }
     return absl::OkStatus();
   }
 
-  // `name_field` (a name) or a non-numeric `id_field` becomes `id_field`'s
-  // id from the selector list at `path`.
-  absl::Status ResolveChoice(
-      json& body, const char* name_field, const char* id_field,
-      const std::string& path, const char* list_key,
-      std::optional<std::map<std::string, std::string>>& cache) {
+  // `c.name_field` (a name) or a non-numeric `c.id_field` becomes
+  // `c.id_field`'s id; a null name clears the id.
+  absl::Status ResolveChoice(json& body, const Choice& c) {
     std::string name;
-    if (body.contains(name_field)) {
-      name = Text(body[name_field]);
-      body.erase(name_field);
-    } else if (body.contains(id_field) && !IsIdText(body[id_field])) {
-      name = Text(body[id_field]);
+    if (body.contains(c.name_field)) {
+      json value = body[c.name_field];
+      body.erase(c.name_field);
+      if (value.is_null()) {
+        body[c.id_field] = nullptr;
+        return absl::OkStatus();
+      }
+      name = Text(value);
+    } else if (body.contains(c.id_field) && !body[c.id_field].is_null() &&
+               !IsIdText(body[c.id_field])) {
+      name = Text(body[c.id_field]);
     } else {
       return absl::OkStatus();
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (!cache || attempt == 1) {
-        BW_RETURN_IF_ERROR(LoadChoices(path, list_key, cache));
+      if (!choices_.count(c.path) || attempt == 1) {
+        BW_RETURN_IF_ERROR(LoadChoices(c));
       }
-      auto it = cache->find(name);
-      if (it != cache->end()) {
-        body[id_field] = IdJson(it->second);
+      const auto& cache = choices_[c.path];
+      auto it = cache.find(name);
+      if (it != cache.end()) {
+        body[c.id_field] = IdJson(it->second);
         return absl::OkStatus();
       }
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("Freshsales has no ", name_field, " named '", name, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Freshsales has no ", c.name_field, " named '", name, "'"));
+  }
+
+  // The name of choice `id` of `c` (the id itself when the list does not
+  // have it, even after reading it again); null for null.
+  absl::StatusOr<json> ChoiceName(const Choice& c, const json& id) {
+    if (id.is_null()) return json();
+    std::string text = IdText(id);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!choices_.count(c.path) || attempt == 1) {
+        BW_RETURN_IF_ERROR(LoadChoices(c));
+      }
+      for (const auto& [name, choice_id] : choices_[c.path]) {
+        if (choice_id == text) return json(name);
+      }
+    }
+    return json(text);
+  }
+
+  // The name of the deal pipeline (`stage` false) or stage with `id`, as
+  // ChoiceName.
+  absl::StatusOr<json> PipelineName(const json& id, bool stage) {
+    if (id.is_null()) return json();
+    std::string text = IdText(id);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!pipelines_ || attempt == 1) BW_RETURN_IF_ERROR(LoadPipelines());
+      for (const auto& p : *pipelines_) {
+        if (!stage && p.id == text) return json(p.name);
+        for (const auto& st : p.stages) {
+          if (stage && st.id == text) return json(st.name);
+        }
+      }
+    }
+    return json(text);
   }
 
   // ---- Bulk upsert
@@ -1223,9 +1602,10 @@ class FreshsalesConnector : public CrmConnector {
   // "<plural>/<view name>" -> view id.
   std::map<std::string, std::string> view_ids_;
   std::optional<std::vector<Pipeline>> pipelines_;
-  std::optional<std::map<std::string, std::string>> activity_types_;
-  std::optional<std::map<std::string, std::string>> lifecycle_stages_;
-  std::optional<std::map<std::string, std::string>> territories_;
+  // Selector path -> choice name -> id (kChoices), read when first needed.
+  std::map<std::string, std::map<std::string, std::string>> choices_;
+  // Entity -> its fields, as the last ReadFieldDefs found them.
+  std::map<std::string, FieldDefs> field_defs_;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Harness {
   FakeHttpClient* http = nullptr;
@@ -71,6 +72,39 @@ TEST(FreshsalesConnector, CreateWrapsBodyAndSendsAuth) {
   EXPECT_EQ(body["contact"]["custom_field"]["cf_patient_status"], "Active");
   EXPECT_EQ(body["contact"]["sales_accounts"][0]["id"], 3);
   EXPECT_EQ(body["contact"]["sales_accounts"][0]["is_primary"], true);
+}
+
+TEST(FreshsalesConnector, PlanWriteChecksWhatPrepareReadAndSendsNothing) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    return Reply(200, {{"fields",
+                        {{{"name", "first_name"}, {"default", true}},
+                         {{"name", "cf_patient_status"},
+                          {"type", "dropdown"},
+                          {"default", false},
+                          {"choices", {{{"id", 1}, {"value", "Active"}}}}}}}});
+  });
+  v1::TargetRecord t = Contact();
+  ResolvedRecord rr{&t, "7", {{"sales_accounts", {"3"}}}};
+  // Nothing read yet: the fields are not known.
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(h.connector->PlanWrite(rr, true).status()));
+  SchemaRequest request;
+  request.fields = {
+      {"contacts", "cf_patient_status", "Status", "dropdown", {"Active"}, ""}};
+  ASSERT_TRUE(h.connector->PrepareSchema(request, false).ok());
+  const size_t sent = h.http->requests.size();
+  EXPECT_EQ(*h.connector->PlanWrite(rr, true), 1);
+  (*t.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Dormant");
+  auto refused = h.connector->PlanWrite(rr, true);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status()));
+  EXPECT_THAT(refused.status().message(), HasSubstr("cf_patient_status"));
+  EXPECT_THAT(refused.status().message(), Not(HasSubstr("Dormant")));
+  t.mutable_custom_fields()->erase("cf_patient_status");
+  (*t.mutable_custom_fields())["first_name"] = record::StringValue("x");
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(h.connector->PlanWrite(rr, true).status()));
+  EXPECT_EQ(h.http->requests.size(), sent);
 }
 
 TEST(FreshsalesConnector, RetriesAfter429WithRetryAfter) {

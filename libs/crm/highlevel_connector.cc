@@ -18,8 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/strings.h"
+#include "libs/crm/projection.h"
 #include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
@@ -160,6 +162,29 @@ std::string ModelOf(const std::string& entity) {
   return entity;
 }
 
+// A scalar's text: "x" -> x, 12 -> "12", null -> "".
+std::string TextOf(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return v.is_null() ? "" : v.dump();
+}
+
+// The model whose custom fields an object kind holds ("contact",
+// "opportunity", "business", "custom_objects.x"); "" for none.
+std::string ModelOfKind(Kind kind, const std::string& target) {
+  switch (kind) {
+    case Kind::kContact:
+      return "contact";
+    case Kind::kOpportunity:
+      return "opportunity";
+    case Kind::kBusiness:
+      return "business";
+    case Kind::kCustomObject:
+      return SchemaKey(target);
+    default:
+      return "";
+  }
+}
+
 class HighLevelConnector : public CrmConnector {
  public:
   HighLevelConnector(const HighLevelConfig& config,
@@ -256,7 +281,7 @@ class HighLevelConnector : public CrmConnector {
       BW_RETURN_IF_ERROR(LoadFields(model));
       for (const mapping::CustomFieldSpec* spec : specs) {
         std::string item = absl::StrCat(model, ".", spec->name);
-        if (FieldId(model, spec->name)) {
+        if (FieldOf(model, spec->name) != nullptr) {
           report.present.push_back(item);
           continue;
         }
@@ -295,28 +320,28 @@ class HighLevelConnector : public CrmConnector {
   absl::StatusOr<std::string> Create(const ResolvedRecord& rr) override {
     const v1::TargetRecord& r = *rr.record;
     BW_ASSIGN_OR_RETURN(Kind kind, KindOf(r.target_object()));
+    const Values v = FromRecord(rr);
     switch (kind) {
       case Kind::kContact: {
-        BW_ASSIGN_OR_RETURN(json body, ContactBody(rr, /*create=*/true));
+        BW_ASSIGN_OR_RETURN(json body, ContactBody(v, /*create=*/true));
         BW_ASSIGN_OR_RETURN(json j, Call("POST", "/contacts/", body, false));
         std::string id = j["contact"].value("id", "");
-        BW_RETURN_IF_ERROR(LinkBusiness(rr, id));
+        BW_RETURN_IF_ERROR(LinkBusiness(v, id));
         return id;
       }
       case Kind::kBusiness: {
-        BW_ASSIGN_OR_RETURN(json body, RecordBody(rr, "business"));
-        BW_ASSIGN_OR_RETURN(
-            json j, Call("POST", "/objects/business/records", body, false));
+        BW_ASSIGN_OR_RETURN(json j, Call("POST", "/objects/business/records",
+                                         RecordBody(v), false));
         return j["record"].value("id", "");
       }
       case Kind::kOpportunity: {
-        BW_ASSIGN_OR_RETURN(json body, OpportunityBody(rr, true));
+        BW_ASSIGN_OR_RETURN(json body, OpportunityBody(v, true));
         BW_ASSIGN_OR_RETURN(json j,
                             Call("POST", "/opportunities/", body, false));
         return j["opportunity"].value("id", "");
       }
       case Kind::kAppointment: {
-        BW_ASSIGN_OR_RETURN(json body, AppointmentBody(rr, true));
+        BW_ASSIGN_OR_RETURN(json body, AppointmentBody(v, true));
         BW_ASSIGN_OR_RETURN(
             json j, Call("POST", "/calendars/events/appointments", body, false,
                          kCalendarVersion));
@@ -324,9 +349,9 @@ class HighLevelConnector : public CrmConnector {
       }
       case Kind::kNote:
       case Kind::kTask: {
-        BW_ASSIGN_OR_RETURN(std::string contact, Lookup(rr, "contactId"));
+        BW_ASSIGN_OR_RETURN(std::string contact, Lookup(v, "contactId"));
         bool note = kind == Kind::kNote;
-        json body = ChildBody(rr, note);
+        json body = ChildBody(v, note);
         BW_ASSIGN_OR_RETURN(json j,
                             Call("POST",
                                  absl::StrCat("/contacts/", contact,
@@ -337,12 +362,11 @@ class HighLevelConnector : public CrmConnector {
       }
       case Kind::kCustomObject: {
         std::string key = SchemaKey(r.target_object());
-        BW_ASSIGN_OR_RETURN(json body, RecordBody(rr, key));
         BW_ASSIGN_OR_RETURN(
             json j, Call("POST", absl::StrCat("/objects/", key, "/records"),
-                         body, false));
+                         RecordBody(v), false));
         std::string id = j["record"].value("id", "");
-        BW_RETURN_IF_ERROR(Relate(rr, key, id));
+        BW_RETURN_IF_ERROR(Relate(v, key, id));
         return id;
       }
       case Kind::kMedia:
@@ -353,50 +377,7 @@ class HighLevelConnector : public CrmConnector {
 
   absl::Status Update(const std::string& id,
                       const ResolvedRecord& rr) override {
-    const v1::TargetRecord& r = *rr.record;
-    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(r.target_object()));
-    switch (kind) {
-      case Kind::kContact: {
-        BW_ASSIGN_OR_RETURN(json body, ContactBody(rr, false));
-        BW_RETURN_IF_ERROR(
-            Call("PUT", "/contacts/" + UrlEncode(id), body, true).status());
-        return LinkBusiness(rr, id);
-      }
-      case Kind::kBusiness:
-      case Kind::kCustomObject: {
-        std::string key = kind == Kind::kBusiness
-                              ? std::string("business")
-                              : SchemaKey(r.target_object());
-        BW_ASSIGN_OR_RETURN(json body, RecordBody(rr, key));
-        body.erase("locationId");
-        return Call("PUT",
-                    absl::StrCat("/objects/", key, "/records/", UrlEncode(id),
-                                 QueryString({{"locationId", Loc()}})),
-                    body, true)
-            .status();
-      }
-      case Kind::kOpportunity: {
-        BW_ASSIGN_OR_RETURN(json body, OpportunityBody(rr, false));
-        return Call("PUT", "/opportunities/" + UrlEncode(id), body, true)
-            .status();
-      }
-      case Kind::kAppointment: {
-        BW_ASSIGN_OR_RETURN(json body, AppointmentBody(rr, false));
-        return Call("PUT", "/calendars/events/appointments/" + UrlEncode(id),
-                    body, true, kCalendarVersion)
-            .status();
-      }
-      case Kind::kNote:
-      case Kind::kTask: {
-        BW_ASSIGN_OR_RETURN(std::string path, ChildPath(kind, id));
-        json body = ChildBody(rr, kind == Kind::kNote);
-        return Call("PUT", path, body, true).status();
-      }
-      case Kind::kMedia:
-        return absl::UnimplementedError(
-            "HighLevel media cannot be replaced; delete and upload again");
-    }
-    return absl::InternalError("unreachable");
+    return Write(id, FromRecord(rr));
   }
 
   absl::Status Patch(const std::string& target_object, const std::string& id,
@@ -512,18 +493,25 @@ class HighLevelConnector : public CrmConnector {
     BW_ASSIGN_OR_RETURN(Kind kind, KindOf(target_object));
     if (kind == Kind::kContact || kind == Kind::kOpportunity) {
       std::string model = kind == Kind::kContact ? "contact" : "opportunity";
-      BW_RETURN_IF_ERROR(LoadFields(model));
-      auto fid = FieldId(model, field);
-      if (!fid) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("HighLevel: no ", model, " custom field ", field,
-                         " holds the external key (run Prepare first)"));
+      // A standard property (a contact's email or phone: eq ignores case)
+      // or the custom field holding the key.
+      std::string filter = field;
+      if (absl::StartsWith(field, "cf_")) {
+        BW_RETURN_IF_ERROR(LoadFields(model));
+        const CustomField* f = FieldOf(model, field);
+        if (f == nullptr) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("HighLevel: no ", model, " custom field ", field,
+                           " holds the external key (run Prepare first)"));
+        }
+        filter = "customFields." + f->id;
       }
-      json body = {{"locationId", Loc()},
-                   {"pageLimit", 2},
-                   {"filters", json::array({{{"field", "customFields." + *fid},
-                                             {"operator", "eq"},
-                                             {"value", key}}})}};
+      json body = {
+          {"locationId", Loc()},
+          {"pageLimit", 2},
+          {"filters",
+           json::array(
+               {{{"field", filter}, {"operator", "eq"}, {"value", key}}})}};
       std::string path =
           kind == Kind::kContact ? "/contacts/search" : "/opportunities/search";
       BW_ASSIGN_OR_RETURN(json j, Call("POST", path, body, true));
@@ -624,6 +612,128 @@ class HighLevelConnector : public CrmConnector {
         "collection"));
   }
 
+  // Custom fields from "customFields" ([{id, value}]; opportunities
+  // [{id, fieldValue}]; businesses {key: value}; custom object records
+  // "properties"), multi-option values as lists; an opportunity's pipeline
+  // and stage ids as names; lookups as the ids the record holds
+  // (businessId, contactId).
+  absl::StatusOr<json> Project(const v1::TargetRecord& record,
+                               const json& crm_record) override {
+    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(record.target_object()));
+    const std::string model = ModelOfKind(kind, record.target_object());
+    json p = EmptyProjection();
+    const json properties = kind == Kind::kCustomObject
+                                ? Member(crm_record, "properties")
+                                : crm_record;
+    for (const auto& [k, v] : record.fields()) {
+      json& out = p["fields"][k];
+      if (kind == Kind::kOpportunity && (k == "pipeline" || k == "stage")) {
+        BW_ASSIGN_OR_RETURN(out, PipelineName(crm_record, k == "stage"));
+      } else {
+        out = ValueOf(properties, k);
+      }
+    }
+    if (!record.custom_fields().empty() && !model.empty()) {
+      BW_RETURN_IF_ERROR(LoadFields(model));
+    }
+    for (const auto& [k, v] : record.custom_fields()) {
+      json& out = p["custom_fields"][k];
+      const CustomField* field = model.empty() ? nullptr : FieldOf(model, k);
+      if (field == nullptr) continue;  // nowhere to hold it: null
+      json stored;
+      if (kind == Kind::kContact || kind == Kind::kOpportunity) {
+        json list = ValueOf(crm_record, "customFields");
+        for (const auto& e : list.is_array() ? list : json::array()) {
+          if (ValueOf(e, "id") != field->id) continue;
+          stored = e.contains("value") ? e["value"] : ValueOf(e, "fieldValue");
+        }
+      } else {
+        const json& holder = kind == Kind::kBusiness
+                                 ? Member(crm_record, "customFields")
+                                 : properties;
+        stored = ValueOf(holder, Snake(k));
+      }
+      out = ReadCustomValue(*field, stored);
+    }
+    for (const auto& lookup : record.lookups()) {
+      p["lookups"][lookup.target_field()] =
+          IdTexts(ValueOf(crm_record, lookup.target_field()));
+    }
+    return p;
+  }
+
+  // The write's own PUT (and, for a contact's business, the bulk business
+  // call); blanks clear: null, "" where the DTO does not allow null, and
+  // field_value "" for a custom field. A record's contact (notes, tasks,
+  // opportunities, appointments) is fixed and not restored.
+  absl::Status Restore(const std::string& target_object, const std::string& id,
+                       const json& projection) override {
+    return Write(id, FromProjection(target_object, projection));
+  }
+
+  // Checks the object, the lookups it needs and the custom fields (and
+  // their options) against the fields this connector has read, sending
+  // nothing; FAILED_PRECONDITION when it has read none of the model's.
+  absl::StatusOr<int> PlanWrite(const ResolvedRecord& rr,
+                                bool create) override {
+    const v1::TargetRecord& r = *rr.record;
+    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(r.target_object()));
+    const Values v = FromRecord(rr);
+    if (kind == Kind::kMedia) {
+      if (!create) {
+        return absl::UnimplementedError(
+            "HighLevel media cannot be replaced; delete and upload again");
+      }
+      if (r.attachments().empty()) {
+        return absl::InvalidArgumentError(
+            "attachments: HighLevel media needs an attachment");
+      }
+    }
+    bool needs_contact =
+        kind == Kind::kNote || kind == Kind::kTask ||
+        (create && (kind == Kind::kOpportunity || kind == Kind::kAppointment));
+    if (needs_contact) BW_RETURN_IF_ERROR(Lookup(v, "contactId").status());
+    const std::string model = ModelOfKind(kind, r.target_object());
+    for (const auto& [name, value] : v.custom.items()) {
+      if (model.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": HighLevel ", r.target_object(),
+                         "s have no custom fields"));
+      }
+      if (!fields_.count(model)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the custom fields of HighLevel ", model,
+                         " are not known yet (prepare the schema first)"));
+      }
+      const CustomField* field = FieldOf(model, name);
+      if (field == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, ": HighLevel ", model,
+                         " has no custom field for it (prepare the schema "
+                         "first)"));
+      }
+      if (!field->options.empty() && !value.is_null()) {
+        for (const auto& item :
+             value.is_array() ? value : json::array({value})) {
+          if (std::find(field->options.begin(), field->options.end(),
+                        TextOf(item)) == field->options.end()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(name, ": not an option of the HighLevel field"));
+          }
+        }
+      }
+    }
+    // A contact's business and a record's contact are linked by a call of
+    // their own.
+    int requests = 1;
+    if (kind == Kind::kContact && OptionalLookup(v, "businessId")) ++requests;
+    if (kind == Kind::kCustomObject && create &&
+        OptionalLookup(v, "contactId")) {
+      ++requests;
+    }
+    return requests;
+  }
+
   int64_t requests() const override { return transport_.requests(); }
 
  private:
@@ -631,6 +741,43 @@ class HighLevelConnector : public CrmConnector {
     std::string id;
     std::map<std::string, std::string> stages;  // name -> id
   };
+
+  // A custom field as the location (or object) lists it.
+  struct CustomField {
+    std::string id;
+    std::string data_type;             // "TEXT", "SINGLE_OPTIONS", ...
+    std::vector<std::string> options;  // option labels
+  };
+
+  // A stored custom value as a record writes it: a multi-option or
+  // checkbox field's "a, b" (contacts read values as text) as a list.
+  static json ReadCustomValue(const CustomField& field, const json& stored) {
+    bool multi =
+        field.data_type == "MULTIPLE_OPTIONS" || field.data_type == "CHECKBOX";
+    if (!multi || !stored.is_string()) return stored;
+    json out = json::array();
+    for (absl::string_view part : absl::StrSplit(stored.get<std::string>(), ',',
+                                                 absl::SkipWhitespace())) {
+      out.push_back(std::string(absl::StripAsciiWhitespace(part)));
+    }
+    return out;
+  }
+
+  // The name of an opportunity's pipeline (or, with `stage`, its stage);
+  // the id when no pipeline has it.
+  absl::StatusOr<json> PipelineName(const json& opportunity, bool stage) {
+    const json id =
+        ValueOf(opportunity, stage ? "pipelineStageId" : "pipelineId");
+    if (id.is_null()) return json();
+    BW_RETURN_IF_ERROR(LoadPipelines());
+    for (const auto& [name, p] : pipelines_) {
+      if (!stage && p.id == TextOf(id)) return json(name);
+      for (const auto& [stage_name, stage_id] : p.stages) {
+        if (stage && stage_id == TextOf(id)) return json(stage_name);
+      }
+    }
+    return id;
+  }
 
   const std::string& Loc() const { return config_.location_id; }
 
@@ -652,22 +799,113 @@ class HighLevelConnector : public CrmConnector {
     return j;
   }
 
+  // What a write carries before it is shaped for the wire: a record's
+  // values (Create, Update) or a projection's (Restore).
+  struct Values {
+    std::string object;  // the target object, for messages
+    // Plain fields by map name; null only in a restore, where it clears.
+    json fields = json::object();
+    // cf_ name -> value; null clears.
+    json custom = json::object();
+    // Lookup target field -> CRM ids (none: cleared, in a restore).
+    std::map<std::string, std::vector<std::string>> lookups;
+    std::string owner;  // CRM user id; empty for none
+    bool restore = false;
+  };
+
+  static Values FromRecord(const ResolvedRecord& rr) {
+    const v1::TargetRecord& r = *rr.record;
+    Values v;
+    v.object = r.target_object();
+    for (const auto& [name, value] : r.fields()) {
+      if (!record::IsNull(value)) v.fields[name] = Json(value);
+    }
+    for (const auto& [name, value] : r.custom_fields()) {
+      v.custom[name] = record::IsNull(value) ? json() : Json(value);
+    }
+    v.lookups = rr.lookup_ids;
+    v.owner = rr.owner_id;
+    return v;
+  }
+
+  // A projection's values; blanks become nulls.
+  static Values FromProjection(const std::string& object,
+                               const json& projection) {
+    Values v;
+    v.object = object;
+    v.restore = true;
+    for (const auto& [k, x] : Member(projection, "fields").items())
+      v.fields[k] = IsBlank(x) ? json() : x;
+    for (const auto& [k, x] : Member(projection, "custom_fields").items())
+      v.custom[k] = IsBlank(x) ? json() : x;
+    for (const auto& [k, x] : Member(projection, "lookups").items())
+      v.lookups[k] = IdTexts(x);
+    return v;
+  }
+
   // The CRM id of the lookup whose target field is `field`.
-  absl::StatusOr<std::string> Lookup(const ResolvedRecord& rr,
+  absl::StatusOr<std::string> Lookup(const Values& v,
                                      const std::string& field) const {
-    auto it = rr.lookup_ids.find(field);
-    if (it == rr.lookup_ids.end() || it->second.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "HighLevel ", rr.record->target_object(), " needs ", field));
+    auto it = v.lookups.find(field);
+    if (it == v.lookups.end() || it->second.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("HighLevel ", v.object, " needs ", field));
     }
     return it->second.front();
   }
 
-  std::optional<std::string> OptionalLookup(const ResolvedRecord& rr,
+  std::optional<std::string> OptionalLookup(const Values& v,
                                             const std::string& field) const {
-    auto it = rr.lookup_ids.find(field);
-    if (it == rr.lookup_ids.end() || it->second.empty()) return std::nullopt;
+    auto it = v.lookups.find(field);
+    if (it == v.lookups.end() || it->second.empty()) return std::nullopt;
     return it->second.front();
+  }
+
+  // Update and Restore: the object's PUT with the shaped body (a
+  // contact's business through the bulk endpoint).
+  absl::Status Write(const std::string& id, const Values& v) {
+    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(v.object));
+    switch (kind) {
+      case Kind::kContact: {
+        BW_ASSIGN_OR_RETURN(json body, ContactBody(v, false));
+        BW_RETURN_IF_ERROR(
+            Call("PUT", "/contacts/" + UrlEncode(id), body, true).status());
+        return LinkBusiness(v, id);
+      }
+      case Kind::kBusiness:
+      case Kind::kCustomObject: {
+        std::string key = kind == Kind::kBusiness ? std::string("business")
+                                                  : SchemaKey(v.object);
+        json body = RecordBody(v);
+        body.erase("locationId");
+        return Call("PUT",
+                    absl::StrCat("/objects/", key, "/records/", UrlEncode(id),
+                                 QueryString({{"locationId", Loc()}})),
+                    body, true)
+            .status();
+      }
+      case Kind::kOpportunity: {
+        BW_ASSIGN_OR_RETURN(json body, OpportunityBody(v, false));
+        return Call("PUT", "/opportunities/" + UrlEncode(id), body, true)
+            .status();
+      }
+      case Kind::kAppointment: {
+        BW_ASSIGN_OR_RETURN(json body, AppointmentBody(v, false));
+        return Call("PUT", "/calendars/events/appointments/" + UrlEncode(id),
+                    body, true, kCalendarVersion)
+            .status();
+      }
+      case Kind::kNote:
+      case Kind::kTask: {
+        BW_ASSIGN_OR_RETURN(std::string path, ChildPath(kind, id));
+        return Call("PUT", path, ChildBody(v, kind == Kind::kNote), true)
+            .status();
+      }
+      case Kind::kMedia:
+        return absl::UnimplementedError(
+            "HighLevel media cannot be replaced; delete and upload again");
+    }
+    return absl::InternalError("unreachable");
   }
 
   // "<contact>/<child>" -> the child's path.
@@ -682,82 +920,84 @@ class HighLevelConnector : public CrmConnector {
                         UrlEncode(parts[1]));
   }
 
-  // Plain fields of the record, except the ones the caller handles.
-  json Fields(const v1::TargetRecord& r,
-              const std::set<std::string>& skip = {}) const {
+  // Plain fields, except the ones the caller handles.
+  static json Fields(const Values& v, const std::set<std::string>& skip = {}) {
     json out = json::object();
-    for (const auto& [name, value] : r.fields()) {
-      if (skip.count(name) || record::IsNull(value)) continue;
-      out[name] = Json(value);
+    for (const auto& [name, value] : v.fields.items()) {
+      if (!skip.count(name)) out[name] = value;
     }
     return out;
   }
 
-  // customFields [{id, field_value}] of a contact or opportunity.
-  absl::StatusOr<json> CustomFields(const v1::TargetRecord& r,
-                                    const std::string& model) {
+  // customFields [{id, field_value}] of a contact or opportunity; "" clears
+  // a field.
+  absl::StatusOr<json> CustomFields(const Values& v, const std::string& model) {
     json out = json::array();
-    if (r.custom_fields().empty()) return out;
+    if (v.custom.empty()) return out;
     BW_RETURN_IF_ERROR(LoadFields(model));
-    for (const auto& [name, value] : r.custom_fields()) {
-      auto id = FieldId(model, name);
-      if (!id) {
+    for (const auto& [name, value] : v.custom.items()) {
+      const CustomField* field = FieldOf(model, name);
+      if (field == nullptr) {
         return absl::FailedPreconditionError(
             absl::StrCat("HighLevel: no ", model, " custom field for ", name,
                          " (run Prepare first)"));
       }
-      out.push_back(
-          {{"id", *id},
-           {"field_value", record::IsNull(value) ? json("") : Json(value)}});
+      out.push_back({{"id", field->id},
+                     {"field_value", value.is_null() ? json("") : value}});
     }
     return out;
   }
 
-  absl::StatusOr<json> ContactBody(const ResolvedRecord& rr, bool create) {
-    const v1::TargetRecord& r = *rr.record;
-    json body = Fields(r, {"businessId"});
+  absl::StatusOr<json> ContactBody(const Values& v, bool create) {
+    json body = Fields(v, {"businessId"});
+    // UpdateContactDto lets most properties be null; these clear with "".
+    for (const char* k : {"postalCode", "country"}) {
+      if (body.contains(k) && body[k].is_null()) body[k] = "";
+    }
     if (create) body["locationId"] = Loc();
-    if (!rr.owner_id.empty()) body["assignedTo"] = rr.owner_id;
-    BW_ASSIGN_OR_RETURN(json cf, CustomFields(r, "contact"));
+    if (!v.owner.empty()) body["assignedTo"] = v.owner;
+    BW_ASSIGN_OR_RETURN(json cf, CustomFields(v, "contact"));
     if (!cf.empty()) body["customFields"] = std::move(cf);
     return body;
   }
 
   // Contacts join their business through the bulk endpoint (businessId is
-  // not a contact property on create or update).
-  absl::Status LinkBusiness(const ResolvedRecord& rr, const std::string& id) {
-    auto business = OptionalLookup(rr, "businessId");
-    if (!business) return absl::OkStatus();
-    json body = {{"locationId", Loc()},
-                 {"ids", json::array({id})},
-                 {"businessId", *business}};
+  // not a contact property on create or update); a restore without one
+  // takes the contact off its business (null).
+  absl::Status LinkBusiness(const Values& v, const std::string& id) {
+    auto it = v.lookups.find("businessId");
+    if (it == v.lookups.end() || (it->second.empty() && !v.restore)) {
+      return absl::OkStatus();
+    }
+    json body = {
+        {"locationId", Loc()},
+        {"ids", json::array({id})},
+        {"businessId", it->second.empty() ? json() : json(it->second[0])}};
     return Call("POST", "/contacts/bulk/business", body, true).status();
   }
 
-  absl::StatusOr<json> OpportunityBody(const ResolvedRecord& rr, bool create) {
-    const v1::TargetRecord& r = *rr.record;
-    json body = Fields(r, {"pipeline", "stage"});
+  absl::StatusOr<json> OpportunityBody(const Values& v, bool create) {
+    json body = Fields(v, {"pipeline", "stage"});
     if (create) body["locationId"] = Loc();
     if (create && !body.contains("status")) body["status"] = "open";
     if (create) {
       // The contact is fixed at creation (UpdateOpportunityDto has none).
-      BW_ASSIGN_OR_RETURN(std::string contact, Lookup(rr, "contactId"));
+      BW_ASSIGN_OR_RETURN(std::string contact, Lookup(v, "contactId"));
       body["contactId"] = contact;
     }
-    auto pipeline = r.fields().find("pipeline");
-    if (pipeline != r.fields().end()) {
+    const json pipeline = ValueOf(v.fields, "pipeline");
+    if (!pipeline.is_null()) {
       BW_RETURN_IF_ERROR(LoadPipelines());
-      std::string name = record::ValueToText(pipeline->second);
-      auto p = pipelines_.find(name);
+      auto p = pipelines_.find(TextOf(pipeline));
       if (p == pipelines_.end()) {
         return absl::FailedPreconditionError(
             absl::StrCat("HighLevel: no pipeline named in the record's "
                          "'pipeline' field exists (run check)"));
       }
       body["pipelineId"] = p->second.id;
-      auto stage = r.fields().find("stage");
-      if (stage != r.fields().end()) {
-        auto s = p->second.stages.find(record::ValueToText(stage->second));
+      const json stage = ValueOf(v.fields, "stage");
+      if (!stage.is_null()) {
+        auto s = p->second.stages.find(TextOf(stage));
         if (s == p->second.stages.end()) {
           return absl::InvalidArgumentError(
               "HighLevel: the record's stage is not a stage of its pipeline");
@@ -765,57 +1005,54 @@ class HighLevelConnector : public CrmConnector {
         body["pipelineStageId"] = s->second;
       }
     }
-    if (!rr.owner_id.empty()) body["assignedTo"] = rr.owner_id;
-    BW_ASSIGN_OR_RETURN(json cf, CustomFields(r, "opportunity"));
+    if (!v.owner.empty()) body["assignedTo"] = v.owner;
+    BW_ASSIGN_OR_RETURN(json cf, CustomFields(v, "opportunity"));
     if (!cf.empty()) body["customFields"] = std::move(cf);
     return body;
   }
 
-  absl::StatusOr<json> AppointmentBody(const ResolvedRecord& rr, bool create) {
-    const v1::TargetRecord& r = *rr.record;
-    json body = Fields(r, {"calendar"});
+  absl::StatusOr<json> AppointmentBody(const Values& v, bool create) {
+    json body = Fields(v, {"calendar"});
     if (create) {
       // The contact is fixed at booking (AppointmentEditSchema has none).
-      BW_ASSIGN_OR_RETURN(std::string contact, Lookup(rr, "contactId"));
+      BW_ASSIGN_OR_RETURN(std::string contact, Lookup(v, "contactId"));
       body["contactId"] = contact;
       body["locationId"] = Loc();
-      BW_ASSIGN_OR_RETURN(std::string calendar, CalendarId(r));
+      BW_ASSIGN_OR_RETURN(std::string calendar, CalendarId(v));
       body["calendarId"] = calendar;
     }
     // A booked history overlaps itself; the free-slot rule is for
     // bookings, not migrations.
     body["ignoreFreeSlotValidation"] = true;
-    if (!rr.owner_id.empty()) body["assignedUserId"] = rr.owner_id;
+    if (!v.owner.empty()) body["assignedUserId"] = v.owner;
     return body;
   }
 
-  json ChildBody(const ResolvedRecord& rr, bool note) const {
-    json body = Fields(*rr.record);
-    if (!rr.owner_id.empty())
-      body[note ? "userId" : "assignedTo"] = rr.owner_id;
-    if (!note && !body.contains("completed")) body["completed"] = false;
+  static json ChildBody(const Values& v, bool note) {
+    json body = Fields(v);
+    if (!v.owner.empty()) body[note ? "userId" : "assignedTo"] = v.owner;
+    if (!note && !v.restore && !body.contains("completed"))
+      body["completed"] = false;
     if (!note && body.contains("completed") && body["completed"].is_string())
       body["completed"] = body["completed"].get<std::string>() == "true";
     return body;
   }
 
   // {locationId, properties, owner} of a business or custom object record.
-  absl::StatusOr<json> RecordBody(const ResolvedRecord& rr,
-                                  const std::string& schema) {
-    const v1::TargetRecord& r = *rr.record;
-    json props = Fields(r);
-    for (const auto& [name, value] : r.custom_fields()) {
-      if (!record::IsNull(value)) props[Snake(name)] = Json(value);
+  json RecordBody(const Values& v) const {
+    json props = Fields(v);
+    for (const auto& [name, value] : v.custom.items()) {
+      if (!value.is_null() || v.restore) props[Snake(name)] = value;
     }
     json body = {{"locationId", Loc()}, {"properties", std::move(props)}};
-    if (!rr.owner_id.empty()) body["owner"] = json::array({rr.owner_id});
+    if (!v.owner.empty()) body["owner"] = json::array({v.owner});
     return body;
   }
 
   // Relates a custom object record to the contacts its lookups name.
-  absl::Status Relate(const ResolvedRecord& rr, const std::string& schema,
+  absl::Status Relate(const Values& v, const std::string& schema,
                       const std::string& id) {
-    auto contact = OptionalLookup(rr, "contactId");
+    auto contact = OptionalLookup(v, "contactId");
     if (!contact) return absl::OkStatus();
     auto assoc = associations_.find(schema);
     if (assoc == associations_.end()) {
@@ -929,7 +1166,7 @@ class HighLevelConnector : public CrmConnector {
     }
   }
 
-  absl::StatusOr<std::string> CalendarId(const v1::TargetRecord& r) {
+  absl::StatusOr<std::string> CalendarId(const Values& v) {
     if (calendars_.empty()) {
       BW_ASSIGN_OR_RETURN(
           json j,
@@ -943,9 +1180,9 @@ class HighLevelConnector : public CrmConnector {
       return absl::FailedPreconditionError(
           "HighLevel: the location has no calendar to book appointments in");
     }
-    auto it = r.fields().find("calendar");
-    if (it == r.fields().end()) return calendars_.front().second;
-    std::string name = record::ValueToText(it->second);
+    const json calendar = ValueOf(v.fields, "calendar");
+    if (calendar.is_null()) return calendars_.front().second;
+    std::string name = TextOf(calendar);
     for (const auto& [n, id] : calendars_)
       if (n == name) return id;
     return absl::FailedPreconditionError(
@@ -969,11 +1206,26 @@ class HighLevelConnector : public CrmConnector {
     return absl::OkStatus();
   }
 
-  // Reads the model's custom fields once: cf name -> field id, matched by
-  // field key (<model>.<name without cf_>).
+  // Reads the model's custom fields once: cf name -> field (id, data type,
+  // options), matched by field key (<model>.<name without cf_>).
+  // PrepareSchema, the writes, Project and FindByExternalKey share it;
+  // PlanWrite only looks at what it read.
   absl::Status LoadFields(const std::string& model) {
     if (fields_.count(model)) return absl::OkStatus();
     auto& ids = fields_[model];
+    auto add = [&ids](const json& f, bool object_field) {
+      std::string key = f.value("fieldKey", "");
+      CustomField& field = ids[key.substr(object_field ? key.rfind('.') + 1
+                                                       : key.find('.') + 1)];
+      field.id = f.value("id", "");
+      field.data_type = f.value("dataType", "");
+      // Location fields list picklistOptions; object fields options.
+      for (const auto& o : f.value(object_field ? "options" : "picklistOptions",
+                                   json::array())) {
+        const json label = o.is_object() ? ValueOf(o, "label") : o;
+        if (label.is_string()) field.options.push_back(label);
+      }
+    };
     json list;
     if (model == "contact" || model == "opportunity") {
       BW_ASSIGN_OR_RETURN(
@@ -983,8 +1235,7 @@ class HighLevelConnector : public CrmConnector {
                             QueryString({{"model", model}})),
                json(), true));
       for (const auto& f : list.value("customFields", json::array())) {
-        std::string key = f.value("fieldKey", "");
-        ids[key.substr(key.find('.') + 1)] = f.value("id", "");
+        add(f, false);
       }
     } else {
       auto got =
@@ -1000,10 +1251,7 @@ class HighLevelConnector : public CrmConnector {
       }
       BW_RETURN_IF_ERROR(got.status());
       list = *std::move(got);
-      for (const auto& f : list.value("fields", json::array())) {
-        std::string key = f.value("fieldKey", "");
-        ids[key.substr(key.rfind('.') + 1)] = f.value("id", "");
-      }
+      for (const auto& f : list.value("fields", json::array())) add(f, true);
       for (const auto& f : list.value("folders", json::array())) {
         if (folders_[model].empty()) folders_[model] = f.value("id", "");
       }
@@ -1011,13 +1259,14 @@ class HighLevelConnector : public CrmConnector {
     return absl::OkStatus();
   }
 
-  std::optional<std::string> FieldId(const std::string& model,
-                                     const std::string& name) const {
+  // The custom field of a map name ("cf_x" or "x"); nullptr when the
+  // model's fields were not read or have none by that name.
+  const CustomField* FieldOf(const std::string& model,
+                             const std::string& name) const {
     auto m = fields_.find(model);
-    if (m == fields_.end()) return std::nullopt;
+    if (m == fields_.end()) return nullptr;
     auto it = m->second.find(Snake(name));
-    if (it == m->second.end()) return std::nullopt;
-    return it->second;
+    return it == m->second.end() ? nullptr : &it->second;
   }
 
   absl::Status CreateField(const std::string& model,
@@ -1039,7 +1288,8 @@ class HighLevelConnector : public CrmConnector {
                                   absl::StrCat("/locations/", UrlEncode(Loc()),
                                                "/customFields"),
                                   body, false));
-      fields_[model][key_name] = j["customField"].value("id", "");
+      fields_[model][key_name] = {j["customField"].value("id", ""), data_type,
+                                  spec.choices};
       return absl::OkStatus();
     }
     json body = {{"locationId", Loc()},
@@ -1057,14 +1307,14 @@ class HighLevelConnector : public CrmConnector {
     }
     BW_ASSIGN_OR_RETURN(j, Call("POST", "/custom-fields/", body, false));
     json field = j.contains("field") ? j["field"] : j;
-    fields_[model][key_name] = field.value("id", "");
+    fields_[model][key_name] = {field.value("id", ""), data_type, spec.choices};
     return absl::OkStatus();
   }
 
   HighLevelConfig config_;
   RestTransport transport_;
-  // model -> (field name without cf_ -> id).
-  std::map<std::string, std::map<std::string, std::string>> fields_;
+  // model -> (field name without cf_ -> field).
+  std::map<std::string, std::map<std::string, CustomField>> fields_;
   std::map<std::string, std::string> folders_;
   std::map<std::string, Pipeline> pipelines_;
   bool pipelines_loaded_ = false;

@@ -111,6 +111,20 @@ std::vector<Stage> AccountState::StagesNamed(const std::string& name,
   return out;
 }
 
+std::optional<std::string> AccountState::PipelineName(int64_t id) const {
+  absl::MutexLock l(&mu_);
+  for (const auto& [name, pipeline_id] : pipelines_)
+    if (pipeline_id == id) return name;
+  return std::nullopt;
+}
+
+std::optional<std::string> AccountState::StageName(int64_t id) const {
+  absl::MutexLock l(&mu_);
+  for (const auto& s : stages_)
+    if (s.id == id) return s.name;
+  return std::nullopt;
+}
+
 bool AccountState::HasActivityTypes() const {
   absl::MutexLock l(&mu_);
   return activity_types_loaded_;

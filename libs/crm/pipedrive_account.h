@@ -67,6 +67,10 @@ class AccountState {
   // Stages with this name; in `pipeline_id` unless it is 0 (then in any).
   std::vector<Stage> StagesNamed(const std::string& name,
                                  int64_t pipeline_id) const;
+  // The names of pipeline and stage ids (read-back projections); nullopt
+  // for an id not known.
+  std::optional<std::string> PipelineName(int64_t id) const;
+  std::optional<std::string> StageName(int64_t id) const;
 
   // ---- Activity types (active ones).
   bool HasActivityTypes() const;

@@ -11,7 +11,9 @@
 #include "libs/common/status_macros.h"
 #include "libs/crm/pipedrive_account.h"
 #include "libs/crm/pipedrive_wire.h"
+#include "libs/crm/projection.h"
 #include "libs/crm/wire_util.h"
+#include "libs/record/value.h"
 
 namespace bridgework::crm {
 namespace {
@@ -47,6 +49,10 @@ struct Input {
   // record's external key field (notes, files and activities cannot hold
   // it).
   std::string skip_custom;
+  // A restore: a null clears what the spec lets be cleared (null where it
+  // is nullable, "" for other texts, [] for lists); other nulls are left
+  // out, as in every write.
+  bool restore = false;
 };
 
 class PipedriveConnector : public CrmConnector {
@@ -172,6 +178,10 @@ class PipedriveConnector : public CrmConnector {
     // Activities, notes and files have no searchable field to hold the key
     // (docs/connectors/pipedrive.md, "External keys").
     if (spec->search_entity.empty()) return std::optional<std::string>();
+    if (spec->name == "person" && (absl::StartsWith(field, "email") ||
+                                   absl::StartsWith(field, "phone"))) {
+      return FindPerson(absl::StartsWith(field, "email"), key);
+    }
     std::string code = field;
     if (absl::StartsWith(field, "cf_")) {
       BW_ASSIGN_OR_RETURN(FieldDef def,
@@ -238,9 +248,211 @@ class PipedriveConnector : public CrmConnector {
     return page;
   }
 
+  // Pipeline and stage ids read back as names, activity timing as "start"
+  // and "end", emails and phones as their values, a product's price and a
+  // lead's value as amounts; custom fields by their 40-character key, an
+  // option id as its label.
+  absl::StatusOr<json> Project(const v1::TargetRecord& record,
+                               const json& crm_record) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(record.target_object()));
+    json p = EmptyProjection();
+    for (const auto& [k, v] : record.fields()) {
+      BW_ASSIGN_OR_RETURN(p["fields"][k],
+                          ProjectField(*spec, k, v, crm_record));
+    }
+    const json& custom =
+        spec->v2 ? Member(crm_record, "custom_fields") : crm_record;
+    for (const auto& [k, v] : record.custom_fields()) {
+      json& out = p["custom_fields"][k];
+      if (spec->fields_family.empty()) continue;  // holds none: null
+      if (absl::StartsWith(k, "cf_")) {
+        absl::StatusOr<FieldDef> def = ResolveField(spec->fields_family, k);
+        // No such field: the record cannot hold a value (null).
+        if (absl::IsFailedPrecondition(def.status())) continue;
+        if (!def.ok()) return def.status();
+        out = pipedrive::ReadCustomValue(*def, ValueOf(custom, def->code));
+      } else {
+        out = ValueOf(custom, k);
+      }
+    }
+    for (const auto& lookup : record.lookups()) {
+      const std::string& field = lookup.target_field();
+      json link = ValueOf(crm_record, spec->name == "lead" && field == "org_id"
+                                          ? "organization_id"
+                                          : field);
+      if (field == "participants") {
+        link = pipedrive::ReadAttribute(pipedrive::Wire::kParticipants, link);
+      }
+      // v1 links may read back as {"value": id, "name": ...}.
+      if (link.is_object() && link.contains("value")) link = link["value"];
+      p["lookups"][field] = IdTexts(link);
+    }
+    return p;
+  }
+
+  // One PATCH (v1 notes and files: PUT) in the write's shape. Custom
+  // fields clear with null; attributes the spec does not let be null clear
+  // with "" (texts) or [] (lists), and the others (a person's
+  // organization, a date) keep their value.
+  absl::Status Restore(const std::string& target_object, const std::string& id,
+                       const json& projection) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec, Object(target_object));
+    Input in;
+    in.restore = true;
+    for (const auto& [k, v] : Member(projection, "fields").items())
+      in.fields[k] = IsBlank(v) ? json() : v;
+    // Timing is written from a start: without one it stays as it is.
+    if (in.fields.contains("start") && in.fields["start"].is_null()) {
+      in.fields.erase("start");
+      in.fields.erase("end");
+    }
+    // Objects without custom fields never held the external key.
+    if (!spec->fields_family.empty()) {
+      for (const auto& [k, v] : Member(projection, "custom_fields").items())
+        in.custom[k] = IsBlank(v) ? json() : v;
+    }
+    for (const auto& [k, v] : Member(projection, "lookups").items()) {
+      std::vector<std::string> ids = IdTexts(v);
+      if (ids.empty()) {
+        in.fields[k] = nullptr;
+      } else if (k == "participants" || ids.size() > 1) {
+        in.fields[k] = ids;
+      } else {
+        in.fields[k] = ids.front();
+      }
+    }
+    return Write(*spec, id, std::move(in));
+  }
+
+  // Shapes the write as Create or Update would, against the custom fields
+  // this process knows of the account (FAILED_PRECONDITION when it has
+  // read none of the object's family yet), sending nothing.
+  absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
+                                bool create) override {
+    BW_ASSIGN_OR_RETURN(const ObjectSpec* spec,
+                        Object(record.record->target_object()));
+    Input in = FromRecord(*spec, record);
+    json unused;
+    BW_RETURN_IF_ERROR(AddCustomFields(*spec, in, &unused, /*plan=*/true));
+    if (spec->name == "file" && create) {
+      if (record.record->attachments_size() == 0) {
+        return absl::InvalidArgumentError(
+            "attachments: a Pipedrive file record needs an attachment");
+      }
+      bool linked = std::any_of(std::begin(kFileLinks), std::end(kFileLinks),
+                                [&in](const char* link) {
+                                  return !ValueOf(in.fields, link).is_null();
+                                });
+      if (!linked) {
+        return absl::InvalidArgumentError(
+            "deal_id: a Pipedrive file must be linked to a deal, person, "
+            "organization, product, activity or lead");
+      }
+    }
+    return 1;
+  }
+
   int64_t requests() const override { return transport_.requests(); }
 
  private:
+  // A record field's value as Pipedrive shows it (see Project).
+  absl::StatusOr<json> ProjectField(const ObjectSpec& spec,
+                                    const std::string& name,
+                                    const v1::Value& value,
+                                    const json& crm_record) {
+    if (spec.name == "deal" && (name == "pipeline" || name == "stage")) {
+      bool stage = name == "stage";
+      std::optional<int64_t> id =
+          JsonInt(crm_record, stage ? "stage_id" : "pipeline_id");
+      if (!id) return json();
+      return PipelineName(*id, stage);
+    }
+    if (spec.name == "activity" && (name == "start" || name == "end")) {
+      return pipedrive::ReadActivityTime(crm_record, name == "end");
+    }
+    if (spec.name == "activity" && name == "type") {
+      // The type as the record named it, when that name is the type's.
+      json type = ValueOf(crm_record, "type");
+      auto key = ResolveActivityType(record::ValueToText(value));
+      if (key.ok() && type == *key) return record::ValueToJson(value);
+      return type;
+    }
+    if (spec.name == "product" && (name == "price" || name == "currency")) {
+      json prices = ValueOf(crm_record, "prices");
+      return prices.is_array() && !prices.empty() ? ValueOf(prices[0], name)
+                                                  : json();
+    }
+    if (spec.name == "lead" && (name == "value" || name == "currency")) {
+      return ValueOf(ValueOf(crm_record, "value"),
+                     name == "value" ? "amount" : "currency");
+    }
+    auto wire = spec.fields.find(name);
+    json stored = ValueOf(crm_record, name);
+    if (wire == spec.fields.end()) return stored;
+    return pipedrive::ReadAttribute(wire->second, stored);
+  }
+
+  // The name of a pipeline (or stage) id; the id when the account has none
+  // by it, even after reading the pipelines again.
+  absl::StatusOr<json> PipelineName(int64_t id, bool stage) {
+    auto find = [&] {
+      return stage ? account_->StageName(id) : account_->PipelineName(id);
+    };
+    bool loaded = !account_->HasPipelines();
+    if (loaded) BW_RETURN_IF_ERROR(LoadPipelines());
+    std::optional<std::string> name = find();
+    if (!name && !loaded) {
+      // Created since the state was read (by another process).
+      BW_RETURN_IF_ERROR(LoadPipelines());
+      name = find();
+    }
+    return name ? json(*name) : json(id);
+  }
+
+  // A person by one of its emails (any case) or phones:
+  // GET /api/v2/persons/search, exact.
+  absl::StatusOr<std::optional<std::string>> FindPerson(
+      bool email, const std::string& key) {
+    search_pacer_.Acquire();
+    BW_ASSIGN_OR_RETURN(
+        json data,
+        CallData("GET",
+                 absl::StrCat(kV2, "/persons/search?term=", UrlEncode(key),
+                              "&fields=", email ? "email" : "phone",
+                              "&exact_match=true&limit=100"),
+                 "", true));
+    json items = ValueOf(data, "items");
+    if (!items.is_array()) {
+      return absl::InternalError(
+          "Pipedrive persons/search: unexpected response shape");
+    }
+    for (const auto& hit : items) {
+      const json item = ValueOf(hit, "item");
+      json values = ValueOf(item, email ? "emails" : "phones");
+      for (const auto& v : values.is_array() ? values : json::array()) {
+        if (v.is_string() && absl::EqualsIgnoreCase(v.get<std::string>(), key))
+          return std::optional<std::string>(IdText(item["id"]));
+      }
+    }
+    return std::optional<std::string>();
+  }
+
+  // The field of a map name as this process knows it, without a request
+  // (PlanWrite).
+  absl::StatusOr<FieldDef> KnownField(const std::string& family,
+                                      const std::string& map_name) {
+    std::optional<FieldDef> def = account_->Find(family, map_name);
+    if (def) return *def;
+    if (!account_->HasFields(family)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the custom fields of Pipedrive ", family,
+                       " are not known yet (prepare the schema first)"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(map_name, ": Pipedrive ", family,
+                     " has no custom field for it (prepare the schema first)"));
+  }
+
   static std::string BaseUrl(const PipedriveConfig& config) {
     std::string url = config.base_url;
     while (absl::EndsWith(url, "/")) url.pop_back();
@@ -762,15 +974,24 @@ class PipedriveConnector : public CrmConnector {
         BW_ASSIGN_OR_RETURN(out,
                             pipedrive::ToWire(wire->second, v, k, currency));
       }
-      if (out.is_null() && !spec.nullable.count(k)) continue;
+      if (out.is_null() && !spec.nullable.count(k)) {
+        // Not nullable in the spec: a restore clears a text with "".
+        if (!in.restore || wire == spec.fields.end() ||
+            wire->second != pipedrive::Wire::kText) {
+          continue;
+        }
+        out = "";
+      }
       body[k] = std::move(out);
     }
     BW_RETURN_IF_ERROR(AddCustomFields(spec, in, &body));
     return body;
   }
 
+  // Adds the custom fields of `in` to `body`. With `plan`, only the
+  // fields this process knows (KnownField), sending nothing.
   absl::Status AddCustomFields(const ObjectSpec& spec, const Input& in,
-                               json* body) {
+                               json* body, bool plan = false) {
     for (const auto& [name, value] : in.custom.items()) {
       if (spec.fields_family.empty()) {
         if (name == in.skip_custom) continue;
@@ -782,7 +1003,8 @@ class PipedriveConnector : public CrmConnector {
       std::string v1_currency;
       if (absl::StartsWith(name, "cf_")) {
         BW_ASSIGN_OR_RETURN(FieldDef def,
-                            ResolveField(spec.fields_family, name));
+                            plan ? KnownField(spec.fields_family, name)
+                                 : ResolveField(spec.fields_family, name));
         code = def.code;
         auto currency = in.currency.find(name);
         BW_ASSIGN_OR_RETURN(

@@ -241,6 +241,47 @@ TEST(PipedriveWire, ConvertersFollowTheSpecTypes) {
   EXPECT_EQ(pipedrive::NormalizedFieldName("Patient status"), "patient_status");
 }
 
+TEST(PipedriveWire, ReadBackValuesAreWhatARecordWrites) {
+  pipedrive::FieldDef status;
+  status.type = "enum";
+  status.options = {{"Active", 11}, {"Inactive", 12}};
+  EXPECT_EQ(pipedrive::ReadCustomValue(status, 12), json("Inactive"));
+  EXPECT_EQ(pipedrive::ReadCustomValue(status, "11"), json("Active"));  // v1
+  EXPECT_EQ(pipedrive::ReadCustomValue(status, 99), json(99));
+  EXPECT_TRUE(pipedrive::ReadCustomValue(status, nullptr).is_null());
+  status.type = "set";
+  EXPECT_EQ(pipedrive::ReadCustomValue(status, json::array({11, 12})),
+            json::array({"Active", "Inactive"}));
+  EXPECT_EQ(pipedrive::ReadCustomValue(status, "11,12"),  // v1
+            json::array({"Active", "Inactive"}));
+  pipedrive::FieldDef money;
+  money.type = "monetary";
+  EXPECT_EQ(
+      pipedrive::ReadCustomValue(money, {{"value", 12.5}, {"currency", "USD"}}),
+      json(12.5));
+
+  using pipedrive::Wire;
+  EXPECT_EQ(pipedrive::ReadAttribute(
+                Wire::kContacts,
+                json::parse(R"([{"value":"a@b.example","primary":true}])")),
+            json::array({"a@b.example"}));
+  EXPECT_EQ(pipedrive::ReadAttribute(Wire::kAddress, {{"value", "1 Main"}}),
+            json("1 Main"));
+  EXPECT_EQ(pipedrive::ReadAttribute(
+                Wire::kParticipants,
+                json::parse(R"([{"person_id":5,"primary":true}])")),
+            json::array({5}));
+
+  json activity = {
+      {"due_date", "2026-12-01"}, {"due_time", "21:30"}, {"duration", "00:45"}};
+  EXPECT_EQ(pipedrive::ReadActivityTime(activity, false),
+            json("2026-12-01T21:30:00Z"));
+  EXPECT_EQ(pipedrive::ReadActivityTime(activity, true),
+            json("2026-12-01T22:15:00Z"));
+  activity.erase("duration");
+  EXPECT_TRUE(pipedrive::ReadActivityTime(activity, true).is_null());
+}
+
 // ---------------------------------------------------------------------------
 // Against the emulator.
 

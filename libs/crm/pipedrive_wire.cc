@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "libs/record/value.h"
 
@@ -610,6 +612,78 @@ absl::StatusOr<json> CustomValue(const FieldDef& def, const std::string& name,
     return json(absl::StrJoin(ids, ","));
   }
   return in;
+}
+
+json ReadCustomValue(const FieldDef& def, const json& stored) {
+  const std::string& t = def.type;
+  if (stored.is_object()) return stored.value("value", json());
+  if (t != "enum" && t != "set") return stored;
+  auto label = [&def](const json& id) -> json {
+    std::string text = ScalarText(id);
+    for (const auto& [l, option] : def.options)
+      if (absl::StrCat(option) == text) return l;
+    return id;
+  };
+  json ids = stored;
+  if (stored.is_string() && t == "set") {
+    ids = json::array();
+    for (absl::string_view id : absl::StrSplit(stored.get<std::string>(), ',',
+                                               absl::SkipWhitespace())) {
+      ids.push_back(std::string(absl::StripAsciiWhitespace(id)));
+    }
+  }
+  if (!ids.is_array()) return stored.is_null() ? stored : label(stored);
+  json out = json::array();
+  for (const auto& id : ids) out.push_back(label(id));
+  return out;
+}
+
+json ReadAttribute(Wire wire, const json& stored) {
+  switch (wire) {
+    case Wire::kContacts:
+    case Wire::kParticipants: {
+      json out = json::array();
+      if (!stored.is_array()) return out;
+      const char* key = wire == Wire::kContacts ? "value" : "person_id";
+      for (const auto& item : stored) {
+        json v = item.is_object() ? item.value(key, json()) : item;
+        if (!v.is_null()) out.push_back(std::move(v));
+      }
+      return out;
+    }
+    case Wire::kAddress:
+    case Wire::kLeadValue:
+      return stored.is_object()
+                 ? stored.value(wire == Wire::kAddress ? "value" : "amount",
+                                json())
+                 : stored;
+    default:
+      return stored;
+  }
+}
+
+json ReadActivityTime(const json& activity, bool end) {
+  std::string date = JsonString(activity, "due_date");
+  std::string time = JsonString(activity, "due_time");
+  if (date.empty() || !IsTimeOfDay(time)) return end ? json() : json(date);
+  absl::Time at;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M", date + " " + time.substr(0, 5),
+                       absl::UTCTimeZone(), &at, &err)) {
+    return json();
+  }
+  if (end) {
+    std::string duration = JsonString(activity, "duration");
+    int hours = 0;
+    int minutes = 0;
+    if (!IsTimeOfDay(duration) ||
+        !absl::SimpleAtoi(duration.substr(0, 2), &hours) ||
+        !absl::SimpleAtoi(duration.substr(3, 2), &minutes)) {
+      return json();
+    }
+    at += absl::Hours(hours) + absl::Minutes(minutes);
+  }
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone());
 }
 
 bool IsFieldCode(const std::string& key) {

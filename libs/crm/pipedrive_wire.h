@@ -141,6 +141,23 @@ absl::StatusOr<nlohmann::json> CustomValue(const FieldDef& def,
                                            const std::string& currency, bool v2,
                                            std::string* v1_currency);
 
+// A custom field's value as read back (API v2 "custom_fields", or the v1
+// root key), as a person sees it: an enum's option label, a set's labels
+// (from ids or v1's "11,12"), the "value" of a monetary, address or range
+// field; an option id the field does not list stays the id.
+nlohmann::json ReadCustomValue(const FieldDef& def,
+                               const nlohmann::json& stored);
+
+// An attribute as read back, in the form a record writes it: a contact
+// list (emails, phones, im) as its values, an address as its "value", a
+// participant list as the person ids; others unchanged.
+nlohmann::json ReadAttribute(Wire wire, const nlohmann::json& stored);
+
+// An activity's "start" (or, with `end`, its end) as RFC 3339 UTC from
+// its due_date, due_time and duration: what ActivityTiming wrote; null
+// when the activity has no such time.
+nlohmann::json ReadActivityTime(const nlohmann::json& activity, bool end);
+
 // True for a 40-character lower-case hex key (a custom field's code).
 bool IsFieldCode(const std::string& key);
 

@@ -115,12 +115,16 @@ bool SameValue(const json& expected, const json& actual) {
   return SameScalar(expected, actual);
 }
 
+json EmptyProjection() {
+  return {{"fields", json::object()},
+          {"custom_fields", json::object()},
+          {"lookups", json::object()}};
+}
+
 json ExpectedProjection(
     const v1::TargetRecord& record,
     const std::map<std::string, std::vector<std::string>>& lookup_ids) {
-  json p = {{"fields", json::object()},
-            {"custom_fields", json::object()},
-            {"lookups", json::object()}};
+  json p = EmptyProjection();
   for (const auto& [k, v] : record.fields())
     p["fields"][k] = record::ValueToJson(v);
   for (const auto& [k, v] : record.custom_fields())

@@ -17,6 +17,9 @@
 
 namespace bridgework::crm {
 
+// {"fields": {}, "custom_fields": {}, "lookups": {}}.
+nlohmann::json EmptyProjection();
+
 // What writing `record` should leave in the CRM, as a projection:
 // {"fields": ..., "custom_fields": ..., "lookups": ...}. `lookup_ids` are
 // the resolved CRM ids per lookup target field (may be empty: lookups are

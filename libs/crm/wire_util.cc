@@ -79,6 +79,32 @@ std::string IdText(const nlohmann::json& id) {
   return id.dump();
 }
 
+const nlohmann::json& Member(const nlohmann::json& j, const char* name) {
+  static const auto* kEmpty = new nlohmann::json(nlohmann::json::object());
+  if (!j.is_object()) return *kEmpty;
+  auto it = j.find(name);
+  return it != j.end() && it->is_object() ? *it : *kEmpty;
+}
+
+nlohmann::json ValueOf(const nlohmann::json& j, const std::string& name) {
+  return j.is_object() && j.contains(name) ? j[name] : nlohmann::json();
+}
+
+std::vector<std::string> IdTexts(const nlohmann::json& link) {
+  std::vector<std::string> out;
+  auto add = [&out](const nlohmann::json& item) {
+    const nlohmann::json& id =
+        item.is_object() && item.contains("id") ? item["id"] : item;
+    if (id.is_string() || id.is_number_integer()) out.push_back(IdText(id));
+  };
+  if (link.is_array()) {
+    for (const auto& item : link) add(item);
+  } else {
+    add(link);
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   std::string bytes;

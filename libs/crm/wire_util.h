@@ -37,6 +37,19 @@ nlohmann::json IdJson(const std::string& id);
 // An id from a response as text: 42 -> "42", "abc" -> "abc".
 std::string IdText(const nlohmann::json& id);
 
+// The member `name` of `j` when it is an object, else {} (a projection's
+// section, a record's custom fields). Refers into `j`, which must outlive
+// the result.
+const nlohmann::json& Member(const nlohmann::json& j, const char* name);
+
+// `j`'s member `name`, or null (also when `j` is not an object).
+nlohmann::json ValueOf(const nlohmann::json& j, const std::string& name);
+
+// The ids a read-back link holds, as text: an id, an object with "id", or
+// a list of either (42, {"id": 42}, [{"id": 42, "is_primary": true}]);
+// none for null.
+std::vector<std::string> IdTexts(const nlohmann::json& link);
+
 }  // namespace bridgework::crm
 
 #endif  // BRIDGEWORK_LIBS_CRM_WIRE_UTIL_H_

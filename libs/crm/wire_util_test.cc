@@ -25,6 +25,26 @@ TEST(WireUtilTest, IdsKeepTheirWireType) {
   EXPECT_EQ(IdText(nlohmann::json("ab12")), "ab12");
 }
 
+TEST(WireUtilTest, LinksGiveTheirIdsAsText) {
+  using nlohmann::json;
+  EXPECT_EQ(IdTexts(json(42)), std::vector<std::string>{"42"});
+  EXPECT_EQ(IdTexts(json::parse(R"([{"id":1,"is_primary":true},{"id":"b"}])")),
+            (std::vector<std::string>{"1", "b"}));
+  EXPECT_TRUE(IdTexts(json()).empty());
+  EXPECT_TRUE(IdTexts(json::array()).empty());
+}
+
+TEST(WireUtilTest, MembersReadWithoutThrowing) {
+  using nlohmann::json;
+  json j = {{"custom_field", {{"cf_x", 1}}}, {"name", "Ana"}};
+  EXPECT_EQ(Member(j, "custom_field"), json({{"cf_x", 1}}));
+  EXPECT_EQ(Member(j, "name"), json::object());
+  EXPECT_EQ(Member(json("text"), "name"), json::object());
+  EXPECT_EQ(ValueOf(j, "name"), json("Ana"));
+  EXPECT_TRUE(ValueOf(j, "missing").is_null());
+  EXPECT_TRUE(ValueOf(json::array(), "name").is_null());
+}
+
 TEST(WireUtilTest, FileUrisBecomePaths) {
   EXPECT_EQ(*FileUriPath("file:///tmp/x%20ray.png"), "/tmp/x ray.png");
   EXPECT_EQ(*FileUriPath("file://localhost/tmp/a"), "/tmp/a");

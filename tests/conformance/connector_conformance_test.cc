@@ -1,7 +1,10 @@
 // The connector conformance suite: every destination connector, against its
 // emulator on a real loopback HTTP server, passes the same checks —
 // create, read back, link, update, delete (and read back as gone), paginate,
-// custom fields, 401, 404, validation refusals and 429 with backoff.
+// custom fields, 401, 404, validation refusals and 429 with backoff; and
+// the projections: a created record projects as written, a restore writes
+// an earlier projection back (clearing what was blank), PlanWrite sends
+// nothing, and emails and phones find their record.
 //
 // Each CRM contributes a Profile: how to start its emulator, how to make its
 // connector, and one ObjectCase per destination object the seeds name.
@@ -28,12 +31,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "emulators/common/traffic_log.h"
 #include "libs/crm/connector_registry.h"
+#include "libs/crm/projection.h"
 #include "libs/record/value.h"
 #include "tests/conformance/profiles.h"
 
@@ -42,6 +47,8 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 // The id the CRM returned, as text, for comparing with JSON ids.
 std::string IdOf(const json& j) {
@@ -108,16 +115,94 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
     return conn.ok() ? std::move(*conn) : nullptr;
   }
 
+  static void AddLookup(v1::TargetRecord& t, const LinkCase& link) {
+    v1::Lookup* l = t.add_lookups();
+    l->set_target_field(link.field);
+    l->set_target_object(link.parent);
+    l->set_source_object(link.parent);
+    l->set_source_key("parent");
+    l->set_as_list(link.list);
+  }
+
   // The record's lookups, one per link of `c`.
   static void AddLookups(v1::TargetRecord& t, const ObjectCase& c) {
-    for (const auto& link : c.links) {
-      v1::Lookup* l = t.add_lookups();
-      l->set_target_field(link.field);
-      l->set_target_object(link.parent);
-      l->set_source_object(link.parent);
-      l->set_source_key("parent");
-      l->set_as_list(link.list);
+    for (const auto& link : c.links) AddLookup(t, link);
+  }
+
+  // ---- Projections (ProjectionCase)
+
+  // Prepares the case's custom fields; the account must then be ready.
+  void PrepareProjectionFields() {
+    crm::SchemaRequest request;
+    request.fields = profile_->projection.fields;
+    auto report = connector_->PrepareSchema(request, /*apply=*/true);
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_TRUE(report->ready()) << report->checklist.front();
+  }
+
+  // A record the case's lookup can point at; its CRM id.
+  std::string CreateParent(int n) {
+    const ObjectCase* parent = profile_->Find(profile_->projection.link.parent);
+    EXPECT_NE(parent, nullptr);
+    if (parent == nullptr) return "";
+    std::map<std::string, std::string> unused;
+    return CreateWithParents(*parent, n, &unused);
+  }
+
+  // `t` with the case's lookup, resolved to `parent`.
+  crm::ResolvedRecord Resolve(v1::TargetRecord& t, const std::string& parent) {
+    const LinkCase& link = profile_->projection.link;
+    t.clear_lookups();
+    AddLookup(t, link);
+    crm::ResolvedRecord rr;
+    rr.record = &t;
+    rr.owner_id = env_.owner_id;
+    rr.lookup_ids[link.field] = {parent};
+    return rr;
+  }
+
+  // Prepares the case's custom fields, creates a parent (from `n` + 10)
+  // and `t` linked to it; `t`'s id ("" on failure). `rr` gets `t`
+  // resolved.
+  std::string CreateProjected(v1::TargetRecord& t, int n,
+                              crm::ResolvedRecord* rr) {
+    PrepareProjectionFields();
+    std::string parent = CreateParent(n + 10);
+    EXPECT_FALSE(parent.empty());
+    *rr = Resolve(t, parent);
+    auto id = connector_->Create(*rr);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
+  }
+
+  // The record `id` read back, projected for `t`.
+  json ReadProjection(const v1::TargetRecord& t, const std::string& id) {
+    auto got = connector_->Get(t.target_object(), id);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return json();
+    EXPECT_TRUE(got->has_value()) << "record not found";
+    if (!got->has_value()) return json();
+    auto projected = connector_->Project(t, **got);
+    EXPECT_TRUE(projected.ok()) << projected.status();
+    return projected.ok() ? *projected : json();
+  }
+
+  // The value of field or custom field `name` in `projection`.
+  static json FieldIn(const json& projection, const std::string& name) {
+    for (const char* section : {"fields", "custom_fields"}) {
+      json::json_pointer p("/" + std::string(section) + "/" + name);
+      if (projection.contains(p)) return projection.at(p);
     }
+    return json();
+  }
+
+  static std::string Describe(const std::vector<crm::FieldDelta>& deltas) {
+    std::string out;
+    for (const auto& d : deltas) {
+      absl::StrAppend(&out, "\n  ", d.section, ".", d.name, ": ", d.left.dump(),
+                      " vs ", d.right.dump());
+    }
+    return out;
   }
 
   // Creates `c` (and, first, the parents it links to); returns its id.
@@ -322,6 +407,106 @@ TEST_P(ConnectorConformanceTest, RateLimitIsBackedOffAndEveryCallSucceeds) {
   json stats = env_.emulator->Stats();
   EXPECT_GT(stats.value("rate_limited", 0), 0) << stats.dump();
   EXPECT_GT(time_.slept(), absl::ZeroDuration());
+}
+
+TEST_P(ConnectorConformanceTest, CreatedRecordProjectsAsWritten) {
+  v1::TargetRecord t = profile_->projection.make(600);
+  crm::ResolvedRecord rr;
+  std::string id = CreateProjected(t, 600, &rr);
+  ASSERT_FALSE(id.empty());
+
+  json expected = crm::ExpectedProjection(t, rr.lookup_ids);
+  json actual = ReadProjection(t, id);
+  std::vector<crm::FieldDelta> deltas = crm::DiffProjections(expected, actual);
+  EXPECT_THAT(deltas, IsEmpty()) << Describe(deltas);
+  // Nothing passes as blank on both sides.
+  for (const char* section : {"fields", "custom_fields", "lookups"}) {
+    for (const auto& [name, unused] : expected[section].items()) {
+      EXPECT_FALSE(crm::IsBlank(actual[section][name]))
+          << section << "." << name;
+    }
+  }
+}
+
+TEST_P(ConnectorConformanceTest, RestoreWritesAnEarlierProjectionBack) {
+  const ProjectionCase& pc = profile_->projection;
+  v1::TargetRecord first = pc.make(620);
+  crm::ResolvedRecord first_rr;
+  const std::string id = CreateProjected(first, 620, &first_rr);
+  ASSERT_FALSE(id.empty());
+  std::string later_parent = CreateParent(640);
+  ASSERT_FALSE(later_parent.empty());
+
+  // The update's before-image: what the CRM holds of what it writes.
+  v1::TargetRecord later = pc.make(620);
+  pc.change(later, 620);
+  crm::ResolvedRecord later_rr = Resolve(later, later_parent);
+  json before = ReadProjection(later, id);
+  ASSERT_FALSE(pc.cleared.empty());
+  for (const auto& name : pc.cleared)
+    EXPECT_TRUE(crm::IsBlank(FieldIn(before, name))) << name;
+
+  ASSERT_TRUE(connector_->Update(id, later_rr).ok());
+  json updated = ReadProjection(later, id);
+  std::vector<crm::FieldDelta> deltas = crm::DiffProjections(
+      crm::ExpectedProjection(later, later_rr.lookup_ids), updated);
+  EXPECT_THAT(deltas, IsEmpty()) << "after the update:" << Describe(deltas);
+  EXPECT_THAT(crm::DiffProjections(before, updated), Not(IsEmpty()));
+
+  absl::Status restored = connector_->Restore(pc.target, id, before);
+  ASSERT_TRUE(restored.ok()) << restored;
+  json after = ReadProjection(later, id);
+  deltas = crm::DiffProjections(before, after);
+  EXPECT_THAT(deltas, IsEmpty()) << "after the restore:" << Describe(deltas);
+  for (const auto& name : pc.cleared)
+    EXPECT_TRUE(crm::IsBlank(FieldIn(after, name))) << name << " not cleared";
+}
+
+TEST_P(ConnectorConformanceTest, PlanWriteSendsNothingAndNamesAnUnknownField) {
+  const ProjectionCase& pc = profile_->projection;
+  PrepareProjectionFields();
+  v1::TargetRecord t = pc.make(650);
+  crm::ResolvedRecord rr = Resolve(t, profile_->unknown_id);
+  const int64_t sent = connector_->requests();
+  const int64_t served = env_.emulator->Stats().value("total", int64_t{0});
+
+  auto planned = connector_->PlanWrite(rr, /*create=*/true);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  EXPECT_GE(*planned, 1);
+  (*t.mutable_custom_fields())["cf_not_in_account"] = record::StringValue("x");
+  for (bool create : {true, false}) {
+    auto refused = connector_->PlanWrite(rr, create);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << refused.status();
+    EXPECT_THAT(refused.status().message(), HasSubstr("cf_not_in_account"));
+  }
+
+  EXPECT_EQ(connector_->requests(), sent);
+  EXPECT_EQ(env_.emulator->Stats().value("total", int64_t{0}), served);
+}
+
+TEST_P(ConnectorConformanceTest, EmailsAndPhonesFindTheRecord) {
+  const ProjectionCase& pc = profile_->projection;
+  v1::TargetRecord t = pc.make(670);
+  pc.change(t, 670);
+  crm::ResolvedRecord rr;
+  std::string id = CreateProjected(t, 670, &rr);
+  ASSERT_FALSE(id.empty());
+  ASSERT_FALSE(pc.match_fields.empty());
+  for (const auto& field : pc.match_fields) {
+    SCOPED_TRACE(field);
+    std::string key = record::ValueToText(t.fields().at(field));
+    // Emails match in any case.
+    if (absl::StrContains(key, "@")) key = absl::AsciiStrToUpper(key);
+    auto found = connector_->FindByExternalKey(pc.target, field, key);
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_EQ(found->value_or("none"), id);
+    std::string other =
+        absl::StrContains(key, "@") ? "nobody@mail.example" : TestPhone(9999);
+    auto none = connector_->FindByExternalKey(pc.target, field, other);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_FALSE(none->has_value());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCrms, ConnectorConformanceTest,

@@ -96,7 +96,14 @@ Profile FreshsalesProfile() {
                  {{{"name", kKeyField}, {"type", "text"}},
                   {{"name", "cf_referral_source"},
                    {"label", "Referral source"},
-                   {"type", "text"}}}},
+                   {"type", "text"}},
+                  {{"name", "cf_patient_status"},
+                   {"label", "Patient status"},
+                   {"type", "dropdown"},
+                   {"choices", {"Active", "Inactive", "Recall due"}}},
+                  {{"name", "cf_last_visit"},
+                   {"label", "Last visit"},
+                   {"type", "date"}}}},
                 {"sales_accounts", KeyFieldDefs()},
                 {"deals", KeyFieldDefs()},
                 {"sales_activities", KeyFieldDefs()},
@@ -324,6 +331,31 @@ Profile FreshsalesProfile() {
        },
        {}});
   for (const char* m : kModules) p.objects.push_back(ModuleCase(m));
+  // Leads are contacts in a lifecycle stage (a selector choice, written by
+  // name, stored as its id).
+  p.projection = {
+      "contact",
+      ProjectionFields("contacts"),
+      {"sales_accounts", "sales_account", "/sales_accounts/0/id", true},
+      [](int n) {
+        v1::TargetRecord t = Record("patient", "contact", n, "external_id");
+        Set(t, "first_name", "Ana");
+        Set(t, "last_name", absl::StrCat("Lopez ", n));
+        Set(t, "email", absl::StrCat("ana", n, "@mail.example"));
+        Set(t, "mobile_number", TestPhone(n));
+        Set(t, "lifecycle_stage", "Lead");
+        SetProjectionCustomFields(t, n, false);
+        return t;
+      },
+      [](v1::TargetRecord& t, int n) {
+        Set(t, "last_name", absl::StrCat("Lopez-Diaz ", n));
+        Set(t, "email", absl::StrCat("ana.lopez", n, "@mail.example"));
+        Set(t, "lifecycle_stage", "Customer");
+        Set(t, "work_number", TestPhone(n + 5000));
+        SetProjectionCustomFields(t, n, true);
+      },
+      {"work_number", "cf_referral_source"},
+      {"email", "mobile_number", "work_number"}};
   p.custom_field = {
       "contact",
       {"contacts", "cf_referral_source", "Referral source", "text", {}},

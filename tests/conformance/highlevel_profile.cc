@@ -223,6 +223,31 @@ Profile HighLevelProfile() {
                        {},
                        {},
                        {}});
+  // A date of birth reads back as a midnight timestamp; the dropdown is
+  // a SINGLE_OPTIONS field written and read by its label.
+  p.projection = {
+      "contact",
+      ProjectionFields("contacts"),
+      {"businessId", "business", "/businessId"},
+      [](int n) {
+        v1::TargetRecord t = Record("patient", "contact", n, kKeyField);
+        Set(t, "firstName", "Ana");
+        Set(t, "lastName", absl::StrCat("Lopez ", n));
+        Set(t, "email", absl::StrCat("ana", n, "@mail.example"));
+        Set(t, "phone", TestPhone(n));
+        (*t.mutable_fields())["dateOfBirth"] = record::DateValue(1990, 9, 25);
+        SetProjectionCustomFields(t, n, false);
+        return t;
+      },
+      [](v1::TargetRecord& t, int n) {
+        Set(t, "lastName", absl::StrCat("Lopez-Diaz ", n));
+        Set(t, "email", absl::StrCat("ana.lopez", n, "@mail.example"));
+        Set(t, "phone", TestPhone(n + 5000));
+        Set(t, "city", "Austin");
+        SetProjectionCustomFields(t, n, true);
+      },
+      {"city", "cf_referral_source"},
+      {"email", "phone"}};
   p.custom_field = {
       "contact",
       {"contacts", "cf_referral_source", "Referral source", "text", {}},

@@ -216,6 +216,27 @@ Profile PipedriveProfile() {
          return {"name", absl::StrCat("Porcelain crown ", n), "/name"};
        },
        {"name"}});
+  // Custom fields are created by PrepareSchema; the dropdown is an enum
+  // written and read as option ids.
+  p.projection = {
+      "person",
+      ProjectionFields("persons"),
+      {"org_id", "organization", "/org_id"},
+      [](int n) {
+        v1::TargetRecord t = Record("patient", "person", n, kKeyField);
+        Set(t, "name", absl::StrCat("Ana Lopez ", n));
+        Set(t, "emails", absl::StrCat("ana", n, "@mail.example"));
+        SetProjectionCustomFields(t, n, false);
+        return t;
+      },
+      [](v1::TargetRecord& t, int n) {
+        Set(t, "name", absl::StrCat("Ana Lopez-Diaz ", n));
+        Set(t, "emails", absl::StrCat("ana.lopez", n, "@mail.example"));
+        Set(t, "phones", TestPhone(n));
+        SetProjectionCustomFields(t, n, true);
+      },
+      {"phones", "cf_referral_source"},
+      {"emails", "phones"}};
   p.custom_field = {
       "person",
       {"persons", "cf_referral_source", "Referral source", "text", {}},

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/record/value.h"
 
 namespace bridgework::conformance {
@@ -59,6 +60,28 @@ v1::TargetRecord Record(const std::string& source_object,
 void Set(v1::TargetRecord& t, const std::string& field,
          const std::string& value) {
   (*t.mutable_fields())[field] = record::StringValue(value);
+}
+
+std::string TestPhone(int n) { return absl::StrFormat("+1415555%04d", n); }
+
+std::vector<mapping::CustomFieldSpec> ProjectionFields(
+    const std::string& entity) {
+  return {{entity,
+           "cf_patient_status",
+           "Patient status",
+           "dropdown",
+           {"Active", "Inactive", "Recall due"},
+           ""},
+          {entity, "cf_last_visit", "Last visit", "date", {}, ""},
+          {entity, "cf_referral_source", "Referral source", "text", {}, ""}};
+}
+
+void SetProjectionCustomFields(v1::TargetRecord& t, int n, bool later) {
+  auto& cf = *t.mutable_custom_fields();
+  cf["cf_patient_status"] =
+      record::StringValue(later ? "Recall due" : "Active");
+  cf["cf_last_visit"] = record::DateValue(2026, later ? 4 : 3, 1 + n % 28);
+  if (later) cf["cf_referral_source"] = record::StringValue("Direct mail");
 }
 
 }  // namespace bridgework::conformance

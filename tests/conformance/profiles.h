@@ -131,6 +131,30 @@ struct CustomFieldCase {
   std::function<std::string(const nlohmann::json&)> read;
 };
 
+// A record written, updated and restored through projections
+// (ProjectionRoundTrip tests): standard fields with an email and a phone,
+// custom fields with a pick-list and a date, a pick-list standard field
+// where the CRM has one, and a lookup.
+struct ProjectionCase {
+  std::string target;
+  // The record's custom fields, prepared (apply) before the test.
+  std::vector<mapping::CustomFieldSpec> fields;
+  // The lookup; its parent is made from the profile's case for
+  // `link.parent`.
+  LinkCase link;
+  // The record as first written; `n` makes its values unique.
+  std::function<v1::TargetRecord(int n)> make;
+  // The record as later updated: other values (another option, email,
+  // date), and `cleared` set, which make(n) leaves blank.
+  std::function<void(v1::TargetRecord&, int n)> change;
+  // Names of the fields (or custom fields) change() sets and make() does
+  // not have, so that a restore must clear them.
+  std::vector<std::string> cleared;
+  // Fields FindByExternalKey matches on (an email, a phone), set by
+  // make() or change().
+  std::vector<std::string> match_fields;
+};
+
 struct Profile {
   std::string name;
   // Appended to the server root for the connector's base URL.
@@ -142,6 +166,7 @@ struct Profile {
   // The first case is used for pagination, external keys and refusals.
   std::vector<ObjectCase> objects;
   CustomFieldCase custom_field;
+  ProjectionCase projection;
   // True when PrepareSchema creates fields (else it lists them).
   bool creates_fields = false;
   // Applied with PrepareSchema(apply) before each test: the schema the
@@ -165,6 +190,17 @@ v1::TargetRecord Record(const std::string& source_object,
                         const std::string& external_key_field);
 void Set(v1::TargetRecord& t, const std::string& field,
          const std::string& value);
+
+// A valid US phone number in E.164, unique per `n` (0..9999).
+std::string TestPhone(int n);
+// The custom fields of every ProjectionCase, for the map's `entity`: a
+// dropdown cf_patient_status (Active, Inactive, Recall due), a date
+// cf_last_visit and a text cf_referral_source.
+std::vector<mapping::CustomFieldSpec> ProjectionFields(
+    const std::string& entity);
+// Sets them on `t`: cf_patient_status and cf_last_visit; `later` (what a
+// ProjectionCase's change sets) other values and cf_referral_source too.
+void SetProjectionCustomFields(v1::TargetRecord& t, int n, bool later);
 
 }  // namespace bridgework::conformance
 
