@@ -22,9 +22,11 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/server.h"
 #include "libs/common/status_macros.h"
+#include "libs/crm/connector_registry.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
 #include "libs/report/report.h"
+#include "libs/report/timeline.h"
 #include "libs/workflows/writers.h"
 #include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/supervisor.h"
@@ -263,6 +265,18 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
   result.report_json = report::ReportToJson(result.report, extra);
+  // Throughput against the plan's budget, from the run's operations.
+  auto pacing =
+      crm::PlanPacing(config.destination.crm(), config.destination.plan());
+  v1::ListOperationsRequest list_ops;
+  list_ops.set_run_id(run.run_id());
+  BW_ASSIGN_OR_RETURN(
+      result.report_json["timeline"],
+      report::BuildTimeline(result.report,
+                            pacing.ok() ? pacing->requests_per_second : 0,
+                            [&](const auto& visit) {
+                              return auditor->ListOperations(list_ops, visit);
+                            }));
   result.ok = result.report_json.value("balanced", false);
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));
   if (!options.report_dir.empty()) {
