@@ -182,14 +182,16 @@ std::string Num(double v) {
   return absl::StrFormat("%.2g", v);
 }
 
-// The smallest of 1, 2, 5 x 10^k at or above `v` (an axis maximum).
-double NiceCeil(double v) {
+// An axis maximum at or above `v` whose quarters are round: four times
+// the smallest of 1, 2, 2.5, 5 x 10^k at or above v / 4.
+double AxisMax(double v) {
   if (v <= 0) return 1;
-  const double p = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (m * p >= v) return m * p;
+  const double quarter = v / 4;
+  const double p = std::pow(10.0, std::floor(std::log10(quarter)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * p >= quarter) return 4 * m * p;
   }
-  return 10 * p;
+  return 40 * p;
 }
 
 // Records per second (area) and rate-budget use (requests per second over
@@ -217,8 +219,8 @@ std::string TimelineChart(const json& timeline) {
   const int left = 56, right = 64, top = 14, bottom = 40, plot_w = 780,
             plot_h = 200;
   const int width = left + plot_w + right, height = top + plot_h + bottom;
-  const double rate_max = NiceCeil(peak_rate);
-  const double use_max = NiceCeil(std::max(100.0, peak_use));
+  const double rate_max = AxisMax(peak_rate);
+  const double use_max = AxisMax(std::max(100.0, peak_use));
   auto px = [&](double t) { return left + t / end * plot_w; };
   auto py = [&](double v, double max) {
     return top + plot_h - std::min(v, max) / max * plot_h;
@@ -712,7 +714,12 @@ std::string ReportToHtml(const json& report_json) {
   if (extra.is_object()) {
     std::string rest;
     for (auto it = extra.begin(); it != extra.end(); ++it) {
-      if (it.key() == "owners" || it.key() == "schema") continue;
+      // Shown above: owners and schema in their sections, the destination
+      // in the header.
+      if (it.key() == "owners" || it.key() == "schema" ||
+          it.key() == "destination") {
+        continue;
+      }
       absl::StrAppend(&rest, "<h3>", HtmlEscape(it.key()), "</h3>\n<pre>",
                       HtmlEscape(it.value().dump(
                           2, ' ', false, json::error_handler_t::replace)),

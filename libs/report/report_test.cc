@@ -155,6 +155,8 @@ TEST(ReportHtml, EscapesEverythingAndShowsTheVerdict) {
   EXPECT_NE(html.find("&lt;b&gt;dr@x.test&lt;/b&gt;"), std::string::npos);
   EXPECT_NE(html.find("freshsales account a&amp;b (plan pro)"),
             std::string::npos);
+  // The destination is in the header, not again under Details.
+  EXPECT_EQ(html.find("<h3>destination</h3>"), std::string::npos);
   EXPECT_NE(html.find("no: fallback owner"), std::string::npos);
   EXPECT_NE(html.find("Balanced: every source record is accounted for"),
             std::string::npos);
@@ -296,6 +298,11 @@ TEST(ReportHtml, DrawsTheTimelineWithTheBudget) {
   EXPECT_NE(html.find("peak 5 records/s"), std::string::npos);
   EXPECT_NE(html.find("peak rate-budget use 300% of 5 requests/s"),
             std::string::npos);
+  // Axes in round quarters: 0..8 records/s, 0..400% of the budget.
+  EXPECT_NE(svg.find(">2</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">8</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">100%</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">400%</text>"), std::string::npos);
   j["timeline"]["budget_per_second"] = 0;
   html = ReportToHtml(j);
   EXPECT_NE(html.find("rate budget is unknown"), std::string::npos);
