@@ -400,9 +400,12 @@ int main(int argc, char** argv) {
   AuditExportOptions audit_options;
   auto* audit_export = audit->add_subcommand(
       "export", "a run's operations as audit-<run>.jsonl and .csv");
-  audit_export->add_option("--run", audit_options.run_id, "the run")
+  audit_export->add_option("--run", audit_options.run_id, "the run (r-000001)")
       ->required();
-  audit_export->add_option("-o,--out", audit_options.out_dir, "directory");
+  audit_export
+      ->add_option("-o,--out", audit_options.out_dir,
+                   "directory for audit-<run>.jsonl and .csv")
+      ->capture_default_str();
   audit_export->add_option("--auditor", audit_options.auditor,
                            "auditor address (else --config / --services)");
   audit_export->add_option("--config", config_path,
