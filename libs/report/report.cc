@@ -3,17 +3,23 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "libs/record/value.h"
 #include "libs/report/html_util.h"
+#include "libs/report/timeline.h"
 
 namespace bridgework::report {
 namespace {
@@ -59,9 +65,9 @@ const char* StateName(v1::RunState s) {
   }
 }
 
-constexpr const char* kCountKeys[] = {"extracted",   "loaded",    "created",
-                                      "updated",     "unchanged", "adopted",
-                                      "quarantined", "skipped"};
+constexpr const char* kCountKeys[] = {"extracted", "loaded",      "created",
+                                      "updated",   "unchanged",   "adopted",
+                                      "matched",   "quarantined", "skipped"};
 
 // ---- HTML ----
 
@@ -77,14 +83,24 @@ constexpr Segment kSegments[] = {
     {"updated", "updated", "#0969da"},
     {"unchanged", "unchanged", "#8bb9fe"},
     {"adopted", "adopted", "#8250df"},
+    {"matched", "matched", "#1a7f37"},
     {"quarantined", "quarantined", "#d4a72c"},
     {"skipped", "skipped", "#8c959f"},
 };
 constexpr char kMissingColor[] = "#cf222e";
 
-// A stacked horizontal bar per object, scaled to the largest object.
+std::string Where(const json& q) {
+  std::string where = JsonStr(q, "file");
+  if (JsonNum(q, "line") > 0) absl::StrAppend(&where, ":", JsonNum(q, "line"));
+  if (where.empty()) where = JsonStr(q, "record");
+  return where;
+}
+
+// A stacked horizontal bar per object, scaled to the largest object, with
+// each part's count written inside it (when it fits) and, under the bar,
+// every non-zero count as text.
 std::string Chart(const json& objects) {
-  const int label_w = 150, bar_w = 520, row_h = 26, count_w = 110;
+  const int label_w = 150, bar_w = 520, row_h = 44, bar_h = 20, count_w = 110;
   int64_t scale = 1;
   for (const json& o : objects) {
     int64_t accounted = JsonNum(o, "loaded") + JsonNum(o, "quarantined") +
@@ -94,8 +110,8 @@ std::string Chart(const json& objects) {
   const int height = std::max<int>(1, objects.size()) * row_h + 4;
   const int width = label_w + bar_w + count_w;
   std::string svg = absl::StrCat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
-      "aria-label=\"records per object\" width=\"",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart objects\" "
+      "role=\"img\" aria-label=\"records per object\" width=\"",
       width, "\" height=\"", height, "\" viewBox=\"0 0 ", width, " ", height,
       "\" font-size=\"12\" font-family=\"system-ui,sans-serif\">\n");
   int row = 0;
@@ -105,19 +121,27 @@ std::string Chart(const json& objects) {
     absl::StrAppend(&svg, "<text x=\"0\" y=\"", y + 14, "\" fill=\"#1f2328\">",
                     name, "</text>\n");
     double x = label_w;
+    std::vector<std::string> counts;
     auto rect = [&](int64_t n, const char* color, const char* label) {
       if (n <= 0) return;
       double w = static_cast<double>(n) * bar_w / static_cast<double>(scale);
       w = std::max(w, 1.0);
       absl::StrAppend(&svg, "<rect x=\"", static_cast<int>(x), "\" y=\"", y,
                       "\" width=\"", std::max(1, static_cast<int>(w + 0.5)),
-                      "\" height=\"", row_h - 8, "\" fill=\"", color,
-                      "\"><title>", name, ": ", n, " ", label,
-                      "</title></rect>\n");
+                      "\" height=\"", bar_h, "\" fill=\"", color, "\"><title>",
+                      name, ": ", n, " ", label, "</title></rect>\n");
+      const std::string text = absl::StrCat(n);
+      if (w >= 7.0 * text.size() + 6) {
+        absl::StrAppend(
+            &svg, "<text x=\"", static_cast<int>(x + w / 2), "\" y=\"", y + 14,
+            "\" text-anchor=\"middle\" fill=\"#fff\">", text, "</text>\n");
+      }
+      counts.push_back(absl::StrCat(label, " ", n));
       x += w;
     };
-    // loaded = created + updated + unchanged + adopted; any remainder (an
-    // action the report does not know) is drawn as plain "loaded".
+    // loaded = created + updated + unchanged + adopted + matched; any
+    // remainder (an action the report does not count) is drawn as plain
+    // "loaded".
     int64_t known = 0;
     for (const Segment& s : kSegments) {
       rect(JsonNum(o, s.key), s.color, s.label);
@@ -133,6 +157,11 @@ std::string Chart(const json& objects) {
     absl::StrAppend(&svg, "<text x=\"", label_w + bar_w + 8, "\" y=\"", y + 14,
                     "\" fill=\"#59636e\">", accounted, " / ",
                     JsonNum(o, "extracted"), "</text>\n");
+    absl::StrAppend(&svg, "<text x=\"", label_w, "\" y=\"", y + bar_h + 15,
+                    "\" font-size=\"11\" fill=\"#59636e\">",
+                    counts.empty() ? std::string("no records")
+                                   : absl::StrJoin(counts, " \xC2\xB7 "),
+                    "</text>\n");
     ++row;
   }
   absl::StrAppend(&svg, "</svg>\n<p class=\"legend\">");
@@ -146,12 +175,273 @@ std::string Chart(const json& objects) {
   return svg;
 }
 
-std::string Where(const json& q) {
-  std::string where = JsonStr(q, "file");
-  if (JsonNum(q, "line") > 0) absl::StrAppend(&where, ":", JsonNum(q, "line"));
-  if (where.empty()) where = JsonStr(q, "record");
-  return where;
+// A number for an axis or a summary: whole when large, else 2 significant
+// decimals at most.
+std::string Num(double v) {
+  if (v >= 100 || v == std::floor(v)) return absl::StrCat(std::llround(v));
+  return absl::StrFormat("%.2g", v);
 }
+
+// An axis maximum at or above `v` whose quarters are round: four times
+// the smallest of 1, 2, 2.5, 5 x 10^k at or above v / 4.
+double AxisMax(double v) {
+  if (v <= 0) return 1;
+  const double quarter = v / 4;
+  const double p = std::pow(10.0, std::floor(std::log10(quarter)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    if (m * p >= quarter) return 4 * m * p;
+  }
+  return 40 * p;
+}
+
+// Records per second (area) and rate-budget use (requests per second over
+// the plan's budget, line, right axis) over the run, one step per bucket.
+std::string TimelineChart(const json& timeline) {
+  const json& points = JsonArray(timeline, "points");
+  if (points.empty()) {
+    return "<p class=\"note\">No operation reached the CRM in this run.</p>\n";
+  }
+  const double bucket = std::max<double>(
+      1, static_cast<double>(JsonNum(timeline, "bucket_seconds")));
+  const json& budget_json = JsonField(timeline, "budget_per_second");
+  const double budget = budget_json.is_number() ? budget_json.get<double>() : 0;
+  double peak_rate = 0, peak_use = 0;
+  int64_t records = 0, requests = 0;
+  for (const json& p : points) {
+    peak_rate = std::max(peak_rate, JsonNum(p, "records") / bucket);
+    if (budget > 0)
+      peak_use =
+          std::max(peak_use, JsonNum(p, "requests") / bucket / budget * 100);
+    records += JsonNum(p, "records");
+    requests += JsonNum(p, "requests");
+  }
+  const double end = JsonNum(points.back(), "t") + bucket;
+  const int left = 56, right = 64, top = 14, bottom = 40, plot_w = 780,
+            plot_h = 200;
+  const int width = left + plot_w + right, height = top + plot_h + bottom;
+  const double rate_max = AxisMax(peak_rate);
+  const double use_max = AxisMax(std::max(100.0, peak_use));
+  auto px = [&](double t) { return left + t / end * plot_w; };
+  auto py = [&](double v, double max) {
+    return top + plot_h - std::min(v, max) / max * plot_h;
+  };
+  std::string svg = absl::StrCat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart timeline\" "
+      "role=\"img\" aria-label=\"records per second and rate-budget use over "
+      "the run\" width=\"",
+      width, "\" height=\"", height, "\" viewBox=\"0 0 ", width, " ", height,
+      "\" font-size=\"11\" font-family=\"system-ui,sans-serif\">\n");
+  // Grid and axes: quarters of each axis.
+  for (int i = 0; i <= 4; ++i) {
+    const double y = top + plot_h - plot_h * i / 4.0;
+    absl::StrAppend(&svg, "<line x1=\"", left, "\" x2=\"", left + plot_w,
+                    "\" y1=\"", y, "\" y2=\"", y,
+                    "\" stroke=\"#d1d9e0\"/>\n<text x=\"", left - 6, "\" y=\"",
+                    y + 4, "\" text-anchor=\"end\" fill=\"#2f81f7\">",
+                    Num(rate_max * i / 4), "</text>\n");
+    if (budget > 0) {
+      absl::StrAppend(&svg, "<text x=\"", left + plot_w + 6, "\" y=\"", y + 4,
+                      "\" fill=\"#bc4c00\">", Num(use_max * i / 4),
+                      "%</text>\n");
+    }
+    const double t = end * i / 4;
+    absl::StrAppend(&svg, "<text x=\"", px(t), "\" y=\"", top + plot_h + 16,
+                    "\" text-anchor=\"middle\" fill=\"#59636e\">", Num(t),
+                    " s</text>\n");
+  }
+  absl::StrAppend(&svg, "<text x=\"", left + plot_w / 2, "\" y=\"", height - 6,
+                  "\" text-anchor=\"middle\" fill=\"#59636e\">seconds since "
+                  "the run started</text>\n");
+  // Steps: each bucket's value held across its width.
+  auto steps = [&](auto value, double max) {
+    std::string d;
+    for (const json& p : points) {
+      const double t = static_cast<double>(JsonNum(p, "t"));
+      const double y = py(value(p), max);
+      absl::StrAppend(&d, d.empty() ? "M" : " L", px(t), " ", y, " L",
+                      px(t + bucket), " ", y);
+    }
+    return d;
+  };
+  const std::string rate_path = steps(
+      [&](const json& p) { return JsonNum(p, "records") / bucket; }, rate_max);
+  absl::StrAppend(&svg, "<path d=\"", rate_path, " L", px(end), " ",
+                  top + plot_h, " L", px(0), " ", top + plot_h,
+                  " Z\" fill=\"#2f81f7\" fill-opacity=\"0.35\" "
+                  "stroke=\"#2f81f7\" stroke-width=\"1.5\"><title>records per "
+                  "second</title></path>\n");
+  if (budget > 0) {
+    const double full = py(100, use_max);
+    absl::StrAppend(
+        &svg, "<line x1=\"", left, "\" x2=\"", left + plot_w, "\" y1=\"", full,
+        "\" y2=\"", full,
+        "\" stroke=\"#cf222e\" stroke-dasharray=\"5 4\"/>\n<text x=\"",
+        left + plot_w - 4, "\" y=\"", full - 4,
+        "\" text-anchor=\"end\" fill=\"#cf222e\">100% of the budget</text>\n");
+    const std::string use_path = steps(
+        [&](const json& p) {
+          return JsonNum(p, "requests") / bucket / budget * 100;
+        },
+        use_max);
+    absl::StrAppend(&svg, "<path d=\"", use_path,
+                    "\" fill=\"none\" stroke=\"#bc4c00\" stroke-width=\"2\">"
+                    "<title>rate-budget use</title></path>\n");
+  }
+  absl::StrAppend(&svg,
+                  "</svg>\n<p class=\"legend\"><span><i "
+                  "style=\"background:#2f81f7\"></i>records per second "
+                  "(left axis)</span>");
+  if (budget > 0) {
+    absl::StrAppend(&svg,
+                    "<span><i style=\"background:#bc4c00\"></i>rate-budget "
+                    "use: requests per second / ",
+                    Num(budget), " per second (right axis)</span>");
+  }
+  absl::StrAppend(&svg, "</p>\n<p class=\"meta\">", records,
+                  " operations over ", Num(end), " s in buckets of ",
+                  Num(bucket), " s; peak ", Num(peak_rate),
+                  " records/s, average ", Num(records / end), " records/s");
+  if (budget > 0) {
+    absl::StrAppend(&svg, "; peak rate-budget use ", Num(peak_use), "% of ",
+                    Num(budget), " requests/s (", requests, " requests",
+                    JsonBool(timeline, "requests_scaled")
+                        ? ", spread over the buckets by their operations"
+                        : "",
+                    ")");
+  } else {
+    absl::StrAppend(&svg, "; the plan's rate budget is unknown");
+  }
+  absl::StrAppend(&svg, "</p>\n");
+  return svg;
+}
+
+// Per object, how many quarantined records (of those listed) share a field
+// and reason, most frequent first. The file:line a reason may start with
+// is dropped so that rows with one cause group together.
+std::string ReasonGroups(const json& objects) {
+  std::string rows;
+  int64_t omitted = 0;
+  for (const json& o : objects) {
+    omitted += JsonNum(o, "quarantine_omitted");
+    std::map<std::pair<std::string, std::string>, int64_t> groups;
+    for (const json& q : JsonArray(o, "quarantine")) {
+      std::string reason = JsonStr(q, "reason");
+      const std::string where = Where(q);
+      if (!where.empty() && absl::StartsWith(reason, where + ": "))
+        reason.erase(0, where.size() + 2);
+      ++groups[{JsonStr(q, "field"), reason}];
+    }
+    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> sorted(
+        groups.begin(), groups.end());
+    std::stable_sort(
+        sorted.begin(), sorted.end(),
+        [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [key, n] : sorted) {
+      absl::StrAppend(&rows, "<tr><td class=\"t\">",
+                      HtmlEscape(JsonStr(o, "source_object")),
+                      "</td><td class=\"t\">", HtmlEscape(key.first),
+                      "</td><td class=\"t\">", HtmlEscape(key.second),
+                      "</td><td>", n, "</td></tr>\n");
+    }
+  }
+  if (rows.empty()) return "";
+  return absl::StrCat(
+      "<h3>Reasons</h3>\n<table class=\"reasons\">\n<tr><th class=\"t\">"
+      "object</th><th class=\"t\">field</th><th class=\"t\">reason</th>"
+      "<th>records</th></tr>\n",
+      rows, "</table>\n",
+      omitted > 0
+          ? absl::StrCat("<p class=\"note\">Counted among the records listed "
+                         "below; ",
+                         omitted,
+                         " more quarantined records are not listed and not "
+                         "counted here.</p>\n")
+          : "",
+      "<h3>Records</h3>\n");
+}
+
+// A diff value as text: strings as they are, null as nothing, the rest as
+// JSON.
+std::string DiffValue(const json& field, const char* key) {
+  const json& v = JsonField(field, key);
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// report.json's "diff" (a sample of records read back from the CRM): a
+// table per record, mismatched fields marked "bad".
+std::string DiffSection(const json& diff) {
+  std::string html = absl::StrCat(
+      "<section class=\"diff\">\n<h2>Sample: source vs CRM</h2>\n"
+      "<p class=\"meta\">",
+      JsonNum(diff, "fields_compared"), " fields compared, ",
+      JsonNum(diff, "mismatches"), " mismatches in ",
+      JsonArray(diff, "records").size(), " records</p>\n");
+  for (const json& r : JsonArray(diff, "records")) {
+    absl::StrAppend(
+        &html, "<h3>", HtmlEscape(JsonStr(r, "source_object")), " <code>",
+        HtmlEscape(JsonStr(r, "source_key")), "</code> &rarr; ",
+        HtmlEscape(JsonStr(r, "target_object")), " <code>",
+        HtmlEscape(JsonStr(r, "crm_id")),
+        "</code></h3>\n<table>\n<tr>"
+        "<th class=\"t\">section</th><th class=\"t\">field</th>"
+        "<th class=\"t\">source</th><th class=\"t\">expected</th>"
+        "<th class=\"t\">actual</th><th class=\"t\">match</th></tr>\n");
+    for (const json& f : JsonArray(r, "fields")) {
+      const bool match = JsonBool(f, "match");
+      // A record that existed before the migration kept its own value
+      // (run.existing): shown, not a mismatch.
+      const bool kept = JsonBool(f, "kept");
+      absl::StrAppend(
+          &html, "<tr", match || kept ? "" : " class=\"bad\"",
+          "><td class=\"t\">", HtmlEscape(JsonStr(f, "section")),
+          "</td><td class=\"t\">", HtmlEscape(JsonStr(f, "field")),
+          "</td><td class=\"t\">", HtmlEscape(DiffValue(f, "source")),
+          "</td><td class=\"t\">", HtmlEscape(DiffValue(f, "expected")),
+          "</td><td class=\"t\">", HtmlEscape(DiffValue(f, "actual")),
+          "</td><td class=\"t ",
+          match  ? "ok\">yes"
+          : kept ? "\">kept (existing record)"
+                 : "bad\">no",
+          "</td></tr>\n");
+    }
+    absl::StrAppend(&html, "</table>\n");
+  }
+  absl::StrAppend(&html, "</section>\n");
+  return html;
+}
+
+// report.json's "dry_run": per target object what the records would
+// become and the requests the writes would take.
+std::string DryRunSection(const json& dry) {
+  std::string html = absl::StrCat(
+      "<section class=\"dry-run\">\n<h2>Dry run: nothing was sent or "
+      "recorded</h2>\n<p>",
+      JsonNum(dry, "requests_planned"), " write requests would be sent; ",
+      JsonNum(dry, "requests_read"),
+      " read-only requests were.</p>\n<table>\n<tr><th "
+      "class=\"t\">target object</th><th>creates</th><th>updates</th>"
+      "<th>unchanged</th><th>quarantined</th><th>requests</th></tr>\n");
+  for (const json& t : JsonArray(dry, "targets")) {
+    absl::StrAppend(&html, "<tr><td class=\"t\">",
+                    HtmlEscape(JsonStr(t, "target_object")), "</td>");
+    for (const char* k :
+         {"creates", "updates", "unchanged", "quarantined", "requests"}) {
+      absl::StrAppend(&html, "<td>", JsonNum(t, k), "</td>");
+    }
+    absl::StrAppend(&html, "</tr>\n");
+  }
+  absl::StrAppend(&html, "</table>\n</section>\n");
+  return html;
+}
+
+// Styles of the run report's own parts, after the shared stylesheet.
+constexpr char kReportCss[] = R"css(
+svg.chart{display:block;max-width:100%;height:auto;margin:4px 0}
+tr.bad td{background:#ffebe9}
+h3{font-size:14px;margin:16px 0 6px}
+)css";
 
 }  // namespace
 
@@ -198,6 +488,7 @@ json ReportToJson(const v1::RunReport& report, const json& extra) {
                 {"updated", o.updated()},
                 {"unchanged", o.unchanged()},
                 {"adopted", o.adopted()},
+                {"matched", o.matched()},
                 {"quarantined", o.quarantined()},
                 {"skipped", o.skipped()},
                 {"balanced", o.balanced()},
@@ -219,6 +510,8 @@ json ReportToJson(const v1::RunReport& report, const json& extra) {
                        {"pending", report.operations_pending()}};
   out["balanced"] = balanced;
   out["extra"] = extra.is_object() ? SanitizeUtf8(extra) : json::object();
+  // Filled by the controller from the run's operations (timeline.h).
+  out["timeline"] = EmptyTimeline();
   return out;
 }
 
@@ -235,7 +528,7 @@ std::string ReportToHtml(const json& report_json) {
       "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
       "\n<title>Bridgework report ",
-      id, "</title>\n<style>", ReportCss(),
+      id, "</title>\n<style>", ReportCss(), kReportCss,
       "</style>\n</head>\n<body>\n<main>\n");
 
   // Header: run and verdict.
@@ -299,7 +592,8 @@ std::string ReportToHtml(const json& report_json) {
                   "</div>\n</div>\n");
 
   // Per object: chart and table.
-  absl::StrAppend(&html, "<section>\n<h2>Records per object</h2>\n");
+  absl::StrAppend(&html,
+                  "<section class=\"objects\">\n<h2>Records per object</h2>\n");
   if (objects.empty()) {
     absl::StrAppend(&html, "<p class=\"note\">No source objects.</p>\n");
   } else {
@@ -326,8 +620,22 @@ std::string ReportToHtml(const json& report_json) {
   }
   absl::StrAppend(&html, "</section>\n");
 
+  // Throughput over the run.
+  absl::StrAppend(&html, "<section class=\"timeline\">\n<h2>Timeline</h2>\n",
+                  TimelineChart(JsonField(report_json, "timeline")),
+                  "</section>\n");
+
+  // A sample read back from the CRM, when `bridgework sample` added one.
+  const json& diff = JsonField(report_json, "diff");
+  if (diff.is_object()) absl::StrAppend(&html, DiffSection(diff));
+  const json& dry = JsonField(report_json, "dry_run");
+  if (dry.is_object()) absl::StrAppend(&html, DryRunSection(dry));
+
   // Quarantine.
-  absl::StrAppend(&html, "<section>\n<h2>Quarantined records</h2>\n");
+  absl::StrAppend(&html,
+                  "<section class=\"quarantine\">\n<h2>Quarantined "
+                  "records</h2>\n",
+                  ReasonGroups(objects));
   bool any = false;
   int64_t omitted = 0;
   for (const json& o : objects) {
@@ -439,7 +747,12 @@ std::string ReportToHtml(const json& report_json) {
   if (extra.is_object()) {
     std::string rest;
     for (auto it = extra.begin(); it != extra.end(); ++it) {
-      if (it.key() == "owners" || it.key() == "schema") continue;
+      // Shown above: owners and schema in their sections, the destination
+      // in the header.
+      if (it.key() == "owners" || it.key() == "schema" ||
+          it.key() == "destination") {
+        continue;
+      }
       absl::StrAppend(&rest, "<h3>", HtmlEscape(it.key()), "</h3>\n<pre>",
                       HtmlEscape(it.value().dump(
                           2, ' ', false, json::error_handler_t::replace)),

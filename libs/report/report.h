@@ -24,7 +24,10 @@
 //       { "source_object": "patient",
 //         "extracted": 120,          // every source record seen
 //         "loaded": 110,   // = created + updated + unchanged + adopted
+//                          //   + matched (+ actions not counted apart)
 //         "created": 100, "updated": 5, "unchanged": 4, "adopted": 1,
+//         "matched": 0,              // existed in the CRM before the run
+//                                    // and was matched (ObjectReport.matched)
 //         "quarantined": 8, "skipped": 2,
 //         "balanced": true,          // extracted == loaded+quarantined+skipped
 //         "quarantine": [            // at most the ledger's cap per object
@@ -38,12 +41,26 @@
 //         "skipped_omitted": 0
 //       } ],
 //     "totals": { "extracted", "loaded", "created", "updated", "unchanged",
-//                 "adopted", "quarantined", "skipped" },   // sums
+//                 "adopted", "matched", "quarantined", "skipped" },  // sums
 //     "requests": 342,               // requests sent to the CRM
 //     "operations": { "applied": 0, "failed": 0, "pending": 0 },
 //     "balanced": true,              // every object balanced
-//     "extra": { ... }               // caller's object (owners, destination)
+//     "extra": { ... },              // caller's object (owners, destination)
+//     "timeline": {                  // operations over time (timeline.h);
+//       "bucket_seconds": 1,         // empty points until the controller
+//       "budget_per_second": 0,      // fills it from the ledger
+//       "requests_scaled": false,
+//       "points": [ { "t": 0, "records": 12, "requests": 14 } ] }
 //   }
+//
+// An optional key, present only when a sample of loaded records was read
+// back from the CRM (`bridgework sample`); its values are patient data, so
+// it is rendered in the local HTML page and never logged:
+//     "diff": { "records": [ { "source_object", "source_key",
+//                "target_object", "crm_id",
+//                "fields": [ { "section", "field", "source", "expected",
+//                              "actual", "match": true } ] } ],
+//               "fields_compared": 40, "mismatches": 1 }
 //
 // Strings are made valid UTF-8 (invalid bytes become U+FFFD), so the JSON
 // always serialises. Reasons never hold field values (the ledger's
@@ -76,7 +93,12 @@ nlohmann::json ReportToJson(const v1::RunReport& report,
 
 // A self-contained HTML page for a JSON report (as made by ReportToJson;
 // missing keys render as empty). Every string from the report is
-// HTML-escaped.
+// HTML-escaped. Sections: the run and its verdict; totals; per object a
+// stacked-bar SVG chart with every count as text, and a table; the
+// timeline as an SVG chart (records per second, rate-budget use); the
+// sample diff, if any (mismatched rows have class "bad"); quarantine
+// reasons grouped per object, then the quarantined records; skipped
+// records; owners; destination schema; other extras.
 std::string ReportToHtml(const nlohmann::json& report_json);
 
 // Writes <dir>/report.json and <dir>/report.html, creating `dir` if

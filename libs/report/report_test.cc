@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace bridgework::report {
 namespace {
 
@@ -70,7 +72,7 @@ TEST(ReportJson, HasTheStableSchema) {
   json j = ReportToJson(Sample(true), extra);
   EXPECT_EQ(j["schema"], "bridgework.report/v1");
   for (const char* k : {"schema", "run", "objects", "totals", "requests",
-                        "operations", "balanced", "extra"}) {
+                        "operations", "balanced", "extra", "timeline"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   for (const char* k :
@@ -86,7 +88,7 @@ TEST(ReportJson, HasTheStableSchema) {
   const json& p = j["objects"][0];
   for (const char* k :
        {"source_object", "extracted", "loaded", "created", "updated",
-        "unchanged", "adopted", "quarantined", "skipped", "balanced",
+        "unchanged", "adopted", "matched", "quarantined", "skipped", "balanced",
         "quarantine", "quarantine_omitted", "skipped_records",
         "skipped_omitted"}) {
     EXPECT_TRUE(p.contains(k)) << k;
@@ -153,6 +155,8 @@ TEST(ReportHtml, EscapesEverythingAndShowsTheVerdict) {
   EXPECT_NE(html.find("&lt;b&gt;dr@x.test&lt;/b&gt;"), std::string::npos);
   EXPECT_NE(html.find("freshsales account a&amp;b (plan pro)"),
             std::string::npos);
+  // The destination is in the header, not again under Details.
+  EXPECT_EQ(html.find("<h3>destination</h3>"), std::string::npos);
   EXPECT_NE(html.find("no: fallback owner"), std::string::npos);
   EXPECT_NE(html.find("Balanced: every source record is accounted for"),
             std::string::npos);
@@ -180,6 +184,164 @@ TEST(ReportHtml, ToleratesAnIncompleteReport) {
   EXPECT_NE(html.find("No source objects."), std::string::npos);
   html = ReportToHtml(json::parse(R"({"objects":[{"source_object":7}]})"));
   EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(ReportJson, HasAnEmptyTimelineUntilTheControllerFillsIt) {
+  json j = ReportToJson(Sample(true), nullptr);
+  ASSERT_TRUE(j.contains("timeline"));
+  EXPECT_EQ(j["timeline"]["points"], json::array());
+  EXPECT_EQ(j["timeline"]["budget_per_second"], 0);
+  EXPECT_FALSE(j.contains("diff"));
+  std::string html = ReportToHtml(j);
+  EXPECT_NE(html.find("No operation reached the CRM"), std::string::npos);
+}
+
+TEST(ReportHtml, ChartsEveryCountAsText) {
+  std::string html = ReportToHtml(ReportToJson(Sample(true), nullptr));
+  size_t chart = html.find(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "class=\"chart objects\"");
+  ASSERT_NE(chart, std::string::npos);
+  std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  for (const char* text :
+       {"created 5", "updated 1", "unchanged 1", "quarantined 3", "skipped 2",
+        ">10 / 10<", ">2 / 2<"}) {
+    EXPECT_NE(svg.find(text), std::string::npos) << text;
+  }
+  // One rect per non-zero part: patient 4, location 1.
+  size_t rects = 0;
+  for (size_t at = svg.find("<rect"); at != std::string::npos;
+       at = svg.find("<rect", at + 1))
+    ++rects;
+  EXPECT_EQ(rects, 5u);
+  for (const char* legend : {"created", "updated", "unchanged", "adopted",
+                             "quarantined", "skipped"}) {
+    EXPECT_NE(html.find(absl::StrCat("</i>", legend, "</span>")),
+              std::string::npos)
+        << legend;
+  }
+}
+
+TEST(ReportJson, CountsMatchedRecordsPerObjectAndInTotal) {
+  v1::RunReport r = Sample(true);
+  v1::ObjectReport* o = r.mutable_objects(0);
+  o->set_extracted(14);
+  o->set_loaded(11);
+  o->set_matched(4);
+  v1::ObjectReport* l = r.mutable_objects(1);
+  l->set_extracted(3);
+  l->set_loaded(1);
+  l->set_matched(1);
+  json j = ReportToJson(r, nullptr);
+  EXPECT_EQ(j["objects"][0]["matched"], 4);
+  EXPECT_EQ(j["objects"][1]["matched"], 1);
+  EXPECT_EQ(j["totals"]["matched"], 5);
+  EXPECT_EQ(ReportToJson(Sample(true), nullptr)["totals"]["matched"], 0);
+
+  std::string html = ReportToHtml(j);
+  EXPECT_NE(html.find("<th>adopted</th><th>matched</th><th>quarantined</th>"),
+            std::string::npos);
+  // patient: extracted 14, loaded 11, created 5, updated 1, unchanged 1,
+  // adopted 0, matched 4.
+  EXPECT_NE(html.find("<td class=\"t\">patient</td><td>14</td><td>11</td>"
+                      "<td>5</td><td>1</td><td>1</td><td>0</td><td>4</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<th>0</th><th>5</th>"), std::string::npos);
+  EXPECT_NE(html.find("matched 4"), std::string::npos);
+  EXPECT_NE(html.find("</i>matched</span>"), std::string::npos);
+}
+
+TEST(ReportHtml, GroupsQuarantineReasonsPerObject) {
+  v1::RunReport r = Sample(true);
+  v1::ObjectReport* o = r.mutable_objects(0);
+  for (int line : {30, 31, 32}) {
+    v1::Rejection* q = o->add_rejections();
+    q->set_source_key(absl::StrCat("k", line));
+    q->mutable_location()->set_file("patients.csv");
+    q->mutable_location()->set_line(line);
+    q->set_reason(
+        absl::StrCat("patients.csv:", line, ": wrong number of columns"));
+    q->set_stage("extract");
+  }
+  std::string html = ReportToHtml(ReportToJson(r, nullptr));
+  size_t reasons = html.find("<table class=\"reasons\">");
+  ASSERT_NE(reasons, std::string::npos);
+  std::string table =
+      html.substr(reasons, html.find("</table>", reasons) - reasons);
+  EXPECT_NE(table.find("<td class=\"t\">wrong number of columns</td>"
+                       "<td>3</td>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<td class=\"t\">birth_date</td>"), std::string::npos);
+  // Most frequent first.
+  EXPECT_LT(table.find("wrong number"), table.find("birth_date"));
+  // The detail table still lists every record.
+  EXPECT_NE(html.find("patients.csv:31"), std::string::npos);
+}
+
+TEST(ReportHtml, DrawsTheTimelineWithTheBudget) {
+  json j = ReportToJson(Sample(true), nullptr);
+  j["timeline"] = {{"bucket_seconds", 2},
+                   {"budget_per_second", 5},
+                   {"requests_scaled", true},
+                   {"points",
+                    {{{"t", 0}, {"records", 10}, {"requests", 12}},
+                     {{"t", 2}, {"records", 4}, {"requests", 30}}}}};
+  std::string html = ReportToHtml(j);
+  size_t at = html.find("class=\"chart timeline\"");
+  ASSERT_NE(at, std::string::npos);
+  std::string svg = html.substr(at, html.find("</svg>", at) - at);
+  EXPECT_NE(svg.find("<path"), std::string::npos);
+  EXPECT_NE(svg.find("rate-budget use"), std::string::npos);
+  EXPECT_NE(svg.find("100% of the budget"), std::string::npos);
+  // Peak 5 records/s; 30 requests in 2 s at 5/s is 300% of the budget.
+  EXPECT_NE(html.find("peak 5 records/s"), std::string::npos);
+  EXPECT_NE(html.find("peak rate-budget use 300% of 5 requests/s"),
+            std::string::npos);
+  // Axes in round quarters: 0..8 records/s, 0..400% of the budget.
+  EXPECT_NE(svg.find(">2</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">8</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">100%</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">400%</text>"), std::string::npos);
+  j["timeline"]["budget_per_second"] = 0;
+  html = ReportToHtml(j);
+  EXPECT_NE(html.find("rate budget is unknown"), std::string::npos);
+  EXPECT_EQ(html.find("100% of the budget"), std::string::npos);
+}
+
+TEST(ReportHtml, RendersTheSampleDiffWithMismatchesMarked) {
+  json j = ReportToJson(Sample(true), nullptr);
+  EXPECT_EQ(ReportToHtml(j).find("Sample: source vs CRM"), std::string::npos);
+  j["diff"] = {{"fields_compared", 2},
+               {"mismatches", 1},
+               {"records",
+                {{{"source_object", "patient"},
+                  {"source_key", "17"},
+                  {"target_object", "contact"},
+                  {"crm_id", "901"},
+                  {"fields",
+                   {{{"section", "fields"},
+                     {"field", "first_name"},
+                     {"source", "Ann"},
+                     {"expected", "Ann"},
+                     {"actual", "Ann"},
+                     {"match", true}},
+                    {{"section", "custom_fields"},
+                     {"field", "cf_balance"},
+                     {"source", 12.5},
+                     {"expected", "12.50"},
+                     {"actual", "<b>1250</b>"},
+                     {"match", false}}}}}}}};
+  std::string html = ReportToHtml(j);
+  EXPECT_NE(html.find("Sample: source vs CRM"), std::string::npos);
+  EXPECT_NE(html.find("2 fields compared, 1 mismatches"), std::string::npos);
+  EXPECT_NE(html.find("<code>901</code>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td class=\"t\">fields</td>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"bad\"><td class=\"t\">custom_fields</td>"
+                      "<td class=\"t\">cf_balance</td><td class=\"t\">12.5"
+                      "</td><td class=\"t\">12.50</td><td class=\"t\">"
+                      "&lt;b&gt;1250&lt;/b&gt;</td>"),
+            std::string::npos);
 }
 
 TEST(ReportFiles, WritesBothFiles) {

@@ -8,7 +8,6 @@
 // mismatch fails the test. The drdentes-api-freshsales case reads its
 // source from the Dr.DENTES API emulator (`bridgework-sandbox --source
 // drdentes`) instead of files.
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +47,6 @@ using testing::ReadAll;
 using testing::RunCommand;
 using testing::SourceDir;
 using testing::Spawn;
-using testing::Wait;
 
 json GetJson(const std::string& url) {
   auto http = crm::MakeCurlHttpClient();
@@ -225,39 +223,12 @@ size_t LiveCount(const json& state, const std::string& key) {
 
 using Row = std::map<std::string, std::string>;
 
-// The rows of a CSV export as header -> value (RFC 4180 quoting, quoted
-// line breaks, a UTF-8 byte-order mark and CRLF line ends allowed).
+// The rows of a CSV export as header -> value (process_util.h's reader:
+// RFC 4180 quoting, quoted line breaks, a UTF-8 byte-order mark and CRLF
+// line ends allowed); malformed rows (not as wide as the header) left out.
 std::vector<Row> ReadCsv(const std::string& path, char delimiter) {
-  std::string text = ReadAll(path);
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  std::vector<std::vector<std::string>> lines(1);
-  std::string cell;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char ch = text[i];
-    if (quoted) {
-      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell.push_back('"');
-        ++i;
-      } else if (ch == '"') {
-        quoted = false;
-      } else {
-        cell.push_back(ch);
-      }
-    } else if (ch == '"') {
-      quoted = true;
-    } else if (ch == delimiter) {
-      lines.back().push_back(std::move(cell));
-      cell.clear();
-    } else if (ch == '\n') {
-      lines.back().push_back(std::move(cell));
-      cell.clear();
-      lines.emplace_back();
-    } else if (ch != '\r') {
-      cell.push_back(ch);
-    }
-  }
-  if (!cell.empty() || !lines.back().empty()) lines.back().push_back(cell);
+  const std::vector<std::vector<std::string>> lines =
+      testing::CsvRecords(ReadAll(path), delimiter);
   std::vector<Row> rows;
   for (size_t l = 1; l < lines.size(); ++l) {
     if (lines[l].size() != lines[0].size()) continue;  // a malformed row
@@ -828,14 +799,8 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
   }
 
   void TearDown() override {
-    if (up_ > 0) {
-      kill(up_, SIGTERM);
-      Wait(up_);
-    }
-    if (source_ > 0) {
-      kill(source_, SIGTERM);
-      Wait(source_);
-    }
+    testing::Stop(&up_);
+    testing::Stop(&source_);
     if (!HasFailure()) fs::remove_all(root_);
   }
 
@@ -971,9 +936,7 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
 
   // Stop the suite so the traffic log is complete, then replay it through
   // the official specs.
-  kill(up_, SIGTERM);
-  EXPECT_EQ(Wait(up_), 0);
-  up_ = -1;
+  EXPECT_EQ(testing::Stop(&up_), 0);
   // The seed rows field by field (the traffic log gives the CRM's names of
   // stages read by the loader).
   CheckFields(c.example, migrated, data_, traffic);

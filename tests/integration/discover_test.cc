@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tests/integration/process_util.h"
 #include "tools/bridgework/supervisor.h"
 
 namespace bridgework {
@@ -69,53 +70,9 @@ Outcome RunProgram(const std::vector<std::string>& argv, const fs::path& dir) {
           ReadAll(out), ReadAll(err)};
 }
 
-// The test's own CSV reader (RFC 4180 quoting; CRLF or LF): the records
-// of a file, header first.
+// The records of a CSV file, header first (process_util.h).
 std::vector<std::vector<std::string>> ReadCsv(const fs::path& path) {
-  const std::string text = ReadAll(path);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string cell;
-  bool quoted = false, any = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell.push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell.push_back(c);
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-      any = true;
-    } else if (c == ',') {
-      row.push_back(cell);
-      cell.clear();
-      any = true;
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      if (any || !cell.empty()) {
-        row.push_back(cell);
-        rows.push_back(row);
-      }
-      row.clear();
-      cell.clear();
-      any = false;
-    } else {
-      cell.push_back(c);
-      any = true;
-    }
-  }
-  if (any || !cell.empty()) {
-    row.push_back(cell);
-    rows.push_back(row);
-  }
-  return rows;
+  return testing::CsvRecords(ReadAll(path));
 }
 
 int Column(const std::vector<std::string>& header, const std::string& name) {

@@ -369,10 +369,10 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
       << ReadAll(log_);
   EXPECT_EQ(Normal(State()), Normal(before));
   json dry_rep = Report(dry);
-  int64_t planned = dry_rep["extra"]["dry_run"].value("requests_planned", 0);
+  int64_t planned = dry_rep["dry_run"].value("requests_planned", 0);
   EXPECT_GT(planned, 0) << dry_rep.dump(2);
   int64_t creates = 0;
-  for (const auto& t : dry_rep["extra"]["dry_run"]["targets"])
+  for (const auto& t : dry_rep["dry_run"]["targets"])
     creates += t.value("creates", 0);
   EXPECT_GT(creates, 0);
 
@@ -386,7 +386,7 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
       << ReadAll(log_) << ReadAll(sample);
   json srep = Report(sample);
   ASSERT_TRUE(srep.value("balanced", false)) << srep.dump(2);
-  const json& diff = srep["extra"]["diff"];
+  const json& diff = srep["diff"];
   EXPECT_EQ(diff.value("mismatches", -1), 0) << diff.dump(2);
   EXPECT_GT(diff.value("fields_compared", 0), 0);
   EXPECT_GE(diff.value("sampled", 0), 100);

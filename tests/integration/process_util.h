@@ -1,9 +1,10 @@
 // Running the real binaries from integration tests: where they are, where
 // the source tree is, starting one with its output appended to a log, and
-// reading a file back. Test-only; not thread-safe (fork).
+// reading a file back (CSV included). Test-only; not thread-safe (fork).
 #ifndef BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 #define BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,77 @@ inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
+}
+
+// The records of CSV `text`, header first: the tests' own reader,
+// independent of libs/csv. RFC 4180 quoting (double quotes group, "" is a
+// quote, quoted line breaks kept); CRLF or LF line ends; a UTF-8
+// byte-order mark and empty lines skipped.
+inline std::vector<std::vector<std::string>> CsvRecords(std::string_view text,
+                                                        char delimiter = ',') {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string cell;
+  bool quoted = false, any = false;
+  auto end_record = [&] {
+    if (any || !cell.empty()) {
+      record.push_back(std::move(cell));
+      records.push_back(std::move(record));
+    }
+    record.clear();
+    cell.clear();
+    any = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell.push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+      any = true;
+    } else if (c == delimiter) {
+      record.push_back(std::move(cell));
+      cell.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      end_record();
+    } else {
+      cell.push_back(c);
+      any = true;
+    }
+  }
+  end_record();
+  return records;
+}
+
+// The values of `column` in the CSV file at `path`, from the records as
+// wide as its header; `min_size` leaves shorter values out.
+inline std::vector<std::string> CsvColumn(const std::string& path,
+                                          const std::string& column,
+                                          size_t min_size = 0) {
+  const std::vector<std::vector<std::string>> records =
+      CsvRecords(ReadAll(path));
+  std::vector<std::string> out;
+  if (records.empty()) return out;
+  size_t at = 0;
+  while (at < records[0].size() && records[0][at] != column) ++at;
+  if (at == records[0].size()) return out;
+  for (size_t i = 1; i < records.size(); ++i) {
+    if (records[i].size() == records[0].size() &&
+        records[i][at].size() >= min_size) {
+      out.push_back(records[i][at]);
+    }
+  }
+  return out;
 }
 
 // Starts argv[0] (looked up on PATH when it has no '/') with stdout and
@@ -63,6 +136,16 @@ inline int Wait(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Stops a process started by Spawn (SIGTERM, then waits); -1 means none.
+// The exit code, or -1. `*pid` becomes -1.
+inline int Stop(pid_t* pid) {
+  if (*pid <= 0) return -1;
+  kill(*pid, SIGTERM);
+  const int code = Wait(*pid);
+  *pid = -1;
+  return code;
 }
 
 inline int RunCommand(const std::vector<std::string>& argv,

@@ -33,7 +33,6 @@ using testing::ReadAll;
 using testing::RunCommand;
 using testing::SourceDir;
 using testing::Spawn;
-using testing::Wait;
 
 const mapping::FieldRule* RuleFrom(const mapping::ObjectRoute& r,
                                    const std::string& from) {
@@ -65,10 +64,7 @@ class ProposerCliTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (up_ > 0) {
-      kill(up_, SIGTERM);
-      Wait(up_);
-    }
+    testing::Stop(&up_);
     if (!HasFailure()) fs::remove_all(root_);
   }
 
@@ -94,44 +90,12 @@ class ProposerCliTest : public ::testing::Test {
     return path;
   }
 
-  // Cells of one CSV line (double quotes group; "" is a quote).
-  static std::vector<std::string> Cells(const std::string& line) {
-    std::vector<std::string> cells(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (c == '"') {
-        if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
-          cells.back().push_back('"');
-          ++i;
-        } else {
-          quoted = !quoted;
-        }
-      } else if (c == ',' && !quoted) {
-        cells.emplace_back();
-      } else if (c != '\r') {
-        cells.back().push_back(c);
-      }
-    }
-    return cells;
-  }
-
   // Values (longer than 4 characters) of a column of the generated export.
   std::vector<std::string> Column(const std::string& file,
                                   const std::string& column, int rows) {
-    std::ifstream in(root_ / "data" / file);
-    std::string header, line;
-    std::getline(in, header);
-    std::vector<std::string> names = Cells(header);
-    size_t at = 0;
-    while (at < names.size() && names[at] != column) ++at;
-    std::vector<std::string> out;
-    while (static_cast<int>(out.size()) < rows && std::getline(in, line)) {
-      std::vector<std::string> cells = Cells(line);
-      if (cells.size() == names.size() && cells[at].size() > 4) {
-        out.push_back(cells[at]);
-      }
-    }
+    std::vector<std::string> out =
+        testing::CsvColumn((root_ / "data" / file).string(), column, 5);
+    if (out.size() > static_cast<size_t>(rows)) out.resize(rows);
     return out;
   }
 

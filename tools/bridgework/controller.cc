@@ -23,9 +23,11 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/server.h"
 #include "libs/common/status_macros.h"
+#include "libs/crm/connector_registry.h"
 #include "libs/mapping/map.h"
 #include "libs/record/value.h"
 #include "libs/report/report.h"
+#include "libs/report/timeline.h"
 #include "libs/workflows/writers.h"
 #include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/supervisor.h"
@@ -268,8 +270,7 @@ absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
                        {"requests", c.requests()}});
     planned += c.requests();
   }
-  nlohmann::json extra = options.extra;
-  extra["dry_run"] = {
+  nlohmann::json dry_run = {
       {"targets", targets},
       {"requests_planned", planned},
       {"requests_read", last.requests()},
@@ -277,11 +278,15 @@ absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
                                                     schema.to_create().end())},
       {"schema_checklist", std::vector<std::string>(schema.checklist().begin(),
                                                     schema.checklist().end())}};
+  nlohmann::json extra = options.extra;
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
-  if (options.mode == v1::RUN_MODE_SAMPLE) extra["diff"] = diff.ToJson();
   result.report_json = report::ReportToJson(report, extra);
+  result.report_json["dry_run"] = std::move(dry_run);
+  if (options.mode == v1::RUN_MODE_SAMPLE) {
+    result.report_json["diff"] = diff.ToJson();
+  }
   result.ok = balanced;
   progress.Note(absl::StrCat("dry run: ", planned, " requests would be sent; ",
                              last.requests(), " read-only requests were"));
@@ -460,13 +465,27 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
   if (options.mode == v1::RUN_MODE_SAMPLE) {
-    extra["diff"] = diff.ToJson();
     progress.Note(absl::StrCat("sample: ", diff.records(),
                                " records read back, ", diff.fields_compared(),
                                " fields compared, ", diff.mismatches(),
                                " mismatches"));
   }
   result.report_json = report::ReportToJson(result.report, extra);
+  if (options.mode == v1::RUN_MODE_SAMPLE) {
+    result.report_json["diff"] = diff.ToJson();
+  }
+  // Throughput against the plan's budget, from the run's operations.
+  auto pacing =
+      crm::PlanPacing(config.destination.crm(), config.destination.plan());
+  v1::ListOperationsRequest list_ops;
+  list_ops.set_run_id(run.run_id());
+  BW_ASSIGN_OR_RETURN(
+      result.report_json["timeline"],
+      report::BuildTimeline(result.report,
+                            pacing.ok() ? pacing->requests_per_second : 0,
+                            [&](const auto& visit) {
+                              return auditor->ListOperations(list_ops, visit);
+                            }));
   result.ok =
       result.report_json.value("balanced", false) && diff.mismatches() == 0;
   BW_RETURN_IF_ERROR(WriteReports(result.report_json, options));

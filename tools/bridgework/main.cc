@@ -9,6 +9,7 @@
 //                       for a CRM plan and an estimate (no CRM contacted)
 //   bridgework workflows the source's automations as a rebuild reference
 //   bridgework propose  propose a map from the source's schema and values
+//   bridgework audit export  a run's operations as JSONL and CSV
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
 #include "libs/workflows/writers.h"
+#include "tools/bridgework/audit_export.h"
 #include "tools/bridgework/controller.h"
 #include "tools/bridgework/discover.h"
 #include "tools/bridgework/extractor_access.h"
@@ -417,6 +419,24 @@ int main(int argc, char** argv) {
   workflows_cmd->add_option("--state-dir", state_dir,
                             "a private extractor's log goes here");
 
+  auto* audit = app.add_subcommand("audit", "the ledger's record of runs");
+  audit->require_subcommand(1);
+  AuditExportOptions audit_options;
+  auto* audit_export = audit->add_subcommand(
+      "export", "a run's operations as audit-<run>.jsonl and .csv");
+  audit_export->add_option("--run", audit_options.run_id, "the run (r-000001)")
+      ->required();
+  audit_export
+      ->add_option("-o,--out", audit_options.out_dir,
+                   "directory for audit-<run>.jsonl and .csv")
+      ->capture_default_str();
+  audit_export->add_option("--auditor", audit_options.auditor,
+                           "auditor address (else --config / --services)");
+  audit_export->add_option("--config", config_path,
+                           "run config (for service addresses)");
+  audit_export->add_option("--services", services_file,
+                           "services.json from `bridgework up`");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*propose) {
@@ -519,6 +539,21 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     bridgework::WaitForTerminationSignal();
     supervisor.StopAll();
+    return 0;
+  }
+
+  if (*audit_export) {
+    if (audit_options.auditor.empty()) {
+      auto s = ResolveServices(services_file, from_config);
+      if (!s.ok()) return Fail(s.status());
+      audit_options.auditor = s->auditor;
+    }
+    auto r = ExportAudit(audit_options);
+    if (!r.ok()) return Fail(r.status());
+    std::printf("audit %s: %lld operations -> %s and %s\n",
+                audit_options.run_id.c_str(),
+                static_cast<long long>(r->operations), r->jsonl_path.c_str(),
+                r->csv_path.c_str());
     return 0;
   }
 

@@ -2,6 +2,8 @@
 # Installs what Bridgework needs to build and test:
 #  1. Debian 12 packages. Idempotent: packages already installed are skipped,
 #     and apt-get runs only when one is missing (root needed then).
+#     chromium and libpng-dev are for report_render_test (report.html in
+#     headless Chromium, its screenshot decoded).
 #  2. The npm packages of the OpenAPI conformance validator
 #     (tests/conformance/openapi), with `npm ci` from its committed lockfile.
 #     Skipped when node_modules was installed from the same lockfile.
@@ -17,6 +19,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev
   python3 python3-grpcio clang-format
   libmariadb-dev mariadb-server
+  chromium libpng-dev
 )
 # Node.js and npm usually come with the machine image (Node 20); Debian's
 # own packages (Node 18) are the fallback and suffice for the validator.
