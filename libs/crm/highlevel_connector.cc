@@ -443,6 +443,13 @@ class HighLevelConnector : public CrmConnector {
     if (!j.ok()) return j.status();
     json out = j->contains(member) ? (*j)[member] : *j;
     if (out.value("deleted", false)) return std::optional<json>();
+    if (kind == Kind::kCustomObject) {
+      // A record's contact is a relation, not a property: read it so the
+      // record projects with its `contactId` lookup.
+      BW_ASSIGN_OR_RETURN(std::optional<std::string> contact,
+                          RelatedContact(target_object, id));
+      if (contact) out["contactId"] = *contact;
+    }
     return std::optional<json>(std::move(out));
   }
 
@@ -1069,6 +1076,35 @@ class HighLevelConnector : public CrmConnector {
                  {"firstRecordId", id},
                  {"secondRecordId", *contact}};
     return Call("POST", "/associations/relations", body, false).status();
+  }
+
+  // The contact a custom-object record is related to through the map's
+  // association (GET /associations/relations/{recordId}), if any.
+  absl::StatusOr<std::optional<std::string>> RelatedContact(
+      const std::string& target_object, const std::string& id) {
+    const std::string schema = SchemaKey(target_object);
+    auto assoc = associations_.find(schema);
+    if (assoc == associations_.end()) {
+      BW_RETURN_IF_ERROR(LoadAssociations());
+      assoc = associations_.find(schema);
+    }
+    if (assoc == associations_.end()) return std::optional<std::string>();
+    BW_ASSIGN_OR_RETURN(
+        json j,
+        Call("GET",
+             "/associations/relations/" + UrlEncode(id) +
+                 QueryString(
+                     {{"locationId", Loc()}, {"skip", "0"}, {"limit", "100"}}),
+             json(), true));
+    const json relations = ValueOf(j, "relations");
+    for (const json& r : relations.is_array() ? relations : json::array()) {
+      if (IdText(ValueOf(r, "associationId")) != assoc->second) continue;
+      std::string first = IdText(ValueOf(r, "firstRecordId"));
+      std::string second = IdText(ValueOf(r, "secondRecordId"));
+      if (first == id && !second.empty()) return std::optional(second);
+      if (second == id && !first.empty()) return std::optional(first);
+    }
+    return std::optional<std::string>();
   }
 
   absl::Status LoadAssociations() {

@@ -1,5 +1,7 @@
 #include "libs/crm/projection.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -68,8 +70,12 @@ bool SameScalar(const json& a, const json& b) {
   }
   auto na = AsNumber(a);
   auto nb = AsNumber(b);
-  if (na && nb)
+  if (na && nb) {
+    // Whole numbers (ids, counts) compare exactly: a relative tolerance
+    // would call neighbouring 11-digit ids equal.
+    if (std::floor(*na) == *na && std::floor(*nb) == *nb) return *na == *nb;
     return std::abs(*na - *nb) < 1e-9 * std::max(1.0, std::abs(*na));
+  }
   if (a.is_string() && b.is_string()) {
     std::string sa(absl::StripAsciiWhitespace(a.get<std::string>()));
     std::string sb(absl::StripAsciiWhitespace(b.get<std::string>()));

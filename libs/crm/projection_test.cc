@@ -57,3 +57,18 @@ TEST(ProjectionTest, ExpectedDiffAndRestrict) {
 
 }  // namespace
 }  // namespace bridgework::crm
+
+namespace bridgework::crm {
+namespace {
+TEST(SameValue, IdListsInAnotherOrder) {
+  // Neighbouring large ids are different ids, in any order.
+  nlohmann::json expected = {"16000000032", "16000000007", "16000000009"};
+  nlohmann::json actual = {"16000000009", "16000000032", "16000000007"};
+  EXPECT_TRUE(SameValue(expected, actual));
+  EXPECT_FALSE(
+      SameValue(nlohmann::json("16000000032"), nlohmann::json("16000000029")));
+  EXPECT_TRUE(SameValue(nlohmann::json("80"), nlohmann::json(80)));
+  EXPECT_TRUE(SameValue(nlohmann::json(0.1 + 0.2), nlohmann::json(0.3)));
+}
+}  // namespace
+}  // namespace bridgework::crm

@@ -616,6 +616,7 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     if (!in.crm_id().empty()) op.set_crm_id(in.crm_id());
     if (!in.fingerprint().empty()) op.set_fingerprint(in.fingerprint());
     if (!in.before_image().empty()) op.set_before_image(in.before_image());
+    if (!in.written().empty()) op.set_written(in.written());
     op.set_http_status(in.http_status());
     op.set_error(in.error());
     *op.mutable_outcome_at() = now;

@@ -394,6 +394,17 @@ TYPED_TEST(LedgerTest, AdoptedAndUpdatedActions) {
   EXPECT_EQ(report.objects(0).loaded(), 2);
 }
 
+TYPED_TEST(LedgerTest, WrittenProjectionReachesTheIdMap) {
+  v1::RunInfo run = this->Begin("h");
+  auto ops = this->Intend({this->Op(run.run_id(), "1")});
+  v1::Operation done = this->Outcome(ops[0], v1::OP_STATE_APPLIED, "77");
+  done.set_written(R"({"fields":{"last_name":"x"}})");
+  ASSERT_TRUE(this->Record({done}).ok());
+  // What the record holds by Bridgework's account: the delta's three-way
+  // check and the sample's "kept" read it.
+  EXPECT_EQ(this->Resolve("1").written(), done.written());
+}
+
 TYPED_TEST(LedgerTest, OutcomeBatchIsAllOrNothing) {
   v1::RunInfo run = this->Begin("h");
   auto ops =

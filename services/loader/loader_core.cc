@@ -142,6 +142,21 @@ std::string FieldList(const std::vector<crm::FieldDelta>& deltas) {
   return out;
 }
 
+// `projection` without the record's external key field. The key is
+// Bridgework's bookkeeping, and objects without custom fields (notes,
+// activities, files) cannot hold it: the projections kept in the ledger
+// (`written`), and so the delta's three-way check and rollback's conflict
+// check, leave it out.
+json WithoutKey(json projection, const v1::TargetRecord& record) {
+  const std::string& key = record.external_key_field();
+  for (const char* section : {"fields", "custom_fields"}) {
+    if (projection.contains(section) && projection[section].is_object()) {
+      projection[section].erase(key);
+    }
+  }
+  return projection;
+}
+
 // A dry run's answer: what each record would become, and the requests the
 // writes would take (CrmConnector::PlanWrite). Nothing is sent or recorded.
 absl::StatusOr<v1::LoadAck> DryRunAck(crm::CrmConnector* connector,
@@ -500,6 +515,14 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       }
       if (!blanks.empty()) {
         p.subset = Subset(*p.record, blanks);
+        // A record that existed before the migration gets its blank fields
+        // filled but is not re-linked: its relationships are the CRM
+        // owner's (and some CRMs cannot unlink on rollback, e.g. a
+        // Pipedrive person's org_id is not nullable).
+        if (p.matched) {
+          p.subset->clear_lookups();
+          p.resolved.lookup_ids.clear();
+        }
         p.resolved.record = &*p.subset;
         continue;
       }
@@ -526,7 +549,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   if (writes_any) {
     BW_RETURN_IF_ERROR(EnsureOwners(batch.destination()));
     for (Plan& p : plans)
-      p.resolved.owner_id = OwnerId(p.record->owner_email());
+      // A record that existed before the migration keeps its owner: the
+      // owner is not part of the before-image a rollback restores.
+      if (!p.matched) p.resolved.owner_id = OwnerId(p.record->owner_email());
   }
   if (dry) return DryRunAck(connector_, batch, plans);
 
@@ -612,13 +637,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   auto written_of = [](const Plan& p) {
     json expected =
         crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids);
-    if (!p.subset) return expected.dump();
+    if (!p.subset) return WithoutKey(expected, *p.record).dump();
     json all = crm::RestrictProjection(
         p.now, crm::ExpectedProjection(*p.record, p.resolved.lookup_ids));
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, v] : fields.items()) all[section][name] = v;
     }
-    return all.dump();
+    return WithoutKey(all, *p.record).dump();
   };
   // Outcomes are written every kOutcomeChunk writes, not only at the end of
   // the batch: a crash then loses at most one chunk's request count, and
@@ -948,6 +973,10 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
     }
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, value] : fields.items()) {
+        // The external key is Bridgework's bookkeeping, not the user's
+        // data, and objects without custom fields (notes, activities,
+        // files) cannot hold it: it is not part of the comparison.
+        if (name == r.external_key_field()) continue;
         v1::FieldCheck* f = check->add_fields();
         f->set_section(section);
         f->set_field(name);
@@ -959,9 +988,14 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
         }
         f->set_actual(a.dump());
         f->set_match(check->found() && crm::SameValue(value, a));
+        // (A field absent from `written` was blank when a policy left it.)
+        json left;
+        if (written.is_object() && written.contains(section) &&
+            written[section].contains(name)) {
+          left = written[section][name];
+        }
         if (!f->match() && check->found() && written.is_object() &&
-            written.contains(section) && written[section].contains(name) &&
-            crm::SameValue(written[section][name], a)) {
+            crm::SameValue(left, a)) {
           f->set_kept(true);
         }
       }
@@ -1166,7 +1200,9 @@ absl::Status LoaderCore::Rollback(
                {{"object", op->target_object()}, {"crm_id", op->crm_id()}});
     }
   }
-  event.set_verified(verified && event.failed() == 0);
+  // Conflicts left in place mean the CRM is not back to its state before
+  // the run: not verified (the controller says how to overwrite them).
+  event.set_verified(verified && event.failed() == 0 && event.conflicts() == 0);
   event.set_finished(true);
   event.set_requests(connector_->requests() - before);
   progress(event);

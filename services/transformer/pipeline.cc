@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -97,6 +98,25 @@ class Run {
     for (const auto& p : objects_) *last.add_objects() = p;
     for (const auto& [target, count] : dry_counts_) {
       *last.add_dry_run() = count;
+    }
+    if (mode() == v1::RUN_MODE_SAMPLE) {
+      v1::RunEvent all;
+      BW_RETURN_IF_ERROR(ReadBackSample(&all));
+      last.set_requests(requests_);
+      // In events of at most 100 records each (messages stay small).
+      constexpr int kPerEvent = 100;
+      for (int start = 0;
+           start < std::max(all.checks_size(), all.sources_size());
+           start += kPerEvent) {
+        v1::RunEvent part;
+        part.set_phase("sample read back");
+        part.set_requests(requests_);
+        for (int i = start; i < start + kPerEvent; ++i) {
+          if (i < all.checks_size()) *part.add_checks() = all.checks(i);
+          if (i < all.sources_size()) *part.add_sources() = all.sources(i);
+        }
+        if (!emit_(part)) return absl::CancelledError("controller went away");
+      }
     }
     if (!emit_(last)) return absl::CancelledError("controller went away");
     return absl::OkStatus();
@@ -705,7 +725,7 @@ class Run {
       }
       for (const auto& rec : in.records()) {
         if (sampling && !sample_->Reason({source, rec.source_key()})) continue;
-        if (sampling) sample_records_[rec.source_key()] = rec;
+        if (sampling) sample_records_[{source, rec.source_key()}] = rec;
         progress.set_extracted(progress.extracted() + 1);
         if (rec.source_updated_at().unix_seconds() > watermark.unix_seconds()) {
           watermark = rec.source_updated_at();
@@ -811,9 +831,6 @@ class Run {
       BW_RETURN_IF_ERROR(peers_.auditor->SetObjectStats(stats));
     }
     v1::RunEvent event;
-    if (sampling) {
-      BW_RETURN_IF_ERROR(ReadBackSample(source, &event));
-    }
     if (loading && !dry() && mode() != v1::RUN_MODE_SAMPLE &&
         watermark.unix_seconds() > 0 &&
         watermark.unix_seconds() >= since.unix_seconds()) {
@@ -997,29 +1014,71 @@ class Run {
     return "";
   }
 
-  // Reads the object's sampled records back from the CRM and compares them
-  // field by field (RunEvent.checks); lists the sampled source records
-  // (RunEvent.sources). A dry sample reads nothing back.
-  absl::Status ReadBackSample(const std::string& source, v1::RunEvent* event) {
-    absl::flat_hash_map<std::string, const ObjectRoute*> route_of;
-    v1::ReadBackRequest req;
-    *req.mutable_destination() = request_.destination();
-    for (auto& [route, rec] : sample_sent_) {
-      route_of[rec.source_key()] = route;
-      *req.add_records() = std::move(rec);
-    }
-    sample_sent_.clear();
-    if (req.records_size() > 0 && !dry()) {
+  // Reads `req`'s records back. CRMs apply some writes asynchronously
+  // (Freshsales bulk jobs add list members later), so records that differ
+  // are read again, up to kReadBackRounds times a second apart; what still
+  // differs then is a mismatch.
+  absl::Status ReadBackSettled(const v1::ReadBackRequest& req,
+                               std::vector<v1::RecordCheck>* out) {
+    constexpr int kReadBackRounds = 3;
+    auto differs = [](const v1::RecordCheck& c) {
+      if (!c.found()) return true;
+      for (const auto& f : c.fields()) {
+        if (!f.match() && !f.kept()) return true;
+      }
+      return false;
+    };
+    v1::ReadBackRequest pending = req;
+    std::map<RecordRef, v1::RecordCheck> settled;
+    for (int round = 0; round < kReadBackRounds; ++round) {
+      if (round > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
       v1::ReadBackResponse resp;
       auto ctx = NewContext(peers_);
       ctx->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::minutes(30));
       BW_RETURN_IF_ERROR(
-          FromGrpcStatus(peers_.loader->ReadBack(ctx.get(), req, &resp)));
+          FromGrpcStatus(peers_.loader->ReadBack(ctx.get(), pending, &resp)));
       requests_ += resp.requests();
-      for (v1::RecordCheck& check : *resp.mutable_records()) {
-        auto route = route_of.find(check.source_key());
-        auto src = sample_records_.find(check.source_key());
+      v1::ReadBackRequest again;
+      *again.mutable_destination() = req.destination();
+      for (int i = 0; i < resp.records_size(); ++i) {
+        const v1::RecordCheck& c = resp.records(i);
+        settled[{c.source_object(), c.source_key()}] = c;
+        if (differs(c) && i < pending.records_size()) {
+          *again.add_records() = pending.records(i);
+        }
+      }
+      if (again.records_size() == 0) break;
+      pending = std::move(again);
+    }
+    for (const auto& r : req.records()) {
+      auto it = settled.find({r.source_object(), r.source_key()});
+      if (it != settled.end()) out->push_back(std::move(it->second));
+    }
+    return absl::OkStatus();
+  }
+
+  // Once every object is loaded (later objects may still add to earlier
+  // records: list members, links), reads the sampled records back from the
+  // CRM and compares them field by field (RunEvent.checks), and lists the
+  // sampled source records (RunEvent.sources). A dry sample reads nothing
+  // back.
+  absl::Status ReadBackSample(v1::RunEvent* event) {
+    std::map<RecordRef, const ObjectRoute*> route_of;
+    v1::ReadBackRequest req;
+    *req.mutable_destination() = request_.destination();
+    for (auto& [route, rec] : sample_sent_) {
+      route_of[{rec.source_object(), rec.source_key()}] = route;
+      *req.add_records() = std::move(rec);
+    }
+    sample_sent_.clear();
+    if (req.records_size() > 0 && !dry()) {
+      std::vector<v1::RecordCheck> checks;
+      BW_RETURN_IF_ERROR(ReadBackSettled(req, &checks));
+      for (v1::RecordCheck& check : checks) {
+        const RecordRef ref = {check.source_object(), check.source_key()};
+        auto route = route_of.find(ref);
+        auto src = sample_records_.find(ref);
         if (route != route_of.end() && src != sample_records_.end()) {
           for (v1::FieldCheck& f : *check.mutable_fields()) {
             f.set_source(SourceText(*route->second, f, src->second));
@@ -1028,12 +1087,12 @@ class Run {
         *event->add_checks() = std::move(check);
       }
     }
-    for (const auto& [key, rec] : sample_records_) {
+    for (const auto& [ref, rec] : sample_records_) {
       v1::SampledSource* s = event->add_sources();
-      s->set_source_object(source);
-      s->set_source_key(key);
+      s->set_source_object(ref.first);
+      s->set_source_key(ref.second);
       s->set_fields_json(record::CanonicalJson(rec.fields()));
-      const std::string* why = sample_->Reason({source, key});
+      const std::string* why = sample_->Reason(ref);
       if (why != nullptr) s->set_reason(*why);
     }
     sample_records_.clear();
@@ -1080,7 +1139,7 @@ class Run {
   // Sample runs: the choice, and the object being processed's sampled
   // source records and the target records sent for them.
   std::optional<SampleSelector> sample_;
-  std::map<std::string, v1::Record> sample_records_;
+  std::map<RecordRef, v1::Record> sample_records_;
   std::vector<std::pair<const ObjectRoute*, v1::TargetRecord>> sample_sent_;
   std::vector<v1::ObjectProgress> objects_;
   // Per many-to-one route, the chosen records' keys per referenced key.
