@@ -26,8 +26,9 @@ test: build
 # Benchmarks: the map proposer's accuracy on the labelled set
 # (bench/proposer; docs/proposer.md).
 bench: deps $(BUILD_DIR)/build.ninja
-	cmake --build --preset default -j $(JOBS) --target proposer_bench
+	cmake --build --preset default -j $(JOBS) --target proposer_bench sample_bench
 	$(BUILD_DIR)/bin/proposer_bench
+	$(BUILD_DIR)/bin/sample_bench
 
 format-check:
 	@tools/scripts/check-format.sh
