@@ -105,6 +105,16 @@ class CrmConnector {
   // stages; HighLevel custom fields and objects) and remembers the CRM's
   // keys for them; without, only reports. FAILED_PRECONDITION when a plan
   // limit stops it (the message names the limit).
+  //
+  // Planned schema (dry runs): without `apply` the connector also
+  // remembers what it would create as *planned* (to_create, and for CRMs
+  // without a creation API the checklist an admin works through), under
+  // placeholder ids that never leave the connector. PlanWrite treats
+  // planned fields, options, custom objects, pipelines and stages as
+  // present. Create, Update, Patch, Restore and BulkUpsert never use a
+  // planned item: a write that would need one fails FAILED_PRECONDITION
+  // (prepare with `apply` first) before sending it. Each call replaces what
+  // the previous one planned; a call with `apply` plans nothing.
   virtual absl::StatusOr<SchemaReport> PrepareSchema(
       const SchemaRequest& request, bool apply) = 0;
   // Creates the record; returns its CRM id.
@@ -168,11 +178,14 @@ class CrmConnector {
                                const std::string& id,
                                const nlohmann::json& projection);
   // Builds the request(s) a create (or update) of `record` would send and
-  // checks them against what the connector knows of the account (the
-  // object is supported, custom-field keys are known), sending nothing.
+  // checks them against what the connector knows of the account and what
+  // the last PrepareSchema without `apply` planned (the object is
+  // supported, custom-field keys are known or planned), sending nothing.
   // Returns how many requests the write would take (a split note, an
   // attachment upload or list members add to one). INVALID_ARGUMENT names
-  // the field that would be refused. Used by --dry-run.
+  // the field that would be refused (one neither in the CRM nor planned);
+  // FAILED_PRECONDITION when the connector has not read what it needs
+  // (no PrepareSchema yet). Used by --dry-run.
   virtual absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
                                         bool create);
   // Requests sent so far (retries included).

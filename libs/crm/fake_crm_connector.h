@@ -31,11 +31,17 @@ class FakeCrmConnector : public CrmConnector {
     ++calls;
     return users;
   }
-  // Names ("contacts.cf_x") PrepareSchema reports missing.
+  // Names ("contacts.cf_x") PrepareSchema reports missing. A record's
+  // custom field "cf_x" missing this way is refused by PlanWrite unless
+  // planned.
   std::vector<std::string> missing_fields;
+  // `apply` of each PrepareSchema call, in order.
+  std::vector<bool> prepare_applies;
   absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
                                              bool apply) override {
     ++calls;
+    prepare_applies.push_back(apply);
+    planned_.clear();
     SchemaReport report;
     for (const auto& f : request.fields) {
       std::string item = absl::StrCat(f.entity, ".", f.name);
@@ -47,9 +53,21 @@ class FakeCrmConnector : public CrmConnector {
         report.created.push_back(item);
       } else {
         report.to_create.push_back(item);
+        planned_.push_back(f.name);
       }
     }
     return report;
+  }
+  absl::StatusOr<int> PlanWrite(const ResolvedRecord& r, bool) override {
+    for (const auto& [name, value] : r.record->custom_fields()) {
+      bool missing = false;
+      for (const auto& item : missing_fields)
+        missing |= item.substr(item.find('.') + 1) == name;
+      if (missing &&
+          std::find(planned_.begin(), planned_.end(), name) == planned_.end())
+        return absl::InvalidArgumentError(name + ": not in the CRM");
+    }
+    return 1;
   }
   absl::StatusOr<ListPage> List(const std::string& object,
                                 const std::string& page_token,
@@ -177,6 +195,8 @@ class FakeCrmConnector : public CrmConnector {
 
  private:
   int64_t next_id_ = 100;
+  // Custom field names the last PrepareSchema without apply planned.
+  std::vector<std::string> planned_;
 };
 
 }  // namespace bridgework::crm

@@ -291,8 +291,12 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
                                              bool apply) override {
     // Freshsales has no API to create fields, modules or pipelines: report
-    // only, whatever `apply` says.
+    // only, whatever `apply` says. Without `apply` the custom modules and
+    // fields of the checklist are planned (an admin adds them before the
+    // load), so that a dry run plans the load the checklist leads to.
     SchemaReport report;
+    planned_fields_.clear();
+    planned_modules_.clear();
     std::set<std::string> read;
     auto fields_of =
         [&](const std::string& entity) -> absl::StatusOr<const FieldDefs*> {
@@ -320,6 +324,7 @@ class FreshsalesConnector : public CrmConnector {
           object.singular, "' (plural '", object.plural,
           "') so that its API name is ", object.key, ", with primary field '",
           object.primary_field, "'"));
+      if (!apply) planned_modules_.insert(object.key);
     }
     for (const auto& spec : request.fields) {
       BW_ASSIGN_OR_RETURN(const FieldDefs* defs, fields_of(spec.entity));
@@ -337,6 +342,10 @@ class FreshsalesConnector : public CrmConnector {
         for (const auto& c : spec.choices) absl::StrAppend(&line, " '", c, "'");
       }
       report.checklist.push_back(std::move(line));
+      if (!apply) {
+        planned_fields_[spec.entity][spec.name] =
+            FieldDef{spec.type, /*custom=*/true, spec.choices};
+      }
     }
     if (!request.pipelines.empty()) {
       BW_RETURN_IF_ERROR(LoadPipelines());
@@ -473,6 +482,13 @@ class FreshsalesConnector : public CrmConnector {
           "Freshsales documents cannot be changed through the API");
     }
     if (target_object == "deal_product") return PutDealProduct(id, fields);
+    std::vector<std::string> custom;
+    if (fields.is_object()) {
+      for (const auto& [k, v] : fields.items()) custom.push_back(k);
+      for (const auto& [k, v] : Member(fields, "custom_field").items())
+        custom.push_back(k);
+    }
+    BW_RETURN_IF_ERROR(RefusePlanned(spec, custom));
     json body;
     body[spec.key] = fields;
     if (target_object == "note") return PutNote(spec, id, body);
@@ -664,10 +680,10 @@ class FreshsalesConnector : public CrmConnector {
   }
 
   // Checks the object, the record's custom fields and dropdown choices
-  // against the fields the last PrepareSchema read (FAILED_PRECONDITION
-  // when it read none for the entity), and the lookups a product line or
-  // document needs. Selector lists and pipelines, read once per connector,
-  // are not counted.
+  // against the fields the last PrepareSchema read or planned
+  // (FAILED_PRECONDITION when it read none for the entity), and the
+  // lookups a product line or document needs. Selector lists and
+  // pipelines, read once per connector, are not counted.
   absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
                                 bool create) override {
     const v1::TargetRecord& t = *record.record;
@@ -787,18 +803,24 @@ class FreshsalesConnector : public CrmConnector {
           absl::StrCat("the custom fields of Freshsales ", spec.fields_entity,
                        " are not known yet (prepare the schema first)"));
     }
-    if (!defs->second) {
+    if (!defs->second && !planned_modules_.count(spec.fields_entity)) {
       return absl::InvalidArgumentError(absl::StrCat(
           first, ": Freshsales has no custom module ", spec.fields_entity));
     }
     for (const auto& [name, value] : values) {
-      auto def = defs->second->find(name);
-      if (def == defs->second->end() || !def->second.custom) {
+      const FieldDef* known = nullptr;
+      if (defs->second) {
+        auto def = defs->second->find(name);
+        if (def != defs->second->end() && def->second.custom)
+          known = &def->second;
+      }
+      if (known == nullptr) known = PlannedField(spec.fields_entity, name);
+      if (known == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(
             name, ": not a custom field of Freshsales ", spec.fields_entity,
             " (an admin adds it; see the schema checklist)"));
       }
-      const FieldDef& d = def->second;
+      const FieldDef& d = *known;
       if ((d.type == "dropdown" || d.type == "radio") && !IsBlank(value) &&
           std::find(d.choices.begin(), d.choices.end(), Text(value)) ==
               d.choices.end()) {
@@ -807,6 +829,32 @@ class FreshsalesConnector : public CrmConnector {
       }
     }
     return absl::OkStatus();
+  }
+
+  // The field `name` of `entity` the last PrepareSchema planned; nullptr
+  // for none.
+  const FieldDef* PlannedField(const std::string& entity,
+                               const std::string& name) const {
+    auto fields = planned_fields_.find(entity);
+    if (fields == planned_fields_.end()) return nullptr;
+    auto it = fields->second.find(name);
+    return it == fields->second.end() ? nullptr : &it->second;
+  }
+
+  // FAILED_PRECONDITION when a write of `spec` would need a planned module
+  // or one of the custom fields `names`: only an admin creates them.
+  absl::Status RefusePlanned(const ObjectSpec& spec,
+                             const std::vector<std::string>& names) const {
+    std::string what;
+    if (planned_modules_.count(spec.fields_entity)) what = spec.fields_entity;
+    for (const auto& name : names) {
+      if (what.empty() && PlannedField(spec.fields_entity, name) != nullptr)
+        what = name;
+    }
+    if (what.empty()) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": planned by a dry run, not in Freshsales yet (an admin adds ",
+        "it; see the schema checklist)"));
   }
 
   static RestOptions MakeOptions(const FreshsalesConfig& config) {
@@ -1153,6 +1201,11 @@ class FreshsalesConnector : public CrmConnector {
 
   absl::StatusOr<json> Body(const ObjectSpec& spec, const ResolvedRecord& rr) {
     const v1::TargetRecord& t = *rr.record;
+    std::vector<std::string> custom;
+    for (const auto& [k, v] : t.custom_fields()) custom.push_back(k);
+    for (const auto& lookup : t.lookups())
+      custom.push_back(lookup.target_field());
+    BW_RETURN_IF_ERROR(RefusePlanned(spec, custom));
     json body = json::object();
     for (const auto& [k, v] : t.fields()) body[k] = record::ValueToJson(v);
     json cf = json::object();
@@ -1606,6 +1659,11 @@ class FreshsalesConnector : public CrmConnector {
   std::map<std::string, std::map<std::string, std::string>> choices_;
   // Entity -> its fields, as the last ReadFieldDefs found them.
   std::map<std::string, FieldDefs> field_defs_;
+  // What the last PrepareSchema without `apply` planned (the checklist's
+  // custom fields by entity and name, and custom modules). Only PlanWrite
+  // reads them; writes refuse them (RefusePlanned).
+  std::map<std::string, std::map<std::string, FieldDef>> planned_fields_;
+  std::set<std::string> planned_modules_;
 };
 
 }  // namespace

@@ -225,6 +225,8 @@ class HighLevelConnector : public CrmConnector {
   absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
                                              bool apply) override {
     SchemaReport report;
+    planned_objects_.clear();
+    planned_fields_.clear();
     // Custom objects first: their fields live under them.
     BW_ASSIGN_OR_RETURN(
         json objects,
@@ -256,6 +258,8 @@ class HighLevelConnector : public CrmConnector {
         report.present.push_back(item);
       } else if (!apply) {
         report.to_create.push_back(item);
+        planned_objects_.insert(key);
+        planned_fields_[key];  // its fields are known: none yet
       } else {
         json body = {
             {"labels", {{"singular", spec.singular}, {"plural", spec.plural}}},
@@ -287,6 +291,9 @@ class HighLevelConnector : public CrmConnector {
         }
         if (!apply) {
           report.to_create.push_back(item);
+          planned_fields_[model][Snake(spec->name)] = {
+              absl::StrCat("planned:", model, ".", Snake(spec->name)),
+              DataType(spec->type), spec->choices};
           continue;
         }
         BW_RETURN_IF_ERROR(CreateField(model, *spec));
@@ -321,6 +328,7 @@ class HighLevelConnector : public CrmConnector {
     const v1::TargetRecord& r = *rr.record;
     BW_ASSIGN_OR_RETURN(Kind kind, KindOf(r.target_object()));
     const Values v = FromRecord(rr);
+    BW_RETURN_IF_ERROR(RefusePlanned(kind, v));
     switch (kind) {
       case Kind::kContact: {
         BW_ASSIGN_OR_RETURN(json body, ContactBody(v, /*create=*/true));
@@ -679,8 +687,10 @@ class HighLevelConnector : public CrmConnector {
   }
 
   // Checks the object, the lookups it needs and the custom fields (and
-  // their options) against the fields this connector has read, sending
-  // nothing; FAILED_PRECONDITION when it has read none of the model's.
+  // their options) against the fields this connector has read or the last
+  // PrepareSchema planned (with the custom objects), sending nothing;
+  // FAILED_PRECONDITION when it has read or planned none of the model's.
+  // Pipelines are not checked (an admin creates them; see the checklist).
   absl::StatusOr<int> PlanWrite(const ResolvedRecord& rr,
                                 bool create) override {
     const v1::TargetRecord& r = *rr.record;
@@ -707,12 +717,13 @@ class HighLevelConnector : public CrmConnector {
             absl::StrCat(name, ": HighLevel ", r.target_object(),
                          "s have no custom fields"));
       }
-      if (!fields_.count(model)) {
+      if (!fields_.count(model) && !planned_fields_.count(model)) {
         return absl::FailedPreconditionError(
             absl::StrCat("the custom fields of HighLevel ", model,
                          " are not known yet (prepare the schema first)"));
       }
       const CustomField* field = FieldOf(model, name);
+      if (field == nullptr) field = FieldIn(planned_fields_, model, name);
       if (field == nullptr) {
         return absl::InvalidArgumentError(
             absl::StrCat(name, ": HighLevel ", model,
@@ -755,6 +766,8 @@ class HighLevelConnector : public CrmConnector {
     std::string data_type;             // "TEXT", "SINGLE_OPTIONS", ...
     std::vector<std::string> options;  // option labels
   };
+  // model -> (field name without cf_ -> field).
+  using FieldTable = std::map<std::string, std::map<std::string, CustomField>>;
 
   // A stored custom value as a record writes it: a multi-option or
   // checkbox field's "a, b" (contacts read values as text) as a list.
@@ -872,6 +885,7 @@ class HighLevelConnector : public CrmConnector {
   // contact's business through the bulk endpoint).
   absl::Status Write(const std::string& id, const Values& v) {
     BW_ASSIGN_OR_RETURN(Kind kind, KindOf(v.object));
+    BW_RETURN_IF_ERROR(RefusePlanned(kind, v));
     switch (kind) {
       case Kind::kContact: {
         BW_ASSIGN_OR_RETURN(json body, ContactBody(v, false));
@@ -1295,14 +1309,39 @@ class HighLevelConnector : public CrmConnector {
     return absl::OkStatus();
   }
 
-  // The custom field of a map name ("cf_x" or "x"); nullptr when the
+  // The custom field of a map name ("cf_x" or "x") in `table`; nullptr
+  // when it has no such model or no field by that name.
+  static const CustomField* FieldIn(const FieldTable& table,
+                                    const std::string& model,
+                                    const std::string& name) {
+    auto m = table.find(model);
+    if (m == table.end()) return nullptr;
+    auto it = m->second.find(Snake(name));
+    return it == m->second.end() ? nullptr : &it->second;
+  }
+
+  // The custom field of a map name as read from the CRM; nullptr when the
   // model's fields were not read or have none by that name.
   const CustomField* FieldOf(const std::string& model,
                              const std::string& name) const {
-    auto m = fields_.find(model);
-    if (m == fields_.end()) return nullptr;
-    auto it = m->second.find(Snake(name));
-    return it == m->second.end() ? nullptr : &it->second;
+    return FieldIn(fields_, model, name);
+  }
+
+  // FAILED_PRECONDITION when a write of `v` would need a planned custom
+  // object or custom field: only PrepareSchema with apply creates them.
+  absl::Status RefusePlanned(Kind kind, const Values& v) const {
+    const std::string model = ModelOfKind(kind, v.object);
+    std::string what;
+    if (kind == Kind::kCustomObject && planned_objects_.count(model))
+      what = model;
+    for (const auto& [name, value] : v.custom.items()) {
+      if (what.empty() && FieldIn(planned_fields_, model, name) != nullptr)
+        what = name;
+    }
+    if (what.empty()) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": planned by a dry run, not in HighLevel yet ",
+                     "(prepare the schema first)"));
   }
 
   absl::Status CreateField(const std::string& model,
@@ -1350,12 +1389,18 @@ class HighLevelConnector : public CrmConnector {
   HighLevelConfig config_;
   RestTransport transport_;
   // model -> (field name without cf_ -> field).
-  std::map<std::string, std::map<std::string, CustomField>> fields_;
+  FieldTable fields_;
   std::map<std::string, std::string> folders_;
   std::map<std::string, Pipeline> pipelines_;
   bool pipelines_loaded_ = false;
   // custom object key -> id of its association with contact.
   std::map<std::string, std::string> associations_;
+  // What the last PrepareSchema without `apply` would have created: custom
+  // object keys, and model -> (field name without cf_ -> field with the
+  // placeholder id "planned:<model>.<name>"). Kept apart from fields_,
+  // which writes use; only PlanWrite reads them.
+  std::set<std::string> planned_objects_;
+  FieldTable planned_fields_;
   std::vector<std::pair<std::string, std::string>> calendars_;
 };
 

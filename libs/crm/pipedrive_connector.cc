@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -32,6 +34,9 @@ constexpr char kV1[] = "/api/v1";
 constexpr int kSearchPerTwoSeconds = 10;
 // Largest page the v2 lists take.
 constexpr int kV2MaxPage = 500;
+// A deal's stage named without its pipeline, in more than one pipeline.
+constexpr char kAmbiguousStage[] =
+    "stage: the stage name is in several pipelines; map 'pipeline' too";
 // The attributes of a file that link it to a record (multipart fields).
 constexpr const char* kFileLinks[] = {"deal_id",    "person_id",   "org_id",
                                       "product_id", "activity_id", "lead_id",
@@ -88,6 +93,7 @@ class PipedriveConnector : public CrmConnector {
   absl::StatusOr<SchemaReport> PrepareSchema(const SchemaRequest& request,
                                              bool apply) override {
     SchemaReport report;
+    planned_ = Planned();
     for (const auto& o : request.objects) {
       report.checklist.push_back(absl::StrCat(
           "Pipedrive has no custom objects: map custom_objects '", o.key,
@@ -325,8 +331,10 @@ class PipedriveConnector : public CrmConnector {
   }
 
   // Shapes the write as Create or Update would, against the custom fields
-  // this process knows of the account (FAILED_PRECONDITION when it has
-  // read none of the object's family yet), sending nothing.
+  // this process knows of the account and those the last PrepareSchema
+  // planned (FAILED_PRECONDITION when it has read none of the object's
+  // family yet), sending nothing. A deal's pipeline and stage are checked
+  // when the pipelines are known (read, or planned).
   absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
                                 bool create) override {
     BW_ASSIGN_OR_RETURN(const ObjectSpec* spec,
@@ -334,6 +342,10 @@ class PipedriveConnector : public CrmConnector {
     Input in = FromRecord(*spec, record);
     json unused;
     BW_RETURN_IF_ERROR(AddCustomFields(*spec, in, &unused, /*plan=*/true));
+    if (spec->name == "deal") {
+      BW_RETURN_IF_ERROR(PlanPipeline(ValueOf(in.fields, "pipeline"),
+                                      ValueOf(in.fields, "stage")));
+    }
     if (spec->name == "file" && create) {
       if (record.record->attachments_size() == 0) {
         return absl::InvalidArgumentError(
@@ -437,12 +449,22 @@ class PipedriveConnector : public CrmConnector {
     return std::optional<std::string>();
   }
 
-  // The field of a map name as this process knows it, without a request
+  // The field of a map name as this process knows it or the last
+  // PrepareSchema planned it (with its planned options), without a request
   // (PlanWrite).
   absl::StatusOr<FieldDef> KnownField(const std::string& family,
                                       const std::string& map_name) {
     std::optional<FieldDef> def = account_->Find(family, map_name);
-    if (def) return *def;
+    if (!def) def = PlannedIn(planned_.fields, family, map_name);
+    if (def) {
+      // Placeholder ids, below any the CRM gives.
+      for (const auto& label : PlannedIn(planned_.options, family, map_name)
+                                   .value_or(std::set<std::string>())) {
+        if (!pipedrive::OptionId(*def, label))
+          def->options[label] = -1 - static_cast<int64_t>(def->options.size());
+      }
+      return *def;
+    }
     if (!account_->HasFields(family)) {
       return absl::FailedPreconditionError(
           absl::StrCat("the custom fields of Pipedrive ", family,
@@ -451,6 +473,81 @@ class PipedriveConnector : public CrmConnector {
     return absl::InvalidArgumentError(
         absl::StrCat(map_name, ": Pipedrive ", family,
                      " has no custom field for it (prepare the schema first)"));
+  }
+
+  // The entry `b` of map `a` of a planned table; nullopt for none.
+  template <typename V>
+  static std::optional<V> PlannedIn(
+      const std::map<std::string, std::map<std::string, V>>& table,
+      const std::string& a, const std::string& b) {
+    auto outer = table.find(a);
+    if (outer == table.end()) return std::nullopt;
+    auto inner = outer->second.find(b);
+    if (inner == outer->second.end()) return std::nullopt;
+    return inner->second;
+  }
+
+  // FAILED_PRECONDITION when a write of the custom field `name` with
+  // `value` would need a field or option that is only planned.
+  absl::Status RefusePlanned(const ObjectSpec& spec, const std::string& name,
+                             const json& value) const {
+    const std::string& family = spec.fields_family;
+    bool planned = PlannedIn(planned_.fields, family, name).has_value();
+    auto options = PlannedIn(planned_.options, family, name);
+    for (const json& v : value.is_array() ? value : json::array({value})) {
+      if (options && v.is_string() && options->count(v.get<std::string>()))
+        planned = true;
+    }
+    if (!planned) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        name,
+        ": needs what a dry run planned and Pipedrive does not have "
+        "yet (prepare the schema first)"));
+  }
+
+  // PlanWrite's check of a deal's pipeline and stage names against the
+  // pipelines this process knows and those planned. Nothing is checked
+  // while neither is known: reading them would send a request.
+  absl::Status PlanPipeline(const json& pipeline, const json& stage) const {
+    auto name = [](const json& v) {
+      return v.is_string() ? v.get<std::string>() : std::string();
+    };
+    const std::string pipeline_name = name(pipeline);
+    const std::string stage_name = name(stage);
+    if (pipeline_name.empty() && stage_name.empty()) return absl::OkStatus();
+    if (!account_->HasPipelines() && planned_.pipelines.empty() &&
+        planned_.stages.empty()) {
+      return absl::OkStatus();
+    }
+    int64_t pipeline_id = 0;
+    bool planned_pipeline = planned_.pipelines.count(pipeline_name) > 0;
+    if (!pipeline_name.empty()) {
+      std::optional<int64_t> id = account_->PipelineId(pipeline_name);
+      if (!id && !planned_pipeline) {
+        return absl::FailedPreconditionError(
+            "pipeline: neither in Pipedrive nor in the map's pipelines");
+      }
+      pipeline_id = id.value_or(0);
+    }
+    if (stage_name.empty()) return absl::OkStatus();
+    size_t found = 0;
+    if (!planned_pipeline)
+      found = account_->StagesNamed(stage_name, pipeline_id).size();
+    for (const auto& [p, stages] : planned_.stages) {
+      if ((pipeline_name.empty() || p == pipeline_name) &&
+          stages.count(stage_name)) {
+        ++found;
+      }
+    }
+    if (found == 0) {
+      return absl::FailedPreconditionError(
+          "stage: neither in the Pipedrive pipeline nor in the map's stages "
+          "of it");
+    }
+    if (found > 1) {
+      return absl::InvalidArgumentError(kAmbiguousStage);
+    }
+    return absl::OkStatus();
   }
 
   static std::string BaseUrl(const PipedriveConfig& config) {
@@ -647,6 +744,15 @@ class PipedriveConnector : public CrmConnector {
       if (it == defs.end()) {
         if (!apply) {
           report->to_create.push_back(item);
+          FieldDef planned{absl::StrCat("planned:", family, ":", spec.name),
+                           spec.label,
+                           type,
+                           /*custom=*/true,
+                           {}};
+          for (const auto& c : spec.choices)
+            planned.options[c] =
+                -1 - static_cast<int64_t>(planned.options.size());
+          planned_.fields[family][spec.name] = std::move(planned);
           continue;
         }
         json body = {{"field_name", spec.label}, {"field_type", type}};
@@ -682,6 +788,8 @@ class PipedriveConnector : public CrmConnector {
           absl::StrCat(item, " options: ", absl::StrJoin(missing, ", "));
       if (!apply) {
         report->to_create.push_back(options_item);
+        planned_.options[family][spec.name].insert(missing.begin(),
+                                                   missing.end());
         continue;
       }
       json body = json::array();
@@ -775,6 +883,7 @@ class PipedriveConnector : public CrmConnector {
         report->created.push_back(item);
       } else {
         report->to_create.push_back(item);
+        planned_.pipelines.insert(p.name);
       }
       for (const auto& s : p.stages) {
         std::string stage_item = absl::StrCat("stage ", p.name, " / ", s.name);
@@ -784,6 +893,7 @@ class PipedriveConnector : public CrmConnector {
         }
         if (!apply) {
           report->to_create.push_back(stage_item);
+          planned_.stages[p.name].insert(s.name);
           continue;
         }
         json body = {{"name", s.name}, {"pipeline_id", *id}};
@@ -844,9 +954,7 @@ class PipedriveConnector : public CrmConnector {
             "prepared)");
       }
       if (stages.size() > 1) {
-        return absl::InvalidArgumentError(
-            "stage: the stage name is in several pipelines; map 'pipeline' "
-            "too");
+        return absl::InvalidArgumentError(kAmbiguousStage);
       }
       (*body)["stage_id"] = stages[0].id;
     }
@@ -998,6 +1106,7 @@ class PipedriveConnector : public CrmConnector {
         return absl::InvalidArgumentError(absl::StrCat(
             name, ": Pipedrive ", spec.name, "s have no custom fields"));
       }
+      if (!plan) BW_RETURN_IF_ERROR(RefusePlanned(spec, name, value));
       std::string code = name;
       json out = value;
       std::string v1_currency;
@@ -1118,11 +1227,27 @@ class PipedriveConnector : public CrmConnector {
     return CallDataWith("PUT", path, body, true).status();
   }
 
+  // What the last PrepareSchema without `apply` would have created, under
+  // placeholder ids. Kept by this connector only, never in the shared
+  // AccountState that writes resolve against; only PlanWrite reads it.
+  struct Planned {
+    // family -> map name -> field (code "planned:<family>:<name>", options
+    // with negative ids).
+    std::map<std::string, std::map<std::string, FieldDef>> fields;
+    // family -> map name -> option labels to add to a field the CRM has.
+    std::map<std::string, std::map<std::string, std::set<std::string>>> options;
+    std::set<std::string> pipelines;
+    // Pipeline name -> stage names to add (in a pipeline the CRM has or
+    // one planned).
+    std::map<std::string, std::set<std::string>> stages;
+  };
+
   // The search endpoints' own limit (10 per 2 s per token, every plan), on
   // top of the burst pacing the transport does.
   Pacer search_pacer_;
   RestTransport transport_;
   std::shared_ptr<AccountState> account_;
+  Planned planned_;
 };
 
 }  // namespace

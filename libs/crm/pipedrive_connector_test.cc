@@ -485,6 +485,54 @@ TEST_F(PipedriveEmulatorTest, PrepareSchemaReportsThenCreatesThenReuses) {
   EXPECT_EQ(Fields("person")["Patient status"]["options"].size(), 3u);
 }
 
+// Dry runs: what PrepareSchema without apply would create (pipelines,
+// stages, options) is planned; PlanWrite accepts it, writes refuse it.
+TEST_F(PipedriveEmulatorTest, PlanWriteUsesPlannedPipelinesStagesAndOptions) {
+  ASSERT_TRUE(connector_->PrepareSchema(Schema(), /*apply=*/false).ok());
+  v1::TargetRecord deal;
+  deal.set_target_object("deal");
+  (*deal.mutable_fields())["title"] = record::StringValue("Implants");
+  (*deal.mutable_fields())["pipeline"] = record::StringValue("Treatment plans");
+  (*deal.mutable_fields())["stage"] = record::StringValue("Accepted");
+  (*deal.mutable_custom_fields())["cf_insurance_estimate"] =
+      record::StringValue("400.5");
+  ResolvedRecord rr{&deal, "", {}};
+  auto planned = connector_->PlanWrite(rr, /*create=*/true);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  EXPECT_EQ(*planned, 1);
+  (*deal.mutable_fields())["stage"] = record::StringValue("Nowhere");
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      connector_->PlanWrite(rr, /*create=*/true).status()));
+  (*deal.mutable_fields())["stage"] = record::StringValue("Accepted");
+  (*deal.mutable_fields())["pipeline"] = record::StringValue("Elsewhere");
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      connector_->PlanWrite(rr, /*create=*/true).status()));
+  (*deal.mutable_fields())["pipeline"] = record::StringValue("Treatment plans");
+  EXPECT_TRUE(absl::IsFailedPrecondition(connector_->Create(rr).status()));
+
+  // An option planned for a field the CRM has.
+  ASSERT_TRUE(connector_->PrepareSchema(Schema(), /*apply=*/true).ok());
+  SchemaRequest more = Schema();
+  more.fields[1].choices.push_back("Archived");
+  ASSERT_TRUE(connector_->PrepareSchema(more, /*apply=*/false).ok());
+  v1::TargetRecord person = Person(40);
+  (*person.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Archived");
+  ResolvedRecord person_rr{&person, "", {}};
+  planned = connector_->PlanWrite(person_rr, /*create=*/true);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  (*person.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Dormant");
+  auto refused = connector_->PlanWrite(person_rr, /*create=*/true);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("cf_patient_status"));
+  (*person.mutable_custom_fields())["cf_patient_status"] =
+      record::StringValue("Archived");
+  auto created = connector_->Create(person_rr);
+  EXPECT_TRUE(absl::IsFailedPrecondition(created.status())) << created.status();
+  EXPECT_TRUE(emulator_->State()["persons"].empty()) << "nothing was written";
+}
+
 TEST_F(PipedriveEmulatorTest, PrepareSchemaListsWhatPipedriveCannotHave) {
   SchemaRequest r;
   r.objects = {{"treatment", "Treatment", "Treatments"}};

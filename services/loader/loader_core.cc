@@ -320,6 +320,14 @@ std::string LoaderCore::OwnerId(const std::string& email) const {
   return it == user_by_email_.end() ? fallback_owner_id_ : it->second;
 }
 
+absl::StatusOr<crm::SchemaReport> LoaderCore::PrepareSchemaOf(
+    const std::string& map_yaml, bool apply) {
+  BW_ASSIGN_OR_RETURN(mapping::Map map, mapping::ParseMap(map_yaml, "map"));
+  crm::SchemaRequest wanted{map.custom_fields, map.custom_objects,
+                            map.pipelines, map.territories};
+  return connector_->PrepareSchema(wanted, apply);
+}
+
 absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
     const v1::PrepareRequest& request) {
   if (request.destination().crm() != crm_name_) {
@@ -332,13 +340,9 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
   BW_RETURN_IF_ERROR(EnsureOwners(request.destination()));
   v1::SchemaReport schema;
   if (!request.map_yaml().empty()) {
-    BW_ASSIGN_OR_RETURN(mapping::Map map,
-                        mapping::ParseMap(request.map_yaml(), "map"));
-    crm::SchemaRequest wanted{map.custom_fields, map.custom_objects,
-                              map.pipelines, map.territories};
     BW_ASSIGN_OR_RETURN(
         crm::SchemaReport report,
-        connector_->PrepareSchema(wanted, !request.check_only()));
+        PrepareSchemaOf(request.map_yaml(), !request.check_only()));
     if (!report.ready() && !request.check_only()) {
       std::string list;
       for (const auto& line : report.checklist) {
@@ -388,6 +392,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   int64_t requests_before = connector_->requests();
   const v1::WritePolicy& policy = batch.policy();
   const bool dry = policy.dry_run();
+  // A dry run plans against the schema Prepare would leave: the connector
+  // reads the account's schema and remembers what it would create as
+  // planned (CrmConnector::PrepareSchema), once per stream.
+  if (dry && !schema_planned_ && !batch.map_yaml().empty()) {
+    BW_RETURN_IF_ERROR(PrepareSchemaOf(batch.map_yaml(), false).status());
+    schema_planned_ = true;
+  }
 
   // 1. Resolve own keys and lookups in one ledger call.
   BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,

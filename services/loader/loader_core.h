@@ -37,6 +37,10 @@ class LoaderCore {
   // Loads one batch. On a non-record error (auth, rate limit exhausted,
   // auditor down) returns it after recording the outcomes it has; the
   // remaining records keep pending intents and are settled on resume.
+  // A dry run (policy.dry_run) writes and records nothing: each record is
+  // planned (CrmConnector::PlanWrite) against the schema Prepare would
+  // leave, which the first batch carrying a map_yaml has the connector
+  // plan (PrepareSchema without apply).
   absl::StatusOr<v1::LoadAck> LoadBatch(const v1::TargetBatch& batch);
 
   // Sets deferrable lookups on records already loaded.
@@ -64,6 +68,11 @@ class LoaderCore {
       const std::string& account,
       const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records);
   absl::Status EnsureOwners(const v1::DestinationConfig& destination);
+  // The connector's PrepareSchema for what the map (YAML) needs: its custom
+  // fields, custom objects, pipelines and territories. Without `apply` the
+  // connector only reports, and plans what it would create.
+  absl::StatusOr<crm::SchemaReport> PrepareSchemaOf(const std::string& map_yaml,
+                                                    bool apply);
   std::string OwnerId(const std::string& email) const;
   // Match key (see MatchKey in the .cc) -> CRM id of the records of the
   // batch's target object already in the CRM, read once per target object
@@ -78,6 +87,8 @@ class LoaderCore {
   absl::flat_hash_map<std::string, std::string> user_by_email_;
   std::string fallback_owner_id_;
   absl::flat_hash_map<std::string, MatchIndex> match_index_;
+  // A dry run's schema was planned (from the stream's first batch's map).
+  bool schema_planned_ = false;
 };
 
 }  // namespace bridgework::loader

@@ -131,6 +131,44 @@ TEST_F(LoaderCoreTest, PendingIntentFromACrashIsSettledByLookup) {
   EXPECT_EQ(auditor_.pending(), 0u);
 }
 
+// A dry run on a CRM without the map's custom fields plans its records
+// against what Prepare would create: the first batch's map has the
+// connector plan the schema (without apply), once per stream.
+TEST_F(LoaderCoreTest, DryRunPlansAgainstTheSchemaPrepareWouldLeave) {
+  crm_.missing_fields = {"contacts.cf_status"};
+  auto batch = [](const std::string& key, const std::string& field) {
+    v1::TargetRecord t = Contact(key);
+    (*t.mutable_custom_fields())[field] = record::StringValue("Active");
+    v1::TargetBatch b = Batch("dry-1", {t});
+    b.mutable_policy()->set_dry_run(true);
+    return b;
+  };
+  v1::TargetBatch first = batch("1", "cf_status");
+  first.set_map_yaml(
+      "version: 1\nsource: pbn\ndestination: freshsales\nobjects:\n"
+      "  - source: patient\n    target: contact\n    fields:\n"
+      "      - {to: last_name, from: last_name}\n"
+      "custom_fields:\n"
+      "  - {entity: contacts, name: cf_status, label: Status, type: text}\n");
+  auto ack = core_.LoadBatch(first);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED)
+      << ack->outcomes(0).reason();
+  EXPECT_EQ(ack->requests(), 1);
+  ack = core_.LoadBatch(batch("2", "cf_status"));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_CREATED);
+  // Neither in the CRM nor planned: quarantined, as the real run would.
+  crm_.missing_fields.push_back("contacts.cf_other");
+  ack = core_.LoadBatch(batch("3", "cf_other"));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_THAT(ack->outcomes(0).reason(), HasSubstr("cf_other"));
+  EXPECT_EQ(crm_.prepare_applies, std::vector<bool>{false});
+  EXPECT_TRUE(crm_.records["contact"].empty());
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
 TEST_F(LoaderCoreTest, RejectionQuarantinesWithTheCrmMessage) {
   crm_.create_faults = {FakeCrmConnector::CreateFault::kRejected};
   auto ack = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));

@@ -531,9 +531,17 @@ class Run {
     for (const std::string& m : stream.route->match_fields) {
       batch.add_match_fields(m);
     }
+    const bool first = !stream.rw;
     if (!stream.rw) {
       stream.ctx = NewContext(peers_);
       stream.rw = peers_.loader->Load(stream.ctx.get());
+    }
+    // A dry run's loader plans against the schema Prepare would leave; it
+    // takes the map from the first batch of its stream.
+    if (dry() && first) {
+      batch.set_map_yaml(request_.map_yaml());
+    } else {
+      batch.clear_map_yaml();
     }
     batch.set_run_id(request_.run_id());
     batch.set_target_object(stream.route->target);

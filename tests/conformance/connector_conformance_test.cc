@@ -99,6 +99,19 @@ class ConnectorConformanceTest : public ::testing::TestWithParam<std::string> {
     traffic_->Attach(server_);
   }
 
+  // Requests the emulator has answered that are not GETs.
+  int64_t WritesServed() const {
+    int64_t n = 0;
+    const json requests =
+        env_.emulator->Stats().value("requests", json::object());
+    for (const auto& [route, by_status] : requests.items()) {
+      if (absl::StartsWith(route, "GET ")) continue;
+      for (const auto& [status, count] : by_status.items())
+        n += count.get<int64_t>();
+    }
+    return n;
+  }
+
   std::string BaseUrl() const {
     return absl::StrCat("http://127.0.0.1:", port_, profile_->api_prefix);
   }
@@ -483,6 +496,84 @@ TEST_P(ConnectorConformanceTest, PlanWriteSendsNothingAndNamesAnUnknownField) {
 
   EXPECT_EQ(connector_->requests(), sent);
   EXPECT_EQ(env_.emulator->Stats().value("total", int64_t{0}), served);
+}
+
+// Dry runs (docs/design.md, "Run modes"): on an account without the map's
+// fields (and custom object), PrepareSchema without apply plans them;
+// PlanWrite then treats them as present, still names a field or option
+// that is neither in the CRM nor planned, and no write reaches the CRM. A
+// real write that needs a planned item is refused before it is sent.
+TEST_P(ConnectorConformanceTest, PlanWriteTreatsThePlannedSchemaAsPresent) {
+  const ProjectionCase& pc = profile_->projection;
+  const std::string entity = pc.fields.front().entity;
+  crm::SchemaRequest request;
+  request.fields = pc.fields;
+  request.fields.push_back({entity,
+                            "cf_plan_tier",
+                            "Plan tier",
+                            "dropdown",
+                            {"Gold", "Silver"},
+                            ""});
+  const std::string object = "custom_object:cm_dry_plan";
+  if (profile_->object_fields_entity) {
+    request.objects.push_back({"cm_dry_plan", "Dry plan", "Dry plans"});
+    request.fields.push_back({profile_->object_fields_entity("cm_dry_plan"),
+                              "cf_plan_note",
+                              "Plan note",
+                              "text",
+                              {},
+                              ""});
+  }
+  const int64_t writes = WritesServed();
+  auto report = connector_->PrepareSchema(request, /*apply=*/false);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::string planned;
+  for (const auto& item : report->to_create) absl::StrAppend(&planned, item);
+  for (const auto& item : report->checklist) absl::StrAppend(&planned, item);
+  EXPECT_THAT(planned, HasSubstr("cf_plan_tier"));
+
+  v1::TargetRecord t = pc.make(700);
+  (*t.mutable_custom_fields())["cf_plan_tier"] = record::StringValue("Gold");
+  crm::ResolvedRecord rr = Resolve(t, profile_->unknown_id);
+  for (bool create : {true, false}) {
+    auto n = connector_->PlanWrite(rr, create);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_GE(*n, 1);
+  }
+  v1::TargetRecord row = Record("dry_plan", object, 700, "name");
+  (*row.mutable_custom_fields())["cf_plan_note"] = record::StringValue("x");
+  crm::ResolvedRecord row_rr{&row, env_.owner_id, {}};
+  if (profile_->object_fields_entity) {
+    auto n = connector_->PlanWrite(row_rr, /*create=*/true);
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_GE(*n, 1);
+  }
+
+  // Neither in the CRM nor planned: named, as before.
+  (*t.mutable_custom_fields())["cf_plan_tier"] = record::StringValue("Bronze");
+  auto refused = connector_->PlanWrite(rr, /*create=*/true);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("cf_plan_tier"));
+  EXPECT_THAT(refused.status().message(), Not(HasSubstr("Bronze")));
+  (*t.mutable_custom_fields())["cf_plan_tier"] = record::StringValue("Gold");
+  (*t.mutable_custom_fields())["cf_not_in_account"] = record::StringValue("x");
+  refused = connector_->PlanWrite(rr, /*create=*/true);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("cf_not_in_account"));
+  t.mutable_custom_fields()->erase("cf_not_in_account");
+
+  // Writes never use a planned item.
+  auto created = connector_->Create(rr);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kFailedPrecondition)
+      << created.status();
+  if (profile_->object_fields_entity) {
+    created = connector_->Create(row_rr);
+    EXPECT_EQ(created.status().code(), absl::StatusCode::kFailedPrecondition)
+        << created.status();
+  }
+  EXPECT_EQ(WritesServed(), writes);
 }
 
 TEST_P(ConnectorConformanceTest, EmailsAndPhonesFindTheRecord) {

@@ -88,6 +88,7 @@ Profile FreshsalesProfile() {
   p.connector.plan = "growth";
   p.unknown_id = "987654321";
   p.creates_fields = false;
+  p.object_fields_entity = [](const std::string& key) { return key; };
   p.start = [](FakeTime& time) -> absl::StatusOr<Env> {
     emulator::FreshsalesOptions o;
     o.token = "conformance-token";

@@ -58,6 +58,9 @@ Profile HighLevelProfile() {
   p.connector.company_id = kCompany;
   p.unknown_id = "con99999999999999999";
   p.creates_fields = true;
+  p.object_fields_entity = [](const std::string& key) {
+    return "custom_object:" + key;
+  };
   p.prepare.fields = {KeyField("contacts"), KeyField("opportunities"),
                       KeyField("businesses")};
   p.prepare.objects = {{"treatment", "Treatment", "Treatments", "name"}};

@@ -169,6 +169,10 @@ struct Profile {
   ProjectionCase projection;
   // True when PrepareSchema creates fields (else it lists them).
   bool creates_fields = false;
+  // How a map names the custom fields of custom object `key` (Freshsales:
+  // the module key; HighLevel: "custom_object:<key>"); unset when the CRM
+  // has no custom objects.
+  std::function<std::string(const std::string& key)> object_fields_entity;
   // Applied with PrepareSchema(apply) before each test: the schema the
   // cases need (custom objects, the external key fields).
   crm::SchemaRequest prepare;

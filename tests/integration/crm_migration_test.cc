@@ -850,6 +850,26 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
                        log_),
             0)
       << ReadAll(log_);
+  // A dry run first, on a CRM that lacks the map's schema: every request
+  // is built and checked against the schema Prepare would leave, and
+  // nothing is sent.
+  const json before_dry = GetJson(emulator + "/__sandbox/state");
+  std::string dry = (root_ / "dry.json").string();
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--dry-run", "--config",
+                        config_, "--services", services, "--report-json", dry},
+                       log_),
+            0)
+      << ReadAll(log_);
+  EXPECT_EQ(GetJson(emulator + "/__sandbox/state"), before_dry)
+      << "the dry run changed the CRM";
+  const json dry_rep = json::parse(ReadAll(dry));
+  EXPECT_GT(dry_rep["dry_run"].value("requests_planned", 0), 0)
+      << dry_rep.dump(2);
+  int64_t dry_creates = 0;
+  for (const auto& t : dry_rep["dry_run"]["targets"])
+    dry_creates += t.value("creates", int64_t{0});
+  EXPECT_GT(dry_creates, 0) << dry_rep.dump(2);
+
   std::string report = (root_ / "report.json").string();
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
                         "--services", services, "--report-json", report,
@@ -860,6 +880,18 @@ TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   json rep = json::parse(ReadAll(report));
   ASSERT_TRUE(rep.value("balanced", false)) << rep.dump(2);
   EXPECT_GT(rep.value("requests", 0), 0);
+  // The dry run quarantined only records the real run quarantined (the
+  // real run may refuse more: only the CRM knows, say, a duplicate email).
+  std::map<std::string, int64_t> quarantined;
+  for (const auto& o : rep["objects"]) {
+    quarantined[o.value("source_object", "")] =
+        o.value("quarantined", int64_t{0});
+  }
+  for (const auto& o : dry_rep["objects"]) {
+    const std::string source = o.value("source_object", "");
+    EXPECT_LE(o.value("quarantined", int64_t{0}), quarantined[source])
+        << source << " in the dry run: " << o.dump();
+  }
   // Beside the report: the automations that did not migrate, as the CRM
   // admin's rebuild reference (every example's source has some).
   json workflows =
