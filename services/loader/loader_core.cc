@@ -609,12 +609,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   };
   // What a write of `p` leaves in the CRM: the record's values, and for a
   // partial write the CRM's own values of the fields it did not write.
-  auto written_of = [](const Plan& p) {
-    json expected =
-        crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids);
+  auto written_of = [this](const Plan& p) {
+    json expected = connector_->WrittenProjection(p.resolved);
     if (!p.subset) return expected.dump();
-    json all = crm::RestrictProjection(
-        p.now, crm::ExpectedProjection(*p.record, p.resolved.lookup_ids));
+    crm::ResolvedRecord whole = p.resolved;
+    whole.record = p.record;
+    json all =
+        crm::RestrictProjection(p.now, connector_->WrittenProjection(whole));
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, v] : fields.items()) all[section][name] = v;
     }
