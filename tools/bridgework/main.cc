@@ -11,6 +11,7 @@
 //   bridgework propose  propose a map from the source's schema and values
 //   bridgework audit export  a run's operations as JSONL and CSV
 //   bridgework reconcile  read the CRM back: counts, relationships, drift
+//   bridgework explain  the journey of one record through a run
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #include "tools/bridgework/audit_export.h"
 #include "tools/bridgework/controller.h"
 #include "tools/bridgework/discover.h"
+#include "tools/bridgework/explain.h"
 #include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/propose.h"
 #include "tools/bridgework/reconcile.h"
@@ -496,6 +498,25 @@ int main(int argc, char** argv) {
   reconcile->add_option("--report-dir", reconcile_options.report_dir,
                         "write reconcile.json and reconcile.html here");
 
+  auto* explain = app.add_subcommand(
+      "explain",
+      "one record's journey through a run: source row, transformed record, "
+      "ledger operations, CRM ids, disposition and what the CRM holds");
+  ExplainOptions explain_options;
+  bool explain_json = false;
+  explain->add_option("--run", explain_options.run_id, "the run")->required();
+  explain
+      ->add_option("--source-key", explain_options.source_key,
+                   "the record's source key")
+      ->required();
+  explain->add_option("--object", explain_options.object,
+                      "the source object (when the key is ambiguous)");
+  explain->add_option("--config", config_path,
+                      "run config (its map shows the transformed record)");
+  explain->add_option("--services", services_file,
+                      "services.json from `bridgework up`");
+  explain->add_flag("--json", explain_json, "print JSON");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*propose) {
@@ -703,6 +724,15 @@ int main(int argc, char** argv) {
     if (!r.ok()) return Fail(r.status());
     PrintReconcile(r->report);
     return r->pass ? 0 : 1;
+  }
+  if (*explain) {
+    auto e = Explain(explain_options, config_path.empty() ? nullptr : &config,
+                     *services);
+    if (!e.ok()) return Fail(e.status());
+    // Field values, for the person who asked: stdout only, never a log.
+    const std::string text = explain_json ? e->dump(2) + "\n" : ExplainText(*e);
+    std::fputs(text.c_str(), stdout);
+    return 0;
   }
   return 0;
 }
