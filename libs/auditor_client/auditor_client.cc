@@ -79,21 +79,12 @@ class GrpcAuditorClient : public AuditorClient {
   absl::Status ListOperations(
       const v1::ListOperationsRequest& r,
       const std::function<bool(const v1::Operation&)>& visit) override {
-    grpc::ClientContext ctx;
-    ctx.set_wait_for_ready(true);
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::minutes(30));
-    auto reader = stub_->ListOperations(&ctx, r);
-    v1::Operation op;
-    while (reader->Read(&op)) {
-      if (!visit(op)) {
-        ctx.TryCancel();
-        break;
-      }
-    }
-    grpc::Status s = reader->Finish();
-    if (s.error_code() == grpc::StatusCode::CANCELLED) return absl::OkStatus();
-    return FromGrpcStatus(s);
+    return Stream<v1::Operation>(r, &v1::Auditor::Stub::ListOperations, visit);
+  }
+  absl::Status ListMapped(
+      const v1::ListMappedRequest& r,
+      const std::function<bool(const v1::ResolvedKey&)>& visit) override {
+    return Stream<v1::ResolvedKey>(r, &v1::Auditor::Stub::ListMapped, visit);
   }
   absl::StatusOr<v1::RunReport> GetReport(
       const v1::GetReportRequest& r) override {
@@ -111,6 +102,28 @@ class GrpcAuditorClient : public AuditorClient {
     grpc::Status s = ((*stub_).*method)(&ctx, req, &resp);
     if (!s.ok()) return FromGrpcStatus(s);
     return resp;
+  }
+
+  // A server-streaming call: `visit` per message until it returns false
+  // (the call is then cancelled and OK returned).
+  template <typename Message, typename Req, typename Method>
+  absl::Status Stream(const Req& req, Method method,
+                      const std::function<bool(const Message&)>& visit) {
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(30));
+    auto reader = ((*stub_).*method)(&ctx, req);
+    Message m;
+    while (reader->Read(&m)) {
+      if (!visit(m)) {
+        ctx.TryCancel();
+        break;
+      }
+    }
+    grpc::Status s = reader->Finish();
+    if (s.error_code() == grpc::StatusCode::CANCELLED) return absl::OkStatus();
+    return FromGrpcStatus(s);
   }
 
   std::unique_ptr<v1::Auditor::Stub> stub_;

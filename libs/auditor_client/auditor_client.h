@@ -47,6 +47,11 @@ class AuditorClient {
       const std::function<bool(const v1::Operation&)>& visit) = 0;
   virtual absl::StatusOr<v1::RunReport> GetReport(
       const v1::GetReportRequest& r) = 0;
+  // Calls `visit` for each id-map entry of the account (Auditor.ListMapped),
+  // in key order; stops early if it returns false.
+  virtual absl::Status ListMapped(
+      const v1::ListMappedRequest& r,
+      const std::function<bool(const v1::ResolvedKey&)>& visit) = 0;
 };
 
 // Talks to a bridgework-auditor at `target` ("host:port"). Each call has a

@@ -75,7 +75,8 @@ class FakeAuditorClient : public AuditorClient {
       if (ok && op.kind() == v1::OP_KIND_DELETE) {
         id_map_.erase(key);
       } else if (ok) {
-        id_map_[key] = {op.crm_id(), op.fingerprint(), op.run_id()};
+        id_map_[key] = {op.crm_id(), op.fingerprint(), op.run_id(),
+                        op.written()};
         v1::Disposition d;
         d.set_status(v1::DISPOSITION_STATUS_LOADED);
         d.set_crm_id(op.crm_id());
@@ -102,6 +103,7 @@ class FakeAuditorClient : public AuditorClient {
         rk->set_crm_id(it->second.crm_id);
         rk->set_fingerprint(it->second.fingerprint);
         rk->set_run_id(it->second.run_id);
+        rk->set_written(it->second.written);
       }
       if (auto it = pending_.find(key); it != pending_.end()) {
         rk->set_pending_seq(it->second);
@@ -159,6 +161,31 @@ class FakeAuditorClient : public AuditorClient {
       const v1::GetReportRequest&) override {
     return absl::UnimplementedError("fake: no reports");
   }
+  // The id map in key order; one account only (the fake keeps no
+  // accounts), so `r.account` is not checked.
+  absl::Status ListMapped(
+      const v1::ListMappedRequest& r,
+      const std::function<bool(const v1::ResolvedKey&)>& visit) override {
+    std::vector<v1::ResolvedKey> entries;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [key, m] : id_map_) {
+        const auto& [object, source_key, target] = key;
+        if (!r.source_object().empty() && object != r.source_object()) continue;
+        v1::ResolvedKey rk;
+        *rk.mutable_key() = MakeKeyRef(object, source_key, target);
+        rk.set_crm_id(m.crm_id);
+        rk.set_fingerprint(m.fingerprint);
+        rk.set_run_id(m.run_id);
+        rk.set_written(m.written);
+        entries.push_back(std::move(rk));
+      }
+    }
+    for (const auto& e : entries) {
+      if (!visit(e)) break;
+    }
+    return absl::OkStatus();
+  }
 
   // Test hooks.
   void set_fail_intents(bool fail) {
@@ -181,7 +208,7 @@ class FakeAuditorClient : public AuditorClient {
 
  private:
   struct Mapped {
-    std::string crm_id, fingerprint, run_id;
+    std::string crm_id, fingerprint, run_id, written;
   };
   std::mutex mu_;
   int next_run_ = 0;

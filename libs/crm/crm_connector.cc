@@ -1,6 +1,7 @@
 #include "libs/crm/crm_connector.h"
 
 #include "libs/crm/projection.h"
+#include "libs/crm/wire_util.h"
 
 namespace bridgework::crm {
 
@@ -55,6 +56,18 @@ absl::Status CrmConnector::Restore(const std::string& target_object,
 absl::StatusOr<int> CrmConnector::PlanWrite(const ResolvedRecord& record,
                                             bool create) {
   return 1;
+}
+
+json CrmConnector::WrittenProjection(const ResolvedRecord& record) const {
+  return ExpectedProjection(*record.record, record.lookup_ids);
+}
+
+std::optional<std::string> CrmConnector::OwnerOf(
+    const std::string& target_object, const json& crm_record) const {
+  if (!crm_record.is_object() || !crm_record.contains("owner_id")) {
+    return std::nullopt;
+  }
+  return OwnerText(crm_record["owner_id"]);
 }
 
 }  // namespace bridgework::crm

@@ -171,6 +171,13 @@ class CrmConnector {
   // "custom_field"); connectors with another shape override it.
   virtual absl::StatusOr<nlohmann::json> Project(
       const v1::TargetRecord& record, const nlohmann::json& crm_record);
+  // What a write of `record` leaves in the CRM, as a projection: what the
+  // ledger keeps (Operation.written, the id map) for the delta's three-way
+  // check, rollback's conflict check and reconciliation. The default is
+  // ExpectedProjection(*record.record, record.lookup_ids); a connector
+  // leaves out what it does not write (Pipedrive activities, notes and
+  // files have no custom fields to hold the external key).
+  virtual nlohmann::json WrittenProjection(const ResolvedRecord& record) const;
   // Writes a projection back (a before-image): every field, custom field
   // and lookup it names, null clearing the field. The default patches the
   // fields and custom fields flat; connectors with another shape override.
@@ -188,6 +195,14 @@ class CrmConnector {
   // (no PrepareSchema yet). Used by --dry-run.
   virtual absl::StatusOr<int> PlanWrite(const ResolvedRecord& record,
                                         bool create);
+  // The owner of `crm_record` (a record of `target_object` as Get returns
+  // it): the CRM user id, "" when the record has none, nullopt when the
+  // object carries no owner in this CRM (Freshsales notes, Pipedrive
+  // files). Reconciliation counts owned records with it. The default reads
+  // a top-level "owner_id" (an id or an object with "id"); nullopt when
+  // there is none.
+  virtual std::optional<std::string> OwnerOf(
+      const std::string& target_object, const nlohmann::json& crm_record) const;
   // Requests sent so far (retries included).
   virtual int64_t requests() const = 0;
 };

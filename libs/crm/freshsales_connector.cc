@@ -732,6 +732,15 @@ class FreshsalesConnector : public CrmConnector {
     return requests;
   }
 
+  // owner_id, on every object that has one (appointments have attendees,
+  // notes, documents, product lines and lists no owner).
+  std::optional<std::string> OwnerOf(const std::string& target_object,
+                                     const json& crm_record) const override {
+    absl::StatusOr<ObjectSpec> spec = SpecOf(target_object);
+    if (!spec.ok() || !spec->owner) return std::nullopt;
+    return OwnerText(ValueOf(crm_record, "owner_id"));
+  }
+
   int64_t requests() const override { return transport_.requests(); }
 
  private:

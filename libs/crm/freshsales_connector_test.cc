@@ -51,6 +51,21 @@ v1::TargetRecord Contact() {
   return t;
 }
 
+TEST(FreshsalesConnector, OwnerOfReadsOwnerIdWhereTheObjectHasOne) {
+  Harness h([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    return Reply(500, json::object());
+  });
+  EXPECT_EQ(h.connector->OwnerOf("contact", {{"owner_id", 7}}), "7");
+  EXPECT_EQ(h.connector->OwnerOf("custom_object:cm_x", {{"owner_id", "9"}}),
+            "9");
+  EXPECT_EQ(h.connector->OwnerOf("deal", {{"owner_id", nullptr}}), "");
+  EXPECT_EQ(h.connector->OwnerOf("sales_account", json::object()), "");
+  EXPECT_EQ(h.connector->OwnerOf("note", {{"owner_id", 7}}), std::nullopt);
+  EXPECT_EQ(h.connector->OwnerOf("appointment", json::object()), std::nullopt);
+  EXPECT_EQ(h.connector->OwnerOf("nonsense", json::object()), std::nullopt);
+  EXPECT_EQ(h.http->requests.size(), 0u);
+}
+
 TEST(FreshsalesConnector, CreateWrapsBodyAndSendsAuth) {
   Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
     return Reply(201, {{"contact", {{"id", 42}}}});

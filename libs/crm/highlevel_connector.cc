@@ -451,12 +451,14 @@ class HighLevelConnector : public CrmConnector {
     if (!j.ok()) return j.status();
     json out = j->contains(member) ? (*j)[member] : *j;
     if (out.value("deleted", false)) return std::optional<json>();
-    if (kind == Kind::kCustomObject) {
-      // A record's contact is a relation, not a property: read it so the
-      // record projects with its `contactId` lookup.
-      BW_ASSIGN_OR_RETURN(std::optional<std::string> contact,
-                          RelatedContact(target_object, id));
-      if (contact) out["contactId"] = *contact;
+    if (kind == Kind::kCustomObject && !out.contains("contactId")) {
+      // A custom object record's contact is an association, not one of
+      // its properties: read it back as "contactId" so that projections
+      // (rollback's conflicts, the delta's check, reconciliation) see it.
+      BW_ASSIGN_OR_RETURN(std::vector<std::string> contacts,
+                          RelatedContacts(target_object, id));
+      if (contacts.size() == 1) out["contactId"] = contacts.front();
+      if (contacts.size() > 1) out["contactId"] = contacts;
     }
     return std::optional<json>(std::move(out));
   }
@@ -750,6 +752,32 @@ class HighLevelConnector : public CrmConnector {
       ++requests;
     }
     return requests;
+  }
+
+  // assignedTo (contacts, opportunities, tasks), assignedUserId
+  // (appointments), userId (notes), owner (custom object records, a list).
+  // Media have none; a business is read through /businesses/{id}, which
+  // does not show the owner its record was written with.
+  std::optional<std::string> OwnerOf(const std::string& target_object,
+                                     const json& crm_record) const override {
+    absl::StatusOr<Kind> kind = KindOf(target_object);
+    if (!kind.ok()) return std::nullopt;
+    switch (*kind) {
+      case Kind::kContact:
+      case Kind::kOpportunity:
+      case Kind::kTask:
+        return OwnerText(ValueOf(crm_record, "assignedTo"));
+      case Kind::kAppointment:
+        return OwnerText(ValueOf(crm_record, "assignedUserId"));
+      case Kind::kNote:
+        return OwnerText(ValueOf(crm_record, "userId"));
+      case Kind::kCustomObject:
+        return OwnerText(ValueOf(crm_record, "owner"));
+      case Kind::kBusiness:
+      case Kind::kMedia:
+        return std::nullopt;
+    }
+    return std::nullopt;
   }
 
   int64_t requests() const override { return transport_.requests(); }
@@ -1092,33 +1120,30 @@ class HighLevelConnector : public CrmConnector {
     return Call("POST", "/associations/relations", body, false).status();
   }
 
-  // The contact a custom-object record is related to through the map's
-  // association (GET /associations/relations/{recordId}), if any.
-  absl::StatusOr<std::optional<std::string>> RelatedContact(
+  // The contacts a custom object record is related to through its
+  // object's association with contact (none when there is no such
+  // association). One GET of the record's relations.
+  absl::StatusOr<std::vector<std::string>> RelatedContacts(
       const std::string& target_object, const std::string& id) {
     const std::string schema = SchemaKey(target_object);
+    if (!associations_.count(schema)) BW_RETURN_IF_ERROR(LoadAssociations());
     auto assoc = associations_.find(schema);
-    if (assoc == associations_.end()) {
-      BW_RETURN_IF_ERROR(LoadAssociations());
-      assoc = associations_.find(schema);
-    }
-    if (assoc == associations_.end()) return std::optional<std::string>();
+    std::vector<std::string> out;
+    if (assoc == associations_.end()) return out;
     BW_ASSIGN_OR_RETURN(
-        json j,
-        Call("GET",
-             "/associations/relations/" + UrlEncode(id) +
-                 QueryString(
-                     {{"locationId", Loc()}, {"skip", "0"}, {"limit", "100"}}),
-             json(), true));
-    const json relations = ValueOf(j, "relations");
-    for (const json& r : relations.is_array() ? relations : json::array()) {
-      if (IdText(ValueOf(r, "associationId")) != assoc->second) continue;
+        json j, Call("GET",
+                     absl::StrCat("/associations/relations/", UrlEncode(id),
+                                  QueryString({{"locationId", Loc()},
+                                               {"skip", "0"},
+                                               {"limit", "100"}})),
+                     json(), true));
+    for (const auto& r : ValueOf(j, "relations")) {
+      if (ValueOf(r, "associationId") != assoc->second) continue;
       std::string first = IdText(ValueOf(r, "firstRecordId"));
       std::string second = IdText(ValueOf(r, "secondRecordId"));
-      if (first == id && !second.empty()) return std::optional(second);
-      if (second == id && !first.empty()) return std::optional(first);
+      out.push_back(first == id ? second : first);
     }
-    return std::optional<std::string>();
+    return out;
   }
 
   absl::Status LoadAssociations() {

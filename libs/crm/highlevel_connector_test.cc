@@ -42,6 +42,28 @@ Fixture Make(FakeHttpClient::Handler handler, std::string company = "cmp1") {
   return f;
 }
 
+TEST(HighLevelConnectorTest, OwnerOfReadsEachObjectsAssignee) {
+  Fixture f = Make([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    return HttpResponse{500, {}, "{}"};
+  });
+  using nlohmann::json;
+  EXPECT_EQ(f.connector->OwnerOf("contact", {{"assignedTo", "u1"}}), "u1");
+  EXPECT_EQ(f.connector->OwnerOf("opportunity", json::object()), "");
+  EXPECT_EQ(f.connector->OwnerOf("task", {{"assignedTo", "u2"}}), "u2");
+  EXPECT_EQ(f.connector->OwnerOf("appointment", {{"assignedUserId", "u3"}}),
+            "u3");
+  EXPECT_EQ(f.connector->OwnerOf("note", {{"userId", "u4"}}), "u4");
+  EXPECT_EQ(f.connector->OwnerOf("custom_object:treatment",
+                                 {{"owner", json::array({"u5"})}}),
+            "u5");
+  EXPECT_EQ(f.connector->OwnerOf("custom_object:treatment",
+                                 {{"owner", json::array()}}),
+            "");
+  EXPECT_EQ(f.connector->OwnerOf("business", json::object()), std::nullopt);
+  EXPECT_EQ(f.connector->OwnerOf("media", json::object()), std::nullopt);
+  EXPECT_TRUE(f.http->requests.empty());
+}
+
 TEST(HighLevelConnectorTest, EveryCallCarriesBearerAndTheOperationsVersion) {
   Fixture f = Make([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
     if (r.url.find("/calendars/") != std::string::npos) {

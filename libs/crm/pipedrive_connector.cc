@@ -364,6 +364,27 @@ class PipedriveConnector : public CrmConnector {
     return 1;
   }
 
+  // Objects without custom fields (activities, notes, files) keep none of
+  // the record's: not even its external key.
+  json WrittenProjection(const ResolvedRecord& record) const override {
+    json p = CrmConnector::WrittenProjection(record);
+    const ObjectSpec* spec =
+        pipedrive::FindObject(record.record->target_object());
+    if (spec != nullptr && spec->fields_family.empty()) {
+      p["custom_fields"] = json::object();
+    }
+    return p;
+  }
+
+  // The object's owner attribute (owner_id; notes user_id), an id in API
+  // v2 and an object with "id" in v1; files carry none.
+  std::optional<std::string> OwnerOf(const std::string& target_object,
+                                     const json& crm_record) const override {
+    const ObjectSpec* spec = pipedrive::FindObject(target_object);
+    if (spec == nullptr || spec->owner_field.empty()) return std::nullopt;
+    return OwnerText(ValueOf(crm_record, spec->owner_field));
+  }
+
   int64_t requests() const override { return transport_.requests(); }
 
  private:

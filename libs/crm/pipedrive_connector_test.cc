@@ -74,6 +74,38 @@ v1::TargetRecord Org(const std::string& address) {
   return t;
 }
 
+TEST(PipedriveConnectorWire, OwnerOfReadsV2IdsAndV1Objects) {
+  Fake f([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    return Reply(500, json::object());
+  });
+  EXPECT_EQ(f.connector->OwnerOf("person", {{"owner_id", 12}}), "12");
+  EXPECT_EQ(f.connector->OwnerOf("lead", {{"owner_id", {{"id", 13}}}}), "13");
+  EXPECT_EQ(f.connector->OwnerOf("note", {{"user_id", {{"id", 14}}}}), "14");
+  EXPECT_EQ(f.connector->OwnerOf("deal", {{"owner_id", nullptr}}), "");
+  EXPECT_EQ(f.connector->OwnerOf("file", {{"user_id", 15}}), std::nullopt);
+  EXPECT_EQ(f.connector->OwnerOf("nonsense", json::object()), std::nullopt);
+}
+
+TEST(PipedriveConnectorWire, WrittenProjectionKeepsOnlyWhatTheObjectHolds) {
+  Fake f([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    return Reply(500, json::object());
+  });
+  v1::TargetRecord t;
+  t.set_target_object("activity");
+  (*t.mutable_fields())["subject"] = record::StringValue("Cleaning");
+  (*t.mutable_custom_fields())["cf_bridgework_key"] =
+      record::StringValue("pbn:appointment:1");
+  ResolvedRecord rr{&t, "", {{"person_id", {"12"}}}};
+  json activity = f.connector->WrittenProjection(rr);
+  EXPECT_EQ(activity["fields"]["subject"], "Cleaning");
+  EXPECT_TRUE(activity["custom_fields"].empty());
+  EXPECT_EQ(activity["lookups"]["person_id"], json::array({"12"}));
+  t.set_target_object("person");
+  EXPECT_EQ(
+      f.connector->WrittenProjection(rr)["custom_fields"]["cf_bridgework_key"],
+      "pbn:appointment:1");
+}
+
 TEST(PipedriveConnectorWire, CreateSendsTokenHeaderAndWrapsOrgAddress) {
   Fake f([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
     return Reply(200, {{"success", true}, {"data", {{"id", 1000001}}}});

@@ -29,6 +29,20 @@ std::optional<double> AsNumber(const json& v) {
   return std::nullopt;
 }
 
+// A whole number written as one (an integer, or its digits as text).
+std::optional<int64_t> AsInteger(const json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  int64_t i;
+  if (v.is_string()) {
+    std::string s(absl::StripAsciiWhitespace(v.get<std::string>()));
+    if (!s.empty() && s.find_first_not_of("-0123456789") == std::string::npos &&
+        absl::SimpleAtoi(s, &i)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
 // A date ("2024-01-02") or the date part of a timestamp whose time is
 // midnight UTC.
 std::optional<std::string> AsDay(const std::string& s) {
@@ -68,6 +82,11 @@ bool SameScalar(const json& a, const json& b) {
     };
     return text(a) == text(b);
   }
+  // Whole numbers (ids above all: Freshsales' run to 11 digits) compare
+  // exactly; a relative tolerance would make neighbouring ids equal.
+  auto ia = AsInteger(a);
+  auto ib = AsInteger(b);
+  if (ia && ib) return *ia == *ib;
   auto na = AsNumber(a);
   auto nb = AsNumber(b);
   if (na && nb) {

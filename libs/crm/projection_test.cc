@@ -13,6 +13,14 @@ TEST(SameValueTest, NumbersDatesTimesTextAndLists) {
   EXPECT_TRUE(SameValue(12.5, "12.50"));
   EXPECT_TRUE(SameValue(3, 3.0));
   EXPECT_FALSE(SameValue(3, "4"));
+  // Large ids are exact: no tolerance makes neighbours equal, and lists of
+  // them compare as sets.
+  EXPECT_FALSE(SameValue("16000000011", "16000000019"));
+  EXPECT_FALSE(SameValue(16000000011, "16000000019"));
+  EXPECT_TRUE(SameValue(16000000011, "16000000011"));
+  EXPECT_TRUE(SameValue(
+      nlohmann::json::array({"16000000011", "16000000019", "16000000028"}),
+      nlohmann::json::array({"16000000028", "16000000019", "16000000011"})));
   EXPECT_TRUE(SameValue("2024-01-02", "2024-01-02T00:00:00Z"));
   EXPECT_FALSE(SameValue("2024-01-02", "2024-01-03T00:00:00Z"));
   EXPECT_TRUE(SameValue("2024-03-01T09:30:00-06:00", "2024-03-01T15:30:00Z"));

@@ -118,4 +118,9 @@ absl::StatusOr<std::string> ReadLocalFile(const std::string& path) {
   return bytes;
 }
 
+std::string OwnerText(const nlohmann::json& owner) {
+  std::vector<std::string> ids = IdTexts(owner);
+  return ids.empty() ? "" : ids.front();
+}
+
 }  // namespace bridgework::crm

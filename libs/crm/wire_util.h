@@ -50,6 +50,10 @@ nlohmann::json ValueOf(const nlohmann::json& j, const std::string& name);
 // none for null.
 std::vector<std::string> IdTexts(const nlohmann::json& link);
 
+// The user a record's owner member names (an id, an object with "id", or
+// a one-element list of either), as text; "" for none.
+std::string OwnerText(const nlohmann::json& owner);
+
 }  // namespace bridgework::crm
 
 #endif  // BRIDGEWORK_LIBS_CRM_WIRE_UTIL_H_

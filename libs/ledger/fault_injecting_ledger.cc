@@ -91,6 +91,12 @@ absl::StatusOr<v1::ResolveKeysResponse> FaultInjectingLedger::ResolveKeys(
     const v1::ResolveKeysRequest& r) {
   return Run(Method::kResolveKeys, [&] { return target()->ResolveKeys(r); });
 }
+absl::Status FaultInjectingLedger::ListMapped(const v1::ListMappedRequest& r,
+                                              const v1::KeyRef& after,
+                                              const MappedVisitor& visit) {
+  return Run(Method::kListMapped,
+             [&] { return target()->ListMapped(r, after, visit); });
+}
 absl::Status FaultInjectingLedger::RecordDispositions(
     const v1::RecordDispositionsRequest& r) {
   return Run(Method::kRecordDispositions,

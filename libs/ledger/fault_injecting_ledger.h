@@ -43,8 +43,9 @@ class FaultInjectingLedger : public LedgerWrapper {
     kGetReport,
     kApproveMap,
     kGetApproval,
+    kListMapped,
   };
-  static constexpr int kMethodCount = 15;
+  static constexpr int kMethodCount = 16;
 
   enum class When {
     kBefore,  // the call is not made
@@ -79,6 +80,9 @@ class FaultInjectingLedger : public LedgerWrapper {
   absl::Status RecordOutcomes(const v1::RecordOutcomesRequest& r) override;
   absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
       const v1::ResolveKeysRequest& r) override;
+  absl::Status ListMapped(const v1::ListMappedRequest& r,
+                          const v1::KeyRef& after,
+                          const MappedVisitor& visit) override;
   absl::Status RecordDispositions(
       const v1::RecordDispositionsRequest& r) override;
   absl::Status SetObjectStats(const v1::SetObjectStatsRequest& r) override;

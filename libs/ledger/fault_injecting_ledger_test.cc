@@ -41,7 +41,14 @@ TEST(FaultInjectingLedger, FailsEveryCallUntilCleared) {
   ledger.Clear(Method::kListRuns);
   EXPECT_TRUE(ledger.ListRuns(v1::ListRunsRequest()).ok());
   ledger.FailEveryCall(Method::kListOperations, absl::InternalError("x"));
+  ledger.FailEveryCall(Method::kListMapped, absl::InternalError("x"));
+  v1::ListMappedRequest mapped;
+  mapped.set_account("acct");
+  auto any = [](const v1::ResolvedKey&) { return true; };
+  EXPECT_FALSE(ledger.ListMapped(mapped, v1::KeyRef(), any).ok());
+  EXPECT_EQ(ledger.calls(Method::kListMapped), 1);
   ledger.ClearAll();
+  EXPECT_TRUE(ledger.ListMapped(mapped, v1::KeyRef(), any).ok());
   v1::ListOperationsRequest list;
   list.set_run_id("r-000001");
   EXPECT_TRUE(

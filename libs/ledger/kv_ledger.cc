@@ -616,6 +616,9 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     if (!in.crm_id().empty()) op.set_crm_id(in.crm_id());
     if (!in.fingerprint().empty()) op.set_fingerprint(in.fingerprint());
     if (!in.before_image().empty()) op.set_before_image(in.before_image());
+    // What the write left in the CRM, known only after it (the loader sends
+    // it with the outcome); the id map keeps it for the delta's three-way
+    // check, rollback's conflict check and reconciliation.
     if (!in.written().empty()) op.set_written(in.written());
     op.set_http_status(in.http_status());
     op.set_error(in.error());
@@ -706,6 +709,45 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
     }
   }
   return out;
+}
+
+absl::Status KvLedger::ListMapped(const v1::ListMappedRequest& r,
+                                  const v1::KeyRef& after,
+                                  const MappedVisitor& visit) {
+  const std::string prefix = MapPrefix(r.account(), r.source_object());
+  std::string begin = prefix;
+  if (!after.source_object().empty()) {
+    // The smallest key after the entry named: the entry's key plus a NUL.
+    begin = MapKey(r.account(), after.source_object(), after.source_key(),
+                   after.target_object());
+    begin.push_back('\0');
+    if (begin < prefix) begin = prefix;
+  }
+  absl::Status parse;
+  BW_RETURN_IF_ERROR(
+      store_->Scan(begin, PrefixEnd(prefix), false,
+                   [&](std::string_view key, std::string_view value) {
+                     std::optional<MapKeyParts> parts = ParseMapKey(key);
+                     if (!parts.has_value()) {
+                       parse = absl::DataLossError(absl::StrCat(
+                           "ledger: malformed id-map key ", std::string(key)));
+                       return false;
+                     }
+                     v1::Operation entry;
+                     parse = Parse(value, std::string(key), &entry);
+                     if (!parse.ok()) return false;
+                     v1::ResolvedKey rk;
+                     v1::KeyRef* k = rk.mutable_key();
+                     k->set_source_object(std::move(parts->source_object));
+                     k->set_source_key(std::move(parts->source_key));
+                     k->set_target_object(std::move(parts->target_object));
+                     rk.set_crm_id(entry.crm_id());
+                     rk.set_fingerprint(entry.fingerprint());
+                     rk.set_run_id(entry.run_id());
+                     rk.set_written(entry.written());
+                     return visit(rk);
+                   }));
+  return parse;
 }
 
 absl::Status KvLedger::RecordDispositions(

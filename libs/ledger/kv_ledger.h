@@ -34,6 +34,9 @@ class KvLedger : public Ledger {
   absl::Status RecordOutcomes(const v1::RecordOutcomesRequest& r) override;
   absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
       const v1::ResolveKeysRequest& r) override;
+  absl::Status ListMapped(const v1::ListMappedRequest& r,
+                          const v1::KeyRef& after,
+                          const MappedVisitor& visit) override;
   absl::Status RecordDispositions(
       const v1::RecordDispositionsRequest& r) override;
   absl::Status SetObjectStats(const v1::SetObjectStatsRequest& r) override;

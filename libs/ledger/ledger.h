@@ -40,6 +40,9 @@ namespace v1 = ::bridgework::v1;
 // Receives operations one at a time; returns false to stop the listing
 // (the listing then returns OK). It may call back into the ledger.
 using OperationVisitor = std::function<bool(const v1::Operation&)>;
+// Receives id-map entries one at a time; returns false to stop the listing
+// (the listing then returns OK). It may call back into the ledger.
+using MappedVisitor = std::function<bool(const v1::ResolvedKey&)>;
 
 class Ledger {
  public:
@@ -92,6 +95,16 @@ class Ledger {
   // Per key, in request order: its id-map entry and any pending intent.
   virtual absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
       const v1::ResolveKeysRequest& request) = 0;
+
+  // Visits the id map of `request.account` (only `request.source_object`'s
+  // entries when set) in key order: source object, source key, target
+  // object. Starts after the entry `after` names (from the beginning when
+  // its source_object is empty). Each entry carries its key, CRM id,
+  // fingerprint, run and written projection; the pending fields are unset.
+  // Streams: nothing is collected in memory.
+  virtual absl::Status ListMapped(const v1::ListMappedRequest& request,
+                                  const v1::KeyRef& after,
+                                  const MappedVisitor& visit) = 0;
 
   // Writes dispositions; one per (run, source object, source key), a later
   // one replacing the earlier. The run must exist.
@@ -161,6 +174,11 @@ class LedgerWrapper : public Ledger {
   absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
       const v1::ResolveKeysRequest& r) override {
     return target_->ResolveKeys(r);
+  }
+  absl::Status ListMapped(const v1::ListMappedRequest& r,
+                          const v1::KeyRef& after,
+                          const MappedVisitor& visit) override {
+    return target_->ListMapped(r, after, visit);
   }
   absl::Status RecordDispositions(
       const v1::RecordDispositionsRequest& r) override {

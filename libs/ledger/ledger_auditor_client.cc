@@ -65,6 +65,11 @@ class LedgerAuditorClient : public AuditorClient {
       const v1::GetReportRequest& r) override {
     return ledger_->GetReport(r);
   }
+  absl::Status ListMapped(
+      const v1::ListMappedRequest& r,
+      const std::function<bool(const v1::ResolvedKey&)>& visit) override {
+    return ledger_->ListMapped(r, v1::KeyRef(), visit);
+  }
 
  private:
   Ledger* ledger_;

@@ -104,6 +104,26 @@ std::string MapKey(std::string_view account, std::string_view source_object,
   return Join({"m/"}, {account, source_object, source_key, target_object});
 }
 
+std::string MapPrefix(std::string_view account,
+                      std::string_view source_object) {
+  if (source_object.empty()) return Join({"m/"}, {account}) + "/";
+  return Join({"m/"}, {account, source_object}) + "/";
+}
+
+std::optional<MapKeyParts> ParseMapKey(std::string_view key) {
+  if (key.substr(0, 2) != "m/") return std::nullopt;
+  key.remove_prefix(2);
+  std::string parts[4];
+  for (int i = 0; i < 4; ++i) {
+    size_t slash = key.find('/');
+    if ((slash == std::string_view::npos) != (i == 3)) return std::nullopt;
+    parts[i] = UnescapeComponent(key.substr(0, slash));
+    if (i < 3) key.remove_prefix(slash + 1);
+  }
+  return MapKeyParts{std::move(parts[0]), std::move(parts[1]),
+                     std::move(parts[2]), std::move(parts[3])};
+}
+
 std::string DispositionPrefix(std::string_view run_id) {
   return Join({"d/"}, {run_id}) + "/";
 }

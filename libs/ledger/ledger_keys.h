@@ -8,6 +8,7 @@
 #define BRIDGEWORK_LIBS_LEDGER_LEDGER_KEYS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,19 @@ std::string PendingKey(std::string_view account, std::string_view source_object,
 // (crm_id, fingerprint, run_id, seq, kind, external_key): the id map.
 std::string MapKey(std::string_view account, std::string_view source_object,
                    std::string_view source_key, std::string_view target_object);
+// m/<account>/, or m/<account>/<source_object>/ when `source_object` is not
+// empty: the prefix of an account's (or one object's) id-map keys.
+std::string MapPrefix(std::string_view account,
+                      std::string_view source_object = {});
+// The components of an id-map key, unescaped.
+struct MapKeyParts {
+  std::string account;
+  std::string source_object;
+  std::string source_key;
+  std::string target_object;
+};
+// nullopt for a key that is not m/ followed by four components.
+std::optional<MapKeyParts> ParseMapKey(std::string_view key);
 
 // d/<run>/<source_object>/<source_key> -> Disposition
 std::string DispositionPrefix(std::string_view run_id);

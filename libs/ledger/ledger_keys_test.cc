@@ -33,6 +33,23 @@ TEST(LedgerKeys, OperationKeysSortBySeqWithinTheirRun) {
             true);
 }
 
+TEST(LedgerKeys, MapKeysParseBackAndSitUnderTheirPrefixes) {
+  const std::string key = MapKey("acct/1", "patient", "a/b%c", "contact");
+  auto parts = ParseMapKey(key);
+  ASSERT_TRUE(parts.has_value());
+  EXPECT_EQ(parts->account, "acct/1");
+  EXPECT_EQ(parts->source_object, "patient");
+  EXPECT_EQ(parts->source_key, "a/b%c");
+  EXPECT_EQ(parts->target_object, "contact");
+  EXPECT_EQ(key.rfind(MapPrefix("acct/1"), 0), 0u);
+  EXPECT_EQ(key.rfind(MapPrefix("acct/1", "patient"), 0), 0u);
+  EXPECT_NE(key.rfind(MapPrefix("acct"), 0), 0u);
+  EXPECT_NE(key.rfind(MapPrefix("acct/1", "pat"), 0), 0u);
+  EXPECT_FALSE(ParseMapKey("m/a/b/c").has_value());
+  EXPECT_FALSE(ParseMapKey("m/a/b/c/d/e").has_value());
+  EXPECT_FALSE(ParseMapKey(PendingKey("a", "b", "c", "d")).has_value());
+}
+
 TEST(LedgerKeys, PrefixEnd) {
   EXPECT_EQ(PrefixEnd("d/"), "d0");
   EXPECT_EQ(PrefixEnd(std::string("a\xff", 2)), "b");

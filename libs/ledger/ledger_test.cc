@@ -772,6 +772,86 @@ TYPED_TEST(LedgerTest, KeysWithSlashesAndPercentsStayApart) {
   EXPECT_EQ(this->Report(run.run_id()).objects(0).loaded(), 3);
 }
 
+TYPED_TEST(LedgerTest, ListMappedWalksOneAccountsIdMapInKeyOrder) {
+  v1::RunInfo run = this->Begin("h");
+  v1::Operation location = this->Op(run.run_id(), "1");
+  location.set_source_object("location");
+  location.set_target_object("sales_account");
+  auto ops =
+      this->Intend({location, this->Op(run.run_id(), "2"),
+                    this->Op(run.run_id(), "10"), this->Op(run.run_id(), "a/b"),
+                    this->Op(run.run_id(), "3"), this->Op(run.run_id(), "4")});
+  // The projection of what a write left comes with its outcome.
+  v1::Operation written = this->Outcome(ops[1], v1::OP_STATE_APPLIED, "c2");
+  written.set_written(R"({"fields":{"last_name":"x"}})");
+  ASSERT_TRUE(
+      this->Record({this->Outcome(ops[0], v1::OP_STATE_APPLIED, "s1"), written,
+                    this->Outcome(ops[2], v1::OP_STATE_ADOPTED, "c10"),
+                    this->Outcome(ops[3], v1::OP_STATE_APPLIED, "c3"),
+                    this->Outcome(ops[4], v1::OP_STATE_FAILED)})
+          .ok());
+  // Another account's id map is not listed.
+  v1::BeginRunRequest other_begin = this->BeginRequest("h2", false);
+  other_begin.set_account("acct-2");
+  v1::RunInfo other = *this->ledger_->BeginRun(other_begin);
+  v1::RecordIntentsRequest other_intent;
+  other_intent.set_account("acct-2");
+  *other_intent.add_operations() = this->Op(other.run_id(), "1");
+  auto other_seq = this->ledger_->RecordIntents(other_intent);
+  ASSERT_TRUE(other_seq.ok());
+  v1::RecordOutcomesRequest other_outcome;
+  other_outcome.set_account("acct-2");
+  v1::Operation o = this->Op(other.run_id(), "1");
+  o.set_seq(other_seq->seqs(0));
+  *other_outcome.add_operations() =
+      this->Outcome(o, v1::OP_STATE_APPLIED, "elsewhere");
+  ASSERT_TRUE(this->ledger_->RecordOutcomes(other_outcome).ok());
+
+  auto list = [&](const std::string& object, const v1::KeyRef& after,
+                  size_t stop_after = 100) {
+    v1::ListMappedRequest r;
+    r.set_account("acct");
+    r.set_source_object(object);
+    std::vector<v1::ResolvedKey> out;
+    absl::Status s =
+        this->ledger_->ListMapped(r, after, [&](const v1::ResolvedKey& k) {
+          out.push_back(k);
+          return out.size() < stop_after;
+        });
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  };
+  auto names = [](const std::vector<v1::ResolvedKey>& keys) {
+    std::vector<std::string> out;
+    for (const auto& k : keys) {
+      out.push_back(k.key().source_object() + "/" + k.key().source_key() + "/" +
+                    k.key().target_object() + "=" + k.crm_id());
+    }
+    return out;
+  };
+  // Failed (3) and pending (4) records are not mapped; keys sort as
+  // escaped text, and come back unescaped.
+  std::vector<v1::ResolvedKey> all = list("", v1::KeyRef());
+  EXPECT_EQ(names(all),
+            (std::vector<std::string>{
+                "location/1/sales_account=s1", "patient/10/contact=c10",
+                "patient/2/contact=c2", "patient/a/b/contact=c3"}));
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[2].written(), R"({"fields":{"last_name":"x"}})");
+  EXPECT_EQ(all[2].fingerprint(), "fp-2");
+  EXPECT_EQ(all[2].run_id(), run.run_id());
+  EXPECT_EQ(all[2].pending_seq(), 0);
+  // One object; after a key; stopped by the visitor.
+  EXPECT_EQ(names(list("patient", v1::KeyRef())).size(), 3u);
+  EXPECT_TRUE(list("provider", v1::KeyRef()).empty());
+  EXPECT_EQ(names(list("patient", all[1].key())),
+            (std::vector<std::string>{"patient/2/contact=c2",
+                                      "patient/a/b/contact=c3"}));
+  EXPECT_EQ(names(list("", all[0].key(), 1)),
+            (std::vector<std::string>{"patient/10/contact=c10"}));
+  EXPECT_TRUE(list("", all[3].key()).empty());
+}
+
 TYPED_TEST(LedgerTest, MapApprovalsByContentAndName) {
   const std::string v1_hash(64, 'a'), v2_hash(64, 'b');
   v1::GetApprovalRequest get;

@@ -1,6 +1,7 @@
 #include "services/auditor/auditor_service.h"
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -26,23 +27,34 @@ void LogFailure(const char* method, const absl::Status& status) {
        {"error", std::string(status.message())}});
 }
 
-// Streams a run's operations: reads a page from the ledger on the executor,
-// writes it one message at a time, then reads the next page after the last
-// seq written. Deletes itself when gRPC is done with it.
-class OperationsWriter final : public grpc::ServerWriteReactor<v1::Operation> {
+// Streams a listing page by page: reads a page from the ledger on the
+// executor, writes it one message at a time, then reads the next page
+// after the position of the last message written. Deletes itself when
+// gRPC is done with it. `Position` is what a page starts after: an
+// operation's seq, an id-map entry's key.
+template <typename Message, typename Position>
+class PagedWriter final : public grpc::ServerWriteReactor<Message> {
  public:
-  OperationsWriter(ledger::Ledger* ledger, Executor* executor,
-                   const v1::ListOperationsRequest& request, int page_size)
-      : ledger_(ledger),
+  // Reads the messages after a position into the visitor (ledger
+  // semantics: stop when it returns false).
+  using ReadFn = std::function<absl::Status(
+      const Position& after, const std::function<bool(const Message&)>&)>;
+  using PositionFn = std::function<Position(const Message&)>;
+
+  PagedWriter(const char* method, Executor* executor, ReadFn read,
+              PositionFn position_of, int page_size)
+      : method_(method),
         executor_(executor),
-        request_(request),
+        read_(std::move(read)),
+        position_of_(std::move(position_of)),
         page_size_(static_cast<size_t>(std::max(1, page_size))) {
     executor_->Schedule([this] { ReadPage(); });
   }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {  // the client has gone
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+      this->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
       return;
     }
     ++next_;
@@ -58,45 +70,46 @@ class OperationsWriter final : public grpc::ServerWriteReactor<v1::Operation> {
   // any time, so the members below need no lock.
   void ReadPage() {
     if (cancelled_) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+      this->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
       return;
     }
     page_.clear();
     next_ = 0;
-    absl::Status s = ledger_->ListOperations(request_, after_seq_,
-                                             [this](const v1::Operation& op) {
-                                               page_.push_back(op);
-                                               return page_.size() < page_size_;
-                                             });
+    absl::Status s = read_(after_, [this](const Message& m) {
+      page_.push_back(m);
+      return page_.size() < page_size_;
+    });
     if (!s.ok()) {
-      LogFailure("ListOperations", s);
-      Finish(ToGrpcStatus(s));
+      LogFailure(method_, s);
+      this->Finish(ToGrpcStatus(s));
       return;
     }
     more_ = page_.size() == page_size_;
-    if (!page_.empty()) after_seq_ = page_.back().seq();
+    if (!page_.empty()) after_ = position_of_(page_.back());
     WriteOrRead();
   }
 
   void WriteOrRead() {
     if (next_ < page_.size()) {
-      StartWrite(&page_[next_]);
+      this->StartWrite(&page_[next_]);
     } else if (more_) {
       executor_->Schedule([this] { ReadPage(); });
     } else {
-      Finish(grpc::Status::OK);
+      this->Finish(grpc::Status::OK);
     }
   }
 
-  ledger::Ledger* const ledger_;
+  const char* const method_;
   Executor* const executor_;
-  const v1::ListOperationsRequest request_;
+  const ReadFn read_;
+  const PositionFn position_of_;
   const size_t page_size_;
   std::atomic<bool> cancelled_{false};
-  std::vector<v1::Operation> page_;
+  std::vector<Message> page_;
   size_t next_ = 0;
   bool more_ = false;
-  int64_t after_seq_ = 0;
+  Position after_{};
 };
 
 template <typename Response>
@@ -247,7 +260,26 @@ grpc::ServerUnaryReactor* AuditorService::SetCursor(
 
 grpc::ServerWriteReactor<v1::Operation>* AuditorService::ListOperations(
     grpc::CallbackServerContext* c, const v1::ListOperationsRequest* r) {
-  return new OperationsWriter(ledger_, executor_.get(), *r, options_.page_size);
+  return new PagedWriter<v1::Operation, int64_t>(
+      "ListOperations", executor_.get(),
+      [ledger = ledger_, request = *r](
+          const int64_t& after,
+          const std::function<bool(const v1::Operation&)>& visit) {
+        return ledger->ListOperations(request, after, visit);
+      },
+      [](const v1::Operation& op) { return op.seq(); }, options_.page_size);
+}
+
+grpc::ServerWriteReactor<v1::ResolvedKey>* AuditorService::ListMapped(
+    grpc::CallbackServerContext* c, const v1::ListMappedRequest* r) {
+  return new PagedWriter<v1::ResolvedKey, v1::KeyRef>(
+      "ListMapped", executor_.get(),
+      [ledger = ledger_, request = *r](
+          const v1::KeyRef& after,
+          const std::function<bool(const v1::ResolvedKey&)>& visit) {
+        return ledger->ListMapped(request, after, visit);
+      },
+      [](const v1::ResolvedKey& k) { return k.key(); }, options_.page_size);
 }
 
 grpc::ServerUnaryReactor* AuditorService::GetReport(

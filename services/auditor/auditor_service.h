@@ -3,10 +3,10 @@
 // A thin adapter: every method converts its request and calls the ledger,
 // converting errors with ToGrpcStatus. Ledger calls (synced writes wait
 // for fsync) run on the service's own threads, never on gRPC's callback
-// threads. ListOperations streams page by page (`page_size` operations
-// read per ledger call, keyed by the last seq sent) with one write in
-// flight, so neither a long run nor a slow reader makes it hold the run's
-// operations in memory.
+// threads. ListOperations and ListMapped stream page by page (`page_size`
+// messages read per ledger call, keyed by the last seq or id-map key sent)
+// with one write in flight, so neither a long run, a large id map nor a
+// slow reader makes it hold them in memory.
 //
 // Thread safety: gRPC may call every method concurrently. `ledger` is
 // borrowed, must be thread-safe and must outlive the service; destroy the
@@ -78,6 +78,8 @@ class AuditorService final : public v1::Auditor::CallbackService {
   grpc::ServerWriteReactor<v1::Operation>* ListOperations(
       grpc::CallbackServerContext* c,
       const v1::ListOperationsRequest* r) override;
+  grpc::ServerWriteReactor<v1::ResolvedKey>* ListMapped(
+      grpc::CallbackServerContext* c, const v1::ListMappedRequest* r) override;
   grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* c,
                                       const v1::GetReportRequest* r,
                                       v1::RunReport* out) override;

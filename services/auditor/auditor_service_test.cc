@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -233,6 +235,51 @@ TEST_F(AuditorServiceTest, ListOperationsStreamsAcrossPages) {
   std::vector<int64_t> exact;
   ASSERT_TRUE(List(run2.run_id(), true, &exact).ok());
   EXPECT_EQ(exact.size(), static_cast<size_t>(2 * kPageSize));
+}
+
+TEST_F(AuditorServiceTest, ListMappedStreamsAcrossPages) {
+  v1::RunInfo run = Begin();
+  const int n = 2 * kPageSize + 3;
+  std::vector<int64_t> seqs = Intend(run.run_id(), n);
+  v1::RecordOutcomesRequest outcomes;
+  outcomes.set_account("acct");
+  for (int i = 0; i < n; ++i) {
+    v1::Operation op = Op(run.run_id(), std::to_string(i));
+    op.set_seq(seqs[i]);
+    op.set_state(v1::OP_STATE_APPLIED);
+    op.set_crm_id("c" + std::to_string(i));
+    op.set_written("{}");
+    *outcomes.add_operations() = op;
+  }
+  v1::RecordOutcomesResponse none;
+  ASSERT_TRUE(stub_->RecordOutcomes(Context().get(), outcomes, &none).ok());
+
+  v1::ListMappedRequest r;
+  r.set_account("acct");
+  auto ctx = Context();
+  auto reader = stub_->ListMapped(ctx.get(), r);
+  v1::ResolvedKey k;
+  std::vector<std::string> keys;
+  while (reader->Read(&k)) {
+    EXPECT_EQ(k.crm_id(), "c" + k.key().source_key());
+    EXPECT_EQ(k.written(), "{}");
+    keys.push_back(k.key().source_key());
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(keys.size(), static_cast<size_t>(n));
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(),
+            keys.size());
+  // Three pages: the ledger was read a page at a time.
+  EXPECT_EQ(faulty_.calls(FaultInjectingLedger::Method::kListMapped), 3);
+
+  faulty_.FailEveryCall(FaultInjectingLedger::Method::kListMapped,
+                        absl::UnavailableError("disk"));
+  auto ctx2 = Context();
+  auto failing = stub_->ListMapped(ctx2.get(), r);
+  while (failing->Read(&k)) {
+  }
+  EXPECT_EQ(failing->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(AuditorServiceTest, ClientMayCancelAStream) {

@@ -645,12 +645,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   };
   // What a write of `p` leaves in the CRM: the record's values, and for a
   // partial write the CRM's own values of the fields it did not write.
-  auto written_of = [](const Plan& p) {
-    json expected =
-        crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids);
+  auto written_of = [this](const Plan& p) {
+    json expected = connector_->WrittenProjection(p.resolved);
     if (!p.subset) return WithoutKey(expected, *p.record).dump();
-    json all = crm::RestrictProjection(
-        p.now, crm::ExpectedProjection(*p.record, p.resolved.lookup_ids));
+    crm::ResolvedRecord whole = p.resolved;
+    whole.record = p.record;
+    json all =
+        crm::RestrictProjection(p.now, connector_->WrittenProjection(whole));
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, v] : fields.items()) all[section][name] = v;
     }
@@ -956,13 +957,6 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
     check->set_target_object(r.target_object());
     check->set_crm_id(
         id_of(r.source_object(), r.source_key(), r.target_object()));
-    std::map<std::string, std::vector<std::string>> lookup_ids;
-    for (const auto& l : r.lookups()) {
-      std::string id =
-          id_of(l.source_object(), l.source_key(), l.target_object());
-      if (!id.empty()) lookup_ids[l.target_field()].push_back(id);
-    }
-    json expected = crm::ExpectedProjection(r, lookup_ids);
     // What the ledger says the record holds by Bridgework's account: where
     // it differs from `expected` a policy kept the CRM's value (a matched
     // record under fill_blanks or skip).
@@ -972,6 +966,25 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
     if (own != by_key.end() && !own->second.written().empty()) {
       written = json::parse(own->second.written(), nullptr, false);
     }
+    json expected;
+    // The record whose fields are read back: `r`, or against the written
+    // projection a record naming the projection's fields.
+    v1::TargetRecord from_written;
+    const v1::TargetRecord* shape = &r;
+    if (request.against_written()) {
+      expected = written.is_object() ? written : crm::EmptyProjection();
+      written = json();  // nothing can be "kept" against itself
+      from_written = crm::RecordFromProjection(r.target_object(), expected);
+      shape = &from_written;
+    } else {
+      std::map<std::string, std::vector<std::string>> lookup_ids;
+      for (const auto& l : r.lookups()) {
+        std::string id =
+            id_of(l.source_object(), l.source_key(), l.target_object());
+        if (!id.empty()) lookup_ids[l.target_field()].push_back(id);
+      }
+      expected = crm::ExpectedProjection(r, lookup_ids);
+    }
     json actual;
     if (!check->crm_id().empty()) {
       BW_ASSIGN_OR_RETURN(std::optional<json> got,
@@ -979,7 +992,11 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
       if (got.has_value()) {
         check->set_found(true);
         if (request.include_raw()) check->set_raw(got->dump());
-        BW_ASSIGN_OR_RETURN(actual, connector_->Project(r, *got));
+        BW_ASSIGN_OR_RETURN(actual, connector_->Project(*shape, *got));
+        std::optional<std::string> owner =
+            connector_->OwnerOf(r.target_object(), *got);
+        check->set_owned(owner.has_value());
+        check->set_owner_id(owner.value_or(""));
       }
     }
     for (const auto& [section, fields] : expected.items()) {

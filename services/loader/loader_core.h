@@ -47,7 +47,9 @@ class LoaderCore {
   absl::StatusOr<v1::LinkResponse> Link(const v1::LinkRequest& request);
 
   // Reads the records' CRM versions (ids from the ledger) and compares each
-  // field with what writing the record should have left there. GETs only.
+  // field with what writing the record should have left there (or, with
+  // `against_written`, with what the ledger says was last written), and
+  // reports each record's owner. GETs only.
   absl::StatusOr<v1::ReadBackResponse> ReadBack(
       const v1::ReadBackRequest& request);
 

@@ -214,6 +214,44 @@ TEST_F(LoaderCoreTest,
   EXPECT_LE(crm_.calls - before, 1);  // at most the owner lookup; no write
 }
 
+TEST_F(LoaderCoreTest, ReadBackAgainstWrittenReportsDriftOwnersAndGaps) {
+  ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")})).ok());
+  const std::string id1 = auditor_.crm_id({"patient", "1", "contact"});
+  const std::string id2 = auditor_.crm_id({"patient", "2", "contact"});
+  crm_.records["contact"][id1]["last_name"] = "Edited in the CRM";
+  crm_.records["contact"].erase(id2);
+  v1::ReadBackRequest req;
+  req.mutable_destination()->set_account("acct");
+  req.set_against_written(true);
+  for (const char* key : {"1", "2", "3"}) {
+    v1::TargetRecord* r = req.add_records();
+    r->set_source_object("patient");
+    r->set_source_key(key);
+    r->set_target_object("contact");
+  }
+  auto resp = core_.ReadBack(req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  ASSERT_EQ(resp->records_size(), 3);
+  const v1::RecordCheck& edited = resp->records(0);
+  EXPECT_TRUE(edited.found());
+  EXPECT_EQ(edited.crm_id(), id1);
+  EXPECT_TRUE(edited.owned());
+  EXPECT_EQ(edited.owner_id(), "2");
+  int compared = 0;
+  for (const auto& f : edited.fields()) {
+    ++compared;
+    EXPECT_EQ(f.match(), f.field() != "last_name") << f.field();
+  }
+  // last_name, as written; the external key is left out of written
+  // projections (docs/adr/2026-11-23-run-modes-and-existing-records.md).
+  EXPECT_EQ(compared, 1);
+  // Deleted in the CRM since: not found; never mapped: no id.
+  EXPECT_FALSE(resp->records(1).found());
+  EXPECT_EQ(resp->records(1).crm_id(), id2);
+  EXPECT_TRUE(resp->records(2).crm_id().empty());
+  EXPECT_FALSE(resp->records(2).found());
+}
+
 TEST_F(LoaderCoreTest, RollbackDeletesWhatTheRunCreatedAndVerifies) {
   ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")})).ok());
   crm_.records["contact"]["999"] = {{"last_name", "existed before"}};

@@ -10,6 +10,8 @@
 //   bridgework workflows the source's automations as a rebuild reference
 //   bridgework propose  propose a map from the source's schema and values
 //   bridgework audit export  a run's operations as JSONL and CSV
+//   bridgework reconcile  read the CRM back: counts, relationships, drift
+//   bridgework explain  the journey of one record through a run
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,8 +33,10 @@
 #include "tools/bridgework/audit_export.h"
 #include "tools/bridgework/controller.h"
 #include "tools/bridgework/discover.h"
+#include "tools/bridgework/explain.h"
 #include "tools/bridgework/extractor_access.h"
 #include "tools/bridgework/propose.h"
+#include "tools/bridgework/reconcile.h"
 #include "tools/bridgework/run_config.h"
 #include "tools/bridgework/suite.h"
 #include "tools/bridgework/supervisor.h"
@@ -230,6 +234,50 @@ void PrintDiscovery(const DiscoverResult& r) {
         e["binding_limit"].get<std::string>().c_str());
   }
   std::printf("report: %s and %s\n", r.json_path.c_str(), r.html_path.c_str());
+}
+
+// What `bridgework reconcile` found, in a few lines: names and counts,
+// never values.
+void PrintReconcile(const nlohmann::json& report) {
+  const nlohmann::json& r = report["reconcile"];
+  std::printf("%-24s %8s %8s %8s %7s %11s %8s  %s\n", "object", "source",
+              "ledger", "crm", "merged", "quarantined", "skipped", "adds up");
+  for (const auto& o : r["objects"]) {
+    std::printf("%-24s %8lld %8lld %8lld %7lld %11lld %8lld  %s\n",
+                o["source_object"].get<std::string>().c_str(),
+                static_cast<long long>(o["source"].get<int64_t>()),
+                static_cast<long long>(o["ledger"].get<int64_t>()),
+                static_cast<long long>(o["crm"].get<int64_t>()),
+                static_cast<long long>(o["merged"].get<int64_t>()),
+                static_cast<long long>(o["quarantined"].get<int64_t>()),
+                static_cast<long long>(o["skipped"].get<int64_t>()),
+                o["balanced"].get<bool>() ? "yes" : "NO");
+  }
+  for (const auto& l : r["relationships"]) {
+    std::printf("relationship %s: %lld of %lld intact\n",
+                l["relationship"].get<std::string>().c_str(),
+                static_cast<long long>(l["intact"].get<int64_t>()),
+                static_cast<long long>(l["checked"].get<int64_t>()));
+  }
+  auto rate = [](const nlohmann::json& j) {
+    return j["rate"].is_number()
+               ? absl::StrFormat("%.1f%%", 100 * j["rate"].get<double>())
+               : std::string("n/a");
+  };
+  std::printf(
+      "custom-field fill rate %s, owner rate %s, drift in %lld "
+      "record(s)\n",
+      rate(r["fill_rate"]).c_str(), rate(r["owner_rate"]).c_str(),
+      static_cast<long long>(r["drift_records"].get<int64_t>()));
+  for (const auto& f : r["failures"])
+    std::printf("FAIL %s\n", f.get<std::string>().c_str());
+  const int64_t failures = r["failure_count"].get<int64_t>();
+  if (failures > static_cast<int64_t>(r["failures"].size())) {
+    std::printf("... and %lld more (see the report)\n",
+                static_cast<long long>(failures - r["failures"].size()));
+  }
+  std::printf("%s\n",
+              r["pass"].get<bool>() ? "reconcile: PASS" : "reconcile: FAIL");
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -437,6 +485,38 @@ int main(int argc, char** argv) {
   audit_export->add_option("--services", services_file,
                            "services.json from `bridgework up`");
 
+  auto* reconcile = app.add_subcommand(
+      "reconcile",
+      "read every migrated record back from the CRM: counts per object, "
+      "relationships, fill and owner rates, drift; exit 1 on a failure");
+  ReconcileOptions reconcile_options;
+  reconcile->add_option("--config", config_path, "run config")->required();
+  reconcile->add_option("--services", services_file,
+                        "services.json from `bridgework up`");
+  reconcile->add_option("--report-json", reconcile_options.report_json,
+                        "write the JSON here");
+  reconcile->add_option("--report-dir", reconcile_options.report_dir,
+                        "write reconcile.json and reconcile.html here");
+
+  auto* explain = app.add_subcommand(
+      "explain",
+      "one record's journey through a run: source row, transformed record, "
+      "ledger operations, CRM ids, disposition and what the CRM holds");
+  ExplainOptions explain_options;
+  bool explain_json = false;
+  explain->add_option("--run", explain_options.run_id, "the run")->required();
+  explain
+      ->add_option("--source-key", explain_options.source_key,
+                   "the record's source key")
+      ->required();
+  explain->add_option("--object", explain_options.object,
+                      "the source object (when the key is ambiguous)");
+  explain->add_option("--config", config_path,
+                      "run config (its map shows the transformed record)");
+  explain->add_option("--services", services_file,
+                      "services.json from `bridgework up`");
+  explain->add_flag("--json", explain_json, "print JSON");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*propose) {
@@ -638,6 +718,21 @@ int main(int argc, char** argv) {
   if (*status) {
     absl::Status s = PrintStatus(*services, run_id);
     return s.ok() ? 0 : Fail(s);
+  }
+  if (*reconcile) {
+    auto r = Reconcile(config, *services, reconcile_options);
+    if (!r.ok()) return Fail(r.status());
+    PrintReconcile(r->report);
+    return r->pass ? 0 : 1;
+  }
+  if (*explain) {
+    auto e = Explain(explain_options, config_path.empty() ? nullptr : &config,
+                     *services);
+    if (!e.ok()) return Fail(e.status());
+    // Field values, for the person who asked: stdout only, never a log.
+    const std::string text = explain_json ? e->dump(2) + "\n" : ExplainText(*e);
+    std::fputs(text.c_str(), stdout);
+    return 0;
   }
   return 0;
 }

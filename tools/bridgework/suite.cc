@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
+#include "libs/report/html_util.h"
 
 namespace bridgework::cli {
 namespace {
@@ -200,8 +201,11 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
                       {"loader", loader.address},
                       {"auditor", auditor.address}};
   if (!suite.emulator_address.empty()) j["emulator"] = suite.emulator_address;
-  std::ofstream(fs::path(options.state_dir) / "services.json")
-      << j.dump(2) << "\n";
+  // Written under a temporary name and renamed: whoever waits for the file
+  // (tests, scripts) never reads it half written.
+  BW_RETURN_IF_ERROR(report::WriteFileAtomically(
+      (fs::path(options.state_dir) / "services.json").string(),
+      j.dump(2) + "\n"));
   return suite;
 }
 
