@@ -485,6 +485,15 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
   EXPECT_EQ(d2.value("requests", -1), 0) << d2.dump(2);
   std::string delta2_run = d2["run"].value("id", "");
 
+  // 5b. Reconciliation re-reads the CRM: counts, relationships, fill and
+  // owner rates. The record edited in the CRM is drift, not a failure.
+  std::string recon_log = (root_ / "reconcile.log").string();
+  std::string recon = (root_ / "reconcile.json").string();
+  ASSERT_EQ(Cli({"reconcile", "--config", config_, "--report-json", recon},
+                recon_log),
+            0)
+      << ReadAll(recon_log) << ReadAll(recon);
+
   // 6. Roll every run back, newest first. The person edited in the CRM
   // (written by the sample or the full run) is a conflict: left as it is
   // and reported until the user says to overwrite it.
