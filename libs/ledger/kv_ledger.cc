@@ -138,6 +138,18 @@ v1::Operation MapEntry(const v1::Operation& op, const std::string& run_id) {
   return e;
 }
 
+// The LOADED disposition of an applied operation's record.
+v1::Disposition Loaded(const v1::Operation& op, const char* action) {
+  v1::Disposition d;
+  d.set_source_object(op.source_object());
+  d.set_source_key(op.source_key());
+  d.set_status(v1::DISPOSITION_STATUS_LOADED);
+  d.set_target_object(op.target_object());
+  d.set_crm_id(op.crm_id());
+  d.set_action(action);
+  return d;
+}
+
 // Updates the id map and the record's disposition for one outcome
 // (docs/ledger.md, "Outcomes"). `run_id` is the run the outcome was
 // reported for: the op's own run, or a later run that settled the op's
@@ -181,17 +193,11 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& account,
           matched = !mapped;
         }
         txn->Put(map_key, MapEntry(op, run_id));
-        v1::Disposition d;
-        d.set_source_object(op.source_object());
-        d.set_source_key(op.source_key());
-        d.set_status(v1::DISPOSITION_STATUS_LOADED);
-        d.set_target_object(op.target_object());
-        d.set_crm_id(op.crm_id());
-        d.set_action(op.state() == v1::OP_STATE_ADOPTED ? "adopted"
-                     : matched                          ? "matched"
-                     : op.kind() == v1::OP_KIND_UPDATE  ? "updated"
-                                                        : "created");
-        txn->Put(disp_key, d);
+        txn->Put(disp_key,
+                 Loaded(op, op.state() == v1::OP_STATE_ADOPTED ? "adopted"
+                            : matched                          ? "matched"
+                            : op.kind() == v1::OP_KIND_UPDATE  ? "updated"
+                                                               : "created"));
       } else {
         v1::Disposition d;
         d.set_source_object(op.source_object());
@@ -212,14 +218,7 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& account,
     case v1::OP_KIND_MATCH: {
       if (!done) return absl::OkStatus();
       txn->Put(map_key, MapEntry(op, run_id));
-      v1::Disposition d;
-      d.set_source_object(op.source_object());
-      d.set_source_key(op.source_key());
-      d.set_status(v1::DISPOSITION_STATUS_LOADED);
-      d.set_target_object(op.target_object());
-      d.set_crm_id(op.crm_id());
-      d.set_action("matched");
-      txn->Put(disp_key, d);
+      txn->Put(disp_key, Loaded(op, "matched"));
       return absl::OkStatus();
     }
     case v1::OP_KIND_LINK: {

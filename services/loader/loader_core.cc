@@ -142,6 +142,15 @@ std::string FieldList(const std::vector<crm::FieldDelta>& deltas) {
   return out;
 }
 
+// A destination field's value in a projection; the map's convention: a
+// "cf_" prefix marks a custom field. Null when absent.
+json FieldValue(const json& projection, const std::string& field) {
+  return crm::ValueOf(
+      crm::Member(projection,
+                  absl::StartsWith(field, "cf_") ? "custom_fields" : "fields"),
+      field);
+}
+
 // `projection` without the record's external key field. The key is
 // Bridgework's bookkeeping, and objects without custom fields (notes,
 // activities, files) cannot hold it: the projections kept in the ledger
@@ -213,30 +222,19 @@ absl::StatusOr<const LoaderCore::MatchIndex*> LoaderCore::IndexOf(
   // A record naming the match fields in the section the map writes them.
   v1::TargetRecord probe;
   probe.set_target_object(object);
-  for (const std::string& field : batch.match_fields()) {
-    bool custom = false;
-    for (const auto& r : batch.records()) {
-      if (r.custom_fields().contains(field)) custom = true;
-    }
-    auto* section =
-        custom ? probe.mutable_custom_fields() : probe.mutable_fields();
+  auto ask = [&probe](const std::string& field) {
+    auto* section = absl::StartsWith(field, "cf_")
+                        ? probe.mutable_custom_fields()
+                        : probe.mutable_fields();
     (*section)[field].set_null_value(true);
-  }
+  };
+  for (const std::string& field : batch.match_fields()) ask(field);
   // Records carrying an external key were written by a migration: only
   // records that existed before it are matched (a new family member
   // sharing an email with a migrated patient is not "already there").
-  std::string key_field;
-  if (batch.records_size() > 0) {
-    key_field = batch.records(0).external_key_field();
-  }
-  const char* key_section =
-      absl::StartsWith(key_field, "cf_") ? "custom_fields" : "fields";
-  if (!key_field.empty()) {
-    auto* section = absl::StartsWith(key_field, "cf_")
-                        ? probe.mutable_custom_fields()
-                        : probe.mutable_fields();
-    (*section)[key_field].set_null_value(true);
-  }
+  const std::string key_field =
+      batch.records_size() > 0 ? batch.records(0).external_key_field() : "";
+  if (!key_field.empty()) ask(key_field);
   MatchIndex index;
   std::string token;
   do {
@@ -245,16 +243,13 @@ absl::StatusOr<const LoaderCore::MatchIndex*> LoaderCore::IndexOf(
     for (const json& rec : page.records) {
       if (!rec.contains("id")) continue;
       BW_ASSIGN_OR_RETURN(json p, connector_->Project(probe, rec));
-      if (!key_field.empty() && p[key_section].contains(key_field) &&
-          !crm::IsBlank(p[key_section][key_field])) {
+      if (!key_field.empty() && !crm::IsBlank(FieldValue(p, key_field))) {
         continue;
       }
       std::string id = crm::IdText(rec["id"]);
       for (const std::string& field : batch.match_fields()) {
-        for (const char* section : {"fields", "custom_fields"}) {
-          if (!p[section].contains(field)) continue;
-          for (const json& v : MatchValues(p[section][field]))
-            index.emplace(MatchKey(field, v), id);
+        for (const json& v : MatchValues(FieldValue(p, field))) {
+          index.emplace(MatchKey(field, v), id);
         }
       }
     }
@@ -476,11 +471,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       if (p.kind != Plan::Kind::kCreate || p.seq != 0) continue;
       json expected = crm::ExpectedProjection(*p.record);
       for (const std::string& field : batch.match_fields()) {
-        json v;
-        for (const char* section : {"fields", "custom_fields"}) {
-          if (expected[section].contains(field)) v = expected[section][field];
-        }
-        for (const json& one : MatchValues(v)) {
+        for (const json& one : MatchValues(FieldValue(expected, field))) {
           auto it = index->find(MatchKey(field, one));
           if (it != index->end()) {
             p.crm_id = it->second;
@@ -983,7 +974,8 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
             id_of(l.source_object(), l.source_key(), l.target_object());
         if (!id.empty()) lookup_ids[l.target_field()].push_back(id);
       }
-      expected = crm::ExpectedProjection(r, lookup_ids);
+      // Compared as the ledger keeps what was written: without the key.
+      expected = WithoutKey(crm::ExpectedProjection(r, lookup_ids), r);
     }
     json actual;
     if (!check->crm_id().empty()) {
@@ -1001,10 +993,6 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
     }
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, value] : fields.items()) {
-        // The external key is Bridgework's bookkeeping, not the user's
-        // data, and objects without custom fields (notes, activities,
-        // files) cannot hold it: it is not part of the comparison.
-        if (name == r.external_key_field()) continue;
         v1::FieldCheck* f = check->add_fields();
         f->set_section(section);
         f->set_field(name);

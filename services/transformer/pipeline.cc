@@ -274,7 +274,8 @@ class Run {
           if (r->source != object || !Takes(*r, rec)) continue;
           std::string key = FieldText(rec, r->into->via);
           if (key.empty()) continue;
-          ++out->candidates[r][key];
+          // Only the sample's "several" feature reads the counts.
+          if (mode() == v1::RUN_MODE_SAMPLE) ++out->candidates[r][key];
           auto& chosen = out->chosen[r][key];
           if (chosen.empty() || r->into->all) {
             chosen.push_back(rec);

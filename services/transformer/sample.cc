@@ -34,7 +34,7 @@ void SampleSelector::Offer(const RecordRef& record,
   if (fresh.size() > kNamedFeatures) {
     absl::StrAppend(&reason, " and ", fresh.size() - kNamedFeatures, " more");
   }
-  chosen_.emplace(record, std::move(reason));
+  covering_.push_back({record, std::move(reason)});
 }
 
 void SampleSelector::OfferMerged(const RecordRef& record,
@@ -48,10 +48,8 @@ void SampleSelector::Choose(const RecordRef& record,
   while (!work.empty()) {
     auto [r, why] = std::move(work.back());
     work.pop_back();
-    // A record already chosen keeps its first reason, but its parents are
-    // still visited (coverage picks are added before their closure).
-    bool added = chosen_.emplace(r, why).second;
-    if (!added && why != chosen_.at(r)) continue;
+    // A record already chosen keeps its first reason; its parents are in.
+    if (!chosen_.emplace(r, why).second) continue;
     auto it = parents_.find(r);
     if (it == parents_.end()) continue;
     for (const RecordRef& p : it->second) {
@@ -62,9 +60,7 @@ void SampleSelector::Choose(const RecordRef& record,
 }
 
 void SampleSelector::Finish() {
-  std::vector<std::pair<RecordRef, std::string>> covering(chosen_.begin(),
-                                                          chosen_.end());
-  for (const auto& [r, why] : covering) Choose(r, why);
+  for (const auto& [r, why] : covering_) Choose(r, why);
   covering_size_ = static_cast<int64_t>(chosen_.size());
   std::vector<RecordRef> pool;
   for (const RecordRef& r : pool_) {

@@ -64,6 +64,9 @@ class SampleSelector {
   int size_;
   uint64_t seed_;
   std::set<std::string> covered_;
+  // Records showing a new feature, with it as their reason, in offer order
+  // (chosen, with their parents, by Finish).
+  std::vector<std::pair<RecordRef, std::string>> covering_;
   std::map<RecordRef, std::string> chosen_;
   std::map<RecordRef, std::vector<RecordRef>> parents_;
   // Offered but not chosen, in offer order (the random fill's pool).

@@ -817,19 +817,15 @@ class CrmMigrationTest : public ::testing::TestWithParam<CrmCase> {
 
 TEST_P(CrmMigrationTest, MigratesEveryObjectThenRollsBackVerified) {
   const CrmCase& c = GetParam();
-  std::string state_dir = (root_ / "state").string();
   std::string traffic = (root_ / "traffic.jsonl").string();
-  up_ = Spawn({Bin("bridgework"), "up", "--emulator", c.crm, "--config",
-               config_, "--state-dir", state_dir, "--traffic-log", traffic,
-               "--requests-per-hour", "360000"},
-              log_);
-  std::string services = state_dir + "/services.json";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(services) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(fs::exists(services)) << ReadAll(log_);
-  json addrs = json::parse(ReadAll(services));
-  std::string emulator = "http://" + addrs.value("emulator", "");
+  testing::Suite suite;
+  const bool up =
+      testing::StartSuite(c.crm, config_, (root_ / "state").string(), log_,
+                          &suite, {"--traffic-log", traffic});
+  up_ = suite.pid;
+  ASSERT_TRUE(up) << ReadAll(log_);
+  const std::string services = suite.services;
+  const std::string emulator = suite.emulator;
 
   // The pre-migration check: owners by email (the sample has providers
   // without CRM users), and a schema the loader can complete itself.

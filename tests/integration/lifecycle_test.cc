@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -302,14 +303,13 @@ std::vector<std::vector<std::string>> ReadRows(const std::string& path) {
 
 TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
   const Case& c = GetParam();
-  std::string state_dir = (root_ / "state").string();
-  up_ =
-      Spawn({Bin("bridgework"), "up", "--emulator", c.crm, "--config", config_,
-             "--state-dir", state_dir, "--requests-per-hour", "360000"},
-            log_);
-  services_ = state_dir + "/services.json";
-  ASSERT_TRUE(testing::WaitForFile(services_, 60)) << ReadAll(log_);
-  emulator_ = "http://" + json::parse(ReadAll(services_)).value("emulator", "");
+  testing::Suite suite;
+  const bool up = testing::StartSuite(c.crm, config_,
+                                      (root_ / "state").string(), log_, &suite);
+  up_ = suite.pid;
+  ASSERT_TRUE(up) << ReadAll(log_);
+  services_ = suite.services;
+  emulator_ = suite.emulator;
 
   // A patient's email belongs to a person already in the CRM.
   std::string patients = data_ + "/patients.csv";
@@ -414,6 +414,30 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
   json frep = Report(full);
   ASSERT_TRUE(frep.value("balanced", false)) << frep.dump(2);
   std::string full_run = frep["run"].value("id", "");
+  // The sample covered the map: every object the full run loads has
+  // sampled records, and every patient status of the source is among the
+  // sampled patients (pick-list values are features of their own).
+  std::set<std::string> sampled_objects, sampled_statuses, statuses;
+  for (const auto& s : diff["sources"]) {
+    sampled_objects.insert(s.value("source_object", ""));
+    if (s.value("source_object", "") == "patient") {
+      sampled_statuses.insert(
+          absl::AsciiStrToLower(s["fields"].value("status", "")));
+    }
+  }
+  for (const auto& o : frep["objects"]) {
+    if (o.value("loaded", 0) > 0) {
+      EXPECT_TRUE(sampled_objects.count(o.value("source_object", "")))
+          << o.value("source_object", "") << " is not in the sample";
+    }
+  }
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].size() == header.size() && !rows[i][col("status")].empty()) {
+      statuses.insert(absl::AsciiStrToLower(rows[i][col("status")]));
+    }
+  }
+  EXPECT_FALSE(statuses.empty());
+  EXPECT_EQ(sampled_statuses, statuses);
   json migrated = State();
   auto matched = Mentioning(migrated, c.people_key, kPreEmail);
   ASSERT_EQ(matched.size(), 1u) << "the existing person was duplicated";

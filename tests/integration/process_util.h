@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace bridgework::testing {
 
 // build/bin/<name>, or $BRIDGEWORK_BIN_DIR/<name> (set by ctest).
@@ -162,6 +164,43 @@ inline bool WaitForFile(const std::string& path, int seconds) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  return true;
+}
+
+// A suite started with `bridgework up --emulator <crm>`.
+struct Suite {
+  pid_t pid = -1;        // `bridgework up`; stop it with Stop(&pid)
+  std::string services;  // its services.json
+  std::string emulator;  // the emulator's base URL, "http://host:port"
+};
+
+// Starts `bridgework up --emulator <crm> --config <config>` with its state
+// under `state_dir`, the plan's pacing lifted (360,000 requests an hour) and
+// `extra` arguments (--traffic-log); output appended to `log`. Waits up to
+// 60 s for services.json. False when it did not come up; `suite->pid` is
+// set either way, for the caller to stop.
+inline bool StartSuite(const std::string& crm, const std::string& config,
+                       const std::string& state_dir, const std::string& log,
+                       Suite* suite,
+                       const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {Bin("bridgework"),
+                                   "up",
+                                   "--emulator",
+                                   crm,
+                                   "--config",
+                                   config,
+                                   "--state-dir",
+                                   state_dir,
+                                   "--requests-per-hour",
+                                   "360000"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  suite->pid = Spawn(argv, log);
+  suite->services = state_dir + "/services.json";
+  if (!WaitForFile(suite->services, 60)) return false;
+  nlohmann::json addresses =
+      nlohmann::json::parse(ReadAll(suite->services), nullptr, false);
+  if (!addresses.is_object()) return false;
+  suite->emulator = "http://" + addresses.value("emulator", "");
   return true;
 }
 

@@ -221,13 +221,12 @@ TEST_F(ProposerCliTest, ProposedMapMigratesIntoPipedrive) {
                  log_),
       0)
       << ReadAll(log_);
-  std::string state_dir = (root_ / "state").string();
-  up_ =
-      Spawn({Bin("bridgework"), "up", "--emulator", "pipedrive", "--config",
-             config, "--state-dir", state_dir, "--requests-per-hour", "360000"},
-            log_);
-  std::string services = state_dir + "/services.json";
-  ASSERT_TRUE(testing::WaitForFile(services, 60)) << ReadAll(log_);
+  testing::Suite suite;
+  const bool up = testing::StartSuite("pipedrive", config,
+                                      (root_ / "state").string(), log_, &suite);
+  up_ = suite.pid;
+  ASSERT_TRUE(up) << ReadAll(log_);
+  const std::string services = suite.services;
 
   // A person reviews the proposed map (its open questions left open) and
   // approves it before any record moves.

@@ -214,14 +214,13 @@ class ReconcileTest : public ::testing::TestWithParam<CrmCase> {
 
 TEST_P(ReconcileTest, PassesAfterAMigrationAndNamesWhatBreaks) {
   const CrmCase& c = GetParam();
-  const std::string state = (root_ / "state").string();
-  up_ = testing::Spawn(
-      {Bin("bridgework"), "up", "--emulator", c.crm, "--config", config_,
-       "--state-dir", state, "--requests-per-hour", "360000"},
-      log_);
-  services_ = state + "/services.json";
-  ASSERT_TRUE(testing::WaitForFile(services_, 60)) << ReadAll(log_);
-  emulator_ = "http://" + json::parse(ReadAll(services_)).value("emulator", "");
+  testing::Suite suite;
+  const bool up = testing::StartSuite(c.crm, config_,
+                                      (root_ / "state").string(), log_, &suite);
+  up_ = suite.pid;
+  ASSERT_TRUE(up) << ReadAll(log_);
+  services_ = suite.services;
+  emulator_ = suite.emulator;
   std::string out;
   ASSERT_EQ(Bridgework("approve",
                        {"approve", map_path_, "--by", "it-reviewer",
