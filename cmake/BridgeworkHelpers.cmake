@@ -22,8 +22,12 @@ function(bridgework_cc_library)
   add_library(bridgework::${BW_NAME} ALIAS ${target})
 endfunction()
 
+# A GoogleTest executable registered with CTest. SPLIT names parameter
+# suffixes (for example the CRMs of a TEST_P): each becomes a CTest test of
+# its own, `<NAME>_<suffix>` running `--gtest_filter=*/<suffix>`, so a long
+# parameterized test runs in parallel with itself.
 function(bridgework_cc_test)
-  cmake_parse_arguments(BW "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(BW "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS;SPLIT" ${ARGN})
   if(NOT BRIDGEWORK_BUILD_TESTS)
     return()
   endif()
@@ -31,17 +35,29 @@ function(bridgework_cc_test)
   set_target_properties(${BW_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin/tests)
   target_include_directories(${BW_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${BW_NAME} PRIVATE ${BW_DEPS} GTest::gmock GTest::gtest_main)
-  add_test(NAME ${BW_NAME} COMMAND ${BW_NAME})
-  set_property(TEST ${BW_NAME} PROPERTY ENVIRONMENT
-    "BRIDGEWORK_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
-    "BRIDGEWORK_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   if(NOT BW_TIMEOUT)
     set(BW_TIMEOUT 300)
   endif()
-  set_property(TEST ${BW_NAME} PROPERTY TIMEOUT ${BW_TIMEOUT})
-  if(BW_LABELS)
-    set_property(TEST ${BW_NAME} PROPERTY LABELS ${BW_LABELS})
+  set(tests)
+  if(BW_SPLIT)
+    foreach(suffix IN LISTS BW_SPLIT)
+      add_test(NAME ${BW_NAME}_${suffix}
+        COMMAND ${BW_NAME} --gtest_filter=*/${suffix})
+      list(APPEND tests ${BW_NAME}_${suffix})
+    endforeach()
+  else()
+    add_test(NAME ${BW_NAME} COMMAND ${BW_NAME})
+    set(tests ${BW_NAME})
   endif()
+  foreach(t IN LISTS tests)
+    set_property(TEST ${t} PROPERTY ENVIRONMENT
+      "BRIDGEWORK_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+      "BRIDGEWORK_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    set_property(TEST ${t} PROPERTY TIMEOUT ${BW_TIMEOUT})
+    if(BW_LABELS)
+      set_property(TEST ${t} PROPERTY LABELS ${BW_LABELS})
+    endif()
+  endforeach()
 endfunction()
 
 function(bridgework_cc_binary)

@@ -55,6 +55,45 @@ TEST(RateWindow, TimeScaleShortensTheWindowAndConfigureApplies) {
   EXPECT_EQ(window.Snap().used, 0);
 }
 
+TEST(RateWindow, RollingCountsTheLastWindowNotTheCalendarOne) {
+  absl::Time now = absl::FromUnixSeconds(1000);
+  RateWindow window(
+      2, absl::Seconds(10), 1.0, [&now] { return now; },
+      RateWindow::Kind::kRolling);
+  EXPECT_TRUE(window.Admit().admitted);  // t = 0
+  now += absl::Seconds(9);
+  EXPECT_TRUE(window.Admit().admitted);  // t = 9
+  now += absl::Seconds(2);               // t = 11: the first has left
+  EXPECT_TRUE(window.Admit().admitted);
+  RateWindow::Decision refused = window.Admit();  // 9 and 11 in the window
+  EXPECT_FALSE(refused.admitted);
+  // Until the admission at t = 9 leaves, at t = 19.
+  EXPECT_EQ(refused.retry_after_seconds, 8);
+  now += absl::Seconds(8);
+  EXPECT_TRUE(window.Admit().admitted);
+  // Per-window history: [0,10) 2 admitted; [10,20) 2 admitted, 1 refused.
+  std::vector<RateWindow::WindowCount> recent = window.Recent();
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].admitted, 2);
+  EXPECT_EQ(recent[1].admitted, 2);
+  EXPECT_EQ(recent[1].refused, 1);
+  EXPECT_DOUBLE_EQ(recent[1].start_seconds, 10);
+}
+
+TEST(RateWindow, EpochWindowsResetAtTheScaledMidnight) {
+  // 100 s before a UTC midnight.
+  absl::Time now = absl::FromUnixSeconds(86400 * 20000 - 100);
+  RateWindow day(
+      1, absl::Hours(24), 1.0, [&now] { return now; },
+      RateWindow::Kind::kEpoch);
+  EXPECT_TRUE(day.Admit().admitted);
+  RateWindow::Decision refused = day.Admit();
+  EXPECT_FALSE(refused.admitted);
+  EXPECT_EQ(refused.retry_after_seconds, 100);
+  now += absl::Seconds(100);
+  EXPECT_TRUE(day.Admit().admitted);
+}
+
 TEST(RequestStats, CountsByRouteAndStatus) {
   RequestStats stats;
   stats.Record("POST /contacts", 201);

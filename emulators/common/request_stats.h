@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "emulators/common/rate_window.h"
 
 namespace bridgework::emulator {
 
@@ -26,6 +27,7 @@ class RequestStats {
   void Reset();
 
   // {"requests":{route:{"<status>":n}},"total":N,"rate_limited":K,
+  //  "first_request_unix_ms":T0,"last_request_unix_ms":T1,
   //  <group>:{key:n}...}; keys sorted, so the dump is deterministic.
   nlohmann::json ToJson() const;
 
@@ -36,7 +38,16 @@ class RequestStats {
       ABSL_GUARDED_BY(mu_);
   int64_t total_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t rate_limited_ ABSL_GUARDED_BY(mu_) = 0;
+  // When the first and the last response were counted (Unix ms; 0: none).
+  int64_t first_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t last_ms_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// A rate window's limit and recent per-window usage for the stats:
+// {"limit":L,"window_seconds":W,"time_scale":S,"recent":[{"start_seconds":
+// t,"admitted":a,"rate_limited":r},...]} (windows with no request are left
+// out).
+nlohmann::json RateWindowJson(RateWindow& window);
 
 }  // namespace bridgework::emulator
 

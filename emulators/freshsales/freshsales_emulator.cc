@@ -351,11 +351,9 @@ std::string FreshsalesEmulator::Now() const {
 }
 
 nlohmann::json FreshsalesEmulator::WindowJson() const {
-  RateWindow::Snapshot s = window_.Snap();
-  return {{"limit", s.limit},
-          {"used", s.used},
-          {"resets_in_seconds", s.resets_in_seconds},
-          {"time_scale", s.time_scale}};
+  Json out = RateWindowJson(window_);
+  out["resets_in_seconds"] = window_.Snap().resets_in_seconds;
+  return out;
 }
 
 RecordTable& FreshsalesEmulator::Table(Entity e, const std::string& module) {

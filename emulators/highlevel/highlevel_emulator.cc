@@ -257,8 +257,9 @@ HighLevelEmulator::HighLevelEmulator(HighLevelOptions options,
       clock_(options.clock),
       backend_(std::move(backend)),
       burst_(options.burst_limit, kBurstWindow, options.time_scale,
-             options.clock),
-      daily_(options.daily_limit, kDay, options.time_scale, options.clock) {
+             options.clock, RateWindow::Kind::kRolling),
+      daily_(options.daily_limit, kDay, options.time_scale, options.clock,
+             RateWindow::Kind::kEpoch) {
   static const std::regex kParam("\\{([^}]+)\\}");
   for (const RouteDef& def : RouteDefs()) {
     Route r{def,
@@ -487,11 +488,9 @@ nlohmann::json HighLevelEmulator::State() const { return backend_->State(); }
 
 nlohmann::json HighLevelEmulator::WindowsJson() const {
   auto window = [](RateWindow& w) {
-    RateWindow::Snapshot s = w.Snap();
-    return Json{{"limit", s.limit},
-                {"used", s.used},
-                {"resets_in_seconds", s.resets_in_seconds},
-                {"time_scale", s.time_scale}};
+    Json out = RateWindowJson(w);
+    out["resets_in_seconds"] = w.Snap().resets_in_seconds;
+    return out;
   };
   return {{"burst", window(burst_)}, {"daily", window(daily_)}};
 }

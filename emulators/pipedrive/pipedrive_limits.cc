@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "emulators/common/json_store.h"
+#include "emulators/common/request_stats.h"
 
 namespace bridgework::emulator::pipedrive {
 namespace {
@@ -147,10 +148,13 @@ RateLimiter::TokenWindows& RateLimiter::WindowsLocked(const std::string& token,
   auto it = windows_.find(key);
   if (it != windows_.end()) return it->second;
   TokenWindows w;
+  // Pipedrive's burst windows roll (docs/connectors/pipedrive.md).
   w.burst = std::make_unique<RateWindow>(BurstLocked(oauth), kBurstWindow,
-                                         config_.time_scale, clock_);
-  w.search = std::make_unique<RateWindow>(
-      config_.search_burst_limit, kBurstWindow, config_.time_scale, clock_);
+                                         config_.time_scale, clock_,
+                                         RateWindow::Kind::kRolling);
+  w.search = std::make_unique<RateWindow>(config_.search_burst_limit,
+                                          kBurstWindow, config_.time_scale,
+                                          clock_, RateWindow::Kind::kRolling);
   w.writes = std::make_unique<EpochWindow>(kLegacyDailyWrites, kDay,
                                            config_.time_scale, clock_);
   return windows_.emplace(key, std::move(w)).first->second;
@@ -209,7 +213,16 @@ RateLimiter::Verdict RateLimiter::Admit(const std::string& token, bool oauth,
 nlohmann::json RateLimiter::ToJson() {
   absl::MutexLock lock(&mu_);
   EpochWindow::Decision day = daily_.Peek();
-  return {{"plan", config_.plan},
+  // Per-window usage of each token's burst window.
+  Json bursts = Json::object();
+  for (auto& [key, w] : windows_) {
+    // The key names the token kind only: tokens are never shown.
+    std::string kind = key.rfind("oauth:", 0) == 0 ? "oauth" : "api";
+    bursts[absl::StrCat(kind, "#", bursts.size() + 1)] =
+        RateWindowJson(*w.burst);
+  }
+  return {{"bursts", std::move(bursts)},
+          {"plan", config_.plan},
           {"seats", config_.seats},
           {"burst_limit", BurstLocked(false)},
           {"oauth_burst_limit", BurstLocked(true)},

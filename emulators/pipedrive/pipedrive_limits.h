@@ -1,17 +1,18 @@
 // Pipedrive's rate limits as the emulator enforces them
 // (destination-apis.md §2.6):
-//   - a burst limit per token over a 2-second window, by plan (API token:
+//   - a burst limit per token over a rolling 2-second window, by plan (API
+//     token:
 //     lite 20, growth 40, premium 100, ultimate 120; OAuth apps 4x that);
-//   - the search endpoints' own burst limit, 10 requests per 2 s on every
-//     plan, per token;
+//   - the search endpoints' own burst limit, 10 requests per rolling 2 s on
+//     every plan, per token;
 //   - a daily token budget per company, 30,000 x plan multiplier (lite 1,
 //     growth 2, premium 5, ultimate 7) x seats, charged per operation by its
 //     x-token-cost; it resets at midnight UTC;
 //   - the informational x-daily-requests-left header of API-token auth:
 //     what is left of the legacy 10,000 POST/PUT/PATCH calls per token per
 //     UTC day (reported, never enforced).
-// Windows are fixed and aligned to the Unix epoch, so the day starts at
-// midnight UTC; every window lasts base / time_scale.
+// The daily windows are fixed and aligned to the Unix epoch, so the day
+// starts at midnight UTC; every window lasts base / time_scale.
 //
 // Thread safety: all methods may be called concurrently.
 #ifndef BRIDGEWORK_EMULATORS_PIPEDRIVE_PIPEDRIVE_LIMITS_H_

@@ -64,6 +64,11 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
                            &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Connections are recycled every few minutes (calls in flight finish on
+  // the old one): clients balancing over a DNS name (the transformer over
+  // the loader replicas) re-resolve it then and pick up replicas added
+  // since (docs/budget.md).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 120000);
   for (grpc::Service* s : services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -96,6 +101,14 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Calls spread over every address the target resolves to (replicas
+  // behind a headless Service, or an "ipv4:a,b" list); one address
+  // behaves as pick_first. A replica that comes (back) up is tried again
+  // within seconds, not gRPC's default two minutes.
+  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
                                    args);
 }

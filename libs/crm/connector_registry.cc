@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/common/status_macros.h"
+#include "libs/crm/budget_model.h"
 #include "libs/crm/freshsales_connector.h"
 #include "libs/crm/highlevel_connector.h"
 #include "libs/crm/pipedrive_connector.h"
@@ -73,53 +75,20 @@ const std::map<std::string, Factory>& Factories() {
   return *kFactories;
 }
 
-// Plan tables (docs/connectors/*.md): Freshsales per hour; Pipedrive's
-// API-token burst per 2 s; HighLevel 100 per 10 s on every plan.
-const std::map<std::string, std::map<std::string, Pacing>>& PlanTable() {
-  static const auto* kTable =
-      new std::map<std::string, std::map<std::string, Pacing>>{
-          {"freshsales",
-           {{"free", {1000 / 3600.0, 10}},
-            {"growth", {1000 / 3600.0, 10}},
-            {"pro", {2000 / 3600.0, 10}},
-            {"enterprise", {5000 / 3600.0, 10}}}},
-          {"pipedrive",
-           {{"lite", {20 / 2.0, 20}},
-            {"essential", {20 / 2.0, 20}},
-            {"growth", {40 / 2.0, 40}},
-            {"advanced", {40 / 2.0, 40}},
-            {"premium", {100 / 2.0, 100}},
-            {"professional", {100 / 2.0, 100}},
-            {"ultimate", {120 / 2.0, 120}},
-            {"enterprise", {120 / 2.0, 120}}}},
-          {"highlevel",
-           {{"starter", {10, 100}},
-            {"unlimited", {10, 100}},
-            {"pro", {10, 100}},
-            {"agency", {10, 100}}}},
-      };
-  return *kTable;
-}
-
 }  // namespace
 
 absl::StatusOr<Pacing> PlanPacing(const std::string& crm,
                                   const std::string& plan) {
-  auto crm_it = PlanTable().find(crm);
-  if (crm_it == PlanTable().end()) {
+  if (Factories().find(crm) == Factories().end()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown CRM '", crm,
                      "' (known: ", absl::StrJoin(ConnectorNames(), ", "), ")"));
   }
-  auto it = crm_it->second.find(plan);
-  if (it == crm_it->second.end()) {
-    std::vector<std::string> plans;
-    for (const auto& [name, unused] : crm_it->second) plans.push_back(name);
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown ", crm, " plan '", plan,
-                     "' (known: ", absl::StrJoin(plans, ", "), ")"));
-  }
-  return it->second;
+  BW_ASSIGN_OR_RETURN(v1::BudgetModel model, PlanBudget(crm, plan));
+  // The plan's own rate, without the authority's safety margin; requests
+  // go one at a time, evenly spaced (burst 1), never in bursts.
+  model.set_safety(1);
+  return Pacing{SustainedRate(model), 1};
 }
 
 absl::StatusOr<std::unique_ptr<CrmConnector>> MakeConnector(

@@ -35,7 +35,7 @@ struct ConnectorConfig {
   int burst = 0;
   // Optional pacer shared by every connector of the account; when set, the
   // pacing fields above are ignored.
-  std::shared_ptr<Pacer> pacer;
+  std::shared_ptr<RequestPacer> pacer;
 };
 
 // The default pacing of a CRM plan: requests per second and burst.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "libs/common/status_macros.h"
 #include "libs/crm/projection.h"
+#include "libs/crm/rate_observations.h"
 #include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
@@ -873,6 +874,7 @@ class FreshsalesConnector : public CrmConnector {
     o.rate_per_second = config.requests_per_hour / 3600.0;
     o.burst = config.burst;
     o.pacer = config.pacer;
+    o.observe = FreshsalesRateObservations;
     o.error_message = ErrorMessage;
     return o;
   }

@@ -26,7 +26,7 @@ struct FreshsalesConfig {
   // Requests that may go back to back before pacing starts.
   int burst = 10;
   // Optional pacer shared by every connector of this account.
-  std::shared_ptr<Pacer> pacer;
+  std::shared_ptr<RequestPacer> pacer;
 };
 
 // A note's text is at most this many bytes (seed 003: "Notes exceeding

@@ -22,6 +22,7 @@
 #include "libs/common/status_macros.h"
 #include "libs/common/strings.h"
 #include "libs/crm/projection.h"
+#include "libs/crm/rate_observations.h"
 #include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
@@ -197,8 +198,9 @@ class HighLevelConnector : public CrmConnector {
               o.base_url = config.base_url;
               o.auth_headers = {"Authorization: Bearer " + config.token};
               o.rate_per_second = config.burst_per_10s / 10.0;
-              o.burst = config.burst_per_10s;
+              o.burst = 1;  // evenly paced: the 10 s window rolls
               o.pacer = config.pacer;
+              o.observe = HighLevelRateObservations;
               o.error_message = ErrorMessage;
               return o;
             }(),

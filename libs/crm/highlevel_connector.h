@@ -30,7 +30,7 @@ struct HighLevelConfig {
   // Burst limit: requests per 10 seconds (100 on every plan).
   int burst_per_10s = 100;
   // Optional pacer shared by every connector of this location.
-  std::shared_ptr<Pacer> pacer;
+  std::shared_ptr<RequestPacer> pacer;
 };
 
 std::unique_ptr<CrmConnector> MakeHighLevelConnector(

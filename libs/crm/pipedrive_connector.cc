@@ -14,6 +14,7 @@
 #include "libs/crm/pipedrive_account.h"
 #include "libs/crm/pipedrive_wire.h"
 #include "libs/crm/projection.h"
+#include "libs/crm/rate_observations.h"
 #include "libs/crm/wire_util.h"
 #include "libs/record/value.h"
 
@@ -587,6 +588,8 @@ class PipedriveConnector : public CrmConnector {
                             : burst / 2.0;
     o.burst = burst;
     o.pacer = config.pacer;
+    o.observe = PipedriveRateObservations;
+    o.cost = PipedriveRequestCost;
     o.error_message = pipedrive::ErrorMessage;
     o.rate_reset_header = "x-ratelimit-reset";
     return o;
@@ -1272,14 +1275,6 @@ class PipedriveConnector : public CrmConnector {
 };
 
 }  // namespace
-
-int PipedrivePlanBurst(const std::string& plan) {
-  if (plan == "lite" || plan == "essential") return 20;
-  if (plan == "growth" || plan == "advanced") return 40;
-  if (plan == "premium" || plan == "professional") return 100;
-  if (plan == "ultimate" || plan == "enterprise") return 120;
-  return 0;
-}
 
 std::unique_ptr<CrmConnector> MakePipedriveConnector(
     const PipedriveConfig& config, std::unique_ptr<HttpClient> http,

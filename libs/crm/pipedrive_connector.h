@@ -35,11 +35,8 @@ struct PipedriveConfig {
   // window's own rate).
   double requests_per_second = 0;
   // Optional pacer shared by every connector of this company.
-  std::shared_ptr<Pacer> pacer;
+  std::shared_ptr<RequestPacer> pacer;
 };
-
-// API-token burst limit per 2 s of a Pipedrive plan; 0 for an unknown plan.
-int PipedrivePlanBurst(const std::string& plan);
 
 std::unique_ptr<CrmConnector> MakePipedriveConnector(
     const PipedriveConfig& config, std::unique_ptr<HttpClient> http,

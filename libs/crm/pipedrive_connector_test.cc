@@ -227,14 +227,12 @@ TEST(PipedriveConnectorWire, UnknownObjectIsRefused) {
 }
 
 TEST(PipedriveConnectorWire, PlanBurstAndRegistry) {
-  EXPECT_EQ(PipedrivePlanBurst("lite"), 20);
-  EXPECT_EQ(PipedrivePlanBurst("growth"), 40);
-  EXPECT_EQ(PipedrivePlanBurst("premium"), 100);
-  EXPECT_EQ(PipedrivePlanBurst("ultimate"), 120);
-  EXPECT_EQ(PipedrivePlanBurst("gold"), 0);
   auto pacing = PlanPacing("pipedrive", "premium");
   ASSERT_TRUE(pacing.ok());
-  EXPECT_EQ(pacing->burst, 100);
+  // 100 per 2 s, one at a time.
+  EXPECT_DOUBLE_EQ(pacing->requests_per_second, 50);
+  EXPECT_EQ(pacing->burst, 1);
+  EXPECT_FALSE(PlanPacing("pipedrive", "gold").ok());
   ConnectorConfig c;
   c.crm = "pipedrive";
   c.plan = "growth";

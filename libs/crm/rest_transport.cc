@@ -1,5 +1,7 @@
 #include "libs/crm/rest_transport.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -75,8 +77,10 @@ absl::StatusOr<HttpResponse> RestTransport::CallWithBody(
   request.headers.push_back("Accept: application/json");
   RetryPolicy retry(options_.max_attempts);
   absl::Status last;
+  RequestCost cost;
+  if (options_.cost) cost = options_.cost(method, path);
   for (int attempt = 0; retry.Allows(attempt); ++attempt) {
-    pacer_->Acquire();
+    if (absl::Status s = pacer_->Wait(cost); !s.ok()) return s;
     ++requests_;
     absl::StatusOr<HttpResponse> response = http_->Send(request);
     if (!response.ok()) {
@@ -87,6 +91,11 @@ absl::StatusOr<HttpResponse> RestTransport::CallWithBody(
       continue;
     }
     int status = response->status;
+    std::vector<v1::RateObservation> seen;
+    if (options_.observe) seen = options_.observe(*response);
+    if (status != 429) {
+      if (!seen.empty()) pacer_->Observe(seen);
+    }
     if (status >= 200 && status < 300) return response;
     std::string message = options_.error_message
                               ? options_.error_message(response->body)
@@ -96,7 +105,24 @@ absl::StatusOr<HttpResponse> RestTransport::CallWithBody(
       ++rate_limited_;
       auto delay = backoff_.Delay(
           attempt, RetryAfter(*response, options_.rate_reset_header));
-      pacer_->Defer(delay);
+      // The whole account waits (every transport and replica sharing the
+      // pacer), not only this call: no storm of 429s.
+      bool named = false;
+      for (v1::RateObservation& o : seen) {
+        if (!o.throttled()) continue;
+        named = true;
+        o.set_retry_after_ms(
+            std::max<int64_t>(o.retry_after_ms(), delay.count()));
+      }
+      if (!named) {
+        v1::RateObservation o;
+        o.set_throttled(true);
+        o.set_retry_after_ms(delay.count());
+        o.set_capacity(-1);
+        o.set_remaining(-1);
+        seen.push_back(std::move(o));
+      }
+      pacer_->Observe(seen);
       LogWarning("rate limited",
                  // The path only: a query string may hold a searched value.
                  {{"path", path.substr(0, path.find('?'))},

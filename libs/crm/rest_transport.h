@@ -27,10 +27,20 @@ struct RestOptions {
   // Requests per second and burst for the pacer.
   double rate_per_second = 10;
   int burst = 10;
-  // When set, shared with other transports of the same account so their
-  // sum stays within the budget; rate_per_second and burst are then
-  // ignored.
-  std::shared_ptr<Pacer> pacer;
+  // When set, shared with other transports of the same account (and, for
+  // a budget::BudgetPacer, with other replicas) so their sum stays within
+  // the budget; rate_per_second and burst are then ignored.
+  std::shared_ptr<RequestPacer> pacer;
+  // What a request costs (path without the base URL, query included);
+  // unset: one token, not a search.
+  std::function<RequestCost(const std::string& method, const std::string& path)>
+      cost;
+  // Reads the CRM's rate-limit headers of a response (any status). For a
+  // 429 it marks the limit that refused with `throttled`; the transport
+  // then sets retry_after_ms to its jittered backoff (at least the CRM's
+  // Retry-After). Unset, or no throttled entry on a 429: the transport
+  // reports an unnamed throttled observation.
+  std::function<std::vector<v1::RateObservation>(const HttpResponse&)> observe;
   int max_attempts = 6;
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{30000};
@@ -77,7 +87,7 @@ class RestTransport {
  private:
   RestOptions options_;
   std::unique_ptr<HttpClient> http_;
-  std::shared_ptr<Pacer> pacer_;
+  std::shared_ptr<RequestPacer> pacer_;
   BackoffPolicy backoff_;
   Sleeper sleeper_;
   int64_t requests_ = 0;

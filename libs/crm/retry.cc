@@ -51,4 +51,15 @@ void Pacer::Defer(std::chrono::milliseconds delay) {
   tat_ = std::max(tat_, until);
 }
 
+absl::Status Pacer::Wait(const RequestCost&) {
+  Acquire();
+  return absl::OkStatus();
+}
+
+void Pacer::Observe(const std::vector<v1::RateObservation>& seen) {
+  for (const v1::RateObservation& o : seen) {
+    if (o.throttled()) Defer(std::chrono::milliseconds(o.retry_after_ms()));
+  }
+}
+
 }  // namespace bridgework::crm

@@ -9,8 +9,11 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "bridgework/v1/budget.pb.h"
 
 namespace bridgework::crm {
 
@@ -47,15 +50,46 @@ class BackoffPolicy {
   std::mt19937_64 rng_;
 };
 
+// What one CRM request costs against its account's budget.
+struct RequestCost {
+  // Tokens charged by limits counted in tokens (Pipedrive's x-token-cost).
+  int64_t tokens = 1;
+  // A search request (Pipedrive's search limit).
+  bool search = false;
+};
+
+// Decides when each CRM request may go. RestTransport calls Wait before
+// every attempt, retries included (they count against the budget), and
+// Observe after every response. Implementations: Pacer (local, one
+// process) and budget::BudgetPacer (leased from the budget authority and
+// shared by every loader replica of the account).
+// Thread safety: implementations must be thread-safe.
+class RequestPacer {
+ public:
+  virtual ~RequestPacer() = default;
+  // Blocks until the request may go. An error means do not send (the
+  // budget authority cannot be reached); nothing was charged.
+  virtual absl::Status Wait(const RequestCost& cost) = 0;
+  // What the CRM said about its limits: X-RateLimit-* headers, a 429 (with
+  // throttled set and the delay to observe in retry_after_ms).
+  virtual void Observe(const std::vector<v1::RateObservation>& seen) = 0;
+};
+
 // Paces requests evenly (GCRA): at most `rate_per_second`, with a burst of
 // `burst`. Thread-safe.
-class Pacer {
+class Pacer : public RequestPacer {
  public:
   Pacer(double rate_per_second, int burst, Clock clock, Sleeper sleeper);
   // Blocks until the next request may go.
   void Acquire();
   // Pushes the next allowed time out by `delay` (a 429's Retry-After).
   void Defer(std::chrono::milliseconds delay);
+
+  // RequestPacer: Wait is Acquire; a throttled observation defers by its
+  // retry_after_ms; other observations are ignored (one process cannot
+  // tell its own use from another client's).
+  absl::Status Wait(const RequestCost& cost) override;
+  void Observe(const std::vector<v1::RateObservation>& seen) override;
 
  private:
   absl::Mutex mu_;

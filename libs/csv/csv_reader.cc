@@ -97,6 +97,7 @@ void Row::Clear() {
   error_.clear();
   error_column_ = -1;
   too_long_ = false;
+  too_long_column_ = -1;
 }
 
 Reader::Reader(int fd, std::string path, const Options& options)
@@ -263,6 +264,38 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& path,
   return r;
 }
 
+absl::StatusOr<bool> HoldsNoRow(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, path);
+  char buf[4096];
+  int64_t offset = 0;
+  absl::StatusOr<bool> result = true;
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      result = ErrnoStatus(errno, path);
+      break;
+    }
+    if (n == 0) break;
+    ssize_t i = 0;
+    // A byte-order mark at the very start (read in one piece: it is the
+    // first 3 bytes of the first read).
+    if (offset == 0 && n >= 3 && std::memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+      i = 3;
+    }
+    offset += n;
+    for (; i < n && (buf[i] == '\n' || buf[i] == '\r'); ++i) {
+    }
+    if (i < n) {
+      result = false;
+      break;
+    }
+  }
+  ::close(fd);
+  return result;
+}
+
 int Reader::Column(std::string_view name) const {
   for (size_t i = 0; i < header_.size(); ++i) {
     if (header_[i] == name) return static_cast<int>(i);
@@ -336,6 +369,7 @@ void Reader::Append(Row* row, const char* p, size_t n) {
   if (n == 0 || row->too_long_) return;
   if (row->data_.size() + n > options_.max_row_bytes) {
     row->too_long_ = true;
+    row->too_long_column_ = static_cast<int>(row->ends_.size());
     return;
   }
   row->data_.append(p, n);
@@ -458,8 +492,10 @@ void Reader::Validate(Row* row) const {
   if (row->too_long_) {
     row->data_.clear();
     row->ends_.clear();
-    row->error_ =
-        absl::StrCat("row is longer than ", options_.max_row_bytes, " bytes");
+    row->error_ = absl::StrCat("row is longer than ", options_.max_row_bytes,
+                               " bytes (the limit was reached in column ",
+                               ColumnLabel(row->too_long_column_), ")");
+    row->error_column_ = row->too_long_column_;
     return;
   }
   if (!header_.empty() && row->size() != header_.size()) {

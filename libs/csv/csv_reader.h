@@ -17,7 +17,8 @@
 //   - wrong number of columns (expected vs got);
 //   - invalid UTF-8, or an embedded NUL byte (names the column);
 //   - text after a closing quote (names the column);
-//   - a row longer than Options::max_row_bytes.
+//   - a row longer than Options::max_row_bytes (names the column where
+//     the limit was reached).
 // Only I/O failures are errors of the reader itself.
 //
 // Performance: rows are parsed into a caller-owned Row whose storage is
@@ -109,6 +110,8 @@ class Row {
   std::string error_;
   int error_column_ = -1;
   bool too_long_ = false;
+  // The column being read when the row grew past the limit.
+  int too_long_column_ = -1;
 };
 
 // A file read as rows under a header: CSV (Reader) or JSON records
@@ -217,6 +220,12 @@ class Reader : public RowSource {
 
 // True if `s` is well-formed UTF-8 (no overlong forms, no surrogates).
 bool IsValidUtf8(std::string_view s);
+
+// Whether the file at `path` holds no row at all: nothing but a UTF-8
+// byte-order mark and line breaks (a file Reader::Open refuses as "empty
+// file (no header row)"). Reads up to the first other byte. Errors as
+// Reader::Open's (NOT_FOUND naming the path, ...).
+absl::StatusOr<bool> HoldsNoRow(const std::string& path);
 
 }  // namespace bridgework::csv
 

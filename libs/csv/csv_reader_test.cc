@@ -261,9 +261,29 @@ TEST_F(CsvReaderTest, OverlongRowIsReportedAndSkipped) {
   auto rows =
       ReadAll("a,b\n1,2\n" + std::string(40, 'x') + ",3\n4,5\n", options);
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[1].error, "row is longer than 16 bytes");
+  EXPECT_EQ(rows[1].error,
+            "row is longer than 16 bytes (the limit was reached in column "
+            "'a')");
   EXPECT_EQ(rows[1].line, 3);
   EXPECT_THAT(rows[2].fields, ElementsAre("4", "5"));
+}
+
+TEST_F(CsvReaderTest, OverlongRowNamesTheColumnThatCrossedTheLimit) {
+  Options options;
+  options.max_row_bytes = 16;
+  auto reader = Reader::Open(
+      Write("id,body,tail\n1,\"" + std::string(40, 'x') + "\",z\n2,b,t\n"),
+      options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  Row row;
+  ASSERT_TRUE(*(*reader)->Next(&row));
+  EXPECT_FALSE(row.ok());
+  EXPECT_EQ(row.error_column(), 1);
+  EXPECT_THAT(row.error(), HasSubstr("reached in column 'body'"));
+  EXPECT_EQ(row.error().find("xxx"), std::string::npos) << "no value";
+  ASSERT_TRUE(*(*reader)->Next(&row));
+  EXPECT_TRUE(row.ok());
+  EXPECT_EQ(row.field(1), "b");
 }
 
 TEST_F(CsvReaderTest, MissingFileIsNotFoundNamingThePath) {
@@ -283,6 +303,26 @@ TEST_F(CsvReaderTest, EmptyFileHasNoHeader) {
     EXPECT_THAT(std::string(reader.status().message()),
                 HasSubstr("empty file (no header row)"));
   }
+}
+
+TEST_F(CsvReaderTest, HoldsNoRowTellsAnEmptyFileFromOthers) {
+  for (const std::string& bytes :
+       {std::string(""), std::string("\xEF\xBB\xBF"), std::string("\n\r\n"),
+        std::string("\xEF\xBB\xBF\r\n") + std::string(10000, '\n')}) {
+    auto empty = HoldsNoRow(Write(bytes));
+    ASSERT_TRUE(empty.ok()) << empty.status();
+    EXPECT_TRUE(*empty) << bytes.size();
+  }
+  for (const std::string& bytes :
+       {std::string("a"), std::string("\n\n a"), std::string("a,b\n"),
+        std::string(10000, '\n') + "x", std::string("\xEF\xBB"),
+        std::string("\n\xEF\xBB\xBF")}) {
+    auto empty = HoldsNoRow(Write(bytes));
+    ASSERT_TRUE(empty.ok()) << empty.status();
+    EXPECT_FALSE(*empty) << bytes.size();
+  }
+  auto missing = HoldsNoRow((dir_ / "nope.csv").string());
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
 }
 
 TEST_F(CsvReaderTest, HeaderOnlyFileHasNoRows) {

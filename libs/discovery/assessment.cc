@@ -177,6 +177,49 @@ TargetCost CostOf(const std::string& crm, const std::string& target) {
   return c;
 }
 
+Schedule ScheduleRun(int64_t requests, int64_t tokens, const PlanLimits& limits,
+                     absl::Time start, double fraction) {
+  Schedule out;
+  out.finish = start;
+  const double rate = limits.requests_per_hour * fraction / 3600.0;  // per s
+  if (requests <= 0 || rate <= 0) return out;
+  const double per_request =
+      tokens > 0 ? static_cast<double>(tokens) / requests : 1.0;
+  // Requests a day's budget allows (the tighter of the two).
+  double daily = 0;
+  std::string daily_kind;
+  if (limits.daily_requests > 0) {
+    daily = static_cast<double>(limits.daily_requests);
+    daily_kind = "daily requests";
+  }
+  if (limits.daily_tokens > 0) {
+    double by_tokens = limits.daily_tokens / per_request;
+    if (daily == 0 || by_tokens < daily) {
+      daily = by_tokens;
+      daily_kind = "daily tokens";
+    }
+  }
+  double left = static_cast<double>(requests);
+  absl::Time t = start;
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  while (left > 0) {
+    absl::Time midnight = absl::FromCivil(absl::ToCivilDay(t, utc) + 1, utc);
+    double by_time = absl::ToDoubleSeconds(midnight - t) * rate;
+    double today = daily > 0 ? std::min(daily, by_time) : by_time;
+    if (left <= today) {
+      t += absl::Seconds(left / rate);
+      break;
+    }
+    left -= today;
+    if (daily > 0 && today >= daily) out.binding = daily_kind;
+    t = midnight;
+    ++out.days;
+  }
+  out.finish = t;
+  out.hours = absl::ToDoubleHours(t - start);
+  return out;
+}
+
 Estimate EstimateMigration(const Profile& profile, const PlanLimits& limits,
                            const mapping::Map* map) {
   Estimate e;
@@ -327,32 +370,13 @@ Estimate EstimateMigration(const Profile& profile, const PlanLimits& limits,
   e.tokens += e.setup_tokens;
   if (!pipedrive) e.tokens = e.requests;
 
-  // Wall time.
-  const double by_rate =
-      limits.requests_per_hour > 0
-          ? static_cast<double>(e.requests) / limits.requests_per_hour
-          : 0;
-  const double by_daily = limits.daily_requests > 0
-                              ? static_cast<double>(e.requests) /
-                                    static_cast<double>(limits.daily_requests) *
-                                    24.0
-                              : 0;
-  const double by_tokens = limits.daily_tokens > 0
-                               ? static_cast<double>(e.tokens) /
-                                     static_cast<double>(limits.daily_tokens) *
-                                     24.0
-                               : 0;
-  e.hours = by_rate;
-  e.binding = "rate";
-  if (by_daily > e.hours) {
-    e.hours = by_daily;
-    e.binding = "daily requests";
-  }
-  if (by_tokens > e.hours) {
-    e.hours = by_tokens;
-    e.binding = "daily tokens";
-  }
+  // Wall time: the least, starting at a UTC midnight.
+  Schedule least =
+      ScheduleRun(e.requests, e.tokens, limits, absl::UnixEpoch(), 1.0);
+  e.hours = least.hours;
   e.days = e.hours / 24.0;
+  e.days_spanned = least.days;
+  e.binding = least.binding.empty() ? "rate" : least.binding;
 
   // The rules, as printed.
   e.rules.push_back(
@@ -392,10 +416,11 @@ Estimate EstimateMigration(const Profile& profile, const PlanLimits& limits,
       "read; fields, objects, pipelines and stages the connector creates "
       "cost one each (Freshsales fields are created by an admin).");
   e.rules.push_back(absl::StrCat(
-      "Wall time = the largest of: requests / the plan's rate (",
-      limits.rate_rule, ")",
-      limits.daily_requests > 0 ? "; requests / daily cap x 24 h" : "",
-      limits.daily_tokens > 0 ? "; tokens / daily token budget x 24 h" : "",
+      "Wall time = requests at the plan's rate (", limits.rate_rule, ")",
+      limits.daily_requests > 0 || limits.daily_tokens > 0
+          ? " until the day's budget is spent, then a wait for the next UTC "
+            "midnight, from a start at midnight"
+          : "",
       ". Days = hours / 24."));
   e.rules.push_back(
       "Not included: retries and 429 waits, bulk job processing time, "

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "libs/discovery/plans.h"
 #include "libs/discovery/profiler.h"
 #include "libs/mapping/map.h"
@@ -91,8 +92,13 @@ struct Estimate {
   int64_t records = 0;   // source records read
   int64_t requests = 0;  // setup included
   int64_t tokens = 0;    // Pipedrive only; else equal to requests
+  // The least wall time: a run started at a UTC midnight, at the plan's
+  // full rate until a daily budget is spent, then waiting for the next
+  // midnight (the budget authority's model; docs/budget.md).
   double hours = 0;
   double days = 0;
+  // Calendar days (UTC) that least wall time touches.
+  int days_spanned = 1;
   // The limit that sets the wall time: "rate" (the burst window),
   // "daily requests" or "daily tokens".
   std::string binding;
@@ -100,6 +106,22 @@ struct Estimate {
   std::vector<std::string> rules;
   std::vector<std::string> notes;
 };
+
+// When a run of `requests` (charged `tokens`) started at `start` ends if it
+// goes at `fraction` of the plan's rate until a daily budget (requests or
+// tokens) is spent and then waits for the next UTC midnight, as the loader's
+// budget authority paces it.
+struct Schedule {
+  absl::Time finish;
+  double hours = 0;
+  // Calendar days (UTC) the run touches.
+  int days = 1;
+  // What forced a wait for the next day: "daily requests", "daily tokens",
+  // or "" (none: the rate alone set the time).
+  std::string binding;
+};
+Schedule ScheduleRun(int64_t requests, int64_t tokens, const PlanLimits& limits,
+                     absl::Time start, double fraction);
 
 // Requests and wall time for migrating `profile`'s records to `limits`'
 // CRM with `map` (nullptr: no map, one create per record of every

@@ -302,7 +302,11 @@ objects:
   // Users read (20 tokens).
   EXPECT_EQ(e.tokens, 100000 + 50000 + 20);
   EXPECT_EQ(e.binding, "daily tokens");
-  EXPECT_NEAR(e.hours, 150020.0 / 30000.0 * 24.0, 1e-9);
+  // Five days' budgets spent at the burst rate, each followed by a wait
+  // for midnight; the last 20 tokens on the sixth day.
+  EXPECT_EQ(e.days_spanned, 6);
+  EXPECT_GT(e.hours, 5 * 24.0);
+  EXPECT_LT(e.hours, 5 * 24.0 + 0.1);
   // More seats, a larger budget: the burst rate binds.
   Estimate seats =
       EstimateMigration(p, Limits("pipedrive", "ultimate", 200), &map);
@@ -338,7 +342,10 @@ custom_objects:
   // Users, objects read, object + association.
   EXPECT_EQ(e.setup_requests, 1 + 1 + 2);
   EXPECT_EQ(e.binding, "daily requests");
-  EXPECT_NEAR(e.hours, (2.0 + 190000 + 600000 + 4) / 200000.0 * 24.0, 1e-9);
+  // 790,006 requests: three days of 200,000 at 10 a second (5.6 h each),
+  // each followed by a wait for midnight, then 190,006 on the fourth.
+  EXPECT_EQ(e.days_spanned, 4);
+  EXPECT_NEAR(e.hours, 3 * 24.0 + 190006 / 36000.0, 1e-6);
 }
 
 TEST(EstimateTest, WithoutAMapEveryRecordIsOneCreate) {
@@ -396,6 +403,25 @@ TEST(EstimateTest, BulkTargetsMatchTheConnectors) {
           << c.crm << " " << t;
     }
   }
+}
+
+TEST(ScheduleTest, AStartLateInTheDayWaitsForMidnightSooner) {
+  PlanLimits l;
+  l.requests_per_hour = 36000;  // 10 a second
+  l.daily_requests = 200000;
+  // Started at 20:00 UTC: 4 h at 10/s = 144,000 before midnight, the rest
+  // (56,000: 1.56 h) after it.
+  absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 20, 0, 0),
+                                     absl::UTCTimeZone());
+  Schedule s = ScheduleRun(200000, 200000, l, start, 1.0);
+  EXPECT_EQ(s.days, 2);
+  EXPECT_EQ(s.binding, "");
+  EXPECT_NEAR(s.hours, 4 + 56000 / 36000.0, 1e-6);
+  // Without a daily budget the rate alone sets the time.
+  l.daily_requests = 0;
+  Schedule plain = ScheduleRun(36000, 36000, l, start, 0.5);
+  EXPECT_NEAR(plain.hours, 2.0, 1e-9);
+  EXPECT_EQ(plain.days, 1);
 }
 
 }  // namespace

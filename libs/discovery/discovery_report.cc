@@ -192,6 +192,7 @@ json EstimateJson(const Estimate& e) {
           {"tokens", e.tokens},
           {"hours", Round(e.hours, 2)},
           {"days", Round(e.days, 2)},
+          {"days_spanned", e.days_spanned},
           {"binding_limit", e.binding},
           {"rules", e.rules},
           {"notes", e.notes}};

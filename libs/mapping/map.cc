@@ -57,10 +57,11 @@ std::optional<std::string> CheckTemplate(std::string_view t) {
 absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                      const YAML::Node& node,
                                      const std::string& path) {
-  BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, path,
-      {"to", "from", "const", "transform", "separator", "values", "default",
-       "required", "zone", "plus_minutes", "numbering", "template"}));
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file, node, path,
+                {"to", "from", "const", "transform", "separator", "values",
+                 "default", "required", "zone", "plus_minutes", "numbering",
+                 "template", "not_before", "not_after"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -154,6 +155,33 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
     BW_ASSIGN_OR_RETURN(std::string d,
                         GetString(file, node, path, "default", true));
     rule.default_value = d;
+  }
+  for (auto [key, bound] :
+       {std::pair<const char*, std::string*>{"not_before", &rule.not_before},
+        {"not_after", &rule.not_after}}) {
+    BW_ASSIGN_OR_RETURN(*bound, GetString(file, node, path, key, false));
+    if (bound->empty()) continue;
+    const std::string key_path = absl::StrCat(path, ".", key);
+    if (*bound != "today" && !record::ParseDate(*bound).ok()) {
+      return YamlError(file, node[key], key_path,
+                       "want a date YYYY-MM-DD or 'today'");
+    }
+    if (rule.from.size() != 1 ||
+        (!rule.transform.empty() && rule.transform != "date" &&
+         rule.transform != "datetime")) {
+      return YamlError(file, node[key], key_path,
+                       absl::StrCat("'", key,
+                                    "' applies to one 'from' date field, "
+                                    "with no transform or transform date "
+                                    "or datetime"));
+    }
+  }
+  if (!rule.not_before.empty() && rule.not_before != "today" &&
+      !rule.not_after.empty() && rule.not_after != "today" &&
+      record::DateToString(*record::ParseDate(rule.not_before)) >
+          record::DateToString(*record::ParseDate(rule.not_after))) {
+    return YamlError(file, node["not_after"], path + ".not_after",
+                     "is before not_before: no date could pass");
   }
   BW_ASSIGN_OR_RETURN(rule.required,
                       GetBool(file, node, path, "required", false));

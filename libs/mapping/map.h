@@ -50,6 +50,13 @@ struct FieldRule {
   // listed takes `default_value` if set, else is dropped with a warning.
   std::map<std::string, std::string> values;
   std::optional<std::string> default_value;
+  // Plausible days for a date (or the day of a timestamp), inclusive:
+  // "YYYY-MM-DD", or "today" (TransformContext::today). A value outside
+  // is unusable like a malformed one: the field is left out with a
+  // warning, or the record quarantined when `required` (a birth date in
+  // the future, a placeholder such as 0001-01-01). Empty: no bound.
+  std::string not_before;
+  std::string not_after;
   // A record without a usable value is quarantined instead of loaded.
   bool required = false;
   int line = 0;

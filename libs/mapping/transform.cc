@@ -123,6 +123,53 @@ std::optional<v1::Value> NumberOf(std::string_view text, std::string* problem) {
   return std::nullopt;
 }
 
+// The day of a date or timestamp value (in its own zone), or of a text
+// that reads as YYYY-MM-DD; nullopt for anything else.
+std::optional<absl::CivilDay> DayOf(const v1::Value& v) {
+  if (v.has_date_value()) {
+    const v1::Date& d = v.date_value();
+    return absl::CivilDay(d.year(), d.month(), d.day());
+  }
+  if (v.has_timestamp_value()) {
+    absl::TimeZone zone = absl::UTCTimeZone();
+    if (!v.timestamp_value().zone().empty()) {
+      absl::LoadTimeZone(v.timestamp_value().zone(), &zone);
+    }
+    return absl::ToCivilDay(
+        absl::FromUnixSeconds(v.timestamp_value().unix_seconds()), zone);
+  }
+  if (v.has_string_value()) {
+    auto d = record::ParseDate(v.string_value());
+    if (d.ok()) return absl::CivilDay(d->year(), d->month(), d->day());
+  }
+  return std::nullopt;
+}
+
+// Whether the date in `v` lies within the rule's bounds; sets `problem`
+// (naming the bound, never the value) when it does not. A value that is no
+// date passes: the transform judges it.
+bool WithinBounds(const FieldRule& rule, const v1::Value& v,
+                  const TransformContext& ctx, std::string* problem) {
+  if (rule.not_before.empty() && rule.not_after.empty()) return true;
+  std::optional<absl::CivilDay> day = DayOf(v);
+  if (!day) return true;
+  auto bound = [&ctx](const std::string& b) {
+    if (b == "today") return ctx.today;
+    auto d = record::ParseDate(b);  // checked when the map was read
+    return absl::CivilDay(d->year(), d->month(), d->day());
+  };
+  if (!rule.not_before.empty() && *day < bound(rule.not_before)) {
+    *problem =
+        absl::StrCat("date is before ", rule.not_before, " (not_before)");
+    return false;
+  }
+  if (!rule.not_after.empty() && *day > bound(rule.not_after)) {
+    *problem = absl::StrCat("date is after ", rule.not_after, " (not_after)");
+    return false;
+  }
+  return true;
+}
+
 // Applies one rule. Returns the value, or nullopt with `problem` set when
 // the value is unusable, or nullopt with an empty problem when there is no
 // value.
@@ -178,6 +225,7 @@ std::optional<v1::Value> ApplyRule(const FieldRule& rule,
     if (!shifted) return std::nullopt;
     v = &*shifted;
   }
+  if (!WithinBounds(rule, *v, ctx, problem)) return std::nullopt;
   if (!rule.values.empty()) {
     std::string key = record::ValueToText(*v);
     auto it = rule.values.find(key);

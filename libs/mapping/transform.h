@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bridgework/v1/record.pb.h"
 #include "libs/mapping/map.h"
 
@@ -22,6 +25,9 @@ struct TransformContext {
   // Owner emails by the owner object's key (provider id -> email). Not
   // owned; may be null when no route has an owner rule.
   const absl::flat_hash_map<std::string, std::string>* owner_emails = nullptr;
+  // The day `not_before: today` / `not_after: today` mean: the run's day in
+  // UTC. Defaults to the day the context is made; tests set it.
+  absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
 };
 
 struct TransformResult {

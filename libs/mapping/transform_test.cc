@@ -231,6 +231,100 @@ TransformResult Apply(const std::string& rules,
   return TransformRecord(map->objects[0], r, TransformContext{"s", "US"});
 }
 
+// A birth date rule with plausible bounds, over typed dates.
+TEST(TransformRecord, DatesOutsideTheirBoundsAreUnusable) {
+  auto map = ParseMap(
+      "version: 1\nsource: pbn\ndestination: freshsales\nobjects:\n"
+      "  - source: patient\n    target: contact\n    fields:\n"
+      "      - {to: last_name, from: last_name}\n"
+      "      - {to: cf_dob, from: birth_date, transform: date, "
+      "not_before: 1900-01-01, not_after: today}\n"
+      "      - {to: cf_seen, from: seen_at, transform: datetime, not_after: "
+      "today, required: true}\n",
+      "m.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  TransformContext ctx{"pbn", "US"};
+  ctx.today = absl::CivilDay(2026, 11, 23);
+  auto run = [&](v1::Value dob, v1::Value seen) {
+    v1::Record r;
+    r.set_object_type("patient");
+    r.set_source_key("P2");
+    r.mutable_location()->set_file("patients.csv");
+    r.mutable_location()->set_line(3);
+    (*r.mutable_fields())["last_name"] = record::StringValue("Quill");
+    (*r.mutable_fields())["birth_date"] = std::move(dob);
+    (*r.mutable_fields())["seen_at"] = std::move(seen);
+    return TransformRecord(map->objects[0], r, ctx);
+  };
+  // 2026-11-23 12:00 UTC: today, so within bounds.
+  const v1::Value noon = record::TimestampValue(1795435200, "UTC");
+  auto ok = run(record::DateValue(2026, 11, 23), noon);
+  ASSERT_TRUE(ok.target.has_value());
+  EXPECT_EQ(ok.target->custom_fields().at("cf_dob").string_value(),
+            "2026-11-23");
+  EXPECT_TRUE(ok.warnings.empty());
+  EXPECT_TRUE(run(record::DateValue(1900, 1, 1), noon).warnings.empty());
+
+  for (const auto& [dob, why] :
+       {std::pair{record::DateValue(2091, 5, 17),
+                  "date is after today (not_after); field not loaded"},
+        {record::DateValue(2026, 11, 24),
+         "date is after today (not_after); field not loaded"},
+        {record::DateValue(1, 1, 1),
+         "date is before 1900-01-01 (not_before); field not loaded"},
+        {record::StringValue("0001-01-01"),
+         "date is before 1900-01-01 (not_before); field not loaded"}}) {
+    auto r = run(dob, noon);
+    ASSERT_TRUE(r.target.has_value()) << "an optional date drops the field";
+    EXPECT_FALSE(r.target->custom_fields().contains("cf_dob"));
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_EQ(r.warnings[0].field(), "birth_date");
+    EXPECT_EQ(r.warnings[0].reason(), why);
+    EXPECT_EQ(r.warnings[0].location().line(), 3);
+    EXPECT_EQ(r.warnings[0].reason().find("2091"), std::string::npos);
+  }
+  // A required timestamp after today (in its own zone) quarantines.
+  auto late = run(record::DateValue(1980, 2, 29),
+                  record::TimestampValue(1795435200 + 86400, "UTC"));
+  EXPECT_FALSE(late.target.has_value());
+  ASSERT_TRUE(late.rejection.has_value());
+  EXPECT_EQ(late.rejection->field(), "seen_at");
+  EXPECT_EQ(late.rejection->reason(),
+            "date is after today (not_after) (required)");
+}
+
+TEST(ParseMap, DateBoundsAreChecked) {
+  auto parse = [](const std::string& rule) {
+    return ParseMap(
+        "version: 1\nsource: pbn\ndestination: freshsales\nobjects:\n"
+        "  - source: patient\n    target: contact\n    fields:\n"
+        "      - " +
+            rule + "\n",
+        "m.yaml");
+  };
+  EXPECT_TRUE(parse("{to: d, from: b, not_after: today}").ok());
+  EXPECT_TRUE(parse("{to: d, from: b, transform: datetime, not_before: "
+                    "2000-01-01, not_after: 2030-12-31}")
+                  .ok());
+  for (const auto& [rule, why] :
+       {std::pair{"{to: d, from: b, not_after: tomorrow}",
+                  "m.yaml:8: objects[0].fields[0].not_after: want a date "
+                  "YYYY-MM-DD or 'today'"},
+        {"{to: d, from: b, not_before: 2000-02-30}",
+         "m.yaml:8: objects[0].fields[0].not_before: want a date"},
+        {"{to: d, from: b, transform: email, not_after: today}",
+         "m.yaml:8: objects[0].fields[0].not_after: 'not_after' applies to "
+         "one 'from' date field"},
+        {"{to: d, const: x, not_after: today}",
+         "m.yaml:8: objects[0].fields[0].not_after: 'not_after' applies"},
+        {"{to: d, from: b, not_before: 2030-01-01, not_after: 2020-01-01}",
+         "m.yaml:8: objects[0].fields[0].not_after: is before not_before"}}) {
+    auto m = parse(rule);
+    ASSERT_FALSE(m.ok()) << rule;
+    EXPECT_NE(m.status().message().find(why), std::string::npos) << m.status();
+  }
+}
+
 TEST(TransformRecord, NameSplit) {
   auto r = Apply(
       "      - {to: first_name, from: name, transform: first_name}\n"

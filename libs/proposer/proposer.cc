@@ -658,10 +658,16 @@ class Proposer {
           c.numbering = rule->numbering;
           c.default_value = rule->default_value;
           c.zone = rule->zone;
+          c.not_before = rule->not_before;
+          c.not_after = rule->not_after;
           // Several fields into one target (a join or a template): joined.
           c.join = FieldsOfRule(*rule).size() > 1;
           c.separator = rule->template_text ? "\n" : rule->separator;
-          if (c.join) c.transform.clear();
+          if (c.join) {
+            c.transform.clear();
+            c.not_before.clear();
+            c.not_after.clear();
+          }
           c.plus_minutes_of.clear();
           if (!rule->plus_minutes.empty()) {
             // end = start + duration: the duration field's rule.
@@ -700,6 +706,8 @@ class Proposer {
         c.score = 0.6;
         c.transform = u.rule->transform;
         c.numbering = u.rule->numbering;
+        c.not_before = u.rule->not_before;
+        c.not_after = u.rule->not_after;
       }
       if (u.rule->from.size() > 1) {
         c.join = true;

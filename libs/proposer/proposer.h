@@ -115,6 +115,9 @@ struct Candidate {
   std::string transform;
   std::string numbering;  // transform "tooth": "FDI" or "Universal"
   std::string zone;
+  // A date's plausible days (a birth date's not_after: today), as a
+  // default map's rule has them.
+  std::string not_before, not_after;
   bool join = false;
   std::string separator = " ";
   bool required = false;

@@ -51,6 +51,7 @@ struct RuleText {
   std::string constant;
   bool is_const = false;
   std::string transform, numbering, zone, separator = " ", plus_minutes;
+  std::string not_before, not_after;
   std::map<std::string, std::string> values;
   std::optional<std::string> default_value;
   bool required = false;
@@ -75,6 +76,12 @@ struct RuleText {
     }
     if (!zone.empty()) {
       parts.push_back(absl::StrCat("zone: ", YamlScalar(zone)));
+    }
+    if (!not_before.empty()) {
+      parts.push_back(absl::StrCat("not_before: ", YamlScalar(not_before)));
+    }
+    if (!not_after.empty()) {
+      parts.push_back(absl::StrCat("not_after: ", YamlScalar(not_after)));
     }
     if (transform == "join" && separator != " ") {
       parts.push_back(absl::StrCat("separator: ", YamlScalar(separator)));
@@ -104,6 +111,8 @@ std::vector<RuleText> RulesOf(const Candidate& c, const std::string& field) {
   r.transform = c.transform;
   r.numbering = c.numbering;
   r.zone = c.zone;
+  r.not_before = c.not_before;
+  r.not_after = c.not_after;
   r.values = c.values;
   r.default_value = c.default_value;
   r.required = c.required;
@@ -356,6 +365,8 @@ class Writer {
         rt[0].values.clear();
         rt[0].default_value.reset();
         rt[0].numbering.clear();
+        rt[0].not_before.clear();
+        rt[0].not_after.clear();
       }
       for (const RuleText& t : rt) {
         field_lines.push_back(absl::StrCat("- ", t.Render()));

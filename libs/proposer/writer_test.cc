@@ -97,6 +97,36 @@ TEST(WriterTest, RulesCarryTransformsJoinsAndDeclarations) {
   EXPECT_TRUE(RuleTo(*appt, "type")->constant.has_value());
 }
 
+// A default map's plausible days for a birth date reach the proposal.
+TEST(WriterTest, DateBoundsOfADefaultMapAreKept) {
+  auto own = mapping::ParseMap(R"(
+version: 1
+source: clinicsoft
+destination: freshsales
+objects:
+  - source: patient
+    target: contact
+    fields:
+      - {to: last_name, from: LName}
+      - {to: cf_date_of_birth, from: Birthdate, transform: date, not_before: 1900-01-01, not_after: today}
+)",
+                               "own.yaml");
+  ASSERT_TRUE(own.ok()) << own.status();
+  ProposeOptions o;
+  o.crm = "freshsales";
+  o.default_maps = {&*own};
+  auto p = Propose(testing_util::Clinic(), o);
+  ASSERT_TRUE(p.ok()) << p.status();
+  std::string yaml = WriteMapYaml(*p);
+  auto map = mapping::ParseMap(yaml, "proposed.yaml");
+  ASSERT_TRUE(map.ok()) << map.status() << "\n" << yaml;
+  const mapping::FieldRule* dob =
+      RuleTo(*map->Find("patient"), "cf_date_of_birth");
+  ASSERT_NE(dob, nullptr) << yaml;
+  EXPECT_EQ(dob->not_before, "1900-01-01");
+  EXPECT_EQ(dob->not_after, "today");
+}
+
 TEST(WriterTest, BelowThresholdRoutesAreNotMigratedUntilDecided) {
   // A threshold nothing reaches (above 1): every load route is written as not
   // migrated with its proposal commented out, and the map still parses.

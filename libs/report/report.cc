@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "libs/record/value.h"
 #include "libs/report/html_util.h"
 #include "libs/report/timeline.h"
@@ -94,6 +95,22 @@ std::string Where(const json& q) {
   if (JsonNum(q, "line") > 0) absl::StrAppend(&where, ":", JsonNum(q, "line"));
   if (where.empty()) where = JsonStr(q, "record");
   return where;
+}
+
+// The head of a table of quarantine-shaped entries, and one entry's row.
+constexpr char kEntryTableHead[] =
+    "<table>\n<tr><th class=\"t\">object</th><th class=\"t\">key</th>"
+    "<th class=\"t\">where</th><th class=\"t\">field</th>"
+    "<th class=\"t\">stage</th><th class=\"t\">reason</th></tr>\n";
+
+std::string EntryRow(const std::string& object, const json& q) {
+  return absl::StrCat(
+      "<tr><td class=\"t\">", HtmlEscape(object), "</td><td class=\"t\">",
+      HtmlEscape(JsonStr(q, "source_key")), "</td><td class=\"t\">",
+      HtmlEscape(Where(q)), "</td><td class=\"t\">",
+      HtmlEscape(JsonStr(q, "field")), "</td><td class=\"t\">",
+      HtmlEscape(JsonStr(q, "stage")), "</td><td class=\"t\">",
+      HtmlEscape(JsonStr(q, "reason")), "</td></tr>\n");
 }
 
 // A stacked horizontal bar per object, scaled to the largest object, with
@@ -445,6 +462,40 @@ h3{font-size:14px;margin:16px 0 6px}
 
 }  // namespace
 
+std::string RejectionMessage(const v1::Rejection& r) {
+  std::string where = r.location().file();
+  if (r.location().line() > 0)
+    absl::StrAppend(&where, ":", r.location().line());
+  if (where.empty()) where = r.location().record();
+  // Extract reasons already start with "<file>:<line>: <field>: ".
+  absl::string_view rest = r.reason();
+  if (!where.empty()) absl::ConsumePrefix(&rest, absl::StrCat(where, ": "));
+  if (!r.field().empty()) {
+    absl::ConsumePrefix(&rest, absl::StrCat(r.field(), ": "));
+  }
+  std::vector<std::string> parts;
+  if (!where.empty()) parts.push_back(where);
+  if (!r.source_key().empty()) {
+    parts.push_back(r.object_type().empty()
+                        ? r.source_key()
+                        : absl::StrCat(r.object_type(), " ", r.source_key()));
+  }
+  if (!r.field().empty()) parts.push_back(r.field());
+  parts.emplace_back(rest);
+  return absl::StrJoin(parts, ": ");
+}
+
+json RejectionToJson(const v1::Rejection& r) {
+  return {{"source_key", ValidUtf8(r.source_key())},
+          {"file", ValidUtf8(r.location().file())},
+          {"line", r.location().line()},
+          {"record", ValidUtf8(r.location().record())},
+          {"field", ValidUtf8(r.field())},
+          {"reason", ValidUtf8(r.reason())},
+          {"stage", ValidUtf8(r.stage())},
+          {"message", ValidUtf8(RejectionMessage(r))}};
+}
+
 json ReportToJson(const v1::RunReport& report, const json& extra) {
   const v1::RunInfo& run = report.run();
   json out = json::object();
@@ -468,14 +519,7 @@ json ReportToJson(const v1::RunReport& report, const json& extra) {
     json quarantine = json::array();
     json skipped = json::array();
     for (const v1::Rejection& r : o.rejections()) {
-      json entry = {{"source_key", ValidUtf8(r.source_key())},
-                    {"file", ValidUtf8(r.location().file())},
-                    {"line", r.location().line()},
-                    {"record", ValidUtf8(r.location().record())},
-                    {"field", ValidUtf8(r.field())},
-                    {"reason", ValidUtf8(r.reason())},
-                    {"stage", ValidUtf8(r.stage())}};
-      (r.stage() == "map" ? skipped : quarantine).push_back(std::move(entry));
+      (r.stage() == "map" ? skipped : quarantine).push_back(RejectionToJson(r));
     }
     const int64_t quarantine_omitted = std::max<int64_t>(
         0, o.quarantined() - static_cast<int64_t>(quarantine.size()));
@@ -641,22 +685,9 @@ std::string ReportToHtml(const json& report_json) {
   for (const json& o : objects) {
     omitted += JsonNum(o, "quarantine_omitted");
     for (const json& q : JsonArray(o, "quarantine")) {
-      if (!any) {
-        absl::StrAppend(
-            &html,
-            "<table>\n<tr><th class=\"t\">object</th><th class=\"t\">key</th>"
-            "<th class=\"t\">where</th><th class=\"t\">field</th>"
-            "<th class=\"t\">stage</th><th class=\"t\">reason</th></tr>\n");
-        any = true;
-      }
-      absl::StrAppend(
-          &html, "<tr><td class=\"t\">",
-          HtmlEscape(JsonStr(o, "source_object")), "</td><td class=\"t\">",
-          HtmlEscape(JsonStr(q, "source_key")), "</td><td class=\"t\">",
-          HtmlEscape(Where(q)), "</td><td class=\"t\">",
-          HtmlEscape(JsonStr(q, "field")), "</td><td class=\"t\">",
-          HtmlEscape(JsonStr(q, "stage")), "</td><td class=\"t\">",
-          HtmlEscape(JsonStr(q, "reason")), "</td></tr>\n");
+      if (!any) absl::StrAppend(&html, kEntryTableHead);
+      any = true;
+      absl::StrAppend(&html, EntryRow(JsonStr(o, "source_object"), q));
     }
   }
   if (any) absl::StrAppend(&html, "</table>\n");
@@ -669,6 +700,21 @@ std::string ReportToHtml(const json& report_json) {
                     "ledger has them all (bridgework status).</p>\n");
   }
   absl::StrAppend(&html, "</section>\n");
+
+  // Warnings: records that loaded without a field, files with no rows.
+  const json& warnings = JsonArray(extra, "warnings");
+  if (!warnings.empty()) {
+    absl::StrAppend(&html,
+                    "<section class=\"warnings\">\n<h2>Warnings</h2>\n"
+                    "<p class=\"note\">Loaded without the field named, or "
+                    "a file that held no rows; the first 100 per "
+                    "object.</p>\n",
+                    kEntryTableHead);
+    for (const json& w : warnings) {
+      absl::StrAppend(&html, EntryRow(JsonStr(w, "source_object"), w));
+    }
+    absl::StrAppend(&html, "</table>\n</section>\n");
+  }
 
   // Skipped records: usually whole reference objects, so folded.
   std::string skipped_rows;
@@ -747,10 +793,10 @@ std::string ReportToHtml(const json& report_json) {
   if (extra.is_object()) {
     std::string rest;
     for (auto it = extra.begin(); it != extra.end(); ++it) {
-      // Shown above: owners and schema in their sections, the destination
-      // in the header.
+      // Shown above: owners, schema and warnings in their sections, the
+      // destination in the header.
       if (it.key() == "owners" || it.key() == "schema" ||
-          it.key() == "destination") {
+          it.key() == "warnings" || it.key() == "destination") {
         continue;
       }
       absl::StrAppend(&rest, "<h3>", HtmlEscape(it.key()), "</h3>\n<pre>",

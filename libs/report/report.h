@@ -33,7 +33,10 @@
 //         "quarantine": [            // at most the ledger's cap per object
 //           { "source_key": "17", "file": "patients.csv", "line": 18,
 //             "record": "", "field": "birth_date",
-//             "reason": "not a date", "stage": "extract" } ],
+//             "reason": "not a date", "stage": "extract",
+//             // the whole story in one line (RejectionMessage):
+//             "message": "patients.csv:18: patient 17: birth_date: not a date"
+//           } ],
 //         "quarantine_omitted": 0,   // quarantined entries beyond the cap
 //         "skipped_records": [       // skipped by a map rule, same shape,
 //           { "source_key": "P1", ..., "stage": "map",   // capped likewise
@@ -83,6 +86,18 @@ namespace v1 = ::bridgework::v1;
 
 inline constexpr char kReportSchema[] = "bridgework.report/v1";
 
+// One line naming where the record is, which record and field, and why:
+// "patients.csv:18: patient 17: birth_date: impossible date". Where is
+// "<file>:<line>", else the record's location (an API path); the record
+// part is left out when the key is unknown, the field part when no field
+// is to blame. The "<file>:<line>: <field>: " prefix extract reasons carry
+// is not repeated. Holds no field value (reasons never do).
+std::string RejectionMessage(const v1::Rejection& r);
+
+// A rejection (quarantine, skip or warning) as a report entry: source_key,
+// file, line, record, field, reason, stage and message.
+nlohmann::json RejectionToJson(const v1::Rejection& r);
+
 // The JSON report of `report`. `extra` (any JSON object; null means none)
 // is copied under "extra". The HTML page understands two of its keys:
 //   "destination": {"crm", "account", "plan", ...}: shown in the header;
@@ -97,8 +112,9 @@ nlohmann::json ReportToJson(const v1::RunReport& report,
 // stacked-bar SVG chart with every count as text, and a table; the
 // timeline as an SVG chart (records per second, rate-budget use); the
 // sample diff, if any (mismatched rows have class "bad"); quarantine
-// reasons grouped per object, then the quarantined records; skipped
-// records; owners; destination schema; other extras.
+// reasons grouped per object, then the quarantined records; warnings
+// (extra.warnings: quarantine-shaped entries with their source_object);
+// skipped records; owners; destination schema; other extras.
 std::string ReportToHtml(const nlohmann::json& report_json);
 
 // Writes <dir>/report.json and <dir>/report.html, creating `dir` if

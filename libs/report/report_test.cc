@@ -102,8 +102,8 @@ TEST(ReportJson, HasTheStableSchema) {
   EXPECT_EQ(l["skipped_omitted"], 1);
   EXPECT_EQ(l["quarantine"].size(), 0u);
   const json& q = p["quarantine"][0];
-  for (const char* k :
-       {"source_key", "file", "line", "record", "field", "reason", "stage"}) {
+  for (const char* k : {"source_key", "file", "line", "record", "field",
+                        "reason", "stage", "message"}) {
     EXPECT_TRUE(q.contains(k)) << k;
   }
   EXPECT_EQ(q["file"], "patients.csv");
@@ -115,6 +115,53 @@ TEST(ReportJson, HasTheStableSchema) {
   EXPECT_EQ(j["requests"], 42);
   EXPECT_EQ(j["operations"]["applied"], 8);
   EXPECT_EQ(j["extra"]["destination"]["crm"], "freshsales");
+}
+
+TEST(ReportJson, EveryEntryHasOneMessageNamingPlaceRecordAndField) {
+  v1::Rejection r;
+  r.set_object_type("patient");
+  r.set_source_key("P2");
+  r.mutable_location()->set_file("patients.csv");
+  r.mutable_location()->set_line(3);
+  r.set_field("birth_date");
+  r.set_reason("patients.csv:3: birth_date: impossible date");
+  r.set_stage("extract");
+  EXPECT_EQ(RejectionMessage(r),
+            "patients.csv:3: patient P2: birth_date: impossible date");
+  r.set_reason("references location L404, which is not loaded");
+  r.set_field("sales_accounts");
+  r.set_stage("load");
+  EXPECT_EQ(RejectionMessage(r),
+            "patients.csv:3: patient P2: sales_accounts: references location "
+            "L404, which is not loaded");
+  // A row without a key (a duplicate, invalid UTF-8) and no field.
+  r.clear_source_key();
+  r.clear_field();
+  r.set_reason("patients.csv:3: wrong number of columns: expected 9, got 4");
+  EXPECT_EQ(RejectionMessage(r),
+            "patients.csv:3: wrong number of columns: expected 9, got 4");
+  // An API record has a record location instead of a file.
+  v1::Rejection api;
+  api.set_object_type("patient");
+  api.set_source_key("H1");
+  api.mutable_location()->set_record("/patients/H1");
+  api.set_field("email");
+  api.set_reason("not a valid email address");
+  EXPECT_EQ(RejectionMessage(api),
+            "/patients/H1: patient H1: email: not a valid email address");
+  // A warning about a whole file.
+  v1::Rejection file;
+  file.mutable_location()->set_file("notes.csv");
+  file.set_reason("notes.csv: empty file (no header row): no records read");
+  EXPECT_EQ(RejectionMessage(file),
+            "notes.csv: empty file (no header row): no records read");
+  json j = RejectionToJson(api);
+  EXPECT_EQ(j["message"], RejectionMessage(api));
+  EXPECT_EQ(j["record"], "/patients/H1");
+  json rep = ReportToJson(Sample(true), nullptr);
+  EXPECT_EQ(rep["objects"][0]["quarantine"][0]["message"],
+            "patients.csv:18: 17: birth_date: impossible date "
+            "<script>alert('x')</script> & more");
 }
 
 TEST(ReportJson, BalancedOnlyIfEveryObjectIs) {
@@ -167,6 +214,31 @@ TEST(ReportHtml, EscapesEverythingAndShowsTheVerdict) {
             std::string::npos);
   std::string bad = ReportToHtml(ReportToJson(Sample(false), nullptr));
   EXPECT_NE(bad.find("NOT balanced"), std::string::npos);
+}
+
+TEST(ReportHtml, ListsWarningsInTheirOwnSection) {
+  v1::Rejection w;
+  w.set_object_type("patient");
+  w.set_source_key("P2");
+  w.mutable_location()->set_file("patients.csv");
+  w.mutable_location()->set_line(3);
+  w.set_field("email");
+  w.set_reason("not a valid <email>; field not loaded");
+  w.set_stage("transform");
+  json entry = RejectionToJson(w);
+  entry["source_object"] = "patient";
+  std::string html = ReportToHtml(
+      ReportToJson(Sample(true), {{"warnings", json::array({entry})}}));
+  const size_t section = html.find("<h2>Warnings</h2>");
+  ASSERT_NE(section, std::string::npos);
+  EXPECT_NE(html.find("patients.csv:3", section), std::string::npos);
+  EXPECT_NE(html.find("not a valid &lt;email&gt;; field not loaded", section),
+            std::string::npos);
+  // Not again as raw JSON under Details.
+  EXPECT_EQ(html.find("<h3>warnings</h3>"), std::string::npos);
+  // No section without warnings.
+  EXPECT_EQ(ReportToHtml(ReportToJson(Sample(true), nullptr)).find("Warnings"),
+            std::string::npos);
 }
 
 TEST(ReportHtml, IsSelfContained) {

@@ -1,5 +1,6 @@
 // bridgework-auditor: serves bridgework.v1.Auditor over the RocksDB ledger
-// in --data-dir (docs/ledger.md).
+// in --data-dir (docs/ledger.md), and bridgework.v1.Budget, the rate budget
+// shared by the loader replicas (docs/budget.md).
 //
 // Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when the
 // ledger cannot be opened or the server cannot start, 2 on bad flags.
@@ -9,11 +10,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "libs/budget/budget_authority.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 #include "libs/common/server_flags.h"
 #include "libs/ledger/rocksdb_ledger.h"
 #include "services/auditor/auditor_service.h"
+#include "services/auditor/budget_service.h"
 
 int main(int argc, char** argv) {
   // First, before any thread exists, so that only ServeUntilSignal sees
@@ -49,7 +52,10 @@ int main(int argc, char** argv) {
   {
     // The service must go before the ledger it borrows.
     bridgework::auditor::AuditorService service(ledger->get());
-    s = bridgework::ServeUntilSignal(server, {&service});
+    // The rate budget every loader replica of an account leases from.
+    bridgework::budget::BudgetAuthority authority;
+    bridgework::auditor::BudgetService budget(&authority);
+    s = bridgework::ServeUntilSignal(server, {&service, &budget});
   }
   if (!s.ok()) {
     std::cerr << "bridgework-auditor: " << s.message() << "\n";

@@ -34,8 +34,9 @@ class RecordReader {
 
   // Clears `out`, then fills it with up to `max_records` entries (records
   // and rejections both count), its object_type, and the cursor after the
-  // last entry. Returns true when `out` holds at least one entry, false
-  // when the object is exhausted (`out` then holds no entries). Errors are
+  // last entry. Returns true when `out` holds at least one entry or a
+  // warning (RecordBatch.warnings: an empty file), false when the object
+  // is exhausted (`out` then holds nothing). Errors are
   // failures of the source itself (an I/O error, a lost connection); after
   // one the reader must not be used again.
   // REQUIRES: max_records > 0.

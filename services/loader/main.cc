@@ -1,4 +1,7 @@
 // bridgework-loader: writes target records into one CRM account.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -6,10 +9,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "libs/auditor_client/auditor_client.h"
+#include "libs/budget/budget_pacer.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 #include "libs/common/server_flags.h"
+#include "libs/crm/budget_model.h"
 #include "libs/crm/connector_registry.h"
 #include "services/loader/loader_service.h"
 
@@ -48,6 +54,32 @@ int main(int argc, char** argv) {
       ->envname("BRIDGEWORK_REQUESTS_PER_HOUR");
   app.add_option("--burst", burst,
                  "requests allowed back to back before pacing (0: the plan's)");
+  std::string budget = "auditor", replica;
+  double time_scale = 1;
+  int seats = 1;
+  int64_t daily_budget = -1;
+  bool oauth = false;
+  app.add_option("--budget", budget,
+                 "the rate budget authority shared by every loader replica of "
+                 "the account: an address, 'auditor' (the --auditor address) "
+                 "or 'local' (this process alone)")
+      ->envname("BRIDGEWORK_BUDGET");
+  app.add_option("--replica", replica,
+                 "this replica's name in budget usage (default: POD_NAME or "
+                 "host:pid)")
+      ->envname("POD_NAME");
+  app.add_option("--budget-time-scale", time_scale,
+                 "divide the CRM's rate windows by this (emulators with "
+                 "--time-scale)")
+      ->envname("BRIDGEWORK_BUDGET_TIME_SCALE")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seats", seats, "Pipedrive: seats on the plan")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--oauth", oauth, "Pipedrive: the token is an OAuth app's");
+  app.add_option("--daily-budget", daily_budget,
+                 "override the daily budget (requests; Pipedrive: tokens); 0 "
+                 "for none")
+      ->envname("BRIDGEWORK_DAILY_BUDGET");
   app.add_option("--location-id", location_id,
                  "HighLevel: the sub-account every call is scoped to")
       ->envname("BRIDGEWORK_CRM_LOCATION_ID");
@@ -83,25 +115,47 @@ int main(int argc, char** argv) {
   config.company_id = company_id;
   config.requests_per_second = per_hour > 0 ? per_hour / 3600.0 : 0;
   config.burst = burst;
-  bridgework::crm::Pacing pacing;
-  {
-    absl::StatusOr<bridgework::crm::Pacing> plan_pacing =
-        bridgework::crm::PlanPacing(crm, plan);
-    if (!plan_pacing.ok()) {
-      std::cerr << "bridgework-loader: " << plan_pacing.status().message()
-                << "\n";
-      return 2;
-    }
-    pacing = *plan_pacing;
+  bridgework::crm::BudgetOptions budget_options;
+  budget_options.seats = seats;
+  budget_options.oauth = oauth;
+  budget_options.time_scale = time_scale;
+  budget_options.daily_capacity = daily_budget;
+  absl::StatusOr<bridgework::v1::BudgetModel> model =
+      bridgework::crm::PlanBudget(crm, plan, budget_options);
+  if (!model.ok()) {
+    std::cerr << "bridgework-loader: " << model.status().message() << "\n";
+    return 2;
   }
-  if (config.requests_per_second > 0)
-    pacing.requests_per_second = config.requests_per_second;
-  if (burst > 0) pacing.burst = burst;
-  // One pacer for every stream this loader serves: their sum stays within
-  // the account's budget.
-  config.pacer = std::make_shared<bridgework::crm::Pacer>(
-      pacing.requests_per_second, pacing.burst, bridgework::crm::SystemClock(),
-      bridgework::crm::SystemSleeper());
+  if (per_hour > 0) {
+    // The same rate in the window of the plan's main pace limit.
+    bridgework::v1::BudgetLimit* main_limit = model->mutable_limits(0);
+    main_limit->set_capacity(std::max<int64_t>(
+        1, static_cast<int64_t>(per_hour) * main_limit->window_ms() / 3600000));
+  }
+  if (budget == "local") {
+    // This process alone: evenly paced at the model's sustained rate.
+    config.pacer = std::make_shared<bridgework::crm::Pacer>(
+        bridgework::crm::SustainedRate(*model), burst > 0 ? burst : 1,
+        bridgework::crm::SystemClock(), bridgework::crm::SystemSleeper());
+  } else {
+    bridgework::budget::BudgetPacerOptions pacer_options;
+    pacer_options.account =
+        bridgework::budget::BudgetAccountKey(crm, crm_url, location_id);
+    if (replica.empty()) {
+      char host[256] = {0};
+      gethostname(host, sizeof(host) - 1);
+      replica = absl::StrCat(host, ":", getpid());
+    }
+    pacer_options.replica = replica;
+    pacer_options.model = *model;
+    // One pacer for every stream this loader serves, leasing from the one
+    // authority every replica of the account shares.
+    config.pacer = std::make_shared<bridgework::budget::BudgetPacer>(
+        std::shared_ptr<bridgework::budget::BudgetClient>(
+            bridgework::budget::MakeGrpcBudgetClient(
+                budget == "auditor" ? auditor : budget)),
+        std::move(pacer_options));
+  }
   {
     // Fail fast on a config the CRM cannot use.
     auto probe = bridgework::crm::MakeConnector(

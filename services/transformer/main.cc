@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   app.add_option("--loader", peers.loader, "loader address")
       ->envname("BRIDGEWORK_LOADER")
       ->required();
+  app.add_option("--loader-streams", peers.loader_streams,
+                 "loader calls per route with a batch in flight; the "
+                 "--loader channel balances them round robin over the "
+                 "addresses it resolves (docs/budget.md)")
+      ->envname("BRIDGEWORK_LOADER_STREAMS")
+      ->check(CLI::Range(1, 64));
   app.add_option("--auditor", peers.auditor, "auditor address")
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();

@@ -1,14 +1,19 @@
 #include "services/transformer/pipeline.h"
 
+#include <algorithm>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
@@ -24,6 +29,8 @@ using mapping::ObjectRoute;
 
 // Field warnings logged per object; the rest are only counted.
 constexpr int kLoggedWarnings = 20;
+// Warnings listed per object in its progress (and so in the report).
+constexpr int kListedWarnings = 100;
 // Texts longer than this are a sample feature of their own ("long").
 constexpr size_t kLongText = 1000;
 
@@ -123,13 +130,35 @@ class Run {
   }
 
  private:
-  // A loader stream for one route of the object being processed.
-  struct Stream {
-    const ObjectRoute* route = nullptr;
+  // One loader call of a route, carrying one batch at a time. The channel
+  // balances calls round robin over the loader replicas, so a route's
+  // lanes spread its batches over them (docs/budget.md). The batch in
+  // flight runs on its own thread, which uses `rw` and `sent` only; a lane
+  // never moves while a batch is in flight (a Stream's lanes are sized
+  // once).
+  struct Lane {
+    Lane() = default;
+    Lane(Lane&&) = default;
+    // A lane still carrying a batch is cancelled, then waited for.
+    ~Lane() {
+      if (inflight && ctx) ctx->TryCancel();
+    }
     std::unique_ptr<grpc::ClientContext> ctx;
     std::unique_ptr<
         grpc::ClientReaderWriterInterface<v1::TargetBatch, v1::LoadAck>>
         rw;
+    // The batch in flight, its source keys and its acknowledgement.
+    v1::TargetBatch sent;
+    absl::flat_hash_set<std::string> keys;
+    std::optional<std::future<absl::StatusOr<v1::LoadAck>>> inflight;
+    int attempts = 0;
+  };
+
+  // The loader lanes of one route of the object being processed.
+  struct Stream {
+    const ObjectRoute* route = nullptr;
+    std::vector<Lane> lanes;
+    size_t next_lane = 0;
     v1::TargetBatch batch;
     int64_t sequence = 0;
     std::vector<v1::TargetRecord> link_pending;
@@ -532,25 +561,203 @@ class Run {
     for (const std::string& m : stream.route->match_fields) {
       batch.add_match_fields(m);
     }
-    const bool first = !stream.rw;
-    if (!stream.rw) {
-      stream.ctx = NewContext(peers_);
-      stream.rw = peers_.loader->Load(stream.ctx.get());
-    }
-    // A dry run's loader plans against the schema Prepare would leave; it
-    // takes the map from the first batch of its stream.
-    if (dry() && first) {
-      batch.set_map_yaml(request_.map_yaml());
-    } else {
-      batch.clear_map_yaml();
-    }
     batch.set_run_id(request_.run_id());
     batch.set_target_object(stream.route->target);
-    batch.set_sequence(++stream.sequence);
     *batch.mutable_destination() = request_.destination();
-    if (!stream.rw->Write(batch)) return FromGrpcStatus(stream.rw->Finish());
-    v1::LoadAck ack;
-    if (!stream.rw->Read(&ack)) return FromGrpcStatus(stream.rw->Finish());
+    // Idle lanes share a batch, at least kMinPart records each: a small
+    // object, or an object's last records, still keeps every lane (and so
+    // every loader replica) busy.
+    constexpr int kMinPart = 10;
+    int idle = 0;
+    for (const Lane& lane : stream.lanes) idle += lane.inflight ? 0 : 1;
+    const int n = batch.records_size();
+    const int parts = std::max(1, std::min(idle, n / kMinPart));
+    if (parts == 1) {
+      batch.set_sequence(++stream.sequence);
+      v1::TargetBatch whole = std::move(batch);
+      batch.Clear();
+      return DispatchBatch(stream, std::move(whole), progress, track_outcomes);
+    }
+    v1::TargetBatch shell = batch;
+    shell.clear_records();
+    for (int p = 0; p < parts; ++p) {
+      v1::TargetBatch part = shell;
+      part.set_sequence(++stream.sequence);
+      for (int i = p * n / parts; i < (p + 1) * n / parts; ++i) {
+        *part.add_records() = std::move(*batch.mutable_records(i));
+      }
+      BW_RETURN_IF_ERROR(
+          DispatchBatch(stream, std::move(part), progress, track_outcomes));
+    }
+    batch.Clear();
+    return absl::OkStatus();
+  }
+
+  // Puts `batch` in flight on a lane of `stream`: after any lane holding
+  // one of its source keys (two batches in flight never share one), on a
+  // free lane or the first to finish.
+  absl::Status DispatchBatch(Stream& stream, v1::TargetBatch batch,
+                             v1::ObjectProgress& progress,
+                             bool track_outcomes) {
+    absl::flat_hash_set<std::string> keys;
+    for (const v1::TargetRecord& r : batch.records())
+      keys.insert(r.source_key());
+    for (Lane& lane : stream.lanes) {
+      if (!lane.inflight) continue;
+      for (const std::string& k : keys) {
+        if (lane.keys.contains(k)) {
+          BW_RETURN_IF_ERROR(Complete(stream, lane, progress, track_outcomes));
+          break;
+        }
+      }
+    }
+    Lane* lane = nullptr;
+    for (size_t i = 0; i < stream.lanes.size() && lane == nullptr; ++i) {
+      Lane& l = stream.lanes[(stream.next_lane + i) % stream.lanes.size()];
+      if (!l.inflight) lane = &l;
+    }
+    if (lane == nullptr) {
+      BW_ASSIGN_OR_RETURN(lane, WaitAny(stream, progress, track_outcomes));
+    }
+    stream.next_lane = (static_cast<size_t>(lane - stream.lanes.data()) + 1) %
+                       stream.lanes.size();
+    lane->sent = std::move(batch);
+    lane->keys = std::move(keys);
+    Dispatch(*lane);
+    return absl::OkStatus();
+  }
+
+  // Starts `lane.sent` on the lane, opening its call first if needed.
+  void Dispatch(Lane& lane) {
+    if (!lane.rw) {
+      lane.ctx = NewContext(peers_);
+      lane.rw = peers_.loader->Load(lane.ctx.get());
+      // A dry run's loader plans against the schema Prepare would leave;
+      // it takes the map from the first batch of its stream.
+      if (dry()) lane.sent.set_map_yaml(request_.map_yaml());
+    } else {
+      lane.sent.clear_map_yaml();
+    }
+    lane.inflight = std::async(
+        std::launch::async, [this, &lane]() -> absl::StatusOr<v1::LoadAck> {
+          absl::StatusOr<v1::LoadAck> result = v1::LoadAck();
+          if (!lane.rw->Write(lane.sent) || !lane.rw->Read(&*result)) {
+            result = FromGrpcStatus(lane.rw->Finish());
+          }
+          absl::MutexLock lock(&lanes_mu_);
+          ++lanes_finished_;
+          return result;
+        });
+  }
+
+  struct LanesSeen {
+    Run* run;
+    int64_t finished;
+  };
+  static bool LanesChanged(LanesSeen* seen)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(seen->run->lanes_mu_) {
+    return seen->run->lanes_finished_ != seen->finished;
+  }
+
+  // The first lane of `stream` whose batch finishes, accounted for: no
+  // lane waits behind a slower one (a replica that died, a larger batch).
+  absl::StatusOr<Lane*> WaitAny(Stream& stream, v1::ObjectProgress& progress,
+                                bool track_outcomes) {
+    while (true) {
+      int64_t seen;
+      {
+        absl::MutexLock lock(&lanes_mu_);
+        seen = lanes_finished_;
+      }
+      for (Lane& lane : stream.lanes) {
+        if (lane.inflight && lane.inflight->wait_for(std::chrono::seconds(0)) ==
+                                 std::future_status::ready) {
+          BW_RETURN_IF_ERROR(Complete(stream, lane, progress, track_outcomes));
+          return &lane;
+        }
+      }
+      LanesSeen since{this, seen};
+      bool changed;
+      {
+        absl::MutexLock lock(&lanes_mu_);
+        changed = lanes_mu_.AwaitWithTimeout(
+            absl::Condition(&LanesChanged, &since), absl::Seconds(1));
+      }
+      if (!changed) BW_RETURN_IF_ERROR(NoticePause());
+    }
+  }
+
+  // Waits for the lane's batch and accounts for its acknowledgement. A
+  // lane whose loader went away (UNAVAILABLE: the replica died) is reopened
+  // (the balancer picks a live replica) and its batch resent, twice at
+  // most; the loader's ledger-first writes make the resend safe.
+  absl::Status Complete(Stream& stream, Lane& lane,
+                        v1::ObjectProgress& progress, bool track_outcomes) {
+    if (!lane.inflight) return absl::OkStatus();
+    // A batch waiting long may be waiting on a paused budget: say so, and
+    // until when, once per pause.
+    while (lane.inflight->wait_for(std::chrono::seconds(1)) ==
+           std::future_status::timeout) {
+      BW_RETURN_IF_ERROR(NoticePause());
+    }
+    absl::StatusOr<v1::LoadAck> ack = lane.inflight->get();
+    lane.inflight.reset();
+    if (!ack.ok()) {
+      lane.rw.reset();
+      lane.ctx.reset();
+      if (absl::IsUnavailable(ack.status()) && ++lane.attempts < 3) {
+        LogWarning("loader stream failed; resending its batch",
+                   {{"object", stream.route->target},
+                    {"code", absl::StatusCodeToString(ack.status().code())}});
+        // Time for the channel to see the replica gone and balance the
+        // new call onto a live one.
+        absl::SleepFor(absl::Milliseconds(50) * lane.attempts);
+        Dispatch(lane);
+        return Complete(stream, lane, progress, track_outcomes);
+      }
+      return ack.status();
+    }
+    lane.attempts = 0;
+    lane.keys.clear();
+    return Account(stream, lane.sent, *ack, progress, track_outcomes);
+  }
+
+  // Emits a notice when the destination's budget is paused (a spent
+  // daily budget), once per pause. The authority's accounts are keyed
+  // "<crm>:..." (docs/budget.md); this run's CRM's paused ones are shown.
+  absl::Status NoticePause() {
+    if (peers_.budget == nullptr) return absl::OkStatus();
+    absl::StatusOr<v1::BudgetUsage> usage = peers_.budget->GetUsage("");
+    if (!usage.ok()) return absl::OkStatus();  // the loader retries anyway
+    const std::string prefix = request_.destination().crm() + ":";
+    for (const v1::AccountUsage& a : usage->accounts()) {
+      if (a.account().rfind(prefix, 0) != 0 || a.pause_reason().empty() ||
+          a.paused_until_unix_ms() == noticed_pause_) {
+        continue;
+      }
+      noticed_pause_ = a.paused_until_unix_ms();
+      v1::RunEvent event;
+      event.set_phase("paused");
+      event.set_notice(absl::StrCat("rate budget paused: ", a.pause_reason()));
+      event.set_requests(requests_);
+      if (!emit_(event)) return absl::CancelledError("controller went away");
+    }
+    return absl::OkStatus();
+  }
+
+  // Waits for every lane of the stream.
+  absl::Status Drain(Stream& stream, v1::ObjectProgress& progress,
+                     bool track_outcomes) {
+    for (Lane& lane : stream.lanes) {
+      BW_RETURN_IF_ERROR(Complete(stream, lane, progress, track_outcomes));
+    }
+    return absl::OkStatus();
+  }
+
+  // Accounts for a batch's acknowledgement.
+  absl::Status Account(Stream& stream, const v1::TargetBatch& batch,
+                       const v1::LoadAck& ack, v1::ObjectProgress& progress,
+                       bool track_outcomes) {
     // A dry run's acknowledgement counts the requests it would send.
     if (!dry()) requests_ += ack.requests();
     if (dry()) {
@@ -587,7 +794,6 @@ class Run {
         m.crm_id = o.crm_id();
       }
     }
-    batch.clear_records();
     v1::RunEvent event;
     event.set_phase(absl::StrCat("loading ", stream.route->source));
     *event.mutable_progress() = progress;
@@ -693,6 +899,7 @@ class Run {
     std::vector<Stream> streams(alternatives.size());
     for (size_t i = 0; i < alternatives.size(); ++i) {
       streams[i].route = alternatives[i];
+      streams[i].lanes.resize(std::max(1, peers_.loader_streams));
     }
     const bool track_outcomes = !onto.empty();
 
@@ -721,10 +928,20 @@ class Run {
     v1::Timestamp watermark;
     auto cancel_streams = [&streams]() {
       for (Stream& s : streams) {
-        if (s.ctx) s.ctx->TryCancel();
+        for (Lane& lane : s.lanes) {
+          if (lane.ctx) lane.ctx->TryCancel();
+        }
       }
     };
     while (reader->Read(&in)) {
+      for (const auto& w : in.warnings()) {
+        // The source as a whole (an empty file): no record, a note.
+        LogWarning("source warning",
+                   {{"object", source}, {"reason", w.reason()}});
+        if (progress.warnings_size() < kListedWarnings) {
+          *progress.add_warnings() = w;
+        }
+      }
       for (const auto& rej : in.rejections()) {
         if (sampling) break;  // a sample takes records, not unreadable rows
         progress.set_extracted(progress.extracted() + 1);
@@ -804,12 +1021,19 @@ class Run {
         }
         for (const auto& w : result.warnings) {
           progress.set_field_warnings(progress.field_warnings() + 1);
-          // The first few per object go to the log; all are counted.
+          // The first few per object go to the log and the report; all
+          // are counted.
           if (progress.field_warnings() <= kLoggedWarnings) {
-            LogWarning("field not loaded", {{"object", w.object_type()},
-                                            {"key", w.source_key()},
-                                            {"field", w.field()},
-                                            {"reason", w.reason()}});
+            LogWarning("field not loaded",
+                       {{"object", w.object_type()},
+                        {"key", w.source_key()},
+                        {"file", w.location().file()},
+                        {"line", absl::StrCat(w.location().line())},
+                        {"field", w.field()},
+                        {"reason", w.reason()}});
+          }
+          if (progress.warnings_size() < kListedWarnings) {
+            *progress.add_warnings() = w;
           }
         }
       }
@@ -824,9 +1048,12 @@ class Run {
     }
     for (Stream& stream : streams) {
       BW_RETURN_IF_ERROR(Send(stream, progress, track_outcomes));
-      if (!stream.rw) continue;
-      stream.rw->WritesDone();
-      BW_RETURN_IF_ERROR(FromGrpcStatus(stream.rw->Finish()));
+      BW_RETURN_IF_ERROR(Drain(stream, progress, track_outcomes));
+      for (Lane& lane : stream.lanes) {
+        if (!lane.rw) continue;
+        lane.rw->WritesDone();
+        BW_RETURN_IF_ERROR(FromGrpcStatus(lane.rw->Finish()));
+      }
       BW_RETURN_IF_ERROR(Link(*stream.route, stream.link_pending));
     }
     // Figures and cursor, once the object is complete. A dry run records
@@ -1139,6 +1366,11 @@ class Run {
   mapping::TransformContext ctx_;
   absl::flat_hash_map<std::string, std::string> owner_emails_;
   int batch_size_ = 100;
+  // The budget pause last noticed (Unix ms of its end).
+  int64_t noticed_pause_ = 0;
+  // Batches the lanes' threads have finished (WaitAny waits for a change).
+  absl::Mutex lanes_mu_;
+  int64_t lanes_finished_ ABSL_GUARDED_BY(lanes_mu_) = 0;
   int64_t requests_ = 0;
   bool prepared_ = false;
   // Dry runs: what each target object's records would become, and the

@@ -19,6 +19,7 @@
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "bridgework/v1/transformer.pb.h"
 #include "libs/auditor_client/auditor_client.h"
+#include "libs/budget/budget_client.h"
 
 namespace bridgework::transformer {
 
@@ -30,6 +31,12 @@ struct PipelinePeers {
   // The Run call's context, if any: calls to the peers inherit its
   // cancellation, so a cancelled or shut-down run stops its streams.
   const grpc::CallbackServerContext* server_context = nullptr;
+  // Loader calls per route with a batch in flight at once (lanes); the
+  // channel spreads them over the loader replicas.
+  int loader_streams = 2;
+  // The budget authority (the auditor's Budget service), asked while a
+  // batch waits whether the destination's budget is paused; may be null.
+  budget::BudgetClient* budget = nullptr;
 };
 
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when

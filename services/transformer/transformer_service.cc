@@ -12,7 +12,9 @@ namespace bridgework::transformer {
 TransformerService::TransformerService(const TransformerPeers& peers)
     : extractor_(v1::Extractor::NewStub(MakeChannel(peers.extractor))),
       loader_(v1::Loader::NewStub(MakeChannel(peers.loader))),
-      auditor_(MakeGrpcAuditorClient(peers.auditor)) {}
+      auditor_(MakeGrpcAuditorClient(peers.auditor)),
+      budget_(budget::MakeGrpcBudgetClient(peers.auditor)),
+      loader_streams_(peers.loader_streams) {}
 
 grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
     grpc::CallbackServerContext* context, const v1::RunRequest* request) {
@@ -20,8 +22,8 @@ grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
       [this, request,
        context](const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
         LogInfo("run started", {{"run", request->run_id()}});
-        PipelinePeers peers{extractor_.get(), loader_.get(), auditor_.get(),
-                            context};
+        PipelinePeers peers{extractor_.get(), loader_.get(),   auditor_.get(),
+                            context,          loader_streams_, budget_.get()};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
           LogWarning("run stopped",

@@ -7,6 +7,7 @@
 
 #include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
+#include "libs/budget/budget_client.h"
 #include "services/transformer/pipeline.h"
 
 namespace bridgework::transformer {
@@ -15,6 +16,8 @@ struct TransformerPeers {
   std::string extractor;  // host:port
   std::string loader;     // host:port (or a DNS name resolving to replicas)
   std::string auditor;    // host:port
+  // Loader calls per route with a batch in flight (PipelinePeers).
+  int loader_streams = 2;
 };
 
 class TransformerService final : public v1::Transformer::CallbackService {
@@ -32,6 +35,8 @@ class TransformerService final : public v1::Transformer::CallbackService {
   std::unique_ptr<v1::Extractor::Stub> extractor_;
   std::unique_ptr<v1::Loader::Stub> loader_;
   std::unique_ptr<AuditorClient> auditor_;
+  std::unique_ptr<budget::BudgetClient> budget_;
+  const int loader_streams_;
 };
 
 }  // namespace bridgework::transformer

@@ -167,6 +167,28 @@ inline bool WaitForFile(const std::string& path, int seconds) {
   return true;
 }
 
+// Writes examples/<example>/config.yaml to `path` with its map given by
+// absolute path and its source directory set to `data_dir` (generated
+// data). The path written, or "" when the example has no config.
+inline std::string WriteExampleConfig(const std::string& example,
+                                      const std::string& data_dir,
+                                      const std::string& path) {
+  std::string src = SourceDir() + "/examples/" + example;
+  std::string text = ReadAll(src + "/config.yaml");
+  if (text.empty()) return "";
+  auto replace_line = [&text](const std::string& key, const std::string& line) {
+    size_t at = text.find(key);
+    if (at == std::string::npos) return;
+    text.replace(at, text.find('\n', at) - at, line);
+  };
+  replace_line(
+      "\nmap:",
+      "\nmap: " + std::filesystem::absolute(src + "/map.yaml").string());
+  replace_line("directory:", "directory: " + data_dir);
+  std::ofstream(path) << text;
+  return path;
+}
+
 // A suite started with `bridgework up --emulator <crm>`.
 struct Suite {
   pid_t pid = -1;        // `bridgework up`; stop it with Stop(&pid)

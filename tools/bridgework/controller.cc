@@ -61,6 +61,11 @@ class Progress {
       std::fprintf(stderr, "%s\n", line.c_str());
       last_ = now;
     }
+    // Problems of the object's source as a whole (an empty file), once.
+    if (!p.done()) return;
+    for (const auto& w : p.warnings()) {
+      if (w.stage() == "extract") Note(report::RejectionMessage(w));
+    }
   }
   void Note(const std::string& text) {
     std::fprintf(stderr, "%s%s\n", tty_ ? "\r\033[K" : "", text.c_str());
@@ -70,6 +75,20 @@ class Progress {
   bool tty_;
   std::chrono::steady_clock::time_point last_{};
 };
+
+// Every object's listed warnings (an empty file; optional fields left out)
+// as report entries naming their object, from the run's last event.
+nlohmann::json WarningsJson(const v1::RunEvent& finished) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : finished.objects()) {
+    for (const auto& w : o.warnings()) {
+      nlohmann::json entry = report::RejectionToJson(w);
+      entry["source_object"] = o.source_object();
+      out.push_back(std::move(entry));
+    }
+  }
+  return out;
+}
 
 absl::Status WriteReports(const nlohmann::json& report,
                           const MigrateOptions& options) {
@@ -231,6 +250,7 @@ absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
   v1::SchemaReport schema;
   SampleDiff diff;
   while (reader->Read(&event)) {
+    if (!event.notice().empty()) progress.Note(event.notice());
     if (event.has_progress()) progress.Update(event);
     if (event.has_schema()) schema = event.schema();
     diff.Add(event);
@@ -279,6 +299,7 @@ absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
       {"schema_checklist", std::vector<std::string>(schema.checklist().begin(),
                                                     schema.checklist().end())}};
   nlohmann::json extra = options.extra;
+  extra["warnings"] = WarningsJson(last);
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
@@ -344,15 +365,52 @@ absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
   return auditor->ApproveMap(approval);
 }
 
+absl::Status CheckSourceObjects(const RunConfig& config,
+                                const ServiceAddresses& services) {
+  BW_ASSIGN_OR_RETURN(mapping::Map map,
+                      mapping::ParseMap(config.map_yaml, config.map_path));
+  auto extractor = v1::Extractor::NewStub(MakeChannel(services.extractor));
+  std::set<std::string> opened;
+  for (size_t i = 0; i < map.objects.size(); ++i) {
+    const mapping::ObjectRoute& route = map.objects[i];
+    if (!opened.insert(route.source).second) continue;
+    v1::ExtractRequest req;
+    *req.mutable_source() = config.source;
+    req.set_object_type(route.source);
+    req.set_batch_size(1);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::minutes(2));
+    auto reader = extractor->Extract(&ctx, req);
+    v1::RecordBatch batch;
+    // One batch shows the object opens; the rest is the run's to read.
+    const bool read = reader->Read(&batch);
+    if (read) ctx.TryCancel();
+    absl::Status s = FromGrpcStatus(reader->Finish());
+    if (s.ok() || (read && absl::IsCancelled(s))) continue;
+    if (absl::IsUnavailable(s)) return s;
+    return absl::Status(
+        s.code(), absl::StrCat(config.map_path, ":", route.line, ": objects[",
+                               i, "].source: ", route.source, ": ", s.message(),
+                               "; nothing was moved"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,
                                       const MigrateOptions& options) {
   BW_RETURN_IF_ERROR(CheckServices(services));
   auto auditor = MakeGrpcAuditorClient(services.auditor);
   const std::string map_name = MapName(config.map_path);
-  if (options.dry_run) return DryRun(config, services, options, map_name);
-  // Refused before a run is begun: no record moves under an unapproved map.
+  if (options.dry_run) {
+    BW_RETURN_IF_ERROR(CheckSourceObjects(config, services));
+    return DryRun(config, services, options, map_name);
+  }
+  // Refused before a run is begun: no record moves under an unapproved map,
+  // nor when the source lacks an object the map reads.
   BW_RETURN_IF_ERROR(CheckMapApproved(*auditor, map_name, MapHash(config)));
+  BW_RETURN_IF_ERROR(CheckSourceObjects(config, services));
   v1::BeginRunRequest begin;
   begin.set_kind(KindOf(options.mode));
   begin.set_account(config.destination.account());
@@ -375,6 +433,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
       v1::Transformer::NewStub(MakeChannel(services.transformer));
   nlohmann::json owners = nlohmann::json::array();
   nlohmann::json field_warnings = nlohmann::json::object();
+  nlohmann::json warnings = nlohmann::json::array();
   nlohmann::json schema = nlohmann::json::object();
   auto started = std::chrono::steady_clock::now();
   absl::Status last;
@@ -408,6 +467,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
           progress.Note(absl::StrCat("created in the CRM: ", item));
         for (const auto& line : s.limits()) progress.Note(line);
       }
+      if (!event.notice().empty()) progress.Note(event.notice());
       if (event.has_progress()) progress.Update(event);
       diff.Add(event);
       finished = finished || event.finished();
@@ -416,6 +476,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
         for (const auto& o : event.objects()) {
           field_warnings[o.source_object()] = o.field_warnings();
         }
+        warnings = WarningsJson(event);
       }
     }
     last = FromGrpcStatus(reader->Finish());
@@ -459,8 +520,10 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   extra["owners"] = owners;
   // Custom fields, objects and pipelines found and created before loading.
   extra["schema"] = schema;
-  // Optional fields left out of loaded records, per object.
+  // Optional fields left out of loaded records, per object, and the first
+  // warnings of each object (those, and empty files) one by one.
   extra["field_warnings"] = field_warnings;
+  extra["warnings"] = warnings;
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
@@ -512,6 +575,8 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
 absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
                                      const ServiceAddresses& services) {
   BW_RETURN_IF_ERROR(CheckServices(services));
+  // What `migrate` would refuse, `check` names first.
+  BW_RETURN_IF_ERROR(CheckSourceObjects(config, services));
   BW_ASSIGN_OR_RETURN(mapping::Map map,
                       mapping::ParseMap(config.map_yaml, config.map_path));
   // Owner objects and their email fields, as the map's owner rules name

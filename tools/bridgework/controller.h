@@ -64,8 +64,20 @@ absl::StatusOr<v1::MapApproval> ApproveMap(const std::string& map_path,
                                            const std::string& note,
                                            const ServiceAddresses& services);
 
+// Whether every source object the config's map names can be read: each is
+// opened through the extractor (one batch read). A missing file, an object
+// the source does not know, or a header the export's layout cannot use
+// (a required column missing) is an error naming the map's file, line and
+// object and the extractor's reason (its code: NOT_FOUND,
+// INVALID_ARGUMENT), so `migrate` refuses before a run begins. An empty
+// file is not an error (the run warns about it). UNAVAILABLE when the
+// extractor cannot be reached.
+absl::Status CheckSourceObjects(const RunConfig& config,
+                                const ServiceAddresses& services);
+
 // Runs (or resumes) a migration, a sample or a delta (options.mode), or
-// dry-runs it.
+// dry-runs it. Refuses before a run begins when the map is not approved
+// (not for a dry run) or CheckSourceObjects fails.
 absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                       const ServiceAddresses& services,
                                       const MigrateOptions& options);
@@ -91,9 +103,11 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
                                         const std::string& run_id,
                                         bool overwrite_conflicts = false);
 
-// The pre-migration check: reads the owner objects (providers) through the
-// extractor and asks the loader what Prepare would do, without creating
-// anything and without a run in the ledger. The JSON has "owners"
+// The pre-migration check: fails as `migrate` would on a source object the
+// map cannot read (CheckSourceObjects), reads the owner objects
+// (providers) through the extractor and asks the loader what Prepare would do,
+// without creating anything and without a run in the ledger. The JSON has
+// "owners"
 // ([{email, matched, crm_user_id}]), "unmatched_owners" (emails whose
 // records go to the fallback owner), "fallback_owner", and "schema"
 // ({present, to_create, checklist, limits}); "ready" is true when the

@@ -12,10 +12,14 @@
 //   bridgework audit export  a run's operations as JSONL and CSV
 //   bridgework reconcile  read the CRM back: counts, relationships, drift
 //   bridgework explain  the journey of one record through a run
+//   bridgework budget   the shared rate budgets: use, replicas, pauses
+//   bridgework plan     requests per object, least wall time and finish on a
+//                       CRM plan's rate budget
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,8 +30,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "libs/budget/budget_client.h"
 #include "libs/common/server.h"
 #include "libs/crm/http_client.h"
+#include "libs/discovery/assessment.h"
 #include "libs/mapping/map.h"
 #include "libs/workflows/writers.h"
 #include "tools/bridgework/audit_export.h"
@@ -234,6 +240,90 @@ void PrintDiscovery(const DiscoverResult& r) {
         e["binding_limit"].get<std::string>().c_str());
   }
   std::printf("report: %s and %s\n", r.json_path.c_str(), r.html_path.c_str());
+}
+
+// Prints the budget authority's usage, one block per account.
+void PrintBudget(const bridgework::v1::BudgetUsage& usage) {
+  if (usage.accounts_size() == 0) {
+    std::printf("no account has asked for budget yet\n");
+  }
+  for (const bridgework::v1::AccountUsage& a : usage.accounts()) {
+    std::printf("%s: %lld requests granted, %lld 429s seen\n",
+                a.account().c_str(), static_cast<long long>(a.granted()),
+                static_cast<long long>(a.throttled_observed()));
+    for (const bridgework::v1::LimitUsage& l : a.limits()) {
+      std::printf("  %-7s %lld of %lld per %.3f s (capacity left to us %lld)\n",
+                  l.name().c_str(), static_cast<long long>(l.used()),
+                  static_cast<long long>(l.capacity()), l.window_ms() / 1000.0,
+                  static_cast<long long>(l.effective_capacity()));
+    }
+    for (const bridgework::v1::ReplicaUsage& r : a.replica_usage()) {
+      std::printf("  replica %-24s %lld granted\n", r.replica().c_str(),
+                  static_cast<long long>(r.granted()));
+    }
+    if (!a.pause_reason().empty()) {
+      std::printf("  paused: %s\n", a.pause_reason().c_str());
+    }
+  }
+}
+
+// Prints `bridgework plan`: the requests each object needs on the chosen
+// CRM plan, the least wall time its budget allows, the days it spans and
+// when a run started now would finish at the loader's pace (the budget
+// authority uses 98 % of each pace limit; docs/budget.md).
+int PrintPlan(const DiscoverResult& r, absl::Time now) {
+  const nlohmann::json& e = r.report["estimate"];
+  if (!e.is_object()) {
+    std::fprintf(stderr,
+                 "bridgework: no destination to plan for: give --dest (and "
+                 "--plan) or a config with a destination\n");
+    return 2;
+  }
+  std::printf("plan: %s %s\n", e["crm"].get<std::string>().c_str(),
+              e["plan"].get<std::string>().c_str());
+  std::printf("%-22s %-28s %9s %9s\n", "object", "route", "records",
+              "requests");
+  for (const auto& route : e["routes"]) {
+    std::printf("%-22s %-28s %9lld %9lld\n",
+                route["source_object"].get<std::string>().c_str(),
+                route["route"].get<std::string>().c_str(),
+                static_cast<long long>(route["records"].get<int64_t>()),
+                static_cast<long long>(route["requests"].get<int64_t>()));
+  }
+  std::printf("%-22s %-28s %9s %9lld\n", "setup", "(schema, owners)", "",
+              static_cast<long long>(e["setup_requests"].get<int64_t>()));
+  const double hours = e["hours"].get<double>();
+  std::printf("total: %lld requests for %lld records",
+              static_cast<long long>(e["requests"].get<int64_t>()),
+              static_cast<long long>(e["records"].get<int64_t>()));
+  if (e["tokens"].get<int64_t>() != e["requests"].get<int64_t>()) {
+    std::printf(" (%lld tokens)",
+                static_cast<long long>(e["tokens"].get<int64_t>()));
+  }
+  std::printf(
+      "\nminimum wall time: %.2f hours, set by the %s limit; spans %d "
+      "day(s)\n",
+      hours, e["binding_limit"].get<std::string>().c_str(),
+      e.value("days_spanned", 1));
+  // From now, at the pace the loaders keep (98 % of each pace limit),
+  // waiting for midnight UTC whenever a daily budget is spent.
+  const nlohmann::json& l = r.report["destination"];
+  bridgework::discovery::PlanLimits limits;
+  limits.requests_per_hour = l.value("requests_per_hour", 0.0);
+  limits.daily_requests = l.value("daily_requests", int64_t{0});
+  limits.daily_tokens = l.value("daily_tokens", int64_t{0});
+  bridgework::discovery::Schedule from_now = bridgework::discovery::ScheduleRun(
+      e["requests"].get<int64_t>(), e["tokens"].get<int64_t>(), limits, now,
+      0.98);
+  std::printf(
+      "expected finish if started now: %s (%.2f hours over %d day(s), at 98 "
+      "%% of the budget)\n",
+      absl::FormatTime("%Y-%m-%d %H:%M UTC", from_now.finish,
+                       absl::UTCTimeZone())
+          .c_str(),
+      from_now.hours, from_now.days);
+  std::printf("report: %s\n", r.json_path.c_str());
+  return 0;
 }
 
 // What `bridgework reconcile` found, in a few lines: names and counts,
@@ -452,6 +542,40 @@ int main(int argc, char** argv) {
                        "extractor is started)");
   discover->add_option("--state-dir", discover_options.state_dir,
                        "a private extractor's log goes here");
+  auto* budget_cmd = app.add_subcommand(
+      "budget",
+      "the rate budget of every CRM account the auditor's authority serves: "
+      "limits, use, replicas, 429s seen, pauses");
+  budget_cmd->add_option("--config", config_path,
+                         "run config (for service addresses)");
+  budget_cmd->add_option("--services", services_file,
+                         "services.json from `bridgework up`");
+
+  DiscoverOptions plan_options = discover_options;
+  plan_options.out_dir = "out/plan";
+  auto* plan_cmd = app.add_subcommand(
+      "plan",
+      "the requests each object needs on a CRM plan, the least wall time "
+      "its rate budget allows, the days it spans and the expected finish");
+  plan_cmd
+      ->add_option("--config", plan_options.config_path,
+                   "run config (source; destination and map optional)")
+      ->required();
+  plan_cmd
+      ->add_option("--dest", plan_options.crm,
+                   "the CRM (default: the config's destination)")
+      ->check(CLI::IsMember({"freshsales", "pipedrive", "highlevel"}));
+  plan_cmd->add_option("--plan", plan_options.plan,
+                       "the CRM plan (default: the config's)");
+  plan_cmd->add_option("--seats", plan_options.seats, "Pipedrive seats")
+      ->check(CLI::PositiveNumber);
+  plan_cmd->add_option("--out", plan_options.out_dir,
+                       "directory for discovery.json (the estimate in full)");
+  plan_cmd->add_option("--services", plan_options.services_file,
+                       "services.json from `bridgework up` (else a private "
+                       "extractor is started)");
+  plan_cmd->add_option("--state-dir", plan_options.state_dir,
+                       "a private extractor's log goes here");
   auto* workflows_cmd = app.add_subcommand(
       "workflows",
       "export the source's automations (reminders, recall sequences, "
@@ -535,6 +659,29 @@ int main(int argc, char** argv) {
         pc.crm.c_str(), s.routes_loaded, s.routes_open, s.rules,
         s.open_questions, s.not_carried, pc.out.c_str(), pc.threshold);
     return 0;
+  }
+
+  if (*budget_cmd) {
+    ServiceAddresses addresses;
+    if (!config_path.empty()) {
+      auto c = LoadRunConfig(config_path);
+      if (!c.ok()) return Fail(c.status());
+      addresses = c->services;
+    }
+    auto resolved = ResolveServices(services_file, addresses);
+    if (!resolved.ok()) return Fail(resolved.status());
+    auto usage = bridgework::budget::MakeGrpcBudgetClient(resolved->auditor)
+                     ->GetUsage("");
+    if (!usage.ok()) return Fail(usage.status());
+    PrintBudget(*usage);
+    return 0;
+  }
+
+  if (*plan_cmd) {
+    plan_options.now = absl::Now();
+    auto result = Discover(plan_options);
+    if (!result.ok()) return Fail(result.status());
+    return PrintPlan(*result, plan_options.now);
   }
 
   if (*discover) {

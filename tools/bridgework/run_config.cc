@@ -1,5 +1,6 @@
 #include "tools/bridgework/run_config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "libs/common/status_macros.h"
 #include "libs/csv_layout/layout_yaml.h"
 #include "libs/mapping/map.h"
@@ -53,6 +55,35 @@ absl::StatusOr<std::string> ExportDirectory(const std::string& f,
   return fs::absolute(dir).string();
 }
 
+// The connector's `time_zone` (an IANA name) and `currency` (an ISO 4217
+// code), or their defaults. A zone the time-zone database does not know or
+// a currency that is not three capital letters is an error naming the
+// key's line, so a run never begins with them.
+absl::Status ZoneAndCurrency(const std::string& f, const YAML::Node& p,
+                             const std::string& key_path,
+                             const std::string& default_zone,
+                             const std::string& default_currency,
+                             std::string* zone, std::string* currency) {
+  BW_ASSIGN_OR_RETURN(
+      *zone, GetString(f, p, key_path, "time_zone", false, default_zone));
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(*zone, &tz)) {
+    return YamlError(f, p["time_zone"], key_path + ".time_zone",
+                     absl::StrCat("unknown time zone '", *zone,
+                                  "' (want an IANA name such as "
+                                  "America/Chicago)"));
+  }
+  BW_ASSIGN_OR_RETURN(*currency, GetString(f, p, key_path, "currency", false,
+                                           default_currency));
+  if (currency->size() != 3 ||
+      !std::all_of(currency->begin(), currency->end(),
+                   [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+    return YamlError(f, p["currency"], key_path + ".currency",
+                     "want a three-letter ISO 4217 code such as USD");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
@@ -92,11 +123,10 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     BW_ASSIGN_OR_RETURN(std::string dir,
                         ExportDirectory(f, p, "source.pbn_csv"));
     c.source.mutable_pbn_csv()->set_directory(dir);
-    BW_ASSIGN_OR_RETURN(std::string tz, GetString(f, p, "source.pbn_csv",
-                                                  "time_zone", false, "UTC"));
+    std::string tz, cur;
+    BW_RETURN_IF_ERROR(
+        ZoneAndCurrency(f, p, "source.pbn_csv", "UTC", "USD", &tz, &cur));
     c.source.mutable_pbn_csv()->set_time_zone(tz);
-    BW_ASSIGN_OR_RETURN(std::string cur, GetString(f, p, "source.pbn_csv",
-                                                   "currency", false, "USD"));
     c.source.mutable_pbn_csv()->set_currency(cur);
   } else if (src["layout_csv"].IsDefined()) {
     YAML::Node p = src["layout_csv"];
@@ -119,11 +149,9 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
         csv_layout::ParseLayoutYaml(*layout_text, layout).status());
     lc->set_layout(fs::absolute(layout).string());
     layout_hash = record::Sha256Hex(*layout_text);
-    BW_ASSIGN_OR_RETURN(std::string tz,
-                        GetString(f, p, kp, "time_zone", false, "UTC"));
+    std::string tz, cur;
+    BW_RETURN_IF_ERROR(ZoneAndCurrency(f, p, kp, "UTC", "USD", &tz, &cur));
     lc->set_time_zone(tz);
-    BW_ASSIGN_OR_RETURN(std::string cur,
-                        GetString(f, p, kp, "currency", false, "USD"));
     lc->set_currency(cur);
   } else if (src["opendental_db"].IsDefined()) {
     YAML::Node p = src["opendental_db"];
@@ -153,11 +181,9 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     BW_ASSIGN_OR_RETURN(std::string password_env,
                         GetString(f, p, kp, "password_env", false));
     od->set_password_env(password_env);
-    BW_ASSIGN_OR_RETURN(std::string tz,
-                        GetString(f, p, kp, "time_zone", false, "UTC"));
+    std::string tz, cur;
+    BW_RETURN_IF_ERROR(ZoneAndCurrency(f, p, kp, "UTC", "USD", &tz, &cur));
     od->set_time_zone(tz);
-    BW_ASSIGN_OR_RETURN(std::string cur,
-                        GetString(f, p, kp, "currency", false, "USD"));
     od->set_currency(cur);
     BW_ASSIGN_OR_RETURN(int timeout, GetInt(f, p, kp, "timeout_seconds", 10));
     od->set_timeout_seconds(timeout);
@@ -181,11 +207,10 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
         std::string token_env,
         GetString(f, p, kp, "token_env", false, "BRIDGEWORK_DRDENTES_TOKEN"));
     dd->set_token_env(token_env);
-    BW_ASSIGN_OR_RETURN(std::string tz, GetString(f, p, kp, "time_zone", false,
-                                                  "Europe/Istanbul"));
+    std::string tz, cur;
+    BW_RETURN_IF_ERROR(
+        ZoneAndCurrency(f, p, kp, "Europe/Istanbul", "TRY", &tz, &cur));
     dd->set_time_zone(tz);
-    BW_ASSIGN_OR_RETURN(std::string cur,
-                        GetString(f, p, kp, "currency", false, "TRY"));
     dd->set_currency(cur);
     BW_ASSIGN_OR_RETURN(int page_size, GetInt(f, p, kp, "page_size", 100));
     if (page_size < 1 || page_size > 500) {

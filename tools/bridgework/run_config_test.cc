@@ -51,6 +51,37 @@ TEST_F(RunConfigTest, ReadsAndHashesAGoodConfig) {
   EXPECT_EQ(again->hash, c->hash);
 }
 
+TEST_F(RunConfigTest, TimeZoneAndCurrencyAreCheckedWhenTheConfigLoads) {
+  auto with = [&](const std::string& settings) {
+    return LoadRunConfig(Write(
+        "source:\n  system: pbn\n  pbn_csv:\n    directory: data\n" + settings +
+        "destination:\n  crm: freshsales\n  account: a\n"
+        "  fallback_owner_email: o@x.example\nmap: map.yaml\n"));
+  };
+  auto zone = with("    time_zone: Mars/Olympus\n");
+  ASSERT_FALSE(zone.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(zone.status()));
+  EXPECT_THAT(zone.status().message(),
+              HasSubstr("run.yaml:5: source.pbn_csv.time_zone: unknown time "
+                        "zone 'Mars/Olympus'"));
+  auto currency = with("    currency: dollars\n");
+  ASSERT_FALSE(currency.ok());
+  EXPECT_THAT(currency.status().message(),
+              HasSubstr("run.yaml:5: source.pbn_csv.currency: want a "
+                        "three-letter ISO 4217 code"));
+  auto good = with("    time_zone: America/Chicago\n    currency: CAD\n");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->source.pbn_csv().currency(), "CAD");
+  // The other connectors take the same check.
+  auto layout = LoadRunConfig(
+      Write("source:\n  system: x\n  opendental_db:\n    database: od\n"
+            "    user: u\n    time_zone: Nowhere/Land\n"
+            "destination:\n  crm: freshsales\n  account: a\n"
+            "  fallback_owner_email: o@x.example\nmap: map.yaml\n"));
+  EXPECT_THAT(layout.status().message(),
+              HasSubstr("run.yaml:6: source.opendental_db.time_zone"));
+}
+
 TEST_F(RunConfigTest, SourceOnlyConfigForDiscoverAndPropose) {
   std::string path =
       Write("source:\n  system: pbn\n  pbn_csv:\n    directory: data\n");

@@ -468,6 +468,33 @@ class CsvRecordReader : public RecordReader {
   absl::flat_hash_map<std::string, int64_t> seen_;
 };
 
+// An object whose file holds no row at all, not even a header (an export
+// that wrote nothing): no records, and one warning naming the file.
+class EmptyFileReader : public RecordReader {
+ public:
+  explicit EmptyFileReader(const ObjectSpec& spec)
+      : object_(spec.object), file_(spec.file) {}
+
+  absl::StatusOr<bool> Next(int max_records, v1::RecordBatch* out) override {
+    out->Clear();
+    if (done_) return false;
+    done_ = true;
+    out->set_object_type(object_);
+    v1::Rejection* w = out->add_warnings();
+    w->set_object_type(object_);
+    w->mutable_location()->set_file(file_);
+    w->set_reason(
+        absl::StrCat(file_, ": empty file (no header row): no records read"));
+    w->set_stage("extract");
+    return true;
+  }
+
+ private:
+  const std::string object_;
+  const std::string file_;
+  bool done_ = false;
+};
+
 class CsvSource : public SourceConnector {
  public:
   CsvSource(std::shared_ptr<const Layout> layout, Settings settings)
@@ -502,9 +529,12 @@ class CsvSource : public SourceConnector {
       f->set_required(c.required);
       f->set_references(c.references);
     }
-    // Columns of the file the layout does not declare.
+    // Columns of the file the layout does not declare (none when the file
+    // is absent or empty).
     absl::StatusOr<std::unique_ptr<csv::RowSource>> csv = OpenRows(*spec);
-    if (absl::IsNotFound(csv.status())) return schema;
+    if (absl::IsNotFound(csv.status()) || IsEmptyFile(*spec, csv.status())) {
+      return schema;
+    }
     if (!csv.ok()) return csv.status();
     for (const std::string& name : (*csv)->header()) {
       if (name.empty() || spec->Find(name) != nullptr) continue;
@@ -525,7 +555,18 @@ class CsvSource : public SourceConnector {
       BW_ASSIGN_OR_RETURN(resume, DecodeCursor(settings_, *spec, cursor));
     }
     BW_RETURN_IF_ERROR(CheckDirectory());
-    BW_ASSIGN_OR_RETURN(std::unique_ptr<csv::RowSource> csv, OpenRows(*spec));
+    absl::StatusOr<std::unique_ptr<csv::RowSource>> opened = OpenRows(*spec);
+    if (IsEmptyFile(*spec, opened.status())) {
+      if (resume) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the cursor does not fall on a row of ", spec->file,
+                         " (the file is empty now; was it replaced since?)"));
+      }
+      return std::unique_ptr<RecordReader>(
+          std::make_unique<EmptyFileReader>(*spec));
+    }
+    BW_RETURN_IF_ERROR(opened.status());
+    std::unique_ptr<csv::RowSource> csv = std::move(*opened);
     std::vector<std::string> missing;
     for (const ColumnSpec& c : spec->columns) {
       if (c.required && csv->Column(c.name) < 0) {
@@ -547,6 +588,17 @@ class CsvSource : public SourceConnector {
  private:
   std::string Path(const ObjectSpec& spec) const {
     return (fs::path(settings_.directory) / spec.file).string();
+  }
+
+  // Whether `opened`, the status of opening the object's file, refused a
+  // CSV file that holds no row at all (an empty object, not an error).
+  bool IsEmptyFile(const ObjectSpec& spec, const absl::Status& opened) const {
+    if (!absl::IsInvalidArgument(opened) ||
+        spec.format == csv_layout::FileFormat::kJson) {
+      return false;
+    }
+    absl::StatusOr<bool> empty = csv::HoldsNoRow(Path(spec));
+    return empty.ok() && *empty;
   }
 
   // The object's file as rows: CSV, or JSON records (ObjectSpec::format).

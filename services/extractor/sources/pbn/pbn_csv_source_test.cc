@@ -238,11 +238,36 @@ TEST_F(PbnCsvSourceTest, MissingFileDirectoryOrObject) {
   EXPECT_THAT(std::string(list.status().message()), HasSubstr("absent"));
 }
 
-TEST_F(PbnCsvSourceTest, EmptyFileFailsOpen) {
-  Write("patients.csv", "");
-  auto reader = Source()->Open("patient", "", std::nullopt);
-  ASSERT_FALSE(reader.ok());
-  EXPECT_THAT(std::string(reader.status().message()), HasSubstr("empty file"));
+TEST_F(PbnCsvSourceTest, EmptyFileIsAnObjectWithoutRecordsAndAWarning) {
+  for (const std::string& bytes : {"", "\xEF\xBB\xBF\r\n\n"}) {
+    Write("patients.csv", bytes);
+    auto reader = Source()->Open("patient", "", std::nullopt);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    v1::RecordBatch b;
+    auto more = (*reader)->Next(10, &b);
+    ASSERT_TRUE(more.ok()) << more.status();
+    ASSERT_TRUE(*more) << "the warning is a batch of its own";
+    EXPECT_EQ(b.records_size() + b.rejections_size(), 0);
+    ASSERT_EQ(b.warnings_size(), 1);
+    EXPECT_EQ(b.warnings(0).reason(),
+              "patients.csv: empty file (no header row): no records read");
+    EXPECT_EQ(b.warnings(0).location().file(), "patients.csv");
+    EXPECT_EQ(b.warnings(0).stage(), "extract");
+    more = (*reader)->Next(10, &b);
+    ASSERT_TRUE(more.ok());
+    EXPECT_FALSE(*more);
+    // The declared schema still describes it; a cursor cannot resume in it.
+    auto schema = Source()->Describe("patient");
+    ASSERT_TRUE(schema.ok()) << schema.status();
+    EXPECT_EQ(schema->key_field(), "patient_id");
+    auto resumed =
+        Source()->Open("patient", "pbn_csv:v1:patient:10:2", std::nullopt);
+    EXPECT_TRUE(absl::IsInvalidArgument(resumed.status()));
+  }
+  // A header the layout cannot use is still an error of the call.
+  Write("patients.csv", "first_name\n");
+  auto headless = Source()->Open("patient", "", std::nullopt);
+  EXPECT_TRUE(absl::IsInvalidArgument(headless.status()));
 }
 
 TEST_F(PbnCsvSourceTest, ConfigIsValidated) {
