@@ -99,9 +99,9 @@ class PbnFreshsalesTest : public ::testing::Test {
     options.state_dir = (root_ / "state").string();
     options.emulator = "freshsales";
     options.EmulateSchemaOf(*map);
-    // The emulator takes 200 requests/s; the first loader sends 40/s, slow
-    // enough to kill it while contacts load. Its replacement sends 200/s.
-    options.requests_per_hour = 720000;
+    // The emulator takes 2000 requests/s; the first loader sends 40/s, slow
+    // enough to kill it while contacts load. Its replacement sends 2000/s.
+    options.requests_per_hour = 7200000;
     options.loader_requests_per_hour = 144000;
     auto suite = cli::StartSuite(options, *supervisor_);
     ASSERT_TRUE(suite.ok()) << suite.status();
@@ -241,7 +241,7 @@ TEST_F(PbnFreshsalesTest, MigrateKillLoaderResumeCheckRollback) {
        Bin("bridgework-loader"),
        {"--listen", suite_.services.loader, "--auditor",
         suite_.services.auditor, "--crm", "freshsales", "--crm-url",
-        suite_.crm_url, "--requests-per-hour", "720000"},
+        suite_.crm_url, "--requests-per-hour", "7200000"},
        {{"BRIDGEWORK_CRM_TOKEN", suite_.crm_token}}},
       true);
   ASSERT_TRUE(restarted.ok()) << restarted.status();

@@ -214,7 +214,7 @@ inline bool StartSuite(const std::string& crm, const std::string& config,
                                    "--state-dir",
                                    state_dir,
                                    "--requests-per-hour",
-                                   "360000"};
+                                   "3600000"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   suite->pid = Spawn(argv, log);
   suite->services = state_dir + "/services.json";
