@@ -226,24 +226,34 @@ absl::StatusOr<ChainVerdict> VerifyChain(KvStore* store) {
   std::string prev(kHashSize, '\0');
   int64_t expected = 1;
   int64_t last = 0;
-  auto walk = [&](std::string_view key, std::string_view value) {
-    ++v.entries;
+  // After an entry that could not be read the next one's link cannot be
+  // checked (its predecessor's hash is unknown): that is one problem.
+  bool resync = false;
+  // The n of a chain key; 0 for a key of another shape.
+  auto seq_of = [](std::string_view key) -> int64_t {
     std::string_view hex = key.substr(std::string_view(kChainPrefix).size());
     uint64_t at = 0;
-    if (hex.size() != 16 || !absl::SimpleHexAtoi(A(hex), &at)) {
+    if (hex.size() != 16 || !absl::SimpleHexAtoi(A(hex), &at)) return 0;
+    return static_cast<int64_t>(at);
+  };
+  auto walk = [&](std::string_view key, std::string_view value) {
+    ++v.entries;
+    const int64_t n = seq_of(key);
+    if (n <= 0) {
       problem(0, "inserted",
               absl::StrCat("a chain key of another shape: ", Printable(key)));
       return true;
     }
-    const int64_t n = static_cast<int64_t>(at);
     std::optional<Entry> e = Decode(value);
     if (!e.has_value()) {
       problem(n, "edited", absl::StrCat("chain entry ", n, " is unreadable"));
       expected = n + 1;
       last = n;
+      resync = true;
       return true;
     }
-    bool gap = false;
+    bool gap = resync;
+    resync = false;
     if (n > expected) {
       problem(expected, "missing",
               n == expected + 1
@@ -272,9 +282,17 @@ absl::StatusOr<ChainVerdict> VerifyChain(KvStore* store) {
     last = n;
     return true;
   };
+  // A sealed entry that fails authentication (edited, or moved: the key
+  // is part of the seal).
   auto unreadable = [&](const std::string& key, std::string_view why) {
-    problem(0, "edited", std::string(why));
-    (void)key;
+    ++v.entries;
+    const int64_t n = seq_of(key);
+    problem(n, "edited", std::string(why));
+    if (n > 0) {
+      expected = n + 1;
+      last = n;
+    }
+    resync = true;
   };
   BW_RETURN_IF_ERROR(
       ScanAll(store, kChainPrefix, PrefixEnd(kChainPrefix), walk, unreadable));

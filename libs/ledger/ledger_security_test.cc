@@ -401,6 +401,16 @@ TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
   EXPECT_THAT(v.detail, HasSubstr("fails authentication"));
   // The scan went on past the broken value: only that one is reported.
   EXPECT_EQ(v.problems, 1);
+
+  // A sealed chain entry edited: named by its number, the walk goes on.
+  std::string entry = *Raw(raw_.get(), ledger_internal::ChainKey(3));
+  entry[entry.size() - 1] ^= 1;
+  Put(raw_.get(), ledger_internal::ChainKey(3), entry);
+  v = Verify();
+  EXPECT_EQ(v.problem, "edited");
+  EXPECT_EQ(v.broken_seq, 3);
+  EXPECT_THAT(v.detail, HasSubstr("h/0000000000000003"));
+  EXPECT_EQ(v.entries, 2 * 3 * 4 + 2);
 }
 
 }  // namespace
