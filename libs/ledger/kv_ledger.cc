@@ -89,10 +89,7 @@ class Txn {
     batch_.Delete(key);
   }
   bool empty() const { return batch_.empty(); }
-  absl::Status Commit(Durability durability) {
-    if (batch_.empty()) return absl::OkStatus();
-    return store_->Write(batch_, durability);
-  }
+  const KvBatch& batch() const { return batch_; }
 
  private:
   KvStore* store_;
@@ -342,7 +339,25 @@ absl::Status KvLedger::Load() {
   }
   BW_ASSIGN_OR_RETURN(last_run_, GetCounter(store_.get(), kLastRunKey));
   BW_ASSIGN_OR_RETURN(last_seq_, GetCounter(store_.get(), kLastSeqKey));
-  return absl::OkStatus();
+  return chain_.Load(store_.get());
+}
+
+absl::Status KvLedger::WriteChained(const KvBatch& batch,
+                                    Durability durability) {
+  if (batch.empty()) return absl::OkStatus();
+  // The chain entries go in the same batch as the records they cover, so
+  // both land or neither does; mu_ keeps the chain in one order.
+  absl::Status s = store_->Write(chain_.Extend(batch), durability);
+  if (s.ok()) {
+    chain_.Commit();
+    return s;
+  }
+  // A failed write may still have landed (an fsync error after the log
+  // write): continue from whatever head the store holds.
+  if (!chain_.Load(store_.get()).ok()) {
+    LogError("ledger: cannot reread the chain head after a failed write", {});
+  }
+  return s;
 }
 
 absl::StatusOr<v1::RunInfo> KvLedger::ReadRun(const std::string& run_id) {
@@ -361,7 +376,7 @@ absl::StatusOr<v1::RunInfo> KvLedger::Reopen(v1::RunInfo run) {
   Txn txn(store_.get());
   txn.Put(RunKey(run.run_id()), run);
   // Synced, like every state change of a run.
-  BW_RETURN_IF_ERROR(txn.Commit(Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(txn.batch(), Durability::kSynced));
   return run;
 }
 
@@ -431,7 +446,7 @@ absl::StatusOr<v1::RunInfo> KvLedger::BeginRun(const v1::BeginRunRequest& r) {
   batch.Put(RunKey(run.run_id()), run.SerializeAsString());
   batch.Put(kLastRunKey, Counter(number));
   // Synced: a run id handed out is never handed out again.
-  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
   last_run_ = number;
   return run;
 }
@@ -461,7 +476,7 @@ absl::StatusOr<v1::RunInfo> KvLedger::FinishRun(const v1::FinishRunRequest& r) {
   KvBatch batch;
   batch.Put(RunKey(run.run_id()), run.SerializeAsString());
   // Synced: the controller reports the verdict only after this returns.
-  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
   return run;
 }
 
@@ -545,7 +560,7 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   // Synced (WriteOptions.sync = true): the loader sends the CRM write only
   // after this returns, so an intent must survive a machine crash, or a
   // resumed run could not know the write may have happened.
-  BW_RETURN_IF_ERROR(txn.Commit(Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(txn.batch(), Durability::kSynced));
   last_seq_ = seq;
   return out;
 }
@@ -670,7 +685,7 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   // request counter land together or not at all. Acknowledged outcomes must
   // survive a machine crash: a lost id-map entry for a record the CRM
   // created would make a resumed run create it again.
-  return txn.Commit(Durability::kSynced);
+  return WriteChained(txn.batch(), Durability::kSynced);
 }
 
 absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
@@ -767,9 +782,12 @@ absl::Status KvLedger::RecordDispositions(
               d.SerializeAsString());
   }
   if (batch.empty()) return absl::OkStatus();
+  // Dispositions are chained: the writer mutex gives them their place in
+  // the chain's one order.
+  absl::MutexLock lock(&mu_);
   // Synced: the transformer counts a record as accounted for once this
   // returns; a lost disposition would unbalance the report.
-  return store_->Write(batch, Durability::kSynced);
+  return WriteChained(batch, Durability::kSynced);
 }
 
 absl::Status KvLedger::SetObjectStats(const v1::SetObjectStatsRequest& r) {
@@ -833,8 +851,10 @@ absl::StatusOr<v1::MapApproval> KvLedger::ApproveMap(const v1::MapApproval& a) {
   KvBatch batch;
   batch.Put(ApprovalKey(hash), stored.SerializeAsString());
   batch.Put(ApprovalNameKey(a.map_name()), stored.SerializeAsString());
+  // Approvals are chained (under the writer mutex, see WriteChained).
+  absl::MutexLock lock(&mu_);
   // Synced: a run checks the approval before it moves records.
-  BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
   return stored;
 }
 

@@ -2,9 +2,11 @@
 // (kv_store.h). RocksDbLedger and InMemoryLedger are this class over
 // RocksDB and over a sorted map.
 //
-// Thread safety: thread-safe. Writers that read before they write (run and
-// sequence allocation, outcomes) are serialised by one mutex; blind writers
-// (dispositions, stats, cursors) and readers are not.
+// Thread safety: thread-safe. Writers of audited records (runs, intents,
+// outcomes, dispositions, approvals: everything the hash chain covers,
+// ledger_chain.h) are serialised by one mutex, which gives the chain its
+// one order; blind writers of working state (stats, cursors) and readers
+// are not.
 #ifndef BRIDGEWORK_LIBS_LEDGER_KV_LEDGER_H_
 #define BRIDGEWORK_LIBS_LEDGER_KV_LEDGER_H_
 
@@ -15,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/ledger/kv_store.h"
 #include "libs/ledger/ledger.h"
+#include "libs/ledger/ledger_chain.h"
 
 namespace bridgework::ledger::ledger_internal {
 
@@ -65,11 +68,16 @@ class KvLedger : public Ledger {
   absl::StatusOr<v1::RunInfo> Reopen(v1::RunInfo run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::string> NewestRunningRun(const std::string& account);
+  // Writes `batch` with the chain entries of its audited records (one
+  // atomic batch).
+  absl::Status WriteChained(const KvBatch& batch, Durability durability)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<KvStore> store_;
   absl::Mutex mu_;
   int64_t last_run_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  ChainWriter chain_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace bridgework::ledger::ledger_internal

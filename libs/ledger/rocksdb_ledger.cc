@@ -167,46 +167,83 @@ absl::Status MakePrivateDirectory(const std::string& directory) {
       return absl::FailedPreconditionError(
           absl::StrCat("ledger path ", directory, " is not a directory"));
     }
-    return absl::OkStatus();
+  } else {
+    std::filesystem::path parent =
+        std::filesystem::path(directory).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot create ledger directory ", directory, ": ", strerror(errno)));
+    }
   }
-  std::filesystem::path parent = std::filesystem::path(directory).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create ledger directory ", directory, ": ", strerror(errno)));
-  }
-  // mkdir applies the umask; make sure the result is exactly 0700.
+  // mkdir applies the umask, and an existing directory may have been
+  // created by someone else (an operator, a volume): exactly 0700.
   if (chmod(directory.c_str(), 0700) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot chmod ledger directory ", directory));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot make the ledger directory ", directory,
+                     " private (chmod 0700): ", strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+// RocksDB's info log, dropped: a read-only open must not create or rotate
+// LOG files in a directory a running auditor owns.
+class NullLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char*, va_list) override {}
+};
+
+// RocksDB in `directory` (read-write, created when missing, or read-only),
+// every file it creates 0600, behind the encryption `key` calls for.
+absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& directory,
+                                                   bool read_only,
+                                                   const LedgerKey* key) {
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
+      std::make_shared<PrivateFileSystem>(rocksdb::FileSystem::Default()));
+  rocksdb::Options options;
+  options.env = env.get();
+  options.create_if_missing = !read_only;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 5;
+  options.max_log_file_size = 8 << 20;
+  if (read_only) options.info_log = std::make_shared<NullLogger>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(options, directory, &raw)
+                : rocksdb::DB::Open(options, directory, &raw);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ledger at ", directory, ": ", s.ToString()));
+  }
+  return ledger_internal::OpenEncryption(
+      std::make_unique<RocksKvStore>(std::move(env),
+                                     std::unique_ptr<rocksdb::DB>(raw)),
+      key, directory);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> RocksDbLedger::Open(
-    const std::string& directory) {
+    const std::string& directory, const LedgerKey* key) {
   BW_RETURN_IF_ERROR(MakePrivateDirectory(directory));
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
-      std::make_shared<PrivateFileSystem>(rocksdb::FileSystem::Default()));
-  rocksdb::Options options;
-  options.env = env.get();
-  options.create_if_missing = true;
-  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  options.keep_log_file_num = 5;
-  options.max_log_file_size = 8 << 20;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, directory, &raw);
-  if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open ledger at ", directory, ": ", s.ToString()));
-  }
-  std::unique_ptr<RocksDbLedger> ledger(
-      new RocksDbLedger(std::make_unique<RocksKvStore>(
-          std::move(env), std::unique_ptr<rocksdb::DB>(raw))));
+  BW_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> store,
+                      OpenStore(directory, /*read_only=*/false, key));
+  std::unique_ptr<RocksDbLedger> ledger(new RocksDbLedger(std::move(store)));
   BW_RETURN_IF_ERROR(ledger->Load());
   return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+absl::StatusOr<ChainVerdict> RocksDbLedger::Verify(const std::string& directory,
+                                                   const LedgerKey* key) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT",
+                               ec)) {
+    return absl::NotFoundError(absl::StrCat("no ledger at ", directory));
+  }
+  BW_ASSIGN_OR_RETURN(std::unique_ptr<KvStore> store,
+                      OpenStore(directory, /*read_only=*/true, key));
+  return ledger_internal::VerifyChain(store.get());
 }
 
 }  // namespace bridgework::ledger

@@ -1,5 +1,6 @@
 // What only the durable ledger promises: reopening keeps everything, files
-// are private, one process at a time, foreign formats are refused.
+// are private, one process at a time, foreign formats are refused, an
+// encrypted ledger needs its key, the chain verifies read-only.
 #include "libs/ledger/rocksdb_ledger.h"
 
 #include <sys/stat.h>
@@ -179,6 +180,57 @@ TEST_F(RocksDbLedgerTest, RefusesAnUnversionedLedger) {
   }
   auto l = RocksDbLedger::Open(dir_);
   EXPECT_TRUE(absl::IsFailedPrecondition(l.status())) << l.status();
+}
+
+TEST_F(RocksDbLedgerTest, AnExistingLooseDirectoryIsMadePrivate) {
+  ledger_.reset();
+  ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+  Reopen();
+  struct stat st;
+  ASSERT_EQ(stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST_F(RocksDbLedgerTest, VerifiesBesideTheOpenLedgerAndAfterReopening) {
+  v1::RunInfo run = Begin();
+  for (int i = 0; i < 5; ++i) Intend(run.run_id(), std::to_string(i));
+  // Read-only beside the writer: sees what was written.
+  auto v = RocksDbLedger::Verify(dir_);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem << ": " << v->detail;
+  EXPECT_EQ(v->entries, 6);
+  Reopen();
+  Intend(run.run_id(), "after");
+  v = RocksDbLedger::Verify(dir_);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem << ": " << v->detail;
+  EXPECT_EQ(v->entries, 7);
+  EXPECT_TRUE(
+      absl::IsNotFound(RocksDbLedger::Verify(root_ + "/none").status()));
+}
+
+TEST_F(RocksDbLedgerTest, AnEncryptedLedgerOpensOnlyWithItsKey) {
+  ledger_.reset();
+  fs::remove_all(dir_);
+  const LedgerKey key = *LedgerKey::FromBytes(std::string(32, 'k'));
+  const LedgerKey other = *LedgerKey::FromBytes(std::string(32, 'o'));
+  {
+    auto l = RocksDbLedger::Open(dir_, &key);
+    ASSERT_TRUE(l.ok()) << l.status();
+    ledger_ = std::move(*l);
+    Intend(Begin().run_id(), "secret-key-1");
+    ledger_.reset();
+  }
+  EXPECT_TRUE(absl::IsFailedPrecondition(RocksDbLedger::Open(dir_).status()));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(RocksDbLedger::Open(dir_, &other).status()));
+  auto v = RocksDbLedger::Verify(dir_, &key);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem << ": " << v->detail;
+  auto l = RocksDbLedger::Open(dir_, &key);
+  ASSERT_TRUE(l.ok()) << l.status();
+  ledger_ = std::move(*l);
+  EXPECT_EQ(Begin().run_id(), "r-000001");  // resumed: readable again
 }
 
 TEST_F(RocksDbLedgerTest, APathThatIsAFileIsRefused) {

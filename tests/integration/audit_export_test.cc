@@ -48,24 +48,10 @@ class AuditExportTest : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_);
     log_ = (root_ / "commands.log").string();
-    ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out",
-                          (root_ / "data").string(), "--patients", "30",
-                          "--seed", "11"},
-                         log_),
-              0)
-        << ReadAll(log_);
+    config_ = testing::WritePbnFreshsalesRun(root_.string(), "audit-test", 30,
+                                             11, log_);
+    ASSERT_FALSE(config_.empty()) << ReadAll(log_);
     map_path_ = (root_ / "map.yaml").string();
-    fs::copy_file(testing::SourceDir() + "/examples/pbn-freshsales/map.yaml",
-                  map_path_);
-    config_ = (root_ / "config.yaml").string();
-    std::ofstream(config_)
-        << "source:\n  system: pbn\n  pbn_csv:\n    directory: "
-        << (root_ / "data").string()
-        << "\n    time_zone: America/Chicago\n    currency: USD\n"
-        << "destination:\n  crm: freshsales\n  account: audit-test\n"
-        << "  plan: enterprise\n"
-        << "  fallback_owner_email: owner@bridgework.example\n"
-        << "map: " << map_path_ << "\nrun:\n  phone_region: US\n";
   }
 
   void TearDown() override {
@@ -101,15 +87,9 @@ class AuditExportTest : public ::testing::Test {
 TEST_F(AuditExportTest, ExportsEveryOperationAndNoFieldValue) {
   const std::string services = StartServices();
   ASSERT_FALSE(services.empty()) << ReadAll(log_);
-  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve", map_path_, "--by",
-                        "audit-test", "--services", services},
-                       log_),
-            0)
-      << ReadAll(log_);
   const std::string report_dir = (root_ / "report").string();
-  ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", config_,
-                        "--services", services, "--report-dir", report_dir},
-                       log_),
+  ASSERT_EQ(testing::ApproveAndMigrate(map_path_, "audit-test", config_,
+                                       services, report_dir, log_),
             0)
       << ReadAll(log_);
   const json report = json::parse(ReadAll(report_dir + "/report.json"));

@@ -189,6 +189,53 @@ inline std::string WriteExampleConfig(const std::string& example,
   return path;
 }
 
+// A small Practice by Numbers run into the Freshsales emulator, under
+// `root`: a generated sample (`patients`, `seed`) in root/data, the
+// pbn-freshsales map copied to root/map.yaml (approvals are per map file)
+// and root/config.yaml loading into `account` on the enterprise plan. The
+// config's path, or "" when the generator failed (its output in `log`).
+inline std::string WritePbnFreshsalesRun(const std::string& root,
+                                         const std::string& account,
+                                         int patients, int seed,
+                                         const std::string& log) {
+  const std::string data = root + "/data";
+  if (RunCommand({Bin("bridgework-gen-sample"), "--out", data, "--patients",
+                  std::to_string(patients), "--seed", std::to_string(seed)},
+                 log) != 0) {
+    return "";
+  }
+  const std::string map = root + "/map.yaml";
+  std::filesystem::copy_file(SourceDir() + "/examples/pbn-freshsales/map.yaml",
+                             map,
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string config = root + "/config.yaml";
+  std::ofstream(config)
+      << "source:\n  system: pbn\n  pbn_csv:\n    directory: " << data
+      << "\n    time_zone: America/Chicago\n    currency: USD\n"
+      << "destination:\n  crm: freshsales\n  account: " << account
+      << "\n  plan: enterprise\n"
+      << "  fallback_owner_email: owner@bridgework.example\n"
+      << "map: " << map << "\nrun:\n  phone_region: US\n";
+  return config;
+}
+
+// `bridgework approve <map> --by <by>` then `bridgework migrate --config
+// <config> --report-dir <report_dir>` against a suite's services.json,
+// output appended to `log`. 0, or the exit code of the command that failed.
+inline int ApproveAndMigrate(const std::string& map, const std::string& by,
+                             const std::string& config,
+                             const std::string& services,
+                             const std::string& report_dir,
+                             const std::string& log) {
+  int code = RunCommand(
+      {Bin("bridgework"), "approve", map, "--by", by, "--services", services},
+      log);
+  if (code != 0) return code;
+  return RunCommand({Bin("bridgework"), "migrate", "--config", config,
+                     "--services", services, "--report-dir", report_dir},
+                    log);
+}
+
 // A suite started with `bridgework up --emulator <crm>`.
 struct Suite {
   pid_t pid = -1;        // `bridgework up`; stop it with Stop(&pid)

@@ -10,6 +10,7 @@
 //   bridgework workflows the source's automations as a rebuild reference
 //   bridgework propose  propose a map from the source's schema and values
 //   bridgework audit export  a run's operations as JSONL and CSV
+//   bridgework audit verify  walk the ledger's hash chain (tamper evidence)
 //   bridgework reconcile  read the CRM back: counts, relationships, drift
 //   bridgework explain  the journey of one record through a run
 //   bridgework budget   the shared rate budgets: use, replicas, pauses
@@ -24,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -34,6 +36,8 @@
 #include "libs/common/server.h"
 #include "libs/crm/http_client.h"
 #include "libs/discovery/assessment.h"
+#include "libs/ledger/ledger_crypto.h"
+#include "libs/ledger/rocksdb_ledger.h"
 #include "libs/mapping/map.h"
 #include "libs/workflows/writers.h"
 #include "tools/bridgework/audit_export.h"
@@ -70,6 +74,39 @@ int Fail(const absl::Status& s) {
     default:
       return 1;
   }
+}
+
+// `bridgework audit verify`: 0 and "OK" with the counts when the chain
+// holds, 1 and the first broken entry when it does not; Fail's codes when
+// the ledger cannot be read.
+int VerifyLedger(const std::string& dir, const std::string& key_file) {
+  std::optional<bridgework::ledger::LedgerKey> key;
+  if (!key_file.empty()) {
+    auto read = bridgework::ledger::LedgerKey::FromFile(key_file);
+    if (!read.ok()) return Fail(read.status());
+    key = std::move(*read);
+  }
+  auto v = bridgework::ledger::RocksDbLedger::Verify(
+      dir, key.has_value() ? &*key : nullptr);
+  if (!v.ok()) return Fail(v.status());
+  if (v->ok) {
+    std::printf(
+        "ledger %s: OK, %lld chain entries, %lld audited records, head "
+        "%s\n",
+        dir.c_str(), static_cast<long long>(v->entries),
+        static_cast<long long>(v->records),
+        v->head.empty() ? "(none)" : v->head.c_str());
+    return 0;
+  }
+  std::printf("ledger %s: BROKEN at entry %lld: %s: %s\n", dir.c_str(),
+              static_cast<long long>(v->broken_seq), v->problem.c_str(),
+              v->detail.c_str());
+  std::printf(
+      "%lld problem(s) in all; %lld chain entries, %lld audited "
+      "records read\n",
+      static_cast<long long>(v->problems), static_cast<long long>(v->entries),
+      static_cast<long long>(v->records));
+  return 1;
 }
 
 absl::StatusOr<ServiceAddresses> ResolveServices(
@@ -399,6 +436,11 @@ int main(int argc, char** argv) {
   up->add_option(
       "--requests-per-hour", per_hour,
       "override the plan's hourly budget (loader, and emulator if any)");
+  std::string ledger_key_file;
+  up->add_option("--ledger-key-file", ledger_key_file,
+                 "the auditor encrypts the ledger with the key in this file "
+                 "(64 hex digits or 32 bytes; docs/ledger.md)")
+      ->envname("BRIDGEWORK_LEDGER_KEY_FILE");
 
   bool dry_run = false;
   int sample_size = 0;
@@ -608,6 +650,22 @@ int main(int argc, char** argv) {
                            "run config (for service addresses)");
   audit_export->add_option("--services", services_file,
                            "services.json from `bridgework up`");
+  std::string verify_dir;
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "walk the ledger's hash chain: OK with the entry count, or the first "
+      "broken entry (edited, missing, reordered, removed, inserted) and "
+      "exit 1");
+  audit_verify->add_option(
+      "--data-dir", verify_dir,
+      "the ledger directory (default <--state-dir>/ledger); read-only, "
+      "works while the auditor runs");
+  audit_verify->add_option("--state-dir", state_dir,
+                           "`bridgework up`'s state directory");
+  audit_verify
+      ->add_option("--ledger-key-file", ledger_key_file,
+                   "the ledger's key, when it is encrypted")
+      ->envname("BRIDGEWORK_LEDGER_KEY_FILE");
 
   auto* reconcile = app.add_subcommand(
       "reconcile",
@@ -722,6 +780,7 @@ int main(int argc, char** argv) {
     options.emulator = emulator;
     options.requests_per_hour = per_hour;
     options.traffic_log = traffic_log;
+    options.ledger_key_file = ledger_key_file;
     if (!config_path.empty()) {
       options.crm = config.destination.crm();
       if (!emulator.empty() && emulator != options.crm) {
@@ -782,6 +841,13 @@ int main(int argc, char** argv) {
                 static_cast<long long>(r->operations), r->jsonl_path.c_str(),
                 r->csv_path.c_str());
     return 0;
+  }
+
+  if (*audit_verify) {
+    if (verify_dir.empty()) {
+      verify_dir = (std::filesystem::path(state_dir) / "ledger").string();
+    }
+    return VerifyLedger(verify_dir, ledger_key_file);
   }
 
   auto services = ResolveServices(services_file, from_config);

@@ -150,13 +150,15 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   }
   suite.crm_token = token;
   std::string ledger = (fs::path(options.state_dir) / "ledger").string();
-  BW_ASSIGN_OR_RETURN(
-      Child auditor,
-      supervisor.Start({"auditor",
-                        bin + "/bridgework-auditor",
-                        {"--listen", "127.0.0.1:0", "--data-dir", ledger},
-                        {}},
-                       true));
+  ChildSpec auditor_spec{"auditor",
+                         bin + "/bridgework-auditor",
+                         {"--listen", "127.0.0.1:0", "--data-dir", ledger},
+                         {}};
+  if (!options.ledger_key_file.empty()) {
+    auditor_spec.args.push_back("--ledger-key-file");
+    auditor_spec.args.push_back(fs::absolute(options.ledger_key_file).string());
+  }
+  BW_ASSIGN_OR_RETURN(Child auditor, supervisor.Start(auditor_spec, true));
   BW_ASSIGN_OR_RETURN(Child extractor,
                       supervisor.Start({"extractor",
                                         bin + "/bridgework-extractor",

@@ -46,6 +46,9 @@ struct SuiteOptions {
   std::string plan = "growth";
   // Overrides the plan's hourly budget on both sides (demo: a fast budget).
   int requests_per_hour = 0;
+  // The auditor encrypts the ledger's values with the key in this file
+  // (--ledger-key-file; docs/ledger.md "At rest"); "" leaves them plain.
+  std::string ledger_key_file;
   // Overrides the loader's budget alone (0: `requests_per_hour`); tests
   // pace the loader below what the emulator allows.
   int loader_requests_per_hour = 0;
