@@ -38,6 +38,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   bridgework::SetLogLevelByName(log_level);
+  if (absl::Status tls = bridgework::UseTransportSecurity(
+          server.tls, bridgework::SecurityRole::kServer);
+      !tls.ok()) {
+    std::cerr << "bridgework-auditor: " << tls.message() << "\n";
+    return 2;
+  }
 
   auto ledger = bridgework::ledger::RocksDbLedger::Open(data_dir);
   if (!ledger.ok()) {
