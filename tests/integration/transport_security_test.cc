@@ -224,6 +224,16 @@ TEST_F(TransportSecurityTest, MigrationOverMutualTlsAndRefusals) {
   for (const auto& o : rep["objects"]) loaded += o.value("loaded", int64_t{0});
   EXPECT_GT(loaded, 40);  // patients and their related records
 
+  // Each service said how it serves (and never the token).
+  for (const char* name : {"extractor", "transformer", "loader", "auditor"}) {
+    EXPECT_THAT(ReadAll(state + "/" + name + ".log"),
+                HasSubstr("\"callers\":\"client certificate\""))
+        << name;
+    EXPECT_THAT(ReadAll(state + "/" + name + ".log"),
+                HasSubstr("\"transport\":\"mtls\""))
+        << name;
+  }
+
   // Every service refuses callers that are not the CA's.
   for (const char* name : {"extractor", "transformer", "loader", "auditor"}) {
     const std::string address = services.value(name, "");
@@ -255,6 +265,25 @@ TEST_F(TransportSecurityTest, MigrationOverMutualTlsAndRefusals) {
   EXPECT_FALSE(ReadAll(plain).empty());
   // With it, the same command works.
   EXPECT_EQ(cli({"status"}, log_), 0) << ReadAll(log_);
+  // A DNS target (as the transformer's loader channel in Kubernetes) is
+  // checked against the name it resolves, localhost, on every address
+  // round robin picks; a certificate without the expected name is refused.
+  {
+    json by_name = services;
+    const std::string auditor = services.value("auditor", "");
+    by_name["auditor"] =
+        "dns:///localhost:" + auditor.substr(auditor.rfind(':') + 1);
+    const std::string file = (root_ / "services-dns.json").string();
+    std::ofstream(file) << by_name.dump();
+    std::vector<std::string> status = {Bin("bridgework"), "status",
+                                       "--services", file};
+    for (const std::string& a : ControllerTls()) status.push_back(a);
+    EXPECT_EQ(RunCommand(status, log_), 0) << ReadAll(log_);
+    const std::string misnamed = (root_ / "misnamed.log").string();
+    status.insert(status.end(), {"--tls-server-name", "bridgework-auditor"});
+    EXPECT_NE(RunCommand(status, misnamed), 0);
+    EXPECT_THAT(ReadAll(misnamed), HasSubstr("cannot reach the auditor"));
+  }
 
   // An auditor serving TLS that takes a bearer token (no client CA), with
   // a plaintext health port for probes.
@@ -323,7 +352,9 @@ TEST_F(TransportSecurityTest, MigrationOverMutualTlsAndRefusals) {
     }
     EXPECT_THAT(hits, ::testing::IsEmpty()) << secret.substr(0, 16);
   }
-  // The checks above looked where the secrets could be.
+  // The search finds a secret where it is (the secret files), and looked
+  // where the secrets could be.
+  EXPECT_EQ(FilesContaining(root_ / "secrets", crm_token_).size(), 1u);
   EXPECT_TRUE(fs::exists(report + "/report.html"));
   EXPECT_TRUE(fs::exists(state + "/loader.log"));
   EXPECT_TRUE(fs::exists(state + "/ledger"));
