@@ -38,6 +38,21 @@ absl::Status WritePortFile(const std::string& path, const std::string& addr) {
   return absl::OkStatus();
 }
 
+// For the start-up log line: what protects the service port.
+std::string TransportName(const TransportSecurity& s) {
+  if (!s.server_tls()) return "plaintext";
+  return s.ca_pem.empty() ? "tls" : "mtls";
+}
+
+// Who may call (never the token itself).
+std::string CallerAuthName(const TransportSecurity& s) {
+  if (!s.authenticates_callers()) return "anyone";
+  if (!s.ca_pem.empty() && !s.auth_token.empty()) {
+    return "client certificate or bearer token";
+  }
+  return s.ca_pem.empty() ? "bearer token" : "client certificate";
+}
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -58,9 +73,11 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
                               const std::function<void()>& on_shutdown) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<const TransportSecurity> security =
+      ProcessTransportSecurity();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen, MakeServerCredentials(*security),
                            &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -72,8 +89,25 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
   for (grpc::Service* s : services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen,
+        security->server_tls()
+            ? " (or --tls-cert/--tls-key are not a certificate and its key)"
+            : ""));
+  }
+  // Health alone, in plaintext: the process's other services are not
+  // registered here, so nothing but SERVING/NOT_SERVING is exposed.
+  std::unique_ptr<grpc::Server> health_server;
+  if (!options.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(
+        options.health_listen, grpc::InsecureServerCredentials(), &health_port);
+    health_server = health_builder.BuildAndStart();
+    if (health_server == nullptr || health_port == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on --health-listen ", options.health_listen));
+    }
   }
   std::vector<std::string> parts = absl::StrSplit(options.listen, ':');
   std::string host = parts.size() > 1 ? parts[0] : "127.0.0.1";
@@ -83,16 +117,30 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
     absl::Status s = WritePortFile(options.port_file, addr);
     if (!s.ok()) return s;
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
-  LogInfo("serving", {{"address", addr}});
+  auto set_serving = [&](bool serving) {
+    server->GetHealthCheckService()->SetServingStatus(serving);
+    if (health_server != nullptr) {
+      health_server->GetHealthCheckService()->SetServingStatus(serving);
+    }
+  };
+  set_serving(true);
+  LogInfo("serving", {{"address", addr},
+                      {"transport", TransportName(*security)},
+                      {"callers", CallerAuthName(*security)},
+                      {"health_listen", options.health_listen}});
 
   int sig = WaitForTerminationSignal();
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server->GetHealthCheckService()->SetServingStatus(false);
+  set_serving(false);
   if (on_shutdown) on_shutdown();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::seconds(options.shutdown_grace_seconds));
+  const auto deadline = std::chrono::system_clock::now() +
+                        std::chrono::seconds(options.shutdown_grace_seconds);
+  server->Shutdown(deadline);
   server->Wait();
+  if (health_server != nullptr) {
+    health_server->Shutdown(deadline);
+    health_server->Wait();
+  }
   LogInfo("stopped");
   return absl::OkStatus();
 }
@@ -109,7 +157,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+  std::shared_ptr<const TransportSecurity> security =
+      ProcessTransportSecurity();
+  // Every address the target resolves to is checked against the same
+  // name: the target's host (e.g. "bridgework-loader" for
+  // "dns:///bridgework-loader:7103"), or --tls-server-name.
+  if (security->client_tls() && !security->server_name.empty()) {
+    args.SetSslTargetNameOverride(security->server_name);
+  }
+  return grpc::CreateCustomChannel(target, MakeChannelCredentials(*security),
                                    args);
 }
 

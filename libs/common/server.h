@@ -1,6 +1,8 @@
 // Process scaffolding shared by the four services: one gRPC server with
 // the standard health service (grpc.health.v1) and server reflection,
-// listening where told, stopped cleanly by SIGTERM or SIGINT.
+// listening where told, with the process's transport security
+// (libs/common/transport_security.h, docs/security.md), stopped cleanly by
+// SIGTERM or SIGINT.
 #ifndef BRIDGEWORK_LIBS_COMMON_SERVER_H_
 #define BRIDGEWORK_LIBS_COMMON_SERVER_H_
 
@@ -12,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "libs/common/transport_security.h"
 
 namespace bridgework {
 
@@ -23,6 +26,14 @@ struct ServerOptions {
   std::string port_file;
   // How long in-flight RPCs may finish after a signal. Default 5 s.
   int shutdown_grace_seconds = 5;
+  // When set, "host:port" where grpc.health.v1 alone is also served, in
+  // plaintext and unauthenticated (Kubernetes' gRPC probes cannot speak
+  // TLS). Default: none.
+  std::string health_listen;
+  // The TLS files and token (--tls-*, --auth-token-file). The server uses
+  // what UseTransportSecurity made the process's security; main calls it
+  // with these right after parsing the flags.
+  TlsFlags tls;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it
@@ -34,16 +45,20 @@ void BlockTerminationSignals();
 int WaitForTerminationSignal();
 
 // Builds and starts the server with `services` (not owned; they must
-// outlive the call), marks them SERVING in the health service, then waits
-// for SIGTERM or SIGINT. On a signal it marks health NOT_SERVING, calls
-// `on_shutdown` (to cancel long-running work), and shuts the server down
-// with the grace period. Returns an error only if the server cannot start.
+// outlive the call) and the process's transport security (TLS, and the
+// caller check when it authenticates callers), and the health-only
+// plaintext server when options.health_listen is set; marks them SERVING
+// in the health service, then waits for SIGTERM or SIGINT. On a signal it
+// marks health NOT_SERVING, calls `on_shutdown` (to cancel long-running
+// work), and shuts the servers down with the grace period. Returns an
+// error only if a server cannot start.
 absl::Status ServeUntilSignal(const ServerOptions& options,
                               const std::vector<grpc::Service*>& services,
                               const std::function<void()>& on_shutdown = {});
 
-// A channel to a peer service. Message size limits are raised to 64 MiB so
-// that long notes fit.
+// A channel to a peer service, with the process's transport security
+// (TLS when it has a CA; its certificate and bearer token when it has
+// them). Message size limits are raised to 64 MiB so that long notes fit.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
 
 }  // namespace bridgework

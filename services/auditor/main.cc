@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   bridgework::SetLogLevelByName(log_level);
+  if (absl::Status tls = bridgework::UseTransportSecurity(
+          server.tls, bridgework::SecurityRole::kServer);
+      !tls.ok()) {
+    std::cerr << "bridgework-auditor: " << tls.message() << "\n";
+    return 2;
+  }
 
   std::optional<bridgework::ledger::LedgerKey> key;
   if (!key_file.empty()) {

@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   bridgework::SetLogLevelByName(log_level);
+  if (absl::Status tls = bridgework::UseTransportSecurity(
+          server.tls, bridgework::SecurityRole::kServer);
+      !tls.ok()) {
+    std::cerr << "bridgework-extractor: " << tls.message() << "\n";
+    return 2;
+  }
 
   bridgework::extractor::SourceRegistry registry;
   absl::Status s = bridgework::extractor::RegisterBuiltinSources(registry);

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
       ->envname("BRIDGEWORK_CRM_COMPANY_ID");
   CLI11_PARSE(app, argc, argv);
   bridgework::SetLogLevelByName(log_level);
+  if (absl::Status tls = bridgework::UseTransportSecurity(
+          server.tls, bridgework::SecurityRole::kServer);
+      !tls.ok()) {
+    std::cerr << "bridgework-loader: " << tls.message() << "\n";
+    return 2;
+  }
 
   std::string token;
   if (!token_file.empty()) {

@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
       ->required();
   CLI11_PARSE(app, argc, argv);
   bridgework::SetLogLevelByName(log_level);
+  if (absl::Status tls = bridgework::UseTransportSecurity(
+          server.tls, bridgework::SecurityRole::kServer);
+      !tls.ok()) {
+    std::cerr << "bridgework-transformer: " << tls.message() << "\n";
+    return 2;
+  }
   bridgework::transformer::TransformerService service(peers);
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {

@@ -160,11 +160,7 @@ absl::StatusOr<AuditExportResult> ExportAudit(
     return absl::InvalidArgumentError(
         absl::StrCat("audit export: '", run_id, "' is not a run id"));
   }
-  if (!IsServing(options.auditor, 3000)) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot reach the auditor at ", options.auditor,
-                     " (is `bridgework up` running?)"));
-  }
+  BW_RETURN_IF_ERROR(CheckReachable("auditor", options.auditor, 3000));
   auto auditor = MakeGrpcAuditorClient(options.auditor);
   absl::StatusOr<v1::RunInfo> run = auditor->GetRun(run_id);
   if (absl::IsNotFound(run.status())) {

@@ -323,11 +323,7 @@ absl::Status CheckServices(const ServiceAddresses& services, int timeout_ms) {
         {"extractor", services.extractor},
         {"loader", services.loader},
         {"transformer", services.transformer}}) {
-    if (!IsServing(addr, timeout_ms)) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot reach the ", name, " at ", addr,
-                       " (is `bridgework up` running?)"));
-    }
+    BW_RETURN_IF_ERROR(CheckReachable(name, addr, timeout_ms));
   }
   return absl::OkStatus();
 }
@@ -642,10 +638,8 @@ absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
 absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
                                         const std::string& run_id,
                                         bool overwrite_conflicts) {
-  if (!IsServing(services.auditor, 3000) || !IsServing(services.loader, 3000)) {
-    return absl::UnavailableError(
-        "cannot reach the auditor or the loader (is `bridgework up` running?)");
-  }
+  BW_RETURN_IF_ERROR(CheckReachable("auditor", services.auditor, 3000));
+  BW_RETURN_IF_ERROR(CheckReachable("loader", services.loader, 3000));
   auto auditor = MakeGrpcAuditorClient(services.auditor);
   BW_ASSIGN_OR_RETURN(v1::RunInfo target, auditor->GetRun(run_id));
   if (target.kind() == v1::RUN_KIND_ROLLBACK ||
@@ -739,10 +733,7 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
 
 absl::Status PrintStatus(const ServiceAddresses& services,
                          const std::string& run_id) {
-  if (!IsServing(services.auditor, 3000)) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot reach the auditor at ", services.auditor));
-  }
+  BW_RETURN_IF_ERROR(CheckReachable("auditor", services.auditor, 3000));
   auto auditor = MakeGrpcAuditorClient(services.auditor);
   if (run_id.empty()) {
     BW_ASSIGN_OR_RETURN(v1::ListRunsResponse runs, auditor->ListRuns(50));

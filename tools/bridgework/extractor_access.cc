@@ -18,8 +18,15 @@ absl::StatusOr<ExtractorAccess> ExtractorAccess::Reach(
     access.address_ = from_config.extractor;
   } else if (fs::exists(services_file)) {
     auto running = LoadServiceAddresses(services_file);
-    if (running.ok() && IsServing(running->extractor, 2000))
-      access.address_ = running->extractor;
+    if (running.ok()) {
+      absl::Status s = ServingStatus(running->extractor, 2000);
+      // A running extractor that refuses this client is reported, not
+      // replaced by a private one.
+      if (absl::IsUnauthenticated(s)) {
+        return CheckReachable("extractor", running->extractor, 2000);
+      }
+      if (s.ok()) access.address_ = running->extractor;
+    }
   }
   if (access.address_.empty()) {
     access.supervisor_ = std::make_unique<Supervisor>(state_dir);

@@ -34,6 +34,8 @@
 #include "absl/time/clock.h"
 #include "libs/budget/budget_client.h"
 #include "libs/common/server.h"
+#include "libs/common/server_flags.h"
+#include "libs/common/transport_security.h"
 #include "libs/crm/http_client.h"
 #include "libs/discovery/assessment.h"
 #include "libs/ledger/ledger_crypto.h"
@@ -118,6 +120,23 @@ absl::StatusOr<ServiceAddresses> ResolveServices(
         " does not exist (start them with `bridgework up`)"));
   }
   return LoadServiceAddresses(services_file);
+}
+
+// The services the CLI starts (`up`, `demo`, a private extractor) inherit
+// its environment: its TLS settings, given as flags or variables, become
+// theirs (docs/security.md "Processes the CLI starts"). Paths are made
+// absolute; a token file's path is exported, never the token.
+void ExportTlsFlags(const bridgework::TlsFlags& tls) {
+  auto put = [](const char* name, const std::string& path) {
+    if (!path.empty()) setenv(name, fs::absolute(path).c_str(), 1);
+  };
+  put("BRIDGEWORK_TLS_CERT", tls.cert_file);
+  put("BRIDGEWORK_TLS_KEY", tls.key_file);
+  put("BRIDGEWORK_TLS_CA", tls.ca_file);
+  put("BRIDGEWORK_AUTH_TOKEN_FILE", tls.auth_token_file);
+  if (!tls.server_name.empty()) {
+    setenv("BRIDGEWORK_TLS_SERVER_NAME", tls.server_name.c_str(), 1);
+  }
 }
 
 std::string ExamplesDir() {
@@ -414,6 +433,11 @@ volatile sig_atomic_t g_stop = 0;
 int main(int argc, char** argv) {
   CLI::App app{"bridgework: migrate dental-practice data into a sales CRM"};
   app.require_subcommand(1);
+  // Transport security for every command (docs/security.md), given before
+  // or after the subcommand.
+  bridgework::TlsFlags tls;
+  bridgework::AddTlsFlags(app, tls);
+  app.fallthrough();
   std::string config_path, services_file = ".bridgework/services.json", run_id,
                            report_json, report_dir, state_dir = ".bridgework",
                            emulator, out = "out/demo";
@@ -700,6 +724,13 @@ int main(int argc, char** argv) {
   explain->add_flag("--json", explain_json, "print JSON");
 
   CLI11_PARSE(app, argc, argv);
+  ExportTlsFlags(tls);
+  if (absl::Status s = bridgework::UseTransportSecurity(
+          tls, bridgework::SecurityRole::kClient);
+      !s.ok()) {
+    std::cerr << "bridgework: " << s.message() << "\n";
+    return 2;
+  }
 
   if (*propose) {
     if (no_default_maps) pc.default_maps_dir.clear();
@@ -795,8 +826,11 @@ int main(int argc, char** argv) {
       else
         options.crm_url = config.destination_url;
       options.plan = config.destination.plan();
-      if (const char* t = std::getenv(config.token_env.c_str()))
+      if (!config.token_file.empty()) {
+        options.crm_token_file = config.token_file;
+      } else if (const char* t = std::getenv(config.token_env.c_str())) {
         options.crm_token = t;
+      }
       auto map =
           bridgework::mapping::ParseMap(config.map_yaml, config.map_path);
       if (map.ok()) options.EmulateSchemaOf(*map);

@@ -441,11 +441,7 @@ absl::StatusOr<ReconcileResult> Reconcile(const RunConfig& config,
        {std::pair<const char*, std::string>{"auditor", services.auditor},
         {"extractor", services.extractor},
         {"loader", services.loader}}) {
-    if (!IsServing(address, 3000)) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot reach the ", name, " at ", address,
-                       " (is `bridgework up` running?)"));
-    }
+    BW_RETURN_IF_ERROR(CheckReachable(name, address, 3000));
   }
   BW_ASSIGN_OR_RETURN(mapping::Map map,
                       mapping::ParseMap(config.map_yaml, config.map_path));

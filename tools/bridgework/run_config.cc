@@ -232,7 +232,7 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     BW_RETURN_IF_ERROR(
         CheckKeys(f, dst, "destination",
                   {"crm", "account", "plan", "fallback_owner_email", "url",
-                   "token_env", "location_id", "company_id"}));
+                   "token_env", "token_file", "location_id", "company_id"}));
     BW_ASSIGN_OR_RETURN(crm, GetString(f, dst, "destination", "crm", true));
     if (crm != "freshsales" && crm != "pipedrive" && crm != "highlevel") {
       return YamlError(f, dst["crm"], "destination.crm",
@@ -264,6 +264,13 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     BW_ASSIGN_OR_RETURN(c.token_env,
                         GetString(f, dst, "destination", "token_env", false,
                                   "BRIDGEWORK_CRM_TOKEN"));
+    // The path of a file holding the token (a mounted secret), never the
+    // token; relative to the config's directory.
+    BW_ASSIGN_OR_RETURN(std::string token_file,
+                        GetString(f, dst, "destination", "token_file", false));
+    if (!token_file.empty()) {
+      c.token_file = fs::absolute(Resolve(path, token_file)).string();
+    }
   }
 
   mapping::Map map;

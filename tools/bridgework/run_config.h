@@ -28,9 +28,12 @@ struct RunConfig {
   v1::SourceConfig source;
   v1::DestinationConfig destination;
   // For `bridgework up`: the CRM base URL the loader is started with, and
-  // the environment variable holding its token.
+  // where its token is: the file `token_file` (absolute; preferred when
+  // set) or the environment variable `token_env`. Neither is part of the
+  // config hash.
   std::string destination_url;
   std::string token_env = "BRIDGEWORK_CRM_TOKEN";
+  std::string token_file;
   std::string map_path;
   std::string map_yaml;
   int batch_size = 100;

@@ -51,6 +51,21 @@ TEST_F(RunConfigTest, ReadsAndHashesAGoodConfig) {
   EXPECT_EQ(again->hash, c->hash);
 }
 
+TEST_F(RunConfigTest, TokenFileIsAPathOutsideTheHash) {
+  const std::string plain = Good();
+  std::string with_file = plain;
+  with_file.insert(with_file.find("map:"), "  token_file: secrets/crm-token\n");
+  auto a = LoadRunConfig(Write(plain));
+  auto b = LoadRunConfig(Write(with_file));
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_TRUE(a->token_file.empty());
+  // Resolved against the config's directory, made absolute.
+  EXPECT_EQ(b->token_file, (dir_ / "secrets/crm-token").string());
+  EXPECT_EQ(a->hash, b->hash);
+  EXPECT_THAT(b->canonical_json, ::testing::Not(HasSubstr("crm-token")));
+}
+
 TEST_F(RunConfigTest, TimeZoneAndCurrencyAreCheckedWhenTheConfigLoads) {
   auto with = [&](const std::string& settings) {
     return LoadRunConfig(Write(

@@ -35,6 +35,16 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   std::string bin = BinaryDir();
   Suite suite;
   std::string token = options.crm_token;
+  if (!options.crm_token_file.empty()) {
+    // Read here for the emulator (and to fail early); the loader reads the
+    // file itself.
+    std::ifstream in(options.crm_token_file);
+    if (!in || !std::getline(in, token) || token.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read a CRM token from destination.token_file ",
+                       options.crm_token_file));
+    }
+  }
   suite.crm_url = options.crm_url;
   std::string per_hour = options.requests_per_hour > 0
                              ? absl::StrCat(options.requests_per_hour)
@@ -146,7 +156,8 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   }
   if (token.empty()) {
     return absl::InvalidArgumentError(
-        "no CRM token: set the variable named by destination.token_env");
+        "no CRM token: set destination.token_file, or the variable named by "
+        "destination.token_env");
   }
   suite.crm_token = token;
   std::string ledger = (fs::path(options.state_dir) / "ledger").string();
@@ -170,7 +181,14 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
       bin + "/bridgework-loader",
       {"--listen", "127.0.0.1:0", "--auditor", auditor.address, "--crm", crm,
        "--crm-url", suite.crm_url, "--plan", options.plan},
-      {{"BRIDGEWORK_CRM_TOKEN", token}}};
+      {}};
+  // A token file's path, else the token in the loader's environment only.
+  if (!options.crm_token_file.empty()) {
+    loader_spec.args.push_back("--crm-token-file");
+    loader_spec.args.push_back(options.crm_token_file);
+  } else {
+    loader_spec.env["BRIDGEWORK_CRM_TOKEN"] = token;
+  }
   if (!options.location_id.empty()) {
     loader_spec.args.push_back("--location-id");
     loader_spec.args.push_back(options.location_id);

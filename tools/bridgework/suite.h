@@ -40,9 +40,12 @@ struct SuiteOptions {
     emulator_pipelines = map.pipelines;
     emulator_territories = map.territories;
   }
-  // Without an emulator: the CRM URL and the loader's token.
+  // Without an emulator: the CRM URL and the loader's token, or the file
+  // holding it (given to the loader as --crm-token-file; with an emulator,
+  // the emulator takes the token it holds).
   std::string crm_url;
   std::string crm_token;
+  std::string crm_token_file;
   std::string plan = "growth";
   // Overrides the plan's hourly budget on both sides (demo: a fast budget).
   int requests_per_hour = 0;

@@ -15,6 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/common/grpc_status.h"
+#include "libs/common/server.h"
 
 extern char** environ;
 
@@ -39,10 +41,8 @@ std::string BinaryDir() {
   return ec ? std::string(".") : self.parent_path().string();
 }
 
-bool IsServing(const std::string& address, int timeout_ms) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = grpc::health::v1::Health::NewStub(channel);
+absl::Status ServingStatus(const std::string& address, int timeout_ms) {
+  auto stub = grpc::health::v1::Health::NewStub(MakeChannel(address));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(timeout_ms));
@@ -50,8 +50,28 @@ bool IsServing(const std::string& address, int timeout_ms) {
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
   grpc::Status s = stub->Check(&ctx, req, &resp);
-  return s.ok() &&
-         resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  if (!s.ok()) return FromGrpcStatus(s);
+  if (resp.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    return absl::UnavailableError("not serving");
+  }
+  return absl::OkStatus();
+}
+
+bool IsServing(const std::string& address, int timeout_ms) {
+  return ServingStatus(address, timeout_ms).ok();
+}
+
+absl::Status CheckReachable(const std::string& name, const std::string& address,
+                            int timeout_ms) {
+  absl::Status s = ServingStatus(address, timeout_ms);
+  if (s.ok()) return s;
+  if (absl::IsUnauthenticated(s)) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the ", name, " at ", address, " refused this client: ", s.message()));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "cannot reach the ", name, " at ", address,
+      " (is `bridgework up` running? a TLS service also needs --tls-ca here)"));
 }
 
 Supervisor::~Supervisor() { StopAll(); }

@@ -57,9 +57,17 @@ class Supervisor {
 // of the running binary (build/bin).
 std::string BinaryDir();
 
-// True when a grpc.health.v1 Check on `address` answers SERVING within
-// `timeout_ms`.
+// OK when a grpc.health.v1 Check on `address` (with the process's
+// transport security) answers SERVING within `timeout_ms`; else the
+// call's error (UNAUTHENTICATED when the service refused this client).
+absl::Status ServingStatus(const std::string& address, int timeout_ms);
 bool IsServing(const std::string& address, int timeout_ms);
+
+// ServingStatus as the CLI reports it: OK, UNAUTHENTICATED "the <name> at
+// <address> refused this client: <why>", or UNAVAILABLE "cannot reach the
+// <name> at <address> ...".
+absl::Status CheckReachable(const std::string& name, const std::string& address,
+                            int timeout_ms);
 
 }  // namespace bridgework::cli
 

@@ -37,6 +37,7 @@ if [ "$build_only" -eq 0 ]; then
     python3 python3-grpcio clang-format
     mariadb-server
     chromium libpng-dev
+    openssl
   )
   # Node.js and npm usually come with the machine image (Node 20); Debian's
   # own packages (Node 18) are the fallback and suffice for the validators.

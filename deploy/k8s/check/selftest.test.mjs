@@ -152,6 +152,18 @@ test("rule: probe not gRPC", () =>
     /livenessProbe is not a gRPC probe on port 7101/,
   ));
 
+test("rule: a TLS service is probed on its plaintext health port", () => {
+  const objects = valid();
+  container(objects).ports.push({ name: "health", containerPort: 8101 });
+  for (const p of ["readinessProbe", "livenessProbe"])
+    container(objects)[p] = { grpc: { port: 8101 } };
+  assert.deepEqual(validateObjects(objects), []);
+  expectProblem(
+    (o) => container(o).ports.push({ name: "health", containerPort: 8101 }),
+    /readinessProbe is not a gRPC probe on port 8101/,
+  );
+});
+
 test("rule: no readiness probe", () =>
   expectProblem((o) => delete container(o).readinessProbe, /no readinessProbe/));
 

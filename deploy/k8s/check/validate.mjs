@@ -280,12 +280,17 @@ function ruleProblems(objects, external) {
           say(w, `${where}: envFrom: no Secret ${e.secretRef.name}`);
       }
       if (init || w.kind === "Job") continue;
-      // A serving container: probes; a gRPC port is probed with gRPC.
+      // A serving container: probes; a gRPC port is probed with gRPC, on
+      // the container's plaintext `health` port when it has one (a TLS
+      // service: the kubelet's gRPC probes cannot speak TLS).
       for (const p of ["readinessProbe", "livenessProbe"])
         if (!c[p]) say(w, `${where}: no ${p}`);
-      const grpcPorts = (c.ports ?? [])
-        .filter((p) => p.name === "grpc")
-        .map((p) => p.containerPort);
+      const named = (name) =>
+        (c.ports ?? []).filter((p) => p.name === name).map((p) => p.containerPort);
+      const healthPorts = named("health");
+      const grpcPorts = named("grpc").length > 0 && healthPorts.length > 0
+        ? healthPorts
+        : named("grpc");
       for (const port of grpcPorts)
         for (const p of ["readinessProbe", "livenessProbe"])
           if (c[p] && c[p].grpc?.port !== port)
