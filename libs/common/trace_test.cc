@@ -14,7 +14,8 @@ TEST(Trace, FormatsAndParsesTraceparent) {
   ASSERT_EQ(id.size(), 32u);
   EXPECT_NE(id, NewTraceId());
   const std::string header = FormatTraceparent(id);
-  EXPECT_THAT(header, ::testing::MatchesRegex("00-[0-9a-f]{32}-[0-9a-f]{16}-01"));
+  EXPECT_THAT(header,
+              ::testing::MatchesRegex("00-[0-9a-f]{32}-[0-9a-f]{16}-01"));
   EXPECT_EQ(ParseTraceparent(header), id);
   // The W3C example.
   EXPECT_EQ(ParseTraceparent(
@@ -36,7 +37,6 @@ TEST(Trace, RejectsMalformedTraceparent) {
     EXPECT_EQ(ParseTraceparent(bad), "") << bad;
   }
 }
-
 
 TEST(LogContext, LinesCarryTheThreadsRunAndTraceWhileScoped) {
   ::testing::internal::CaptureStderr();
