@@ -271,6 +271,10 @@ class Run {
     auto reader = peers_.extractor->Extract(ctx.get(), extract);
     v1::RecordBatch in;
     while (reader->Read(&in)) {
+      if (peers_.metrics != nullptr) {
+        peers_.metrics->RecordsIn(object,
+                                  in.records_size() + in.rejections_size());
+      }
       for (const auto& rec : in.records()) visit(rec);
     }
     absl::Status status = FromGrpcStatus(reader->Finish());
