@@ -47,7 +47,8 @@ struct Sample {
 // Bridgework's never need). An unparsable line fails the test.
 std::vector<Sample> ParseMetrics(const std::string& text) {
   std::vector<Sample> out;
-  for (std::string_view line : absl::StrSplit(text, '\n')) {
+  for (const std::string& line :
+       std::vector<std::string>(absl::StrSplit(text, '\n'))) {
     if (line.empty() || line[0] == '#') continue;
     Sample s;
     size_t name_end = line.find_first_of("{ ");
@@ -55,16 +56,16 @@ std::vector<Sample> ParseMetrics(const std::string& text) {
     size_t value_at = name_end + 1;
     if (line[name_end] == '{') {
       size_t close = line.find('}', name_end);
-      EXPECT_NE(close, std::string_view::npos) << line;
-      if (close == std::string_view::npos) continue;
-      for (std::string_view pair :
-           absl::StrSplit(line.substr(name_end + 1, close - name_end - 1), ',',
-                          absl::SkipEmpty())) {
+      EXPECT_NE(close, std::string::npos) << line;
+      if (close == std::string::npos) continue;
+      for (const std::string& pair : std::vector<std::string>(
+               absl::StrSplit(line.substr(name_end + 1, close - name_end - 1),
+                              ',', absl::SkipEmpty()))) {
         size_t eq = pair.find('=');
-        EXPECT_TRUE(eq != std::string_view::npos && pair.size() > eq + 2 &&
+        EXPECT_TRUE(eq != std::string::npos && pair.size() > eq + 2 &&
                     pair[eq + 1] == '"' && pair.back() == '"')
             << line;
-        if (eq == std::string_view::npos || pair.size() < eq + 3) continue;
+        if (eq == std::string::npos || pair.size() < eq + 3) continue;
         s.labels[std::string(pair.substr(0, eq))] =
             std::string(pair.substr(eq + 2, pair.size() - eq - 3));
       }
@@ -184,11 +185,15 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
       EXPECT_EQ(s.labels.count("service") ? s.labels.at("service") : "", name)
           << s.name;
     }
-    // Its RPCs were counted, all OK.
+    // Its RPCs were counted, all OK but extract streams whose client hung
+    // up (the controller's check reads one batch of each object).
     EXPECT_GT(Sum(m[name], "bridgework_rpc_server_handled_total"), 0) << name;
     EXPECT_EQ(
         Sum(m[name], "bridgework_rpc_server_handled_total"),
-        Sum(m[name], "bridgework_rpc_server_handled_total", {{"code", "OK"}}))
+        Sum(m[name], "bridgework_rpc_server_handled_total", {{"code", "OK"}}) +
+            Sum(m[name], "bridgework_rpc_server_handled_total",
+                {{"method", "/bridgework.v1.Extractor/Extract"},
+                 {"code", "CANCELLED"}}))
         << text[name];
     EXPECT_EQ(Sum(m[name], "bridgework_rpc_server_handled_total"),
               Sum(m[name], "bridgework_rpc_server_duration_seconds_count"));
@@ -229,10 +234,9 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
   EXPECT_TRUE(Has(au, "bridgework_budget_use_ratio")) << text["auditor"];
   EXPECT_EQ(Sum(au, "bridgework_budget_paused"), 0);
 
-  // Records: what one service passed on, the next received. The
-  // controller's check opens each object with batches of one record and
-  // hangs up after the first: the extractor produced up to three of them
-  // (one read, two read ahead) that no transformer received.
+  // Records: the transformer received what the extractor sent it. The
+  // extractor also serves the controller (its check opens every object,
+  // it reads the owners' object whole), so it sent at least as much.
   const double extractor_out =
       Sum(ex, "bridgework_records_out_total", {{"outcome", "extracted"}}) +
       Sum(ex, "bridgework_records_out_total", {{"outcome", "rejected"}});
@@ -243,11 +247,9 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
   for (const std::string& object : objects) {
     const double in =
         Sum(tr, "bridgework_records_in_total", {{"object", object}});
-    const double out =
-        Sum(ex, "bridgework_records_out_total", {{"object", object}});
     EXPECT_GT(in, 0) << object;
-    EXPECT_GE(out, in) << object;
-    EXPECT_LE(out, in + 3) << object;
+    EXPECT_GE(Sum(ex, "bridgework_records_out_total", {{"object", object}}), in)
+        << object;
   }
   const double sent =
       Sum(tr, "bridgework_records_out_total", {{"outcome", "sent"}});
@@ -259,13 +261,21 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
             created);
   EXPECT_EQ(Sum(lo, "bridgework_records_out_total", {{"outcome", "updated"}}),
             updated);
-  // The ledger recorded one intent and one applied outcome per write.
+  // The ledger recorded the run's operations: an intent each, then their
+  // outcomes (creates and updates, links), as the report counts them.
+  const int64_t applied = report["operations"]["applied"].get<int64_t>();
+  const int64_t failed = report["operations"]["failed"].get<int64_t>();
+  const int64_t pending = report["operations"]["pending"].get<int64_t>();
+  EXPECT_GE(applied, created + updated);
   EXPECT_EQ(
       Sum(au, "bridgework_ledger_operations_total", {{"state", "applied"}}),
-      created + updated);
+      applied);
+  EXPECT_EQ(
+      Sum(au, "bridgework_ledger_operations_total", {{"state", "failed"}}),
+      failed);
   EXPECT_EQ(
       Sum(au, "bridgework_ledger_operations_total", {{"state", "intent"}}),
-      created + updated);
+      applied + failed + pending);
   EXPECT_GT(Sum(au, "bridgework_ledger_write_duration_seconds_count",
                 {{"op", "record_outcomes"}}),
             0);
@@ -303,7 +313,8 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
   for (const char* name : {"extractor", "transformer", "loader", "auditor"}) {
     const std::string log = ReadAll(state + "/" + name + ".log");
     int lines = 0, run_lines = 0;
-    for (std::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    for (const std::string& line : std::vector<std::string>(
+             absl::StrSplit(log, '\n', absl::SkipEmpty()))) {
       ++lines;
       json j = json::parse(line, nullptr, false);
       ASSERT_TRUE(j.is_object()) << name << ": " << line;
