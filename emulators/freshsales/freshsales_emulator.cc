@@ -298,6 +298,11 @@ FreshsalesEmulator::FreshsalesEmulator(
       })),
       window_(options.requests_per_hour, absl::Hours(1), options.time_scale,
               clock_),
+      faults_([](httplib::Response& res, int status,
+                 const std::string& message) {
+        Reply r = Error(status, {message});
+        SendJson(res, r.status, r.body);
+      }),
       fields_(std::move(fields)),
       settings_(std::move(settings)),
       next_job_(kFirstJobId) {
@@ -1412,6 +1417,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                            httplib::Response& res) {
         if (!is_api(req.path))
           return httplib::Server::HandlerResponse::Unhandled;
+        if (faults_.Before(req, res))
+          return httplib::Server::HandlerResponse::Handled;
         if (!Authorized(req)) {
           RateWindow::Decision d = window_.Peek();
           res.set_header("X-RateLimit-Limit", std::to_string(d.limit));
@@ -1435,7 +1442,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   // the time a client sees the reply.
   server.set_post_routing_handler(
       [this, api, is_api](const httplib::Request& req,
-                          const httplib::Response& res) {
+                          httplib::Response& res) {
+        faults_.After(req, res);
         LogRequest(req, res);
         if (!is_api(req.path)) return;
         stats_.Record(ApiRouteKey(req, api), res.status);
@@ -1759,6 +1767,7 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   ops.fields = [this](const Json& body) { return AddCustomFields(body); };
   ops.seed = [this](const Json& body) { return Seed(body); };
   ops.config = [this](const Json& body) { return Configure(body); };
+  ops.faults = &faults_;
   RegisterOperatorEndpoints(server, std::move(ops));
 }
 
