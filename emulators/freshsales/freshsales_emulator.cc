@@ -31,6 +31,8 @@ int64_t FirstId(Entity e) {
 // Custom module k's records start at kFirstModuleRecordId + k * 1000000.
 constexpr int64_t kFirstModuleRecordId = 17000000001;
 constexpr int64_t kFirstJobId = 7000000001;
+// The id of the one view each custom module has ("All records").
+constexpr int64_t kModuleViewId = 9100000001;
 constexpr int kDefaultPerPage = 25;
 constexpr int kMaxPerPage = 100;
 constexpr size_t kMaxBulkRecords = 100;
@@ -1626,6 +1628,41 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
         return with_module(
             req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
               return DeleteLocked(Entity::kCustomModule, id_of(req, 2), m);
+            });
+      }));
+  // A module's records are listed through its one view, as contacts are
+  // through theirs: GET .../filters for its id, then GET .../view/<id>.
+  server.Get(api + module + "/filters",
+             route([this, with_module](const auto& req) {
+               return with_module(req, [&](const std::string& m) {
+                 return Reply{200,
+                              {{"filters",
+                                Json::array({{{"id", kModuleViewId},
+                                              {"name", "All records"},
+                                              {"model_class_name", m},
+                                              {"user_id", users_.front().id},
+                                              {"is_default", true},
+                                              {"is_public", true}}})}}};
+               });
+             }));
+  server.Get(
+      api + module + "/view/([0-9]+)",
+      route([this, id_of, with_module](const auto& req) {
+        return with_module(
+            req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              if (id_of(req, 2) != kModuleViewId) {
+                return Error(404, {"Record not found"});
+              }
+              std::vector<const Json*> records;
+              for (const auto& [id, r] : module_tables_.at(m).records()) {
+                records.push_back(&r);
+              }
+              Reply page =
+                  PageLocked(Entity::kCustomModule, std::move(records), req);
+              // Listed under the module's name, as its records are wrapped.
+              page.body[m] = std::move(page.body[Plural(Entity::kCustomModule)]);
+              page.body.erase(Plural(Entity::kCustomModule));
+              return page;
             });
       }));
   server.Get(api + entity + "/filters", route([this](const auto& req) {

@@ -315,13 +315,15 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
     const std::set<std::string>& taken) {
   const v1::TargetRecord& r = *record.record;
   if (connector_->FindsByExternalKey(r.target_object())) {
-    return connector_->FindByExternalKey(r.target_object(),
-                                         r.external_key_field(),
-                                         r.external_key());
+    auto found = connector_->FindByExternalKey(
+        r.target_object(), r.external_key_field(), r.external_key());
+    if (!absl::IsUnimplemented(found.status())) return found;
   }
   absl::StatusOr<std::vector<std::string>> ids =
       connector_->FindByContent(record);
   if (absl::IsUnimplemented(ids.status())) {
+    // The CRM offers no way to read these records back (Freshsales notes
+    // and documents): the create is made again, and may duplicate.
     LogWarning("cannot tell whether a create happened",
                {{"object", r.target_object()}});
     return std::optional<std::string>();

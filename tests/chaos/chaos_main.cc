@@ -106,7 +106,9 @@ CompareOptions CompareOptionsFor(const std::string& crm) {
                     "next_activity_date", "next_activity_id",
                     "update_time_utc", "marked_as_done_time",
                     "first_char", "cc_email", "last_assigned_at",
-                    "recent_note", "last_contacted", "dateOfBirthUpdated"};
+                    "recent_note", "last_contacted", "dateOfBirthUpdated",
+                    "close_time", "lost_time", "won_time",
+                    "stage_change_time", "first_won_time", "archive_time"};
   return o;
 }
 
@@ -351,6 +353,7 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
       return o;
     }
     reference = Emulator(ref.emulator_address()).Get("/__sandbox/state");
+    std::ofstream(dir + "/reference-state.json") << reference.dump(1);
     std::vector<std::string> problems;
     reference_ids = ExportIdMap(RunIdsFromLog(ref_log), ref.services(),
                                 dir + "/reference-audit", ref_log, &problems);
@@ -410,8 +413,13 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
         Translation(reference_ids, ids, &problems);
     Fail(&o, round + ": id map against the reference", problems);
     const Json after = emulator.Get("/__sandbox/state");
-    Fail(&o, round + ": state against the reference",
-         CompareStates(reference, after, translate, compare, false));
+    std::ofstream(absl::StrCat(dir, "/state-", o.rounds, ".json"))
+        << after.dump(1);
+    std::vector<std::string> diff =
+        CompareStates(reference, after, translate, compare, false);
+    std::ofstream(absl::StrCat(dir, "/diff-", o.rounds, ".txt"))
+        << absl::StrJoin(diff, "\n") << "\n";
+    Fail(&o, round + ": state against the reference", diff);
     if (RunCli(with({"reconcile", "--config", config_path, "--report-json",
                      absl::StrCat(dir, "/reconcile-", o.rounds, ".json")}),
                log) != 0) {

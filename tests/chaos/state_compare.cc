@@ -19,8 +19,10 @@ std::string Text(const Json& v) {
   return "";
 }
 
+// A record's identity: its id, or for records without one (Pipedrive's
+// field definitions) its key.
 std::string IdOf(const Json& record) {
-  for (const char* key : {"id", "_id"}) {
+  for (const char* key : {"id", "_id", "field_code", "key"}) {
     if (record.contains(key)) return Text(record[key]);
   }
   return "";
@@ -42,7 +44,8 @@ bool Deleted(const Json& r) {
 bool IdMember(const std::string& key) {
   std::string k;
   for (char c : key) k.push_back(static_cast<char>(std::tolower(c)));
-  return k == "id" || k == "_id" || absl::EndsWith(k, "_id") ||
+  return k == "id" || k == "_id" || k == "key" || k == "field_code" ||
+         absl::EndsWith(k, "_id") ||
          absl::EndsWith(k, "_ids") ||
          (key.size() > 2 && (absl::EndsWith(key, "Id") ||
                              absl::EndsWith(key, "Ids")));
@@ -68,14 +71,21 @@ void Diff(const Json& e, const Json& a, const std::string& path,
           const std::map<std::string, std::string>& translate,
           const CompareOptions& options, std::vector<std::string>* out) {
   if (e.is_object() && a.is_object()) {
+    // Member names can be ids too (Pipedrive's custom-field keys).
+    Json renamed = Json::object();
+    for (const auto& [k, v] : a.items()) {
+      auto t = translate.find(k);
+      renamed[t == translate.end() ? k : t->second] = v;
+    }
     std::set<std::string> keys;
     for (const auto& [k, v] : e.items()) keys.insert(k);
-    for (const auto& [k, v] : a.items()) keys.insert(k);
+    for (const auto& [k, v] : renamed.items()) keys.insert(k);
     for (const std::string& k : keys) {
       if (options.ignored_keys.count(k)) continue;
       static const Json kNull;
-      Diff(e.contains(k) ? e[k] : kNull, a.contains(k) ? a[k] : kNull,
-           path + "." + k, k, translate, options, out);
+      Diff(e.contains(k) ? e[k] : kNull,
+           renamed.contains(k) ? renamed[k] : kNull, path + "." + k, k,
+           translate, options, out);
     }
     return;
   }
@@ -197,11 +207,43 @@ std::map<std::string, std::string> Translation(
 
 std::vector<std::string> CompareStates(
     const Json& expected, const Json& actual,
-    const std::map<std::string, std::string>& translate,
+    const std::map<std::string, std::string>& given,
     const CompareOptions& options, bool live_only) {
   std::vector<std::string> out;
   auto e_cols = Collections(expected, live_only);
   auto a_cols = Collections(actual, live_only);
+  // Records no migration wrote (the schema: fields, pipelines, stages) get
+  // their own ids and keys in each emulator: matched by a name unique in
+  // their collection on both sides.
+  std::map<std::string, std::string> translate = given;
+  for (const auto& [name, a_records] : a_cols) {
+    auto by_name = [](const std::vector<Json>& records) {
+      std::map<std::string, std::vector<const Json*>> m;
+      for (const Json& r : records) {
+        for (const char* key : {"name", "field_name"}) {
+          if (r.contains(key) && r[key].is_string()) {
+            m[r[key].get<std::string>()].push_back(&r);
+            break;
+          }
+        }
+      }
+      return m;
+    };
+    auto e_names = by_name(e_cols[name]);
+    for (const auto& [label, a_list] : by_name(a_records)) {
+      auto it = e_names.find(label);
+      if (a_list.size() != 1 || it == e_names.end() || it->second.size() != 1)
+        continue;
+      const Json& a = *a_list[0];
+      const Json& e = *it->second[0];
+      if (given.count(IdOf(a))) continue;
+      translate.emplace(IdOf(a), IdOf(e));
+      for (const char* key : {"key", "field_code"}) {
+        if (a.contains(key) && e.contains(key))
+          translate.emplace(Text(a[key]), Text(e[key]));
+      }
+    }
+  }
   std::set<std::string> names;
   for (const auto& [n, r] : e_cols) names.insert(n);
   for (const auto& [n, r] : a_cols) names.insert(n);
