@@ -26,8 +26,8 @@ bool IsOperator(const httplib::Request& req) {
 }
 
 bool IsWrite(const httplib::Request& req) {
-  return req.method == "POST" || req.method == "PUT" ||
-         req.method == "PATCH" || req.method == "DELETE";
+  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+         req.method == "DELETE";
 }
 
 bool KnownKind(const std::string& kind) {
@@ -125,9 +125,9 @@ absl::StatusOr<FaultConfig> ParseFaultConfig(const Json& body,
 Json FaultConfigJson(const FaultConfig& config) {
   Json rates = Json::object();
   for (const char* kind : kFaultKinds) rates[kind] = config.rate(kind);
-  return {{"seed", config.seed},           {"rates", rates},
-          {"storm_ms", config.storm_ms},   {"slow_ms", config.slow_ms},
-          {"hang_ms", config.hang_ms},     {"error_codes", config.error_codes}};
+  return {{"seed", config.seed},         {"rates", rates},
+          {"storm_ms", config.storm_ms}, {"slow_ms", config.slow_ms},
+          {"hang_ms", config.hang_ms},   {"error_codes", config.error_codes}};
 }
 
 absl::StatusOr<FaultConfig> FaultConfigFromFlags(
@@ -220,8 +220,8 @@ double FaultInjector::DrawLocked() {
 int FaultInjector::ErrorCodeLocked() {
   const std::vector<int>& codes = config_.error_codes;
   if (codes.empty()) return 503;
-  return codes[std::uniform_int_distribution<size_t>(0, codes.size() - 1)(
-      rng_)];
+  return codes[std::uniform_int_distribution<size_t>(0,
+                                                     codes.size() - 1)(rng_)];
 }
 
 void FaultInjector::CountLocked(const std::string& kind) { ++injected_[kind]; }
@@ -229,8 +229,14 @@ void FaultInjector::CountLocked(const std::string& kind) { ++injected_[kind]; }
 bool FaultInjector::Before(const httplib::Request& req,
                            httplib::Response& res) {
   if (IsOperator(req)) return false;
-  enum class Act { kNone, kStorm, kError, kReset, kTimeout, kSlow } act =
-      Act::kNone;
+  enum class Act {
+    kNone,
+    kStorm,
+    kError,
+    kReset,
+    kTimeout,
+    kSlow
+  } act = Act::kNone;
   int code = 0;
   int64_t retry_after = 0;
   absl::Duration delay;
@@ -265,8 +271,8 @@ bool FaultInjector::Before(const httplib::Request& req,
       CountLocked("timeout");
     } else if (d_slow < config_.rate("slow")) {
       act = Act::kSlow;
-      delay = absl::Milliseconds(
-          static_cast<double>(config_.slow_ms) * slow_fraction);
+      delay = absl::Milliseconds(static_cast<double>(config_.slow_ms) *
+                                 slow_fraction);
       CountLocked("slow");
     }
   }
@@ -295,8 +301,7 @@ bool FaultInjector::Before(const httplib::Request& req,
   return false;
 }
 
-void FaultInjector::After(const httplib::Request& req,
-                          httplib::Response& res) {
+void FaultInjector::After(const httplib::Request& req, httplib::Response& res) {
   if (IsOperator(req) || !IsWrite(req) || res.status < 200 ||
       res.status >= 300) {
     return;

@@ -37,10 +37,9 @@ struct Harness {
   absl::Time now = absl::FromUnixSeconds(1000);
   std::vector<absl::Duration> sleeps;
   int drops = 0;
-  FaultInjector faults{
-      Reply, [this] { return now; },
-      [this](absl::Duration d) { sleeps.push_back(d); },
-      [this](const httplib::Request&) { ++drops; }};
+  FaultInjector faults{Reply, [this] { return now; },
+                       [this](absl::Duration d) { sleeps.push_back(d); },
+                       [this](const httplib::Request&) { ++drops; }};
 };
 
 TEST(FaultConfig, ParsesOverABaseAndRefusesWhatItDoesNotKnow) {
@@ -190,11 +189,11 @@ TEST(FaultInjector, RealConnectionsAreDroppedAndOperatorRoutesServe) {
       [&faults](const httplib::Request& req, httplib::Response& res) {
         faults.After(req, res);
       });
-  server.Post("/api/things", [&applied](const httplib::Request&,
-                                        httplib::Response& res) {
-    ++applied;
-    SendJson(res, 201, {{"id", 1}});
-  });
+  server.Post("/api/things",
+              [&applied](const httplib::Request&, httplib::Response& res) {
+                ++applied;
+                SendJson(res, 201, {{"id", 1}});
+              });
   OperatorHandlers ops;
   ops.stats = [] { return Json{{"total", 0}}; };
   ops.faults = &faults;
@@ -212,8 +211,8 @@ TEST(FaultInjector, RealConnectionsAreDroppedAndOperatorRoutesServe) {
   EXPECT_FALSE(lost) << "no response";
   EXPECT_EQ(applied.load(), 1) << "but applied";
 
-  set = client.Post("/__sandbox/faults",
-                    R"({"rates":{"lost":0,"reset":1}})", "application/json");
+  set = client.Post("/__sandbox/faults", R"({"rates":{"lost":0,"reset":1}})",
+                    "application/json");
   ASSERT_TRUE(set);
   EXPECT_EQ(set->status, 200);
   auto reset = client.Post("/api/things", "{}", "application/json");

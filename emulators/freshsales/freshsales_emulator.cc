@@ -300,11 +300,11 @@ FreshsalesEmulator::FreshsalesEmulator(
       })),
       window_(options.requests_per_hour, absl::Hours(1), options.time_scale,
               clock_),
-      faults_([](httplib::Response& res, int status,
-                 const std::string& message) {
-        Reply r = Error(status, {message});
-        SendJson(res, r.status, r.body);
-      }),
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            Reply r = Error(status, {message});
+            SendJson(res, r.status, r.body);
+          }),
       fields_(std::move(fields)),
       settings_(std::move(settings)),
       next_job_(kFirstJobId) {
@@ -1443,8 +1443,7 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   // Runs for every response before it is written, so stats are current by
   // the time a client sees the reply.
   server.set_post_routing_handler(
-      [this, api, is_api](const httplib::Request& req,
-                          httplib::Response& res) {
+      [this, api, is_api](const httplib::Request& req, httplib::Response& res) {
         faults_.After(req, res);
         LogRequest(req, res);
         if (!is_api(req.path)) return;
@@ -1635,14 +1634,14 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   server.Get(api + module + "/filters",
              route([this, with_module](const auto& req) {
                return with_module(req, [&](const std::string& m) {
-                 return Reply{200,
-                              {{"filters",
-                                Json::array({{{"id", kModuleViewId},
-                                              {"name", "All records"},
-                                              {"model_class_name", m},
-                                              {"user_id", users_.front().id},
-                                              {"is_default", true},
-                                              {"is_public", true}}})}}};
+                 return Reply{
+                     200,
+                     {{"filters", Json::array({{{"id", kModuleViewId},
+                                                {"name", "All records"},
+                                                {"model_class_name", m},
+                                                {"user_id", users_.front().id},
+                                                {"is_default", true},
+                                                {"is_public", true}}})}}};
                });
              }));
   server.Get(
@@ -1660,7 +1659,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
               Reply page =
                   PageLocked(Entity::kCustomModule, std::move(records), req);
               // Listed under the module's name, as its records are wrapped.
-              page.body[m] = std::move(page.body[Plural(Entity::kCustomModule)]);
+              page.body[m] =
+                  std::move(page.body[Plural(Entity::kCustomModule)]);
               page.body.erase(Plural(Entity::kCustomModule));
               return page;
             });

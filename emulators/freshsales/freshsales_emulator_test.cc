@@ -132,7 +132,8 @@ class FreshsalesEmulatorTest : public ::testing::Test {
 TEST_F(FreshsalesEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
   Start();
   Operator("POST", "faults", {{"rates", {{"lost", 1}}}});
-  httplib::Headers h = {{"Authorization", std::string("Token token=") + kToken}};
+  httplib::Headers h = {
+      {"Authorization", std::string("Token token=") + kToken}};
   auto lost = client_->Post(
       (std::string(FreshsalesEmulator::kApiPrefix) + "/contacts").c_str(), h,
       Json{{"contact", {{"last_name", "Lost"}}}}.dump(), "application/json");

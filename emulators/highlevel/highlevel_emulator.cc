@@ -260,10 +260,10 @@ HighLevelEmulator::HighLevelEmulator(HighLevelOptions options,
              options.clock, RateWindow::Kind::kRolling),
       daily_(options.daily_limit, kDay, options.time_scale, options.clock,
              RateWindow::Kind::kEpoch),
-      faults_([](httplib::Response& res, int status,
-                 const std::string& message) {
-        SendJson(res, status, ErrorBody(status, message, ReasonOf(status)));
-      }) {
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            SendJson(res, status, ErrorBody(status, message, ReasonOf(status)));
+          }) {
   static const std::regex kParam("\\{([^}]+)\\}");
   for (const RouteDef& def : RouteDefs()) {
     Route r{def,

@@ -318,8 +318,8 @@ TEST_F(HighLevelEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
   c.error_codes = {503};
   emulator_->faults().Configure(c);
   Response refused = Call("POST", "/contacts/",
-                          {{"locationId", kLocation}, {"firstName", "A"}},
-                          {}, /*in_spec=*/false);
+                          {{"locationId", kLocation}, {"firstName", "A"}}, {},
+                          /*in_spec=*/false);
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.body["statusCode"], 503);
   EXPECT_TRUE(emulator_->State()["contacts"].empty());
@@ -327,10 +327,10 @@ TEST_F(HighLevelEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
   emulator_->faults().Configure(c);
   httplib::Headers h = {{"Authorization", absl::StrCat("Bearer ", kToken)},
                         {"Version", "2021-07-28"}};
-  auto lost = client_->Post(
-      "/contacts/", h,
-      Json{{"locationId", kLocation}, {"firstName", "B"}}.dump(),
-      "application/json");
+  auto lost =
+      client_->Post("/contacts/", h,
+                    Json{{"locationId", kLocation}, {"firstName", "B"}}.dump(),
+                    "application/json");
   EXPECT_FALSE(lost);
   EXPECT_EQ(emulator_->State()["contacts"].size(), 1u) << "applied";
   Json faults = emulator_->faults().StatsJson();

@@ -156,10 +156,10 @@ PipedriveEmulator::PipedriveEmulator(
       company_created_(clock_()),
       initial_users_(std::move(users)),
       limiter_(std::move(limiter)),
-      faults_([](httplib::Response& res, int status,
-                 const std::string& message) {
-        SendJson(res, status, ErrorBody(message, kErrorInfo));
-      }) {
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            SendJson(res, status, ErrorBody(message, kErrorInfo));
+          }) {
   uint64_t seed = options.random_seed;
   if (seed == 0)
     seed = (static_cast<uint64_t>(std::random_device()()) << 32) ^

@@ -525,9 +525,11 @@ class HighLevelConnector : public CrmConnector {
         }
         filter = "customFields." + f->id;
       }
+      // The contact search pages with pageLimit, the opportunity search
+      // with limit (OpportunitySearchBodyDTO has no pageLimit).
       json body = {
           {"locationId", Loc()},
-          {"pageLimit", 2},
+          {kind == Kind::kContact ? "pageLimit" : "limit", 2},
           {"filters",
            json::array(
                {{{"field", filter}, {"operator", "eq"}, {"value", key}}})}};
@@ -758,9 +760,8 @@ class HighLevelConnector : public CrmConnector {
 
   bool FindsByExternalKey(const std::string& target_object) const override {
     absl::StatusOr<Kind> kind = KindOf(target_object);
-    return !kind.ok() ||
-           (*kind != Kind::kAppointment && *kind != Kind::kNote &&
-            *kind != Kind::kTask && *kind != Kind::kMedia);
+    return !kind.ok() || (*kind != Kind::kAppointment && *kind != Kind::kNote &&
+                          *kind != Kind::kTask && *kind != Kind::kMedia);
   }
 
   // Notes and tasks: the contact's (GET /contacts/{id}/notes|tasks), ids

@@ -314,7 +314,10 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
     const std::string& account, const crm::ResolvedRecord& record,
     const std::set<std::string>& taken) {
   const v1::TargetRecord& r = *record.record;
-  if (connector_->FindsByExternalKey(r.target_object())) {
+  // A route without an external key field (Freshsales appointments) has
+  // nothing to search by either.
+  if (!r.external_key_field().empty() &&
+      connector_->FindsByExternalKey(r.target_object())) {
     auto found = connector_->FindByExternalKey(
         r.target_object(), r.external_key_field(), r.external_key());
     if (!absl::IsUnimplemented(found.status())) return found;

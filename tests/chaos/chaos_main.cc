@@ -35,8 +35,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -90,8 +90,8 @@ void Say(const std::string& line) { std::cout << line << std::endl; }
 // A POST /__sandbox/faults body turning every fault off.
 Json FaultsOff() {
   Json rates = Json::object();
-  for (const char* kind : {"storm", "error", "reset", "timeout", "slow",
-                           "lost", "applied_error"}) {
+  for (const char* kind : {"storm", "error", "reset", "timeout", "slow", "lost",
+                           "applied_error"}) {
     rates[kind] = 0;
   }
   return {{"rates", rates}};
@@ -103,20 +103,21 @@ CompareOptions CompareOptionsFor(const std::string& crm) {
   o.ignored_keys = {"created_at", "updated_at", "add_time", "update_time",
                     "dateAdded", "dateUpdated", "createdAt", "updatedAt",
                     "last_activity_date", "last_activity_id",
-                    "next_activity_date", "next_activity_id",
-                    "update_time_utc", "marked_as_done_time",
-                    "first_char", "cc_email", "last_assigned_at",
-                    "recent_note", "last_contacted", "dateOfBirthUpdated",
-                    "close_time", "lost_time", "won_time",
-                    "stage_change_time", "first_won_time", "archive_time"};
+                    "next_activity_date", "next_activity_id", "update_time_utc",
+                    "marked_as_done_time", "first_char", "cc_email",
+                    "last_assigned_at", "recent_note", "last_contacted",
+                    "dateOfBirthUpdated", "close_time", "lost_time", "won_time",
+                    "stage_change_time", "first_won_time", "archive_time",
+                    // Pipedrive users' clocks, stored files' generated
+                    // names and their URLs (the emulator's port).
+                    "created", "modified", "last_login", "file_name", "url"};
   return o;
 }
 
 // The HTTP client of the emulator's operator endpoints.
 class Emulator {
  public:
-  explicit Emulator(const std::string& address)
-      : client_("http://" + address) {
+  explicit Emulator(const std::string& address) : client_("http://" + address) {
     client_.set_read_timeout(30, 0);
   }
   Json Get(const std::string& path) {
@@ -204,8 +205,8 @@ IdMap ExportIdMap(const std::vector<std::string>& runs,
                   const std::string& log, std::vector<std::string>* problems) {
   std::string jsonl;
   for (const std::string& run : runs) {
-    if (RunCli({"audit", "export", "--run", run, "--services", services,
-                "-o", dir},
+    if (RunCli({"audit", "export", "--run", run, "--services", services, "-o",
+                dir},
                log) != 0) {
       problems->push_back("bridgework audit export failed for " + run);
       return {};
@@ -232,13 +233,13 @@ class Chaos {
     while (true) {
       int status = 0;
       if (waitpid(pid, &status, WNOHANG) == pid) {
-        int code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                     : 128 + WTERMSIG(status);
+        int code =
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         if (code == 0) return true;
         if (++failures_in_a_row >= 8) {
-          outcome_->failures.push_back(absl::StrCat(
-              "bridgework ", args[0], " kept failing (exit ", code,
-              "); see ", log));
+          outcome_->failures.push_back(absl::StrCat("bridgework ", args[0],
+                                                    " kept failing (exit ",
+                                                    code, "); see ", log));
           return false;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -260,8 +261,8 @@ class Chaos {
           ++outcome_->controller_restarts;
           pid = StartCli(args, log);
         } else if (absl::Status s = suite.Restart(victim); !s.ok()) {
-          outcome_->failures.push_back(absl::StrCat(
-              "could not restart ", victim, ": ", s.message()));
+          outcome_->failures.push_back(
+              absl::StrCat("could not restart ", victim, ": ", s.message()));
           kill(pid, SIGKILL);
           waitpid(pid, &status, 0);
           return false;
@@ -308,10 +309,9 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
   Say(absl::StrCat("== ", crm, ": work directory ", dir));
 
   // The practice, its config and map.
-  if (testing::RunCommand({Bin("bridgework-gen-sample"), "--out",
-                           dir + "/data", "--patients",
-                           std::to_string(options.patients), "--seed",
-                           std::to_string(options.seed)},
+  if (testing::RunCommand({Bin("bridgework-gen-sample"), "--out", dir + "/data",
+                           "--patients", std::to_string(options.patients),
+                           "--seed", std::to_string(options.seed)},
                           log) != 0) {
     o.failures.push_back("bridgework-gen-sample failed; see " + log);
     return o;
@@ -329,8 +329,8 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
     o.failures.push_back(absl::StrCat("map: ", map.status().message()));
     return o;
   }
-  const std::vector<std::string> approve = {
-      "approve", config->map_path, "--by", "chaos@bridgework.example"};
+  const std::vector<std::string> approve = {"approve", config->map_path, "--by",
+                                            "chaos@bridgework.example"};
 
   // 1. The reference: the same data, fault-free, no kills, fresh emulator.
   Json reference;
@@ -391,12 +391,12 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
       o.failures.push_back("POST /__sandbox/faults refused the --faults");
       break;
     }
-    const std::string migrate_log = absl::StrCat(dir, "/migrate-", o.rounds,
-                                                 ".log");
-    if (!chaos.UnderChaos(suite,
-                          with({"migrate", "--config", config_path,
-                                "--retry-for", "600"}),
-                          migrate_log)) {
+    const std::string migrate_log =
+        absl::StrCat(dir, "/migrate-", o.rounds, ".log");
+    if (!chaos.UnderChaos(
+            suite,
+            with({"migrate", "--config", config_path, "--retry-for", "600"}),
+            migrate_log)) {
       break;
     }
     const std::vector<std::string> runs = RunIdsFromLog(migrate_log);
@@ -404,9 +404,9 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
     // CRM's API without faults: the verdict must not depend on a fault.
     emulator.Post("/__sandbox/faults", FaultsOff());
     std::vector<std::string> problems;
-    IdMap ids = ExportIdMap(runs, suite.services(),
-                            absl::StrCat(dir, "/audit-", o.rounds), log,
-                            &problems);
+    IdMap ids =
+        ExportIdMap(runs, suite.services(),
+                    absl::StrCat(dir, "/audit-", o.rounds), log, &problems);
     Fail(&o, round + ": ledger", problems);
     problems.clear();
     std::map<std::string, std::string> translate =
@@ -423,21 +423,20 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
     if (RunCli(with({"reconcile", "--config", config_path, "--report-json",
                      absl::StrCat(dir, "/reconcile-", o.rounds, ".json")}),
                log) != 0) {
-      o.failures.push_back(round + ": bridgework reconcile failed; see " +
-                           log);
+      o.failures.push_back(round + ": bridgework reconcile failed; see " + log);
     }
     Say(absl::StrCat(crm, ": ", round, " migrated (run ",
-                     absl::StrJoin(runs, ", "), "), ",
-                     o.kills, " kills so far, ",
+                     absl::StrJoin(runs, ", "), "), ", o.kills,
+                     " kills so far, ",
                      o.failures.empty() ? "checks pass" : "checks FAIL"));
     if (!o.failures.empty()) break;
     // 3. Roll back under the same faults and kills.
     emulator.Post("/__sandbox/faults", faults);
     bool rolled = true;
     for (auto run = runs.rbegin(); rolled && run != runs.rend(); ++run) {
-      rolled = chaos.UnderChaos(
-          suite, with({"rollback", "--run", *run}),
-          absl::StrCat(dir, "/rollback-", o.rounds, ".log"));
+      rolled =
+          chaos.UnderChaos(suite, with({"rollback", "--run", *run}),
+                           absl::StrCat(dir, "/rollback-", o.rounds, ".log"));
     }
     if (!rolled) break;
     emulator.Post("/__sandbox/faults", FaultsOff());
@@ -454,9 +453,9 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
     o.faults["storms_started"] = stats["faults"]["storms"];
   }
   suite.StopAll();
-  o.seconds = std::chrono::duration<double>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
+  o.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   return o;
 }
 

@@ -30,7 +30,8 @@ std::string IdOf(const Json& record) {
 
 bool Deleted(const Json& r) {
   auto flag = [&r](const char* key, bool value) {
-    return r.contains(key) && r[key].is_boolean() && r[key].get<bool>() == value;
+    return r.contains(key) && r[key].is_boolean() &&
+           r[key].get<bool>() == value;
   };
   if (flag("is_deleted", true) || flag("deleted", true) ||
       flag("active_flag", false)) {
@@ -45,10 +46,9 @@ bool IdMember(const std::string& key) {
   std::string k;
   for (char c : key) k.push_back(static_cast<char>(std::tolower(c)));
   return k == "id" || k == "_id" || k == "key" || k == "field_code" ||
-         absl::EndsWith(k, "_id") ||
-         absl::EndsWith(k, "_ids") ||
-         (key.size() > 2 && (absl::EndsWith(key, "Id") ||
-                             absl::EndsWith(key, "Ids")));
+         absl::EndsWith(k, "_id") || absl::EndsWith(k, "_ids") ||
+         (key.size() > 2 &&
+          (absl::EndsWith(key, "Id") || absl::EndsWith(key, "Ids")));
 }
 
 // `a` (actual) equals `e` (expected) once ids are translated.
@@ -91,13 +91,13 @@ void Diff(const Json& e, const Json& a, const std::string& path,
   }
   if (e.is_array() && a.is_array()) {
     if (e.size() != a.size()) {
-      out->push_back(absl::StrCat(path, ": ", a.size(), " items, expected ",
-                                  e.size()));
+      out->push_back(
+          absl::StrCat(path, ": ", a.size(), " items, expected ", e.size()));
       return;
     }
     for (size_t i = 0; i < e.size(); ++i) {
-      Diff(e[i], a[i], absl::StrCat(path, "[", i, "]"), key, translate,
-           options, out);
+      Diff(e[i], a[i], absl::StrCat(path, "[", i, "]"), key, translate, options,
+           out);
     }
     return;
   }
@@ -121,10 +121,9 @@ IdMap IdMapFromAudit(const std::string& jsonl,
     }
     const std::string kind = op.value("kind", "");
     const std::string state = op.value("state", "");
-    const std::string key =
-        absl::StrCat(op.value("target_object", ""), "|",
-                     op.value("source_object", ""), "|",
-                     op.value("source_key", ""));
+    const std::string key = absl::StrCat(op.value("target_object", ""), "|",
+                                         op.value("source_object", ""), "|",
+                                         op.value("source_key", ""));
     if (state == "intent") {
       problems->push_back(absl::StrCat("ledger: operation ", op.value("seq", 0),
                                        " (", kind, " ", key,
@@ -137,9 +136,9 @@ IdMap IdMapFromAudit(const std::string& jsonl,
     }
     const std::string id = op.value("crm_id", "");
     if (out.count(key)) {
-      problems->push_back(
-          absl::StrCat("ledger: ", key, " was created twice (CRM ids ",
-                       out[key], " and ", id, ")"));
+      problems->push_back(absl::StrCat("ledger: ", key,
+                                       " was created twice (CRM ids ", out[key],
+                                       " and ", id, ")"));
     }
     out[key] = id;
     const std::string object = op.value("target_object", "");
@@ -198,8 +197,8 @@ std::map<std::string, std::string> Translation(
   }
   for (const auto& [key, id] : reference) {
     if (!chaos.count(key)) {
-      problems->push_back(
-          absl::StrCat(key, ": written by the reference, lost by the chaos run"));
+      problems->push_back(absl::StrCat(
+          key, ": written by the reference, lost by the chaos run"));
     }
   }
   return out;
@@ -252,8 +251,8 @@ std::vector<std::string> CompareStates(
     const std::vector<Json>& e = e_cols[name];
     const std::vector<Json>& a = a_cols[name];
     if (e.size() != a.size()) {
-      out.push_back(absl::StrCat(name, ": ", a.size(), " records, expected ",
-                                 e.size()));
+      out.push_back(
+          absl::StrCat(name, ": ", a.size(), " records, expected ", e.size()));
     }
     std::map<std::string, const Json*> by_id;
     for (const Json& r : e) by_id[IdOf(r)] = &r;
@@ -270,17 +269,17 @@ std::vector<std::string> CompareStates(
         continue;
       }
       if (!seen.insert(want).second) {
-        out.push_back(absl::StrCat(name, " ", id, ": a second record for ",
-                                   want));
+        out.push_back(
+            absl::StrCat(name, " ", id, ": a second record for ", want));
         continue;
       }
-      Diff(*it->second, r, absl::StrCat(name, " ", id), "", translate,
-           options, &out);
+      Diff(*it->second, r, absl::StrCat(name, " ", id), "", translate, options,
+           &out);
     }
     for (const auto& [id, r] : by_id) {
       if (!seen.count(id)) {
-        out.push_back(absl::StrCat(name, " ", id,
-                                   ": expected, missing from the state"));
+        out.push_back(
+            absl::StrCat(name, " ", id, ": expected, missing from the state"));
       }
     }
   }

@@ -42,18 +42,19 @@ TEST(IdMapFromAudit, NamesIntentsAndDoubleCreates) {
 }
 
 TEST(CompareStates, MatchesRecordsThroughTranslatedIds) {
-  Json expected = {
-      {"contacts",
-       {{{"id", 1}, {"name", "A"}, {"sales_account_id", 7}},
-        {{"id", 2}, {"name", "B"}, {"sales_account_id", 7}}}},
-      {"users", {{{"id", 100}, {"email", "o@x"}}}}};
-  Json actual = {
-      {"contacts",
-       {{{"id", 11}, {"name", "A"}, {"sales_account_id", 17}, {"created_at", 9}},
-        {{"id", 12}, {"name", "B"}, {"sales_account_id", 17}}}},
-      {"users", {{{"id", 100}, {"email", "o@x"}}}}};
-  std::map<std::string, std::string> t = {{"11", "1"}, {"12", "2"},
-                                          {"17", "7"}};
+  Json expected = {{"contacts",
+                    {{{"id", 1}, {"name", "A"}, {"sales_account_id", 7}},
+                     {{"id", 2}, {"name", "B"}, {"sales_account_id", 7}}}},
+                   {"users", {{{"id", 100}, {"email", "o@x"}}}}};
+  Json actual = {{"contacts",
+                  {{{"id", 11},
+                    {"name", "A"},
+                    {"sales_account_id", 17},
+                    {"created_at", 9}},
+                   {{"id", 12}, {"name", "B"}, {"sales_account_id", 17}}}},
+                 {"users", {{{"id", 100}, {"email", "o@x"}}}}};
+  std::map<std::string, std::string> t = {
+      {"11", "1"}, {"12", "2"}, {"17", "7"}};
   CompareOptions o;
   o.ignored_keys = {"created_at"};
   EXPECT_THAT(CompareStates(expected, actual, t, o, false), IsEmpty());
