@@ -17,9 +17,11 @@ class LoadReactor final
     : public grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck> {
  public:
   LoadReactor(std::string crm, std::unique_ptr<crm::CrmConnector> connector,
-              std::shared_ptr<AuditorClient> auditor)
+              std::shared_ptr<AuditorClient> auditor,
+              std::shared_ptr<LoaderService::Locks> locks)
       : connector_(std::move(connector)),
         auditor_(std::move(auditor)),
+        locks_(std::move(locks)),
         core_(std::move(crm), connector_.get(), auditor_.get()) {
     StartRead(&batch_);
   }
@@ -30,7 +32,12 @@ class LoadReactor final
       return;
     }
     std::thread([this] {
-      absl::StatusOr<v1::LoadAck> ack = core_.LoadBatch(batch_);
+      std::shared_ptr<absl::Mutex> run = locks_->Of("run/" + batch_.run_id());
+      absl::StatusOr<v1::LoadAck> ack;
+      {
+        absl::MutexLock lock(run.get());
+        ack = core_.LoadBatch(batch_);
+      }
       if (!ack.ok()) {
         LogWarning("load stream failed",
                    {{"code", absl::StatusCodeToString(ack.status().code())}});
@@ -55,12 +62,20 @@ class LoadReactor final
  private:
   std::unique_ptr<crm::CrmConnector> connector_;
   std::shared_ptr<AuditorClient> auditor_;
+  std::shared_ptr<LoaderService::Locks> locks_;
   LoaderCore core_;
   v1::TargetBatch batch_;
   v1::LoadAck ack_;
 };
 
 }  // namespace
+
+std::shared_ptr<absl::Mutex> LoaderService::Locks::Of(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<absl::Mutex>& m = locks_[name];
+  if (!m) m = std::make_shared<absl::Mutex>();
+  return m;
+}
 
 LoaderService::LoaderService(std::string crm_name, ConnectorFactory factory,
                              std::shared_ptr<AuditorClient> auditor)
@@ -75,7 +90,13 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
   std::thread([this, reactor, request, response] {
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
-    absl::StatusOr<v1::PrepareResponse> r = core.Prepare(*request);
+    std::shared_ptr<absl::Mutex> account =
+        locks_->Of("prepare/" + request->destination().account());
+    absl::StatusOr<v1::PrepareResponse> r;
+    {
+      absl::MutexLock lock(account.get());
+      r = core.Prepare(*request);
+    }
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(ToGrpcStatus(r.status()));
   }).detach();
@@ -84,7 +105,7 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
 
 grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
     grpc::CallbackServerContext* context) {
-  return new LoadReactor(crm_name_, factory_(), auditor_);
+  return new LoadReactor(crm_name_, factory_(), auditor_, locks_);
 }
 
 grpc::ServerUnaryReactor* LoaderService::Link(
