@@ -136,6 +136,62 @@ class Emulator {
   httplib::Client client_;
 };
 
+// True when collection `collection` of a state is named after target
+// object `object` ("activities" for activity, "cm_treatment" for
+// custom_object:cm_treatment).
+bool NamedAfter(const std::string& collection, std::string object) {
+  const std::string last = collection.substr(collection.rfind('/') + 1);
+  if (absl::StartsWith(object, "custom_object:")) object = object.substr(14);
+  return last == object || last == object + "s" || last == object + "es" ||
+         (absl::EndsWith(object, "y") &&
+          last == object.substr(0, object.size() - 1) + "ies");
+}
+
+// The collections of `state` holding no record the run wrote (`ids`): the
+// schema its Prepare created (custom fields, pipelines, stages), which a
+// rollback does not undo. Ids repeat across collections, so a collection
+// named after a target object is checked against that object's ids, any
+// other against the ids of the objects no collection is named after.
+std::set<std::string> SchemaCollections(const IdMap& ids, const Json& state) {
+  const auto collections = Collections(state, false);
+  auto object_of = [](const std::string& key) {
+    return key.substr(0, key.find('|'));
+  };
+  std::set<std::string> unnamed;  // target objects no collection names
+  for (const auto& [key, id] : ids) {
+    bool named = false;
+    for (const auto& [name, records] : collections)
+      named = named || NamedAfter(name, object_of(key));
+    if (!named) unnamed.insert(object_of(key));
+  }
+  std::set<std::string> out;
+  for (const auto& [name, records] : collections) {
+    bool named = false;
+    for (const auto& [key, id] : ids) named |= NamedAfter(name, object_of(key));
+    std::set<std::string> written;
+    for (const auto& [key, id] : ids) {
+      if (named ? NamedAfter(name, object_of(key))
+                : unnamed.count(object_of(key)) > 0) {
+        written.insert(id);
+      }
+    }
+    bool holds = false;
+    for (const Json& r : records) {
+      for (const char* k : {"id", "_id"}) {
+        if (!r.contains(k)) continue;
+        std::string id =
+            r[k].is_string() ? r[k].get<std::string>() : r[k].dump();
+        for (const std::string& w : written) {
+          // HighLevel notes and tasks: "<contact>/<own>".
+          holds = holds || w == id || absl::EndsWith(w, "/" + id);
+        }
+      }
+    }
+    if (!holds) out.insert(name);
+  }
+  return out;
+}
+
 // One suite of real processes for a CRM, under a Supervisor.
 class ChaosSuite {
  public:
@@ -447,23 +503,7 @@ Outcome RunCrm(const Options& options, const std::string& crm) {
     // (custom fields, pipelines, stages): collections holding no record
     // the run wrote are left out.
     CompareOptions undo = compare;
-    std::set<std::string> written_ids;
-    for (const auto& [key, id] : ids) written_ids.insert(id);
-    for (const auto& [name, records] : Collections(after, false)) {
-      bool written = false;
-      for (const Json& r : records) {
-        for (const char* k : {"id", "_id"}) {
-          if (!r.contains(k)) continue;
-          std::string id =
-              r[k].is_string() ? r[k].get<std::string>() : r[k].dump();
-          for (const std::string& w : written_ids) {
-            // HighLevel notes and tasks: "<contact>/<own>".
-            if (w == id || absl::EndsWith(w, "/" + id)) written = true;
-          }
-        }
-      }
-      if (!written) undo.ignored_collections.insert(name);
-    }
+    undo.ignored_collections = SchemaCollections(ids, after);
     Fail(&o, round + ": rolled-back state against the state before",
          CompareStates(before, rolled_back, {}, undo, true));
     Say(absl::StrCat(crm, ": ", round, " rolled back, ", o.kills,
