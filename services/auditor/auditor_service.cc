@@ -11,7 +11,6 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
-#include "libs/common/trace.h"
 
 namespace bridgework::auditor {
 namespace {
@@ -138,10 +137,7 @@ grpc::ServerUnaryReactor* AuditorService::Unary(
     grpc::CallbackServerContext* context, const char* method,
     Response* response, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The caller's trace and run (metadata) for the lines the call logs.
-  executor_->Schedule([reactor, method, response, call = std::move(call),
-                       log_context = IncomingLogContext(*context)] {
-    ScopedLogContext scope(log_context);
+  executor_->Schedule([reactor, method, response, call = std::move(call)] {
     absl::StatusOr<Response> result = AsStatusOr<Response>(call());
     if (!result.ok()) {
       LogFailure(method, result.status());

@@ -10,7 +10,6 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
-#include "libs/common/trace.h"
 
 namespace bridgework::extractor {
 namespace {
@@ -34,12 +33,8 @@ int EffectiveBatchSize(int requested) {
 // source.
 class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
  public:
-  ExtractReactor(const SourceRegistry* registry, v1::ExtractRequest request,
-                 LogContext log_context, metrics::Metrics* metrics)
-      : registry_(registry),
-        request_(std::move(request)),
-        log_context_(std::move(log_context)),
-        metrics_(metrics) {
+  ExtractReactor(const SourceRegistry* registry, v1::ExtractRequest request)
+      : registry_(registry), request_(std::move(request)) {
     producer_ = std::thread([this] { Produce(); });
   }
 
@@ -74,7 +69,6 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
   enum class Action { kNone, kWrite, kFinish };
 
   void Produce() {
-    ScopedLogContext scope(log_context_);
     absl::Status status = Run();
     Action action;
     {
@@ -110,12 +104,6 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
       records_ += batch.records_size();
       rejections_ += batch.rejections_size();
       ++batches_;
-      if (metrics_ != nullptr) {
-        metrics_->RecordsOut(request_.object_type(), "extracted",
-                             batch.records_size());
-        metrics_->RecordsOut(request_.object_type(), "rejected",
-                             batch.rejections_size());
-      }
       Action action;
       {
         absl::MutexLock lock(&mu_);
@@ -181,8 +169,6 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
   }
 
   void Log(const absl::Status& status, bool stopped) const {
-    // Possibly on a gRPC thread: the request's context, explicitly.
-    ScopedLogContext scope(log_context_);
     std::initializer_list<LogField> fields = {
         {"object", request_.object_type()},
         {"connector", ConnectorName(request_.source())},
@@ -204,8 +190,6 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
 
   const SourceRegistry* const registry_;
   const v1::ExtractRequest request_;
-  const LogContext log_context_;
-  metrics::Metrics* const metrics_;
   std::thread producer_;
   // Counters: written by the producer, read after it is done.
   int64_t batches_ = 0;
@@ -259,8 +243,7 @@ grpc::ServerUnaryReactor* ExtractorService::DescribeObject(
 
 grpc::ServerWriteReactor<v1::RecordBatch>* ExtractorService::Extract(
     grpc::CallbackServerContext* context, const v1::ExtractRequest* request) {
-  return new ExtractReactor(registry_, *request, IncomingLogContext(*context),
-                            metrics_);
+  return new ExtractReactor(registry_, *request);
 }
 
 }  // namespace bridgework::extractor

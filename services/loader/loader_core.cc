@@ -310,49 +310,6 @@ absl::Status LoaderCore::EnsureOwners(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
-    const std::string& account, const crm::ResolvedRecord& record,
-    const std::set<std::string>& taken) {
-  const v1::TargetRecord& r = *record.record;
-  // A route without an external key field (Freshsales appointments) has
-  // nothing to search by either.
-  if (!r.external_key_field().empty() &&
-      connector_->FindsByExternalKey(r.target_object())) {
-    auto found = connector_->FindByExternalKey(
-        r.target_object(), r.external_key_field(), r.external_key());
-    if (!absl::IsUnimplemented(found.status())) return found;
-  }
-  absl::StatusOr<std::vector<std::string>> ids =
-      connector_->FindByContent(record);
-  if (absl::IsUnimplemented(ids.status())) {
-    // The CRM offers no way to read these records back (Freshsales notes
-    // and documents): the create is made again, and may duplicate.
-    LogWarning("cannot tell whether a create happened",
-               {{"object", r.target_object()}});
-    return std::optional<std::string>();
-  }
-  if (!ids.ok()) return ids.status();
-  if (ids->empty()) return std::optional<std::string>();
-  // Records of other source keys with the same content are theirs: the
-  // id map says which.
-  std::set<std::string> claimed = taken;
-  v1::ListMappedRequest request;
-  request.set_account(account);
-  request.set_source_object(r.source_object());
-  BW_RETURN_IF_ERROR(
-      auditor_->ListMapped(request, [&](const v1::ResolvedKey& k) {
-        if (k.key().target_object() == r.target_object() &&
-            k.key().source_key() != r.source_key() && !k.crm_id().empty()) {
-          claimed.insert(k.crm_id());
-        }
-        return true;
-      }));
-  for (const std::string& id : *ids) {
-    if (!claimed.count(id)) return std::optional<std::string>(id);
-  }
-  return std::optional<std::string>();
-}
-
 std::string LoaderCore::OwnerId(const std::string& email) const {
   auto it = user_by_email_.find(Lower(email));
   return it == user_by_email_.end() ? fallback_owner_id_ : it->second;
@@ -442,9 +399,6 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
                       ResolveRecords(account, batch.records()));
 
-  // CRM ids this batch found or created (FindCreated never gives one twice).
-  std::set<std::string> found_in_batch;
-
   // 2. Plan each record.
   std::vector<Plan> plans(batch.records_size());
   for (int i = 0; i < batch.records_size(); ++i) {
@@ -493,12 +447,12 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       // A write whose outcome was never recorded: find out whether it
       // happened before writing again.
       p.seq = own->pending_seq();
-      auto found = FindCreated(account, p.resolved, found_in_batch);
+      auto found = connector_->FindByExternalKey(
+          r.target_object(), r.external_key_field(), r.external_key());
       if (!found.ok()) return found.status();
       if (found->has_value()) {
         p.kind = Plan::Kind::kAdopt;
         p.crm_id = **found;
-        found_in_batch.insert(p.crm_id);
       }
     }
   }
@@ -854,7 +808,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
                                              : connector_->Create(p.resolved);
         for (int attempt = 0;
              !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
-          auto found = FindCreated(account, p.resolved, found_in_batch);
+          auto found = connector_->FindByExternalKey(
+              p.record->target_object(), p.record->external_key_field(),
+              p.record->external_key());
           if (found.ok() && found->has_value()) {
             id = **found;
             break;
@@ -862,7 +818,6 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           if (!found.ok()) break;
           id = connector_->Create(p.resolved);
         }
-        if (id.ok()) found_in_batch.insert(*id);
         if (id.ok()) {
           out->set_status(v1::RECORD_STATUS_CREATED);
           out->set_crm_id(*id);

@@ -1,9 +1,6 @@
 // gRPC adapter for the loader (callback API). Converts between the wire and
 // LoaderCore; every stream gets its own core and CRM connector, sharing the
-// account's pacer and the auditor client. Each call's work runs under the
-// caller's trace and the run's id (libs/common/trace.h), and its records
-// are counted in `metrics` (records in and out per target object, batches
-// in flight).
+// account's pacer and the auditor client.
 #ifndef BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
 #define BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
 
@@ -11,12 +8,9 @@
 #include <memory>
 #include <string>
 
-#include <map>
-#include "absl/synchronization/mutex.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
-#include "libs/metrics/metrics.h"
 
 namespace bridgework::loader {
 
@@ -24,11 +18,9 @@ using ConnectorFactory = std::function<std::unique_ptr<crm::CrmConnector>()>;
 
 class LoaderService final : public v1::Loader::CallbackService {
  public:
-  // `auditor` is shared by all streams and must be thread-safe. `metrics`
-  // (null: not measured) must outlive the service and every call.
+  // `auditor` is shared by all streams and must be thread-safe.
   LoaderService(std::string crm_name, ConnectorFactory factory,
-                std::shared_ptr<AuditorClient> auditor,
-                metrics::Metrics* metrics = nullptr);
+                std::shared_ptr<AuditorClient> auditor);
 
   grpc::ServerUnaryReactor* Prepare(grpc::CallbackServerContext* context,
                                     const v1::PrepareRequest* request,
@@ -45,28 +37,10 @@ class LoaderService final : public v1::Loader::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RollbackRequest* request) override;
 
-  // Named locks: writes of one run (its batches, its links) and schema
-  // preparation of one account happen one at a time in this process. A
-  // caller that went away (a killed controller or transformer) leaves its
-  // call running until it ends; its successor's call of the same run
-  // would otherwise read the same ledger state and write the same records
-  // (or create the same fields) again beside it.
-  class Locks {
-   public:
-    std::shared_ptr<absl::Mutex> Of(const std::string& name);
-
-   private:
-    absl::Mutex mu_;
-    std::map<std::string, std::shared_ptr<absl::Mutex>> locks_
-        ABSL_GUARDED_BY(mu_);
-  };
-
  private:
   std::string crm_name_;
   ConnectorFactory factory_;
   std::shared_ptr<AuditorClient> auditor_;
-  metrics::Metrics* metrics_;
-  std::shared_ptr<Locks> locks_ = std::make_shared<Locks>();
 };
 
 }  // namespace bridgework::loader

@@ -17,7 +17,6 @@
 #include "libs/common/server_flags.h"
 #include "libs/crm/budget_model.h"
 #include "libs/crm/connector_registry.h"
-#include "services/loader/loader_metrics.h"
 #include "services/loader/loader_service.h"
 
 int main(int argc, char** argv) {
@@ -113,8 +112,6 @@ int main(int argc, char** argv) {
               << " or --crm-token-file\n";
     return 2;
   }
-  auto metrics = std::make_shared<bridgework::metrics::Metrics>("loader");
-  server.metrics = metrics;
   bridgework::crm::ConnectorConfig config;
   config.crm = crm;
   config.base_url = crm_url;
@@ -165,9 +162,6 @@ int main(int argc, char** argv) {
                 budget == "auditor" ? auditor : budget)),
         std::move(pacer_options));
   }
-  // Every request's wait for its budget slot is measured.
-  config.pacer = std::make_shared<bridgework::loader::MeteredPacer>(
-      std::move(config.pacer), crm, metrics.get());
   {
     // Fail fast on a config the CRM cannot use.
     auto probe = bridgework::crm::MakeConnector(
@@ -177,18 +171,14 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto factory = [config, crm, metrics = metrics.get()] {
-    return std::move(
-               bridgework::crm::MakeConnector(
-                   config,
-                   std::make_unique<bridgework::loader::MeteredHttpClient>(
-                       bridgework::crm::MakeCurlHttpClient(), crm, metrics)))
+  auto factory = [config] {
+    return std::move(bridgework::crm::MakeConnector(
+                         config, bridgework::crm::MakeCurlHttpClient()))
         .value();
   };
   std::shared_ptr<bridgework::AuditorClient> auditor_client =
       bridgework::MakeGrpcAuditorClient(auditor);
-  bridgework::loader::LoaderService service(crm, factory, auditor_client,
-                                            metrics.get());
+  bridgework::loader::LoaderService service(crm, factory, auditor_client);
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {
     std::cerr << "bridgework-loader: " << s.message() << "\n";

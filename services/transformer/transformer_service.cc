@@ -1,11 +1,8 @@
 #include "services/transformer/transformer_service.h"
 
-#include "absl/cleanup/cleanup.h"
-#include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
-#include "libs/common/trace.h"
 #include "libs/common/worker_reactor.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/transform.h"
@@ -17,36 +14,16 @@ TransformerService::TransformerService(const TransformerPeers& peers)
       loader_(v1::Loader::NewStub(MakeChannel(peers.loader))),
       auditor_(MakeGrpcAuditorClient(peers.auditor)),
       budget_(budget::MakeGrpcBudgetClient(peers.auditor)),
-      loader_streams_(peers.loader_streams),
-      metrics_(peers.metrics) {}
+      loader_streams_(peers.loader_streams) {}
 
 grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
     grpc::CallbackServerContext* context, const v1::RunRequest* request) {
   return new WorkerWriteReactor<v1::RunEvent>(
-      [this, request, context,
-       log_context = IncomingLogContext(*context, request->run_id())](
-          const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
-        // Every line and every call to a peer carries the run and trace.
-        ScopedLogContext scope(log_context);
-        const std::string& run = request->run_id();
-        if (!run.empty()) {
-          absl::MutexLock lock(&runs_mu_);
-          if (!active_runs_.insert(run).second) {
-            return absl::UnavailableError(absl::StrCat(
-                "run ", run,
-                " is still running here (its controller went away); retry "
-                "once it has stopped"));
-          }
-        }
-        absl::Cleanup done = [this, &run] {
-          if (run.empty()) return;
-          absl::MutexLock lock(&runs_mu_);
-          active_runs_.erase(run);
-        };
-        LogInfo("run started", {{"run", run}});
+      [this, request,
+       context](const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
+        LogInfo("run started", {{"run", request->run_id()}});
         PipelinePeers peers{extractor_.get(), loader_.get(),   auditor_.get(),
-                            context,          loader_streams_, budget_.get(),
-                            metrics_};
+                            context,          loader_streams_, budget_.get()};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
           LogWarning("run stopped",

@@ -1,14 +1,10 @@
-// gRPC adapter for the transformer (callback API). A run works under the
-// controller's trace and the run's id (libs/common/trace.h), which its
-// calls to the extractor, loader and auditor carry on.
+// gRPC adapter for the transformer (callback API).
 #ifndef BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
 #define BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
 
 #include <memory>
-#include <set>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/budget/budget_client.h"
@@ -22,9 +18,6 @@ struct TransformerPeers {
   std::string auditor;    // host:port
   // Loader calls per route with a batch in flight (PipelinePeers).
   int loader_streams = 2;
-  // The process's metrics (PipelinePeers); null: not measured. Must
-  // outlive the service.
-  metrics::Metrics* metrics = nullptr;
 };
 
 class TransformerService final : public v1::Transformer::CallbackService {
@@ -44,13 +37,6 @@ class TransformerService final : public v1::Transformer::CallbackService {
   std::unique_ptr<AuditorClient> auditor_;
   std::unique_ptr<budget::BudgetClient> budget_;
   const int loader_streams_;
-  metrics::Metrics* const metrics_;
-  // Runs in progress here. A run is driven by one Run call at a time: a
-  // controller killed mid-run leaves its call going until the transformer
-  // notices the cancellation, and a second call of the same run meanwhile
-  // would prepare the schema and write its records twice over.
-  absl::Mutex runs_mu_;
-  std::set<std::string> active_runs_ ABSL_GUARDED_BY(runs_mu_);
 };
 
 }  // namespace bridgework::transformer
