@@ -37,6 +37,10 @@ struct PipelinePeers {
   // The budget authority (the auditor's Budget service), asked while a
   // batch waits whether the destination's budget is paused; may be null.
   budget::BudgetClient* budget = nullptr;
+  // The master key of `phi: hash` fields (--phi-key-file; docs/phi.md),
+  // from which each destination account's key is derived; "" for the
+  // documented default. Never logged.
+  std::string phi_master_key;
 };
 
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when

@@ -18,6 +18,9 @@ struct TransformerPeers {
   std::string auditor;    // host:port
   // Loader calls per route with a batch in flight (PipelinePeers).
   int loader_streams = 2;
+  // The master key of `phi: hash` fields (PipelinePeers); "" for the
+  // documented default.
+  std::string phi_master_key;
 };
 
 class TransformerService final : public v1::Transformer::CallbackService {
@@ -37,6 +40,7 @@ class TransformerService final : public v1::Transformer::CallbackService {
   std::unique_ptr<AuditorClient> auditor_;
   std::unique_ptr<budget::BudgetClient> budget_;
   const int loader_streams_;
+  const std::string phi_master_key_;
 };
 
 }  // namespace bridgework::transformer

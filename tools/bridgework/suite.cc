@@ -205,15 +205,19 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
     loader_spec.args.push_back(per_hour);
   }
   BW_ASSIGN_OR_RETURN(Child loader, supervisor.Start(loader_spec, true));
-  BW_ASSIGN_OR_RETURN(
-      Child transformer,
-      supervisor.Start(
-          {"transformer",
-           bin + "/bridgework-transformer",
-           {"--listen", "127.0.0.1:0", "--extractor", extractor.address,
-            "--loader", loader.address, "--auditor", auditor.address},
-           {}},
-          true));
+  ChildSpec transformer_spec{
+      "transformer",
+      bin + "/bridgework-transformer",
+      {"--listen", "127.0.0.1:0", "--extractor", extractor.address, "--loader",
+       loader.address, "--auditor", auditor.address},
+      {}};
+  if (!options.phi_key_file.empty()) {
+    transformer_spec.args.push_back("--phi-key-file");
+    transformer_spec.args.push_back(
+        fs::absolute(options.phi_key_file).string());
+  }
+  BW_ASSIGN_OR_RETURN(Child transformer,
+                      supervisor.Start(transformer_spec, true));
   suite.services = {extractor.address, transformer.address, loader.address,
                     auditor.address};
   nlohmann::json j = {{"extractor", extractor.address},
