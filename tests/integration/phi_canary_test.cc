@@ -24,6 +24,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -41,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/crm/http_client.h"
+#include "libs/mapping/phi.h"
 #include "tests/integration/process_util.h"
 
 namespace bridgework {
@@ -88,7 +91,9 @@ class PhiCanaryTest : public ::testing::Test {
 
   void TearDown() override {
     testing::Stop(&suite_.pid);
-    if (!HasFailure()) fs::remove_all(root_);
+    if (!HasFailure() && std::getenv("BRIDGEWORK_KEEP_TEST_DIR") == nullptr) {
+      fs::remove_all(root_);
+    }
   }
 
   std::string Canary(const std::string& field, int i) const {
@@ -97,8 +102,8 @@ class PhiCanaryTest : public ::testing::Test {
 
   // patients.csv and notes.csv. Rows 1..6 load; row 7's email is refused by
   // the CRM; row 8's birth date cannot be read; row 9 has no last name
-  // (required). `changed` edits patient 1 (a newer updated_at) for the
-  // delta.
+  // (required); row 10 has a cell too many. `changed` edits patient 1 (a newer
+  // updated_at) for the delta.
   void WriteSource(bool changed) {
     std::ofstream p(root_ / "data" / "patients.csv");
     p << "patient_id,first_name,last_name,email,mobile_phone,ssn,"
@@ -122,6 +127,10 @@ class PhiCanaryTest : public ::testing::Test {
         << Canary("medical_alert", i) << "," << Canary("referral", i) << ","
         << birth << "," << updated << "\n";
     }
+    // A row with one cell too many: unreadable, quarantined at extract.
+    p << "P10," << Canary("first_name", 10) << "," << Canary("extra", 10) << ","
+      << Canary("last_name", 10) << ",,,,,,,,1980-02-03,"
+      << "2026-01-05 10:00:00\n";
     std::ofstream n(root_ / "data" / "notes.csv");
     n << "note_id,patient_id,body,updated_at\n";
     for (int i = 1; i <= 3; ++i) {
@@ -282,6 +291,61 @@ class PhiCanaryTest : public ::testing::Test {
     return bodies;
   }
 
+  // The search: every `.log` file under the test's directory (service logs
+  // under the state directory, `bridgework up`'s output, private
+  // extractors' logs), and every command's stderr and stdout but explain's;
+  // plus `extra` (metrics bodies). The run token must be in none of them.
+  void ExpectNoTokenInLogs(
+      const std::vector<std::pair<std::string, std::string>>& extra) {
+    // (The ledger's directory is not a log: its RocksDB write-ahead files end
+    // in .log and hold the written projections; ledger_security_test covers
+    // encryption at rest.)
+    std::vector<std::string> logs;
+    const fs::path ledger = fs::path(state_) / "ledger";
+    for (auto it = fs::recursive_directory_iterator(root_);
+         it != fs::recursive_directory_iterator(); ++it) {
+      if (it->path() == ledger) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      const std::string path = it->path().string();
+      if (it->is_regular_file() && absl::EndsWith(path, ".log")) {
+        logs.push_back(path);
+      }
+    }
+    for (const char* service :
+         {"extractor", "transformer", "loader", "auditor", "sandbox"}) {
+      const std::string log = absl::StrCat(state_, "/", service, ".log");
+      EXPECT_TRUE(std::find(logs.begin(), logs.end(), log) != logs.end())
+          << log;
+      EXPECT_FALSE(ReadAll(log).empty()) << log << " is empty";
+    }
+    for (const std::string& path : scanned_) {
+      if (std::find(logs.begin(), logs.end(), path) == logs.end()) {
+        logs.push_back(path);
+      }
+    }
+    size_t bytes = 0;
+    for (const std::string& path : logs) {
+      const std::string text = ReadAll(path);
+      bytes += text.size();
+      const size_t at = FindToken(text, token_);
+      EXPECT_EQ(at, std::string::npos)
+          << path << " holds a patient value: ..."
+          << text.substr(
+                 at == std::string::npos ? 0 : at - std::min<size_t>(at, 80),
+                 200);
+    }
+    for (const auto& [what, body] : extra) {
+      EXPECT_EQ(FindToken(body, token_), std::string::npos) << what;
+    }
+    std::printf("canary search: %zu files, %zu bytes, token %s\n", logs.size(),
+                bytes, token_.c_str());
+    RecordProperty("files_scanned", static_cast<int>(logs.size()));
+    RecordProperty("bytes_scanned", static_cast<int>(bytes));
+    EXPECT_GT(bytes, 1000u);
+  }
+
   fs::path root_;
   std::string state_, token_, map_, config_;
   testing::Suite suite_;
@@ -351,7 +415,7 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   const json report = json::parse(
       ReadAll((root_ / "migrate" / "report.json").string()), nullptr, false);
   ASSERT_TRUE(report.is_object());
-  const std::string migrate_run = report["run"].value("run_id", "");
+  const std::string migrate_run = report["run"].value("id", "");
   ASSERT_FALSE(migrate_run.empty()) << report.dump(2);
 
   // The records the CRM holds: migrated fields hold their canaries (the
@@ -385,9 +449,11 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   for (const auto& [k, h] : ssn_hash) distinct.insert(h);
   EXPECT_EQ(distinct.size(), ssn_hash.size());
   // The report names the policies and the key, and the failures by field.
+  // The sample's report holds values by design (its field diff): the
+  // search finds them there.
   EXPECT_NE(
-      FindToken(ReadAll((root_ / "migrate" / "report.json").string()), token_),
-      std::string::npos);  // the report may hold values (control)
+      FindToken(ReadAll((root_ / "sample" / "report.json").string()), token_),
+      std::string::npos);
   const json& phi = report["extra"]["phi"];
   ASSERT_TRUE(phi.is_object()) << report["extra"].dump(2);
   EXPECT_TRUE(phi.value("key_default", false));
@@ -410,7 +476,7 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   }
   const json delta = json::parse(
       ReadAll((root_ / "delta" / "report.json").string()), nullptr, false);
-  const std::string delta_run = delta["run"].value("run_id", "");
+  const std::string delta_run = delta["run"].value("id", "");
 
   EXPECT_EQ(
       Run("reconcile", Cli({"reconcile", "--config", config_, "--services", svc,
@@ -455,7 +521,7 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   }
   const json sample_report = json::parse(
       ReadAll((root_ / "sample" / "report.json").string()), nullptr, false);
-  const std::string sample_run = sample_report["run"].value("run_id", "");
+  const std::string sample_run = sample_report["run"].value("id", "");
   EXPECT_EQ(Run("rollback-sample",
                 Cli({"rollback", "--run", sample_run, "--services", svc})),
             0)
@@ -466,53 +532,49 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   std::vector<std::pair<std::string, std::string>> extra = ScrapeMetrics();
   testing::Stop(&suite_.pid);
 
-  // The search: every service log under the state directory, the suite's
-  // own output, and every command's error output (and stdout but
-  // explain's).
-  // (The ledger's directory is not a log: its RocksDB write-ahead files end
-  // in .log and hold the written projections; ledger_security_test covers
-  // encryption at rest.)
-  std::vector<std::string> logs;
-  const fs::path ledger = fs::path(state_) / "ledger";
-  for (auto it = fs::recursive_directory_iterator(root_);
-       it != fs::recursive_directory_iterator(); ++it) {
-    if (it->path() == ledger) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    const std::string path = it->path().string();
-    if (it->is_regular_file() && absl::EndsWith(path, ".log")) {
-      logs.push_back(path);
-    }
+  ExpectNoTokenInLogs(extra);
+}
+
+// The master key given to `bridgework up --phi-key-file` keys the hash (the
+// CRM holds HMAC(key derived for this account, value), recomputed here),
+// the report says it is not the default, and neither the key nor a value
+// reaches a log (the key file's content contains the run token).
+TEST_F(PhiCanaryTest, KeyFileKeysTheHashAndStaysOutOfLogs) {
+  const std::string key_file = (root_ / "phi.key").string();
+  const std::string master =
+      absl::StrCat("phi-master-", token_, "-", std::string(32, 'k'));
+  std::ofstream(key_file) << master << "\n";
+  ASSERT_TRUE(testing::StartSuite("freshsales", config_, state_,
+                                  (root_ / "out" / "up.log").string(), &suite_,
+                                  {"--phi-key-file", key_file}))
+      << ReadAll((root_ / "out" / "up.log").string());
+  const std::string svc = suite_.services;
+  EXPECT_EQ(Run("approve", Cli({"approve", map_, "--by", "canary@clinic",
+                                "--services", svc})),
+            0);
+  EXPECT_EQ(
+      Run("migrate", Cli({"migrate", "--config", config_, "--services", svc,
+                          "--report-dir", (root_ / "migrate").string()})),
+      0)
+      << last_output_;
+  const mapping::PhiKey key =
+      mapping::DerivePhiKey(master, "freshsales", "canary-clinic");
+  EXPECT_FALSE(key.derived_default);
+  std::map<std::string, json> contacts = Contacts();
+  ASSERT_EQ(contacts.size(), static_cast<size_t>(kGoodPatients));
+  for (int i = 1; i <= kGoodPatients; ++i) {
+    EXPECT_EQ(
+        contacts[absl::StrCat("canary:patient:P", i)]["custom_field"].value(
+            "cf_ssn_hash", ""),
+        mapping::HashPhi(key, Canary("ssn", i)));
   }
-  for (const char* service :
-       {"extractor", "transformer", "loader", "auditor", "sandbox"}) {
-    const std::string log = absl::StrCat(state_, "/", service, ".log");
-    EXPECT_TRUE(std::find(logs.begin(), logs.end(), log) != logs.end()) << log;
-    EXPECT_FALSE(ReadAll(log).empty()) << log << " is empty";
-  }
-  for (const std::string& path : scanned_) {
-    if (std::find(logs.begin(), logs.end(), path) == logs.end()) {
-      logs.push_back(path);
-    }
-  }
-  size_t bytes = 0;
-  for (const std::string& path : logs) {
-    const std::string text = ReadAll(path);
-    bytes += text.size();
-    const size_t at = FindToken(text, token_);
-    EXPECT_EQ(at, std::string::npos)
-        << path << " holds a patient value: ..."
-        << text.substr(
-               at == std::string::npos ? 0 : at - std::min<size_t>(at, 80),
-               200);
-  }
-  for (const auto& [what, body] : extra) {
-    EXPECT_EQ(FindToken(body, token_), std::string::npos) << what;
-  }
-  RecordProperty("files_scanned", static_cast<int>(logs.size()));
-  RecordProperty("bytes_scanned", static_cast<int>(bytes));
-  EXPECT_GT(bytes, 1000u);
+  const json report = json::parse(
+      ReadAll((root_ / "migrate" / "report.json").string()), nullptr, false);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_FALSE(report["extra"]["phi"].value("key_default", true));
+  EXPECT_EQ(report["extra"]["phi"].value("key_id", ""), key.id);
+  testing::Stop(&suite_.pid);
+  ExpectNoTokenInLogs({});
 }
 
 }  // namespace
