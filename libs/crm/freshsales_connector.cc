@@ -1527,8 +1527,13 @@ class FreshsalesConnector : public CrmConnector {
     std::map<std::string, std::string>& cache = choices_[c.path];
     cache.clear();
     if (j.is_object() && j.contains(c.list_key) && j[c.list_key].is_array()) {
+      // An item without an id or a name cannot be chosen (fuzz/regressions/
+      // freshsales/choice-without-id read past a map's end here).
       for (const auto& item : j[c.list_key]) {
-        cache[item.value("name", "")] = IdText(item["id"]);
+        if (!item.is_object() || !item.contains("id")) continue;
+        const json name = ValueOf(item, "name");
+        if (name.is_string())
+          cache[name.get<std::string>()] = IdText(item["id"]);
       }
     }
     return absl::OkStatus();
