@@ -9,7 +9,9 @@
 #   fuzz/record_crm_seeds.sh [build dir, default build]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$(cd "${1:-$repo/build}" && pwd)/bin"
+build="$(cd "${1:-$repo/build}" && pwd)"
+cmake --build "$build" --target crm_seed_recorder bridgework-sandbox
+bin="$build/bin"
 work="$(mktemp -d)"
 pid=""
 cleanup() {
