@@ -10,6 +10,7 @@
 #include "libs/crm/budget_model.h"
 #include "libs/crm/freshsales_connector.h"
 #include "libs/crm/highlevel_connector.h"
+#include "libs/crm/null_connector.h"
 #include "libs/crm/pipedrive_connector.h"
 
 namespace bridgework::crm {
@@ -94,6 +95,8 @@ absl::StatusOr<Pacing> PlanPacing(const std::string& crm,
 absl::StatusOr<std::unique_ptr<CrmConnector>> MakeConnector(
     const ConnectorConfig& config, std::unique_ptr<HttpClient> http,
     Clock clock, Sleeper sleeper) {
+  // The null destination sends nothing, so it has no plan and no pacing.
+  if (config.crm == kNullCrm) return MakeNullConnector(config.base_url);
   auto it = Factories().find(config.crm);
   if (it == Factories().end()) {
     return absl::InvalidArgumentError(

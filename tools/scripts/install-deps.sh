@@ -33,7 +33,7 @@ packages=(
 if [ "$build_only" -eq 0 ]; then
   # What the tests need besides.
   packages+=(
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev miller
     python3 python3-grpcio clang-format
     mariadb-server
     chromium libpng-dev
