@@ -269,13 +269,17 @@ std::string Quote(const std::string& cell) {
   return out + "\"";
 }
 
-// Changes every 100th data row of each CSV file under `dir` that has an
-// updated_at column: a later updated_at and a text column's value (the
-// first of a few present). Returns the rows changed.
+// Changes every 100th data row of each CSV file under `dir` (documents
+// aside) that has an updated_at column: a later updated_at and a text column's
+// value (the first of a few present). Returns the rows changed.
 int64_t ChangeOnePercent(const std::string& dir) {
   int64_t changed = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".csv") continue;
+    // Freshsales documents cannot be updated through its API (a changed
+    // one fails the delta: docs/benchmarks.md "What remains").
+    if (e.path().extension() != ".csv" ||
+        e.path().filename() == "documents.csv")
+      continue;
     auto records = testing::CsvRecords(ReadAll(e.path().string()));
     if (records.size() < 2) continue;
     const auto& header = records[0];
@@ -360,7 +364,10 @@ MillerFigures CompareWithMiller(const std::string& data,
   }
   const mapping::ObjectRoute* route = nullptr;
   for (const auto& r : map->objects) {
-    if (r.source == "patient" && r.target == "contact") route = &r;
+    if (r.source == "patient" && r.target == "contact") {
+      route = &r;  // patient_contact, the first
+      break;
+    }
   }
   // Ours: the PBN source types each row, TransformRecord maps it, the
   // contact's body is encoded; one JSON line per record.
@@ -396,11 +403,12 @@ MillerFigures CompareWithMiller(const std::string& data,
   }
   {
     const double start = Now();
-    pid_t child =
-        Spawn({"sh", "-c",
-               absl::StrCat("mlr --icsv --ojsonl put '", kMillerMapping, "' ",
-                            data, "/patients.csv > ", root, "/miller.jsonl")},
-              root + "/miller.log");
+    pid_t child = Spawn(
+        {"sh", "-c",
+         absl::StrCat("mlr --icsv --ojsonl --allow-ragged-csv-input put '",
+                      kMillerMapping, "' ", data, "/patients.csv > ", root,
+                      "/miller.jsonl")},
+        root + "/miller.log");
     int status = 0;
     rusage usage{};
     wait4(child, &status, 0, &usage);
@@ -500,7 +508,7 @@ class Bench {
     setenv("BRIDGEWORK_CRM_TOKEN", kToken, 1);
     pid_t up = Spawn({Bin("bridgework"), "up", "--emulator", "freshsales",
                       "--config", config, "--state-dir", dir + "/state",
-                      "--requests-per-hour", "3600000000"},
+                      "--requests-per-hour", "2000000000"},
                      log);
     const std::string services = dir + "/state/services.json";
     RunFigures fig;

@@ -93,7 +93,10 @@ struct Fixture {
     if (!parsed.ok()) std::abort();
     map = std::move(*parsed);
     for (const auto& r : map.objects) {
-      if (r.source == "patient" && r.target == "contact") contact = &r;
+      if (r.source == "patient" && r.target == "contact") {
+        contact = &r;  // patient_contact, the first
+        break;
+      }
     }
     if (contact == nullptr) std::abort();
     ReadPatients();
