@@ -5,6 +5,7 @@
 //   BM_CsvRows            libs/csv: rows of patients.csv, untyped
 //   BM_ExtractPatients    the PBN source: patients.csv to typed v1::Records
 //   BM_TransformPatient   mapping::TransformRecord, patient -> contact
+//   BM_NormalizePhone     one phone to E.164 (libphonenumber)
 //   BM_RecordBatchEncode / Decode    a RecordBatch of 500 patients
 //   BM_TargetBatchEncode / Decode    a TargetBatch of 500 contacts
 //   BM_NullBody           the null destination's JSON body of one contact
@@ -168,6 +169,17 @@ void BM_TransformPatient(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_TransformPatient);
+
+// One phone through libphonenumber (parse, validate, E.164), the
+// transform's costliest step.
+void BM_NormalizePhone(benchmark::State& state) {
+  for (auto _ : state) {
+    auto phone = mapping::NormalizePhone("(512) 555-0142", "US");
+    benchmark::DoNotOptimize(phone);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NormalizePhone);
 
 template <typename Batch, typename Item>
 Batch MakeBatch(const std::vector<Item>& items, Item* (Batch::*add)()) {
