@@ -656,7 +656,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   // fewer pending intents to look up on resume. Against a fast CRM a batch
   // takes one synced write of outcomes, not one per 10 records.
   constexpr int kOutcomeChunk = 10;
-  constexpr auto kOutcomeInterval = std::chrono::milliseconds(200);
+  constexpr auto kOutcomeInterval = std::chrono::milliseconds(100);
   auto last_flush = clock_();
   int64_t batch_requests_before = requests_before;
   auto flush = [&]() -> absl::Status {

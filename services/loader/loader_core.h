@@ -37,7 +37,7 @@ class LoaderCore {
       const v1::PrepareRequest& request);
 
   // Loads one batch. Outcomes go to the ledger every 10 writes once
-  // 200 ms have passed since outcomes were last written, and at the end of
+  // 100 ms have passed since outcomes were last written, and at the end of
   // the batch: a crash loses the request count of, and leaves pending
   // intents for, at most that much work (a slow CRM's 10 writes, a fraction
   // of a second of a fast one's). On a non-record error (auth, rate limit
