@@ -37,6 +37,7 @@
 #include "absl/time/time.h"
 #include "libs/budget/budget_client.h"
 #include "libs/crm/http_client.h"
+#include "tests/integration/http_json.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/replica_suite.h"
 
@@ -46,6 +47,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::Bin;
+using testing::GetJson;
 using testing::ReadAll;
 using testing::RunCommand;
 using testing::Spawn;
@@ -57,13 +59,6 @@ constexpr char kToken[] = "bench-budget-token";
 constexpr char kLocation[] = "bwDemoLocation000001";
 constexpr char kCompany[] = "bwDemoCompany0000001";
 constexpr int kCapacity = 100;  // HighLevel: 100 requests per 10 s
-
-json GetJson(const std::string& url) {
-  auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send(crm::HttpRequest::Get(url));
-  if (!r.ok()) return json();
-  return json::parse(r->body, nullptr, false);
-}
 
 struct Event {
   enum Kind { kNone, kKill, kAdd } kind = kNone;

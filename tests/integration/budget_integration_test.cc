@@ -19,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/budget/budget_client.h"
-#include "libs/crm/http_client.h"
+#include "tests/integration/http_json.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/replica_suite.h"
 
@@ -29,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::Bin;
+using testing::GetJson;
 using ::testing::HasSubstr;
 using testing::ReadAll;
 using testing::RunCommand;
@@ -90,12 +91,6 @@ class BudgetIntegrationTest : public ::testing::Test {
                        SourceDir() + "/examples/pbn-highlevel/map.yaml", "--by",
                        "it-budget", "--services", suite.services()},
                       log_);
-  }
-
-  static json GetJson(const std::string& url) {
-    auto r = crm::MakeCurlHttpClient()->Send(crm::HttpRequest::Get(url));
-    if (!r.ok()) return json();
-    return json::parse(r->body, nullptr, false);
   }
 
   std::string root_, log_;

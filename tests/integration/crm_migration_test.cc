@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/map.h"
+#include "tests/integration/http_json.h"
 #include "tests/integration/process_util.h"
 
 namespace bridgework {
@@ -43,17 +44,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 using testing::Bin;
+using testing::GetJson;
 using testing::ReadAll;
 using testing::RunCommand;
 using testing::SourceDir;
 using testing::Spawn;
-
-json GetJson(const std::string& url) {
-  auto http = crm::MakeCurlHttpClient();
-  auto r = http->Send(crm::HttpRequest::Get(url));
-  if (!r.ok()) return json();
-  return json::parse(r->body, nullptr, false);
-}
 
 // How to read one CRM's emulator state: the state key of each target
 // object, and whether a record there is live (soft deletes stay in state).

@@ -731,28 +731,10 @@ class Cluster {
     int local;
   };
 
-  // A port below the kernel's ephemeral range (which bind(0) and outgoing
-  // connections draw from), so that tests running beside this one cannot
-  // take it between now and the process binding it; free now, and not
-  // handed out before by this test.
   int FreePort() {
-    static std::mt19937 rng(std::random_device{}());
-    std::uniform_int_distribution<int> pick(20000, 32000);
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      const int port = pick(rng);
-      if (!used_ports_.insert(port).second) continue;
-      int s = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      a.sin_port = htons(port);
-      const bool free =
-          bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-      close(s);
-      if (free) return port;
-    }
-    ADD_FAILURE() << "no free port";
-    return -1;
+    const int port = testing::FreePort();
+    if (port < 0) ADD_FAILURE() << "no free port";
+    return port;
   }
 
   static int WaitExit(pid_t pid, int timeout_s) {
@@ -855,7 +837,6 @@ class Cluster {
   std::map<std::string, std::set<std::string>> claim_paths_;
   std::map<std::string, std::map<std::string, std::string>> pod_claims_;
   std::vector<Process> processes_;
-  std::set<int> used_ports_;
 };
 
 // ---- NetworkPolicy evaluation ---------------------------------------------

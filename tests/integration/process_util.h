@@ -4,7 +4,9 @@
 #ifndef BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 #define BRIDGEWORK_TESTS_INTEGRATION_PROCESS_UTIL_H_
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -22,6 +26,30 @@
 #include <nlohmann/json.hpp>
 
 namespace bridgework::testing {
+
+// A loopback port for a child process to listen on: below the kernel's
+// ephemeral range (which bind(0) and outgoing connections draw from), so
+// that tests running beside this one cannot take it between now and the
+// child binding it; free now, and not handed out before by this process.
+// -1 when none is found.
+inline int FreePort() {
+  static std::mt19937 rng(std::random_device{}());
+  static std::set<int> used;
+  std::uniform_int_distribution<int> pick(20000, 32000);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(rng);
+    if (!used.insert(port).second) continue;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool free = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    close(s);
+    if (free) return port;
+  }
+  return -1;
+}
 
 // build/bin/<name>, or $BRIDGEWORK_BIN_DIR/<name> (set by ctest).
 inline std::string Bin(const std::string& name) {

@@ -148,19 +148,6 @@ class ReplicaSuite {
   const std::string& log() const { return log_; }
 
  private:
-  static int FreePort() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
-    close(fd);
-    return port;
-  }
-
   // Starts a service with --port-file; its address ("host:port", what the
   // file holds) once the file is there.
   std::optional<std::string> StartService(std::vector<std::string> argv,

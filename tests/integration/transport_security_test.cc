@@ -35,23 +35,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::Bin;
+using testing::FreePort;
 using ::testing::HasSubstr;
 using testing::ReadAll;
 using testing::RunCommand;
 using testing::Spawn;
-
-// A port nobody listens on right now (bind to 0, read it, close).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // grpc.health.v1 Check on `address` with `creds`, 5 s deadline.
 grpc::Status HealthCheck(const std::string& address,
