@@ -21,6 +21,7 @@ std::string& Service() {
   return service;
 }
 std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+thread_local LogContext t_context;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -43,6 +44,15 @@ void SetLogService(std::string_view service) {
   Service() = std::string(service);
 }
 
+const LogContext& CurrentLogContext() { return t_context; }
+
+ScopedLogContext::ScopedLogContext(LogContext context)
+    : previous_(std::move(t_context)) {
+  t_context = std::move(context);
+}
+
+ScopedLogContext::~ScopedLogContext() { t_context = std::move(previous_); }
+
 void SetLogLevel(LogLevel level) { g_min_level = static_cast<int>(level); }
 
 void SetLogLevelByName(const std::string& name) {
@@ -62,6 +72,8 @@ void Log(LogLevel level, std::string_view message,
   std::lock_guard<std::mutex> lock(LogMutex());
   line["service"] = Service();
   line["msg"] = std::string(message);
+  if (!t_context.run.empty()) line["run"] = t_context.run;
+  if (!t_context.trace.empty()) line["trace"] = t_context.trace;
   for (const auto& [k, v] : fields) line[std::string(k)] = v;
   std::string out =
       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

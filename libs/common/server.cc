@@ -7,10 +7,12 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "libs/common/log.h"
+#include "libs/common/trace.h"
 
 namespace bridgework {
 namespace {
@@ -53,6 +55,51 @@ std::string CallerAuthName(const TransportSecurity& s) {
   return s.ca_pem.empty() ? "bearer token" : "client certificate";
 }
 
+// Counts and times every RPC the server finishes: from its arrival to the
+// status sent (bridgework_rpc_server_*; a stream's whole life).
+class RpcMetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  RpcMetricsInterceptor(std::string method, metrics::Metrics* metrics)
+      : method_(std::move(method)),
+        metrics_(metrics),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const std::chrono::duration<double> elapsed =
+          std::chrono::steady_clock::now() - start_;
+      metrics_->RpcHandled(
+          method_,
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(
+              methods->GetSendStatus().error_code())),
+          elapsed.count());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;
+  metrics::Metrics* const metrics_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
+class RpcMetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit RpcMetricsInterceptorFactory(metrics::Metrics* metrics)
+      : metrics_(metrics) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new RpcMetricsInterceptor(info->method() ? info->method() : "",
+                                     metrics_);
+  }
+
+ private:
+  metrics::Metrics* const metrics_;
+};
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -75,7 +122,29 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::shared_ptr<const TransportSecurity> security =
       ProcessTransportSecurity();
+  // Metrics first: whoever waits for the gRPC port file finds the metrics
+  // port file already written.
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  if (options.metrics != nullptr && !options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> started =
+        metrics::MetricsServer::Start(options.metrics_listen, options.metrics);
+    if (!started.ok()) return started.status();
+    metrics_server = std::move(*started);
+    if (!options.metrics_port_file.empty()) {
+      absl::Status s =
+          WritePortFile(options.metrics_port_file, metrics_server->address());
+      if (!s.ok()) return s;
+    }
+  }
   grpc::ServerBuilder builder;
+  if (options.metrics != nullptr) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<RpcMetricsInterceptorFactory>(options.metrics.get()));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   int port = 0;
   builder.AddListeningPort(options.listen, MakeServerCredentials(*security),
                            &port);
@@ -124,10 +193,13 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
     }
   };
   set_serving(true);
-  LogInfo("serving", {{"address", addr},
-                      {"transport", TransportName(*security)},
-                      {"callers", CallerAuthName(*security)},
-                      {"health_listen", options.health_listen}});
+  LogInfo("serving",
+          {{"address", addr},
+           {"transport", TransportName(*security)},
+           {"callers", CallerAuthName(*security)},
+           {"health_listen", options.health_listen},
+           {"metrics", metrics_server != nullptr ? metrics_server->address()
+                                                 : std::string()}});
 
   int sig = WaitForTerminationSignal();
   LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -165,8 +237,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   if (security->client_tls() && !security->server_name.empty()) {
     args.SetSslTargetNameOverride(security->server_name);
   }
-  return grpc::CreateCustomChannel(target, MakeChannelCredentials(*security),
-                                   args);
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, MakeChannelCredentials(*security), args,
+      TraceClientInterceptors());
 }
 
 }  // namespace bridgework

@@ -1,8 +1,9 @@
 // Process scaffolding shared by the four services: one gRPC server with
 // the standard health service (grpc.health.v1) and server reflection,
 // listening where told, with the process's transport security
-// (libs/common/transport_security.h, docs/security.md), stopped cleanly by
-// SIGTERM or SIGINT.
+// (libs/common/transport_security.h, docs/security.md), its RPCs measured
+// and its Prometheus /metrics served (docs/observability.md), stopped
+// cleanly by SIGTERM or SIGINT.
 #ifndef BRIDGEWORK_LIBS_COMMON_SERVER_H_
 #define BRIDGEWORK_LIBS_COMMON_SERVER_H_
 
@@ -15,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "libs/common/transport_security.h"
+#include "libs/metrics/metrics.h"
 
 namespace bridgework {
 
@@ -34,6 +36,16 @@ struct ServerOptions {
   // what UseTransportSecurity made the process's security; main calls it
   // with these right after parsing the flags.
   TlsFlags tls;
+  // The process's metrics: every RPC the server finishes is counted and
+  // timed in them (bridgework_rpc_server_*). Default: none.
+  std::shared_ptr<metrics::Metrics> metrics;
+  // When set (and `metrics` is), "host:port" where they are served over
+  // plain HTTP at /metrics (port 0: any free port); started before the
+  // gRPC server. Default: none.
+  std::string metrics_listen;
+  // When set, the bound metrics "host:port" is written here (atomically)
+  // before the gRPC port file.
+  std::string metrics_port_file;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it
@@ -59,6 +71,8 @@ absl::Status ServeUntilSignal(const ServerOptions& options,
 // A channel to a peer service, with the process's transport security
 // (TLS when it has a CA; its certificate and bearer token when it has
 // them). Message size limits are raised to 64 MiB so that long notes fit.
+// Every call carries the calling thread's trace and run as metadata
+// (libs/common/trace.h).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
 
 }  // namespace bridgework

@@ -1,8 +1,10 @@
 // The flags every service shares, each also read from the environment:
 // --listen (BRIDGEWORK_LISTEN), --port-file (BRIDGEWORK_PORT_FILE),
 // --log-level (BRIDGEWORK_LOG_LEVEL; apply it with SetLogLevelByName),
-// --health-listen (BRIDGEWORK_HEALTH_LISTEN) and the transport security
-// flags of AddTlsFlags (docs/security.md).
+// --health-listen (BRIDGEWORK_HEALTH_LISTEN), --metrics-listen
+// (BRIDGEWORK_METRICS_LISTEN), --metrics-port-file
+// (BRIDGEWORK_METRICS_PORT_FILE) and the transport security flags of
+// AddTlsFlags (docs/security.md).
 #ifndef BRIDGEWORK_LIBS_COMMON_SERVER_FLAGS_H_
 #define BRIDGEWORK_LIBS_COMMON_SERVER_FLAGS_H_
 
@@ -55,6 +57,13 @@ inline void AddServerFlags(CLI::App& app, ServerOptions& options,
                  "also serve grpc.health.v1 alone here, in plaintext and "
                  "unauthenticated (probes)")
       ->envname("BRIDGEWORK_HEALTH_LISTEN");
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "serve Prometheus metrics at http://host:port/metrics "
+                 "(port 0: any; docs/observability.md)")
+      ->envname("BRIDGEWORK_METRICS_LISTEN");
+  app.add_option("--metrics-port-file", options.metrics_port_file,
+                 "write the bound metrics host:port here")
+      ->envname("BRIDGEWORK_METRICS_PORT_FILE");
   AddTlsFlags(app, options.tls);
 }
 

@@ -11,6 +11,7 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/common/trace.h"
 
 namespace bridgework::auditor {
 namespace {
@@ -137,7 +138,10 @@ grpc::ServerUnaryReactor* AuditorService::Unary(
     grpc::CallbackServerContext* context, const char* method,
     Response* response, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  executor_->Schedule([reactor, method, response, call = std::move(call)] {
+  // The caller's trace and run (metadata) for the lines the call logs.
+  executor_->Schedule([reactor, method, response, call = std::move(call),
+                       log_context = IncomingLogContext(*context)] {
+    ScopedLogContext scope(log_context);
     absl::StatusOr<Response> result = AsStatusOr<Response>(call());
     if (!result.ok()) {
       LogFailure(method, result.status());

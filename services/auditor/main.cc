@@ -23,7 +23,9 @@
 #include "libs/common/server_flags.h"
 #include "libs/ledger/rocksdb_ledger.h"
 #include "services/auditor/auditor_service.h"
+#include "services/auditor/budget_metrics.h"
 #include "services/auditor/budget_service.h"
+#include "services/auditor/metered_ledger.h"
 
 int main(int argc, char** argv) {
   // First, before any thread exists, so that only ServeUntilSignal sees
@@ -84,10 +86,18 @@ int main(int argc, char** argv) {
                        {"key_id", key.has_value() ? key->id() : ""}});
   absl::Status s;
   {
+    auto metrics = std::make_shared<bridgework::metrics::Metrics>("auditor");
+    server.metrics = metrics;
+    // Write latency, operations and dispositions, measured on the way in.
+    bridgework::auditor::MeteredLedger metered(ledger->get(), metrics.get());
     // The service must go before the ledger it borrows.
-    bridgework::auditor::AuditorService service(ledger->get());
-    // The rate budget every loader replica of an account leases from.
+    bridgework::auditor::AuditorService service(&metered);
+    // The rate budget every loader replica of an account leases from; its
+    // use is read at each scrape (the metrics server stops with
+    // ServeUntilSignal, before the authority goes).
     bridgework::budget::BudgetAuthority authority;
+    metrics->AddCollectable(
+        bridgework::auditor::MakeBudgetCollectable(&authority));
     bridgework::auditor::BudgetService budget(&authority);
     s = bridgework::ServeUntilSignal(server, {&service, &budget});
   }

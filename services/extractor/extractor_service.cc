@@ -10,6 +10,7 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/common/trace.h"
 
 namespace bridgework::extractor {
 namespace {
@@ -33,8 +34,12 @@ int EffectiveBatchSize(int requested) {
 // source.
 class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
  public:
-  ExtractReactor(const SourceRegistry* registry, v1::ExtractRequest request)
-      : registry_(registry), request_(std::move(request)) {
+  ExtractReactor(const SourceRegistry* registry, v1::ExtractRequest request,
+                 LogContext log_context, metrics::Metrics* metrics)
+      : registry_(registry),
+        request_(std::move(request)),
+        log_context_(std::move(log_context)),
+        metrics_(metrics) {
     producer_ = std::thread([this] { Produce(); });
   }
 
@@ -69,6 +74,7 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
   enum class Action { kNone, kWrite, kFinish };
 
   void Produce() {
+    ScopedLogContext scope(log_context_);
     absl::Status status = Run();
     Action action;
     {
@@ -104,6 +110,12 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
       records_ += batch.records_size();
       rejections_ += batch.rejections_size();
       ++batches_;
+      if (metrics_ != nullptr) {
+        metrics_->RecordsOut(request_.object_type(), "extracted",
+                             batch.records_size());
+        metrics_->RecordsOut(request_.object_type(), "rejected",
+                             batch.rejections_size());
+      }
       Action action;
       {
         absl::MutexLock lock(&mu_);
@@ -169,6 +181,8 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
   }
 
   void Log(const absl::Status& status, bool stopped) const {
+    // Possibly on a gRPC thread: the request's context, explicitly.
+    ScopedLogContext scope(log_context_);
     std::initializer_list<LogField> fields = {
         {"object", request_.object_type()},
         {"connector", ConnectorName(request_.source())},
@@ -190,6 +204,8 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
 
   const SourceRegistry* const registry_;
   const v1::ExtractRequest request_;
+  const LogContext log_context_;
+  metrics::Metrics* const metrics_;
   std::thread producer_;
   // Counters: written by the producer, read after it is done.
   int64_t batches_ = 0;
@@ -243,7 +259,8 @@ grpc::ServerUnaryReactor* ExtractorService::DescribeObject(
 
 grpc::ServerWriteReactor<v1::RecordBatch>* ExtractorService::Extract(
     grpc::CallbackServerContext* context, const v1::ExtractRequest* request) {
-  return new ExtractReactor(registry_, *request);
+  return new ExtractReactor(registry_, *request, IncomingLogContext(*context),
+                            metrics_);
 }
 
 }  // namespace bridgework::extractor

@@ -16,6 +16,7 @@
 #define BRIDGEWORK_SERVICES_EXTRACTOR_EXTRACTOR_SERVICE_H_
 
 #include "bridgework/v1/extractor.grpc.pb.h"
+#include "libs/metrics/metrics.h"
 #include "services/extractor/source_connector.h"
 
 namespace bridgework::extractor {
@@ -26,9 +27,11 @@ inline constexpr int kMaxBatchSize = 5000;
 
 class ExtractorService final : public v1::Extractor::CallbackService {
  public:
-  // `registry` is borrowed and must outlive the service and every call.
-  explicit ExtractorService(const SourceRegistry* registry)
-      : registry_(registry) {}
+  // `registry` is borrowed and must outlive the service and every call;
+  // so is `metrics` (records out per object; null: not measured).
+  explicit ExtractorService(const SourceRegistry* registry,
+                            metrics::Metrics* metrics = nullptr)
+      : registry_(registry), metrics_(metrics) {}
 
   // v1::Extractor::CallbackService
   grpc::ServerUnaryReactor* ListObjects(
@@ -45,6 +48,7 @@ class ExtractorService final : public v1::Extractor::CallbackService {
 
  private:
   const SourceRegistry* registry_;
+  metrics::Metrics* metrics_;
 };
 
 }  // namespace bridgework::extractor

@@ -33,10 +33,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  auto metrics = std::make_shared<bridgework::metrics::Metrics>("extractor");
+  server.metrics = metrics;
   bridgework::extractor::SourceRegistry registry;
   absl::Status s = bridgework::extractor::RegisterBuiltinSources(registry);
   if (s.ok()) {
-    bridgework::extractor::ExtractorService service(&registry);
+    bridgework::extractor::ExtractorService service(&registry, metrics.get());
     s = bridgework::ServeUntilSignal(server, {&service});
   }
   if (!s.ok()) {

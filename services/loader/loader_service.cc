@@ -2,13 +2,24 @@
 
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
+#include "libs/common/trace.h"
 #include "libs/common/worker_reactor.h"
 #include "services/loader/loader_core.h"
 
 namespace bridgework::loader {
 namespace {
+
+// "created" for RECORD_STATUS_CREATED.
+std::string OutcomeName(v1::RecordStatus status) {
+  std::string name = v1::RecordStatus_Name(status);
+  constexpr std::string_view kPrefix = "RECORD_STATUS_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
 
 // Reads a batch, loads it on a worker thread (reactions must not block),
 // writes its ack, and only then reads the next: one batch in flight per
@@ -17,20 +28,48 @@ class LoadReactor final
     : public grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck> {
  public:
   LoadReactor(std::string crm, std::unique_ptr<crm::CrmConnector> connector,
-              std::shared_ptr<AuditorClient> auditor)
+              std::shared_ptr<AuditorClient> auditor,
+              const grpc::CallbackServerContext& context,
+              metrics::Metrics* metrics)
       : connector_(std::move(connector)),
         auditor_(std::move(auditor)),
-        core_(std::move(crm), connector_.get(), auditor_.get()) {
+        core_(std::move(crm), connector_.get(), auditor_.get()),
+        log_context_(IncomingLogContext(context)),
+        metrics_(metrics) {
     StartRead(&batch_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
+      if (batches_ > 0) {
+        ScopedLogContext scope(log_context_);
+        LogInfo("load stream finished", {{"object", batch_.target_object()},
+                                         {"batches", absl::StrCat(batches_)},
+                                         {"records", absl::StrCat(records_)}});
+      }
       Finish(grpc::Status::OK);
       return;
     }
+    // Every batch names its run; the stream's trace stays.
+    if (!batch_.run_id().empty()) log_context_.run = batch_.run_id();
     std::thread([this] {
+      ScopedLogContext scope(log_context_);
+      ++batches_;
+      records_ += batch_.records_size();
+      if (metrics_ != nullptr) {
+        metrics_->RecordsIn(batch_.target_object(), batch_.records_size());
+        metrics_->QueueDepth("load_batches").Increment();
+      }
       absl::StatusOr<v1::LoadAck> ack = core_.LoadBatch(batch_);
+      if (metrics_ != nullptr) {
+        metrics_->QueueDepth("load_batches").Decrement();
+        if (ack.ok()) {
+          for (const v1::RecordOutcome& o : ack->outcomes()) {
+            metrics_->RecordsOut(batch_.target_object(),
+                                 OutcomeName(o.status()), 1);
+          }
+        }
+      }
       if (!ack.ok()) {
         LogWarning("load stream failed",
                    {{"code", absl::StatusCodeToString(ack.status().code())}});
@@ -58,21 +97,40 @@ class LoadReactor final
   LoaderCore core_;
   v1::TargetBatch batch_;
   v1::LoadAck ack_;
+  // Touched by one batch's thread at a time (one batch in flight).
+  LogContext log_context_;
+  metrics::Metrics* const metrics_;
+  int64_t batches_ = 0;
+  int64_t records_ = 0;
 };
+
+// The run a request belongs to, when it names one.
+template <typename Request>
+std::string RunOf(const Request& request) {
+  if constexpr (requires { request.run_id(); }) {
+    return request.run_id();
+  } else {
+    return "";
+  }
+}
 
 }  // namespace
 
 LoaderService::LoaderService(std::string crm_name, ConnectorFactory factory,
-                             std::shared_ptr<AuditorClient> auditor)
+                             std::shared_ptr<AuditorClient> auditor,
+                             metrics::Metrics* metrics)
     : crm_name_(std::move(crm_name)),
       factory_(std::move(factory)),
-      auditor_(std::move(auditor)) {}
+      auditor_(std::move(auditor)),
+      metrics_(metrics) {}
 
 grpc::ServerUnaryReactor* LoaderService::Prepare(
     grpc::CallbackServerContext* context, const v1::PrepareRequest* request,
     v1::PrepareResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response] {
+  std::thread([this, reactor, request, response,
+               log_context = IncomingLogContext(*context, RunOf(*request))] {
+    ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
     absl::StatusOr<v1::PrepareResponse> r = core.Prepare(*request);
@@ -84,14 +142,16 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
 
 grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
     grpc::CallbackServerContext* context) {
-  return new LoadReactor(crm_name_, factory_(), auditor_);
+  return new LoadReactor(crm_name_, factory_(), auditor_, *context, metrics_);
 }
 
 grpc::ServerUnaryReactor* LoaderService::Link(
     grpc::CallbackServerContext* context, const v1::LinkRequest* request,
     v1::LinkResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response] {
+  std::thread([this, reactor, request, response,
+               log_context = IncomingLogContext(*context, RunOf(*request))] {
+    ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
     absl::StatusOr<v1::LinkResponse> r = core.Link(*request);
@@ -105,7 +165,9 @@ grpc::ServerUnaryReactor* LoaderService::ReadBack(
     grpc::CallbackServerContext* context, const v1::ReadBackRequest* request,
     v1::ReadBackResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response] {
+  std::thread([this, reactor, request, response,
+               log_context = IncomingLogContext(*context, RunOf(*request))] {
+    ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
     absl::StatusOr<v1::ReadBackResponse> r = core.ReadBack(*request);
@@ -118,7 +180,13 @@ grpc::ServerUnaryReactor* LoaderService::ReadBack(
 grpc::ServerWriteReactor<v1::RollbackEvent>* LoaderService::Rollback(
     grpc::CallbackServerContext* context, const v1::RollbackRequest* request) {
   return new WorkerWriteReactor<v1::RollbackEvent>(
-      [this, request](const WorkerWriteReactor<v1::RollbackEvent>::Emit& emit) {
+      [this, request,
+       log_context =
+           IncomingLogContext(*context, request->rollback_run_id().empty()
+                                            ? request->run_id()
+                                            : request->rollback_run_id())](
+          const WorkerWriteReactor<v1::RollbackEvent>::Emit& emit) {
+        ScopedLogContext scope(log_context);
         auto connector = factory_();
         LoaderCore core(crm_name_, connector.get(), auditor_.get());
         return core.Rollback(*request,

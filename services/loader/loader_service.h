@@ -1,6 +1,9 @@
 // gRPC adapter for the loader (callback API). Converts between the wire and
 // LoaderCore; every stream gets its own core and CRM connector, sharing the
-// account's pacer and the auditor client.
+// account's pacer and the auditor client. Each call's work runs under the
+// caller's trace and the run's id (libs/common/trace.h), and its records
+// are counted in `metrics` (records in and out per target object, batches
+// in flight).
 #ifndef BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
 #define BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
 
@@ -11,6 +14,7 @@
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
+#include "libs/metrics/metrics.h"
 
 namespace bridgework::loader {
 
@@ -18,9 +22,11 @@ using ConnectorFactory = std::function<std::unique_ptr<crm::CrmConnector>()>;
 
 class LoaderService final : public v1::Loader::CallbackService {
  public:
-  // `auditor` is shared by all streams and must be thread-safe.
+  // `auditor` is shared by all streams and must be thread-safe. `metrics`
+  // (null: not measured) must outlive the service and every call.
   LoaderService(std::string crm_name, ConnectorFactory factory,
-                std::shared_ptr<AuditorClient> auditor);
+                std::shared_ptr<AuditorClient> auditor,
+                metrics::Metrics* metrics = nullptr);
 
   grpc::ServerUnaryReactor* Prepare(grpc::CallbackServerContext* context,
                                     const v1::PrepareRequest* request,
@@ -41,6 +47,7 @@ class LoaderService final : public v1::Loader::CallbackService {
   std::string crm_name_;
   ConnectorFactory factory_;
   std::shared_ptr<AuditorClient> auditor_;
+  metrics::Metrics* metrics_;
 };
 
 }  // namespace bridgework::loader

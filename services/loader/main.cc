@@ -17,6 +17,7 @@
 #include "libs/common/server_flags.h"
 #include "libs/crm/budget_model.h"
 #include "libs/crm/connector_registry.h"
+#include "services/loader/loader_metrics.h"
 #include "services/loader/loader_service.h"
 
 int main(int argc, char** argv) {
@@ -112,6 +113,8 @@ int main(int argc, char** argv) {
               << " or --crm-token-file\n";
     return 2;
   }
+  auto metrics = std::make_shared<bridgework::metrics::Metrics>("loader");
+  server.metrics = metrics;
   bridgework::crm::ConnectorConfig config;
   config.crm = crm;
   config.base_url = crm_url;
@@ -162,6 +165,9 @@ int main(int argc, char** argv) {
                 budget == "auditor" ? auditor : budget)),
         std::move(pacer_options));
   }
+  // Every request's wait for its budget slot is measured.
+  config.pacer = std::make_shared<bridgework::loader::MeteredPacer>(
+      std::move(config.pacer), crm, metrics.get());
   {
     // Fail fast on a config the CRM cannot use.
     auto probe = bridgework::crm::MakeConnector(
@@ -171,14 +177,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto factory = [config] {
-    return std::move(bridgework::crm::MakeConnector(
-                         config, bridgework::crm::MakeCurlHttpClient()))
+  auto factory = [config, crm, metrics = metrics.get()] {
+    return std::move(
+               bridgework::crm::MakeConnector(
+                   config,
+                   std::make_unique<bridgework::loader::MeteredHttpClient>(
+                       bridgework::crm::MakeCurlHttpClient(), crm, metrics)))
         .value();
   };
   std::shared_ptr<bridgework::AuditorClient> auditor_client =
       bridgework::MakeGrpcAuditorClient(auditor);
-  bridgework::loader::LoaderService service(crm, factory, auditor_client);
+  bridgework::loader::LoaderService service(crm, factory, auditor_client,
+                                            metrics.get());
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {
     std::cerr << "bridgework-loader: " << s.message() << "\n";

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     std::cerr << "bridgework-transformer: " << tls.message() << "\n";
     return 2;
   }
+  auto metrics = std::make_shared<bridgework::metrics::Metrics>("transformer");
+  server.metrics = metrics;
+  peers.metrics = metrics.get();
   bridgework::transformer::TransformerService service(peers);
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {

@@ -194,6 +194,13 @@ class Run {
   };
 
   bool dry() const { return request_.policy().dry_run(); }
+
+  // bridgework_records_out_total of the transformer (docs/observability.md).
+  void CountOut(const std::string& object, std::string_view outcome,
+                int64_t n) {
+    if (peers_.metrics != nullptr)
+      peers_.metrics->RecordsOut(object, outcome, n);
+  }
   v1::RunMode mode() const { return request_.mode(); }
 
   // Prepares the destination once per run (a dry run only compares).
@@ -264,6 +271,10 @@ class Run {
     auto reader = peers_.extractor->Extract(ctx.get(), extract);
     v1::RecordBatch in;
     while (reader->Read(&in)) {
+      if (peers_.metrics != nullptr) {
+        peers_.metrics->RecordsIn(object,
+                                  in.records_size() + in.rejections_size());
+      }
       for (const auto& rec : in.records()) visit(rec);
     }
     absl::Status status = FromGrpcStatus(reader->Finish());
@@ -621,6 +632,7 @@ class Run {
     }
     stream.next_lane = (static_cast<size_t>(lane - stream.lanes.data()) + 1) %
                        stream.lanes.size();
+    CountOut(stream.route->source, "sent", batch.records_size());
     lane->sent = std::move(batch);
     lane->keys = std::move(keys);
     Dispatch(*lane);
@@ -638,12 +650,18 @@ class Run {
     } else {
       lane.sent.clear_map_yaml();
     }
+    prometheus::Gauge* in_flight =
+        peers_.metrics != nullptr ? &peers_.metrics->QueueDepth("loader_lanes")
+                                  : nullptr;
+    if (in_flight != nullptr) in_flight->Increment();
     lane.inflight = std::async(
-        std::launch::async, [this, &lane]() -> absl::StatusOr<v1::LoadAck> {
+        std::launch::async,
+        [this, &lane, in_flight]() -> absl::StatusOr<v1::LoadAck> {
           absl::StatusOr<v1::LoadAck> result = v1::LoadAck();
           if (!lane.rw->Write(lane.sent) || !lane.rw->Read(&*result)) {
             result = FromGrpcStatus(lane.rw->Finish());
           }
+          if (in_flight != nullptr) in_flight->Decrement();
           absl::MutexLock lock(&lanes_mu_);
           ++lanes_finished_;
           return result;
@@ -934,6 +952,10 @@ class Run {
       }
     };
     while (reader->Read(&in)) {
+      if (peers_.metrics != nullptr) {
+        peers_.metrics->RecordsIn(source,
+                                  in.records_size() + in.rejections_size());
+      }
       for (const auto& w : in.warnings()) {
         // The source as a whole (an empty file): no record, a note.
         LogWarning("source warning",
@@ -946,6 +968,7 @@ class Run {
         if (sampling) break;  // a sample takes records, not unreadable rows
         progress.set_extracted(progress.extracted() + 1);
         progress.set_quarantined(progress.quarantined() + 1);
+        CountOut(source, "rejected", 1);
         *dispositions.add_dispositions() =
             FromRejection(rej, v1::DISPOSITION_STATUS_QUARANTINED);
       }
@@ -1005,10 +1028,12 @@ class Run {
         }
         if (result.skipped) {
           progress.set_skipped(progress.skipped() + 1);
+          CountOut(source, "skipped", 1);
           *dispositions.add_dispositions() =
               FromRejection(*result.skipped, v1::DISPOSITION_STATUS_SKIPPED);
         } else if (result.rejection) {
           progress.set_quarantined(progress.quarantined() + 1);
+          CountOut(source, "rejected", 1);
           *dispositions.add_dispositions() = FromRejection(
               *result.rejection, v1::DISPOSITION_STATUS_QUARANTINED);
         } else if (result.target) {

@@ -20,6 +20,7 @@
 #include "bridgework/v1/transformer.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/budget/budget_client.h"
+#include "libs/metrics/metrics.h"
 
 namespace bridgework::transformer {
 
@@ -37,6 +38,9 @@ struct PipelinePeers {
   // The budget authority (the auditor's Budget service), asked while a
   // batch waits whether the destination's budget is paused; may be null.
   budget::BudgetClient* budget = nullptr;
+  // Records in and out per source object and the loader batches in flight
+  // (docs/observability.md); null: not measured.
+  metrics::Metrics* metrics = nullptr;
 };
 
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when

@@ -3,6 +3,7 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
+#include "libs/common/trace.h"
 #include "libs/common/worker_reactor.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/transform.h"
@@ -14,16 +15,21 @@ TransformerService::TransformerService(const TransformerPeers& peers)
       loader_(v1::Loader::NewStub(MakeChannel(peers.loader))),
       auditor_(MakeGrpcAuditorClient(peers.auditor)),
       budget_(budget::MakeGrpcBudgetClient(peers.auditor)),
-      loader_streams_(peers.loader_streams) {}
+      loader_streams_(peers.loader_streams),
+      metrics_(peers.metrics) {}
 
 grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
     grpc::CallbackServerContext* context, const v1::RunRequest* request) {
   return new WorkerWriteReactor<v1::RunEvent>(
-      [this, request,
-       context](const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
+      [this, request, context,
+       log_context = IncomingLogContext(*context, request->run_id())](
+          const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
+        // Every line and every call to a peer carries the run and trace.
+        ScopedLogContext scope(log_context);
         LogInfo("run started", {{"run", request->run_id()}});
         PipelinePeers peers{extractor_.get(), loader_.get(),   auditor_.get(),
-                            context,          loader_streams_, budget_.get()};
+                            context,          loader_streams_, budget_.get(),
+                            metrics_};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
           LogWarning("run stopped",

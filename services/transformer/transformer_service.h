@@ -1,4 +1,6 @@
-// gRPC adapter for the transformer (callback API).
+// gRPC adapter for the transformer (callback API). A run works under the
+// controller's trace and the run's id (libs/common/trace.h), which its
+// calls to the extractor, loader and auditor carry on.
 #ifndef BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
 #define BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
 
@@ -18,6 +20,9 @@ struct TransformerPeers {
   std::string auditor;    // host:port
   // Loader calls per route with a batch in flight (PipelinePeers).
   int loader_streams = 2;
+  // The process's metrics (PipelinePeers); null: not measured. Must
+  // outlive the service.
+  metrics::Metrics* metrics = nullptr;
 };
 
 class TransformerService final : public v1::Transformer::CallbackService {
@@ -37,6 +42,7 @@ class TransformerService final : public v1::Transformer::CallbackService {
   std::unique_ptr<AuditorClient> auditor_;
   std::unique_ptr<budget::BudgetClient> budget_;
   const int loader_streams_;
+  metrics::Metrics* const metrics_;
 };
 
 }  // namespace bridgework::transformer

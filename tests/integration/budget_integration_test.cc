@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/budget/budget_client.h"
@@ -177,6 +179,12 @@ TEST_F(BudgetIntegrationTest, ASpentDailyBudgetPausesUntilTheNextDay) {
   std::string error;
   ASSERT_TRUE(suite.Start(o, &error)) << error;
   ASSERT_EQ(Approve(suite), 0) << ReadAll(log_);
+  // Days are epoch-aligned 4 s windows. Start just after a day begins, so
+  // the 250 requests run out within the day (the run sends them in about a
+  // second) instead of a day boundary falling midway by chance.
+  const int64_t into_day_ms = absl::ToUnixMillis(absl::Now()) % 4000;
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(4000 - into_day_ms + 50));
   ASSERT_EQ(RunCommand({Bin("bridgework"), "migrate", "--config", Config(),
                         "--services", suite.services(), "--report-json",
                         root_ + "/report.json"},

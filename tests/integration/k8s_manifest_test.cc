@@ -18,8 +18,9 @@
 //   - the Jobs (suspended templates) run in order: approve, then migrate.
 // It then checks the migration succeeded (report and CRM emulator state),
 // that the NetworkPolicies allow exactly the pod-to-pod hops the manifests
-// configure, that the CRM token appears in no log, and that every service
-// stops cleanly on SIGTERM. A wrong flag, port, Service, volume or key in a
+// configure, that each service's metrics port serves Prometheus metrics,
+// that the CRM token appears in no log, and that every service stops
+// cleanly on SIGTERM. A wrong flag, port, Service, volume or key in a
 // manifest makes a process fail and the test with it.
 //
 // Not emulated: several replicas (one pod per workload), user ids and
@@ -1065,6 +1066,24 @@ TEST(K8sManifestTest, LocalOverlayRunsAMigrationAsADeployment) {
       }
     }
   }
+
+  // Each service's `metrics` port serves its Prometheus metrics, as the
+  // scrape the NetworkPolicies admit would read them (docs/observability.md).
+  int scraped = 0;
+  for (auto& [name, pod] : cluster.pods()) {
+    auto port = pod.named.find("metrics");
+    if (port == pod.named.end()) continue;
+    ++scraped;
+    auto metrics =
+        crm::MakeCurlHttpClient()->Send(crm::HttpRequest::Get(absl::StrCat(
+            "http://127.0.0.1:", pod.local_port[port->second], "/metrics")));
+    ASSERT_TRUE(metrics.ok()) << name << ": " << metrics.status();
+    EXPECT_EQ(metrics->status, 200) << name;
+    EXPECT_TRUE(absl::StrContains(metrics->body,
+                                  "bridgework_rpc_server_handled_total{"))
+        << name << ": " << metrics->body;
+  }
+  EXPECT_EQ(scraped, 4) << "the four services serve metrics";
 
   // The token is in no log.
   std::string token;

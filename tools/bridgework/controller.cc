@@ -21,6 +21,7 @@
 #include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/common/grpc_status.h"
+#include "libs/common/log.h"
 #include "libs/common/server.h"
 #include "libs/common/status_macros.h"
 #include "libs/crm/connector_registry.h"
@@ -416,6 +417,8 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   begin.set_resume(options.resume);
   begin.set_run_id(options.run_id);
   BW_ASSIGN_OR_RETURN(v1::RunInfo run, auditor->BeginRun(begin));
+  // From here every call names the run (bridgework-run metadata).
+  ScopedLogContext run_scope({run.run_id(), CurrentLogContext().trace});
   Progress progress;
   progress.Note(absl::StrCat(ModeName(options.mode), " run ", run.run_id(),
                              " -> ", config.destination.crm(), " account ",
@@ -666,6 +669,7 @@ absl::StatusOr<RollbackResult> Rollback(const ServiceAddresses& services,
   begin.set_target_run_id(run_id);
   begin.set_resume(true);
   BW_ASSIGN_OR_RETURN(v1::RunInfo rb, auditor->BeginRun(begin));
+  ScopedLogContext run_scope({rb.run_id(), CurrentLogContext().trace});
   std::cerr << "rollback " << rb.run_id() << " of run " << run_id << "\n";
 
   auto loader = v1::Loader::NewStub(MakeChannel(services.loader));

@@ -35,6 +35,7 @@
 #include "libs/budget/budget_client.h"
 #include "libs/common/server.h"
 #include "libs/common/server_flags.h"
+#include "libs/common/trace.h"
 #include "libs/common/transport_security.h"
 #include "libs/crm/http_client.h"
 #include "libs/discovery/assessment.h"
@@ -431,6 +432,10 @@ volatile sig_atomic_t g_stop = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One trace per command: every call it makes to the services carries it
+  // (and, once a run is begun, the run id), so their log lines about this
+  // command share it (docs/observability.md "Traces").
+  bridgework::ScopedLogContext trace_scope({"", bridgework::NewTraceId()});
   CLI::App app{"bridgework: migrate dental-practice data into a sales CRM"};
   app.require_subcommand(1);
   // Transport security for every command (docs/security.md), given before
@@ -460,6 +465,11 @@ int main(int argc, char** argv) {
   up->add_option(
       "--requests-per-hour", per_hour,
       "override the plan's hourly budget (loader, and emulator if any)");
+  bool up_metrics = false;
+  up->add_flag("--metrics", up_metrics,
+               "each service also serves Prometheus metrics at "
+               "http://127.0.0.1:<port>/metrics (listed under \"metrics\" "
+               "in services.json; docs/observability.md)");
   std::string ledger_key_file;
   up->add_option("--ledger-key-file", ledger_key_file,
                  "the auditor encrypts the ledger with the key in this file "
@@ -812,6 +822,7 @@ int main(int argc, char** argv) {
     options.requests_per_hour = per_hour;
     options.traffic_log = traffic_log;
     options.ledger_key_file = ledger_key_file;
+    options.metrics = up_metrics;
     if (!config_path.empty()) {
       options.crm = config.destination.crm();
       if (!emulator.empty() && emulator != options.crm) {
@@ -853,6 +864,10 @@ int main(int argc, char** argv) {
     if (!suite->emulator_address.empty()) {
       std::printf("emulator    %s (%s)\n", suite->emulator_address.c_str(),
                   suite->crm_url.c_str());
+    }
+    for (const auto& [name, address] : suite->metrics) {
+      std::printf("metrics     %s http://%s/metrics\n", name.c_str(),
+                  address.c_str());
     }
     std::printf("services.json: %s/services.json; Ctrl-C stops everything\n",
                 state_dir.c_str());

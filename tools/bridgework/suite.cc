@@ -13,9 +13,7 @@
 #include "libs/report/html_util.h"
 
 namespace bridgework::cli {
-namespace {
 namespace fs = std::filesystem;
-}
 
 std::string RandomToken() {
   unsigned char bytes[16];
@@ -28,6 +26,46 @@ std::string RandomToken() {
   }
   return out;
 }
+
+namespace {
+
+// With options.metrics, asks the service to serve its metrics on loopback
+// and to write where into <state_dir>/<name>.metrics.port.
+void AddMetricsFlags(const SuiteOptions& options, ChildSpec& spec) {
+  if (!options.metrics) return;
+  fs::path port_file =
+      fs::path(options.state_dir) / (spec.name + ".metrics.port");
+  fs::remove(port_file);
+  spec.args.insert(spec.args.end(),
+                   {"--metrics-listen", "127.0.0.1:0", "--metrics-port-file",
+                    port_file.string()});
+}
+
+// The metrics host:port a started service wrote (before its gRPC port).
+absl::Status ReadMetricsAddress(const SuiteOptions& options,
+                                const std::string& name, Suite& suite) {
+  if (!options.metrics) return absl::OkStatus();
+  std::ifstream in(fs::path(options.state_dir) / (name + ".metrics.port"));
+  std::string address;
+  if (!std::getline(in, address) || address.empty()) {
+    return absl::InternalError(
+        absl::StrCat("the ", name, " wrote no metrics address"));
+  }
+  suite.metrics[name] = address;
+  return absl::OkStatus();
+}
+
+// Starts a service with the metrics flags and records its metrics address.
+absl::StatusOr<Child> StartService(const SuiteOptions& options,
+                                   Supervisor& supervisor, ChildSpec spec,
+                                   Suite& suite) {
+  AddMetricsFlags(options, spec);
+  BW_ASSIGN_OR_RETURN(Child child, supervisor.Start(spec, true));
+  BW_RETURN_IF_ERROR(ReadMetricsAddress(options, spec.name, suite));
+  return child;
+}
+
+}  // namespace
 
 absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
                                  Supervisor& supervisor) {
@@ -169,13 +207,15 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
     auditor_spec.args.push_back("--ledger-key-file");
     auditor_spec.args.push_back(fs::absolute(options.ledger_key_file).string());
   }
-  BW_ASSIGN_OR_RETURN(Child auditor, supervisor.Start(auditor_spec, true));
+  BW_ASSIGN_OR_RETURN(Child auditor,
+                      StartService(options, supervisor, auditor_spec, suite));
   BW_ASSIGN_OR_RETURN(Child extractor,
-                      supervisor.Start({"extractor",
-                                        bin + "/bridgework-extractor",
-                                        {"--listen", "127.0.0.1:0"},
-                                        {}},
-                                       true));
+                      StartService(options, supervisor,
+                                   {"extractor",
+                                    bin + "/bridgework-extractor",
+                                    {"--listen", "127.0.0.1:0"},
+                                    {}},
+                                   suite));
   ChildSpec loader_spec{
       "loader",
       bin + "/bridgework-loader",
@@ -204,16 +244,18 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
     loader_spec.args.push_back("--requests-per-hour");
     loader_spec.args.push_back(per_hour);
   }
-  BW_ASSIGN_OR_RETURN(Child loader, supervisor.Start(loader_spec, true));
+  BW_ASSIGN_OR_RETURN(Child loader,
+                      StartService(options, supervisor, loader_spec, suite));
   BW_ASSIGN_OR_RETURN(
       Child transformer,
-      supervisor.Start(
+      StartService(
+          options, supervisor,
           {"transformer",
            bin + "/bridgework-transformer",
            {"--listen", "127.0.0.1:0", "--extractor", extractor.address,
             "--loader", loader.address, "--auditor", auditor.address},
            {}},
-          true));
+          suite));
   suite.services = {extractor.address, transformer.address, loader.address,
                     auditor.address};
   nlohmann::json j = {{"extractor", extractor.address},
@@ -221,6 +263,7 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
                       {"loader", loader.address},
                       {"auditor", auditor.address}};
   if (!suite.emulator_address.empty()) j["emulator"] = suite.emulator_address;
+  if (!suite.metrics.empty()) j["metrics"] = suite.metrics;
   // Written under a temporary name and renamed: whoever waits for the file
   // (tests, scripts) never reads it half written.
   BW_RETURN_IF_ERROR(report::WriteFileAtomically(

@@ -3,6 +3,7 @@
 #ifndef BRIDGEWORK_TOOLS_BRIDGEWORK_SUITE_H_
 #define BRIDGEWORK_TOOLS_BRIDGEWORK_SUITE_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,10 @@ struct SuiteOptions {
   // Overrides the loader's budget alone (0: `requests_per_hour`); tests
   // pace the loader below what the emulator allows.
   int loader_requests_per_hour = 0;
+  // Each service also serves Prometheus metrics on a loopback port of its
+  // own (--metrics-listen 127.0.0.1:0), listed under "metrics" in
+  // services.json (docs/observability.md).
+  bool metrics = false;
 };
 
 struct Suite {
@@ -63,6 +68,9 @@ struct Suite {
   std::string crm_url;
   // The token the loader was given. Kept in memory only; never printed.
   std::string crm_token;
+  // With SuiteOptions::metrics: each service's metrics host:port, by name
+  // ("extractor", ...).
+  std::map<std::string, std::string> metrics;
 };
 
 // Starts everything under `supervisor`; writes <state_dir>/services.json.

@@ -164,6 +164,37 @@ test("rule: a TLS service is probed on its plaintext health port", () => {
   );
 });
 
+test("rule: a metrics port is announced and admitted", () => {
+  const withMetrics = (objects) => {
+    container(objects).ports.push({ name: "metrics", containerPort: 9464 });
+    deployment(objects).spec.template.metadata.annotations = {
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9464",
+    };
+    objects.push({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "scrape" },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ["Ingress"],
+        ingress: [{ ports: [{ protocol: "TCP", port: 9464 }] }],
+      },
+    });
+  };
+  const objects = valid();
+  withMetrics(objects);
+  assert.deepEqual(validateObjects(objects), []);
+  expectProblem((o) => {
+    withMetrics(o);
+    delete deployment(o).spec.template.metadata.annotations["prometheus.io/port"];
+  }, /metrics port 9464 is not announced/);
+  expectProblem((o) => {
+    withMetrics(o);
+    o.pop();
+  }, /no NetworkPolicy admits a scrape of metrics port 9464/);
+});
+
 test("rule: no readiness probe", () =>
   expectProblem((o) => delete container(o).readinessProbe, /no readinessProbe/));
 

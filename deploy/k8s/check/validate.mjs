@@ -9,7 +9,7 @@
 //      package's type declarations;
 //   3. the deployment's own rules (docs/deploy.md "What k8s-check proves"):
 //      security context on every pod and container, resources, gRPC probes,
-//      disruption budgets, default-deny network policy, references to
+//      metrics ports announced and admitted, disruption budgets, default-deny network policy, references to
 //      ConfigMaps, Secrets and claims that exist, Services that select pods
 //      and name their ports.
 //
@@ -295,6 +295,23 @@ function ruleProblems(objects, external) {
         for (const p of ["readinessProbe", "livenessProbe"])
           if (c[p] && c[p].grpc?.port !== port)
             say(w, `${where}: ${p} is not a gRPC probe on port ${port}`);
+      // A `metrics` port is announced to Prometheus by the pod's
+      // annotations and admitted by a NetworkPolicy (docs/observability.md).
+      const template = w.spec.template.metadata ?? {};
+      for (const port of named("metrics")) {
+        const a = template.annotations ?? {};
+        if (a["prometheus.io/scrape"] !== "true" || a["prometheus.io/port"] !== String(port))
+          say(w, `${where}: metrics port ${port} is not announced (prometheus.io/scrape, prometheus.io/port)`);
+        const admitted = objects.some(
+          (o) =>
+            o.kind === "NetworkPolicy" &&
+            matches(o.spec?.podSelector, template.labels) &&
+            (o.spec.ingress ?? []).some((r) =>
+              (r.ports ?? []).some((p) => p.port === port || p.port === "metrics"),
+            ),
+        );
+        if (!admitted) say(w, `${where}: no NetworkPolicy admits a scrape of metrics port ${port}`);
+      }
     }
     if (w.kind !== "Job" && w.kind !== "DaemonSet") {
       const labels = w.spec.template.metadata?.labels;
