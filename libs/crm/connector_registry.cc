@@ -9,7 +9,9 @@
 #include "libs/common/status_macros.h"
 #include "libs/crm/budget_model.h"
 #include "libs/crm/freshsales_connector.h"
+#include "libs/crm/guarded_connector.h"
 #include "libs/crm/highlevel_connector.h"
+#include "libs/crm/null_connector.h"
 #include "libs/crm/pipedrive_connector.h"
 
 namespace bridgework::crm {
@@ -94,6 +96,8 @@ absl::StatusOr<Pacing> PlanPacing(const std::string& crm,
 absl::StatusOr<std::unique_ptr<CrmConnector>> MakeConnector(
     const ConnectorConfig& config, std::unique_ptr<HttpClient> http,
     Clock clock, Sleeper sleeper) {
+  // The null destination sends nothing, so it has no plan and no pacing.
+  if (config.crm == kNullCrm) return MakeNullConnector(config.base_url);
   auto it = Factories().find(config.crm);
   if (it == Factories().end()) {
     return absl::InvalidArgumentError(
@@ -109,8 +113,10 @@ absl::StatusOr<std::unique_ptr<CrmConnector>> MakeConnector(
   if (config.requests_per_second > 0)
     pacing.requests_per_second = config.requests_per_second;
   if (config.burst > 0) pacing.burst = config.burst;
-  return it->second(config, pacing, std::move(http), std::move(clock),
-                    std::move(sleeper));
+  BW_ASSIGN_OR_RETURN(std::unique_ptr<CrmConnector> connector,
+                      it->second(config, pacing, std::move(http),
+                                 std::move(clock), std::move(sleeper)));
+  return GuardResponses(std::move(connector), config.crm);
 }
 
 std::vector<std::string> ConnectorNames() {

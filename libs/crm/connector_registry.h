@@ -16,8 +16,12 @@
 
 namespace bridgework::crm {
 
+// The null destination (libs/crm/null_connector.h): MakeConnector makes it
+// from the base URL alone (its users); it is not among ConnectorNames().
+inline constexpr char kNullCrm[] = "null";
+
 struct ConnectorConfig {
-  // "freshsales", "pipedrive" or "highlevel".
+  // "freshsales", "pipedrive", "highlevel" or kNullCrm.
   std::string crm;
   // API root: Freshsales ".../crm/sales/api"; Pipedrive the company URL
   // ("https://acme.pipedrive.com", the connector adds /api/v2 and /api/v1);
@@ -49,7 +53,7 @@ absl::StatusOr<Pacing> PlanPacing(const std::string& crm,
                                   const std::string& plan);
 
 // INVALID_ARGUMENT for an unknown CRM or a config the CRM cannot use
-// (HighLevel without a location id).
+// (HighLevel without a location id, the null destination without users).
 absl::StatusOr<std::unique_ptr<CrmConnector>> MakeConnector(
     const ConnectorConfig& config, std::unique_ptr<HttpClient> http,
     Clock clock = SystemClock(), Sleeper sleeper = SystemSleeper());

@@ -921,7 +921,7 @@ class FreshsalesConnector : public CrmConnector {
     BW_ASSIGN_OR_RETURN(json j, GetJson(spec.path + "/filters"));
     if (j.is_object() && j.contains("filters") && j["filters"].is_array()) {
       for (const auto& f : j["filters"]) {
-        if (f.value("name", "") == name) view = IdText(f["id"]);
+        if (f.value("name", "") == name) view = IdOf(f);
       }
     }
     if (view.empty()) {
@@ -957,7 +957,7 @@ class FreshsalesConnector : public CrmConnector {
                                                const std::string& field,
                                                const std::string& key) {
     for (const auto& rec : list) {
-      if (Matches(rec, field, key)) return IdText(rec["id"]);
+      if (Matches(rec, field, key) && !IdOf(rec).empty()) return IdOf(rec);
     }
     return std::nullopt;
   }
@@ -1410,18 +1410,18 @@ class FreshsalesConnector : public CrmConnector {
     }
     std::vector<Pipeline> pipelines;
     for (const auto& p : j["deal_pipelines"]) {
-      Pipeline pipeline{IdText(p["id"]),
-                        p.value("name", ""),
-                        p.value("is_default", false),
-                        {}};
+      if (IdOf(p).empty()) continue;  // not a pipeline one can use
+      Pipeline pipeline{
+          IdOf(p), p.value("name", ""), p.value("is_default", false), {}};
       BW_ASSIGN_OR_RETURN(
           json s, GetJson(absl::StrCat("/selector/deal_pipelines/", pipeline.id,
                                        "/deal_stages")));
       if (s.is_object() && s.contains("deal_stages") &&
           s["deal_stages"].is_array()) {
         for (const auto& st : s["deal_stages"]) {
+          if (IdOf(st).empty()) continue;
           pipeline.stages.push_back(
-              {IdText(st["id"]), st.value("name", ""),
+              {IdOf(st), st.value("name", ""),
                st.contains("probability") && st["probability"].is_number()
                    ? st["probability"].get<double>()
                    : -1});
@@ -1527,8 +1527,12 @@ class FreshsalesConnector : public CrmConnector {
     std::map<std::string, std::string>& cache = choices_[c.path];
     cache.clear();
     if (j.is_object() && j.contains(c.list_key) && j[c.list_key].is_array()) {
+      // An item without an id or a name cannot be chosen (fuzz/regressions/
+      // freshsales/choice-without-id read past a map's end here).
       for (const auto& item : j[c.list_key]) {
-        cache[item.value("name", "")] = IdText(item["id"]);
+        if (IdOf(item).empty()) continue;
+        const json name = ValueOf(item, "name");
+        if (name.is_string()) cache[name.get<std::string>()] = IdOf(item);
       }
     }
     return absl::OkStatus();

@@ -79,6 +79,15 @@ std::string IdText(const nlohmann::json& id) {
   return id.dump();
 }
 
+std::string IdOf(const nlohmann::json& item) {
+  if (!item.is_object()) return "";
+  auto it = item.find("id");
+  if (it == item.end() || !(it->is_string() || it->is_number_integer())) {
+    return "";
+  }
+  return IdText(*it);
+}
+
 const nlohmann::json& Member(const nlohmann::json& j, const char* name) {
   static const auto* kEmpty = new nlohmann::json(nlohmann::json::object());
   if (!j.is_object()) return *kEmpty;

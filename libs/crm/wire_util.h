@@ -37,6 +37,12 @@ nlohmann::json IdJson(const std::string& id);
 // An id from a response as text: 42 -> "42", "abc" -> "abc".
 std::string IdText(const nlohmann::json& id);
 
+// The "id" member of `item` as text (IdText), or "" when `item` is not an
+// object or its id is missing or neither a string nor an integer: a list
+// item a CRM sent without a usable id. (Reading `item["id"]` of a const
+// object that lacks it is undefined behaviour; fuzzing found such reads.)
+std::string IdOf(const nlohmann::json& item);
+
 // The member `name` of `j` when it is an object, else {} (a projection's
 // section, a record's custom fields). Refers into `j`, which must outlive
 // the result.

@@ -34,6 +34,18 @@ TEST(WireUtilTest, LinksGiveTheirIdsAsText) {
   EXPECT_TRUE(IdTexts(json::array()).empty());
 }
 
+TEST(WireUtilTest, ItemsWithoutAUsableIdHaveNone) {
+  using nlohmann::json;
+  EXPECT_EQ(IdOf(json::parse(R"({"id":7,"name":"x"})")), "7");
+  EXPECT_EQ(IdOf(json::parse(R"({"id":"p1"})")), "p1");
+  EXPECT_EQ(IdOf(json::parse(R"({"name":"no id"})")), "");
+  EXPECT_EQ(IdOf(json::parse(R"({"id":null})")), "");
+  EXPECT_EQ(IdOf(json::parse(R"({"id":{"v":1}})")), "");
+  EXPECT_EQ(IdOf(json::parse(R"({"id":1.5})")), "");
+  EXPECT_EQ(IdOf(json(3)), "");
+  EXPECT_EQ(IdOf(json::array({1})), "");
+}
+
 TEST(WireUtilTest, MembersReadWithoutThrowing) {
   using nlohmann::json;
   json j = {{"custom_field", {{"cf_x", 1}}}, {"name", "Ana"}};

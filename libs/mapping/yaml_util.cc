@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/common/strings.h"
+#include "libs/csv/csv_reader.h"
 
 namespace bridgework::mapping {
 
@@ -17,6 +18,18 @@ absl::Status YamlError(std::string_view file, const YAML::Node& node,
 
 absl::StatusOr<YAML::Node> LoadYaml(std::string_view text,
                                     std::string_view file) {
+  // yaml-cpp accepts any bytes, and a string that is not UTF-8 later makes
+  // JSON serialisation throw (fuzz/regressions/run_config/not-utf8).
+  int line = 1;
+  for (std::string_view rest = text; !rest.empty(); ++line) {
+    size_t eol = rest.find('\n');
+    if (!csv::IsValidUtf8(rest.substr(0, eol))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(file), ":", line,
+                       ": not UTF-8 text (save the file as UTF-8)"));
+    }
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {

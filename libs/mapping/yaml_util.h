@@ -19,7 +19,8 @@ namespace bridgework::mapping {
 absl::Status YamlError(std::string_view file, const YAML::Node& node,
                        std::string_view path, std::string_view message);
 
-// Parses text; a syntax error names the line.
+// Parses text; a syntax error names the line, and so does text that is
+// not UTF-8 (YAML is Unicode; every string must survive JSON).
 absl::StatusOr<YAML::Node> LoadYaml(std::string_view text,
                                     std::string_view file);
 

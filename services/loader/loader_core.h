@@ -21,26 +21,32 @@
 #include "bridgework/v1/loader.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
+#include "libs/crm/retry.h"
 
 namespace bridgework::loader {
 
 class LoaderCore {
  public:
-  // `crm_name` is the CRM this loader serves ("freshsales").
+  // `crm_name` is the CRM this loader serves ("freshsales"). `clock`
+  // paces how often a batch's outcomes are written (see LoadBatch).
   LoaderCore(std::string crm_name, crm::CrmConnector* connector,
-             AuditorClient* auditor);
+             AuditorClient* auditor, crm::Clock clock = crm::SystemClock());
 
   // Resolves owners by email; checks the map's custom fields exist.
   absl::StatusOr<v1::PrepareResponse> Prepare(
       const v1::PrepareRequest& request);
 
-  // Loads one batch. On a non-record error (auth, rate limit exhausted,
-  // auditor down) returns it after recording the outcomes it has; the
-  // remaining records keep pending intents and are settled on resume.
-  // A dry run (policy.dry_run) writes and records nothing: each record is
-  // planned (CrmConnector::PlanWrite) against the schema Prepare would
-  // leave, which the first batch carrying a map_yaml has the connector
-  // plan (PrepareSchema without apply).
+  // Loads one batch. Outcomes go to the ledger every 10 writes once
+  // 100 ms have passed since outcomes were last written, and at the end of
+  // the batch: a crash loses the request count of, and leaves pending
+  // intents for, at most that much work (a slow CRM's 10 writes, a fraction
+  // of a second of a fast one's). On a non-record error (auth, rate limit
+  // exhausted, auditor down) returns it after recording the outcomes it has;
+  // the remaining records keep pending intents and are settled on resume. A dry
+  // run (policy.dry_run) writes and records nothing: each record is planned
+  // (CrmConnector::PlanWrite) against the schema Prepare would leave, which the
+  // first batch carrying a map_yaml has the connector plan (PrepareSchema
+  // without apply).
   absl::StatusOr<v1::LoadAck> LoadBatch(const v1::TargetBatch& batch);
 
   // Sets deferrable lookups on records already loaded.
@@ -85,6 +91,7 @@ class LoaderCore {
   std::string crm_name_;
   crm::CrmConnector* connector_;
   AuditorClient* auditor_;
+  crm::Clock clock_;
   bool owners_loaded_ = false;
   absl::flat_hash_map<std::string, std::string> user_by_email_;
   std::string fallback_owner_id_;

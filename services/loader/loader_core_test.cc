@@ -1,5 +1,7 @@
 #include "services/loader/loader_core.h"
 
+#include <chrono>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -57,6 +59,46 @@ TEST_F(LoaderCoreTest, CreatesWithOwnerAndRecordsOutcomes) {
             "2");  // matched by email
   EXPECT_EQ(auditor_.pending(), 0u);
   EXPECT_FALSE(auditor_.crm_id({"patient", "1", "contact"}).empty());
+}
+
+// Counts the calls that write outcomes.
+class CountingAuditor : public FakeAuditorClient {
+ public:
+  absl::Status RecordOutcomes(const v1::RecordOutcomesRequest& r) override {
+    ++outcome_calls;
+    return FakeAuditorClient::RecordOutcomes(r);
+  }
+  int outcome_calls = 0;
+};
+
+TEST(LoaderCoreOutcomes, WrittenEveryTenWritesOnlyOnceTheIntervalPassed) {
+  std::vector<v1::TargetRecord> records;
+  for (int i = 1; i <= 50; ++i) records.push_back(Contact(absl::StrCat(i)));
+  // A fast CRM (no time passes): one write of outcomes for the batch.
+  {
+    FakeCrmConnector crm;
+    CountingAuditor auditor;
+    auto now = std::chrono::steady_clock::now();
+    LoaderCore core("freshsales", &crm, &auditor, [&now] { return now; });
+    auto ack = core.LoadBatch(Batch("r-1", records));
+    ASSERT_TRUE(ack.ok()) << ack.status();
+    EXPECT_EQ(auditor.outcome_calls, 1);
+    EXPECT_EQ(auditor.pending(), 0u);
+  }
+  // A slow one (100 ms a write): every 10 writes, as before.
+  {
+    FakeCrmConnector crm;
+    CountingAuditor auditor;
+    auto now = std::chrono::steady_clock::now();
+    LoaderCore core("freshsales", &crm, &auditor, [&now] {
+      now += std::chrono::milliseconds(100);
+      return now;
+    });
+    auto ack = core.LoadBatch(Batch("r-1", records));
+    ASSERT_TRUE(ack.ok()) << ack.status();
+    EXPECT_EQ(auditor.outcome_calls, 5);
+    EXPECT_EQ(auditor.pending(), 0u);
+  }
 }
 
 TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {

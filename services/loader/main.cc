@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +19,7 @@
 #include "libs/common/server_flags.h"
 #include "libs/crm/budget_model.h"
 #include "libs/crm/connector_registry.h"
+#include "libs/crm/null_connector.h"
 #include "services/loader/loader_metrics.h"
 #include "services/loader/loader_service.h"
 
@@ -34,9 +37,14 @@ int main(int argc, char** argv) {
   app.add_option("--auditor", auditor, "auditor address host:port")
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();
-  app.add_option("--crm", crm, "the CRM this loader serves")
+  std::vector<std::string> crms = bridgework::crm::ConnectorNames();
+  crms.push_back(bridgework::crm::kNullCrm);
+  app.add_option("--crm", crm,
+                 "the CRM this loader serves; 'null' encodes each request "
+                 "body as for Freshsales and discards it (benchmarks; "
+                 "--crm-url null:<user email>,...)")
       ->envname("BRIDGEWORK_CRM")
-      ->check(CLI::IsMember(bridgework::crm::ConnectorNames()));
+      ->check(CLI::IsMember(crms));
   app.add_option("--crm-url", crm_url,
                  "CRM API base URL (Freshsales: .../crm/sales/api; Pipedrive: "
                  "https://<company>.pipedrive.com; HighLevel: "
@@ -108,13 +116,17 @@ int main(int argc, char** argv) {
   } else if (const char* t = std::getenv(token_env.c_str())) {
     token = t;
   }
-  if (token.empty()) {
+  if (token.empty() && crm != bridgework::crm::kNullCrm) {
     std::cerr << "bridgework-loader: no CRM token: set " << token_env
               << " or --crm-token-file\n";
     return 2;
   }
   auto metrics = std::make_shared<bridgework::metrics::Metrics>("loader");
   server.metrics = metrics;
+  // The null destination stands in for a Freshsales account and sends
+  // nothing: no budget, no pacing.
+  const bool null_crm = crm == bridgework::crm::kNullCrm;
+  const std::string serves = null_crm ? bridgework::crm::kNullServes : crm;
   bridgework::crm::ConnectorConfig config;
   config.crm = crm;
   config.base_url = crm_url;
@@ -130,7 +142,7 @@ int main(int argc, char** argv) {
   budget_options.time_scale = time_scale;
   budget_options.daily_capacity = daily_budget;
   absl::StatusOr<bridgework::v1::BudgetModel> model =
-      bridgework::crm::PlanBudget(crm, plan, budget_options);
+      bridgework::crm::PlanBudget(serves, plan, budget_options);
   if (!model.ok()) {
     std::cerr << "bridgework-loader: " << model.status().message() << "\n";
     return 2;
@@ -141,7 +153,9 @@ int main(int argc, char** argv) {
     main_limit->set_capacity(std::max<int64_t>(
         1, static_cast<int64_t>(per_hour) * main_limit->window_ms() / 3600000));
   }
-  if (budget == "local") {
+  if (null_crm) {
+    // No pacer.
+  } else if (budget == "local") {
     // This process alone: evenly paced at the model's sustained rate.
     config.pacer = std::make_shared<bridgework::crm::Pacer>(
         bridgework::crm::SustainedRate(*model), burst > 0 ? burst : 1,
@@ -165,9 +179,12 @@ int main(int argc, char** argv) {
                 budget == "auditor" ? auditor : budget)),
         std::move(pacer_options));
   }
-  // Every request's wait for its budget slot is measured.
-  config.pacer = std::make_shared<bridgework::loader::MeteredPacer>(
-      std::move(config.pacer), crm, metrics.get());
+  // Every request's wait for its budget slot is measured (the null
+  // destination has no pacer).
+  if (config.pacer != nullptr) {
+    config.pacer = std::make_shared<bridgework::loader::MeteredPacer>(
+        std::move(config.pacer), crm, metrics.get());
+  }
   {
     // Fail fast on a config the CRM cannot use.
     auto probe = bridgework::crm::MakeConnector(
@@ -187,7 +204,7 @@ int main(int argc, char** argv) {
   };
   std::shared_ptr<bridgework::AuditorClient> auditor_client =
       bridgework::MakeGrpcAuditorClient(auditor);
-  bridgework::loader::LoaderService service(crm, factory, auditor_client,
+  bridgework::loader::LoaderService service(serves, factory, auditor_client,
                                             metrics.get());
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {

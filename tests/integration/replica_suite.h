@@ -26,7 +26,10 @@ namespace bridgework::testing {
 
 struct ReplicaSuiteOptions {
   std::string dir;  // state, logs, services.json (created)
+  // "null": no emulator; the loaders are null destinations
+  // (libs/crm/null_connector.h) whose users are `null_users`.
   std::string crm = "highlevel";
+  std::string null_users = "owner@bridgework.example";
   std::string token = "replica-suite-token";
   // The emulator's and the loaders' windows are divided by this.
   double time_scale = 1;
@@ -65,7 +68,9 @@ class ReplicaSuite {
                                         absl::StrCat(options.time_scale)};
     sandbox.insert(sandbox.end(), options.emulator_args.begin(),
                    options.emulator_args.end());
-    auto emulator = StartService(sandbox, "sandbox", &others_);
+    const bool null_crm = options.crm == "null";
+    auto emulator = null_crm ? std::optional<std::string>("")
+                             : StartService(sandbox, "sandbox", &others_);
     auto auditor =
         StartService({Bin("bridgework-auditor"), "--listen", "127.0.0.1:0",
                       "--data-dir", options.dir + "/ledger"},
@@ -77,10 +82,11 @@ class ReplicaSuite {
       *error = "a service did not start (see " + log_ + ")";
       return false;
     }
-    emulator_ = "http://" + *emulator;
+    emulator_ = null_crm ? "" : "http://" + *emulator;
     auditor_ = *auditor;
-    crm_url_ =
-        options.crm == "freshsales" ? emulator_ + "/crm/sales/api" : emulator_;
+    crm_url_ = null_crm                      ? "null:" + options.null_users
+               : options.crm == "freshsales" ? emulator_ + "/crm/sales/api"
+                                             : emulator_;
     std::vector<std::string> addresses;
     for (int i = 0; i < options.listed; ++i) {
       ports_.push_back(FreePort());

@@ -51,6 +51,17 @@ TEST_F(RunConfigTest, ReadsAndHashesAGoodConfig) {
   EXPECT_EQ(again->hash, c->hash);
 }
 
+// A config saved as Windows-1252 ("Cl\xednica" in the account) once ended
+// the CLI with an uncaught JSON exception (fuzz/regressions/run_config).
+TEST_F(RunConfigTest, AConfigThatIsNotUtf8IsAnErrorNamingTheLine) {
+  std::string text = Good();
+  text.replace(text.find("account: a"), 10, "account: Cl\xednica");
+  auto c = LoadRunConfig(Write(text));
+  EXPECT_TRUE(absl::IsInvalidArgument(c.status())) << c.status();
+  EXPECT_THAT(c.status().message(),
+              HasSubstr("run.yaml:7: not UTF-8 text (save the file as UTF-8)"));
+}
+
 TEST_F(RunConfigTest, TokenFileIsAPathOutsideTheHash) {
   const std::string plain = Good();
   std::string with_file = plain;

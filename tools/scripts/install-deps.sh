@@ -3,7 +3,8 @@
 #  1. Debian 12 packages. Idempotent: packages already installed are skipped,
 #     and apt-get runs only when one is missing (root needed then).
 #     chromium and libpng-dev are for report_render_test (report.html in
-#     headless Chromium, its screenshot decoded).
+#     headless Chromium, its screenshot decoded); clang-14 and
+#     libclang-rt-14-dev (libFuzzer, the sanitizer runtimes) for `make fuzz`.
 #  2. The npm packages of the OpenAPI conformance validator
 #     (tests/conformance/openapi) and of the Kubernetes manifest check
 #     (deploy/k8s/check), each with `npm ci` from its committed lockfile.
@@ -33,11 +34,12 @@ packages=(
 if [ "$build_only" -eq 0 ]; then
   # What the tests need besides.
   packages+=(
-    libgtest-dev libgmock-dev libbenchmark-dev
+    libgtest-dev libgmock-dev libbenchmark-dev miller
     python3 python3-grpcio clang-format
     mariadb-server
     chromium libpng-dev
     openssl
+    clang-14 libclang-rt-14-dev
   )
   # Node.js and npm usually come with the machine image (Node 20); Debian's
   # own packages (Node 18) are the fallback and suffice for the validators.

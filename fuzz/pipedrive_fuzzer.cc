@@ -1,0 +1,10 @@
+// Fuzz target: the Pipedrive connector reading CRM responses
+// (fuzz/crm_fuzz_harness.h describes the input).
+#include <cstdint>
+
+#include "fuzz/crm_fuzz_harness.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  bridgework::fuzz::FuzzConnector("pipedrive", data, size);
+  return 0;
+}

@@ -1,0 +1,106 @@
+// The null destination (issue 10) through the real binaries: a loader
+// started with --crm null takes a Practice by Numbers migration with the
+// pbn-freshsales map, answers every write with an id and sends nothing;
+// the run balances and counts one request per body it encoded. A null
+// loader without users refuses to start.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/process_util.h"
+#include "tests/integration/replica_suite.h"
+
+namespace bridgework {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::Bin;
+using ::testing::HasSubstr;
+using testing::ReadAll;
+using testing::RunCommand;
+using testing::SourceDir;
+
+class NullDestinationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (fs::temp_directory_path() / absl::StrCat("bw-null-it-", getpid()))
+                .string();
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    log_ = root_ + "/commands.log";
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(root_);
+  }
+  std::string root_, log_;
+};
+
+TEST_F(NullDestinationTest, MigrationBalancesAndSendsNothing) {
+  ASSERT_EQ(RunCommand({Bin("bridgework-gen-sample"), "--out", root_ + "/data",
+                        "--patients", "60", "--seed", "11"},
+                       log_),
+            0);
+  testing::ReplicaSuiteOptions o;
+  o.dir = root_ + "/suite";
+  o.crm = "null";
+  o.null_users = "owner@bridgework.example,dr.rivera@smilebright.example";
+  o.loader_args = {"--plan", "enterprise"};
+  testing::ReplicaSuite suite;
+  std::string error;
+  ASSERT_TRUE(suite.Start(o, &error)) << error << "\n" << ReadAll(suite.log());
+  const std::string config = testing::WriteExampleConfig(
+      "pbn-freshsales", root_ + "/data", root_ + "/config.yaml");
+  const std::string report = root_ + "/report.json";
+  ASSERT_EQ(RunCommand({Bin("bridgework"), "approve",
+                        SourceDir() + "/examples/pbn-freshsales/map.yaml",
+                        "--by", "test", "--services", suite.services()},
+                       log_),
+            0)
+      << ReadAll(log_);
+  ASSERT_EQ(
+      RunCommand({Bin("bridgework"), "migrate", "--config", config,
+                  "--services", suite.services(), "--report-json", report},
+                 log_),
+      0)
+      << ReadAll(log_);
+  json r = json::parse(ReadAll(report));
+  EXPECT_EQ(r["run"]["state"], "succeeded");
+  EXPECT_TRUE(r["balanced"].get<bool>());
+  const int64_t loaded = r["totals"]["loaded"].get<int64_t>();
+  EXPECT_GT(loaded, 60);  // patients and their appointments, notes, ...
+  EXPECT_EQ(r["operations"]["failed"], 0);
+  EXPECT_EQ(r["operations"]["pending"], 0);
+  // Contacts, accounts and deals go 100 to a body: fewer requests than
+  // records, but at least one.
+  const int64_t requests = r["requests"].get<int64_t>();
+  EXPECT_GT(requests, 0);
+  EXPECT_LT(requests, loaded);
+  // Owners were matched by email against the null account's users.
+  bool rivera = false;
+  for (const json& owner : r["extra"]["owners"]) {
+    if (owner.value("email", "") == "dr.rivera@smilebright.example")
+      rivera = owner.value("matched", false);
+  }
+  EXPECT_TRUE(rivera);
+  suite.StopAll();
+}
+
+TEST_F(NullDestinationTest, LoaderWithoutUsersRefusesToStart) {
+  const std::string log = root_ + "/loader.log";
+  EXPECT_EQ(RunCommand({Bin("bridgework-loader"), "--listen", "127.0.0.1:0",
+                        "--auditor", "127.0.0.1:1", "--crm", "null",
+                        "--crm-url", "null:"},
+                       log),
+            2);
+  EXPECT_THAT(ReadAll(log), HasSubstr("null destination needs its users"));
+}
+
+}  // namespace
+}  // namespace bridgework
