@@ -54,14 +54,33 @@ std::optional<std::string> CheckTemplate(std::string_view t) {
   return std::nullopt;
 }
 
+// The policy named by `key` of `node` (a field's `phi`, the map's
+// `phi_default`); an unknown name is an error naming `what`.
+absl::StatusOr<PhiPolicy> GetPhiPolicy(
+    std::string_view file, const YAML::Node& node, const std::string& path,
+    std::string_view key, std::string_view what, PhiPolicy fallback) {
+  if (!node[std::string(key)].IsDefined()) return fallback;
+  BW_ASSIGN_OR_RETURN(std::string name, GetString(file, node, path, key, true));
+  std::optional<PhiPolicy> policy = ParsePhiPolicy(name);
+  if (!policy) {
+    return YamlError(
+        file, node[std::string(key)],
+        absl::StrCat(path, path.empty() ? "" : ".", ToAbsl(key)),
+        absl::StrCat("unknown PHI policy '", name, "'", ToAbsl(what),
+                     " (known: ", ToAbsl(KnownPhiPolicies()), ")"));
+  }
+  return *policy;
+}
+
 absl::StatusOr<FieldRule> ParseField(std::string_view file,
                                      const YAML::Node& node,
-                                     const std::string& path) {
+                                     const std::string& path,
+                                     PhiPolicy phi_default) {
   BW_RETURN_IF_ERROR(
       CheckKeys(file, node, path,
                 {"to", "from", "const", "transform", "separator", "values",
                  "default", "required", "zone", "plus_minutes", "numbering",
-                 "template", "not_before", "not_after"}));
+                 "template", "not_before", "not_after", "phi"}));
   FieldRule rule;
   rule.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(rule.to, GetString(file, node, path, "to", true));
@@ -185,6 +204,29 @@ absl::StatusOr<FieldRule> ParseField(std::string_view file,
   }
   BW_ASSIGN_OR_RETURN(rule.required,
                       GetBool(file, node, path, "required", false));
+  // The PHI policy: the field's own, else the map's default; a constant
+  // holds no patient data.
+  const bool own_phi = node["phi"].IsDefined();
+  if (own_phi && rule.constant) {
+    return YamlError(file, node["phi"], path + ".phi",
+                     absl::StrCat("field '", rule.to,
+                                  "' is a constant, which holds no patient "
+                                  "data; 'phi' applies to 'from' or "
+                                  "'template' fields"));
+  }
+  BW_ASSIGN_OR_RETURN(
+      rule.phi,
+      GetPhiPolicy(file, node, path, "phi",
+                   absl::StrCat(" for field '", rule.to, "'"),
+                   rule.constant ? PhiPolicy::kMigrate : phi_default));
+  if (rule.phi == PhiPolicy::kDrop && rule.required) {
+    return YamlError(
+        file, own_phi ? node["phi"] : node, path + ".phi",
+        absl::StrCat("field '", rule.to, "' is required; a dropped field",
+                     own_phi ? "" : " (phi_default: drop)",
+                     " can never be present (use hash or note, or drop "
+                     "'required')"));
+  }
   return rule;
 }
 
@@ -369,11 +411,13 @@ absl::StatusOr<IntoRule> ParseInto(std::string_view file,
 
 absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
                                        const YAML::Node& node,
-                                       const std::string& path) {
-  BW_RETURN_IF_ERROR(CheckKeys(
-      file, node, path,
-      {"source", "target", "route", "reason", "external_key_field", "fields",
-       "lookups", "owner", "id", "seed", "when", "extends", "into", "match"}));
+                                       const std::string& path,
+                                       PhiPolicy phi_default) {
+  BW_RETURN_IF_ERROR(
+      CheckKeys(file, node, path,
+                {"source", "target", "route", "reason", "external_key_field",
+                 "fields", "lookups", "owner", "id", "seed", "when", "extends",
+                 "into", "match", "phi_note"}));
   ObjectRoute route;
   route.line = node.Mark().line + 1;
   BW_ASSIGN_OR_RETURN(route.source,
@@ -441,10 +485,17 @@ absl::StatusOr<ObjectRoute> ParseRoute(std::string_view file,
       return YamlError(file, fields, path + ".fields", "expected a list");
     }
     for (size_t i = 0; i < fields.size(); ++i) {
-      BW_ASSIGN_OR_RETURN(FieldRule f,
-                          ParseField(file, fields[i], Path(path, "fields", i)));
+      BW_ASSIGN_OR_RETURN(
+          FieldRule f,
+          ParseField(file, fields[i], Path(path, "fields", i), phi_default));
       route.fields.push_back(std::move(f));
     }
+  }
+  BW_ASSIGN_OR_RETURN(route.phi_note,
+                      GetString(file, node, path, "phi_note", false));
+  if (!route.phi_note.empty() && route.kind != ObjectRoute::Kind::kLoad) {
+    return YamlError(file, node["phi_note"], path + ".phi_note",
+                     "'phi_note' applies to routes that load records");
   }
   YAML::Node lookups = node["lookups"];
   if (lookups.IsDefined()) {
@@ -502,6 +553,7 @@ absl::Status Extend(std::string_view file, const YAML::Node& node,
   }
   if (!route->owner) route->owner = base->owner;
   if (route->match_fields.empty()) route->match_fields = base->match_fields;
+  if (route->phi_note.empty()) route->phi_note = base->phi_note;
   auto merge = [](auto base_rules, auto& own) {
     for (auto& rule : own) {
       bool replaced = false;
@@ -660,13 +712,25 @@ void CollectRelated(const Condition& condition,
   }
 }
 
+std::vector<PhiField> PhiFields(const Map& map) {
+  std::vector<PhiField> out;
+  for (const ObjectRoute& route : map.objects) {
+    for (const FieldRule& f : route.fields) {
+      if (f.phi == PhiPolicy::kMigrate) continue;
+      out.push_back({route.id, f.to, f.from, f.phi,
+                     f.phi == PhiPolicy::kNote ? route.phi_note : ""});
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
                              std::string_view file_name) {
   BW_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text, file_name));
-  BW_RETURN_IF_ERROR(
-      CheckKeys(file_name, root, "",
-                {"version", "source", "destination", "objects", "custom_fields",
-                 "custom_objects", "pipelines", "territories", "seed_rows"}));
+  BW_RETURN_IF_ERROR(CheckKeys(file_name, root, "",
+                               {"version", "source", "destination", "objects",
+                                "custom_fields", "custom_objects", "pipelines",
+                                "territories", "seed_rows", "phi_default"}));
   Map map;
   map.hash = record::Sha256Hex(yaml_text);
   BW_ASSIGN_OR_RETURN(map.version, GetInt(file_name, root, "", "version", 1));
@@ -678,6 +742,9 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
                       GetString(file_name, root, "", "source", true));
   BW_ASSIGN_OR_RETURN(map.destination,
                       GetString(file_name, root, "", "destination", true));
+  BW_ASSIGN_OR_RETURN(map.phi_default,
+                      GetPhiPolicy(file_name, root, "", "phi_default", "",
+                                   PhiPolicy::kMigrate));
   YAML::Node objects = root["objects"];
   if (!objects.IsDefined() || !objects.IsSequence() || objects.size() == 0) {
     return YamlError(file_name, root, "objects", "expected a non-empty list");
@@ -685,7 +752,8 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
   std::set<std::string> ids;
   for (size_t i = 0; i < objects.size(); ++i) {
     const std::string path = Path("", "objects", i).substr(1);
-    BW_ASSIGN_OR_RETURN(ObjectRoute r, ParseRoute(file_name, objects[i], path));
+    BW_ASSIGN_OR_RETURN(ObjectRoute r, ParseRoute(file_name, objects[i], path,
+                                                  map.phi_default));
     if (!ids.insert(r.id).second) {
       return YamlError(
           file_name, objects[i], path,
@@ -699,12 +767,30 @@ absl::StatusOr<Map> ParseMap(std::string_view yaml_text,
       BW_RETURN_IF_ERROR(Extend(file_name, objects[i], path, map.objects, &r));
     }
     for (const std::string& m : r.match_fields) {
-      bool written = false;
-      for (const FieldRule& f : r.fields) written |= f.to == m;
-      if (!written) {
+      const FieldRule* written = nullptr;
+      for (const FieldRule& f : r.fields) {
+        if (f.to == m) written = &f;
+      }
+      if (written == nullptr || written->phi == PhiPolicy::kDrop ||
+          written->phi == PhiPolicy::kNote) {
         return YamlError(
             file_name, objects[i]["match"], path + ".match",
             absl::StrCat("'", m, "' is not a field this route writes"));
+      }
+      if (written->phi != PhiPolicy::kMigrate) {
+        return YamlError(file_name, objects[i]["match"], path + ".match",
+                         absl::StrCat("'", m, "' is written with phi: ",
+                                      ToAbsl(PhiPolicyName(written->phi)),
+                                      "; match on fields that are migrated"));
+      }
+    }
+    for (const FieldRule& f : r.fields) {
+      if (f.phi == PhiPolicy::kNote && r.phi_note.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            ToAbsl(file_name), ":", f.line, ": ", path, ".fields: field '",
+            f.to,
+            "' has phi: note, but its route has no phi_note (the field "
+            "that holds the record's note text)"));
       }
     }
     map.objects.push_back(std::move(r));

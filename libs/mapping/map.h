@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "bridgework/v1/record.pb.h"
+#include "libs/mapping/phi.h"
 
 namespace bridgework::mapping {
 
@@ -59,6 +60,11 @@ struct FieldRule {
   std::string not_after;
   // A record without a usable value is quarantined instead of loaded.
   bool required = false;
+  // What happens to the value (docs/phi.md): written, hashed, not sent, or
+  // a line "<to>: <value>" of the route's `phi_note` field. The field's own
+  // `phi`, else the map's `phi_default` (rules with `from` or `template`;
+  // a `const` rule is always migrated).
+  PhiPolicy phi = PhiPolicy::kMigrate;
   int line = 0;
 };
 
@@ -162,6 +168,10 @@ struct ObjectRoute {
   // a match is written per the run's existing-record policy instead of
   // being duplicated. The external key is always matched.
   std::vector<std::string> match_fields;
+  // The destination field (of `target`) that receives the lines of the
+  // route's `phi: note` fields; after the field's own value, if a rule
+  // also writes it. Inherited through `extends`.
+  std::string phi_note;
   int line = 0;
 };
 
@@ -222,6 +232,8 @@ struct Map {
   // management); records name one in the field "territory".
   std::vector<std::string> territories;
   std::vector<SeedRowNote> seed_rows;
+  // `phi_default`: the policy of `from`/`template` rules naming none.
+  PhiPolicy phi_default = PhiPolicy::kMigrate;
   // Lower-case hex SHA-256 of the YAML text.
   std::string hash;
 
@@ -234,6 +246,19 @@ struct Map {
   std::vector<const ObjectRoute*> IntoRoutesOnto(
       std::string_view source_object) const;
 };
+
+// A field rule whose PHI policy is not `migrate`, for the run record, the
+// report and `explain` (names only, never values).
+struct PhiField {
+  std::string route;  // the route's id
+  std::string to;
+  std::vector<std::string> from;  // empty for a template
+  PhiPolicy policy = PhiPolicy::kMigrate;
+  std::string note_field;  // for kNote: the route's phi_note
+};
+
+// Every such rule of the map's loaded routes, in map order.
+std::vector<PhiField> PhiFields(const Map& map);
 
 // Whether `condition` holds for `record`. `related_count` answers kRelated
 // nodes: the number of related records for this record's key.

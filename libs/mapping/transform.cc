@@ -480,7 +480,11 @@ TransformResult TransformRecord(const ObjectRoute& route,
   target.set_target_object(route.target);
   *target.mutable_attachments() = record.attachments();
   std::string problem;
+  // The lines of the route's `phi: note` fields, for its phi_note field.
+  std::vector<std::string> note_lines;
   for (const FieldRule& rule : route.fields) {
+    // A dropped field is never evaluated: not sent, and no warning.
+    if (rule.phi == PhiPolicy::kDrop) continue;
     std::optional<v1::Value> value = ApplyRule(rule, record, ctx, &problem);
     std::string_view blamed =
         rule.from.empty() ? std::string_view(rule.to) : rule.from[0];
@@ -498,9 +502,31 @@ TransformResult TransformRecord(const ObjectRoute& route,
       }
       continue;
     }
+    if (rule.phi == PhiPolicy::kNote) {
+      note_lines.push_back(
+          absl::StrCat(rule.to, ": ", record::ValueToText(*value)));
+      continue;
+    }
+    if (rule.phi == PhiPolicy::kHash) {
+      value = record::StringValue(
+          HashPhi(ctx.phi_key, record::ValueToText(*value)));
+    }
     auto* dest = rule.to.rfind("cf_", 0) == 0 ? target.mutable_custom_fields()
                                               : target.mutable_fields();
     (*dest)[rule.to] = std::move(*value);
+  }
+  if (!note_lines.empty()) {
+    // After the field's own text when a rule also writes it.
+    auto* dest = route.phi_note.rfind("cf_", 0) == 0
+                     ? target.mutable_custom_fields()
+                     : target.mutable_fields();
+    std::string text = absl::StrJoin(note_lines, "\n");
+    auto it = dest->find(route.phi_note);
+    if (it != dest->end()) {
+      std::string own = record::ValueToText(it->second);
+      if (!own.empty()) text = absl::StrCat(own, "\n\n", text);
+    }
+    (*dest)[route.phi_note] = record::StringValue(text);
   }
   for (const LookupRule& rule : route.lookups) {
     const v1::Value* v = FieldOf(record, rule.from);

@@ -28,6 +28,10 @@ struct TransformContext {
   // The day `not_before: today` / `not_after: today` mean: the run's day in
   // UTC. Defaults to the day the context is made; tests set it.
   absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  // The destination account's key for `phi: hash` fields (docs/phi.md).
+  // Defaults to the documented default key of an unnamed account; runs set
+  // it from the destination.
+  PhiKey phi_key = DerivePhiKey("", "", "");
 };
 
 struct TransformResult {

@@ -6,6 +6,7 @@
 #include "libs/common/log.h"
 #include "libs/common/server.h"
 #include "libs/common/server_flags.h"
+#include "libs/mapping/phi.h"
 #include "services/transformer/transformer_service.h"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,12 @@ int main(int argc, char** argv) {
   app.add_option("--auditor", peers.auditor, "auditor address")
       ->envname("BRIDGEWORK_AUDITOR")
       ->required();
+  std::string phi_key_file;
+  app.add_option("--phi-key-file", phi_key_file,
+                 "the master key of `phi: hash` fields (at least 32 bytes: "
+                 "openssl rand -hex 32); without it, a documented default "
+                 "that is not secret (docs/phi.md)")
+      ->envname("BRIDGEWORK_PHI_KEY_FILE");
   CLI11_PARSE(app, argc, argv);
   bridgework::SetLogLevelByName(log_level);
   if (absl::Status tls = bridgework::UseTransportSecurity(
@@ -44,6 +51,15 @@ int main(int argc, char** argv) {
   auto metrics = std::make_shared<bridgework::metrics::Metrics>("transformer");
   server.metrics = metrics;
   peers.metrics = metrics.get();
+  if (!phi_key_file.empty()) {
+    absl::StatusOr<std::string> key =
+        bridgework::mapping::ReadPhiMasterKey(phi_key_file);
+    if (!key.ok()) {
+      std::cerr << "bridgework-transformer: " << key.status().message() << "\n";
+      return 2;
+    }
+    peers.phi_master_key = *std::move(key);
+  }
   bridgework::transformer::TransformerService service(peers);
   absl::Status s = bridgework::ServeUntilSignal(server, {&service});
   if (!s.ok()) {

@@ -67,6 +67,9 @@ class Run {
     ctx_.phone_region =
         request.phone_region().empty() ? "US" : request.phone_region();
     ctx_.owner_emails = &owner_emails_;
+    ctx_.phi_key =
+        mapping::DerivePhiKey(peers.phi_master_key, request.destination().crm(),
+                              request.destination().account());
   }
 
   absl::Status Execute() {
@@ -82,6 +85,15 @@ class Run {
     }
     BW_ASSIGN_OR_RETURN(std::vector<std::string> order,
                         mapping::LoadOrder(map_));
+    const bool hashes = HashesAnyField();
+    if (hashes) {
+      // Which key, never the key (docs/phi.md).
+      LogInfo("phi key",
+              {{"run", request_.run_id()},
+               {"key_id", ctx_.phi_key.id},
+               {"key", ctx_.phi_key.derived_default ? "default (not secret)"
+                                                    : "--phi-key-file"}});
+    }
     if (mode() == v1::RUN_MODE_SAMPLE) BW_RETURN_IF_ERROR(SelectSample(order));
     for (const std::string& source : order) {
       std::vector<const ObjectRoute*> routes = map_.RoutesOf(source);
@@ -102,6 +114,10 @@ class Run {
     last.set_finished(true);
     last.set_phase("finished");
     last.set_requests(requests_);
+    if (hashes) {
+      last.set_phi_key_id(ctx_.phi_key.id);
+      last.set_phi_key_default(ctx_.phi_key.derived_default);
+    }
     for (const auto& p : objects_) *last.add_objects() = p;
     for (const auto& [target, count] : dry_counts_) {
       *last.add_dry_run() = count;
@@ -130,6 +146,13 @@ class Run {
   }
 
  private:
+  bool HashesAnyField() const {
+    for (const mapping::PhiField& f : mapping::PhiFields(map_)) {
+      if (f.policy == mapping::PhiPolicy::kHash) return true;
+    }
+    return false;
+  }
+
   // One loader call of a route, carrying one batch at a time. The channel
   // balances calls round robin over the loader replicas, so a route's
   // lanes spread its batches over them (docs/budget.md). The batch in

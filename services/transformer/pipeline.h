@@ -41,6 +41,10 @@ struct PipelinePeers {
   // Records in and out per source object and the loader batches in flight
   // (docs/observability.md); null: not measured.
   metrics::Metrics* metrics = nullptr;
+  // The master key of `phi: hash` fields (--phi-key-file; docs/phi.md),
+  // from which each destination account's key is derived; "" for the
+  // documented default. Never logged.
+  std::string phi_master_key;
 };
 
 // Runs `request`. Calls `emit` with progress; stops early (CANCELLED) when

@@ -16,7 +16,8 @@ TransformerService::TransformerService(const TransformerPeers& peers)
       auditor_(MakeGrpcAuditorClient(peers.auditor)),
       budget_(budget::MakeGrpcBudgetClient(peers.auditor)),
       loader_streams_(peers.loader_streams),
-      metrics_(peers.metrics) {}
+      metrics_(peers.metrics),
+      phi_master_key_(peers.phi_master_key) {}
 
 grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
     grpc::CallbackServerContext* context, const v1::RunRequest* request) {
@@ -29,7 +30,7 @@ grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
         LogInfo("run started", {{"run", request->run_id()}});
         PipelinePeers peers{extractor_.get(), loader_.get(),   auditor_.get(),
                             context,          loader_streams_, budget_.get(),
-                            metrics_};
+                            metrics_,         phi_master_key_};
         absl::Status s = RunPipeline(*request, peers, emit);
         if (!s.ok()) {
           LogWarning("run stopped",
@@ -54,6 +55,10 @@ grpc::ServerUnaryReactor* TransformerService::Transform(
   ctx.system = request->source_system();
   ctx.phone_region =
       request->phone_region().empty() ? "US" : request->phone_region();
+  // Hashed as a run into that account hashes (docs/phi.md).
+  ctx.phi_key =
+      mapping::DerivePhiKey(phi_master_key_, request->destination().crm(),
+                            request->destination().account());
   for (const auto& rec : request->records()) {
     const mapping::ObjectRoute* route = map->Find(rec.object_type());
     if (route == nullptr) {

@@ -23,6 +23,9 @@ struct TransformerPeers {
   // The process's metrics (PipelinePeers); null: not measured. Must
   // outlive the service.
   metrics::Metrics* metrics = nullptr;
+  // The master key of `phi: hash` fields (PipelinePeers); "" for the
+  // documented default.
+  std::string phi_master_key;
 };
 
 class TransformerService final : public v1::Transformer::CallbackService {
@@ -43,6 +46,7 @@ class TransformerService final : public v1::Transformer::CallbackService {
   std::unique_ptr<budget::BudgetClient> budget_;
   const int loader_streams_;
   metrics::Metrics* const metrics_;
+  const std::string phi_master_key_;
 };
 
 }  // namespace bridgework::transformer

@@ -112,6 +112,21 @@ std::string MapHash(const RunConfig& config) {
   return j.is_object() ? j.value("map_hash", "") : "";
 }
 
+// The report's extra.phi (docs/phi.md): the map's PHI policies as the run
+// recorded them, and the key that hashed (from the run's last event).
+// Null when every field migrates.
+nlohmann::json PhiReport(const RunConfig& config, const v1::RunEvent& last) {
+  nlohmann::json j =
+      nlohmann::json::parse(config.canonical_json, nullptr, false);
+  if (!j.is_object() || !j.contains("phi")) return nullptr;
+  nlohmann::json phi = j["phi"];
+  if (!last.phi_key_id().empty()) {
+    phi["key_id"] = last.phi_key_id();
+    phi["key_default"] = last.phi_key_default();
+  }
+  return phi;
+}
+
 v1::RunKind KindOf(v1::RunMode mode) {
   switch (mode) {
     case v1::RUN_MODE_SAMPLE:
@@ -301,6 +316,9 @@ absl::StatusOr<MigrateResult> DryRun(const RunConfig& config,
                                                     schema.checklist().end())}};
   nlohmann::json extra = options.extra;
   extra["warnings"] = WarningsJson(last);
+  if (nlohmann::json phi = PhiReport(config, last); !phi.is_null()) {
+    extra["phi"] = std::move(phi);
+  }
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};
@@ -434,6 +452,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   nlohmann::json field_warnings = nlohmann::json::object();
   nlohmann::json warnings = nlohmann::json::array();
   nlohmann::json schema = nlohmann::json::object();
+  v1::RunEvent finished_event;
   auto started = std::chrono::steady_clock::now();
   absl::Status last;
   int attempt = 0;
@@ -476,6 +495,7 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
           field_warnings[o.source_object()] = o.field_warnings();
         }
         warnings = WarningsJson(event);
+        finished_event = event;
       }
     }
     last = FromGrpcStatus(reader->Finish());
@@ -523,6 +543,10 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   // warnings of each object (those, and empty files) one by one.
   extra["field_warnings"] = field_warnings;
   extra["warnings"] = warnings;
+  // What was hashed, dropped or moved into notes, and under which key.
+  if (nlohmann::json phi = PhiReport(config, finished_event); !phi.is_null()) {
+    extra["phi"] = std::move(phi);
+  }
   extra["destination"] = {{"crm", config.destination.crm()},
                           {"account", config.destination.account()},
                           {"plan", config.destination.plan()}};

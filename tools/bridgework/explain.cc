@@ -32,6 +32,8 @@ struct RunSettings {
   v1::DestinationConfig destination;
   std::string map_hash;
   std::string phone_region = "US";
+  // The PHI policies the run recorded (docs/phi.md), or null.
+  json phi;
 };
 
 absl::StatusOr<RunSettings> SettingsOf(const v1::RunInfo& run) {
@@ -50,6 +52,7 @@ absl::StatusOr<RunSettings> SettingsOf(const v1::RunInfo& run) {
   }
   s.map_hash = cfg.value("map_hash", "");
   s.phone_region = cfg.value("phone_region", "US");
+  if (cfg.contains("phi")) s.phi = cfg["phi"];
   return s;
 }
 
@@ -307,6 +310,22 @@ absl::StatusOr<json> Explain(const ExplainOptions& options,
   }
   out["source"] = source;
 
+  // The PHI policies the run recorded for the object's routes (every
+  // route's when the map is not given). Names, never values.
+  json phi = json::array();
+  if (settings.phi.is_object()) {
+    for (const json& f : settings.phi.value("fields", json::array())) {
+      bool ours = !map;
+      for (const mapping::ObjectRoute* r :
+           map ? map->RoutesOf(object)
+               : std::vector<const mapping::ObjectRoute*>{}) {
+        ours = ours || r->id == f.value("route", "");
+      }
+      if (ours) phi.push_back(f);
+    }
+  }
+  out["phi"] = phi;
+
   // Transformed by the map.
   std::vector<v1::TargetRecord> targets;
   out["transformed"] = nullptr;
@@ -315,6 +334,8 @@ absl::StatusOr<json> Explain(const ExplainOptions& options,
     req.set_map_yaml(config->map_yaml);
     req.set_source_system(settings.source.system());
     req.set_phone_region(settings.phone_region);
+    // Hashed with the run's destination account's key.
+    *req.mutable_destination() = settings.destination;
     *req.add_records() = *found.record;
     auto transformer =
         v1::Transformer::NewStub(MakeChannel(services.transformer));
@@ -449,6 +470,17 @@ std::string ExplainText(const json& e) {
                     r.value("reason", ""), "\n");
   } else {
     absl::StrAppend(&out, "  not in the source\n");
+  }
+
+  if (e.contains("phi") && !e["phi"].empty()) {
+    absl::StrAppend(&out, "\n== PHI policy (recorded with the run)\n");
+    for (const json& f : e["phi"]) {
+      absl::StrAppend(&out, "  ", f.value("route", ""), ".", f.value("to", ""),
+                      ": ", f.value("policy", ""));
+      if (f.contains("note_field"))
+        absl::StrAppend(&out, " (into ", f.value("note_field", ""), ")");
+      absl::StrAppend(&out, "\n");
+    }
   }
 
   absl::StrAppend(&out, "\n== Transformed\n");

@@ -475,6 +475,12 @@ int main(int argc, char** argv) {
                  "the auditor encrypts the ledger with the key in this file "
                  "(64 hex digits or 32 bytes; docs/ledger.md)")
       ->envname("BRIDGEWORK_LEDGER_KEY_FILE");
+  std::string phi_key_file;
+  up->add_option("--phi-key-file", phi_key_file,
+                 "the transformer hashes `phi: hash` fields under the master "
+                 "key in this file (default: the config's "
+                 "destination.phi_key_file; docs/phi.md)")
+      ->envname("BRIDGEWORK_PHI_KEY_FILE");
 
   bool dry_run = false;
   int sample_size = 0;
@@ -823,6 +829,8 @@ int main(int argc, char** argv) {
     options.traffic_log = traffic_log;
     options.ledger_key_file = ledger_key_file;
     options.metrics = up_metrics;
+    options.phi_key_file =
+        phi_key_file.empty() ? config.phi_key_file : phi_key_file;
     if (!config_path.empty()) {
       options.crm = config.destination.crm();
       if (!emulator.empty() && emulator != options.crm) {

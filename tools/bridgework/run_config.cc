@@ -86,6 +86,24 @@ absl::Status ZoneAndCurrency(const std::string& f, const YAML::Node& p,
 
 }  // namespace
 
+nlohmann::json PhiJson(const mapping::Map& map) {
+  std::vector<mapping::PhiField> fields = mapping::PhiFields(map);
+  if (fields.empty() && map.phi_default == mapping::PhiPolicy::kMigrate) {
+    return nlohmann::json::object();
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const mapping::PhiField& f : fields) {
+    nlohmann::json j = {{"route", f.route},
+                        {"to", f.to},
+                        {"from", f.from},
+                        {"policy", mapping::PhiPolicyName(f.policy)}};
+    if (!f.note_field.empty()) j["note_field"] = f.note_field;
+    list.push_back(std::move(j));
+  }
+  return {{"default", mapping::PhiPolicyName(map.phi_default)},
+          {"fields", std::move(list)}};
+}
+
 absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
                                         RunConfigParts parts) {
   BW_ASSIGN_OR_RETURN(std::string text, ReadFile(path, "config file"));
@@ -229,10 +247,10 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
     return YamlError(f, root, "destination", "required key is missing");
   std::string crm;
   if (has_destination) {
-    BW_RETURN_IF_ERROR(
-        CheckKeys(f, dst, "destination",
-                  {"crm", "account", "plan", "fallback_owner_email", "url",
-                   "token_env", "token_file", "location_id", "company_id"}));
+    BW_RETURN_IF_ERROR(CheckKeys(
+        f, dst, "destination",
+        {"crm", "account", "plan", "fallback_owner_email", "url", "token_env",
+         "token_file", "location_id", "company_id", "phi_key_file"}));
     BW_ASSIGN_OR_RETURN(crm, GetString(f, dst, "destination", "crm", true));
     if (crm != "freshsales" && crm != "pipedrive" && crm != "highlevel") {
       return YamlError(f, dst["crm"], "destination.crm",
@@ -270,6 +288,12 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
                         GetString(f, dst, "destination", "token_file", false));
     if (!token_file.empty()) {
       c.token_file = fs::absolute(Resolve(path, token_file)).string();
+    }
+    BW_ASSIGN_OR_RETURN(
+        std::string phi_key_file,
+        GetString(f, dst, "destination", "phi_key_file", false));
+    if (!phi_key_file.empty()) {
+      c.phi_key_file = fs::absolute(Resolve(path, phi_key_file)).string();
     }
   }
 
@@ -370,6 +394,10 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
   canon["phone_region"] = c.phone_region;
   canon["existing"] = v1::ExistingPolicy_Name(c.policy.existing());
   canon["crm_edited"] = v1::ExistingPolicy_Name(c.policy.crm_edited());
+  // The fields that do not simply migrate, so the run record in the ledger
+  // says what was hashed, dropped or moved into notes (docs/phi.md). Absent
+  // when every field migrates (older runs keep their hash).
+  if (nlohmann::json phi = PhiJson(map); !phi.empty()) canon["phi"] = phi;
   c.canonical_json = canon.dump();
   c.hash = record::Sha256Hex(c.canonical_json);
   return c;

@@ -6,9 +6,12 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/status/statusor.h"
 #include "bridgework/v1/config.pb.h"
 #include "bridgework/v1/record.pb.h"
+#include "libs/mapping/map.h"
 
 namespace bridgework::cli {
 
@@ -34,6 +37,10 @@ struct RunConfig {
   std::string destination_url;
   std::string token_env = "BRIDGEWORK_CRM_TOKEN";
   std::string token_file;
+  // destination.phi_key_file: the master key of `phi: hash` fields, for
+  // `bridgework up` to give the transformer (--phi-key-file; absolute).
+  // Not part of the config hash.
+  std::string phi_key_file;
   std::string map_path;
   std::string map_yaml;
   int batch_size = 100;
@@ -63,6 +70,12 @@ struct RunConfigParts {
 
 absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
                                         RunConfigParts parts = {});
+
+// The map's PHI policies as recorded with a run (RunInfo.config_json key
+// "phi") and in the report (extra.phi): {"default", "fields": [{route, to,
+// from, policy, note_field}]} for the fields that do not migrate; an empty
+// object when every field migrates. Names only, never values.
+nlohmann::json PhiJson(const mapping::Map& map);
 
 // Reads services.json written by `bridgework up`.
 absl::StatusOr<ServiceAddresses> LoadServiceAddresses(const std::string& path);

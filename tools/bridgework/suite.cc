@@ -246,16 +246,19 @@ absl::StatusOr<Suite> StartSuite(const SuiteOptions& options,
   }
   BW_ASSIGN_OR_RETURN(Child loader,
                       StartService(options, supervisor, loader_spec, suite));
-  BW_ASSIGN_OR_RETURN(
-      Child transformer,
-      StartService(
-          options, supervisor,
-          {"transformer",
-           bin + "/bridgework-transformer",
-           {"--listen", "127.0.0.1:0", "--extractor", extractor.address,
-            "--loader", loader.address, "--auditor", auditor.address},
-           {}},
-          suite));
+  ChildSpec transformer_spec{
+      "transformer",
+      bin + "/bridgework-transformer",
+      {"--listen", "127.0.0.1:0", "--extractor", extractor.address, "--loader",
+       loader.address, "--auditor", auditor.address},
+      {}};
+  if (!options.phi_key_file.empty()) {
+    transformer_spec.args.push_back("--phi-key-file");
+    transformer_spec.args.push_back(
+        fs::absolute(options.phi_key_file).string());
+  }
+  BW_ASSIGN_OR_RETURN(Child transformer, StartService(options, supervisor,
+                                                      transformer_spec, suite));
   suite.services = {extractor.address, transformer.address, loader.address,
                     auditor.address};
   nlohmann::json j = {{"extractor", extractor.address},

@@ -53,6 +53,9 @@ struct SuiteOptions {
   // The auditor encrypts the ledger's values with the key in this file
   // (--ledger-key-file; docs/ledger.md "At rest"); "" leaves them plain.
   std::string ledger_key_file;
+  // The transformer hashes `phi: hash` fields under the master key in this
+  // file (--phi-key-file; docs/phi.md); "" leaves the documented default.
+  std::string phi_key_file;
   // Overrides the loader's budget alone (0: `requests_per_hour`); tests
   // pace the loader below what the emulator allows.
   int loader_requests_per_hour = 0;
