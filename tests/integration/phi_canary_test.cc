@@ -272,12 +272,9 @@ class PhiCanaryTest : public ::testing::Test {
     return out;
   }
 
-  // METRICS HOOK: the text of every service's metrics endpoint, to be
-  // scanned like the logs. Another change adds Prometheus /metrics to each
-  // service (a flag such as --metrics-listen); once `bridgework up` starts
-  // the services with it and services.json names the endpoints, fetch each
-  // here (crm::MakeCurlHttpClient()->Send(HttpRequest::Get(url))) and
-  // return the bodies. Until then there is nothing to scrape.
+  // The text of every service's Prometheus /metrics endpoint (`bridgework
+  // up --metrics` names them in services.json), scanned like the logs.
+  // Empty when the suite was started without --metrics.
   std::vector<std::pair<std::string, std::string>> ScrapeMetrics() {
     std::vector<std::pair<std::string, std::string>> bodies;
     const json services = json::parse(ReadAll(suite_.services), nullptr, false);
@@ -381,7 +378,8 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
   EXPECT_EQ(Run("bad-config", Cli({"migrate", "--config", bad_config})), 2);
 
   ASSERT_TRUE(testing::StartSuite("freshsales", config_, state_,
-                                  (root_ / "out" / "up.log").string(), &suite_))
+                                  (root_ / "out" / "up.log").string(), &suite_,
+                                  {"--metrics"}))
       << ReadAll((root_ / "out" / "up.log").string());
   const std::string svc = suite_.services;
 
@@ -530,6 +528,12 @@ TEST_F(PhiCanaryTest, NoPatientValueInAnyLogOrErrorOutput) {
 
   // The metrics endpoints, while the services run.
   std::vector<std::pair<std::string, std::string>> extra = ScrapeMetrics();
+  // Extractor, transformer, loader and auditor, each with the run's
+  // records counted (so the bodies scanned are not empty ones).
+  ASSERT_EQ(extra.size(), 4u);
+  for (const auto& [name, body] : extra) {
+    EXPECT_THAT(body, HasSubstr("bridgework_")) << name;
+  }
   testing::Stop(&suite_.pid);
 
   ExpectNoTokenInLogs(extra);
