@@ -16,7 +16,7 @@ COPY tools/scripts/install-deps.sh tools/scripts/install-deps.sh
 RUN tools/scripts/install-deps.sh --build-only \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN cmake --preset optimized -DBRIDGEWORK_BUILD_TESTS=OFF \
+RUN cmake --preset optimized -DBRIDGEWORK_BUILD_TESTS=OFF -DBRIDGEWORK_BUILD_BENCHMARKS=OFF \
     && cmake --build build-opt -j"$(nproc)" --target \
         bridgework bridgework-extractor bridgework-transformer \
         bridgework-loader bridgework-auditor bridgework-sandbox \

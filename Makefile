@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 BUILD_DIR := build
 
-.PHONY: deps configure build demo test bench fuzz test-asan clean format-check k8s-check
+.PHONY: deps configure build demo test bench fuzz test-asan clean format-check k8s-check chaos
 
 deps:
 	@tools/scripts/install-deps.sh
@@ -70,6 +70,16 @@ test-asan: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	$(ASAN_ENV) ctest --preset asan -j $(JOBS)
+
+# The chaos harness (docs/reliability.md): migrations into each CRM emulator
+# under injected faults while random services are SIGKILLed, then checked
+# for 0 lost, 0 duplicated, reconcile and an exact rollback. CHAOS_KILLS=1000
+# for the long one.
+CHAOS_KILLS ?= 200
+CHAOS_SEED ?= 1
+chaos: build
+	$(BUILD_DIR)/bin/bridgework-chaos --crm all --kills $(CHAOS_KILLS) \
+	    --seed $(CHAOS_SEED) --work-dir out/chaos --report out/chaos/report.json
 
 format-check:
 	@tools/scripts/check-format.sh

@@ -42,19 +42,38 @@ void RegisterOperatorEndpoints(httplib::Server& server,
       SendJson(res, 200, f());
     });
   }
+  FaultInjector* faults = handlers.faults;
   if (handlers.stats) {
-    server.Get(prefix + "/stats", [f = handlers.stats](const httplib::Request&,
-                                                       httplib::Response& res) {
-      SendJson(res, 200, f());
-    });
+    server.Get(prefix + "/stats",
+               [f = handlers.stats, faults](const httplib::Request&,
+                                            httplib::Response& res) {
+                 Json out = f();
+                 if (faults != nullptr) out["faults"] = faults->StatsJson();
+                 SendJson(res, 200, out);
+               });
   }
   if (handlers.reset) {
-    server.Post(
-        prefix + "/reset",
-        [f = handlers.reset](const httplib::Request&, httplib::Response& res) {
-          f();
-          SendJson(res, 200, Json::object());
-        });
+    server.Post(prefix + "/reset",
+                [f = handlers.reset, faults](const httplib::Request&,
+                                             httplib::Response& res) {
+                  f();
+                  if (faults != nullptr) faults->ResetCounts();
+                  SendJson(res, 200, Json::object());
+                });
+  }
+  if (faults != nullptr) {
+    server.Get(prefix + "/faults",
+               [faults](const httplib::Request&, httplib::Response& res) {
+                 SendJson(res, 200, faults->StatsJson());
+               });
+    RegisterBodyRoute(server, "faults",
+                      [faults](const Json& body) -> absl::StatusOr<Json> {
+                        absl::StatusOr<FaultConfig> config =
+                            ParseFaultConfig(body, faults->config());
+                        if (!config.ok()) return config.status();
+                        faults->Configure(*std::move(config));
+                        return faults->StatsJson();
+                      });
   }
   RegisterBodyRoute(server, "fields", handlers.fields);
   RegisterBodyRoute(server, "seed", handlers.seed);

@@ -8,6 +8,12 @@
 //   POST /__sandbox/fields  -> fields(body)
 //   POST /__sandbox/seed    -> seed(body)
 //   POST /__sandbox/config  -> config(body)
+//   GET  /__sandbox/faults  -> faults->StatsJson()
+//   POST /__sandbox/faults  -> faults->Configure(body over the current
+//                              configuration), replies StatsJson()
+// With `faults` set, GET /__sandbox/stats also carries
+// "faults": faults->StatsJson() and POST /__sandbox/reset clears its
+// counts (not its configuration).
 // A body that is not JSON, or a handler error, gives 400 {"error":"..."}.
 // Handlers left empty are not registered (404).
 #ifndef BRIDGEWORK_EMULATORS_COMMON_OPERATOR_ENDPOINTS_H_
@@ -19,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "emulators/common/fault_injector.h"
 
 namespace bridgework::emulator {
 
@@ -31,6 +38,9 @@ struct OperatorHandlers {
   std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json&)> fields;
   std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json&)> seed;
   std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json&)> config;
+  // The emulator's fault injector; not owned, must outlive the server's
+  // use. Null: no /__sandbox/faults.
+  FaultInjector* faults = nullptr;
 };
 
 // Registers the routes on `server`. The handlers are copied; whatever they

@@ -31,6 +31,8 @@ int64_t FirstId(Entity e) {
 // Custom module k's records start at kFirstModuleRecordId + k * 1000000.
 constexpr int64_t kFirstModuleRecordId = 17000000001;
 constexpr int64_t kFirstJobId = 7000000001;
+// The id of the one view each custom module has ("All records").
+constexpr int64_t kModuleViewId = 9100000001;
 constexpr int kDefaultPerPage = 25;
 constexpr int kMaxPerPage = 100;
 constexpr size_t kMaxBulkRecords = 100;
@@ -298,6 +300,11 @@ FreshsalesEmulator::FreshsalesEmulator(
       })),
       window_(options.requests_per_hour, absl::Hours(1), options.time_scale,
               clock_),
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            Reply r = Error(status, {message});
+            SendJson(res, r.status, r.body);
+          }),
       fields_(std::move(fields)),
       settings_(std::move(settings)),
       next_job_(kFirstJobId) {
@@ -1412,6 +1419,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                            httplib::Response& res) {
         if (!is_api(req.path))
           return httplib::Server::HandlerResponse::Unhandled;
+        if (faults_.Before(req, res))
+          return httplib::Server::HandlerResponse::Handled;
         if (!Authorized(req)) {
           RateWindow::Decision d = window_.Peek();
           res.set_header("X-RateLimit-Limit", std::to_string(d.limit));
@@ -1434,8 +1443,8 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   // Runs for every response before it is written, so stats are current by
   // the time a client sees the reply.
   server.set_post_routing_handler(
-      [this, api, is_api](const httplib::Request& req,
-                          const httplib::Response& res) {
+      [this, api, is_api](const httplib::Request& req, httplib::Response& res) {
+        faults_.After(req, res);
         LogRequest(req, res);
         if (!is_api(req.path)) return;
         stats_.Record(ApiRouteKey(req, api), res.status);
@@ -1620,6 +1629,42 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
               return DeleteLocked(Entity::kCustomModule, id_of(req, 2), m);
             });
       }));
+  // A module's records are listed through its one view, as contacts are
+  // through theirs: GET .../filters for its id, then GET .../view/<id>.
+  server.Get(api + module + "/filters",
+             route([this, with_module](const auto& req) {
+               return with_module(req, [&](const std::string& m) {
+                 return Reply{
+                     200,
+                     {{"filters", Json::array({{{"id", kModuleViewId},
+                                                {"name", "All records"},
+                                                {"model_class_name", m},
+                                                {"user_id", users_.front().id},
+                                                {"is_default", true},
+                                                {"is_public", true}}})}}};
+               });
+             }));
+  server.Get(
+      api + module + "/view/([0-9]+)",
+      route([this, id_of, with_module](const auto& req) {
+        return with_module(
+            req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              if (id_of(req, 2) != kModuleViewId) {
+                return Error(404, {"Record not found"});
+              }
+              std::vector<const Json*> records;
+              for (const auto& [id, r] : module_tables_.at(m).records()) {
+                records.push_back(&r);
+              }
+              Reply page =
+                  PageLocked(Entity::kCustomModule, std::move(records), req);
+              // Listed under the module's name, as its records are wrapped.
+              page.body[m] =
+                  std::move(page.body[Plural(Entity::kCustomModule)]);
+              page.body.erase(Plural(Entity::kCustomModule));
+              return page;
+            });
+      }));
   server.Get(api + entity + "/filters", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return FiltersLocked(EntityOf(req.matches[1]));
@@ -1759,6 +1804,7 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
   ops.fields = [this](const Json& body) { return AddCustomFields(body); };
   ops.seed = [this](const Json& body) { return Seed(body); };
   ops.config = [this](const Json& body) { return Configure(body); };
+  ops.faults = &faults_;
   RegisterOperatorEndpoints(server, std::move(ops));
 }
 

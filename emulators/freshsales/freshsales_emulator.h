@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "emulators/common/fault_injector.h"
 #include "emulators/common/json_store.h"
 #include "emulators/common/rate_window.h"
 #include "emulators/common/request_stats.h"
@@ -88,6 +89,9 @@ class FreshsalesEmulator {
   // exception handlers: one emulator per server. This object must outlive
   // the server's use.
   void Register(httplib::Server& server);
+
+  // The faults injected into API requests (POST /__sandbox/faults).
+  FaultInjector& faults() { return faults_; }
 
   // Operator operations, also served under /__sandbox/.
   // {"contacts":[...],"sales_accounts":[...],"deals":[...],...,
@@ -232,6 +236,7 @@ class FreshsalesEmulator {
   const std::function<absl::Time()> clock_;
   mutable RateWindow window_;  // thread-safe; Snap() rolls the window
   RequestStats stats_;
+  FaultInjector faults_;
 
   mutable absl::Mutex mu_;
   std::map<Entity, std::vector<freshsales::CustomField>> fields_

@@ -126,6 +126,31 @@ class FreshsalesEmulatorTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
+// Issue 8: faults set through /__sandbox/faults hit API calls only. A lost
+// reply is applied; a storm answers 429 with Retry-After in Freshsales'
+// envelope; operator routes answer throughout; stats count by kind.
+TEST_F(FreshsalesEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
+  Start();
+  Operator("POST", "faults", {{"rates", {{"lost", 1}}}});
+  httplib::Headers h = {
+      {"Authorization", std::string("Token token=") + kToken}};
+  auto lost = client_->Post(
+      (std::string(FreshsalesEmulator::kApiPrefix) + "/contacts").c_str(), h,
+      Json{{"contact", {{"last_name", "Lost"}}}}.dump(), "application/json");
+  EXPECT_FALSE(lost) << "the connection closes without a reply";
+  EXPECT_EQ(Operator("GET", "state")["contacts"].size(), 1u) << "but applied";
+  Operator("POST", "faults",
+           {{"rates", {{"lost", 0}, {"storm", 1}}}, {"storm_ms", 4000}});
+  Response storm = Call("GET", "/contacts/filters");
+  EXPECT_EQ(storm.status, 429);
+  EXPECT_EQ(storm.header("Retry-After"), "4");
+  EXPECT_EQ(storm.body, ErrorBody(429, "Too many requests"));
+  Json stats = Operator("GET", "stats");
+  EXPECT_EQ(stats["faults"]["injected"]["lost"], 1);
+  EXPECT_EQ(stats["faults"]["injected"]["storm"], 1);
+  EXPECT_EQ(stats["faults"]["storms"], 1);
+}
+
 TEST_F(FreshsalesEmulatorTest, MissingOrWrongKeyIs401AndIsNotCharged) {
   Start();
   Response wrong = Call("GET", "/selector/owners", Json(), "wrong");

@@ -259,7 +259,11 @@ HighLevelEmulator::HighLevelEmulator(HighLevelOptions options,
       burst_(options.burst_limit, kBurstWindow, options.time_scale,
              options.clock, RateWindow::Kind::kRolling),
       daily_(options.daily_limit, kDay, options.time_scale, options.clock,
-             RateWindow::Kind::kEpoch) {
+             RateWindow::Kind::kEpoch),
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            SendJson(res, status, ErrorBody(status, message, ReasonOf(status)));
+          }) {
   static const std::regex kParam("\\{([^}]+)\\}");
   for (const RouteDef& def : RouteDefs()) {
     Route r{def,
@@ -423,6 +427,8 @@ void HighLevelEmulator::Register(httplib::Server& server) {
       [this](const httplib::Request& req, httplib::Response& res) {
         if (!IsApi(req.path))
           return httplib::Server::HandlerResponse::Unhandled;
+        if (faults_.Before(req, res))
+          return httplib::Server::HandlerResponse::Handled;
         if (!Authorized(req)) {
           SetRateHeaders(res, burst_.Peek(), daily_.Peek());
           SendJson(res, 401,
@@ -437,6 +443,7 @@ void HighLevelEmulator::Register(httplib::Server& server) {
   // the time a client sees the reply.
   server.set_post_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) {
+        faults_.After(req, res);
         LogRequest(req, res);
         if (!IsApi(req.path)) return;
         stats_.Record(RouteKey(req), res.status);
@@ -481,6 +488,7 @@ void HighLevelEmulator::Register(httplib::Server& server) {
   ops.reset = [this] { Reset(); };
   ops.seed = [this](const Json& body) { return Seed(body); };
   ops.config = [this](const Json& body) { return Configure(body); };
+  ops.faults = &faults_;
   RegisterOperatorEndpoints(server, std::move(ops));
 }
 

@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "emulators/common/fault_injector.h"
 #include "emulators/common/rate_window.h"
 #include "emulators/common/request_stats.h"
 
@@ -103,6 +104,9 @@ class HighLevelEmulator {
   // object must outlive the server's use.
   void Register(httplib::Server& server);
 
+  // The faults injected into API requests (POST /__sandbox/faults).
+  FaultInjector& faults() { return faults_; }
+
   // Operator operations, also served under /__sandbox/.
   // Every record by kind ({"contacts":[...],"businesses":[...],...}),
   // sorted by id, plus users and settings.
@@ -153,6 +157,7 @@ class HighLevelEmulator {
   mutable RateWindow daily_;
   absl::Mutex rate_mu_;  // makes the two-window admission atomic
   RequestStats stats_;
+  FaultInjector faults_;
 };
 
 }  // namespace bridgework::emulator

@@ -308,6 +308,36 @@ std::string* HighLevelEmulatorTest::load_error_ = nullptr;
 
 // ------------------------------------------------------ auth and scoping
 
+// Issue 8: a 5xx before the handler applies nothing and comes in
+// HighLevel's error envelope; a lost reply is applied.
+TEST_F(HighLevelEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
+  Start();
+  ASSERT_TRUE(emulator_->faults().config().rates.empty());
+  FaultConfig c;
+  c.rates["error"] = 1;
+  c.error_codes = {503};
+  emulator_->faults().Configure(c);
+  Response refused = Call("POST", "/contacts/",
+                          {{"locationId", kLocation}, {"firstName", "A"}}, {},
+                          /*in_spec=*/false);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.body["statusCode"], 503);
+  EXPECT_TRUE(emulator_->State()["contacts"].empty());
+  c.rates = {{"lost", 1}};
+  emulator_->faults().Configure(c);
+  httplib::Headers h = {{"Authorization", absl::StrCat("Bearer ", kToken)},
+                        {"Version", "2021-07-28"}};
+  auto lost =
+      client_->Post("/contacts/", h,
+                    Json{{"locationId", kLocation}, {"firstName", "B"}}.dump(),
+                    "application/json");
+  EXPECT_FALSE(lost);
+  EXPECT_EQ(emulator_->State()["contacts"].size(), 1u) << "applied";
+  Json faults = emulator_->faults().StatsJson();
+  EXPECT_EQ(faults["injected"]["error"], 1);
+  EXPECT_EQ(faults["injected"]["lost"], 1);
+}
+
 TEST_F(HighLevelEmulatorTest, SpecsLoad) {
   EXPECT_EQ(check_->operation_count(), 191u);
 }

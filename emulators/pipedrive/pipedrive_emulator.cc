@@ -155,7 +155,11 @@ PipedriveEmulator::PipedriveEmulator(
       clock_(options.clock),
       company_created_(clock_()),
       initial_users_(std::move(users)),
-      limiter_(std::move(limiter)) {
+      limiter_(std::move(limiter)),
+      faults_(
+          [](httplib::Response& res, int status, const std::string& message) {
+            SendJson(res, status, ErrorBody(message, kErrorInfo));
+          }) {
   uint64_t seed = options.random_seed;
   if (seed == 0)
     seed = (static_cast<uint64_t>(std::random_device()()) << 32) ^
@@ -413,10 +417,17 @@ void PipedriveEmulator::Register(httplib::Server& server) {
     std::abort();
   }
 
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        return faults_.Before(req, res)
+                   ? httplib::Server::HandlerResponse::Handled
+                   : httplib::Server::HandlerResponse::Unhandled;
+      });
   // Runs for every response before it is written, so stats are current by
   // the time a client sees the reply.
   server.set_post_routing_handler([this](const httplib::Request& req,
-                                         const httplib::Response& res) {
+                                         httplib::Response& res) {
+    faults_.After(req, res);
     std::string path = pipedrive::LoggedPath(req.method, req.path);
     // Logs name the path template: never ids, values, query strings or
     // bodies.
@@ -456,6 +467,7 @@ void PipedriveEmulator::Register(httplib::Server& server) {
   ops_handlers.reset = [this] { Reset(); };
   ops_handlers.seed = [this](const Json& body) { return Seed(body); };
   ops_handlers.config = [this](const Json& body) { return Configure(body); };
+  ops_handlers.faults = &faults_;
   RegisterOperatorEndpoints(server, std::move(ops_handlers));
 }
 

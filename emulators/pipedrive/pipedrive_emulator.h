@@ -46,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "emulators/common/fault_injector.h"
 #include "emulators/common/json_store.h"
 #include "emulators/common/request_stats.h"
 #include "emulators/pipedrive/pipedrive_limits.h"
@@ -90,9 +91,13 @@ class PipedriveEmulator {
   PipedriveEmulator& operator=(const PipedriveEmulator&) = delete;
 
   // Registers the API and operator routes on `server` and takes over its
-  // post-routing (stats, logs), error and exception handlers: one emulator
+  // pre-routing (faults), post-routing (stats, logs), error and exception
+  // handlers: one emulator
   // per server. This object must outlive the server's use.
   void Register(httplib::Server& server);
+
+  // The faults injected into API requests (POST /__sandbox/faults).
+  FaultInjector& faults() { return faults_; }
 
   // Operator operations, also served under /__sandbox/.
   // Every record as the API renders it, soft-deleted ones included, keyed
@@ -311,6 +316,7 @@ class PipedriveEmulator {
   const std::vector<pipedrive::User> initial_users_;
   std::unique_ptr<pipedrive::RateLimiter> limiter_;  // thread-safe
   RequestStats stats_;
+  FaultInjector faults_;
 
   mutable absl::Mutex mu_;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);

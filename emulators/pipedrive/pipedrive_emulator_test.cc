@@ -167,6 +167,27 @@ const std::regex kUuid(
 
 // --- auth and envelopes ----------------------------------------------------
 
+// Issue 8: an applied write answered 502 (applied_error) is applied; a
+// reset applies nothing; operator routes are never faulted.
+TEST_F(PipedriveEmulatorTest, FaultsHitApiCallsOnlyAndAreCounted) {
+  Start();
+  Operator("POST", "faults",
+           {{"rates", {{"applied_error", 1}}}, {"error_codes", {502}}});
+  Response applied = Call("POST", "/api/v2/persons", {{"name", "A"}});
+  EXPECT_EQ(applied.status, 502);
+  EXPECT_EQ(applied.body["success"], false);
+  EXPECT_EQ(Operator("GET", "state")["persons"].size(), 1u) << "applied";
+  Operator("POST", "faults", {{"rates", {{"applied_error", 0}, {"reset", 1}}}});
+  httplib::Headers h = {{"x-api-token", kToken}};
+  auto reset = client_->Post("/api/v2/persons", h, Json{{"name", "B"}}.dump(),
+                             "application/json");
+  EXPECT_FALSE(reset);
+  EXPECT_EQ(Operator("GET", "state")["persons"].size(), 1u) << "not applied";
+  Json stats = Operator("GET", "stats");
+  EXPECT_EQ(stats["faults"]["injected"]["applied_error"], 1);
+  EXPECT_EQ(stats["faults"]["injected"]["reset"], 1);
+}
+
 TEST_F(PipedriveEmulatorTest, AcceptsHeaderQueryAndBearerTokens) {
   Start();
   for (Auth a : {Auth::kHeader, Auth::kQuery, Auth::kBearer}) {

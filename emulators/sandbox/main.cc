@@ -16,6 +16,11 @@
 //   bridgework-sandbox --source drdentes --token T [--host H] [--port P]
 //       [--port-file F] [--seed N] [--patients N]
 //       [--rate-limit-per-minute N] [--time-scale X]
+//   Every CRM also takes fault injection (docs/reliability.md):
+//       [--fault KIND=P]... [--fault-seed N] [--fault-storm-ms MS]
+//       [--fault-slow-ms MS] [--fault-hang-ms MS] [--fault-codes C,...]
+//   KIND: storm, error, reset, timeout, slow, lost, applied_error; P the
+//   probability per API request. POST /__sandbox/faults changes them live.
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or inputs, 1 if the
 // server cannot start. Logs are JSON lines (method, path template, status);
@@ -25,6 +30,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "emulators/common/fault_injector.h"
 #include "emulators/common/http_util.h"
 #include "emulators/common/traffic_log.h"
 #include "emulators/drdentes/drdentes_emulator.h"
@@ -64,11 +70,34 @@ struct Flags {
   uint32_t seed = 42;
   int patients = 60;
   int64_t rate_limit_per_minute = 0;  // 0: the emulator's default (120)
+  // Faults (CRMs).
+  std::vector<std::string> faults;
+  uint64_t fault_seed = 1;
+  int64_t fault_storm_ms = 2000;
+  int64_t fault_slow_ms = 300;
+  int64_t fault_hang_ms = 31000;
+  std::vector<int> fault_codes;
 };
 
 int Fail(int code, const std::string& message) {
   std::cerr << "bridgework-sandbox: " << message << "\n";
   return code;
+}
+
+// Configures `faults` from the flags. False (after printing why) when the
+// flags are wrong.
+bool ConfigureFaults(const Flags& flags,
+                     bridgework::emulator::FaultInjector& faults) {
+  absl::StatusOr<bridgework::emulator::FaultConfig> config =
+      bridgework::emulator::FaultConfigFromFlags(
+          flags.faults, flags.fault_seed, flags.fault_storm_ms,
+          flags.fault_slow_ms, flags.fault_hang_ms, flags.fault_codes);
+  if (!config.ok()) {
+    Fail(2, std::string(config.status().message()));
+    return false;
+  }
+  faults.Configure(*std::move(config));
+  return true;
 }
 
 // Serves `server` (with the traffic log if asked) until SIGTERM/SIGINT.
@@ -122,6 +151,7 @@ int RunHighLevel(const Flags& flags) {
   absl::StatusOr<std::unique_ptr<em::HighLevelEmulator>> emulator =
       em::HighLevelEmulator::Create(std::move(options));
   if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  if (!ConfigureFaults(flags, (*emulator)->faults())) return 2;
   httplib::Server server;
   (*emulator)->Register(server);
   bridgework::LogInfo("starting", {{"crm", "highlevel"},
@@ -168,6 +198,7 @@ int RunFreshsales(const Flags& flags) {
   absl::StatusOr<std::unique_ptr<em::FreshsalesEmulator>> emulator =
       em::FreshsalesEmulator::Create(std::move(options));
   if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  if (!ConfigureFaults(flags, (*emulator)->faults())) return 2;
   httplib::Server server;
   (*emulator)->Register(server);
   bridgework::LogInfo(
@@ -212,6 +243,7 @@ int RunPipedrive(const Flags& flags) {
   absl::StatusOr<std::unique_ptr<em::PipedriveEmulator>> emulator =
       em::PipedriveEmulator::Create(std::move(options));
   if (!emulator.ok()) return Fail(2, std::string(emulator.status().message()));
+  if (!ConfigureFaults(flags, (*emulator)->faults())) return 2;
   httplib::Server server;
   (*emulator)->Register(server);
   nlohmann::json limits = (*emulator)->Stats()["limits"];
@@ -229,7 +261,7 @@ int RunDrdentes(const Flags& flags) {
       flags.rate_limit_per_hour != 0 || flags.seats != 0 ||
       flags.burst_limit != 0 || flags.daily_budget != 0 ||
       flags.daily_limit >= 0 || !flags.pipelines_file.empty() ||
-      !flags.settings_file.empty()) {
+      !flags.settings_file.empty() || !flags.faults.empty()) {
     return Fail(2,
                 "--source drdentes takes --token, --seed, --patients, "
                 "--rate-limit-per-minute and --time-scale (CRM flags given)");
@@ -332,6 +364,22 @@ int main(int argc, char** argv) {
   app.add_option("--traffic-log", flags.traffic_log,
                  "append every API exchange as a JSON line here (tests only: "
                  "bodies are recorded)");
+  app.add_option("--fault", flags.faults,
+                 "CRMs: KIND=P injects fault KIND (storm, error, reset, "
+                 "timeout, slow, lost, applied_error) into API requests with "
+                 "probability P; repeatable");
+  app.add_option("--fault-seed", flags.fault_seed,
+                 "seed of the fault draws (default 1)");
+  app.add_option("--fault-storm-ms", flags.fault_storm_ms,
+                 "length of a 429 storm (default 2000)");
+  app.add_option("--fault-slow-ms", flags.fault_slow_ms,
+                 "most a slow reply is delayed (default 300)");
+  app.add_option("--fault-hang-ms", flags.fault_hang_ms,
+                 "how long a timeout hangs before the connection is closed "
+                 "(default 31000)");
+  app.add_option("--fault-codes", flags.fault_codes,
+                 "5xx codes of error and applied_error (default 500,502,503)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
   if (!(flags.time_scale > 0)) return Fail(2, "--time-scale must be positive");
   if (!flags.source.empty()) {

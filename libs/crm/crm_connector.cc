@@ -58,6 +58,29 @@ absl::StatusOr<int> CrmConnector::PlanWrite(const ResolvedRecord& record,
   return 1;
 }
 
+absl::StatusOr<std::vector<std::string>> CrmConnector::FindByContent(
+    const ResolvedRecord& record) {
+  const json written = WrittenProjection(record);
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    absl::StatusOr<ListPage> page =
+        List(record.record->target_object(), token, 100);
+    if (!page.ok()) return page.status();
+    for (const json& r : page->records) {
+      if (!r.is_object() || !r.contains("id")) continue;
+      absl::StatusOr<json> projected = Project(*record.record, r);
+      if (!projected.ok()) return projected.status();
+      if (DiffProjections(written, *projected).empty()) {
+        out.push_back(r["id"].is_string() ? r["id"].get<std::string>()
+                                          : r["id"].dump());
+      }
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+  return out;
+}
+
 json CrmConnector::WrittenProjection(const ResolvedRecord& record) const {
   return ExpectedProjection(*record.record, record.lookup_ids);
 }

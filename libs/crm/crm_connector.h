@@ -138,6 +138,34 @@ class CrmConnector {
   virtual absl::StatusOr<std::optional<std::string>> FindByExternalKey(
       const std::string& target_object, const std::string& field,
       const std::string& key) = 0;
+  // False for objects whose records hold the external key nowhere
+  // FindByExternalKey can search (Pipedrive activities, notes, files;
+  // HighLevel appointments, notes, tasks, media): FindByContent is then the
+  // only way to learn whether a create happened. Default true.
+  virtual bool FindsByExternalKey(const std::string& target_object) const {
+    return true;
+  }
+  // The ids of the records of `record`'s object that hold what a create of
+  // `record` leaves (WrittenProjection equals their projection), in the
+  // CRM's order: after an ambiguous create or a crash between a create and
+  // its outcome, for objects without a searchable external key. The caller
+  // tells identical records of different source keys apart through the id
+  // map. The default reads the whole object (List, page by page);
+  // connectors override it where the parent's records can be read alone.
+  // UNIMPLEMENTED when the object can be neither listed nor read by parent.
+  virtual absl::StatusOr<std::vector<std::string>> FindByContent(
+      const ResolvedRecord& record);
+  // Makes sure the steps of a create beyond the record itself happened,
+  // for a record `id` found (adopted) after an ambiguous create or a crash
+  // between a create and its outcome: HighLevel relates a custom object
+  // record to its contact with a second request, which the first may have
+  // outlived. Idempotent: reads first, writes only what is missing. A
+  // failure leaves the create's intent pending (the caller adopts and
+  // completes again later). Default: nothing to do.
+  virtual absl::Status CompleteCreate(const ResolvedRecord& record,
+                                      const std::string& id) {
+    return absl::OkStatus();
+  }
   // One page of the object's records, in the CRM's own order. `page_token`
   // is empty for the first page. `page_size` is a hint (the CRM's maximum
   // wins).

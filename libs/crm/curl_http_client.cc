@@ -72,6 +72,20 @@ class CurlHttpClient : public HttpClient {
                      static_cast<long>(request.timeout_seconds));
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    // libcurl resends a request on a new connection, unasked, when a reused
+    // connection dies before any response byte; only a fresh connection
+    // rules that out (CURLOPT_FORBID_RETRY_ON_REUSE is newer than Debian
+    // 12's libcurl 7.88).
+    // That connection is closed after the reply (FORBID_REUSE): left open
+    // it would hold one of the server's keep-alive workers idle until its
+    // timeout, one per create, and starve the server (httplib's pool).
+    if (!request.resend_allowed) {
+      curl_easy_setopt(curl_, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 1L);
+    } else {
+      curl_easy_setopt(curl_, CURLOPT_FRESH_CONNECT, 0L);
+      curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 0L);
+    }
     CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     curl_mime_free(mime);

@@ -66,6 +66,9 @@ absl::StatusOr<ObjectSpec> SpecOf(const std::string& target) {
     s.key = module;
     s.list_key = module;
     s.fields_entity = module;
+    // Its one view lists every record: FindByExternalKey walks it.
+    s.list = ListKind::kViews;
+    s.lists = {"All records"};
     return s;
   }
   s.key = target;

@@ -61,6 +61,19 @@ class GuardedConnector : public CrmConnector {
       return inner_->FindByExternalKey(target_object, field, key);
     });
   }
+  bool FindsByExternalKey(const std::string& target_object) const override {
+    return inner_->FindsByExternalKey(target_object);
+  }
+  absl::StatusOr<std::vector<std::string>> FindByContent(
+      const ResolvedRecord& record) override {
+    return Guard<std::vector<std::string>>(
+        "FindByContent", [&] { return inner_->FindByContent(record); });
+  }
+  absl::Status CompleteCreate(const ResolvedRecord& record,
+                              const std::string& id) override {
+    return GuardStatus("CompleteCreate",
+                       [&] { return inner_->CompleteCreate(record, id); });
+  }
   absl::StatusOr<ListPage> List(const std::string& target_object,
                                 const std::string& page_token,
                                 int page_size) override {

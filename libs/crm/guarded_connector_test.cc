@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libs/crm/connector_registry.h"
 #include "libs/record/value.h"
@@ -20,7 +21,9 @@ using ::testing::StartsWith;
 
 // A HighLevel connector, made as the loader makes it, whose CRM answers
 // every request with `body`.
-std::unique_ptr<CrmConnector> HighLevelAnswering(std::string body) {
+// `urls`, when given, collects the URL of every request.
+std::unique_ptr<CrmConnector> HighLevelAnswering(
+    std::string body, std::vector<std::string>* urls = nullptr) {
   ConnectorConfig c;
   c.crm = "highlevel";
   c.base_url = "http://hl.test";
@@ -30,7 +33,8 @@ std::unique_ptr<CrmConnector> HighLevelAnswering(std::string body) {
   auto connector = MakeConnector(
       c,
       std::make_unique<FakeHttpClient>(
-          [body](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+          [body, urls](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+            if (urls != nullptr) urls->push_back(r.url);
             return HttpResponse{200, {}, body};
           }),
       [] { return std::chrono::steady_clock::now(); },
@@ -76,6 +80,37 @@ TEST(GuardedConnectorTest, AWellFormedAnswerPassesThrough) {
   absl::StatusOr<std::string> id = connector->Create(Business(t));
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(*id, "b1");
+}
+
+// The guard forwards the connector's own ways of finding a create's
+// record: a keyless object (a HighLevel note) must not fall back to the
+// base class's "searchable by external key" and whole-object listing (a
+// miss there re-creates an applied create: the chaos harness's duplicate
+// Pipedrive activities).
+TEST(GuardedConnectorTest, FindingACreatesRecordIsTheConnectorsOwn) {
+  std::vector<std::string> urls;
+  auto connector = HighLevelAnswering(R"({"notes":[]})", &urls);
+  EXPECT_FALSE(connector->FindsByExternalKey("note"));
+  EXPECT_TRUE(connector->FindsByExternalKey("contact"));
+  v1::TargetRecord t;
+  t.set_target_object("note");
+  (*t.mutable_fields())["body"] = record::StringValue("Allergy");
+  ResolvedRecord rr;
+  rr.record = &t;
+  rr.lookup_ids["contactId"] = {"c1"};
+  absl::StatusOr<std::vector<std::string>> found = connector->FindByContent(rr);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(found->empty());
+  // The contact's notes, not a listing of the whole object.
+  ASSERT_EQ(urls.size(), 1u);
+  EXPECT_THAT(urls[0], HasSubstr("/contacts/c1/notes"));
+}
+
+// A business has no second step to complete after adoption.
+TEST(GuardedConnectorTest, CompleteCreateIsForwarded) {
+  auto connector = HighLevelAnswering(R"({"relations":[]})");
+  v1::TargetRecord t;
+  EXPECT_TRUE(connector->CompleteCreate(Business(t), "b1").ok());
 }
 
 }  // namespace

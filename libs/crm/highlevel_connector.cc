@@ -525,9 +525,11 @@ class HighLevelConnector : public CrmConnector {
         }
         filter = "customFields." + f->id;
       }
+      // The contact search pages with pageLimit, the opportunity search
+      // with limit (OpportunitySearchBodyDTO has no pageLimit).
       json body = {
           {"locationId", Loc()},
-          {"pageLimit", 2},
+          {kind == Kind::kContact ? "pageLimit" : "limit", 2},
           {"filters",
            json::array(
                {{{"field", filter}, {"operator", "eq"}, {"value", key}}})}};
@@ -754,6 +756,62 @@ class HighLevelConnector : public CrmConnector {
       ++requests;
     }
     return requests;
+  }
+
+  bool FindsByExternalKey(const std::string& target_object) const override {
+    absl::StatusOr<Kind> kind = KindOf(target_object);
+    return !kind.ok() || (*kind != Kind::kAppointment && *kind != Kind::kNote &&
+                          *kind != Kind::kTask && *kind != Kind::kMedia);
+  }
+
+  // The second request of a create: a contact's business join (idempotent:
+  // sent again), a custom object record's association with its contact
+  // (one GET of its relations; the relation made when the contact is not
+  // among them).
+  absl::Status CompleteCreate(const ResolvedRecord& rr,
+                              const std::string& id) override {
+    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(rr.record->target_object()));
+    Values v = FromRecord(rr);
+    if (kind == Kind::kContact) return LinkBusiness(v, id);
+    if (kind != Kind::kCustomObject) return absl::OkStatus();
+    auto contact = OptionalLookup(v, "contactId");
+    if (!contact) return absl::OkStatus();
+    BW_ASSIGN_OR_RETURN(std::vector<std::string> related,
+                        RelatedContacts(rr.record->target_object(), id));
+    if (std::find(related.begin(), related.end(), *contact) != related.end()) {
+      return absl::OkStatus();
+    }
+    return Relate(v, SchemaKey(rr.record->target_object()), id);
+  }
+
+  // Notes and tasks: the contact's (GET /contacts/{id}/notes|tasks), ids
+  // "<contact>/<own>". Appointments and media: UNIMPLEMENTED.
+  absl::StatusOr<std::vector<std::string>> FindByContent(
+      const ResolvedRecord& r) override {
+    BW_ASSIGN_OR_RETURN(Kind kind, KindOf(r.record->target_object()));
+    if (kind != Kind::kNote && kind != Kind::kTask) {
+      return CrmConnector::FindByContent(r);
+    }
+    auto contact = r.lookup_ids.find("contactId");
+    if (contact == r.lookup_ids.end() || contact->second.empty()) {
+      return std::vector<std::string>();
+    }
+    const bool note = kind == Kind::kNote;
+    BW_ASSIGN_OR_RETURN(
+        json j, Call("GET",
+                     absl::StrCat("/contacts/", UrlEncode(contact->second[0]),
+                                  note ? "/notes" : "/tasks"),
+                     json(), true));
+    const json written = WrittenProjection(r);
+    std::vector<std::string> out;
+    for (const json& item : j.value(note ? "notes" : "tasks", json::array())) {
+      BW_ASSIGN_OR_RETURN(json projected, Project(*r.record, item));
+      if (DiffProjections(written, projected).empty()) {
+        out.push_back(
+            absl::StrCat(contact->second[0], "/", item.value("id", "")));
+      }
+    }
+    return out;
   }
 
   // assignedTo (contacts, opportunities, tasks), assignedUserId

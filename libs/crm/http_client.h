@@ -38,6 +38,13 @@ struct HttpRequest {
   std::vector<MultipartPart> parts;
   // Seconds before the call is abandoned. Default 30.
   int timeout_seconds = 30;
+  // False for a write that must not be sent twice (a create): the client
+  // must then never resend it by itself. libcurl silently resends a
+  // request whose reused keep-alive connection closes before any response
+  // byte (which is also what a response lost after the write was applied
+  // looks like), so such a request goes on a fresh connection, where
+  // libcurl does not resend (docs/reliability.md).
+  bool resend_allowed = true;
 
   // A plain GET of `url`.
   static HttpRequest Get(std::string url) {

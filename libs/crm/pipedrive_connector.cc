@@ -379,6 +379,12 @@ class PipedriveConnector : public CrmConnector {
 
   // The object's owner attribute (owner_id; notes user_id), an id in API
   // v2 and an object with "id" in v1; files carry none.
+  // Activities, notes and files: no searchable field holds the key.
+  bool FindsByExternalKey(const std::string& target_object) const override {
+    absl::StatusOr<const ObjectSpec*> spec = Object(target_object);
+    return !spec.ok() || !(*spec)->search_entity.empty();
+  }
+
   std::optional<std::string> OwnerOf(const std::string& target_object,
                                      const json& crm_record) const override {
     const ObjectSpec* spec = pipedrive::FindObject(target_object);

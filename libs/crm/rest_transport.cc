@@ -75,6 +75,7 @@ absl::StatusOr<HttpResponse> RestTransport::CallWithBody(
     request.parts = body.parts;
   }
   request.headers.push_back("Accept: application/json");
+  request.resend_allowed = idempotent;
   RetryPolicy retry(options_.max_attempts);
   absl::Status last;
   RequestCost cost;

@@ -62,6 +62,21 @@ TEST_F(RestTransportTest, ExtraHeadersFollowAuthAndJsonContentType) {
   EXPECT_EQ(r.body, "{}");
 }
 
+// Issue 8: a write that must not happen twice is never resent by the HTTP
+// client itself (libcurl resends on a dead reused connection).
+TEST_F(RestTransportTest, OnlyIdempotentCallsMayBeResentByTheClient) {
+  FakeHttpClient* http = nullptr;
+  RestTransport t = Make(
+      [](const HttpRequest&) {
+        return HttpResponse{200, {}, "{}"};
+      },
+      &http);
+  ASSERT_TRUE(t.Call("POST", "/contacts", "{}", false).ok());
+  ASSERT_TRUE(t.Call("GET", "/contacts/1", "", true).ok());
+  EXPECT_FALSE(http->requests.at(0).resend_allowed);
+  EXPECT_TRUE(http->requests.at(1).resend_allowed);
+}
+
 TEST_F(RestTransportTest, MultipartCarriesPartsAndNoJsonContentType) {
   FakeHttpClient* http = nullptr;
   RestTransport t = Make(

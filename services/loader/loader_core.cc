@@ -312,6 +312,49 @@ absl::Status LoaderCore::EnsureOwners(
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
+    const std::string& account, const crm::ResolvedRecord& record,
+    const std::set<std::string>& taken) {
+  const v1::TargetRecord& r = *record.record;
+  // A route without an external key field (Freshsales appointments) has
+  // nothing to search by either.
+  if (!r.external_key_field().empty() &&
+      connector_->FindsByExternalKey(r.target_object())) {
+    auto found = connector_->FindByExternalKey(
+        r.target_object(), r.external_key_field(), r.external_key());
+    if (!absl::IsUnimplemented(found.status())) return found;
+  }
+  absl::StatusOr<std::vector<std::string>> ids =
+      connector_->FindByContent(record);
+  if (absl::IsUnimplemented(ids.status())) {
+    // The CRM offers no way to read these records back (Freshsales notes
+    // and documents): the create is made again, and may duplicate.
+    LogWarning("cannot tell whether a create happened",
+               {{"object", r.target_object()}});
+    return std::optional<std::string>();
+  }
+  if (!ids.ok()) return ids.status();
+  if (ids->empty()) return std::optional<std::string>();
+  // Records of other source keys with the same content are theirs: the
+  // id map says which.
+  std::set<std::string> claimed = taken;
+  v1::ListMappedRequest request;
+  request.set_account(account);
+  request.set_source_object(r.source_object());
+  BW_RETURN_IF_ERROR(
+      auditor_->ListMapped(request, [&](const v1::ResolvedKey& k) {
+        if (k.key().target_object() == r.target_object() &&
+            k.key().source_key() != r.source_key() && !k.crm_id().empty()) {
+          claimed.insert(k.crm_id());
+        }
+        return true;
+      }));
+  for (const std::string& id : *ids) {
+    if (!claimed.count(id)) return std::optional<std::string>(id);
+  }
+  return std::optional<std::string>();
+}
+
 std::string LoaderCore::OwnerId(const std::string& email) const {
   auto it = user_by_email_.find(Lower(email));
   return it == user_by_email_.end() ? fallback_owner_id_ : it->second;
@@ -401,6 +444,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
                       ResolveRecords(account, batch.records()));
 
+  // CRM ids this batch found or created (FindCreated never gives one twice).
+  std::set<std::string> found_in_batch;
+
   // 2. Plan each record.
   std::vector<Plan> plans(batch.records_size());
   for (int i = 0; i < batch.records_size(); ++i) {
@@ -449,12 +495,12 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       // A write whose outcome was never recorded: find out whether it
       // happened before writing again.
       p.seq = own->pending_seq();
-      auto found = connector_->FindByExternalKey(
-          r.target_object(), r.external_key_field(), r.external_key());
+      auto found = FindCreated(account, p.resolved, found_in_batch);
       if (!found.ok()) return found.status();
       if (found->has_value()) {
         p.kind = Plan::Kind::kAdopt;
         p.crm_id = **found;
+        found_in_batch.insert(p.crm_id);
       }
     }
   }
@@ -750,12 +796,22 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         d->set_action("unchanged");
         break;
       }
-      case Plan::Kind::kAdopt:
+      case Plan::Kind::kAdopt: {
+        // The record exists; the rest of its create (a HighLevel custom
+        // object's association) may not. Until that is done the intent
+        // stays pending and the batch is retried.
+        absl::Status done = connector_->CompleteCreate(p.resolved, p.crm_id);
+        if (!done.ok()) {
+          stop = done;
+          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+          break;
+        }
         out->set_status(v1::RECORD_STATUS_ADOPTED);
         out->set_crm_id(p.crm_id);
         add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id,
                     absl::OkStatus(), "", written_of(p));
         break;
+      }
       case Plan::Kind::kMatch:
         // Already in the CRM; left as it is. The id map points at it.
         out->set_status(v1::RECORD_STATUS_UNCHANGED);
@@ -816,16 +872,29 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
                                              : connector_->Create(p.resolved);
         for (int attempt = 0;
              !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
-          auto found = connector_->FindByExternalKey(
-              p.record->target_object(), p.record->external_key_field(),
-              p.record->external_key());
+          auto found = FindCreated(account, p.resolved, found_in_batch);
           if (found.ok() && found->has_value()) {
-            id = **found;
+            // Created; the rest of the create may not have happened.
+            absl::Status done = connector_->CompleteCreate(p.resolved, **found);
+            if (done.ok()) {
+              id = **found;
+              break;
+            }
+            if (IsAmbiguous(done)) {
+              id = done;  // looked up again
+              continue;
+            }
+            // Never a quarantine: the record exists. The batch stops with
+            // the intent pending, and the next attempt adopts it.
+            id = absl::UnavailableError(absl::StrCat(
+                "completing a create found after an ambiguous failure: ",
+                done.message()));
             break;
           }
           if (!found.ok()) break;
           id = connector_->Create(p.resolved);
         }
+        if (id.ok()) found_in_batch.insert(*id);
         if (id.ok()) {
           out->set_status(v1::RECORD_STATUS_CREATED);
           out->set_crm_id(*id);

@@ -82,6 +82,16 @@ class LoaderCore {
   absl::StatusOr<crm::SchemaReport> PrepareSchemaOf(const std::string& map_yaml,
                                                     bool apply);
   std::string OwnerId(const std::string& email) const;
+  // Whether a create of `record` already happened (a crash between the
+  // create and its outcome, or an ambiguous failure): the CRM id it left.
+  // By the external key where the connector can search it; otherwise by
+  // content (CrmConnector::FindByContent), skipping the ids the id map
+  // gives to other keys and `taken` (ids this batch already used), so
+  // identical records of two source keys are never merged. Nothing found
+  // (or an object that can be neither searched nor read): nullopt.
+  absl::StatusOr<std::optional<std::string>> FindCreated(
+      const std::string& account, const crm::ResolvedRecord& record,
+      const std::set<std::string>& taken);
   // Match key (see MatchKey in the .cc) -> CRM id of the records of the
   // batch's target object already in the CRM, read once per target object
   // (one List pass) the first time a record new to the ledger needs it.

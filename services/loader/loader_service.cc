@@ -30,9 +30,11 @@ class LoadReactor final
   LoadReactor(std::string crm, std::unique_ptr<crm::CrmConnector> connector,
               std::shared_ptr<AuditorClient> auditor,
               const grpc::CallbackServerContext& context,
-              metrics::Metrics* metrics)
+              metrics::Metrics* metrics,
+              std::shared_ptr<LoaderService::Locks> locks)
       : connector_(std::move(connector)),
         auditor_(std::move(auditor)),
+        locks_(std::move(locks)),
         core_(std::move(crm), connector_.get(), auditor_.get()),
         log_context_(IncomingLogContext(context)),
         metrics_(metrics) {
@@ -60,7 +62,12 @@ class LoadReactor final
         metrics_->RecordsIn(batch_.target_object(), batch_.records_size());
         metrics_->QueueDepth("load_batches").Increment();
       }
-      absl::StatusOr<v1::LoadAck> ack = core_.LoadBatch(batch_);
+      std::shared_ptr<absl::Mutex> run = locks_->Of("run/" + batch_.run_id());
+      absl::StatusOr<v1::LoadAck> ack;
+      {
+        absl::MutexLock lock(run.get());
+        ack = core_.LoadBatch(batch_);
+      }
       if (metrics_ != nullptr) {
         metrics_->QueueDepth("load_batches").Decrement();
         if (ack.ok()) {
@@ -94,6 +101,7 @@ class LoadReactor final
  private:
   std::unique_ptr<crm::CrmConnector> connector_;
   std::shared_ptr<AuditorClient> auditor_;
+  std::shared_ptr<LoaderService::Locks> locks_;
   LoaderCore core_;
   v1::TargetBatch batch_;
   v1::LoadAck ack_;
@@ -116,6 +124,13 @@ std::string RunOf(const Request& request) {
 
 }  // namespace
 
+std::shared_ptr<absl::Mutex> LoaderService::Locks::Of(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<absl::Mutex>& m = locks_[name];
+  if (!m) m = std::make_shared<absl::Mutex>();
+  return m;
+}
+
 LoaderService::LoaderService(std::string crm_name, ConnectorFactory factory,
                              std::shared_ptr<AuditorClient> auditor,
                              metrics::Metrics* metrics)
@@ -133,7 +148,13 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
     ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
-    absl::StatusOr<v1::PrepareResponse> r = core.Prepare(*request);
+    std::shared_ptr<absl::Mutex> account =
+        locks_->Of("prepare/" + request->destination().account());
+    absl::StatusOr<v1::PrepareResponse> r;
+    {
+      absl::MutexLock lock(account.get());
+      r = core.Prepare(*request);
+    }
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(ToGrpcStatus(r.status()));
   }).detach();
@@ -142,7 +163,8 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
 
 grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
     grpc::CallbackServerContext* context) {
-  return new LoadReactor(crm_name_, factory_(), auditor_, *context, metrics_);
+  return new LoadReactor(crm_name_, factory_(), auditor_, *context, metrics_,
+                         locks_);
 }
 
 grpc::ServerUnaryReactor* LoaderService::Link(

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include <map>
+#include "absl/synchronization/mutex.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
@@ -43,11 +45,28 @@ class LoaderService final : public v1::Loader::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RollbackRequest* request) override;
 
+  // Named locks: writes of one run (its batches, its links) and schema
+  // preparation of one account happen one at a time in this process. A
+  // caller that went away (a killed controller or transformer) leaves its
+  // call running until it ends; its successor's call of the same run
+  // would otherwise read the same ledger state and write the same records
+  // (or create the same fields) again beside it.
+  class Locks {
+   public:
+    std::shared_ptr<absl::Mutex> Of(const std::string& name);
+
+   private:
+    absl::Mutex mu_;
+    std::map<std::string, std::shared_ptr<absl::Mutex>> locks_
+        ABSL_GUARDED_BY(mu_);
+  };
+
  private:
   std::string crm_name_;
   ConnectorFactory factory_;
   std::shared_ptr<AuditorClient> auditor_;
   metrics::Metrics* metrics_;
+  std::shared_ptr<Locks> locks_ = std::make_shared<Locks>();
 };
 
 }  // namespace bridgework::loader

@@ -1,5 +1,7 @@
 #include "services/transformer/transformer_service.h"
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/server.h"
@@ -27,7 +29,22 @@ grpc::ServerWriteReactor<v1::RunEvent>* TransformerService::Run(
           const WorkerWriteReactor<v1::RunEvent>::Emit& emit) {
         // Every line and every call to a peer carries the run and trace.
         ScopedLogContext scope(log_context);
-        LogInfo("run started", {{"run", request->run_id()}});
+        const std::string& run = request->run_id();
+        if (!run.empty()) {
+          absl::MutexLock lock(&runs_mu_);
+          if (!active_runs_.insert(run).second) {
+            return absl::UnavailableError(absl::StrCat(
+                "run ", run,
+                " is still running here (its controller went away); retry "
+                "once it has stopped"));
+          }
+        }
+        absl::Cleanup done = [this, &run] {
+          if (run.empty()) return;
+          absl::MutexLock lock(&runs_mu_);
+          active_runs_.erase(run);
+        };
+        LogInfo("run started", {{"run", run}});
         PipelinePeers peers{extractor_.get(), loader_.get(),   auditor_.get(),
                             context,          loader_streams_, budget_.get(),
                             metrics_,         phi_master_key_};

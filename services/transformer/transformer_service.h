@@ -5,8 +5,10 @@
 #define BRIDGEWORK_SERVICES_TRANSFORMER_TRANSFORMER_SERVICE_H_
 
 #include <memory>
+#include <set>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "bridgework/v1/transformer.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/budget/budget_client.h"
@@ -47,6 +49,12 @@ class TransformerService final : public v1::Transformer::CallbackService {
   const int loader_streams_;
   metrics::Metrics* const metrics_;
   const std::string phi_master_key_;
+  // Runs in progress here. A run is driven by one Run call at a time: a
+  // controller killed mid-run leaves its call going until the transformer
+  // notices the cancellation, and a second call of the same run meanwhile
+  // would prepare the schema and write its records twice over.
+  absl::Mutex runs_mu_;
+  std::set<std::string> active_runs_ ABSL_GUARDED_BY(runs_mu_);
 };
 
 }  // namespace bridgework::transformer

@@ -462,7 +462,9 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
     auto reader = transformer->Run(&ctx, request);
     v1::RunEvent event;
     bool finished = false;
+    bool progressed = false;
     while (reader->Read(&event)) {
+      progressed = true;
       if (event.owners_size() > 0) {
         owners = nlohmann::json::array();
         for (const auto& o : event.owners()) {
@@ -518,6 +520,9 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
                                  run.run_id(), ")")
                   : ""));
     }
+    // A stream that got going before it broke is a fresh failure (a
+    // service restarted), not the same outage again: the wait starts over.
+    if (progressed) attempt = 0;
     int wait_s = std::min(1 << std::min(attempt, 4), 10);
     ++attempt;
     progress.Note(absl::StrCat("a service is unavailable (", last.message(),

@@ -81,6 +81,8 @@ absl::StatusOr<Child> Supervisor::Start(const ChildSpec& spec,
   fs::create_directories(state_dir_);
   Child child;
   child.name = spec.name;
+  child.spec = spec;
+  child.grpc_service = grpc_service;
   child.log_path = (fs::path(state_dir_) / (spec.name + ".log")).string();
   std::string port_file =
       (fs::path(state_dir_) / (spec.name + ".port")).string();
@@ -142,6 +144,7 @@ absl::StatusOr<Child> Supervisor::Start(const ChildSpec& spec,
       if (!child.address.empty() &&
           (!grpc_service || IsServing(child.address, 500))) {
         children_.back().address = child.address;
+        started_[spec.name] = child;
         return child;
       }
     }
@@ -184,6 +187,30 @@ void Supervisor::Kill(const std::string& name) {
     children_.erase(it);
     return;
   }
+}
+
+absl::StatusOr<Child> Supervisor::Restart(const std::string& name,
+                                          int timeout_s) {
+  auto it = started_.find(name);
+  if (it == started_.end()) {
+    return absl::NotFoundError(absl::StrCat(name, " was never started"));
+  }
+  const Child last = it->second;
+  ChildSpec spec = last.spec;
+  const std::string port = last.address.substr(last.address.rfind(':') + 1);
+  for (size_t i = 0; i + 1 < spec.args.size(); ++i) {
+    if (spec.args[i] == "--listen") spec.args[i + 1] = last.address;
+    if (spec.args[i] == "--port") spec.args[i + 1] = port;
+  }
+  // The restarted process keeps the first start's spec (port 0 and all).
+  absl::StatusOr<Child> child = Start(spec, last.grpc_service, timeout_s);
+  if (child.ok()) {
+    started_[name].spec = last.spec;
+    for (Child& c : children_) {
+      if (c.name == name) c.spec = last.spec;
+    }
+  }
+  return child;
 }
 
 void Supervisor::StopAll() {

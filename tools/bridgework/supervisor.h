@@ -27,6 +27,8 @@ struct Child {
   pid_t pid = 0;
   std::string address;  // host:port from its port file
   std::string log_path;
+  ChildSpec spec;  // what it was started with
+  bool grpc_service = false;
 };
 
 class Supervisor {
@@ -45,12 +47,19 @@ class Supervisor {
   int Stop(const std::string& name, int grace_s = 10);
   // SIGKILL, no grace: crash simulation.
   void Kill(const std::string& name);
+  // Starts `name` again after Kill or Stop, with its spec and at its last
+  // address: "--listen host:0" becomes "--listen <address>" (so peers and
+  // services.json stay right), "--port 0" the port. NOT_FOUND when it was
+  // never started.
+  absl::StatusOr<Child> Restart(const std::string& name, int timeout_s = 30);
   void StopAll();
   const std::vector<Child>& children() const { return children_; }
 
  private:
   std::string state_dir_;
   std::vector<Child> children_;
+  // Every child ever started, by name (the last start).
+  std::map<std::string, Child> started_;
 };
 
 // Where the suite's binaries are: $BRIDGEWORK_BIN_DIR, else the directory
