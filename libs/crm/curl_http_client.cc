@@ -76,6 +76,7 @@ class CurlHttpClient : public HttpClient {
     // connection dies before any response byte; only a fresh connection
     // rules that out (CURLOPT_FORBID_RETRY_ON_REUSE is newer than Debian
     // 12's libcurl 7.88).
+    //
     // That connection is closed after the reply (FORBID_REUSE): left open
     // it would hold one of the server's keep-alive workers idle until its
     // timeout, one per create, and starve the server (httplib's pool).
