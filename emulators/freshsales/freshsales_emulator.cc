@@ -827,6 +827,27 @@ FreshsalesEmulator::Reply FreshsalesEmulator::UpdateLocked(
   return {200, {{Key(e, module), merged}}};
 }
 
+bool FreshsalesEmulator::IncludesNotes(const httplib::Request& req) {
+  if (!req.has_param("include")) return false;
+  for (absl::string_view part :
+       absl::StrSplit(req.get_param_value("include"), ',')) {
+    if (absl::StripAsciiWhitespace(part) == "notes") return true;
+  }
+  return false;
+}
+
+Json FreshsalesEmulator::NotesOfLocked(Entity e, int64_t id) {
+  const std::string type = freshsales::TargetableType(e);
+  Json out = Json::array();
+  for (const auto& [note_id, note] : Table(Entity::kNote).records()) {
+    if (Field(note, "targetable_type") == type &&
+        AsInt64(Field(note, "targetable_id")) == id) {
+      out.push_back(note);
+    }
+  }
+  return out;
+}
+
 FreshsalesEmulator::Reply FreshsalesEmulator::ReadLocked(
     Entity e, int64_t id, const std::string& module) {
   const Json* record = Table(e, module).Find(id);
@@ -1508,8 +1529,18 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
               }));
   server.Get(api + object + "/([0-9]+)",
              route([this, id_of, object_of](const auto& req) {
+               Entity e = object_of(req);
+               int64_t id = id_of(req, 2);
                absl::MutexLock lock(&mu_);
-               return ReadLocked(object_of(req), id_of(req, 2));
+               Reply r = ReadLocked(e, id);
+               // ?include=notes side-loads the record's notes (contacts,
+               // accounts and deals); other includes are not emulated.
+               if (r.status == 200 && IncludesNotes(req) &&
+                   (e == Entity::kContact || e == Entity::kSalesAccount ||
+                    e == Entity::kDeal)) {
+                 r.body["notes"] = NotesOfLocked(e, id);
+               }
+               return r;
              }));
   server.Put(api + object + "/([0-9]+)",
              route([this, with_body, id_of, object_of](const auto& req) {

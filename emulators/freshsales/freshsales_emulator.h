@@ -155,6 +155,12 @@ class FreshsalesEmulator {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The body key of one record: Singular(e), or the module's name.
   static std::string Key(Entity e, const std::string& module);
+  // Whether a GET asks for the record's notes (`include=notes`, among
+  // comma-separated includes).
+  static bool IncludesNotes(const httplib::Request& req);
+  // The live notes whose targetable is record `id` of `e` (a contact,
+  // account or deal), in id order.
+  Json NotesOfLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Record operations; all REQUIRE mu_. `module` names the custom module
   // when `e` is kCustomModule.

@@ -1107,6 +1107,21 @@ TEST_F(FreshsalesEmulatorTest, AppointmentsActivitiesTasksAndNotes) {
            {{"note", {{"description", std::string(40000, 'b')}}}})
           .status,
       400);
+
+  // ?include=notes side-loads the record's live notes (the 32 KB note and
+  // "x" are still there; the deleted one is gone); without it, none.
+  Json with_notes = Call("GET", "/contacts/" + std::to_string(contact) +
+                                    "?include=owner,notes")
+                        .body;
+  ASSERT_TRUE(with_notes["notes"].is_array()) << with_notes.dump();
+  ASSERT_EQ(with_notes["notes"].size(), 2u);
+  for (const Json& n : with_notes["notes"]) {
+    EXPECT_EQ(n["targetable_type"], "Contact");
+    EXPECT_EQ(n["targetable_id"], contact);
+  }
+  EXPECT_EQ(with_notes["notes"][1]["description"], "x");
+  EXPECT_FALSE(Call("GET", "/contacts/" + std::to_string(contact))
+                   .body.contains("notes"));
 }
 
 TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {

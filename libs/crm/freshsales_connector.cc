@@ -578,6 +578,54 @@ class FreshsalesConnector : public CrmConnector {
     return std::optional<std::string>();
   }
 
+  // Notes hold no external key and cannot be listed; they are read with
+  // their record (`GET /contacts/{id}?include=notes`, likewise
+  // sales_accounts and deals), which side-loads them as "notes".
+  bool FindsByExternalKey(const std::string& target_object) const override {
+    return target_object != "note";
+  }
+
+  // A note is found among its record's notes: those whose projection equals
+  // what the create writes. A note split into parts (over 32 KB) is not
+  // searched (UNIMPLEMENTED, as documents and objects without a list).
+  absl::StatusOr<std::vector<std::string>> FindByContent(
+      const ResolvedRecord& r) override {
+    if (r.record->target_object() != "note") {
+      return CrmConnector::FindByContent(r);
+    }
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf("note"));
+    BW_ASSIGN_OR_RETURN(json body, Body(spec, r));
+    if (NoteParts(body).size() > 1) {
+      return absl::UnimplementedError(
+          "Freshsales: a note split into parts cannot be searched");
+    }
+    const std::string type = body.value("targetable_type", "");
+    const std::string parent =
+        body.contains("targetable_id") ? IdText(body["targetable_id"]) : "";
+    const char* path = type == "Contact"        ? "/contacts"
+                       : type == "SalesAccount" ? "/sales_accounts"
+                       : type == "Deal"         ? "/deals"
+                                                : nullptr;
+    if (path == nullptr || parent.empty()) return std::vector<std::string>();
+    BW_ASSIGN_OR_RETURN(
+        json j,
+        GetJson(absl::StrCat(path, "/", UrlEncode(parent), "?include=notes")));
+    if (!j.is_object() || !j.contains("notes") || !j["notes"].is_array()) {
+      return absl::UnavailableError(
+          "ambiguous: Freshsales answered a record's notes without \"notes\"");
+    }
+    const json written = WrittenProjection(r);
+    std::vector<std::string> out;
+    for (const json& note : j["notes"]) {
+      if (!note.is_object() || !note.contains("id")) continue;
+      BW_ASSIGN_OR_RETURN(json projected, Project(*r.record, note));
+      if (DiffProjections(written, projected).empty()) {
+        out.push_back(IdText(note["id"]));
+      }
+    }
+    return out;
+  }
+
   bool SupportsBulkUpsert(const std::string& target_object) const override {
     auto spec = SpecOf(target_object);
     return spec.ok() && spec->bulk;

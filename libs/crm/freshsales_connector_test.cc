@@ -462,6 +462,46 @@ TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
       absl::IsInvalidArgument(h.connector->Get("campaign", "1").status()));
 }
 
+// A note has no key to search by and no list: after an ambiguous create it
+// is looked for among its contact's notes (GET /contacts/{id}?include=notes),
+// by what the create writes.
+TEST(FreshsalesConnector, NoteIsFoundAmongItsRecordsNotes) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    return Reply(200, {{"contact", {{"id", 4}}},
+                       {"notes",
+                        {{{"id", 70},
+                          {"description", "Other"},
+                          {"targetable_type", "Contact"},
+                          {"targetable_id", 4}},
+                         {{"id", 71},
+                          {"description", "Prefers mornings"},
+                          {"targetable_type", "Contact"},
+                          {"targetable_id", 4}}}}});
+  });
+  v1::TargetRecord note;
+  note.set_target_object("note");
+  (*note.mutable_fields())["description"] =
+      record::StringValue("Prefers mornings");
+  auto* of = note.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("contact");
+  EXPECT_FALSE(h.connector->FindsByExternalKey("note"));
+  EXPECT_TRUE(h.connector->FindsByExternalKey("contact"));
+  auto found =
+      h.connector->FindByContent({&note, "", {{"targetable_id", {"4"}}}});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, std::vector<std::string>{"71"});
+  ASSERT_EQ(h.http->requests.size(), 1u);
+  EXPECT_EQ(h.http->requests[0].method, "GET");
+  EXPECT_THAT(h.http->requests[0].url, HasSubstr("/contacts/4?include=notes"));
+  // A note split into parts is not searched.
+  (*note.mutable_fields())["description"] =
+      record::StringValue(std::string(40000, 'n'));
+  EXPECT_TRUE(absl::IsUnimplemented(
+      h.connector->FindByContent({&note, "", {{"targetable_id", {"4"}}}})
+          .status()));
+}
+
 TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
   std::filesystem::path file =
       std::filesystem::temp_directory_path() / "bw-fs-connector-doc.txt";
