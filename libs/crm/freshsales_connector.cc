@@ -459,9 +459,11 @@ class FreshsalesConnector : public CrmConnector {
     const std::string& object = record.record->target_object();
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
     if (!spec.update) {
-      return absl::UnimplementedError(
+      // A record-level refusal: the record is quarantined with this reason
+      // and the run goes on (a delta with a changed document).
+      return absl::FailedPreconditionError(
           "Freshsales documents cannot be changed through the API; delete "
-          "and upload again");
+          "the document in Freshsales and run again to upload it anew");
     }
     if (object == "deal_product") {
       BW_ASSIGN_OR_RETURN(json line, ProductLine(record));
@@ -742,8 +744,9 @@ class FreshsalesConnector : public CrmConnector {
     const std::string& object = t.target_object();
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
     if (!create && !spec.update) {
-      return absl::UnimplementedError(
-          "Freshsales documents cannot be changed through the API");
+      return absl::FailedPreconditionError(
+          "Freshsales documents cannot be changed through the API; delete "
+          "the document in Freshsales and run again to upload it anew");
     }
     BW_RETURN_IF_ERROR(CheckCustomFields(spec, record));
     auto resolved = [&record](const char* field) {

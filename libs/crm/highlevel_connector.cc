@@ -704,8 +704,9 @@ class HighLevelConnector : public CrmConnector {
     const Values v = FromRecord(rr);
     if (kind == Kind::kMedia) {
       if (!create) {
-        return absl::UnimplementedError(
-            "HighLevel media cannot be replaced; delete and upload again");
+        return absl::FailedPreconditionError(
+            "HighLevel media cannot be replaced; delete the file in "
+            "HighLevel and run again to upload it anew");
       }
       if (r.attachments().empty()) {
         return absl::InvalidArgumentError(
@@ -1011,8 +1012,9 @@ class HighLevelConnector : public CrmConnector {
             .status();
       }
       case Kind::kMedia:
-        return absl::UnimplementedError(
-            "HighLevel media cannot be replaced; delete and upload again");
+        return absl::FailedPreconditionError(
+            "HighLevel media cannot be replaced; delete the file in "
+            "HighLevel and run again to upload it anew");
     }
     return absl::InternalError("unreachable");
   }

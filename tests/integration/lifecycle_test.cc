@@ -470,11 +470,40 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
     std::ofstream out(patients);
     for (const auto& r : rows) out << absl::StrJoin(r, ",") << "\n";
   }
+  // A document retitled at the source: Pipedrive updates the file's name,
+  // Freshsales cannot change a document (quarantined with the reason, the
+  // run goes on), the HighLevel map skips documents.
+  std::string documents = data_ + "/documents.csv";
+  auto doc_rows = ReadRows(documents);
+  ASSERT_GT(doc_rows.size(), 2u);
+  size_t doc_title = 0, doc_updated = 0;
+  for (size_t i = 0; i < doc_rows[0].size(); ++i) {
+    if (doc_rows[0][i] == "title") doc_title = i;
+    if (doc_rows[0][i] == "updated_at") doc_updated = i;
+  }
+  ASSERT_GT(doc_title, 0u);
+  ASSERT_GT(doc_updated, 0u);
+  ASSERT_EQ(doc_rows[1].size(), doc_rows[0].size());
+  doc_rows[1][doc_title] = "Retitled x-rays";
+  doc_rows[1][doc_updated] = "2026-11-20 09:00:00";
+  {
+    std::ofstream out(documents);
+    for (const auto& r : doc_rows) out << absl::StrJoin(r, ",") << "\n";
+  }
   std::string delta = (root_ / "delta.json").string();
   ASSERT_EQ(Cli({"delta", "--config", config_, "--report-json", delta}, log_),
             0)
       << ReadAll(log_);
   json drep = Report(delta);
+  const json* d = Object(drep, "document");
+  ASSERT_NE(d, nullptr) << drep.dump(2);
+  if (c.crm == "freshsales") {
+    EXPECT_EQ(d->value("updated", 0), 0) << d->dump(2);
+    EXPECT_THAT(d->dump(), HasSubstr("Freshsales documents cannot be changed "
+                                     "through the API"));
+  } else if (c.crm == "pipedrive") {
+    EXPECT_EQ(d->value("updated", 0), 1) << d->dump(2);
+  }
   ASSERT_TRUE(drep.value("balanced", false)) << drep.dump(2);
   EXPECT_EQ(drep["run"].value("kind", ""), "delta");
   const json* p = Object(drep, "patient");
