@@ -80,12 +80,10 @@ class CurlHttpClient : public HttpClient {
     // That connection is closed after the reply (FORBID_REUSE): left open
     // it would hold one of the server's keep-alive workers idle until its
     // timeout, one per create, and starve the server (httplib's pool).
+    // (curl_easy_reset above clears both for the next request.)
     if (!request.resend_allowed) {
       curl_easy_setopt(curl_, CURLOPT_FRESH_CONNECT, 1L);
       curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 1L);
-    } else {
-      curl_easy_setopt(curl_, CURLOPT_FRESH_CONNECT, 0L);
-      curl_easy_setopt(curl_, CURLOPT_FORBID_REUSE, 0L);
     }
     CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
