@@ -1,24 +1,10 @@
 #include "libs/common/trace.h"
 
-#include <openssl/rand.h>
-
 #include "absl/strings/ascii.h"
+#include "libs/common/random.h"
 
 namespace bridgework {
 namespace {
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
-             static_cast<int>(bytes));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {

@@ -146,6 +146,14 @@ std::string TargetableType(const std::string& object) {
   return "";
 }
 
+// "Contact" -> "contact": the object a targetable_type names ("" for none).
+std::string TargetableObject(const std::string& type) {
+  for (const char* object : {"contact", "sales_account", "deal"}) {
+    if (TargetableType(object) == type) return object;
+  }
+  return "";
+}
+
 // A field whose value is the name of one of the account's choices, sent as
 // the choice's id: `name_field` (a name) or a non-numeric `id_field`
 // becomes `id_field`'s id from the selector list at `path`.
@@ -601,17 +609,17 @@ class FreshsalesConnector : public CrmConnector {
       return absl::UnimplementedError(
           "Freshsales: a note split into parts cannot be searched");
     }
-    const std::string type = body.value("targetable_type", "");
+    const std::string parent_object =
+        TargetableObject(body.value("targetable_type", ""));
     const std::string parent =
         body.contains("targetable_id") ? IdText(body["targetable_id"]) : "";
-    const char* path = type == "Contact"        ? "/contacts"
-                       : type == "SalesAccount" ? "/sales_accounts"
-                       : type == "Deal"         ? "/deals"
-                                                : nullptr;
-    if (path == nullptr || parent.empty()) return std::vector<std::string>();
+    if (parent_object.empty() || parent.empty()) {
+      return std::vector<std::string>();
+    }
+    BW_ASSIGN_OR_RETURN(ObjectSpec parent_spec, SpecOf(parent_object));
     BW_ASSIGN_OR_RETURN(
-        json j,
-        GetJson(absl::StrCat(path, "/", UrlEncode(parent), "?include=notes")));
+        json j, GetJson(absl::StrCat(parent_spec.path, "/", UrlEncode(parent),
+                                     "?include=notes")));
     if (!j.is_object() || !j.contains("notes") || !j["notes"].is_array()) {
       return absl::UnavailableError(
           "ambiguous: Freshsales answered a record's notes without \"notes\"");

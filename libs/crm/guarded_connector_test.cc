@@ -106,11 +106,19 @@ TEST(GuardedConnectorTest, FindingACreatesRecordIsTheConnectorsOwn) {
   EXPECT_THAT(urls[0], HasSubstr("/contacts/c1/notes"));
 }
 
-// A business has no second step to complete after adoption.
+// An adopted contact's business join is sent again through the guard (the
+// base class's CompleteCreate would send nothing).
 TEST(GuardedConnectorTest, CompleteCreateIsForwarded) {
-  auto connector = HighLevelAnswering(R"({"relations":[]})");
+  std::vector<std::string> urls;
+  auto connector = HighLevelAnswering(R"({"succeded":true})", &urls);
   v1::TargetRecord t;
-  EXPECT_TRUE(connector->CompleteCreate(Business(t), "b1").ok());
+  t.set_target_object("contact");
+  ResolvedRecord rr;
+  rr.record = &t;
+  rr.lookup_ids["businessId"] = {"b1"};
+  EXPECT_TRUE(connector->CompleteCreate(rr, "c1").ok());
+  ASSERT_EQ(urls.size(), 1u);
+  EXPECT_THAT(urls[0], HasSubstr("/contacts/bulk/business"));
 }
 
 }  // namespace

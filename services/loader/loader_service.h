@@ -8,10 +8,10 @@
 #define BRIDGEWORK_SERVICES_LOADER_LOADER_SERVICE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
-#include <map>
 #include "absl/synchronization/mutex.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"

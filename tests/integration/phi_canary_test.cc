@@ -29,7 +29,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +41,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/common/random.h"
 #include "libs/crm/http_client.h"
 #include "libs/mapping/phi.h"
 #include "tests/integration/process_util.h"
@@ -58,14 +58,9 @@ using testing::ReadAll;
 
 constexpr int kGoodPatients = 6;
 
-std::string RandomToken() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "q";  // never a hex-only string (no accidental numbers)
-  for (int i = 0; i < 12; ++i) out.push_back(kHex[gen() % 16]);
-  return out;
-}
+// "q" and 12 random hex digits: never a hex-only string (no accidental
+// numbers).
+std::string RandomToken() { return "q" + RandomHex(6); }
 
 // Where `needle` occurs in `haystack` (case-insensitively), or npos.
 size_t FindToken(const std::string& haystack, const std::string& needle) {

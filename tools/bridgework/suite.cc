@@ -1,7 +1,5 @@
 #include "tools/bridgework/suite.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -9,23 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "libs/common/random.h"
 #include "libs/common/status_macros.h"
 #include "libs/report/html_util.h"
 
 namespace bridgework::cli {
 namespace fs = std::filesystem;
 
-std::string RandomToken() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof(bytes));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
+std::string RandomToken() { return RandomHex(16); }
 
 namespace {
 
