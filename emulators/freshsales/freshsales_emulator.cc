@@ -836,13 +836,13 @@ bool FreshsalesEmulator::IncludesNotes(const httplib::Request& req) {
   return false;
 }
 
-Json FreshsalesEmulator::NotesOfLocked(Entity e, int64_t id) {
+Json FreshsalesEmulator::TargetingLocked(Entity child, Entity e, int64_t id) {
   const std::string type = freshsales::TargetableType(e);
   Json out = Json::array();
-  for (const auto& [note_id, note] : Table(Entity::kNote).records()) {
-    if (Field(note, "targetable_type") == type &&
-        AsInt64(Field(note, "targetable_id")) == id) {
-      out.push_back(note);
+  for (const auto& [child_id, record] : Table(child).records()) {
+    if (Field(record, "targetable_type") == type &&
+        AsInt64(Field(record, "targetable_id")) == id) {
+      out.push_back(record);
     }
   }
   return out;
@@ -1538,7 +1538,7 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                if (r.status == 200 && IncludesNotes(req) &&
                    (e == Entity::kContact || e == Entity::kSalesAccount ||
                     e == Entity::kDeal)) {
-                 r.body["notes"] = NotesOfLocked(e, id);
+                 r.body["notes"] = TargetingLocked(Entity::kNote, e, id);
                }
                return r;
              }));
@@ -1598,6 +1598,26 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
              route([this, object_of](const auto& req) {
                absl::MutexLock lock(&mu_);
                return ListLocked(object_of(req), req);
+             }));
+  // A record's files and links ("List all Files and Links"): the documents
+  // uploaded to a contact, account or deal, as "document_associations"
+  // (docs/connectors/freshsales.md: the path is the one every contact's
+  // `links.document_associations` names; each item is the document as
+  // GET /documents/{id} returns it, with "document_type": "Document").
+  server.Get(api + entity + "/([0-9]+)/document_associations",
+             route([this, id_of, object_of](const auto& req) {
+               Entity e = object_of(req);
+               int64_t id = id_of(req, 2);
+               absl::MutexLock lock(&mu_);
+               if (Table(e).Find(id) == nullptr) {
+                 return Error(404, {"Record not found"});
+               }
+               Json docs = TargetingLocked(Entity::kDocument, e, id);
+               for (Json& d : docs) d["document_type"] = "Document";
+               const size_t total = docs.size();
+               return Reply{200,
+                            {{"document_associations", std::move(docs)},
+                             {"meta", {{"total", total}}}}};
              }));
   // Documents: multipart upload, read, delete.
   server.Post(api + "/documents", route([this](const auto& req) {

@@ -158,9 +158,10 @@ class FreshsalesEmulator {
   // Whether a GET asks for the record's notes (`include=notes`, among
   // comma-separated includes).
   static bool IncludesNotes(const httplib::Request& req);
-  // The live notes whose targetable is record `id` of `e` (a contact,
-  // account or deal), in id order.
-  Json NotesOfLocked(Entity e, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live records of `child` (notes or documents) whose targetable is
+  // record `id` of `e` (a contact, account or deal), in id order.
+  Json TargetingLocked(Entity child, Entity e, int64_t id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Record operations; all REQUIRE mu_. `module` names the custom module
   // when `e` is kCustomModule.

@@ -1145,8 +1145,20 @@ TEST_F(FreshsalesEmulatorTest, DocumentsAreMultipartUploads) {
   EXPECT_EQ(doc["targetable_id"], contact);
   std::string path = "/documents/" + std::to_string(doc["id"].get<int64_t>());
   EXPECT_EQ(Call("GET", path).body["document"], doc);
+  // The contact's files: the document as read, marked a Document.
+  const std::string files =
+      "/contacts/" + std::to_string(contact) + "/document_associations";
+  Json listed = Call("GET", files).body;
+  ASSERT_TRUE(listed["document_associations"].is_array()) << listed.dump();
+  ASSERT_EQ(listed["document_associations"].size(), 1u);
+  Json expected = doc;
+  expected["document_type"] = "Document";
+  EXPECT_EQ(listed["document_associations"][0], expected);
+  EXPECT_EQ(listed["meta"]["total"], 1);
+  EXPECT_EQ(Call("GET", "/contacts/999999/document_associations").status, 404);
   EXPECT_EQ(Call("DELETE", path).status, 200);
   EXPECT_EQ(Call("GET", path).status, 404);
+  EXPECT_TRUE(Call("GET", files).body["document_associations"].empty());
   // No file, or no target.
   auto none = client_->Post(
       "/crm/sales/api/documents", h,

@@ -145,6 +145,21 @@ class FakeCrmConnector : public CrmConnector {
       return absl::NotFoundError("HTTP 404: Record not found");
     return absl::OkStatus();
   }
+  // Objects that can be neither searched nor read back (as a Freshsales
+  // note split into parts): FindsByExternalKey is false and FindByContent
+  // UNIMPLEMENTED for them.
+  std::vector<std::string> unfindable_objects;
+  bool FindsByExternalKey(const std::string& object) const override {
+    return std::find(unfindable_objects.begin(), unfindable_objects.end(),
+                     object) == unfindable_objects.end();
+  }
+  absl::StatusOr<std::vector<std::string>> FindByContent(
+      const ResolvedRecord& r) override {
+    if (!FindsByExternalKey(r.record->target_object())) {
+      return absl::UnimplementedError("cannot be searched");
+    }
+    return CrmConnector::FindByContent(r);
+  }
   absl::StatusOr<std::optional<std::string>> FindByExternalKey(
       const std::string& object, const std::string& field,
       const std::string& key) override {

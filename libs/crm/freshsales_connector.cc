@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -588,24 +589,28 @@ class FreshsalesConnector : public CrmConnector {
     return std::optional<std::string>();
   }
 
-  // Notes hold no external key and cannot be listed; they are read with
-  // their record (`GET /contacts/{id}?include=notes`, likewise
-  // sales_accounts and deals), which side-loads them as "notes".
+  // Notes and documents hold no external key and cannot be listed; they
+  // are read with their record: notes side-loaded by
+  // `GET /contacts/{id}?include=notes` (likewise sales_accounts and deals),
+  // documents by `GET /contacts/{id}/document_associations` ("List all
+  // Files and Links").
   bool FindsByExternalKey(const std::string& target_object) const override {
-    return target_object != "note";
+    return target_object != "note" && target_object != "document";
   }
 
-  // A note is found among its record's notes: those whose projection equals
-  // what the create writes. A note split into parts (over 32 KB) is not
-  // searched (UNIMPLEMENTED, as documents and objects without a list).
+  // A note or document is found among its record's: those whose projection
+  // equals what the create writes. A note split into parts (over 32 KB) is
+  // not searched (UNIMPLEMENTED, as objects without a list).
   absl::StatusOr<std::vector<std::string>> FindByContent(
       const ResolvedRecord& r) override {
-    if (r.record->target_object() != "note") {
+    const std::string& object = r.record->target_object();
+    if (object == "list") return ListsNamed(r);
+    if (object != "note" && object != "document") {
       return CrmConnector::FindByContent(r);
     }
-    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf("note"));
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(object));
     BW_ASSIGN_OR_RETURN(json body, Body(spec, r));
-    if (NoteParts(body).size() > 1) {
+    if (object == "note" && NoteParts(body).size() > 1) {
       return absl::UnimplementedError(
           "Freshsales: a note split into parts cannot be searched");
     }
@@ -617,23 +622,81 @@ class FreshsalesConnector : public CrmConnector {
       return std::vector<std::string>();
     }
     BW_ASSIGN_OR_RETURN(ObjectSpec parent_spec, SpecOf(parent_object));
+    const std::string parent_path =
+        absl::StrCat(parent_spec.path, "/", UrlEncode(parent));
+    const char* key = object == "note" ? "notes" : "document_associations";
     BW_ASSIGN_OR_RETURN(
-        json j, GetJson(absl::StrCat(parent_spec.path, "/", UrlEncode(parent),
-                                     "?include=notes")));
-    if (!j.is_object() || !j.contains("notes") || !j["notes"].is_array()) {
+        json j,
+        GetJson(object == "note"
+                    ? absl::StrCat(parent_path, "?include=notes")
+                    : absl::StrCat(parent_path, "/document_associations")));
+    if (!j.is_object() || !j.contains(key) || !j[key].is_array()) {
       return absl::UnavailableError(
-          "ambiguous: Freshsales answered a record's notes without \"notes\"");
+          absl::StrCat("ambiguous: Freshsales answered a record's ", key,
+                       " without \"", key, "\""));
+    }
+    // A document's map rarely has fields of its own: it is told apart by
+    // the name and size of the file its upload sends.
+    std::string file_name;
+    size_t file_size = 0;
+    if (object == "document") {
+      BW_ASSIGN_OR_RETURN(RestBody upload, DocumentBody(r));
+      file_name = upload.parts.front().file_name;
+      file_size = upload.parts.front().data.size();
     }
     const json written = WrittenProjection(r);
     std::vector<std::string> out;
-    for (const json& note : j["notes"]) {
-      if (!note.is_object() || !note.contains("id")) continue;
-      BW_ASSIGN_OR_RETURN(json projected, Project(*r.record, note));
+    for (const json& item : j[key]) {
+      if (!item.is_object() || !item.contains("id")) continue;
+      if (object == "document") {
+        // Links share the list with files; only files are documents.
+        if (item.value("document_type", "Document") != "Document" ||
+            item.value("name", "") != file_name ||
+            (item.contains("file_size") &&
+             item["file_size"] != json(file_size))) {
+          continue;
+        }
+      }
+      BW_ASSIGN_OR_RETURN(json projected, Project(*r.record, item));
       if (DiffProjections(written, projected).empty()) {
-        out.push_back(IdText(note["id"]));
+        out.push_back(IdText(item["id"]));
       }
     }
     return out;
+  }
+
+  // A list's name is unique (case aside) in a Freshsales account: after an
+  // ambiguous create the list of that name is the one made, whatever its
+  // members (they are added by a second request the first may have
+  // outlived; CompleteCreate adds them).
+  absl::StatusOr<std::vector<std::string>> ListsNamed(const ResolvedRecord& r) {
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf("list"));
+    BW_ASSIGN_OR_RETURN(json body, Body(spec, r));
+    const std::string name =
+        absl::AsciiStrToLower(Text(body.value("name", json())));
+    std::vector<std::string> out;
+    std::string token;
+    do {
+      BW_ASSIGN_OR_RETURN(ListPage page, List("list", token, 100));
+      for (const json& l : page.records) {
+        if (l.is_object() && l.contains("id") &&
+            absl::AsciiStrToLower(Text(l.value("name", json()))) == name) {
+          out.push_back(IdText(l["id"]));
+        }
+      }
+      token = page.next_page_token;
+    } while (!token.empty());
+    return out;
+  }
+
+  // A list found after an ambiguous create gets its members (adding a
+  // member twice leaves one).
+  absl::Status CompleteCreate(const ResolvedRecord& r,
+                              const std::string& id) override {
+    if (r.record->target_object() != "list") return absl::OkStatus();
+    BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf("list"));
+    BW_ASSIGN_OR_RETURN(json body, Body(spec, r));
+    return AddMembers(id, TakeMembers(body));
   }
 
   bool SupportsBulkUpsert(const std::string& target_object) const override {

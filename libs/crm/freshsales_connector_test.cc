@@ -502,6 +502,62 @@ TEST(FreshsalesConnector, NoteIsFoundAmongItsRecordsNotes) {
           .status()));
 }
 
+// A document has no key to search by and no list either: after an
+// ambiguous upload it is looked for among its deal's files and links
+// (GET /deals/{id}/document_associations); links are not documents.
+TEST(FreshsalesConnector, DocumentIsFoundAmongItsRecordsFiles) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    return Reply(200, {{"document_associations",
+                        {{{"id", 80},
+                          {"name", "other.pdf"},
+                          {"file_size", 4},
+                          {"document_type", "Document"},
+                          {"targetable_type", "Deal"},
+                          {"targetable_id", 12}},
+                         {{"id", 81},
+                          {"name", "x-ray.png"},
+                          {"document_type", "Link"},
+                          {"targetable_type", "Deal"},
+                          {"targetable_id", 12}},
+                         {{"id", 82},
+                          {"name", "x-ray.png"},
+                          {"file_size", 5},
+                          {"document_type", "Document"},
+                          {"targetable_type", "Deal"},
+                          {"targetable_id", 12}},
+                         {{"id", 83},
+                          {"name", "x-ray.png"},
+                          {"file_size", 4},
+                          {"document_type", "Document"},
+                          {"targetable_type", "Deal"},
+                          {"targetable_id", 12}}}},
+                       {"meta", {{"total", 4}}}});
+  });
+  std::filesystem::path file =
+      std::filesystem::temp_directory_path() / "bw-fs-connector-find.png";
+  std::ofstream(file) << "scan";
+  v1::TargetRecord doc;
+  doc.set_target_object("document");
+  v1::AttachmentRef* att = doc.add_attachments();
+  att->set_uri("file://" + file.string());
+  att->set_file_name("x-ray.png");
+  auto* of = doc.add_lookups();
+  of->set_target_field("targetable_id");
+  of->set_target_object("deal");
+  EXPECT_FALSE(h.connector->FindsByExternalKey("document"));
+  auto found =
+      h.connector->FindByContent({&doc, "", {{"targetable_id", {"12"}}}});
+  ASSERT_TRUE(found.ok()) << found.status();
+  // Not another file, not a link, not a file of the same name and another
+  // size.
+  EXPECT_EQ(*found, std::vector<std::string>{"83"});
+  ASSERT_EQ(h.http->requests.size(), 1u);
+  EXPECT_EQ(h.http->requests[0].method, "GET");
+  EXPECT_THAT(h.http->requests[0].url,
+              HasSubstr("/deals/12/document_associations"));
+  std::filesystem::remove(file);
+}
+
 TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
   std::filesystem::path file =
       std::filesystem::temp_directory_path() / "bw-fs-connector-doc.txt";
@@ -668,6 +724,18 @@ TEST(FreshsalesConnector, CustomModuleRecordsLinkThroughLookupFields) {
       h.connector->Get("custom_object:Bad Name", "5").status()));
 }
 
+// A campaign's list "Recall 2026" whose members are the lookup
+// "contact_ids".
+v1::TargetRecord RecallList() {
+  v1::TargetRecord t;
+  t.set_target_object("list");
+  (*t.mutable_fields())["name"] = record::StringValue("Recall 2026");
+  auto* members = t.add_lookups();
+  members->set_target_field("contact_ids");
+  members->set_as_list(true);
+  return t;
+}
+
 TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
   bool fail_add = false;
   Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
@@ -679,12 +747,7 @@ TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
     }
     return Reply(200, {{"list", {{"id", 61}}}});
   });
-  v1::TargetRecord t;
-  t.set_target_object("list");
-  (*t.mutable_fields())["name"] = record::StringValue("Recall 2026");
-  auto* members = t.add_lookups();
-  members->set_target_field("contact_ids");
-  members->set_as_list(true);
+  v1::TargetRecord t = RecallList();
   ResolvedRecord rr{&t, "2", {{"contact_ids", {"4", "5"}}}};
   auto id = h.connector->Create(rr);
   ASSERT_TRUE(id.ok()) << id.status();
@@ -707,6 +770,32 @@ TEST(FreshsalesConnector, ListIsCreatedThenGetsItsContacts) {
   ASSERT_TRUE(h.connector->Patch("list", "61", {{"contact_ids", {7}}}).ok());
   ASSERT_EQ(h.http->requests.size(), before + 1);
   EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
+}
+
+// After an ambiguous create, a list is found by its name (unique in the
+// account, case aside) whatever its members, and completing the create
+// adds them: its members are a second request the first may outlive.
+TEST(FreshsalesConnector, ListIsFoundByNameAndCompletedWithItsContacts) {
+  Harness h([](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (absl::StrContains(r.url, "/lists?")) {
+      return Reply(200, {{"lists",
+                          {{{"id", 60}, {"name", "Whitening"}},
+                           {{"id", 61}, {"name", "recall 2026"}}}},
+                         {"meta", {{"total_pages", 1}}}});
+    }
+    return Reply(200, {{"list", {{"id", 61}}}});
+  });
+  v1::TargetRecord t = RecallList();
+  ResolvedRecord rr{&t, "2", {{"contact_ids", {"4", "5"}}}};
+  auto found = h.connector->FindByContent(rr);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, std::vector<std::string>{"61"});
+  size_t before = h.http->requests.size();
+  ASSERT_TRUE(h.connector->CompleteCreate(rr, "61").ok());
+  ASSERT_EQ(h.http->requests.size(), before + 1);
+  EXPECT_EQ(h.http->requests.back().method, "PUT");
+  EXPECT_THAT(h.http->requests.back().url, HasSubstr("/lists/61/add_contacts"));
+  EXPECT_EQ(json::parse(h.http->requests.back().body), json({{"ids", {4, 5}}}));
 }
 
 TEST(FreshsalesNoteParts, ShortTextIsOneNoteLongTextSplitsAtLines) {

@@ -327,11 +327,18 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
   absl::StatusOr<std::vector<std::string>> ids =
       connector_->FindByContent(record);
   if (absl::IsUnimplemented(ids.status())) {
-    // The CRM offers no way to read these records back (Freshsales notes
-    // and documents): the create is made again, and may duplicate.
+    // The CRM offers no way to read these records back (a Freshsales note
+    // split into parts, HighLevel appointments and media): creating again
+    // could make it twice, so the record is quarantined instead, with its
+    // intent left pending (every later run quarantines it again).
     LogWarning("cannot tell whether a create happened",
                {{"object", r.target_object()}});
-    return std::optional<std::string>();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "a create of this ", r.target_object(),
+        " may have happened (its reply was lost) and ", crm_name_,
+        " cannot read ", r.target_object(),
+        " records back to tell; it is not sent again. Check the record in ",
+        crm_name_, " (", ids.status().message(), ")"));
   }
   if (!ids.ok()) return ids.status();
   if (ids->empty()) return std::optional<std::string>();
@@ -496,6 +503,11 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       // happened before writing again.
       p.seq = own->pending_seq();
       auto found = FindCreated(account, p.resolved, found_in_batch);
+      if (absl::IsFailedPrecondition(found.status())) {
+        p.kind = Plan::Kind::kQuarantine;
+        p.reason = std::string(found.status().message());
+        continue;
+      }
       if (!found.ok()) return found.status();
       if (found->has_value()) {
         p.kind = Plan::Kind::kAdopt;
@@ -870,6 +882,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         absl::StatusOr<std::string> id = bulk != bulk_results.end()
                                              ? std::move(bulk->second)
                                              : connector_->Create(p.resolved);
+        bool unknowable = false;
         for (int attempt = 0;
              !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
           auto found = FindCreated(account, p.resolved, found_in_batch);
@@ -891,6 +904,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
                 done.message()));
             break;
           }
+          if (absl::IsFailedPrecondition(found.status())) {
+            unknowable = true;  // quarantined, the intent left pending
+            id = found.status();
+          }
           if (!found.ok()) break;
           id = connector_->Create(p.resolved);
         }
@@ -904,8 +921,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_status(v1::RECORD_STATUS_QUARANTINED);
           out->set_reason(std::string(id.status().message()));
           out->set_http_status(HttpStatusOf(id.status()));
-          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
-                      id.status(), "");
+          if (!unknowable) {
+            add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
+                        id.status(), "");
+          }
           quarantine(p, std::string(id.status().message()), "");
         } else {
           stop = id.status();

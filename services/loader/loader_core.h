@@ -87,8 +87,10 @@ class LoaderCore {
   // By the external key where the connector can search it; otherwise by
   // content (CrmConnector::FindByContent), skipping the ids the id map
   // gives to other keys and `taken` (ids this batch already used), so
-  // identical records of two source keys are never merged. Nothing found
-  // (or an object that can be neither searched nor read): nullopt.
+  // identical records of two source keys are never merged. Nothing found:
+  // nullopt. FAILED_PRECONDITION when the object can be neither searched
+  // nor read back, so nobody can tell (the caller quarantines the record
+  // and leaves its intent pending rather than create it twice).
   absl::StatusOr<std::optional<std::string>> FindCreated(
       const std::string& account, const crm::ResolvedRecord& record,
       const std::set<std::string>& taken);

@@ -137,6 +137,27 @@ TEST_F(LoaderCoreTest, LostResponseIsAdoptedNotDuplicated) {
   EXPECT_EQ(crm_.records["contact"].size(), 1u);
 }
 
+// When the CRM can neither search nor read back the object, nobody can
+// tell whether a create whose reply was lost happened: the record is
+// quarantined with the reason and its intent stays pending, so no run
+// sends it a second time.
+TEST_F(LoaderCoreTest, LostCreateThatCannotBeLookedUpIsQuarantinedNotResent) {
+  crm_.unfindable_objects = {"contact"};
+  crm_.create_faults = {FakeCrmConnector::CreateFault::kLostResponse};
+  auto ack = core_.LoadBatch(Batch("r-1", {Contact("1")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_THAT(ack->outcomes(0).reason(), HasSubstr("may have happened"));
+  EXPECT_EQ(crm_.records["contact"].size(), 1u);  // applied, reply lost
+  EXPECT_EQ(auditor_.pending(), 1u);
+  // The next run finds the pending intent and quarantines it again.
+  auto again = core_.LoadBatch(Batch("r-2", {Contact("1")}));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->outcomes(0).status(), v1::RECORD_STATUS_QUARANTINED);
+  EXPECT_EQ(crm_.records["contact"].size(), 1u);
+  EXPECT_EQ(auditor_.pending(), 1u);
+}
+
 TEST_F(LoaderCoreTest, PendingIntentFromACrashIsSettledByLookup) {
   // A previous loader wrote the intent and the record, then died.
   v1::RecordIntentsRequest intent;
