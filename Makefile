@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 BUILD_DIR := build
 
-.PHONY: deps configure build demo test bench fuzz test-asan clean format-check k8s-check chaos tidy
+.PHONY: deps configure build demo test bench fuzz fuzz-build fuzz-smoke test-asan clean format-check k8s-check chaos tidy
 
 deps:
 	@tools/scripts/install-deps.sh
@@ -20,8 +20,10 @@ build: deps $(BUILD_DIR)/build.ninja
 demo: build
 	$(BUILD_DIR)/bin/bridgework demo --out out/demo
 
+# The whole suite through ctest, then CI's short fuzzing run (fuzz-smoke).
 test: build
 	ctest --preset default -j $(JOBS)
+	$(MAKE) --no-print-directory fuzz-smoke
 
 # deploy/k8s (docs/deploy.md "What k8s-check proves"): every overlay renders
 # and validates offline, the validator's selftest, and the local overlay's
@@ -53,10 +55,19 @@ bench: deps
 FUZZ_DIR := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= csv_reader json_reader map run_config freshsales pipedrive highlevel
-fuzz: deps
+fuzz: fuzz-build
+	fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
-	fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# CI's share of fuzzing, part of `make test`: the same build (about 3
+# minutes on 2 cores: the generated protobuf code is not instrumented), then
+# every target for FUZZ_SMOKE_SECONDS from its corpus, $(JOBS) at a time.
+FUZZ_SMOKE_SECONDS ?= 10
+fuzz-smoke: fuzz-build
+	FUZZ_JOBS=$(JOBS) fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 # The whole test suite built with AddressSanitizer and UndefinedBehavior-
 # Sanitizer (g++) in build-asan/: a full build of its own, so not part of
