@@ -1,8 +1,10 @@
 #include "libs/mapping/transform.h"
 
 #include <map>
+#include <random>
 
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include "libs/record/value.h"
 
@@ -108,6 +110,52 @@ TEST(Normalize, EmailsAndPhones) {
   EXPECT_EQ(NormalizePhone("512.555.0142", "US"), "+15125550142");
   EXPECT_FALSE(NormalizePhone("555-01", "US").has_value());
   EXPECT_EQ(NormalizePhone("0532 123 45 67", "TR"), "+905321234567");
+}
+
+// NormalizePhone's fast path for North American numbers gives what
+// PhoneNumberUtil's Parse, IsValidNumber and Format give, input by input:
+// digits (valid, invalid, too short, too long) with separators, a leading
+// 1 or +1, other country codes, letters and extensions.
+TEST(Normalize, PhoneFastPathMatchesParse) {
+  using ::i18n::phonenumbers::PhoneNumber;
+  using ::i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  auto reference =
+      [&](const std::string& phone,
+          const std::string& region) -> std::optional<std::string> {
+    PhoneNumber number;
+    if (util.Parse(phone, region, &number) !=
+            PhoneNumberUtil::NO_PARSING_ERROR ||
+        !util.IsValidNumber(number)) {
+      return std::nullopt;
+    }
+    std::string out;
+    util.Format(number, PhoneNumberUtil::E164, &out);
+    return out;
+  };
+  std::mt19937 random(7);
+  const std::string separators = " -.()";
+  const std::vector<std::string> prefixes = {"",   "",     "1", "1 ", "+1 ",
+                                             "+1", "+44 ", "+", "01"};
+  const std::vector<std::string> suffixes = {"",        "",  "", " x12",
+                                             " ext. 5", "a", " "};
+  int valid = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string phone = prefixes[random() % prefixes.size()];
+    const int digits = 8 + static_cast<int>(random() % 5);
+    for (int d = 0; d < digits; ++d) {
+      phone += static_cast<char>('0' + random() % 10);
+      if (random() % 4 == 0) phone += separators[random() % separators.size()];
+    }
+    phone += suffixes[random() % suffixes.size()];
+    for (const std::string region : {"US", "CA", "GB"}) {
+      std::optional<std::string> want = reference(phone, region);
+      valid += want.has_value();
+      EXPECT_EQ(NormalizePhone(phone, region), want)
+          << "input \"" << phone << "\" region " << region;
+    }
+  }
+  EXPECT_GT(valid, 500) << "the inputs should hold many valid numbers";
 }
 
 ObjectRoute AppointmentRoute() {
