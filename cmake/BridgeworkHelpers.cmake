@@ -33,6 +33,13 @@ function(bridgework_cc_test)
   endif()
   add_executable(${BW_NAME} ${BW_SRCS})
   set_target_properties(${BW_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin/tests)
+  # In the sanitizer build a test's own sources compile at -O0: a third to
+  # a half of the time they take at the preset's -O1 with instrumentation
+  # (trace_test 29 -> 9 s, map_test 15 -> 6 s). The code under test
+  # (libraries, services) keeps -O1.
+  if(CMAKE_CXX_FLAGS MATCHES "-fsanitize=")
+    target_compile_options(${BW_NAME} PRIVATE -O0)
+  endif()
   target_include_directories(${BW_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${BW_NAME} PRIVATE ${BW_DEPS} GTest::gmock GTest::gtest_main)
   if(NOT BW_TIMEOUT)
