@@ -100,10 +100,14 @@ class BudgetIntegrationTest : public ::testing::Test {
 
 TEST_F(BudgetIntegrationTest, ReplicasShareOneBudgetAndSurviveAKill) {
   Generate(25);
-  // "10 s" windows of 1 s: 100 requests per rolling second.
+  // "10 s" windows of 2 s: 100 requests per rolling 2 seconds, half of
+  // what the pipeline sends at full speed even under a sanitizer with
+  // other tests beside it (at 1 s windows a loaded ASan run reached 87-89
+  // of 100), so "the budget was used" below measures the sharing, not the
+  // machine.
   testing::ReplicaSuite suite;
   std::string error;
-  ASSERT_TRUE(suite.Start(HighLevel(10, 2, 2), &error)) << error;
+  ASSERT_TRUE(suite.Start(HighLevel(5, 2, 2), &error)) << error;
   ASSERT_EQ(Approve(suite), 0) << ReadAll(log_);
   std::string config = Config();
   pid_t migrate =
