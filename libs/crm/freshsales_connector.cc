@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -665,28 +664,18 @@ class FreshsalesConnector : public CrmConnector {
     return out;
   }
 
-  // A list's name is unique (case aside) in a Freshsales account: after an
-  // ambiguous create the list of that name is the one made, whatever its
-  // members (they are added by a second request the first may have
-  // outlived; CompleteCreate adds them).
+  // A list's name is unique in a Freshsales account: after an ambiguous
+  // create the list of that name is the one made, whatever its members
+  // (they are added by a second request the first may have outlived;
+  // CompleteCreate adds them). Found by walking the lists, as a key.
   absl::StatusOr<std::vector<std::string>> ListsNamed(const ResolvedRecord& r) {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf("list"));
     BW_ASSIGN_OR_RETURN(json body, Body(spec, r));
-    const std::string name =
-        absl::AsciiStrToLower(Text(body.value("name", json())));
-    std::vector<std::string> out;
-    std::string token;
-    do {
-      BW_ASSIGN_OR_RETURN(ListPage page, List("list", token, 100));
-      for (const json& l : page.records) {
-        if (l.is_object() && l.contains("id") &&
-            absl::AsciiStrToLower(Text(l.value("name", json()))) == name) {
-          out.push_back(IdText(l["id"]));
-        }
-      }
-      token = page.next_page_token;
-    } while (!token.empty());
-    return out;
+    BW_ASSIGN_OR_RETURN(
+        std::optional<std::string> id,
+        FindByExternalKey("list", "name", Text(body.value("name", json()))));
+    if (!id) return std::vector<std::string>();
+    return std::vector<std::string>{*id};
   }
 
   // A list found after an ambiguous create gets its members (adding a

@@ -51,6 +51,14 @@ v1::TargetRecord Contact() {
   return t;
 }
 
+// Relates `record` to a `parent` (contact, sales_account, deal) through the
+// lookup "targetable_id", as maps do for notes, documents and activities.
+void RelateTo(v1::TargetRecord* record, const std::string& parent) {
+  auto* lookup = record->add_lookups();
+  lookup->set_target_field("targetable_id");
+  lookup->set_target_object(parent);
+}
+
 TEST(FreshsalesConnector, OwnerOfReadsOwnerIdWhereTheObjectHasOne) {
   Harness h([](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
     return Reply(500, json::object());
@@ -397,9 +405,7 @@ TEST(FreshsalesConnector, DealStagesAndActivityTypesResolveByName) {
   activity.set_target_object("sales_activity");
   (*activity.mutable_fields())["sales_activity_type"] =
       record::StringValue("Appointment");
-  auto* target = activity.add_lookups();
-  target->set_target_field("targetable_id");
-  target->set_target_object("deal");
+  RelateTo(&activity, "deal");
   ASSERT_TRUE(
       h.connector->Create({&activity, "2", {{"targetable_id", {"5"}}}}).ok());
   body = json::parse(h.http->requests.back().body)["sales_activity"];
@@ -429,9 +435,7 @@ TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
   v1::TargetRecord a = Keyed("appointment", 1);
   (*a.mutable_fields())["from_date"] =
       record::StringValue("2026-12-01T15:30:00-06:00");
-  auto* target = a.add_lookups();
-  target->set_target_field("targetable_id");
-  target->set_target_object("contact");
+  RelateTo(&a, "contact");
   auto* attendees = a.add_lookups();
   attendees->set_target_field("appointment_attendees_attributes");
   attendees->set_as_list(true);
@@ -452,9 +456,7 @@ TEST(FreshsalesConnector, AppointmentOwnerAttendsAndNotesHaveNoOwner) {
   EXPECT_EQ(body["targetable_type"], "Contact");
 
   v1::TargetRecord note = Keyed("note", 2);
-  auto* of = note.add_lookups();
-  of->set_target_field("targetable_id");
-  of->set_target_object("product");
+  RelateTo(&note, "product");
   auto refused = h.connector->Create({&note, "2", {{"targetable_id", {"4"}}}});
   EXPECT_TRUE(absl::IsInvalidArgument(refused.status()))
       << "a note cannot be related to a product";
@@ -482,9 +484,7 @@ TEST(FreshsalesConnector, NoteIsFoundAmongItsRecordsNotes) {
   note.set_target_object("note");
   (*note.mutable_fields())["description"] =
       record::StringValue("Prefers mornings");
-  auto* of = note.add_lookups();
-  of->set_target_field("targetable_id");
-  of->set_target_object("contact");
+  RelateTo(&note, "contact");
   EXPECT_FALSE(h.connector->FindsByExternalKey("note"));
   EXPECT_TRUE(h.connector->FindsByExternalKey("contact"));
   auto found =
@@ -541,9 +541,7 @@ TEST(FreshsalesConnector, DocumentIsFoundAmongItsRecordsFiles) {
   v1::AttachmentRef* att = doc.add_attachments();
   att->set_uri("file://" + file.string());
   att->set_file_name("x-ray.png");
-  auto* of = doc.add_lookups();
-  of->set_target_field("targetable_id");
-  of->set_target_object("deal");
+  RelateTo(&doc, "deal");
   EXPECT_FALSE(h.connector->FindsByExternalKey("document"));
   auto found =
       h.connector->FindByContent({&doc, "", {{"targetable_id", {"12"}}}});
@@ -570,9 +568,7 @@ TEST(FreshsalesConnector, DocumentIsAMultipartUploadOfTheAttachment) {
   v1::AttachmentRef* att = doc.add_attachments();
   att->set_uri("file://" + file.string());
   att->set_content_type("text/plain");
-  auto* of = doc.add_lookups();
-  of->set_target_field("targetable_id");
-  of->set_target_object("deal");
+  RelateTo(&doc, "deal");
   auto id = h.connector->Create({&doc, "2", {{"targetable_id", {"12"}}}});
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(*id, "77");
@@ -780,7 +776,7 @@ TEST(FreshsalesConnector, ListIsFoundByNameAndCompletedWithItsContacts) {
     if (absl::StrContains(r.url, "/lists?")) {
       return Reply(200, {{"lists",
                           {{{"id", 60}, {"name", "Whitening"}},
-                           {{"id", 61}, {"name", "recall 2026"}}}},
+                           {{"id", 61}, {"name", "Recall 2026"}}}},
                          {"meta", {{"total_pages", 1}}}});
     }
     return Reply(200, {{"list", {{"id", 61}}}});
@@ -876,9 +872,7 @@ TEST(FreshsalesConnector, LongNoteIsSeveralNotesUnderOneId) {
   v1::TargetRecord note;
   note.set_target_object("note");
   (*note.mutable_fields())["description"] = record::StringValue(text);
-  auto* of = note.add_lookups();
-  of->set_target_field("targetable_id");
-  of->set_target_object("contact");
+  RelateTo(&note, "contact");
   ResolvedRecord rr{&note, "", {{"targetable_id", {"4"}}}};
 
   auto id = h.connector->Create(rr);

@@ -447,7 +447,8 @@ namespace {
 // "(512) 555-0142", "512.555.0142", "1 512 555 0142", "+1 512-555-0142".
 // Anything else (letters, extensions, other lengths, an area code starting
 // with 0 or 1) is nullopt and goes through Parse. Parse gives the same
-// number for every input this accepts (NormalizePhoneMatchesParse pins it).
+// number for every input this accepts (Normalize.PhoneFastPathMatchesParse pins
+// it).
 std::optional<PhoneNumber> ParseNanpFast(std::string_view phone) {
   char digits[16];
   size_t n = 0;

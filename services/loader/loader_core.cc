@@ -312,7 +312,7 @@ absl::Status LoaderCore::EnsureOwners(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
+absl::StatusOr<LoaderCore::Created> LoaderCore::FindCreated(
     const std::string& account, const crm::ResolvedRecord& record,
     const std::set<std::string>& taken) {
   const v1::TargetRecord& r = *record.record;
@@ -322,7 +322,10 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
       connector_->FindsByExternalKey(r.target_object())) {
     auto found = connector_->FindByExternalKey(
         r.target_object(), r.external_key_field(), r.external_key());
-    if (!absl::IsUnimplemented(found.status())) return found;
+    if (!absl::IsUnimplemented(found.status())) {
+      if (!found.ok()) return found.status();
+      return Created{*found, ""};
+    }
   }
   absl::StatusOr<std::vector<std::string>> ids =
       connector_->FindByContent(record);
@@ -333,15 +336,18 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
     // intent left pending (every later run quarantines it again).
     LogWarning("cannot tell whether a create happened",
                {{"object", r.target_object()}});
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a create of this ", r.target_object(),
-        " may have happened (its reply was lost) and ", crm_name_,
-        " cannot read ", r.target_object(),
-        " records back to tell; it is not sent again. Check the record in ",
-        crm_name_, " (", ids.status().message(), ")"));
+    return Created{
+        std::nullopt,
+        absl::StrCat(
+            "a create of this ", r.target_object(),
+            " may have happened (its reply was lost) and ", crm_name_,
+            " cannot read ", r.target_object(),
+            " records back to tell; it is not sent again. Check the record "
+            "in ",
+            crm_name_, " (", ids.status().message(), ")")};
   }
   if (!ids.ok()) return ids.status();
-  if (ids->empty()) return std::optional<std::string>();
+  if (ids->empty()) return Created{};
   // Records of other source keys with the same content are theirs: the
   // id map says which.
   std::set<std::string> claimed = taken;
@@ -357,9 +363,9 @@ absl::StatusOr<std::optional<std::string>> LoaderCore::FindCreated(
         return true;
       }));
   for (const std::string& id : *ids) {
-    if (!claimed.count(id)) return std::optional<std::string>(id);
+    if (!claimed.count(id)) return Created{id, ""};
   }
-  return std::optional<std::string>();
+  return Created{};
 }
 
 std::string LoaderCore::OwnerId(const std::string& email) const {
@@ -503,15 +509,15 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       // happened before writing again.
       p.seq = own->pending_seq();
       auto found = FindCreated(account, p.resolved, found_in_batch);
-      if (absl::IsFailedPrecondition(found.status())) {
+      if (!found.ok()) return found.status();
+      if (!found->unknowable.empty()) {
         p.kind = Plan::Kind::kQuarantine;
-        p.reason = std::string(found.status().message());
+        p.reason = found->unknowable;
         continue;
       }
-      if (!found.ok()) return found.status();
-      if (found->has_value()) {
+      if (found->id) {
         p.kind = Plan::Kind::kAdopt;
-        p.crm_id = **found;
+        p.crm_id = *found->id;
         found_in_batch.insert(p.crm_id);
       }
     }
@@ -886,11 +892,12 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         for (int attempt = 0;
              !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
           auto found = FindCreated(account, p.resolved, found_in_batch);
-          if (found.ok() && found->has_value()) {
+          if (found.ok() && found->id) {
             // Created; the rest of the create may not have happened.
-            absl::Status done = connector_->CompleteCreate(p.resolved, **found);
+            absl::Status done =
+                connector_->CompleteCreate(p.resolved, *found->id);
             if (done.ok()) {
-              id = **found;
+              id = *found->id;
               break;
             }
             if (IsAmbiguous(done)) {
@@ -904,11 +911,12 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
                 done.message()));
             break;
           }
-          if (absl::IsFailedPrecondition(found.status())) {
-            unknowable = true;  // quarantined, the intent left pending
-            id = found.status();
-          }
           if (!found.ok()) break;
+          if (!found->unknowable.empty()) {
+            unknowable = true;  // quarantined, the intent left pending
+            id = absl::FailedPreconditionError(found->unknowable);
+            break;
+          }
           id = connector_->Create(p.resolved);
         }
         if (id.ok()) found_in_batch.insert(*id);

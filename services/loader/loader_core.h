@@ -87,13 +87,18 @@ class LoaderCore {
   // By the external key where the connector can search it; otherwise by
   // content (CrmConnector::FindByContent), skipping the ids the id map
   // gives to other keys and `taken` (ids this batch already used), so
-  // identical records of two source keys are never merged. Nothing found:
-  // nullopt. FAILED_PRECONDITION when the object can be neither searched
-  // nor read back, so nobody can tell (the caller quarantines the record
-  // and leaves its intent pending rather than create it twice).
-  absl::StatusOr<std::optional<std::string>> FindCreated(
-      const std::string& account, const crm::ResolvedRecord& record,
-      const std::set<std::string>& taken);
+  // identical records of two source keys are never merged.
+  struct Created {
+    std::optional<std::string> id;  // the record, if found
+    // Why nobody can tell whether the create happened (the object can be
+    // neither searched nor read back), else empty. The caller quarantines
+    // the record with this reason and leaves its intent pending rather
+    // than create it twice.
+    std::string unknowable;
+  };
+  absl::StatusOr<Created> FindCreated(const std::string& account,
+                                      const crm::ResolvedRecord& record,
+                                      const std::set<std::string>& taken);
   // Match key (see MatchKey in the .cc) -> CRM id of the records of the
   // batch's target object already in the CRM, read once per target object
   // (one List pass) the first time a record new to the ledger needs it.
