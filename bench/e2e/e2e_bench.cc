@@ -154,6 +154,8 @@ struct RunFigures {
   int64_t loaded = 0;
   int64_t operations = 0;
   int64_t requests = 0;  // the run's (report) or the emulator's count
+  // Emulator runs: requests by route ("POST /contacts/bulk_upsert").
+  std::map<std::string, int64_t> requests_by_route;
   double wall_s = 0;
   std::string load_before, load_after;
   // Service -> CPU seconds over the run, peak RSS (kB).
@@ -176,6 +178,7 @@ struct RunFigures {
         {"loaded", loaded},
         {"operations", operations},
         {"requests", requests},
+        {"requests_by_route", requests_by_route},
         {"wall_seconds", wall_s},
         {"records_per_second", wall_s > 0 ? records / wall_s : 0},
         {"ledger_operations_per_second", wall_s > 0 ? operations / wall_s : 0},
@@ -525,18 +528,37 @@ class Bench {
                 SourceDir() + "/examples/pbn-freshsales/map.yaml", "--by",
                 "bench", "--services", services},
                cli_log);
+    // Requests by route so far ("total" under "").
     auto emulator_requests = [&emulator] {
-      return GetJson(emulator + "/__sandbox/stats").value("total", int64_t{0});
+      json stats = GetJson(emulator + "/__sandbox/stats");
+      std::map<std::string, int64_t> by_route;
+      by_route[""] = stats.value("total", int64_t{0});
+      if (stats.contains("requests") && stats["requests"].is_object()) {
+        for (const auto& [route, statuses] : stats["requests"].items()) {
+          for (const auto& [status, n] : statuses.items()) {
+            if (n.is_number_integer()) by_route[route] += n.get<int64_t>();
+          }
+        }
+      }
+      return by_route;
     };
     auto run = [&](const std::string& name, const std::string& command) {
-      const int64_t sent = emulator_requests();
+      const std::map<std::string, int64_t> sent = emulator_requests();
       RunFigures f = MeasureCommand(
           name,
           {Bin("bridgework"), command, "--config", config, "--services",
            services, "--report-json", dir + "/" + name + ".json"},
           ServicePids(up), dir + "/" + name + ".json", cli_log);
       // What reached the CRM, owner lookups and schema reads included.
-      f.requests = emulator_requests() - sent;
+      for (const auto& [route, n] : emulator_requests()) {
+        auto before = sent.find(route);
+        int64_t d = n - (before == sent.end() ? 0 : before->second);
+        if (route.empty()) {
+          f.requests = d;
+        } else if (d > 0) {
+          f.requests_by_route[route] = d;
+        }
+      }
       return f;
     };
     out->push_back(run("freshsales", "migrate"));
@@ -652,7 +674,11 @@ int main(int argc, char** argv) {
         r.name.c_str(), static_cast<long long>(r.requests), 100 * share,
         static_cast<long long>(full->requests), r.wall_s,
         100 * r.wall_s / full->wall_s);
+    for (const auto& [route, n] : r.requests_by_route) {
+      std::printf("  %6lld  %s\n", static_cast<long long>(n), route.c_str());
+    }
     delta[r.name] = {{"requests", r.requests},
+                     {"requests_by_route", r.requests_by_route},
                      {"requests_share_of_full", share},
                      {"wall_seconds", r.wall_s},
                      {"time_share_of_full", r.wall_s / full->wall_s}};

@@ -1,5 +1,6 @@
 #include "libs/crm/crm_connector.h"
 
+#include "libs/common/status_macros.h"
 #include "libs/crm/projection.h"
 #include "libs/crm/wire_util.h"
 
@@ -56,6 +57,19 @@ absl::Status CrmConnector::Restore(const std::string& target_object,
 absl::StatusOr<int> CrmConnector::PlanWrite(const ResolvedRecord& record,
                                             bool create) {
   return 1;
+}
+
+absl::StatusOr<std::vector<std::optional<nlohmann::json>>>
+CrmConnector::GetMany(const std::vector<std::string>& ids,
+                      const std::vector<const v1::TargetRecord*>& records) {
+  std::vector<std::optional<nlohmann::json>> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size() && i < records.size(); ++i) {
+    BW_ASSIGN_OR_RETURN(std::optional<nlohmann::json> one,
+                        Get(records[i]->target_object(), ids[i]));
+    out.push_back(std::move(one));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> CrmConnector::FindByContent(

@@ -535,6 +535,57 @@ class FreshsalesConnector : public CrmConnector {
     return std::optional<json>(j[spec.key]);
   }
 
+  // Contacts, accounts and deals that carry their external key: one
+  // POST /filtered_search/<entity> per 100 keys (is_in over the key's
+  // field), each record then taken by its id. An id the search does not
+  // return (its key edited in Freshsales, or the record gone) is read
+  // alone, as is every other record.
+  absl::StatusOr<std::vector<std::optional<json>>> GetMany(
+      const std::vector<std::string>& ids,
+      const std::vector<const v1::TargetRecord*>& records) override {
+    const size_t n = std::min(ids.size(), records.size());
+    std::vector<std::optional<json>> out(n);
+    std::vector<bool> found(n, false);
+    // (object, key field) -> the records to read by key.
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
+    for (size_t i = 0; i < n; ++i) {
+      const v1::TargetRecord& r = *records[i];
+      absl::StatusOr<ObjectSpec> spec = SpecOf(r.target_object());
+      if (!spec.ok() || !spec->bulk || r.external_key_field().empty() ||
+          r.external_key().empty()) {
+        continue;
+      }
+      groups[{r.target_object(), r.external_key_field()}].push_back(i);
+    }
+    for (const auto& [which, indexes] : groups) {
+      BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(which.first));
+      for (size_t begin = 0; begin < indexes.size(); begin += kBulkLimit) {
+        const size_t end = std::min(indexes.size(), begin + kBulkLimit);
+        json keys = json::array();
+        for (size_t k = begin; k < end; ++k) {
+          keys.push_back(records[indexes[k]]->external_key());
+        }
+        BW_ASSIGN_OR_RETURN(std::vector<json> matches,
+                            SearchAll(spec, which.second, std::move(keys)));
+        std::map<std::string, json*> by_id;
+        for (json& m : matches) {
+          if (m.is_object() && m.contains("id")) by_id[IdText(m["id"])] = &m;
+        }
+        for (size_t k = begin; k < end; ++k) {
+          auto it = by_id.find(ids[indexes[k]]);
+          if (it == by_id.end()) continue;
+          out[indexes[k]] = std::move(*it->second);
+          found[indexes[k]] = true;
+        }
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (found[i]) continue;
+      BW_ASSIGN_OR_RETURN(out[i], Get(records[i]->target_object(), ids[i]));
+    }
+    return out;
+  }
+
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     BW_ASSIGN_OR_RETURN(ObjectSpec spec, SpecOf(target_object));
@@ -1105,6 +1156,41 @@ class FreshsalesConnector : public CrmConnector {
       return absl::InternalError(
           "Freshsales lookup: unexpected response shape");
     return FirstMatch(*list, field, key);
+  }
+
+  // Every record of `spec`'s entity whose `field` is one of `values`:
+  // POST /filtered_search/<entity> with one is_in rule, page by page.
+  absl::StatusOr<std::vector<json>> SearchAll(const ObjectSpec& spec,
+                                              const std::string& field,
+                                              json values) {
+    json body = {
+        {"filter_rule", json::array({{{"attribute", field},
+                                      {"operator", "is_in"},
+                                      {"value", std::move(values)}}})}};
+    const std::string payload = body.dump();
+    std::vector<json> out;
+    for (int page = 1;; ++page) {
+      BW_ASSIGN_OR_RETURN(
+          HttpResponse r,
+          transport_.Call("POST",
+                          absl::StrCat("/filtered_search/", spec.lookup,
+                                       "?page=", page, "&per_page=100"),
+                          payload, true));
+      json j = json::parse(r.body, nullptr, false);
+      if (!j.is_object() || !j.contains(spec.list_key) ||
+          !j[spec.list_key].is_array()) {
+        return absl::InternalError(
+            "Freshsales filtered_search: unexpected response shape");
+      }
+      for (json& m : j[spec.list_key]) out.push_back(std::move(m));
+      const json meta = j.value("meta", json::object());
+      const int64_t pages = meta.is_object() && meta.contains("total_pages") &&
+                                    meta["total_pages"].is_number_integer()
+                                ? meta["total_pages"].get<int64_t>()
+                                : 1;
+      if (page >= pages) break;
+    }
+    return out;
   }
 
   // POST /filtered_search/<entity> for a field /lookup does not search

@@ -212,6 +212,74 @@ v1::TargetRecord Keyed(const std::string& object, int n) {
   return t;
 }
 
+// A delta's updates read their records first: contacts carrying their
+// external key come 100 to a filtered search on the key, each taken by its
+// id; one the search misses (its key edited in Freshsales, or gone) is read
+// alone, and a record of an object without a search is read alone.
+TEST(FreshsalesConnector, GetManyReadsKeyedContactsWithOneSearchPer100) {
+  std::vector<json> searches;
+  Harness h([&](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+    if (absl::StrContains(r.url, "/filtered_search/contact")) {
+      json body = json::parse(r.body);
+      searches.push_back(body);
+      json found = json::array();
+      // Every key asked for but pbn:7 (edited in the CRM), as contact
+      // 1000 + n; answered out of order.
+      const json& keys = body["filter_rule"][0]["value"];
+      for (size_t i = keys.size(); i-- > 0;) {
+        std::string key = keys[i].get<std::string>();
+        int n = std::stoi(key.substr(4));
+        if (n == 7) continue;
+        found.push_back({{"id", 1000 + n},
+                         {"name", absl::StrCat("R", n)},
+                         {"custom_field", {{"cf_bridgework_key", key}}}});
+      }
+      return Reply(200, {{"contacts", found}, {"meta", {{"total_pages", 1}}}});
+    }
+    if (absl::StrContains(r.url, "/contacts/1007")) {
+      return Reply(200, {{"contact", {{"id", 1007}, {"name", "R7"}}}});
+    }
+    if (absl::StrContains(r.url, "/contacts/2008")) return NotFound();
+    if (absl::StrContains(r.url, "/tasks/9")) {
+      return Reply(200, {{"task", {{"id", 9}, {"title", "Recall"}}}});
+    }
+    return absl::InternalError(absl::StrCat("unexpected ", r.url));
+  });
+  std::vector<v1::TargetRecord> records;
+  for (int i = 0; i < 150; ++i) records.push_back(Keyed("contact", i));
+  v1::TargetRecord task;
+  task.set_target_object("task");
+  records.push_back(task);
+  std::vector<std::string> ids;
+  std::vector<const v1::TargetRecord*> which;
+  for (int i = 0; i < 150; ++i) {
+    // Contact 8 is read under another id: the search has it as 1008, the
+    // id map says 2008 (deleted and re-created in the CRM by someone).
+    ids.push_back(absl::StrCat(i == 8 ? 2008 : 1000 + i));
+    which.push_back(&records[i]);
+  }
+  ids.push_back("9");
+  which.push_back(&records.back());
+  auto got = h.connector->GetMany(ids, which);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 151u);
+  ASSERT_EQ(searches.size(), 2u);
+  EXPECT_EQ(searches[0]["filter_rule"][0]["attribute"], "cf_bridgework_key");
+  EXPECT_EQ(searches[0]["filter_rule"][0]["operator"], "is_in");
+  EXPECT_EQ(searches[0]["filter_rule"][0]["value"].size(), 100u);
+  EXPECT_EQ(searches[1]["filter_rule"][0]["value"].size(), 50u);
+  ASSERT_TRUE((*got)[0].has_value());
+  EXPECT_EQ((*got)[0]->value("name", ""), "R0");
+  EXPECT_EQ((*got)[149]->value("id", 0), 1149);
+  ASSERT_TRUE((*got)[7].has_value());  // read alone
+  EXPECT_EQ((*got)[7]->value("id", 0), 1007);
+  EXPECT_FALSE((*got)[8].has_value());  // 2008: read alone, gone
+  ASSERT_TRUE((*got)[150].has_value());
+  EXPECT_EQ((*got)[150]->value("title", ""), "Recall");
+  // 2 searches, contact 7, id 2008 and the task.
+  EXPECT_EQ(h.http->requests.size(), 5u);
+}
+
 TEST(FreshsalesConnector, BulkUpsertPollsTheJobAndMapsResultsByIndex) {
   int polls = 0;
   std::vector<json> submitted;

@@ -49,6 +49,12 @@ class GuardedConnector : public CrmConnector {
     return Guard<std::optional<nlohmann::json>>(
         "Get", [&] { return inner_->Get(target_object, id); });
   }
+  absl::StatusOr<std::vector<std::optional<nlohmann::json>>> GetMany(
+      const std::vector<std::string>& ids,
+      const std::vector<const v1::TargetRecord*>& records) override {
+    return Guard<std::vector<std::optional<nlohmann::json>>>(
+        "GetMany", [&] { return inner_->GetMany(ids, records); });
+  }
   absl::Status Delete(const std::string& target_object,
                       const std::string& id) override {
     return GuardStatus("Delete",

@@ -119,6 +119,40 @@ TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {
             ack->outcomes(149).crm_id());
 }
 
+// A delta's updates go through the bulk upsert too, but only for records
+// whose CRM record still holds the external key the upsert matches on:
+// one whose key was edited in the CRM is updated alone, never duplicated.
+TEST_F(LoaderCoreTest, UpdatesGoThroughBulkUpsertWhenTheCrmHoldsTheKey) {
+  crm_.bulk_objects = {"contact"};
+  auto first =
+      core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(crm_.bulk_calls, 1);
+  const std::string third = first->outcomes(2).crm_id();
+  crm_.records["contact"][third]["external_id"] = "edited in the CRM";
+
+  std::vector<v1::TargetRecord> changed;
+  for (const char* key : {"1", "2", "3"}) {
+    changed.push_back(Contact(key, "f2"));
+    (*changed.back().mutable_fields())["last_name"] =
+        record::StringValue(absl::StrCat("Roe ", key));
+  }
+  auto ack = core_.LoadBatch(Batch("r-2", std::move(changed)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  ASSERT_EQ(ack->outcomes_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ack->outcomes(i).status(), v1::RECORD_STATUS_UPDATED) << i;
+    EXPECT_EQ(ack->outcomes(i).crm_id(), first->outcomes(i).crm_id()) << i;
+  }
+  EXPECT_EQ(crm_.bulk_calls, 2);  // contacts 1 and 2; 3 alone
+  ASSERT_EQ(crm_.records["contact"].size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(crm_.records["contact"][first->outcomes(i).crm_id()]["last_name"],
+              absl::StrCat("Roe ", i + 1));
+  }
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
 TEST_F(LoaderCoreTest, SameRunAgainSendsNoWrites) {
   ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1")})).ok());
   int64_t before = crm_.calls;
