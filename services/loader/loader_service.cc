@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <google/protobuf/arena.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/grpc_status.h"
@@ -38,14 +40,14 @@ class LoadReactor final
         core_(std::move(crm), connector_.get(), auditor_.get()),
         log_context_(IncomingLogContext(context)),
         metrics_(metrics) {
-    StartRead(&batch_);
+    ReadNext();
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
       if (batches_ > 0) {
         ScopedLogContext scope(log_context_);
-        LogInfo("load stream finished", {{"object", batch_.target_object()},
+        LogInfo("load stream finished", {{"object", object_},
                                          {"batches", absl::StrCat(batches_)},
                                          {"records", absl::StrCat(records_)}});
       }
@@ -53,27 +55,30 @@ class LoadReactor final
       return;
     }
     // Every batch names its run; the stream's trace stays.
-    if (!batch_.run_id().empty()) log_context_.run = batch_.run_id();
+    const v1::TargetBatch& batch = *batch_;
+    if (!batch.run_id().empty()) log_context_.run = batch.run_id();
+    object_ = batch.target_object();
     std::thread([this] {
+      const v1::TargetBatch& batch = *batch_;
       ScopedLogContext scope(log_context_);
       ++batches_;
-      records_ += batch_.records_size();
+      records_ += batch.records_size();
       if (metrics_ != nullptr) {
-        metrics_->RecordsIn(batch_.target_object(), batch_.records_size());
+        metrics_->RecordsIn(batch.target_object(), batch.records_size());
         metrics_->QueueDepth("load_batches").Increment();
       }
-      std::shared_ptr<absl::Mutex> run = locks_->Of("run/" + batch_.run_id());
+      std::shared_ptr<absl::Mutex> run = locks_->Of("run/" + batch.run_id());
       absl::StatusOr<v1::LoadAck> ack;
       {
         absl::MutexLock lock(run.get());
-        ack = core_.LoadBatch(batch_);
+        ack = core_.LoadBatch(batch);
       }
       if (metrics_ != nullptr) {
         metrics_->QueueDepth("load_batches").Decrement();
         if (ack.ok()) {
           for (const v1::RecordOutcome& o : ack->outcomes()) {
-            metrics_->RecordsOut(batch_.target_object(),
-                                 OutcomeName(o.status()), 1);
+            metrics_->RecordsOut(batch.target_object(), OutcomeName(o.status()),
+                                 1);
           }
         }
       }
@@ -93,17 +98,28 @@ class LoadReactor final
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
     }
-    StartRead(&batch_);
+    ReadNext();
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Reads the next batch into a fresh arena: the previous batch's records
+  // (maps of fields, lookups) are released at once, not one allocation at
+  // a time.
+  void ReadNext() {
+    arena_.Reset();
+    batch_ = google::protobuf::Arena::CreateMessage<v1::TargetBatch>(&arena_);
+    StartRead(batch_);
+  }
+
   std::unique_ptr<crm::CrmConnector> connector_;
   std::shared_ptr<AuditorClient> auditor_;
   std::shared_ptr<LoaderService::Locks> locks_;
   LoaderCore core_;
-  v1::TargetBatch batch_;
+  google::protobuf::Arena arena_;
+  v1::TargetBatch* batch_ = nullptr;  // on arena_
+  std::string object_;                // the last batch's target object
   v1::LoadAck ack_;
   // Touched by one batch's thread at a time (one batch in flight).
   LogContext log_context_;

@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include <google/protobuf/arena.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -964,7 +966,12 @@ class Run {
     const bool sampling = mode() == v1::RUN_MODE_SAMPLE && loading;
     auto extract_ctx = NewContext(peers_);
     auto reader = peers_.extractor->Extract(extract_ctx.get(), extract);
-    v1::RecordBatch in;
+    // Each batch is parsed into an arena, released whole once the batch is
+    // done: a record's map of fields then costs no malloc and free per
+    // entry (they were a third of the transformer's CPU).
+    google::protobuf::Arena arena;
+    v1::RecordBatch* batch =
+        google::protobuf::Arena::CreateMessage<v1::RecordBatch>(&arena);
     v1::RecordDispositionsRequest dispositions;
     v1::Timestamp watermark;
     auto cancel_streams = [&streams]() {
@@ -974,7 +981,8 @@ class Run {
         }
       }
     };
-    while (reader->Read(&in)) {
+    while (reader->Read(batch)) {
+      const v1::RecordBatch& in = *batch;
       if (peers_.metrics != nullptr) {
         peers_.metrics->RecordsIn(source,
                                   in.records_size() + in.rejections_size());
@@ -1086,6 +1094,8 @@ class Run {
         }
       }
       BW_RETURN_IF_ERROR(FlushDispositions(&dispositions));
+      arena.Reset();
+      batch = google::protobuf::Arena::CreateMessage<v1::RecordBatch>(&arena);
     }
     absl::Status extract_status = FromGrpcStatus(reader->Finish());
     if (!extract_status.ok()) {

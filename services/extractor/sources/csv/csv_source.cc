@@ -411,7 +411,9 @@ class CsvRecordReader : public RecordReader {
       return true;
     }
 
-    v1::Record rec;
+    // Built in place (in the batch's arena when it has one); taken back
+    // when the row turns out unreadable.
+    v1::Record& rec = *out->add_records();
     auto& fields = *rec.mutable_fields();
     for (size_t i = 0; i < columns_.size(); ++i) {
       const ColumnPlan& column = columns_[i];
@@ -428,6 +430,7 @@ class CsvRecordReader : public RecordReader {
         continue;
       }
       if (auto error = ParseCell(text, column, settings_, &value)) {
+        out->mutable_records()->RemoveLast();
         Reject(out, line, key, column.name, *error);
         return true;
       }
@@ -437,6 +440,7 @@ class CsvRecordReader : public RecordReader {
       if (!path.empty()) {
         if (auto error = DescribeAttachment(settings_.directory, path,
                                             rec.add_attachments())) {
+          out->mutable_records()->RemoveLast();
           Reject(out, line, key, spec_.attachment, *error);
           return true;
         }
@@ -450,7 +454,6 @@ class CsvRecordReader : public RecordReader {
     rec.set_fingerprint(record::Fingerprint(rec.fields()));
     rec.mutable_location()->set_file(spec_.file);
     rec.mutable_location()->set_line(line);
-    *out->add_records() = std::move(rec);
     return true;
   }
 

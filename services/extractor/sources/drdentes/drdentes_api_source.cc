@@ -434,7 +434,9 @@ class DrdentesRecordReader : public RecordReader {
                                          it->get<std::string>().size() == 3) {
       currency = it->get<std::string>();
     }
-    v1::Record rec;
+    // Built in place (in the batch's arena when it has one); taken back
+    // when the record is unreadable or older than `since`.
+    v1::Record& rec = *out->add_records();
     auto& fields = *rec.mutable_fields();
     fields[spec_.key] = record::IntValue(*id);
     static const Json* kNull = new Json();
@@ -442,6 +444,7 @@ class DrdentesRecordReader : public RecordReader {
       auto it = wire.find(f.name);
       const Json& v = it == wire.end() ? *kNull : *it;
       if (auto error = Convert(f, v, settings_, currency, &fields[f.name])) {
+        out->mutable_records()->RemoveLast();
         Reject(out, key, f.name, *error);
         return 1;
       }
@@ -454,14 +457,16 @@ class DrdentesRecordReader : public RecordReader {
     const v1::Value& updated = fields["updated_at"];
     if (updated.has_timestamp_value()) {
       *rec.mutable_source_updated_at() = updated.timestamp_value();
-      if (since_ && !After(updated.timestamp_value(), *since_)) return 0;
+      if (since_ && !After(updated.timestamp_value(), *since_)) {
+        out->mutable_records()->RemoveLast();
+        return 0;
+      }
     }
     rec.set_object_type(spec_.object);
     rec.set_source_key(key);
     rec.set_fingerprint(record::Fingerprint(rec.fields()));
     rec.mutable_location()->set_file(spec_.path);
     rec.mutable_location()->set_record(key);
-    *out->add_records() = std::move(rec);
     return 1;
   }
 

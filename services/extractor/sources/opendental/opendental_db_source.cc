@@ -390,12 +390,15 @@ class OpenDentalRecordReader : public RecordReader {
     }
     last_key_ = key;
     const std::string key_text = absl::StrCat(key);
-    v1::Record rec;
+    // Built in place (in the batch's arena when it has one); taken back
+    // when the row turns out unreadable.
+    v1::Record& rec = *out->add_records();
     auto& fields = *rec.mutable_fields();
     for (size_t i = 0; i < columns_.size(); ++i) {
       const ColumnPlan& column = columns_[i];
       v1::Value& value = fields[column.name];
       if (auto error = ConvertCell(column, row[i], settings_, &value)) {
+        out->mutable_records()->RemoveLast();
         Reject(out, key_text, column.name, *error);
         return absl::OkStatus();
       }
@@ -411,7 +414,6 @@ class OpenDentalRecordReader : public RecordReader {
     rec.set_fingerprint(record::Fingerprint(rec.fields()));
     rec.mutable_location()->set_file(spec_.table);
     rec.mutable_location()->set_record(key_text);
-    *out->add_records() = std::move(rec);
     return absl::OkStatus();
   }
 
