@@ -10,6 +10,7 @@
 
 #include <google/protobuf/wrappers.pb.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -74,27 +75,30 @@ class Txn {
   absl::StatusOr<bool> Get(const std::string& key, Proto* out) {
     auto it = overlay_.find(key);
     if (it == overlay_.end()) return GetProto(store_, key, out);
-    if (!it->second.has_value()) return false;
-    BW_RETURN_IF_ERROR(Parse(*it->second, key, out));
+    const std::optional<std::string>& value =
+        batch_.entries()[it->second].value;
+    if (!value.has_value()) return false;
+    BW_RETURN_IF_ERROR(Parse(*value, key, out));
     return true;
   }
   template <typename Proto>
   void Put(const std::string& key, const Proto& value) {
-    std::string bytes = value.SerializeAsString();
-    overlay_[key] = bytes;
-    batch_.Put(key, std::move(bytes));
+    overlay_[key] = batch_.entries().size();
+    batch_.Put(key, value.SerializeAsString());
   }
   void Delete(const std::string& key) {
-    overlay_[key] = std::nullopt;
+    overlay_[key] = batch_.entries().size();
     batch_.Delete(key);
   }
   bool empty() const { return batch_.empty(); }
   const KvBatch& batch() const { return batch_; }
+  KvBatch TakeBatch() && { return std::move(batch_); }
 
  private:
   KvStore* store_;
   KvBatch batch_;
-  std::map<std::string, std::optional<std::string>> overlay_;
+  // Key -> its newest entry in batch_ (values are not copied).
+  absl::flat_hash_map<std::string, size_t> overlay_;
 };
 
 // "r-000042" -> 42; 0 for ids of another shape.
@@ -342,12 +346,11 @@ absl::Status KvLedger::Load() {
   return chain_.Load(store_.get());
 }
 
-absl::Status KvLedger::WriteChained(const KvBatch& batch,
-                                    Durability durability) {
+absl::Status KvLedger::WriteChained(KvBatch batch, Durability durability) {
   if (batch.empty()) return absl::OkStatus();
   // The chain entries go in the same batch as the records they cover, so
   // both land or neither does; mu_ keeps the chain in one order.
-  absl::Status s = store_->Write(chain_.Extend(batch), durability);
+  absl::Status s = store_->Write(chain_.Extend(std::move(batch)), durability);
   if (s.ok()) {
     chain_.Commit();
     return s;
@@ -376,7 +379,8 @@ absl::StatusOr<v1::RunInfo> KvLedger::Reopen(v1::RunInfo run) {
   Txn txn(store_.get());
   txn.Put(RunKey(run.run_id()), run);
   // Synced, like every state change of a run.
-  BW_RETURN_IF_ERROR(WriteChained(txn.batch(), Durability::kSynced));
+  BW_RETURN_IF_ERROR(
+      WriteChained(std::move(txn).TakeBatch(), Durability::kSynced));
   return run;
 }
 
@@ -446,7 +450,7 @@ absl::StatusOr<v1::RunInfo> KvLedger::BeginRun(const v1::BeginRunRequest& r) {
   batch.Put(RunKey(run.run_id()), run.SerializeAsString());
   batch.Put(kLastRunKey, Counter(number));
   // Synced: a run id handed out is never handed out again.
-  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(std::move(batch), Durability::kSynced));
   last_run_ = number;
   return run;
 }
@@ -476,7 +480,7 @@ absl::StatusOr<v1::RunInfo> KvLedger::FinishRun(const v1::FinishRunRequest& r) {
   KvBatch batch;
   batch.Put(RunKey(run.run_id()), run.SerializeAsString());
   // Synced: the controller reports the verdict only after this returns.
-  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(std::move(batch), Durability::kSynced));
   return run;
 }
 
@@ -560,7 +564,8 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   // Synced (WriteOptions.sync = true): the loader sends the CRM write only
   // after this returns, so an intent must survive a machine crash, or a
   // resumed run could not know the write may have happened.
-  BW_RETURN_IF_ERROR(WriteChained(txn.batch(), Durability::kSynced));
+  BW_RETURN_IF_ERROR(
+      WriteChained(std::move(txn).TakeBatch(), Durability::kSynced));
   last_seq_ = seq;
   return out;
 }
@@ -685,7 +690,7 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   // request counter land together or not at all. Acknowledged outcomes must
   // survive a machine crash: a lost id-map entry for a record the CRM
   // created would make a resumed run create it again.
-  return WriteChained(txn.batch(), Durability::kSynced);
+  return WriteChained(std::move(txn).TakeBatch(), Durability::kSynced);
 }
 
 absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
@@ -787,7 +792,7 @@ absl::Status KvLedger::RecordDispositions(
   absl::MutexLock lock(&mu_);
   // Synced: the transformer counts a record as accounted for once this
   // returns; a lost disposition would unbalance the report.
-  return WriteChained(batch, Durability::kSynced);
+  return WriteChained(std::move(batch), Durability::kSynced);
 }
 
 absl::Status KvLedger::SetObjectStats(const v1::SetObjectStatsRequest& r) {
@@ -854,7 +859,7 @@ absl::StatusOr<v1::MapApproval> KvLedger::ApproveMap(const v1::MapApproval& a) {
   // Approvals are chained (under the writer mutex, see WriteChained).
   absl::MutexLock lock(&mu_);
   // Synced: a run checks the approval before it moves records.
-  BW_RETURN_IF_ERROR(WriteChained(batch, Durability::kSynced));
+  BW_RETURN_IF_ERROR(WriteChained(std::move(batch), Durability::kSynced));
   return stored;
 }
 

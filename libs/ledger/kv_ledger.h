@@ -70,7 +70,7 @@ class KvLedger : public Ledger {
   absl::StatusOr<std::string> NewestRunningRun(const std::string& account);
   // Writes `batch` with the chain entries of its audited records (one
   // atomic batch).
-  absl::Status WriteChained(const KvBatch& batch, Durability durability)
+  absl::Status WriteChained(KvBatch batch, Durability durability)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<KvStore> store_;

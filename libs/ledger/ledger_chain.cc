@@ -159,7 +159,7 @@ absl::Status ChainWriter::Load(KvStore* store) {
                         return batch.entries().size() < 1000;
                       }));
       if (batch.empty()) break;
-      KvBatch chained = Extend(batch);
+      KvBatch chained = Extend(std::move(batch));
       KvBatch only_chain;  // the records themselves stay as they are
       for (const KvBatch::Entry& e : chained.entries()) {
         if (!Chained(e.key)) only_chain.Put(e.key, *e.value);
@@ -174,22 +174,25 @@ absl::Status ChainWriter::Load(KvStore* store) {
   return absl::OkStatus();
 }
 
-KvBatch ChainWriter::Extend(const KvBatch& batch) {
-  KvBatch out = batch;
+KvBatch ChainWriter::Extend(KvBatch batch) {
   int64_t seq = seq_;
   std::string hash = hash_;
-  for (const KvBatch::Entry& e : batch.entries()) {
+  // The entries appended below are not chained themselves: walk only the
+  // caller's.
+  const size_t n = batch.entries().size();
+  for (size_t i = 0; i < n; ++i) {
+    const KvBatch::Entry& e = batch.entries()[i];
     if (!Chained(e.key)) continue;
     ++seq;
     std::string canonical =
         Canonical(seq, e.value.has_value(), e.key, Digest(e.value));
     hash = Sha256(absl::StrCat(hash, canonical));
-    out.Put(ChainKey(seq), absl::StrCat(canonical, hash));
+    batch.Put(ChainKey(seq), absl::StrCat(canonical, hash));
   }
-  if (seq != seq_) out.Put(kChainHeadKey, Head(seq, hash));
+  if (seq != seq_) batch.Put(kChainHeadKey, Head(seq, hash));
   pending_seq_ = seq;
   pending_hash_ = std::move(hash);
-  return out;
+  return batch;
 }
 
 void ChainWriter::Commit() {

@@ -65,11 +65,12 @@ class ChainWriter {
   // this point is not covered). DATA_LOSS for an unreadable head.
   absl::Status Load(KvStore* store);
 
-  // A copy of `batch` with one chain entry per audited put or delete (in
-  // batch order) and the new head appended; Commit() after the batch is
-  // written makes the new head current. Without Commit (the write failed)
-  // the next Extend starts from the old head again.
-  KvBatch Extend(const KvBatch& batch);
+  // `batch` with one chain entry per audited put or delete (in batch
+  // order) and the new head appended; Commit() after the batch is written
+  // makes the new head current. Without Commit (the write failed) the next
+  // Extend starts from the old head again. Takes the batch (callers move
+  // it in) so that its values are not copied.
+  KvBatch Extend(KvBatch batch);
   void Commit();
 
   int64_t seq() const { return seq_; }
