@@ -199,13 +199,31 @@ class Run {
   // What the routes of one object need read from other objects first:
   // related-record counts for conditions, and for each many-to-one route
   // onto the object the chosen record per referenced key.
+  // A record chosen to be written onto another, kept compact until then:
+  // its wire bytes (in memory a record's map of fields is several times
+  // their size, and a route keeps one per referenced key for the whole
+  // object), its key, and the value its route orders by.
+  struct Chosen {
+    explicit Chosen(const v1::Record& rec, const mapping::IntoRule& into)
+        : bytes(rec.SerializeAsString()),
+          source_key(rec.source_key()),
+          order(OrderValue(rec, into)) {}
+    v1::Record Parse() const {
+      v1::Record rec;
+      rec.ParseFromString(bytes);  // bytes this process serialized
+      return rec;
+    }
+    std::string bytes;
+    std::string source_key;
+    v1::Value order;
+  };
+
   struct Related {
     absl::flat_hash_map<const mapping::Condition*,
                         absl::flat_hash_map<std::string, int64_t>>
         counts;
-    absl::flat_hash_map<
-        const ObjectRoute*,
-        absl::flat_hash_map<std::string, std::vector<v1::Record>>>
+    absl::flat_hash_map<const ObjectRoute*,
+                        absl::flat_hash_map<std::string, std::vector<Chosen>>>
         chosen;
     // Each many-to-one route as a plain loaded route (no `into`, `when`,
     // owner or key field), built once: its transform gives the fields and
@@ -343,9 +361,10 @@ class Run {
           if (mode() == v1::RUN_MODE_SAMPLE) ++out->candidates[r][key];
           auto& chosen = out->chosen[r][key];
           if (chosen.empty() || r->into->all) {
-            chosen.push_back(rec);
-          } else if (Before(rec, chosen.front(), *r->into)) {
-            chosen.front() = rec;
+            chosen.emplace_back(rec, *r->into);
+          } else if (Before(OrderValue(rec, *r->into), chosen.front().order,
+                            *r->into)) {
+            chosen.front() = Chosen(rec, *r->into);
           }
         }
       }));
@@ -359,7 +378,7 @@ class Run {
       as_load.owner.reset();
       auto& picks = picked_[r];
       for (const auto& [key, recs] : out->chosen[r]) {
-        for (const v1::Record& rec : recs) picks[key].insert(rec.source_key());
+        for (const Chosen& rec : recs) picks[key].insert(rec.source_key);
       }
     }
     LogInfo("related records read",
@@ -408,19 +427,22 @@ class Run {
   // Whether `a` comes before `b` in a many-to-one route's order (`order_by`
   // ascending or descending; records without the field last; ties and no
   // `order_by` keep source order).
-  static bool Before(const v1::Record& a, const v1::Record& b,
+  static bool Before(const v1::Value& x, const v1::Value& y,
                      const mapping::IntoRule& into) {
     if (into.order_by.empty()) return false;
-    auto value = [&](const v1::Record& r) {
-      auto it = r.fields().find(into.order_by);
-      return it == r.fields().end() ? record::NullValue() : it->second;
-    };
-    v1::Value x = value(a), y = value(b);
     if (record::IsNull(x) || record::IsNull(y)) {
       return !record::IsNull(x) && record::IsNull(y);
     }
     int cmp = record::CompareValues(x, y);
     return into.descending ? cmp > 0 : cmp < 0;
+  }
+
+  // The value a many-to-one route orders `rec` by (null without order_by).
+  static v1::Value OrderValue(const v1::Record& rec,
+                              const mapping::IntoRule& into) {
+    if (into.order_by.empty()) return record::NullValue();
+    auto it = rec.fields().find(into.order_by);
+    return it == rec.fields().end() ? record::NullValue() : it->second;
   }
 
   static std::string FieldText(const v1::Record& record,
@@ -443,7 +465,8 @@ class Run {
       auto it = by_key->second.find(key);
       if (it == by_key->second.end()) continue;
       const ObjectRoute& as_load = related.as_load.at(r);
-      for (const v1::Record& rec : it->second) {
+      for (const Chosen& chosen : it->second) {
+        const v1::Record rec = chosen.Parse();
         mapping::TransformResult part =
             mapping::TransformRecord(as_load, rec, ctx_);
         for (auto& w : part.warnings) {
