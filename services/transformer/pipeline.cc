@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -376,9 +378,13 @@ class Run {
       as_load.when.reset();
       as_load.external_key_field = "";
       as_load.owner.reset();
-      auto& picks = picked_[r];
+      picked_routes_.insert(r);
+      // A route taking every record picks them all: nothing to keep.
+      if (r->into->all) continue;
       for (const auto& [key, recs] : out->chosen[r]) {
-        for (const Chosen& rec : recs) picks[key].insert(rec.source_key);
+        for (const Chosen& rec : recs) {
+          picked_.insert(PickId(r, key, rec.source_key));
+        }
       }
     }
     LogInfo("related records read",
@@ -435,6 +441,20 @@ class Run {
     }
     int cmp = record::CompareValues(x, y);
     return into.descending ? cmp > 0 : cmp < 0;
+  }
+
+  // A choice of a many-to-one route (route, referenced key, chosen record's
+  // key) as two independent 64-bit hashes: a false match needs both to
+  // collide (about 2^-128 a pair).
+  static absl::uint128 PickId(const ObjectRoute* route, std::string_view key,
+                              std::string_view source_key) {
+    const uint64_t a = absl::HashOf(route, key, source_key);
+    std::string joined(key);
+    joined.push_back('\0');
+    joined.append(source_key);
+    const uint64_t b = std::hash<std::string_view>()(joined) ^
+                       reinterpret_cast<uintptr_t>(route);
+    return absl::MakeUint128(a, b);
   }
 
   // The value a many-to-one route orders `rec` by (null without order_by).
@@ -907,11 +927,8 @@ class Run {
         }
         continue;
       }
-      auto picks = picked_.find(r);
-      if (picks == picked_.end()) continue;
-      auto pick = picks->second.find(key);
-      if (pick == picks->second.end() ||
-          !pick->second.count(rec.source_key())) {
+      if (!picked_routes_.contains(r)) continue;
+      if (!into.all && !picked_.contains(PickId(r, key, rec.source_key()))) {
         if (why.empty()) {
           why = absl::StrCat(
               "another ", rec.object_type(), " record of ", into.object, " ",
@@ -1228,7 +1245,9 @@ class Run {
         sample_->Offer(ref, features, std::move(parents));
       }));
     }
-    picked_.clear();  // ReadRelated's picks; the run makes them again
+    // ReadRelated's picks; the run makes them again.
+    picked_.clear();
+    picked_routes_.clear();
     owner_emails_.clear();
     sample_->Finish();
     LogInfo("sample chosen",
@@ -1464,10 +1483,12 @@ class Run {
   std::map<RecordRef, v1::Record> sample_records_;
   std::vector<std::pair<const ObjectRoute*, v1::TargetRecord>> sample_sent_;
   std::vector<v1::ObjectProgress> objects_;
-  // Per many-to-one route, the chosen records' keys per referenced key.
-  absl::flat_hash_map<const ObjectRoute*,
-                      absl::flat_hash_map<std::string, std::set<std::string>>>
-      picked_;
+  // The many-to-one routes whose related records were read, and which
+  // record each chose per referenced key (PickId; routes with `all` choose
+  // every record and keep nothing). 16 bytes a choice: a million patients'
+  // attributes and insurance no longer hold their keys twice.
+  absl::flat_hash_set<const ObjectRoute*> picked_routes_;
+  absl::flat_hash_set<absl::uint128> picked_;
   // Per source object written onto, what became of each record.
   absl::flat_hash_map<std::string,
                       absl::flat_hash_map<std::string, MergeOutcome>>

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +48,20 @@ TEST_F(NullDestinationTest, MigrationBalancesAndSendsNothing) {
                         "--patients", "60", "--seed", "11"},
                        log_),
             0);
+  // A second "Dental anxiety" for the first patient that has one: the
+  // first stays merged onto the contact, the second is skipped ("another
+  // ... fills its fields"), never merged as well.
+  const std::string properties = root_ + "/data/custom_patient_properties.csv";
+  std::string rows = ReadAll(properties);
+  const size_t anxiety = rows.find(",Dental anxiety,");
+  ASSERT_NE(anxiety, std::string::npos);
+  const size_t line = rows.rfind('\n', anxiety) + 1;
+  std::string duplicate = rows.substr(line, rows.find('\n', anxiety) - line);
+  duplicate.replace(0, duplicate.find(','), "999001");
+  {
+    std::ofstream out(properties, std::ios::app);
+    out << duplicate << "\n";
+  }
   testing::ReplicaSuiteOptions o;
   o.dir = root_ + "/suite";
   o.crm = "null";
@@ -73,6 +88,22 @@ TEST_F(NullDestinationTest, MigrationBalancesAndSendsNothing) {
   json r = json::parse(ReadAll(report));
   EXPECT_EQ(r["run"]["state"], "succeeded");
   EXPECT_TRUE(r["balanced"].get<bool>());
+  const json* props = nullptr;
+  for (const json& obj : r["objects"]) {
+    if (obj.value("source_object", "") == "custom_patient_property") {
+      props = &obj;
+    }
+  }
+  ASSERT_NE(props, nullptr) << r["objects"].dump();
+  int fills = 0;
+  for (const json& s : (*props)["skipped_records"]) {
+    if (s.value("source_key", "") == "999001") {
+      EXPECT_THAT(s.value("reason", ""), HasSubstr("fills its fields"));
+      ++fills;
+    }
+  }
+  EXPECT_EQ(fills, 1) << (*props).dump();
+  EXPECT_GT((*props).value("loaded", 0), 0) << (*props).dump();
   const int64_t loaded = r["totals"]["loaded"].get<int64_t>();
   EXPECT_GT(loaded, 60);  // patients and their appointments, notes, ...
   EXPECT_EQ(r["operations"]["failed"], 0);
