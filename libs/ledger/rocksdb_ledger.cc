@@ -248,6 +248,10 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& directory,
   options.memtable_whole_key_filtering = true;
   options.memtable_insert_with_hint_prefix_extractor =
       std::make_shared<SequentialKeyPrefix>();
+  // Memtables of 32 MB (RocksDB's default is 64): with one flushing beside
+  // the active one the auditor stays under 256 MB at 2,000,000 records
+  // (docs/benchmarks.md).
+  options.write_buffer_size = 32 << 20;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
       read_only ? rocksdb::DB::OpenForReadOnly(options, directory, &raw)
