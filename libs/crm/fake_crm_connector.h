@@ -27,8 +27,10 @@ class FakeCrmConnector : public CrmConnector {
   std::map<std::string, std::map<std::string, nlohmann::json>> records;
   int64_t calls = 0;
 
+  int64_t list_users_calls = 0;
   absl::StatusOr<std::vector<CrmUser>> ListUsers() override {
     ++calls;
+    ++list_users_calls;
     return users;
   }
   // Names ("contacts.cf_x") PrepareSchema reports missing. A record's

@@ -313,10 +313,18 @@ absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
   return out;
 }
 
-absl::Status LoaderCore::EnsureOwners(
-    const v1::DestinationConfig& destination) {
+absl::Status LoaderCore::EnsureOwners(const v1::DestinationConfig& destination,
+                                      bool fresh) {
   if (owners_loaded_) return absl::OkStatus();
-  BW_ASSIGN_OR_RETURN(std::vector<crm::CrmUser> users, connector_->ListUsers());
+  std::optional<std::vector<crm::CrmUser>> shared;
+  if (users_ != nullptr && !fresh) shared = users_->Get(destination.account());
+  std::vector<crm::CrmUser> users;
+  if (shared.has_value()) {
+    users = std::move(*shared);
+  } else {
+    BW_ASSIGN_OR_RETURN(users, connector_->ListUsers());
+    if (users_ != nullptr) users_->Put(destination.account(), users);
+  }
   user_by_email_.clear();
   for (const auto& u : users) {
     if (!u.email.empty()) user_by_email_[Lower(u.email)] = u.id;
@@ -411,7 +419,8 @@ absl::StatusOr<v1::PrepareResponse> LoaderCore::Prepare(
   }
   int64_t before = connector_->requests();
   owners_loaded_ = false;
-  BW_RETURN_IF_ERROR(EnsureOwners(request.destination()));
+  // Read afresh at the start of every run, and shared with its streams.
+  BW_RETURN_IF_ERROR(EnsureOwners(request.destination(), /*fresh=*/true));
   v1::SchemaReport schema;
   if (!request.map_yaml().empty()) {
     BW_ASSIGN_OR_RETURN(

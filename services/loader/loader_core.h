@@ -22,6 +22,7 @@
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
 #include "libs/crm/retry.h"
+#include "services/loader/user_directory.h"
 
 namespace bridgework::loader {
 
@@ -31,6 +32,11 @@ class LoaderCore {
   // paces how often a batch's outcomes are written (see LoadBatch).
   LoaderCore(std::string crm_name, crm::CrmConnector* connector,
              AuditorClient* auditor, crm::Clock clock = crm::SystemClock());
+
+  // Shares the CRM's users with the loader's other calls (not owned; must
+  // outlive the core): Prepare puts what it reads, LoadBatch takes them
+  // from there when they are fresh instead of reading them itself.
+  void ShareUsers(UserDirectory* users) { users_ = users; }
 
   // Resolves owners by email; checks the map's custom fields exist.
   absl::StatusOr<v1::PrepareResponse> Prepare(
@@ -75,7 +81,10 @@ class LoaderCore {
   absl::StatusOr<ResolvedKeys> ResolveRecords(
       const std::string& account,
       const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records);
-  absl::Status EnsureOwners(const v1::DestinationConfig& destination);
+  // The CRM's users by email and the fallback owner, once per core: from
+  // the shared directory when it has them and not `fresh`, else read.
+  absl::Status EnsureOwners(const v1::DestinationConfig& destination,
+                            bool fresh = false);
   // The connector's PrepareSchema for what the map (YAML) needs: its custom
   // fields, custom objects, pipelines and territories. Without `apply` the
   // connector only reports, and plans what it would create.
@@ -109,6 +118,7 @@ class LoaderCore {
   crm::CrmConnector* connector_;
   AuditorClient* auditor_;
   crm::Clock clock_;
+  UserDirectory* users_ = nullptr;
   bool owners_loaded_ = false;
   absl::flat_hash_map<std::string, std::string> user_by_email_;
   std::string fallback_owner_id_;

@@ -153,6 +153,41 @@ TEST_F(LoaderCoreTest, UpdatesGoThroughBulkUpsertWhenTheCrmHoldsTheKey) {
   EXPECT_EQ(auditor_.pending(), 0u);
 }
 
+// A run's Prepare reads the CRM's users once; its load streams (each a
+// core with its own connector) take them from the loader's directory
+// instead of one request each, until they are ten minutes old.
+TEST(LoaderCoreUsers, StreamsTakeTheUsersThePrepareRead) {
+  auto now = std::chrono::steady_clock::time_point();
+  crm::Clock clock = [&now] { return now; };
+  UserDirectory users(clock);
+  FakeAuditorClient auditor;
+  FakeCrmConnector prepare_crm;
+  LoaderCore prepare("freshsales", &prepare_crm, &auditor, clock);
+  prepare.ShareUsers(&users);
+  v1::PrepareRequest request;
+  request.mutable_destination()->set_crm("freshsales");
+  request.mutable_destination()->set_account("acct");
+  request.mutable_destination()->set_fallback_owner_email("owner@x.example");
+  ASSERT_TRUE(prepare.Prepare(request).ok());
+  EXPECT_EQ(prepare_crm.list_users_calls, 1);
+
+  FakeCrmConnector stream_crm;
+  LoaderCore stream("freshsales", &stream_crm, &auditor, clock);
+  stream.ShareUsers(&users);
+  auto ack = stream.LoadBatch(Batch("r-1", {Contact("1")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(stream_crm.list_users_calls, 0);
+  EXPECT_EQ(stream_crm.records["contact"].begin()->second["owner_id"], "2");
+
+  // Another account, or the same one after ten minutes: read again.
+  now += std::chrono::minutes(11);
+  FakeCrmConnector later_crm;
+  LoaderCore later("freshsales", &later_crm, &auditor, clock);
+  later.ShareUsers(&users);
+  ASSERT_TRUE(later.LoadBatch(Batch("r-2", {Contact("2")})).ok());
+  EXPECT_EQ(later_crm.list_users_calls, 1);
+}
+
 TEST_F(LoaderCoreTest, SameRunAgainSendsNoWrites) {
   ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1")})).ok());
   int64_t before = crm_.calls;

@@ -33,13 +33,16 @@ class LoadReactor final
               std::shared_ptr<AuditorClient> auditor,
               const grpc::CallbackServerContext& context,
               metrics::Metrics* metrics,
-              std::shared_ptr<LoaderService::Locks> locks)
+              std::shared_ptr<LoaderService::Locks> locks,
+              std::shared_ptr<UserDirectory> users)
       : connector_(std::move(connector)),
         auditor_(std::move(auditor)),
         locks_(std::move(locks)),
+        users_(std::move(users)),
         core_(std::move(crm), connector_.get(), auditor_.get()),
         log_context_(IncomingLogContext(context)),
         metrics_(metrics) {
+    core_.ShareUsers(users_.get());
     ReadNext();
   }
 
@@ -116,6 +119,7 @@ class LoadReactor final
   std::unique_ptr<crm::CrmConnector> connector_;
   std::shared_ptr<AuditorClient> auditor_;
   std::shared_ptr<LoaderService::Locks> locks_;
+  std::shared_ptr<UserDirectory> users_;
   LoaderCore core_;
   google::protobuf::Arena arena_;
   v1::TargetBatch* batch_ = nullptr;  // on arena_
@@ -164,6 +168,7 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
     ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
+    core.ShareUsers(users_.get());
     std::shared_ptr<absl::Mutex> account =
         locks_->Of("prepare/" + request->destination().account());
     absl::StatusOr<v1::PrepareResponse> r;
@@ -180,7 +185,7 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
 grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
     grpc::CallbackServerContext* context) {
   return new LoadReactor(crm_name_, factory_(), auditor_, *context, metrics_,
-                         locks_);
+                         locks_, users_);
 }
 
 grpc::ServerUnaryReactor* LoaderService::Link(

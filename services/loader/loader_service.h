@@ -17,6 +17,7 @@
 #include "libs/auditor_client/auditor_client.h"
 #include "libs/crm/crm_connector.h"
 #include "libs/metrics/metrics.h"
+#include "services/loader/user_directory.h"
 
 namespace bridgework::loader {
 
@@ -67,6 +68,8 @@ class LoaderService final : public v1::Loader::CallbackService {
   std::shared_ptr<AuditorClient> auditor_;
   metrics::Metrics* metrics_;
   std::shared_ptr<Locks> locks_ = std::make_shared<Locks>();
+  // The CRM's users, read by each run's Prepare, taken by its streams.
+  std::shared_ptr<UserDirectory> users_ = std::make_shared<UserDirectory>();
 };
 
 }  // namespace bridgework::loader

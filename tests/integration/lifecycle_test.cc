@@ -521,6 +521,8 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
     EXPECT_GE(during["POST /contacts/bulk_upsert"], 1);
     EXPECT_EQ(during["GET /contacts/{id}"], 0);
     EXPECT_EQ(during["PUT /contacts/{id}"], 0);
+    // The run's Prepare reads the users; its load streams share them.
+    EXPECT_EQ(during["GET /selector/owners"], 1);
   }
   const json* d = Object(drep, "document");
   ASSERT_NE(d, nullptr) << drep.dump(2);
