@@ -696,25 +696,39 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
 absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
     const v1::ResolveKeysRequest& r) {
   v1::ResolveKeysResponse out;
+  // Every key's pending marker and id-map entry in one read from one
+  // consistent view: an outcome is one atomic batch (marker deleted, entry
+  // written), so each key shows the entry, the marker or both, never
+  // neither, even when an outcome lands meanwhile. "Neither" would let the
+  // loader create twice. (A store without a consistent view reads in
+  // order, each marker before its entry, which gives the same.)
+  std::vector<std::string> keys;
+  keys.reserve(2 * r.keys_size());
   for (const v1::KeyRef& k : r.keys()) {
+    keys.push_back(PendingKey(r.account(), k.source_object(), k.source_key(),
+                              k.target_object()));
+    keys.push_back(MapKey(r.account(), k.source_object(), k.source_key(),
+                          k.target_object()));
+  }
+  BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                      store_->MultiGet(keys));
+  if (values.size() != keys.size()) {
+    return absl::InternalError("ledger: MultiGet answered another count");
+  }
+  for (int i = 0; i < r.keys_size(); ++i) {
+    const v1::KeyRef& k = r.keys(i);
     v1::ResolvedKey* rk = out.add_keys();
     *rk->mutable_key() = k;
-    // Pending marker first, then the id map: an outcome is one atomic batch
-    // (marker deleted, entry written), so reading in this order sees the
-    // entry, the marker or both, never neither, even when an outcome lands
-    // between the two reads. "Neither" would let the loader create twice.
     v1::Operation pending;
-    BW_ASSIGN_OR_RETURN(bool is_pending,
-                        GetProto(store_.get(),
-                                 PendingKey(r.account(), k.source_object(),
-                                            k.source_key(), k.target_object()),
-                                 &pending));
+    const bool is_pending = values[2 * i].has_value();
+    if (is_pending) {
+      BW_RETURN_IF_ERROR(Parse(*values[2 * i], keys[2 * i], &pending));
+    }
     v1::Operation entry;
-    BW_ASSIGN_OR_RETURN(bool mapped,
-                        GetProto(store_.get(),
-                                 MapKey(r.account(), k.source_object(),
-                                        k.source_key(), k.target_object()),
-                                 &entry));
+    const bool mapped = values[2 * i + 1].has_value();
+    if (mapped) {
+      BW_RETURN_IF_ERROR(Parse(*values[2 * i + 1], keys[2 * i + 1], &entry));
+    }
     if (mapped) {
       rk->set_crm_id(entry.crm_id());
       rk->set_fingerprint(entry.fingerprint());

@@ -1,5 +1,7 @@
 #include "libs/ledger/kv_store.h"
 
+#include "libs/common/status_macros.h"
+
 #include <map>
 #include <utility>
 
@@ -83,6 +85,17 @@ class InMemoryKvStore : public KvStore {
 };
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::optional<std::string>>> KvStore::MultiGet(
+    const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  for (const std::string& key : keys) {
+    BW_ASSIGN_OR_RETURN(std::optional<std::string> value, Get(key));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
 
 std::unique_ptr<KvStore> NewInMemoryKvStore() {
   return std::make_unique<InMemoryKvStore>();

@@ -61,6 +61,12 @@ class KvStore {
   virtual absl::StatusOr<std::optional<std::string>> Get(
       const std::string& key) = 0;
 
+  // The values of `keys` in order (nullopt for an absent key), read
+  // together, from one consistent view where the store has one (RocksDB's
+  // batched MultiGet). The default calls Get once per key, in order.
+  virtual absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      const std::vector<std::string>& keys);
+
   // Applies every entry of `batch` or none.
   virtual absl::Status Write(const KvBatch& batch, Durability durability) = 0;
 

@@ -78,6 +78,17 @@ class EncryptingKvStore : public KvStore {
     return std::optional<std::string>(std::move(plain));
   }
 
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      const std::vector<std::string>& keys) override {
+    BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                        raw_->MultiGet(keys));
+    for (size_t i = 0; i < values.size() && i < keys.size(); ++i) {
+      if (!values[i].has_value()) continue;
+      BW_ASSIGN_OR_RETURN(values[i], Open(keys[i], *values[i]));
+    }
+    return values;
+  }
+
   absl::Status Write(const KvBatch& batch, Durability durability) override {
     KvBatch sealed;
     for (const KvBatch::Entry& e : batch.entries()) {

@@ -142,8 +142,19 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   Put(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
   EXPECT_NE(Raw(raw, "d/r-000001/patient/1"), sealed);
 
+  // Read together: each opened under its own key, an absent one absent.
+  auto many = store->MultiGet(
+      {"d/r-000001/patient/2", "d/r-000001/patient/9", "d/r-000001/patient/1"});
+  ASSERT_TRUE(many.ok()) << many.status();
+  ASSERT_EQ(many->size(), 3u);
+  EXPECT_EQ((*many)[0], "john.roe@example.com");
+  EXPECT_FALSE((*many)[1].has_value());
+  EXPECT_EQ((*many)[2], "jane.doe@example.com");
+
   // Moved under another key: fails authentication, naming the key.
   Put(raw, "d/r-000001/patient/2", *Raw(raw, "d/r-000001/patient/1"));
+  EXPECT_EQ(store->MultiGet({"d/r-000001/patient/2"}).status().code(),
+            absl::StatusCode::kDataLoss);
   auto moved = store->Get("d/r-000001/patient/2");
   EXPECT_EQ(moved.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(moved.status().message(), HasSubstr("fails authentication"));

@@ -299,6 +299,38 @@ TYPED_TEST(LedgerTest, ListRunsNewestFirst) {
   EXPECT_EQ(this->ledger_->ListRuns(r)->runs_size(), 2);
 }
 
+// Several keys in one call (read together, KvStore::MultiGet): each answer
+// is its own key's, in the order asked, mapped, pending and unknown mixed.
+TYPED_TEST(LedgerTest, ResolveKeysAnswersEachKeyInOrder) {
+  v1::RunInfo run = this->Begin("h");
+  auto ops =
+      this->Intend({this->Op(run.run_id(), "1"), this->Op(run.run_id(), "2"),
+                    this->Op(run.run_id(), "3")});
+  ASSERT_EQ(ops.size(), 3u);
+  ASSERT_TRUE(this->Record({this->Outcome(ops[0], v1::OP_STATE_APPLIED, "501"),
+                            this->Outcome(ops[2], v1::OP_STATE_APPLIED, "503")})
+                  .ok());
+  v1::ResolveKeysRequest r;
+  r.set_account("acct");
+  for (const char* key : {"3", "unknown", "2", "1"}) {
+    auto* k = r.add_keys();
+    k->set_source_object("patient");
+    k->set_source_key(key);
+    k->set_target_object("contact");
+  }
+  auto out = this->ledger_->ResolveKeys(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->keys_size(), 4);
+  EXPECT_EQ(out->keys(0).key().source_key(), "3");
+  EXPECT_EQ(out->keys(0).crm_id(), "503");
+  EXPECT_EQ(out->keys(0).pending_seq(), 0);
+  EXPECT_TRUE(out->keys(1).crm_id().empty());
+  EXPECT_EQ(out->keys(1).pending_seq(), 0);
+  EXPECT_TRUE(out->keys(2).crm_id().empty());
+  EXPECT_EQ(out->keys(2).pending_seq(), ops[1].seq());
+  EXPECT_EQ(out->keys(3).crm_id(), "501");
+}
+
 TYPED_TEST(LedgerTest, IntentThenOutcomeUpdatesIdMapAndPending) {
   v1::RunInfo run = this->Begin("h");
   auto ops =

@@ -139,6 +139,24 @@ class RocksKvStore : public KvStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      const std::vector<std::string>& keys) override {
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (const std::string& key : keys) slices.push_back(ToSlice(key));
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                  keys.size(), slices.data(), values.data(), statuses.data());
+    std::vector<std::optional<std::string>> out(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      BW_RETURN_IF_ERROR(FromRocks(statuses[i]));
+      out[i] = values[i].ToString();
+    }
+    return out;
+  }
+
   absl::Status Write(const KvBatch& batch, Durability durability) override {
     rocksdb::WriteBatch wb;
     for (const KvBatch::Entry& e : batch.entries()) {
