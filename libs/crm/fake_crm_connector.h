@@ -177,6 +177,8 @@ class FakeCrmConnector : public CrmConnector {
   int64_t bulk_calls = 0;
   // Rejects the record whose external key is this, in BulkUpsert.
   std::string bulk_reject_key;
+  // The next BulkUpsert is applied but its reply lost (ambiguous).
+  bool bulk_lose_reply = false;
   bool SupportsBulkUpsert(const std::string& object) const override {
     return std::find(bulk_objects.begin(), bulk_objects.end(), object) !=
            bulk_objects.end();
@@ -205,6 +207,10 @@ class FakeCrmConnector : public CrmConnector {
         rec[k] = record::ValueToJson(v);
       rec["owner_id"] = r.owner_id;
       out.push_back(id);
+    }
+    if (bulk_lose_reply) {
+      bulk_lose_reply = false;
+      return absl::UnavailableError("ambiguous: the bulk job's reply was lost");
     }
     return out;
   }

@@ -795,7 +795,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   // Creates go through the CRM's bulk upsert where it has one: keyed by the
   // external key, so a resend after a crash updates instead of duplicating.
   // A whole-call failure leaves the records to the one-by-one path below,
-  // which looks each up before writing again. Updates join them when the
+  // which looks each up before writing again (unless the CRM refused the
+  // call as a whole: then nothing was written). Updates join them when the
   // upsert is sure to match the record they update (BulkUpdatable).
   std::map<const Plan*, absl::StatusOr<std::string>> bulk_results;
   {
@@ -810,6 +811,16 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         for (size_t i = 0; i < chunk.size(); ++i)
           bulk_results.emplace(chunk[i], std::move((*results)[i]));
       } else {
+        if (!results.ok() && !IsRecordError(results.status())) {
+          // The call may have been applied (a lost reply, a job that did
+          // not finish): each record is looked up before it is written
+          // again, as after an ambiguous create of its own.
+          for (Plan* p : chunk) {
+            bulk_results.emplace(p, absl::UnavailableError(absl::StrCat(
+                                        "ambiguous: the bulk upsert failed (",
+                                        results.status().message(), ")")));
+          }
+        }
         LogWarning("bulk upsert failed; writing one by one",
                    {{"run", run_id},
                     {"object", chunk.front()->record->target_object()},

@@ -119,6 +119,23 @@ TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {
             ack->outcomes(149).crm_id());
 }
 
+// A bulk upsert applied whose reply was lost: every record is looked up by
+// its key and adopted, none created twice (found by chaos seed 7, where
+// the one-by-one path created three deals a second time).
+TEST_F(LoaderCoreTest, LostBulkReplyIsLookedUpNotCreatedAgain) {
+  crm_.bulk_objects = {"contact"};
+  crm_.bulk_lose_reply = true;
+  auto ack = core_.LoadBatch(
+      Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  ASSERT_EQ(ack->outcomes_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ack->outcomes(i).status(), v1::RECORD_STATUS_CREATED) << i;
+  }
+  EXPECT_EQ(crm_.records["contact"].size(), 3u);
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
 // A delta's updates go through the bulk upsert too, but only for records
 // whose CRM record still holds the external key the upsert matches on:
 // one whose key was edited in the CRM is updated alone, never duplicated.
