@@ -125,8 +125,8 @@ TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {
 TEST_F(LoaderCoreTest, LostBulkReplyIsLookedUpNotCreatedAgain) {
   crm_.bulk_objects = {"contact"};
   crm_.bulk_lose_reply = true;
-  auto ack = core_.LoadBatch(
-      Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
+  auto ack =
+      core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2"), Contact("3")}));
   ASSERT_TRUE(ack.ok()) << ack.status();
   ASSERT_EQ(ack->outcomes_size(), 3);
   for (int i = 0; i < 3; ++i) {
