@@ -528,19 +528,8 @@ class Bench {
                 SourceDir() + "/examples/pbn-freshsales/map.yaml", "--by",
                 "bench", "--services", services},
                cli_log);
-    // Requests by route so far ("total" under "").
     auto emulator_requests = [&emulator] {
-      json stats = GetJson(emulator + "/__sandbox/stats");
-      std::map<std::string, int64_t> by_route;
-      by_route[""] = stats.value("total", int64_t{0});
-      if (stats.contains("requests") && stats["requests"].is_object()) {
-        for (const auto& [route, statuses] : stats["requests"].items()) {
-          for (const auto& [status, n] : statuses.items()) {
-            if (n.is_number_integer()) by_route[route] += n.get<int64_t>();
-          }
-        }
-      }
-      return by_route;
+      return testing::RequestsByRoute(emulator);
     };
     auto run = [&](const std::string& name, const std::string& command) {
       const std::map<std::string, int64_t> sent = emulator_requests();

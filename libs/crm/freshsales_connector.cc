@@ -545,7 +545,6 @@ class FreshsalesConnector : public CrmConnector {
       const std::vector<const v1::TargetRecord*>& records) override {
     const size_t n = std::min(ids.size(), records.size());
     std::vector<std::optional<json>> out(n);
-    std::vector<bool> found(n, false);
     // (object, key field) -> the records to read by key.
     std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
     for (size_t i = 0; i < n; ++i) {
@@ -573,14 +572,13 @@ class FreshsalesConnector : public CrmConnector {
         }
         for (size_t k = begin; k < end; ++k) {
           auto it = by_id.find(ids[indexes[k]]);
-          if (it == by_id.end()) continue;
-          out[indexes[k]] = std::move(*it->second);
-          found[indexes[k]] = true;
+          if (it != by_id.end()) out[indexes[k]] = std::move(*it->second);
         }
       }
     }
+    // What the searches did not return (found records are never null).
     for (size_t i = 0; i < n; ++i) {
-      if (found[i]) continue;
+      if (out[i].has_value()) continue;
       BW_ASSIGN_OR_RETURN(out[i], Get(records[i]->target_object(), ids[i]));
     }
     return out;
@@ -1198,22 +1196,9 @@ class FreshsalesConnector : public CrmConnector {
   absl::StatusOr<std::optional<std::string>> FilteredSearch(
       const ObjectSpec& spec, const std::string& field,
       const std::string& key) {
-    json body = {{"filter_rule", json::array({{{"attribute", field},
-                                               {"operator", "is_in"},
-                                               {"value", key}}})}};
-    BW_ASSIGN_OR_RETURN(
-        HttpResponse r,
-        transport_.Call("POST",
-                        absl::StrCat("/filtered_search/", spec.lookup,
-                                     "?page=1&per_page=100"),
-                        body.dump(), true));
-    json j = json::parse(r.body, nullptr, false);
-    if (!j.is_object() || !j.contains(spec.list_key) ||
-        !j[spec.list_key].is_array()) {
-      return absl::InternalError(
-          "Freshsales filtered_search: unexpected response shape");
-    }
-    return FirstMatch(j[spec.list_key], field, key);
+    BW_ASSIGN_OR_RETURN(std::vector<json> matches,
+                        SearchAll(spec, field, json(key)));
+    return FirstMatch(matches, field, key);
   }
 
   // ---- Products on deals (target "deal_product"; id "<deal>/<product>")

@@ -129,12 +129,7 @@ AuditorService::AuditorService(ledger::Ledger* ledger,
                                AuditorServiceOptions options)
     : ledger_(ledger),
       options_(options),
-      executor_(std::make_unique<Executor>(options.threads)) {
-  SetMessageAllocatorFor_RecordIntents(&intents_allocator_);
-  SetMessageAllocatorFor_RecordOutcomes(&outcomes_allocator_);
-  SetMessageAllocatorFor_ResolveKeys(&resolve_allocator_);
-  SetMessageAllocatorFor_RecordDispositions(&dispositions_allocator_);
-}
+      executor_(std::make_unique<Executor>(options.threads)) {}
 
 AuditorService::~AuditorService() = default;
 

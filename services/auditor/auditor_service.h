@@ -17,7 +17,6 @@
 #include <memory>
 
 #include "bridgework/v1/auditor.grpc.pb.h"
-#include "libs/common/arena_allocator.h"
 #include "libs/ledger/ledger.h"
 #include "services/auditor/executor.h"
 
@@ -95,16 +94,6 @@ class AuditorService final : public v1::Auditor::CallbackService {
 
   ledger::Ledger* ledger_;
   AuditorServiceOptions options_;
-  // The per-record methods parse their requests into arenas.
-  ArenaRequestAllocator<v1::RecordIntentsRequest, v1::RecordIntentsResponse>
-      intents_allocator_;
-  ArenaRequestAllocator<v1::RecordOutcomesRequest, v1::RecordOutcomesResponse>
-      outcomes_allocator_;
-  ArenaRequestAllocator<v1::ResolveKeysRequest, v1::ResolveKeysResponse>
-      resolve_allocator_;
-  ArenaRequestAllocator<v1::RecordDispositionsRequest,
-                        v1::RecordDispositionsResponse>
-      dispositions_allocator_;
   // Last member: destroyed first, finishing the work that uses the rest.
   std::unique_ptr<Executor> executor_;
 };

@@ -5,10 +5,9 @@
 #include <optional>
 #include <thread>
 
-#include <google/protobuf/arena.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "libs/common/arena_message.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
@@ -107,17 +106,17 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
         if (stop_) return absl::CancelledError("the client went away");
       }
       // Each batch lives in its own arena, released whole once written.
-      ArenaBatch batch;
-      BW_ASSIGN_OR_RETURN(bool more, reader->Next(batch_size, batch.batch));
+      ArenaMessage<v1::RecordBatch> batch;
+      BW_ASSIGN_OR_RETURN(bool more, reader->Next(batch_size, batch.get()));
       if (!more) break;
-      records_ += batch.batch->records_size();
-      rejections_ += batch.batch->rejections_size();
+      records_ += batch->records_size();
+      rejections_ += batch->rejections_size();
       ++batches_;
       if (metrics_ != nullptr) {
         metrics_->RecordsOut(request_.object_type(), "extracted",
-                             batch.batch->records_size());
+                             batch->records_size());
         metrics_->RecordsOut(request_.object_type(), "rejected",
-                             batch.batch->rejections_size());
+                             batch->rejections_size());
       }
       Action action;
       {
@@ -142,7 +141,7 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
     if (!stop_ && !queue_.empty()) {
       writing_ = true;
       // The front stays put until OnWriteDone pops it.
-      to_write_ = queue_.front().batch;
+      to_write_ = queue_.front().get();
       return Action::kWrite;
     }
     if (producer_done_) {
@@ -216,15 +215,7 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
   int64_t rejections_ = 0;
 
   absl::Mutex mu_;
-  // A batch and the arena that holds it (its records' maps of fields): one
-  // release per batch instead of one free per field.
-  struct ArenaBatch {
-    std::unique_ptr<google::protobuf::Arena> arena =
-        std::make_unique<google::protobuf::Arena>();
-    v1::RecordBatch* batch =
-        google::protobuf::Arena::CreateMessage<v1::RecordBatch>(arena.get());
-  };
-  std::deque<ArenaBatch> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<ArenaMessage<v1::RecordBatch>> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   const v1::RecordBatch* to_write_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,10 +2,9 @@
 
 #include <thread>
 
-#include <google/protobuf/arena.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/arena_message.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/trace.h"
@@ -111,9 +110,8 @@ class LoadReactor final
   // (maps of fields, lookups) are released at once, not one allocation at
   // a time.
   void ReadNext() {
-    arena_.Reset();
-    batch_ = google::protobuf::Arena::CreateMessage<v1::TargetBatch>(&arena_);
-    StartRead(batch_);
+    batch_.Reset();
+    StartRead(batch_.get());
   }
 
   std::unique_ptr<crm::CrmConnector> connector_;
@@ -121,9 +119,8 @@ class LoadReactor final
   std::shared_ptr<LoaderService::Locks> locks_;
   std::shared_ptr<UserDirectory> users_;
   LoaderCore core_;
-  google::protobuf::Arena arena_;
-  v1::TargetBatch* batch_ = nullptr;  // on arena_
-  std::string object_;                // the last batch's target object
+  ArenaMessage<v1::TargetBatch> batch_;
+  std::string object_;  // the last batch's target object
   v1::LoadAck ack_;
   // Touched by one batch's thread at a time (one batch in flight).
   LogContext log_context_;

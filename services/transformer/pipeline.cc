@@ -7,8 +7,6 @@
 #include <set>
 #include <thread>
 
-#include <google/protobuf/arena.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
@@ -18,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "libs/common/arena_message.h"
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
@@ -198,9 +197,6 @@ class Run {
     std::string crm_id;
   };
 
-  // What the routes of one object need read from other objects first:
-  // related-record counts for conditions, and for each many-to-one route
-  // onto the object the chosen record per referenced key.
   // A record chosen to be written onto another, kept compact until then:
   // its wire bytes (in memory a record's map of fields is several times
   // their size, and a route keeps one per referenced key for the whole
@@ -220,6 +216,9 @@ class Run {
     v1::Value order;
   };
 
+  // What the routes of one object need read from other objects first:
+  // related-record counts for conditions, and for each many-to-one route
+  // onto the object the chosen record per referenced key.
   struct Related {
     absl::flat_hash_map<const mapping::Condition*,
                         absl::flat_hash_map<std::string, int64_t>>
@@ -1009,9 +1008,7 @@ class Run {
     // Each batch is parsed into an arena, released whole once the batch is
     // done: a record's map of fields then costs no malloc and free per
     // entry (they were a third of the transformer's CPU).
-    google::protobuf::Arena arena;
-    v1::RecordBatch* batch =
-        google::protobuf::Arena::CreateMessage<v1::RecordBatch>(&arena);
+    ArenaMessage<v1::RecordBatch> batch;
     v1::RecordDispositionsRequest dispositions;
     v1::Timestamp watermark;
     auto cancel_streams = [&streams]() {
@@ -1021,7 +1018,7 @@ class Run {
         }
       }
     };
-    while (reader->Read(batch)) {
+    while (reader->Read(batch.get())) {
       const v1::RecordBatch& in = *batch;
       if (peers_.metrics != nullptr) {
         peers_.metrics->RecordsIn(source,
@@ -1134,8 +1131,7 @@ class Run {
         }
       }
       BW_RETURN_IF_ERROR(FlushDispositions(&dispositions));
-      arena.Reset();
-      batch = google::protobuf::Arena::CreateMessage<v1::RecordBatch>(&arena);
+      batch.Reset();
     }
     absl::Status extract_status = FromGrpcStatus(reader->Finish());
     if (!extract_status.ok()) {

@@ -33,6 +33,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "libs/crm/http_client.h"
+#include "tests/integration/http_json.h"
 #include "tests/integration/process_util.h"
 
 namespace bridgework {
@@ -199,22 +200,6 @@ class LifecycleTest : public ::testing::TestWithParam<Case> {
     auto r = http->Send(crm::HttpRequest::Get(emulator_ + "/__sandbox/state"));
     if (!r.ok()) return json();
     return json::parse(r->body, nullptr, false);
-  }
-
-  // Requests the emulator answered so far, by route ("PUT /contacts/{id}").
-  std::map<std::string, int64_t> RequestsByRoute() {
-    auto http = crm::MakeCurlHttpClient();
-    auto r = http->Send(crm::HttpRequest::Get(emulator_ + "/__sandbox/stats"));
-    std::map<std::string, int64_t> out;
-    if (!r.ok()) return out;
-    json stats = json::parse(r->body, nullptr, false);
-    if (!stats.is_object() || !stats.contains("requests")) return out;
-    for (const auto& [route, statuses] : stats["requests"].items()) {
-      for (const auto& [status, n] : statuses.items()) {
-        if (n.is_number_integer()) out[route] += n.get<int64_t>();
-      }
-    }
-    return out;
   }
 
   // One call to the CRM's public API, authenticated as its users are.
@@ -507,7 +492,8 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
     for (const auto& r : doc_rows) out << absl::StrJoin(r, ",") << "\n";
   }
   std::string delta = (root_ / "delta.json").string();
-  std::map<std::string, int64_t> before_delta = RequestsByRoute();
+  std::map<std::string, int64_t> before_delta =
+      testing::RequestsByRoute(emulator_);
   ASSERT_EQ(Cli({"delta", "--config", config_, "--report-json", delta}, log_),
             0)
       << ReadAll(log_);
@@ -515,7 +501,7 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
   if (c.crm == "freshsales") {
     // The changed contacts are read by a filtered search on their key and
     // written by a bulk upsert, not one GET and one PUT each.
-    std::map<std::string, int64_t> during = RequestsByRoute();
+    std::map<std::string, int64_t> during = testing::RequestsByRoute(emulator_);
     for (auto& [route, n] : during) n -= before_delta[route];
     EXPECT_GE(during["POST /filtered_search/contact"], 1);
     EXPECT_GE(during["POST /contacts/bulk_upsert"], 1);
