@@ -150,6 +150,42 @@ TEST(JsonStore, HelpersAndTable) {
   EXPECT_EQ(table.AllocateId(), 100);
 }
 
+TEST(RecordTable, LookupFindsWhatAScanWouldAsRecordsChange) {
+  RecordTable table(1);
+  table.Put(1, {{"email", "a@x.example"}});
+  table.Put(2, {{"email", "b@x.example"}});
+  int built = 0;
+  RecordTable::IndexTexts emails = [&built](const Json& r) {
+    ++built;
+    std::vector<std::string> out;
+    if (r.contains("email")) out.push_back(r["email"].get<std::string>());
+    return out;
+  };
+  // Built from the records on the first lookup.
+  EXPECT_EQ(table.Lookup("email", emails, "b@x.example"),
+            std::vector<int64_t>{2});
+  EXPECT_EQ(built, 2);
+  // Kept up to date by puts (new and replaced records) and erases.
+  table.Put(3, {{"email", "b@x.example"}});
+  table.Put(1, {{"email", "c@x.example"}});
+  EXPECT_EQ(table.Lookup("email", emails, "b@x.example"),
+            (std::vector<int64_t>{2, 3}));
+  EXPECT_TRUE(table.Lookup("email", emails, "a@x.example").empty());
+  EXPECT_EQ(table.Lookup("email", emails, "c@x.example"),
+            std::vector<int64_t>{1});
+  EXPECT_TRUE(table.Erase(2));
+  EXPECT_EQ(table.Lookup("email", emails, "b@x.example"),
+            std::vector<int64_t>{3});
+  table.Put(3, {{"name", "no email"}});
+  EXPECT_TRUE(table.Lookup("email", emails, "b@x.example").empty());
+  // Cleared with the records, rebuilt on the next lookup.
+  table.Clear();
+  EXPECT_TRUE(table.Lookup("email", emails, "c@x.example").empty());
+  table.Put(table.AllocateId(), {{"email", "c@x.example"}});
+  EXPECT_EQ(table.Lookup("email", emails, "c@x.example"),
+            std::vector<int64_t>{1});
+}
+
 TEST(OperatorEndpoints, RoutesAndErrors) {
   httplib::Server server;
   int resets = 0;

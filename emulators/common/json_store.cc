@@ -59,10 +59,50 @@ const nlohmann::json* RecordTable::Find(int64_t id) const {
 }
 
 void RecordTable::Put(int64_t id, nlohmann::json record) {
+  auto it = records_.find(id);
+  if (it != records_.end()) Unindex(id, it->second);
+  for (auto& [name, index] : indexes_) {
+    for (std::string& text : index.texts(record)) {
+      index.ids[std::move(text)].insert(id);
+    }
+  }
   records_[id] = std::move(record);
 }
 
-bool RecordTable::Erase(int64_t id) { return records_.erase(id) > 0; }
+bool RecordTable::Erase(int64_t id) {
+  auto it = records_.find(id);
+  if (it == records_.end()) return false;
+  Unindex(id, it->second);
+  records_.erase(it);
+  return true;
+}
+
+void RecordTable::Unindex(int64_t id, const nlohmann::json& record) {
+  for (auto& [name, index] : indexes_) {
+    for (const std::string& text : index.texts(record)) {
+      auto at = index.ids.find(text);
+      if (at == index.ids.end()) continue;
+      at->second.erase(id);
+      if (at->second.empty()) index.ids.erase(at);
+    }
+  }
+}
+
+std::vector<int64_t> RecordTable::Lookup(const std::string& name,
+                                         const IndexTexts& texts,
+                                         const std::string& text) {
+  auto [it, added] = indexes_.try_emplace(name);
+  Index& index = it->second;
+  if (added) {
+    index.texts = texts;
+    for (const auto& [id, record] : records_) {
+      for (std::string& t : texts(record)) index.ids[std::move(t)].insert(id);
+    }
+  }
+  auto found = index.ids.find(text);
+  if (found == index.ids.end()) return {};
+  return std::vector<int64_t>(found->second.begin(), found->second.end());
+}
 
 nlohmann::json RecordTable::ToJsonArray() const {
   nlohmann::json out = nlohmann::json::array();
@@ -72,6 +112,7 @@ nlohmann::json RecordTable::ToJsonArray() const {
 
 void RecordTable::Clear() {
   records_.clear();
+  indexes_.clear();  // rebuilt on their next lookup
   next_id_ = first_id_;
 }
 

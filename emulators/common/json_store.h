@@ -8,9 +8,13 @@
 #define BRIDGEWORK_EMULATORS_COMMON_JSON_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,13 +56,33 @@ class RecordTable {
   // The records as a JSON array sorted by id.
   nlohmann::json ToJsonArray() const;
 
+  // The texts a record is found by in one index (none: not in it).
+  using IndexTexts =
+      std::function<std::vector<std::string>(const nlohmann::json&)>;
+
+  // The ids, ascending, of the records for which `texts` gives `text`:
+  // what scanning every record would find, without the scan. The index
+  // named `index` is built from the records on its first lookup and kept
+  // up to date by Put, Erase and Clear after that, so `texts` must be the
+  // same function for the same name on every call (and a record must not
+  // be changed through the mutable Find while the table has indexes).
+  std::vector<int64_t> Lookup(const std::string& index, const IndexTexts& texts,
+                              const std::string& text);
+
   // Drops every record and restarts ids at `first_id`.
   void Clear();
 
  private:
+  struct Index {
+    IndexTexts texts;
+    std::unordered_map<std::string, std::set<int64_t>> ids;
+  };
+  void Unindex(int64_t id, const nlohmann::json& record);
+
   int64_t first_id_;
   int64_t next_id_;
   std::map<int64_t, nlohmann::json> records_;
+  std::map<std::string, Index> indexes_;
 };
 
 }  // namespace bridgework::emulator

@@ -197,6 +197,18 @@ std::vector<std::string> AttributeTexts(Entity e, const Json& record,
   return out;
 }
 
+// Index texts (RecordTable::Lookup) of the uniqueness rules: a contact's
+// mobile number as JSON (a number and a string of its digits differ, as in
+// the comparison they replace), a record's lower-case name.
+std::vector<std::string> MobileTexts(const Json& record) {
+  const Json& mobile = Field(record, "mobile_number");
+  if (IsBlank(mobile)) return {};
+  return {mobile.dump()};
+}
+std::vector<std::string> NameTexts(const Json& record) {
+  return {Lower(ScalarText(Field(record, "name")))};
+}
+
 bool CaseInsensitiveAttribute(const std::string& attribute) {
   return attribute == "email" || attribute == "emails" ||
          attribute == "contact_email.email";
@@ -446,7 +458,15 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
     for (const auto& c : choices) known = known || AsInt64(id) == c.id;
     if (!known) errors.push_back(message);
   };
-  const RecordTable& table = Table(e, module);
+  RecordTable& table = Table(e, module);
+  // Another record holding `text` in `index` (texts: see Lookup).
+  auto taken = [&](const char* index, const RecordTable::IndexTexts& texts,
+                   const std::string& text) {
+    for (int64_t id : table.Lookup(index, texts, text)) {
+      if (id != self_id) return true;
+    }
+    return false;
+  };
   if (e == Entity::kContact || e == Entity::kSalesAccount ||
       e == Entity::kDeal) {
     configured("territory_id", settings_.territories, "Territory is invalid");
@@ -462,16 +482,14 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
             "Contact should have at least one of first name, last name, "
             "email or mobile number");
       }
-      std::vector<std::string> emails = EmailsOf(record);
-      std::set<std::string> own(emails.begin(), emails.end());
       const Json& mobile = Field(record, "mobile_number");
-      bool email_taken = false, mobile_taken = false;
-      for (const auto& [id, other] : table.records()) {
-        if (id == self_id) continue;
-        for (const auto& e2 : EmailsOf(other)) email_taken |= own.count(e2) > 0;
-        mobile_taken |=
-            !IsBlank(mobile) && mobile == Field(other, "mobile_number");
+      bool email_taken = false;
+      for (const auto& email : EmailsOf(record)) {
+        email_taken = email_taken || taken("emails", EmailsOf, email);
       }
+      const bool mobile_taken =
+          !IsBlank(mobile) &&
+          taken("mobile_number", MobileTexts, mobile.dump());
       if (email_taken) errors.push_back("Email is not unique");
       if (mobile_taken) errors.push_back("MobileNumber is not unique");
       const Json& links = Field(record, "sales_accounts");
@@ -492,13 +510,8 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       if (IsBlank(name)) {
         errors.push_back("Name can't be blank");
       } else {
-        std::string lower = Lower(ScalarText(name));
-        for (const auto& [id, other] : table.records()) {
-          if (id != self_id &&
-              Lower(ScalarText(Field(other, "name"))) == lower) {
-            errors.push_back("Name has already been taken");
-            break;
-          }
+        if (taken("name", NameTexts, Lower(ScalarText(name)))) {
+          errors.push_back("Name has already been taken");
         }
       }
       const Json& parent = Field(record, "parent_sales_account_id");
@@ -612,12 +625,8 @@ std::vector<std::string> FreshsalesEmulator::RulesLocked(
       break;
     case Entity::kList: {
       require("name", "Name can't be blank");
-      std::string lower = Lower(ScalarText(Field(record, "name")));
-      for (const auto& [id, other] : table.records()) {
-        if (id != self_id && Lower(ScalarText(Field(other, "name"))) == lower) {
-          errors.push_back("Name has already been taken");
-          break;
-        }
+      if (taken("name", NameTexts, Lower(ScalarText(Field(record, "name"))))) {
+        errors.push_back("Name has already been taken");
       }
       break;
     }
@@ -1050,16 +1059,16 @@ absl::StatusOr<std::vector<int64_t>> FreshsalesEmulator::MatchIdentifierLocked(
   }
   bool fold = email || key == "name";
   std::string want = fold ? Lower(ScalarText(value)) : ScalarText(value);
-  std::vector<int64_t> ids;
-  for (const auto& [id, record] : Table(e).records()) {
-    for (const auto& text : AttributeTexts(e, record, key)) {
-      if ((fold ? Lower(text) : text) == want) {
-        ids.push_back(id);
-        break;
-      }
-    }
-  }
-  return ids;
+  return Table(e).Lookup(
+      absl::StrCat("identifier:", key),
+      [e, key, fold](const Json& record) {
+        std::vector<std::string> texts = AttributeTexts(e, record, key);
+        if (fold) {
+          for (std::string& t : texts) t = Lower(t);
+        }
+        return texts;
+      },
+      want);
 }
 
 FreshsalesEmulator::Reply FreshsalesEmulator::UpsertOneLocked(

@@ -19,6 +19,7 @@
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
 #include "libs/ledger/ledger_keys.h"
+#include "libs/report/timeline.h"
 
 namespace bridgework::ledger::ledger_internal {
 namespace {
@@ -964,7 +965,9 @@ absl::StatusOr<v1::RunReport> KvLedger::GetReport(
   report.set_requests(requests);
   v1::ListOperationsRequest list;
   list.set_run_id(r.run_id());
-  auto visit_op = [&report](const v1::Operation& op) {
+  ::bridgework::report::TimelineBuilder timeline(report.run().started_at());
+  auto visit_op = [&report, &timeline](const v1::Operation& op) {
+    timeline.Add(op);
     if (Done(op.state())) {
       report.set_operations_applied(report.operations_applied() + 1);
     } else if (op.state() == v1::OP_STATE_FAILED) {
@@ -975,6 +978,9 @@ absl::StatusOr<v1::RunReport> KvLedger::GetReport(
     return true;
   };
   BW_RETURN_IF_ERROR(ListOperations(list, 0, visit_op));
+  *report.mutable_timeline() = timeline.Buckets(
+      r.max_timeline_points() > 0 ? r.max_timeline_points()
+                                  : ::bridgework::report::kMaxTimelinePoints);
   return report;
 }
 

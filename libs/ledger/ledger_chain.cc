@@ -20,7 +20,11 @@
 namespace bridgework::ledger::ledger_internal {
 namespace {
 
-constexpr char kTag[] = "bwchain1";
+// Entries written before 2026-11-25 cover one record each ("bwchain1");
+// since then one entry covers every audited write of one atomic batch
+// ("bwchain2"). Both verify; only v2 entries are written.
+constexpr char kTagV1[] = "bwchain1";
+constexpr char kTagV2[] = "bwchain2";
 constexpr size_t kTagSize = 8;
 constexpr size_t kHashSize = 32;
 // Sorted, so that adoption and verification scan them in key order.
@@ -38,45 +42,70 @@ uint64_t GetU(std::string_view s) {
   return v;
 }
 
-std::string Canonical(int64_t seq, bool put, std::string_view key,
-                      std::string_view digest) {
-  std::string out(kTag, kTagSize);
-  PutU64(&out, static_cast<uint64_t>(seq));
-  out.push_back(put ? 'P' : 'D');
-  PutU32(&out, static_cast<uint32_t>(key.size()));
-  out.append(key);
-  out.append(digest);
-  return out;
+// One audited write as an entry names it: op ('P' put, 'D' delete) | key
+// length (uint32 big-endian) | key | SHA-256(value) (32 zero bytes for a
+// delete).
+void AppendWrite(std::string* out, bool put, std::string_view key,
+                 const std::optional<std::string>& value) {
+  out->push_back(put ? 'P' : 'D');
+  PutU32(out, static_cast<uint32_t>(key.size()));
+  out->append(key);
+  out->append(value.has_value() ? Sha256(*value)
+                                : std::string(kHashSize, '\0'));
 }
 
-std::string Digest(const std::optional<std::string>& value) {
-  return value.has_value() ? Sha256(*value) : std::string(kHashSize, '\0');
-}
-
-struct Entry {
-  int64_t seq = 0;
+struct Write {
   bool put = true;
   std::string key;
   std::string digest;
+};
+
+struct Entry {
+  int64_t seq = 0;
+  std::vector<Write> writes;
   std::string canonical;
   std::string hash;
 };
 
+// Reads one write at `*at` of `v`, advancing `*at`; false when malformed.
+bool DecodeWrite(std::string_view v, size_t* at, Write* w) {
+  if (v.size() - *at < 1 + 4) return false;
+  const char op = v[*at];
+  if (op != 'P' && op != 'D') return false;
+  const size_t key_size = GetU(v.substr(*at + 1, 4));
+  if (v.size() - *at - 5 < key_size + kHashSize) return false;
+  w->put = op == 'P';
+  w->key = std::string(v.substr(*at + 5, key_size));
+  w->digest = std::string(v.substr(*at + 5 + key_size, kHashSize));
+  *at += 5 + key_size + kHashSize;
+  return true;
+}
+
+// v1: tag | n | one write | hash(n); v2: tag | n | count (uint32) |
+// `count` writes | hash(n).
 std::optional<Entry> Decode(std::string_view v) {
-  constexpr size_t kFixed = kTagSize + 8 + 1 + 4;
-  if (v.size() < kFixed + 2 * kHashSize || v.substr(0, kTagSize) != kTag) {
-    return std::nullopt;
-  }
-  const size_t key_size = GetU(v.substr(kTagSize + 9, 4));
-  if (v.size() != kFixed + key_size + 2 * kHashSize) return std::nullopt;
-  const char op = v[kTagSize + 8];
-  if (op != 'P' && op != 'D') return std::nullopt;
+  if (v.size() < kTagSize + 8 + kHashSize) return std::nullopt;
+  const std::string_view tag = v.substr(0, kTagSize);
+  const bool v2 = tag == kTagV2;
+  if (!v2 && tag != kTagV1) return std::nullopt;
+  const std::string_view body = v.substr(0, v.size() - kHashSize);
   Entry e;
   e.seq = static_cast<int64_t>(GetU(v.substr(kTagSize, 8)));
-  e.put = op == 'P';
-  e.key = std::string(v.substr(kFixed, key_size));
-  e.digest = std::string(v.substr(kFixed + key_size, kHashSize));
-  e.canonical = std::string(v.substr(0, v.size() - kHashSize));
+  size_t at = kTagSize + 8;
+  size_t count = 1;
+  if (v2) {
+    if (body.size() < at + 4) return std::nullopt;
+    count = GetU(body.substr(at, 4));
+    at += 4;
+    if (count == 0) return std::nullopt;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    Write w;
+    if (!DecodeWrite(body, &at, &w)) return std::nullopt;
+    e.writes.push_back(std::move(w));
+  }
+  if (at != body.size()) return std::nullopt;
+  e.canonical = std::string(body);
   e.hash = std::string(v.substr(v.size() - kHashSize));
   return e;
 }
@@ -175,23 +204,28 @@ absl::Status ChainWriter::Load(KvStore* store) {
 }
 
 KvBatch ChainWriter::Extend(KvBatch batch) {
-  int64_t seq = seq_;
-  std::string hash = hash_;
-  // The entries appended below are not chained themselves: walk only the
-  // caller's.
-  const size_t n = batch.entries().size();
-  for (size_t i = 0; i < n; ++i) {
-    const KvBatch::Entry& e = batch.entries()[i];
+  // The entry appended below is not chained itself: walk only the caller's.
+  std::string canonical;
+  uint32_t count = 0;
+  for (const KvBatch::Entry& e : batch.entries()) {
     if (!Chained(e.key)) continue;
-    ++seq;
-    std::string canonical =
-        Canonical(seq, e.value.has_value(), e.key, Digest(e.value));
-    hash = Sha256(absl::StrCat(hash, canonical));
-    batch.Put(ChainKey(seq), absl::StrCat(canonical, hash));
+    if (count++ == 0) {
+      canonical.assign(kTagV2, kTagSize);
+      PutU64(&canonical, static_cast<uint64_t>(seq_ + 1));
+      PutU32(&canonical, 0);  // the count, set below
+    }
+    AppendWrite(&canonical, e.value.has_value(), e.key, e.value);
   }
-  if (seq != seq_) batch.Put(kChainHeadKey, Head(seq, hash));
-  pending_seq_ = seq;
-  pending_hash_ = std::move(hash);
+  pending_seq_ = seq_;
+  pending_hash_ = hash_;
+  if (count == 0) return batch;
+  for (int i = 0; i < 4; ++i) {
+    canonical[kTagSize + 8 + i] = static_cast<char>(count >> (8 * (3 - i)));
+  }
+  pending_seq_ = seq_ + 1;
+  pending_hash_ = Sha256(absl::StrCat(hash_, canonical));
+  batch.Put(ChainKey(pending_seq_), absl::StrCat(canonical, pending_hash_));
+  batch.Put(kChainHeadKey, Head(pending_seq_, pending_hash_));
   return batch;
 }
 
@@ -265,21 +299,33 @@ absl::StatusOr<ChainVerdict> VerifyChain(KvStore* store) {
                                  " are missing"));
       gap = true;
     }
+    bool broken = true;  // reported already: its keys are not checked
     if (e->seq != n) {
       problem(n, "reordered",
               absl::StrCat("chain entry ", e->seq, " is stored as entry ", n,
                            " (entries moved)"));
     } else if (!gap && Sha256(absl::StrCat(prev, e->canonical)) != e->hash) {
       problem(n, "edited",
-              absl::StrCat("chain entry ", n, " (key ", Printable(e->key),
-                           ") does not follow from its content and entry ",
-                           n - 1, "'s hash: one of them was edited"));
-    } else if (!Chained(e->key)) {
-      problem(n, "edited",
-              absl::StrCat("chain entry ", n, " names key ", Printable(e->key),
-                           ", which is not audited"));
+              absl::StrCat(
+                  "chain entry ", n, " (key ", Printable(e->writes.front().key),
+                  e->writes.size() > 1
+                      ? absl::StrCat(" and ", e->writes.size() - 1, " more")
+                      : "",
+                  ") does not follow from its content and entry ", n - 1,
+                  "'s hash: one of them was edited"));
+    } else {
+      broken = false;
     }
-    latest[e->key] = Latest{n, e->put, e->digest};
+    for (Write& w : e->writes) {
+      if (!broken && !Chained(w.key)) {
+        problem(n, "edited",
+                absl::StrCat("chain entry ", n, " names key ", Printable(w.key),
+                             ", which is not audited"));
+      }
+      // In write order: a later write of the same key in one batch wins,
+      // as it does in the store.
+      latest[w.key] = Latest{n, w.put, std::move(w.digest)};
+    }
     prev = e->hash;
     expected = n + 1;
     last = n;

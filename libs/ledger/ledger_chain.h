@@ -4,13 +4,19 @@
 // editing, removing, inserting or reordering anything the audit trail shows
 // is detectable by VerifyChain.
 //
-// Entry n (n = 1, 2, ...; stored at h/<n as 16 hex digits>):
-//   canonical(n) = "bwchain1" | n (uint64 big-endian) | op ('P' put,
-//                  'D' delete) | key length (uint32 big-endian) | key |
-//                  SHA-256(value) (32 zero bytes for a delete)
+// Entry n (n = 1, 2, ...; stored at h/<n as 16 hex digits>) covers every
+// audited write of one atomic batch, in batch order:
+//   write        = op ('P' put, 'D' delete) | key length (uint32
+//                  big-endian) | key | SHA-256(value) (32 zero bytes for
+//                  a delete)
+//   canonical(n) = "bwchain2" | n (uint64 big-endian) | count (uint32
+//                  big-endian) | count writes
 //   hash(n)      = SHA-256(hash(n-1) | canonical(n)), hash(0) = 32 zero
 //                  bytes
 //   stored value = canonical(n) | hash(n)
+// Ledgers written before 2026-11-25 hold "bwchain1" entries, one write
+// each and no count (canonical = "bwchain1" | n | write); they verify as
+// they are and new entries follow them in the same chain.
 // meta/chain_head holds the last entry's n (uint64 big-endian) and hash,
 // written in the same batch. The hashed value is the plaintext value, so
 // the chain reads the same with or without at-rest encryption.
@@ -61,15 +67,15 @@ class ChainWriter {
  public:
   // Reads meta/chain_head. When the store holds audited records but no
   // chain (a ledger written before the chain existed), chains them first,
-  // one entry per record in key order ("adopted": their history before
+  // in key order, one entry per 1000 records ("adopted": their history before
   // this point is not covered). DATA_LOSS for an unreadable head.
   absl::Status Load(KvStore* store);
 
-  // `batch` with one chain entry per audited put or delete (in batch
-  // order) and the new head appended; Commit() after the batch is written
-  // makes the new head current. Without Commit (the write failed) the next
-  // Extend starts from the old head again. Takes the batch (callers move
-  // it in) so that its values are not copied.
+  // `batch` with one chain entry for its audited puts and deletes (in
+  // batch order; none when it has none) and the new head appended; Commit()
+  // after the batch is written makes the new head current. Without Commit (the
+  // write failed) the next Extend starts from the old head again. Takes the
+  // batch (callers move it in) so that its values are not copied.
   KvBatch Extend(KvBatch batch);
   void Commit();
 

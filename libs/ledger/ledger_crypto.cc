@@ -271,13 +271,6 @@ absl::StatusOr<LedgerKey> LedgerKey::FromFile(const std::string& path) {
 
 namespace ledger_internal {
 
-std::string Sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
 std::unique_ptr<KvStore> NewEncryptingKvStore(std::unique_ptr<KvStore> raw,
                                               const LedgerKey& key) {
   return std::make_unique<EncryptingKvStore>(std::move(raw), key);

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "libs/common/digest.h"
 #include "libs/ledger/kv_store.h"
 
 namespace bridgework::ledger {
@@ -86,8 +87,8 @@ std::unique_ptr<KvStore> NewEncryptingKvStore(std::unique_ptr<KvStore> raw,
 // report it and go on).
 inline constexpr char kFailingKeyPayload[] = "bridgework.dev/ledger-key";
 
-// SHA-256 of `data` (32 raw bytes).
-std::string Sha256(std::string_view data);
+// SHA-256 of `data` (32 raw bytes), libs/common/digest.h.
+using ::bridgework::Sha256;
 
 }  // namespace ledger_internal
 }  // namespace bridgework::ledger

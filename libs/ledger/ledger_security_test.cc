@@ -296,19 +296,20 @@ TEST_F(ChainTest, ConcurrentWritersLeaveOneUnbrokenChain) {
   Migrate(4, 25);
   const ChainVerdict v = Verify();
   EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
-  // Per record: intent, outcome (operation + patient disposition), the
-  // appointment disposition; per run: begin and finish.
-  EXPECT_EQ(v.entries, 100 * 4 + 2);
+  // One entry per atomic write: per record the intent, the outcome
+  // (operation and patient disposition together) and the appointment
+  // disposition; per run its begin and finish.
+  EXPECT_EQ(v.entries, 100 * 3 + 2);
   // Records: one run, 100 operations, 200 dispositions.
   EXPECT_EQ(v.records, 1 + 100 + 200);
   EXPECT_EQ(v.head.size(), 64u);
-  EXPECT_EQ(Keys(Store(), ledger_internal::kChainPrefix).size(), 402u);
+  EXPECT_EQ(Keys(Store(), ledger_internal::kChainPrefix).size(), 302u);
 
   // Reopening continues the chain where it was.
   Open();
   Migrate(1, 2);
   EXPECT_TRUE(Verify().ok);
-  EXPECT_EQ(Verify().entries, 402 + 2 * 4 + 2);
+  EXPECT_EQ(Verify().entries, 302 + 2 * 3 + 2);
 }
 
 TEST_F(ChainTest, AnEditedRecordIsCaught) {
@@ -389,9 +390,68 @@ TEST_F(ChainTest, RecordsWrittenBeforeTheChainAreAdopted) {
   Open();
   ChainVerdict v = Verify();
   EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
-  EXPECT_EQ(v.entries, v.records);
+  // One entry per prefix (at most 1000 records each): the run, its 3
+  // operations, its 6 dispositions.
+  EXPECT_EQ(v.records, 1 + 3 + 6);
+  EXPECT_EQ(v.entries, 3);
   Migrate(1, 1);
   EXPECT_TRUE(Verify().ok);
+}
+
+// A "bwchain1" chain entry (one write, no count), as ledgers written
+// before one entry covered a whole batch hold them.
+std::string V1Entry(int64_t n, const std::string& prev_hash,
+                    const std::string& key, const std::string& value) {
+  std::string canonical = "bwchain1";
+  for (int i = 7; i >= 0; --i)
+    canonical.push_back(static_cast<char>(n >> (8 * i)));
+  canonical.push_back('P');
+  for (int i = 3; i >= 0; --i) {
+    canonical.push_back(static_cast<char>(key.size() >> (8 * i)));
+  }
+  canonical += key + ledger_internal::Sha256(value);
+  return canonical + ledger_internal::Sha256(prev_hash + canonical);
+}
+
+TEST_F(ChainTest, OneRecordEntriesOfOlderLedgersStillVerify) {
+  Migrate(1, 3);
+  // Rewrite the chain as an older ledger wrote it: one entry per record.
+  for (const std::string& k : Keys(raw_.get(), ledger_internal::kChainPrefix)) {
+    Delete(raw_.get(), k);
+  }
+  std::string hash(32, '\0');
+  int64_t n = 0;
+  std::map<int64_t, std::string> entries;
+  for (const char* prefix : {"d/", "o/", "r/"}) {
+    for (const std::string& k : Keys(raw_.get(), prefix)) {
+      std::string entry = V1Entry(++n, hash, k, *Raw(raw_.get(), k));
+      hash = entry.substr(entry.size() - 32);
+      entries[n] = entry;
+      Put(raw_.get(), ledger_internal::ChainKey(n), entry);
+    }
+  }
+  std::string head;
+  for (int i = 7; i >= 0; --i) head.push_back(static_cast<char>(n >> (8 * i)));
+  Put(raw_.get(), ledger_internal::kChainHeadKey, head + hash);
+  ChainVerdict v = Verify();
+  EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
+  EXPECT_EQ(v.entries, n);
+  EXPECT_EQ(n, 1 + 3 + 6);
+
+  // New writes continue that chain with batch entries.
+  Open();
+  Migrate(1, 1);
+  v = Verify();
+  EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
+  EXPECT_EQ(v.entries, n + 3 + 2);
+
+  // An old entry's digest changed is still caught, and named.
+  std::string edited = entries[2];
+  edited[edited.size() - 40] ^= 1;
+  Put(raw_.get(), ledger_internal::ChainKey(2), edited);
+  v = Verify();
+  EXPECT_EQ(v.problem, "edited");
+  EXPECT_EQ(v.broken_seq, 2);
 }
 
 TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
@@ -401,7 +461,7 @@ TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
   Migrate(2, 3);
   ChainVerdict v = Verify();
   EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
-  EXPECT_EQ(v.entries, 2 * 3 * 4 + 2);
+  EXPECT_EQ(v.entries, 2 * 3 * 3 + 2);
   const std::string key2 = ledger_internal::OpKey("r-000001", 2);
   std::string sealed = *Raw(raw_.get(), key2);
   sealed[sealed.size() - 1] ^= 1;
@@ -421,7 +481,7 @@ TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
   EXPECT_EQ(v.problem, "edited");
   EXPECT_EQ(v.broken_seq, 3);
   EXPECT_THAT(v.detail, HasSubstr("h/0000000000000003"));
-  EXPECT_EQ(v.entries, 2 * 3 * 4 + 2);
+  EXPECT_EQ(v.entries, 2 * 3 * 3 + 2);
 }
 
 }  // namespace

@@ -671,6 +671,19 @@ TYPED_TEST(LedgerTest, ReportCountsAddUp) {
   EXPECT_EQ(report.operations_applied(), 3);
   EXPECT_EQ(report.operations_failed(), 1);
   EXPECT_EQ(report.operations_pending(), 1);
+  // The four outcomes by their time (the pending intent has none), from
+  // the run's start: the controller's timeline without listing operations.
+  ASSERT_TRUE(report.has_timeline());
+  EXPECT_EQ(report.timeline().origin_unix_seconds(),
+            run.started_at().unix_seconds());
+  EXPECT_GE(report.timeline().bucket_seconds(), 1);
+  int64_t timeline_records = 0;
+  for (const auto& b : report.timeline().buckets()) {
+    timeline_records += b.records();
+    EXPECT_EQ(b.operations(), b.records());  // no links
+  }
+  EXPECT_EQ(timeline_records, 4);
+  EXPECT_GE(report.timeline().buckets_size(), 1);
 
   // The quarantine list is capped per object; counts are not.
   v1::RunReport capped = this->Report(run.run_id(), 1);

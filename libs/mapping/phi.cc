@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "libs/common/digest.h"
 #include "libs/common/strings.h"
 #include "libs/record/value.h"
 
@@ -22,21 +24,10 @@ constexpr size_t kMinMasterSize = 32;
 std::string Hmac(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(Sha256Md(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
        &len);
   return std::string(reinterpret_cast<const char*>(out), len);
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
 }
 
 }  // namespace
@@ -96,7 +87,8 @@ PhiKey DerivePhiKey(std::string_view master, std::string_view crm,
 }
 
 std::string HashPhi(const PhiKey& key, std::string_view text) {
-  return absl::StrCat("hmac-sha256:", key.id, ":", Hex(Hmac(key.bytes, text)));
+  return absl::StrCat("hmac-sha256:", key.id, ":",
+                      absl::BytesToHexString(ToAbsl(Hmac(key.bytes, text))));
 }
 
 }  // namespace bridgework::mapping

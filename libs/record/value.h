@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "bridgework/v1/record.pb.h"
+#include "libs/common/digest.h"
 
 namespace bridgework::record {
 
@@ -63,8 +64,8 @@ std::string ValueToText(const v1::Value& v);
 
 // Canonical JSON of a field map: keys sorted, no spaces.
 std::string CanonicalJson(const FieldMap& fields);
-// Lower-case hex SHA-256.
-std::string Sha256Hex(std::string_view data);
+// Lower-case hex SHA-256 (libs/common/digest.h).
+using ::bridgework::Sha256Hex;
 // Fingerprint of a record's fields (SHA-256 of CanonicalJson).
 std::string Fingerprint(const FieldMap& fields);
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 namespace bridgework::report {
 
@@ -27,35 +26,51 @@ void TimelineBuilder::Add(const v1::Operation& op) {
   ++operations_;
 }
 
-json TimelineBuilder::Finish(double budget_per_second,
-                             int64_t total_requests) const {
+v1::OutcomeTimeline TimelineBuilder::Buckets(int max_points) const {
+  v1::OutcomeTimeline out;
+  out.set_bucket_seconds(1);
+  if (per_second_.empty()) return out;
+  const int64_t points = std::max(1, max_points);
+  const int64_t origin = std::min(origin_, per_second_.begin()->first);
+  const int64_t span = per_second_.rbegin()->first - origin + 1;
+  const int64_t bucket = std::max<int64_t>(1, (span + points - 1) / points);
+  out.set_origin_unix_seconds(origin);
+  out.set_bucket_seconds(bucket);
+  for (int64_t i = 0, n = (span + bucket - 1) / bucket; i < n; ++i) {
+    out.add_buckets();
+  }
+  for (const auto& [second, n] : per_second_) {
+    v1::OutcomeTimeline::Bucket* b =
+        out.mutable_buckets(static_cast<int>((second - origin) / bucket));
+    b->set_records(b->records() + n.records);
+    b->set_operations(b->operations() + n.operations);
+  }
+  return out;
+}
+
+json TimelineJson(const v1::OutcomeTimeline& timeline, double budget_per_second,
+                  int64_t total_requests) {
   json out = EmptyTimeline();
   if (std::isfinite(budget_per_second) && budget_per_second > 0)
     out["budget_per_second"] = budget_per_second;
-  if (per_second_.empty()) return out;
-  const int64_t origin = std::min(origin_, per_second_.begin()->first);
-  const int64_t span = per_second_.rbegin()->first - origin + 1;
-  const int64_t bucket = std::max<int64_t>(
-      1, (span + kMaxTimelinePoints - 1) / kMaxTimelinePoints);
-  std::vector<Second> buckets((span + bucket - 1) / bucket);
-  for (const auto& [second, n] : per_second_) {
-    Second& b = buckets[(second - origin) / bucket];
-    b.records += n.records;
-    b.operations += n.operations;
-  }
-  const bool scaled = total_requests > 0;
+  if (timeline.buckets().empty()) return out;
+  const int64_t bucket = std::max<int64_t>(1, timeline.bucket_seconds());
+  int64_t operations = 0;
+  for (const auto& b : timeline.buckets()) operations += b.operations();
+  const bool scaled = total_requests > 0 && operations > 0;
   json points = json::array();
   int64_t cumulative = 0, requests_before = 0;
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    cumulative += buckets[i].operations;
+  for (int i = 0; i < timeline.buckets_size(); ++i) {
+    const v1::OutcomeTimeline::Bucket& b = timeline.buckets(i);
+    cumulative += b.operations();
     // Cumulative rounding: the buckets add up to the run's total exactly.
     const int64_t requests_so_far =
         scaled ? static_cast<int64_t>(
                      std::llround(static_cast<long double>(cumulative) *
-                                  total_requests / operations_))
+                                  total_requests / operations))
                : cumulative;
     points.push_back({{"t", static_cast<int64_t>(i) * bucket},
-                      {"records", buckets[i].records},
+                      {"records", b.records()},
                       {"requests", requests_so_far - requests_before}});
     requests_before = requests_so_far;
   }
@@ -75,13 +90,17 @@ json EmptyTimeline() {
 absl::StatusOr<json> BuildTimeline(const v1::RunReport& report,
                                    double budget_per_second,
                                    const OperationStream& operations) {
+  if (report.has_timeline()) {
+    return TimelineJson(report.timeline(), budget_per_second,
+                        report.requests());
+  }
   TimelineBuilder builder(report.run().started_at());
   absl::Status s = operations([&builder](const v1::Operation& op) {
     builder.Add(op);
     return true;
   });
   if (!s.ok()) return s;
-  return builder.Finish(budget_per_second, report.requests());
+  return TimelineJson(builder.Buckets(), budget_per_second, report.requests());
 }
 
 }  // namespace bridgework::report

@@ -52,10 +52,8 @@ class TimelineBuilder {
   // Counts `op` at its outcome time; an operation without one is ignored.
   void Add(const v1::Operation& op);
 
-  // The "timeline" object. `total_requests` is the run's request count
-  // (RunReport.requests; 0 if unknown); `budget_per_second` the plan's
-  // (0 if unknown).
-  nlohmann::json Finish(double budget_per_second, int64_t total_requests) const;
+  // The counts so far in at most `max_points` buckets of one width.
+  v1::OutcomeTimeline Buckets(int max_points = kMaxTimelinePoints) const;
 
  private:
   int64_t origin_;
@@ -67,6 +65,12 @@ class TimelineBuilder {
   int64_t operations_ = 0;
 };
 
+// The "timeline" object of `timeline`'s buckets. `total_requests` is the
+// run's request count (RunReport.requests; 0 if unknown);
+// `budget_per_second` the plan's (0 if unknown).
+nlohmann::json TimelineJson(const v1::OutcomeTimeline& timeline,
+                            double budget_per_second, int64_t total_requests);
+
 // The timeline with no points (the default in report.json).
 nlohmann::json EmptyTimeline();
 
@@ -75,8 +79,10 @@ nlohmann::json EmptyTimeline();
 using OperationStream = std::function<absl::Status(
     const std::function<bool(const v1::Operation&)>& visit)>;
 
-// The timeline of `report`'s run from its operations, read once from
-// `operations`. The stream's error, if any, is returned.
+// The timeline of `report`'s run: from RunReport.timeline, which the
+// auditor counts while it builds the report; from the run's operations,
+// read once from `operations`, when the report has none (an auditor older
+// than that field). The stream's error, if any, is returned.
 absl::StatusOr<nlohmann::json> BuildTimeline(const v1::RunReport& report,
                                              double budget_per_second,
                                              const OperationStream& operations);

@@ -111,10 +111,10 @@ TEST(Timeline, WidensBucketsForLongRunsAndKeepsEveryRecord) {
 
 TEST(Timeline, UnknownStartUsesTheFirstOutcomeAndEmptyHasNoPoints) {
   TimelineBuilder b{v1::Timestamp()};
-  EXPECT_EQ(b.Finish(0, 0), EmptyTimeline());
+  EXPECT_EQ(TimelineJson(b.Buckets(), 0, 0), EmptyTimeline());
   b.Add(Op(v1::OP_STATE_APPLIED, kStart + 100));
   b.Add(Op(v1::OP_STATE_APPLIED, kStart + 101));
-  json j = b.Finish(0, 0);
+  json j = TimelineJson(b.Buckets(), 0, 0);
   ASSERT_EQ(j["points"].size(), 2u);
   EXPECT_EQ(j["points"][0]["t"], 0);
   EXPECT_EQ(j["points"][0]["records"], 1);
@@ -124,10 +124,45 @@ TEST(Timeline, OutcomesBeforeTheRecordedStartCountFromTheEarliest) {
   TimelineBuilder b{RunOf(0).run().started_at()};
   b.Add(Op(v1::OP_STATE_APPLIED, kStart - 3));
   b.Add(Op(v1::OP_STATE_APPLIED, kStart));
-  json j = b.Finish(0, 0);
+  json j = TimelineJson(b.Buckets(), 0, 0);
   ASSERT_EQ(j["points"].size(), 4u);
   EXPECT_EQ(j["points"][0]["records"], 1);
   EXPECT_EQ(j["points"][3]["records"], 1);
+}
+
+TEST(Timeline, TakesTheAuditorsBucketsWithoutReadingOperations) {
+  std::vector<v1::Operation> ops;
+  for (int s = 0; s < 10; ++s)
+    ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + s));
+  ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + 9, v1::OP_KIND_LINK));
+  TimelineBuilder b{RunOf(0).run().started_at()};
+  for (const auto& op : ops) b.Add(op);
+  v1::RunReport report = RunOf(22);
+  *report.mutable_timeline() = b.Buckets(/*max_points=*/4);
+  EXPECT_EQ(report.timeline().origin_unix_seconds(), kStart);
+  EXPECT_EQ(report.timeline().bucket_seconds(), 3);  // ceil(10 s / 4)
+  ASSERT_EQ(report.timeline().buckets_size(), 4);
+  EXPECT_EQ(report.timeline().buckets(3).records(), 1);
+  EXPECT_EQ(report.timeline().buckets(3).operations(), 2);
+  bool read = false;
+  auto t = BuildTimeline(report, 0, [&read](const auto&) {
+    read = true;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_FALSE(read);
+  int64_t records = 0, requests = 0;
+  for (const json& p : (*t)["points"]) {
+    records += p["records"].get<int64_t>();
+    requests += p["requests"].get<int64_t>();
+  }
+  EXPECT_EQ(records, 10);
+  EXPECT_EQ(requests, 22);
+  EXPECT_EQ((*t)["bucket_seconds"], 3);
+  EXPECT_EQ((*t)["points"][0],
+            json({{"t", 0}, {"records", 3}, {"requests", 6}}));
+  EXPECT_EQ((*t)["points"][3],
+            json({{"t", 9}, {"records", 1}, {"requests", 4}}));
 }
 
 TEST(Timeline, ReturnsTheStreamsError) {

@@ -565,7 +565,8 @@ absl::StatusOr<MigrateResult> Migrate(const RunConfig& config,
   if (options.mode == v1::RUN_MODE_SAMPLE) {
     result.report_json["diff"] = diff.ToJson();
   }
-  // Throughput against the plan's budget, from the run's operations.
+  // Throughput against the plan's budget, from the outcomes the auditor
+  // counted per time bucket (RunReport.timeline).
   auto pacing =
       crm::PlanPacing(config.destination.crm(), config.destination.plan());
   v1::ListOperationsRequest list_ops;
