@@ -88,6 +88,8 @@ class BudgetAuthority {
   static absl::Duration Interval(const Pace& p, double safety);
   static void Roll(Quota& q, absl::Time now);
   static void Apply(Account& a, const v1::RateObservation& o, absl::Time now);
+  // Slots of `p` granted in (now - window, now].
+  static int64_t GrantedWithin(const Pace& p, absl::Time now);
   static v1::AccountUsage UsageOf(const std::string& name, Account& a,
                                   absl::Time now);
 
