@@ -554,7 +554,7 @@ json ReportToJson(const v1::RunReport& report, const json& extra) {
                        {"pending", report.operations_pending()}};
   out["balanced"] = balanced;
   out["extra"] = extra.is_object() ? SanitizeUtf8(extra) : json::object();
-  // Filled by the controller from the run's operations (timeline.h).
+  // Filled by the controller from RunReport.timeline (timeline.h).
   out["timeline"] = EmptyTimeline();
   return out;
 }

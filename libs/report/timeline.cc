@@ -23,7 +23,6 @@ void TimelineBuilder::Add(const v1::Operation& op) {
   Second& second = per_second_[op.outcome_at().unix_seconds()];
   if (op.kind() != v1::OP_KIND_LINK) ++second.records;
   ++second.operations;
-  ++operations_;
 }
 
 v1::OutcomeTimeline TimelineBuilder::Buckets(int max_points) const {

@@ -62,7 +62,6 @@ class TimelineBuilder {
     int64_t operations = 0;  // every operation, links included
   };
   std::map<int64_t, Second> per_second_;  // unix second -> outcomes
-  int64_t operations_ = 0;
 };
 
 // The "timeline" object of `timeline`'s buckets. `total_requests` is the

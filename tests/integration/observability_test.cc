@@ -292,6 +292,14 @@ TEST_F(ObservabilityTest, MetricsMatchTheRunAndLogsCarryItsRunAndTrace) {
   EXPECT_GT(Sum(lo, "bridgework_rpc_server_handled_total",
                 {{"method", "/bridgework.v1.Loader/Load"}}),
             0);
+  // The report's timeline comes with GetReport: the run lists no operation
+  // back (the controller once streamed every one of them for it).
+  EXPECT_GE(Sum(au, "bridgework_rpc_server_handled_total",
+                {{"method", "/bridgework.v1.Auditor/GetReport"}}),
+            1);
+  EXPECT_EQ(Sum(au, "bridgework_rpc_server_handled_total",
+                {{"method", "/bridgework.v1.Auditor/ListOperations"}}),
+            0);
   // Queues drained: the series exist and are back to zero.
   EXPECT_TRUE(Has(tr, "bridgework_queue_depth"));
   EXPECT_EQ(Sum(tr, "bridgework_queue_depth", {{"queue", "loader_lanes"}}), 0);
