@@ -73,3 +73,14 @@ function(bridgework_cc_binary)
   target_include_directories(${BW_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${BW_NAME} PRIVATE ${BW_DEPS})
 endfunction()
+
+# A service binary: bridgework_cc_binary, allocating with jemalloc when the
+# build has it (BRIDGEWORK_JEMALLOC; its malloc and free replace glibc's in
+# the whole process, libraries included).
+function(bridgework_service_binary)
+  bridgework_cc_binary(${ARGN})
+  cmake_parse_arguments(BW "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(TARGET PkgConfig::JEMALLOC)
+    target_link_libraries(${BW_NAME} PRIVATE PkgConfig::JEMALLOC)
+  endif()
+endfunction()

@@ -29,7 +29,7 @@ packages=(
   libabsl-dev librocksdb-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev
-  libmariadb-dev prometheus-cpp-dev
+  libmariadb-dev prometheus-cpp-dev libjemalloc-dev
 )
 if [ "$build_only" -eq 0 ]; then
   # What the tests need besides.
