@@ -15,7 +15,8 @@
 
 namespace bridgework {
 
-// The process's SHA-256 EVP_MD (fetched on first use, never freed).
+// The process's SHA-256 EVP_MD (fetched on first use, never freed; the
+// legacy EVP_sha256() if the fetch fails).
 const EVP_MD* Sha256Md();
 
 // The 32-byte SHA-256 digest of `data`.
