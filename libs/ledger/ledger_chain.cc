@@ -20,9 +20,9 @@
 namespace bridgework::ledger::ledger_internal {
 namespace {
 
-// Entries written before 2026-11-25 cover one record each ("bwchain1");
-// since then one entry covers every audited write of one atomic batch
-// ("bwchain2"). Both verify; only v2 entries are written.
+// Entries of ledgers written by earlier versions cover one record each
+// ("bwchain1"); since then one entry covers every audited write of one
+// atomic batch ("bwchain2"). Both verify; only v2 entries are written.
 constexpr char kTagV1[] = "bwchain1";
 constexpr char kTagV2[] = "bwchain2";
 constexpr size_t kTagSize = 8;

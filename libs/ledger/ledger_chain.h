@@ -14,7 +14,7 @@
 //   hash(n)      = SHA-256(hash(n-1) | canonical(n)), hash(0) = 32 zero
 //                  bytes
 //   stored value = canonical(n) | hash(n)
-// Ledgers written before 2026-11-25 hold "bwchain1" entries, one write
+// Ledgers written by earlier versions hold "bwchain1" entries, one write
 // each and no count (canonical = "bwchain1" | n | write); they verify as
 // they are and new entries follow them in the same chain.
 // meta/chain_head holds the last entry's n (uint64 big-endian) and hash,
