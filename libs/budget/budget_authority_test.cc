@@ -70,6 +70,39 @@ TEST_F(AuthorityTest, ReplicasShareOneEvenPaceWithinTheRollingWindow) {
   EXPECT_EQ(usage.accounts(0).granted(), 1000);
 }
 
+TEST_F(AuthorityTest, UsageCountsTheWindowsGrantsNotThoseScheduledLater) {
+  v1::BudgetModel model = HighLevel();
+  const absl::Time start = now_;
+  std::vector<absl::Time> slots;
+  // 300 requests at once: slots 10 s / 98 apart, most of them in the
+  // future (a 30 s queue).
+  for (int i = 0; i < 300; ++i) {
+    auto g = authority_.Acquire(Request("a", model));
+    ASSERT_TRUE(g.ok()) << g.status();
+    slots.push_back(now_ + absl::Microseconds(g->wait_us()));
+  }
+  // What a walk over every slot counts: (now - 10 s, now].
+  auto expected = [&slots](absl::Time now) {
+    int64_t n = 0;
+    for (absl::Time t : slots) n += t > now - absl::Seconds(10) && t <= now;
+    return n;
+  };
+  auto used = [this] {
+    return authority_.Usage("").accounts(0).limits(0).used();
+  };
+  for (absl::Time at : {start, start + absl::Seconds(3),
+                        slots[150],                      // on a slot
+                        slots[100] + absl::Seconds(10),  // a slot leaves
+                        start + absl::Seconds(25)}) {
+    now_ = at;
+    EXPECT_EQ(used(), expected(at)) << absl::FormatTime(at);
+  }
+  // At slots[150] both ends of the window sit on slots (98 intervals are
+  // 10 s): slot 52 is out, slot 150 in.
+  EXPECT_EQ(expected(slots[150]), 98);
+  EXPECT_GT(expected(start + absl::Seconds(25)), 90);
+}
+
 TEST_F(AuthorityTest, AnIdleAccountGrantsAtOnceAndSlotsDoNotAccumulate) {
   v1::BudgetModel model = HighLevel();
   auto first = authority_.Acquire(Request("a", model));

@@ -91,8 +91,6 @@ class Txn {
     overlay_[key] = batch_.entries().size();
     batch_.Delete(key);
   }
-  bool empty() const { return batch_.empty(); }
-  const KvBatch& batch() const { return batch_; }
   KvBatch TakeBatch() && { return std::move(batch_); }
 
  private:
@@ -729,8 +727,6 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
     const bool mapped = values[2 * i + 1].has_value();
     if (mapped) {
       BW_RETURN_IF_ERROR(Parse(*values[2 * i + 1], keys[2 * i + 1], &entry));
-    }
-    if (mapped) {
       rk->set_crm_id(entry.crm_id());
       rk->set_fingerprint(entry.fingerprint());
       rk->set_run_id(entry.run_id());

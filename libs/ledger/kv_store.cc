@@ -1,9 +1,9 @@
 #include "libs/ledger/kv_store.h"
 
-#include "libs/common/status_macros.h"
-
 #include <map>
 #include <utility>
+
+#include "libs/common/status_macros.h"
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

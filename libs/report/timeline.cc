@@ -86,20 +86,4 @@ json EmptyTimeline() {
           {"points", json::array()}};
 }
 
-absl::StatusOr<json> BuildTimeline(const v1::RunReport& report,
-                                   double budget_per_second,
-                                   const OperationStream& operations) {
-  if (report.has_timeline()) {
-    return TimelineJson(report.timeline(), budget_per_second,
-                        report.requests());
-  }
-  TimelineBuilder builder(report.run().started_at());
-  absl::Status s = operations([&builder](const v1::Operation& op) {
-    builder.Add(op);
-    return true;
-  });
-  if (!s.ok()) return s;
-  return TimelineJson(builder.Buckets(), budget_per_second, report.requests());
-}
-
 }  // namespace bridgework::report

@@ -30,12 +30,10 @@
 #define BRIDGEWORK_LIBS_REPORT_TIMELINE_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
-#include "absl/status/statusor.h"
 #include "bridgework/v1/auditor.pb.h"
 
 namespace bridgework::report {
@@ -72,19 +70,6 @@ nlohmann::json TimelineJson(const v1::OutcomeTimeline& timeline,
 
 // The timeline with no points (the default in report.json).
 nlohmann::json EmptyTimeline();
-
-// Calls `visit` for each operation of the run; the visitor returns false to
-// stop. (AuditorClient::ListOperations fits.)
-using OperationStream = std::function<absl::Status(
-    const std::function<bool(const v1::Operation&)>& visit)>;
-
-// The timeline of `report`'s run: from RunReport.timeline, which the
-// auditor counts while it builds the report; from the run's operations,
-// read once from `operations`, when the report has none (an auditor older
-// than that field). The stream's error, if any, is returned.
-absl::StatusOr<nlohmann::json> BuildTimeline(const v1::RunReport& report,
-                                             double budget_per_second,
-                                             const OperationStream& operations);
 
 }  // namespace bridgework::report
 

@@ -28,13 +28,13 @@ v1::RunReport RunOf(int64_t requests) {
   return r;
 }
 
-OperationStream Stream(const std::vector<v1::Operation>& ops) {
-  return [ops](const std::function<bool(const v1::Operation&)>& visit) {
-    for (const auto& op : ops) {
-      if (!visit(op)) break;
-    }
-    return absl::OkStatus();
-  };
+// The report's timeline as the auditor counts it (RunReport.timeline)
+// and the controller draws it.
+json FromOps(const v1::RunReport& report, double budget,
+             const std::vector<v1::Operation>& ops) {
+  TimelineBuilder b(report.run().started_at());
+  for (const auto& op : ops) b.Add(op);
+  return TimelineJson(b.Buckets(), budget, report.requests());
 }
 
 TEST(Timeline, CountsOutcomesPerSecondFromTheRunStart) {
@@ -46,9 +46,7 @@ TEST(Timeline, CountsOutcomesPerSecondFromTheRunStart) {
       Op(v1::OP_STATE_INTENT, 0),           // no outcome yet
       Op(v1::OP_STATE_INTENT, kStart + 9),  // an intent is not done
   };
-  auto t = BuildTimeline(RunOf(0), 2.5, Stream(ops));
-  ASSERT_TRUE(t.ok()) << t.status();
-  const json& j = *t;
+  const json j = FromOps(RunOf(0), 2.5, ops);
   EXPECT_EQ(j["bucket_seconds"], 1);
   EXPECT_EQ(j["budget_per_second"], 2.5);
   EXPECT_EQ(j["requests_scaled"], false);
@@ -64,15 +62,14 @@ TEST(Timeline, SpreadsTheRunsRequestsOverItsOperations) {
   std::vector<v1::Operation> ops;
   for (int i = 0; i < 3; ++i) ops.push_back(Op(v1::OP_STATE_APPLIED, kStart));
   ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + 1));
-  auto t = BuildTimeline(RunOf(10), 0, Stream(ops));
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ((*t)["requests_scaled"], true);
-  EXPECT_EQ((*t)["budget_per_second"], 0);
+  const json t = FromOps(RunOf(10), 0, ops);
+  EXPECT_EQ(t["requests_scaled"], true);
+  EXPECT_EQ(t["budget_per_second"], 0);
   int64_t sum = 0;
-  for (const json& p : (*t)["points"]) sum += p["requests"].get<int64_t>();
+  for (const json& p : t["points"]) sum += p["requests"].get<int64_t>();
   EXPECT_EQ(sum, 10);
-  EXPECT_EQ((*t)["points"][0]["requests"], 8);  // round(3 * 10 / 4)
-  EXPECT_EQ((*t)["points"][1]["requests"], 2);
+  EXPECT_EQ(t["points"][0]["requests"], 8);  // round(3 * 10 / 4)
+  EXPECT_EQ(t["points"][1]["requests"], 2);
 }
 
 TEST(Timeline, LinksAreRequestsButNotRecords) {
@@ -82,27 +79,24 @@ TEST(Timeline, LinksAreRequestsButNotRecords) {
       Op(v1::OP_STATE_APPLIED, kStart + 1, v1::OP_KIND_LINK),
       Op(v1::OP_STATE_APPLIED, kStart + 1, v1::OP_KIND_UPDATE),
   };
-  auto unscaled = BuildTimeline(RunOf(0), 0, Stream(ops));
-  ASSERT_TRUE(unscaled.ok());
-  EXPECT_EQ((*unscaled)["points"][0]["records"], 2);
-  EXPECT_EQ((*unscaled)["points"][1]["records"], 1);
-  EXPECT_EQ((*unscaled)["points"][1]["requests"], 2);
-  auto scaled = BuildTimeline(RunOf(8), 0, Stream(ops));
-  ASSERT_TRUE(scaled.ok());
-  EXPECT_EQ((*scaled)["points"][0]["requests"], 4);
-  EXPECT_EQ((*scaled)["points"][1]["requests"], 4);
+  const json unscaled = FromOps(RunOf(0), 0, ops);
+  EXPECT_EQ(unscaled["points"][0]["records"], 2);
+  EXPECT_EQ(unscaled["points"][1]["records"], 1);
+  EXPECT_EQ(unscaled["points"][1]["requests"], 2);
+  const json scaled = FromOps(RunOf(8), 0, ops);
+  EXPECT_EQ(scaled["points"][0]["requests"], 4);
+  EXPECT_EQ(scaled["points"][1]["requests"], 4);
 }
 
 TEST(Timeline, WidensBucketsForLongRunsAndKeepsEveryRecord) {
   std::vector<v1::Operation> ops;
   for (int s = 0; s < 3600; s += 7)
     ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + s));
-  auto t = BuildTimeline(RunOf(0), 1, Stream(ops));
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ((*t)["bucket_seconds"], 30);  // ceil(3599 s / 120)
-  EXPECT_LE((*t)["points"].size(), static_cast<size_t>(kMaxTimelinePoints));
+  const json t = FromOps(RunOf(0), 1, ops);
+  EXPECT_EQ(t["bucket_seconds"], 30);  // ceil(3599 s / 120)
+  EXPECT_LE(t["points"].size(), static_cast<size_t>(kMaxTimelinePoints));
   int64_t records = 0;
-  for (const json& p : (*t)["points"]) {
+  for (const json& p : t["points"]) {
     EXPECT_EQ(p["t"].get<int64_t>() % 30, 0);
     records += p["records"].get<int64_t>();
   }
@@ -130,46 +124,30 @@ TEST(Timeline, OutcomesBeforeTheRecordedStartCountFromTheEarliest) {
   EXPECT_EQ(j["points"][3]["records"], 1);
 }
 
-TEST(Timeline, TakesTheAuditorsBucketsWithoutReadingOperations) {
+TEST(Timeline, BucketsWidenToTheAskedPointsAndKeepEveryCount) {
   std::vector<v1::Operation> ops;
   for (int s = 0; s < 10; ++s)
     ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + s));
   ops.push_back(Op(v1::OP_STATE_APPLIED, kStart + 9, v1::OP_KIND_LINK));
   TimelineBuilder b{RunOf(0).run().started_at()};
   for (const auto& op : ops) b.Add(op);
-  v1::RunReport report = RunOf(22);
-  *report.mutable_timeline() = b.Buckets(/*max_points=*/4);
-  EXPECT_EQ(report.timeline().origin_unix_seconds(), kStart);
-  EXPECT_EQ(report.timeline().bucket_seconds(), 3);  // ceil(10 s / 4)
-  ASSERT_EQ(report.timeline().buckets_size(), 4);
-  EXPECT_EQ(report.timeline().buckets(3).records(), 1);
-  EXPECT_EQ(report.timeline().buckets(3).operations(), 2);
-  bool read = false;
-  auto t = BuildTimeline(report, 0, [&read](const auto&) {
-    read = true;
-    return absl::OkStatus();
-  });
-  ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_FALSE(read);
+  const v1::OutcomeTimeline buckets = b.Buckets(/*max_points=*/4);
+  EXPECT_EQ(buckets.origin_unix_seconds(), kStart);
+  EXPECT_EQ(buckets.bucket_seconds(), 3);  // ceil(10 s / 4)
+  ASSERT_EQ(buckets.buckets_size(), 4);
+  EXPECT_EQ(buckets.buckets(3).records(), 1);
+  EXPECT_EQ(buckets.buckets(3).operations(), 2);
+  const json t = TimelineJson(buckets, 0, 22);
   int64_t records = 0, requests = 0;
-  for (const json& p : (*t)["points"]) {
+  for (const json& p : t["points"]) {
     records += p["records"].get<int64_t>();
     requests += p["requests"].get<int64_t>();
   }
   EXPECT_EQ(records, 10);
   EXPECT_EQ(requests, 22);
-  EXPECT_EQ((*t)["bucket_seconds"], 3);
-  EXPECT_EQ((*t)["points"][0],
-            json({{"t", 0}, {"records", 3}, {"requests", 6}}));
-  EXPECT_EQ((*t)["points"][3],
-            json({{"t", 9}, {"records", 1}, {"requests", 4}}));
-}
-
-TEST(Timeline, ReturnsTheStreamsError) {
-  auto t = BuildTimeline(RunOf(0), 0, [](const auto&) {
-    return absl::UnavailableError("auditor gone");
-  });
-  EXPECT_EQ(t.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(t["bucket_seconds"], 3);
+  EXPECT_EQ(t["points"][0], json({{"t", 0}, {"records", 3}, {"requests", 6}}));
+  EXPECT_EQ(t["points"][3], json({{"t", 9}, {"records", 1}, {"requests", 4}}));
 }
 
 }  // namespace
