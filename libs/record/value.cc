@@ -140,6 +140,21 @@ std::string DateToString(const v1::Date& d) {
 
 namespace {
 
+// The IANA zone `name`, loaded once per thread: absl::LoadTimeZone takes a
+// process-wide lock and a map lookup per call, and a file of timestamps
+// asks for the same zone on every cell.
+bool LoadNamedZone(std::string_view name, absl::TimeZone* tz) {
+  thread_local std::string last_name;
+  thread_local absl::TimeZone last_zone;
+  thread_local bool last_ok = false;
+  if (last_name.empty() || name != last_name) {
+    last_name = std::string(name);
+    last_ok = absl::LoadTimeZone(last_name, &last_zone);
+  }
+  *tz = last_zone;
+  return last_ok;
+}
+
 bool LoadZone(std::string_view zone, absl::TimeZone* tz) {
   if (zone.empty() || zone == "UTC" || zone == "Z") {
     *tz = absl::UTCTimeZone();
@@ -155,19 +170,159 @@ bool LoadZone(std::string_view zone, absl::TimeZone* tz) {
     }
     return false;
   }
-  return absl::LoadTimeZone(std::string(zone), tz);
+  return LoadNamedZone(zone, tz);
+}
+
+// The number at s[at, at + width), all ASCII digits; -1 otherwise.
+int FixedNumber(std::string_view s, size_t at, size_t width) {
+  if (at + width > s.size()) return -1;
+  int n = 0;
+  for (size_t i = at; i < at + width; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    n = n * 10 + (s[i] - '0');
+  }
+  return n;
+}
+
+// Days from 1970-01-01 to the proleptic Gregorian y-m-d (H. Hinnant's
+// days_from_civil).
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The civil time of "YYYY-MM-DD?HH:MM" or "YYYY-MM-DD?HH:MM:SS" at the
+// start of `s` (date and time apart by a space or a 'T'), every field in
+// range (seconds 0-59, the day in its month); `*used` is the length read.
+// nullopt for any other shape: the general parser then decides, so this only
+// takes the common shapes faster, never reads one differently (value_test
+// sweeps both).
+std::optional<absl::CivilSecond> FixedCivil(std::string_view s, size_t* used) {
+  if (s.size() < 16 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != ' ' && s[10] != 'T') || s[13] != ':') {
+    return std::nullopt;
+  }
+  const int y = FixedNumber(s, 0, 4), mo = FixedNumber(s, 5, 2),
+            d = FixedNumber(s, 8, 2), h = FixedNumber(s, 11, 2),
+            mi = FixedNumber(s, 14, 2);
+  int sec = 0;
+  *used = 16;
+  if (s.size() > 16 && s[16] == ':') {
+    sec = FixedNumber(s, 17, 2);
+    *used = 19;
+  }
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
+      mi > 59 || sec < 0 || sec > 59) {
+    return std::nullopt;
+  }
+  absl::CivilSecond cs(y, mo, d, h, mi, sec);
+  if (cs.day() != d) return std::nullopt;  // 02-30 and the like
+  return cs;
+}
+
+// ParseTimestamp's common shapes without the general parser: a local
+// "YYYY-MM-DD HH:MM[:SS]" (or with 'T') read in `tz`, and RFC 3339
+// "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)". nullopt: not one of
+// them.
+std::optional<v1::Timestamp> FastTimestamp(std::string_view s,
+                                           std::string_view zone,
+                                           const absl::TimeZone& tz) {
+  size_t used = 0;
+  std::optional<absl::CivilSecond> cs = FixedCivil(s, &used);
+  if (!cs) return std::nullopt;
+  v1::Timestamp out;
+  if (used == s.size()) {
+    // A local time: in a skipped or repeated hour, the earlier reading,
+    // as the general parser does.
+    out.set_unix_seconds(absl::ToUnixSeconds(tz.At(*cs).pre));
+    out.set_zone(zone.empty() ? "UTC" : std::string(zone));
+    return out;
+  }
+  if (used != 19 || s[10] != 'T') return std::nullopt;
+  size_t at = used;
+  if (s[at] == '.') {
+    size_t digits = 0;
+    while (at + 1 + digits < s.size() && s[at + 1 + digits] >= '0' &&
+           s[at + 1 + digits] <= '9') {
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+    at += 1 + digits;  // the fraction: whole seconds are kept
+  }
+  const std::string_view offset = s.substr(at);
+  int offset_seconds = 0;
+  if (offset == "Z") {
+    out.set_zone("UTC");
+  } else {
+    if (offset.size() != 6 || (offset[0] != '+' && offset[0] != '-') ||
+        offset[3] != ':') {
+      return std::nullopt;
+    }
+    const int oh = FixedNumber(offset, 1, 2), om = FixedNumber(offset, 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
+    offset_seconds = (oh * 3600 + om * 60) * (offset[0] == '-' ? -1 : 1);
+    out.set_zone(std::string(offset));
+  }
+  const int64_t local =
+      DaysFromCivil(cs->year(), cs->month(), cs->day()) * 86400 +
+      cs->hour() * 3600 + cs->minute() * 60 + cs->second();
+  out.set_unix_seconds(local - offset_seconds);
+  return out;
+}
+
+// "2024-03-01T09:30:00-06:00" (FormatTime's "%Y-%m-%dT%H:%M:%S%Ez") for
+// years 1000-9999 and offsets of whole minutes; nullopt otherwise.
+std::optional<std::string> FastFormat(absl::Time at, const absl::TimeZone& tz) {
+  const absl::TimeZone::CivilInfo ci = tz.At(at);
+  const absl::CivilSecond& cs = ci.cs;
+  if (cs.year() < 1000 || cs.year() > 9999 || ci.offset % 60 != 0) {
+    return std::nullopt;
+  }
+  char buf[26];
+  auto put2 = [&buf](int i, int v) {
+    buf[i] = static_cast<char>('0' + v / 10);
+    buf[i + 1] = static_cast<char>('0' + v % 10);
+  };
+  const int y = static_cast<int>(cs.year());
+  put2(0, y / 100);
+  put2(2, y % 100);
+  buf[4] = '-';
+  put2(5, cs.month());
+  buf[7] = '-';
+  put2(8, cs.day());
+  buf[10] = 'T';
+  put2(11, cs.hour());
+  buf[13] = ':';
+  put2(14, cs.minute());
+  buf[16] = ':';
+  put2(17, cs.second());
+  const int off = ci.offset < 0 ? -ci.offset : ci.offset;
+  buf[19] = ci.offset < 0 ? '-' : '+';
+  put2(20, off / 3600);
+  buf[22] = ':';
+  put2(23, off / 60 % 60);
+  return std::string(buf, 25);
 }
 
 }  // namespace
 
 absl::StatusOr<v1::Timestamp> ParseTimestamp(std::string_view text,
                                              std::string_view zone) {
-  std::string s(absl::StripAsciiWhitespace(ToAbsl(text)));
+  const std::string_view trimmed =
+      FromAbsl(absl::StripAsciiWhitespace(ToAbsl(text)));
   absl::TimeZone tz;
   if (!LoadZone(zone, &tz)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown time zone ", ToAbsl(zone)));
   }
+  if (std::optional<v1::Timestamp> fast = FastTimestamp(trimmed, zone, tz)) {
+    return *std::move(fast);
+  }
+  const std::string s(trimmed);
   absl::Time t;
   std::string err;
   v1::Timestamp out;
@@ -200,6 +355,7 @@ std::string TimestampToString(const v1::Timestamp& t) {
   if (!LoadZone(t.zone(), &tz)) tz = absl::UTCTimeZone();
   absl::Time at =
       absl::FromUnixSeconds(t.unix_seconds()) + absl::Nanoseconds(t.nanos());
+  if (std::optional<std::string> fast = FastFormat(at, tz)) return *fast;
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", at, tz);
 }
 
