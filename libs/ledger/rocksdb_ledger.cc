@@ -99,13 +99,16 @@ class PrivateFileSystem : public rocksdb::FileSystemWrapper {
 };
 
 // The insert hint's prefix (ColumnFamilyOptions::
-// memtable_insert_with_hint_prefix_extractor): keys written in ascending
-// order share a hint, so their memtable insert starts where the previous
-// one ended instead of searching the skip list from the top. Those are the
-// operations of a run (o/<run>/<seq>), the seq index (s/<seq>) and the hash
-// chain (h/<n>): half of the keys a record writes. The other tables (id
-// map, pending markers, dispositions) are keyed by source key, in no useful
-// order, and get no hint (a hint per key would only grow the hint table).
+// memtable_insert_with_hint_prefix_extractor): keys of one prefix written
+// in ascending order share a hint, so each memtable insert starts where the
+// previous one ended instead of searching the skip list from the top.
+// Those are the operations of a run (o/<run>/<seq>), the seq index
+// (s/<seq>), the hash chain (h/<n>), and, per object, the pending markers
+// (i/<account>/<object>/), id-map entries (m/<account>/<object>/) and
+// dispositions (d/<run>/<object>/): a source reads its records in key order
+// more often than not (exports sorted by id), and a key out of order only
+// costs the search it would have cost without a hint. The hint table holds
+// one entry per prefix: runs, and accounts times objects.
 class SequentialKeyPrefix : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "bridgework.SequentialKeys"; }
@@ -116,11 +119,28 @@ class SequentialKeyPrefix : public rocksdb::SliceTransform {
         if (key[n - 1] == '/') return rocksdb::Slice(key.data(), n);
       }
     }
+    if (PerObject(key)) return rocksdb::Slice(key.data(), ThirdSlash(key) + 1);
     return rocksdb::Slice(key.data(), 2);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
     return key.size() > 2 && (key.starts_with("o/") || key.starts_with("s/") ||
-                              key.starts_with("h/"));
+                              key.starts_with("h/") ||
+                              (PerObject(key) && ThirdSlash(key) < key.size()));
+  }
+
+ private:
+  static bool PerObject(const rocksdb::Slice& key) {
+    return key.starts_with("i/") || key.starts_with("m/") ||
+           key.starts_with("d/");
+  }
+  // The position of the key's third '/' (the one after the object's
+  // name), or its size when it has fewer.
+  static size_t ThirdSlash(const rocksdb::Slice& key) {
+    int seen = 0;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == '/' && ++seen == 3) return i;
+    }
+    return key.size();
   }
 };
 
