@@ -99,6 +99,11 @@ json CrmConnector::WrittenProjection(const ResolvedRecord& record) const {
   return ExpectedProjection(*record.record, record.lookup_ids);
 }
 
+std::string CrmConnector::WrittenText(const ResolvedRecord& record) const {
+  return ExpectedProjectionText(*record.record, record.lookup_ids,
+                                &record.record->external_key_field());
+}
+
 std::optional<std::string> CrmConnector::OwnerOf(
     const std::string& target_object, const json& crm_record) const {
   if (!crm_record.is_object() || !crm_record.contains("owner_id")) {

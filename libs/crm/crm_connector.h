@@ -216,6 +216,12 @@ class CrmConnector {
   // leaves out what it does not write (Pipedrive activities, notes and
   // files have no custom fields to hold the external key).
   virtual nlohmann::json WrittenProjection(const ResolvedRecord& record) const;
+  // WrittenProjection(record) without the record's external key field, as
+  // compact JSON: the text the ledger keeps. The default writes
+  // ExpectedProjection's text without building the JSON tree; a connector
+  // that overrides WrittenProjection overrides this as well (usually as
+  // ProjectionWithout(WrittenProjection(record), key field).dump()).
+  virtual std::string WrittenText(const ResolvedRecord& record) const;
   // Writes a projection back (a before-image): every field, custom field
   // and lookup it names, null clearing the field. The default patches the
   // fields and custom fields flat; connectors with another shape override.

@@ -105,6 +105,9 @@ class GuardedConnector : public CrmConnector {
       const ResolvedRecord& record) const override {
     return inner_->WrittenProjection(record);
   }
+  std::string WrittenText(const ResolvedRecord& record) const override {
+    return inner_->WrittenText(record);
+  }
   absl::Status Restore(const std::string& target_object, const std::string& id,
                        const nlohmann::json& projection) override {
     return GuardStatus("Restore", [&] {

@@ -376,6 +376,11 @@ class PipedriveConnector : public CrmConnector {
     }
     return p;
   }
+  std::string WrittenText(const ResolvedRecord& record) const override {
+    return ProjectionWithout(WrittenProjection(record),
+                             record.record->external_key_field())
+        .dump();
+  }
 
   // The object's owner attribute (owner_id; notes user_id), an id in API
   // v2 and an object with "id" in v1; files carry none.

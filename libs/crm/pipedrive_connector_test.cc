@@ -100,10 +100,16 @@ TEST(PipedriveConnectorWire, WrittenProjectionKeepsOnlyWhatTheObjectHolds) {
   EXPECT_EQ(activity["fields"]["subject"], "Cleaning");
   EXPECT_TRUE(activity["custom_fields"].empty());
   EXPECT_EQ(activity["lookups"]["person_id"], json::array({"12"}));
+  // The ledger's text: the same, without the key field.
+  t.set_external_key_field("cf_bridgework_key");
+  EXPECT_EQ(f.connector->WrittenText(rr), activity.dump());
   t.set_target_object("person");
   EXPECT_EQ(
       f.connector->WrittenProjection(rr)["custom_fields"]["cf_bridgework_key"],
       "pbn:appointment:1");
+  json person = f.connector->WrittenProjection(rr);
+  person["custom_fields"].erase("cf_bridgework_key");
+  EXPECT_EQ(f.connector->WrittenText(rr), person.dump());
 }
 
 TEST(PipedriveConnectorWire, CreateSendsTokenHeaderAndWrapsOrgAddress) {

@@ -158,6 +158,41 @@ json ExpectedProjection(
   return p;
 }
 
+std::string ExpectedProjectionText(
+    const v1::TargetRecord& record,
+    const std::map<std::string, std::vector<std::string>>& lookup_ids,
+    const std::string* omit) {
+  // The sections in the order a std::map-backed object dumps them.
+  std::string out = "{\"custom_fields\":";
+  record::AppendCanonicalJson(record.custom_fields(), omit, &out);
+  out.append(",\"fields\":");
+  record::AppendCanonicalJson(record.fields(), omit, &out);
+  out.append(",\"lookups\":{");
+  bool first = true;
+  for (const auto& [field, ids] : lookup_ids) {
+    if (!first) out.push_back(',');
+    first = false;
+    record::AppendJsonString(field, &out);
+    out.append(":[");
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      record::AppendJsonString(ids[i], &out);
+    }
+    out.push_back(']');
+  }
+  out.append("}}");
+  return out;
+}
+
+json ProjectionWithout(json projection, const std::string& field) {
+  for (const char* section : {"fields", "custom_fields"}) {
+    if (projection.contains(section) && projection[section].is_object()) {
+      projection[section].erase(field);
+    }
+  }
+  return projection;
+}
+
 std::vector<FieldDelta> DiffProjections(const json& left, const json& right) {
   std::vector<FieldDelta> out;
   for (const char* section : kSections) {

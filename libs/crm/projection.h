@@ -28,6 +28,19 @@ nlohmann::json ExpectedProjection(
     const v1::TargetRecord& record,
     const std::map<std::string, std::vector<std::string>>& lookup_ids = {});
 
+// ExpectedProjection(record, lookup_ids) without the field named `omit`
+// (in fields and custom fields; none when null), as compact JSON: the bytes
+// nlohmann::json's dump writes, without building the tree.
+std::string ExpectedProjectionText(
+    const v1::TargetRecord& record,
+    const std::map<std::string, std::vector<std::string>>& lookup_ids,
+    const std::string* omit);
+
+// `projection` without the field named `field` in its fields and custom
+// fields.
+nlohmann::json ProjectionWithout(nlohmann::json projection,
+                                 const std::string& field);
+
 // True when a CRM shows `actual` for a field written as `expected`:
 // numbers equal by value (also as numeric text: "12.50" == 12.5), dates
 // by day ("2024-01-02" == "2024-01-02T00:00:00Z"), timestamps by instant

@@ -1,6 +1,14 @@
 #include "libs/crm/projection.h"
 
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
 
 #include "libs/record/value.h"
 
@@ -61,6 +69,72 @@ TEST(ProjectionTest, ExpectedDiffAndRestrict) {
   EXPECT_TRUE(restricted["fields"]["age"].is_null());
   EXPECT_FALSE(restricted["fields"].contains("extra"));
   EXPECT_TRUE(restricted["custom_fields"]["cf_status"].is_null());
+}
+
+// Random records of every value kind, with names and text that need
+// escaping, the key field in either section or none.
+TEST(ProjectionTest, TextIsTheTreesDumpWithoutTheKeyField) {
+  std::mt19937 random(5);
+  const std::vector<std::string> texts = {
+      "",      "Ann",  "O\"Brien", "a\\b",   "tab\there", "line\nbreak",
+      "Renée", "日本", "\x01ctl",  "cf_key", "ext_key",   "z"};
+  auto text = [&] { return texts[random() % texts.size()]; };
+  std::function<v1::Value(int)> value = [&](int depth) -> v1::Value {
+    switch (random() % (depth > 0 ? 8 : 7)) {
+      case 0:
+        return record::StringValue(text());
+      case 1:
+        return record::IntValue(static_cast<int64_t>(random()) - (1LL << 31));
+      case 2:
+        return record::DecimalValue(static_cast<int64_t>(random() % 99999),
+                                    static_cast<int>(random() % 3), "USD");
+      case 3:
+        return record::BoolValue(random() % 2 == 0);
+      case 4:
+        return record::DateValue(2000 + static_cast<int>(random() % 30),
+                                 1 + static_cast<int>(random() % 12),
+                                 1 + static_cast<int>(random() % 28));
+      case 5:
+        return record::TimestampValue(random() % 2000000000,
+                                      random() % 2 ? "America/Chicago" : "");
+      case 6:
+        return record::NullValue();
+      default: {
+        v1::Value list;
+        for (int i = static_cast<int>(random() % 3); i > 0; --i) {
+          *list.mutable_list_value()->add_values() = value(depth - 1);
+        }
+        return list;
+      }
+    }
+  };
+  for (int i = 0; i < 2000; ++i) {
+    v1::TargetRecord r;
+    r.set_target_object("contact");
+    for (int f = static_cast<int>(random() % 6); f > 0; --f) {
+      (*r.mutable_fields())[text()] = value(2);
+      (*r.mutable_custom_fields())["cf_" + text()] = value(2);
+    }
+    r.set_external_key_field(random() % 3 == 0   ? "cf_ext_key"
+                             : random() % 2 == 0 ? "ext_key"
+                                                 : "");
+    if (random() % 2 == 0) {
+      (*r.mutable_fields())["ext_key"] = record::StringValue("pbn:x:1");
+      (*r.mutable_custom_fields())["cf_ext_key"] =
+          record::StringValue("pbn:x:1");
+    }
+    std::map<std::string, std::vector<std::string>> lookups;
+    for (int l = static_cast<int>(random() % 3); l > 0; --l) {
+      std::vector<std::string>& ids = lookups[text()];
+      for (int n = static_cast<int>(random() % 3); n > 0; --n) {
+        ids.push_back(absl::StrCat(random()));
+      }
+    }
+    const json tree = ExpectedProjection(r, lookups);
+    EXPECT_EQ(ExpectedProjectionText(r, lookups, nullptr), tree.dump());
+    EXPECT_EQ(ExpectedProjectionText(r, lookups, &r.external_key_field()),
+              ProjectionWithout(tree, r.external_key_field()).dump());
+  }
 }
 
 }  // namespace

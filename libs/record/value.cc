@@ -441,20 +441,6 @@ namespace {
 // or backslashes is copied as is (most values), anything else goes through
 // nlohmann's own serializer, so escapes and the replacement of invalid
 // UTF-8 are its bytes.
-void AppendJsonString(std::string_view s, std::string* out) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-      out->append(
-          nlohmann::json(std::string(s))
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      return;
-    }
-  }
-  out->push_back('"');
-  out->append(s.data(), s.size());
-  out->push_back('"');
-}
 
 // Appends ValueToJson(v).dump(...) without building the JSON tree.
 void AppendCanonical(const v1::Value& v, std::string* out) {
@@ -498,31 +484,53 @@ void AppendCanonical(const v1::Value& v, std::string* out) {
 
 }  // namespace
 
+void AppendJsonString(std::string_view s, std::string* out) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+      out->append(
+          nlohmann::json(std::string(s))
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(s.data(), s.size());
+  out->push_back('"');
+}
+
 std::string CanonicalJson(const FieldMap& fields) {
+  std::string out;
+  out.reserve(32 * fields.size() + 2);
+  AppendCanonicalJson(fields, nullptr, &out);
+  return out;
+}
+
+void AppendCanonicalJson(const FieldMap& fields, const std::string* omit,
+                         std::string* out) {
   // Keys sorted as std::string compares them, as in nlohmann::json's
   // std::map-backed objects; the bytes equal what nlohmann writes
   // (fingerprints in existing ledgers stay valid; value_test compares the
   // two on random records).
   std::vector<const FieldMap::value_type*> sorted;
   sorted.reserve(fields.size());
-  for (const auto& kv : fields) sorted.push_back(&kv);
+  for (const auto& kv : fields) {
+    if (omit == nullptr || kv.first != *omit) sorted.push_back(&kv);
+  }
   std::sort(sorted.begin(), sorted.end(),
             [](const FieldMap::value_type* a, const FieldMap::value_type* b) {
               return a->first < b->first;
             });
-  std::string out;
-  out.reserve(32 * sorted.size() + 2);
-  out.push_back('{');
+  out->push_back('{');
   bool first = true;
   for (const FieldMap::value_type* kv : sorted) {
-    if (!first) out.push_back(',');
+    if (!first) out->push_back(',');
     first = false;
-    AppendJsonString(kv->first, &out);
-    out.push_back(':');
-    AppendCanonical(kv->second, &out);
+    AppendJsonString(kv->first, out);
+    out->push_back(':');
+    AppendCanonical(kv->second, out);
   }
-  out.push_back('}');
-  return out;
+  out->push_back('}');
 }
 
 std::string Fingerprint(const FieldMap& fields) {

@@ -62,8 +62,16 @@ nlohmann::json ValueToJson(const v1::Value& v);
 // canonical JSON scalar text, null as "".
 std::string ValueToText(const v1::Value& v);
 
-// Canonical JSON of a field map: keys sorted, no spaces.
+// Canonical JSON of a field map: keys sorted, no spaces. The bytes equal
+// nlohmann::json's dump of the object of ValueToJson values.
 std::string CanonicalJson(const FieldMap& fields);
+// Appends CanonicalJson(fields) to `out`, without the entry named `omit`
+// when `omit` is not null.
+void AppendCanonicalJson(const FieldMap& fields, const std::string* omit,
+                         std::string* out);
+// Appends `s` as a JSON string, as nlohmann::json(s).dump() writes it
+// (invalid UTF-8 replaced by U+FFFD).
+void AppendJsonString(std::string_view s, std::string* out);
 // Lower-case hex SHA-256 (libs/common/digest.h).
 using ::bridgework::Sha256Hex;
 // Fingerprint of a record's fields (SHA-256 of CanonicalJson).

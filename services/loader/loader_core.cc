@@ -173,21 +173,6 @@ json FieldValue(const json& projection, const std::string& field) {
       field);
 }
 
-// `projection` without the record's external key field. The key is
-// Bridgework's bookkeeping, and objects without custom fields (notes,
-// activities, files) cannot hold it: the projections kept in the ledger
-// (`written`), and so the delta's three-way check and rollback's conflict
-// check, leave it out.
-json WithoutKey(json projection, const v1::TargetRecord& record) {
-  const std::string& key = record.external_key_field();
-  for (const char* section : {"fields", "custom_fields"}) {
-    if (projection.contains(section) && projection[section].is_object()) {
-      projection[section].erase(key);
-    }
-  }
-  return projection;
-}
-
 // A dry run's answer: what each record would become, and the requests the
 // writes would take (CrmConnector::PlanWrite). Nothing is sent or recorded.
 absl::StatusOr<v1::LoadAck> DryRunAck(crm::CrmConnector* connector,
@@ -753,10 +738,15 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     op->set_written(written);
   };
   // What a write of `p` leaves in the CRM: the record's values, and for a
-  // partial write the CRM's own values of the fields it did not write.
+  // partial write the CRM's own values of the fields it did not write;
+  // without the record's external key field. The key is Bridgework's
+  // bookkeeping, and objects without custom fields (notes, activities,
+  // files) cannot hold it: the projections kept in the ledger (`written`),
+  // and so the delta's three-way check and rollback's conflict check, leave
+  // it out.
   auto written_of = [this](const Plan& p) {
+    if (!p.subset) return connector_->WrittenText(p.resolved);
     json expected = connector_->WrittenProjection(p.resolved);
-    if (!p.subset) return WithoutKey(expected, *p.record).dump();
     crm::ResolvedRecord whole = p.resolved;
     whole.record = p.record;
     json all =
@@ -764,7 +754,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, v] : fields.items()) all[section][name] = v;
     }
-    return WithoutKey(all, *p.record).dump();
+    return crm::ProjectionWithout(std::move(all),
+                                  p.record->external_key_field())
+        .dump();
   };
   // Outcomes are written every kOutcomeChunk writes once kOutcomeInterval
   // has passed since the last time, not only at the end of the batch: a
@@ -1152,7 +1144,8 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
         if (!id.empty()) lookup_ids[l.target_field()].push_back(id);
       }
       // Compared as the ledger keeps what was written: without the key.
-      expected = WithoutKey(crm::ExpectedProjection(r, lookup_ids), r);
+      expected = crm::ProjectionWithout(crm::ExpectedProjection(r, lookup_ids),
+                                        r.external_key_field());
     }
     json actual;
     if (!check->crm_id().empty()) {
