@@ -1,6 +1,5 @@
 #include "services/loader/loader_service.h"
 
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -22,9 +21,9 @@ std::string OutcomeName(v1::RecordStatus status) {
   return absl::AsciiStrToLower(name);
 }
 
-// Reads a batch, loads it on a worker thread (reactions must not block),
-// writes its ack, and only then reads the next: one batch in flight per
-// stream, so a slow CRM slows the sender through gRPC flow control.
+// Reads a batch, loads it on a thread of `threads` (reactions must not
+// block), writes its ack, and only then reads the next: one batch in flight
+// per stream, so a slow CRM slows the sender through gRPC flow control.
 class LoadReactor final
     : public grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck> {
  public:
@@ -33,8 +32,9 @@ class LoadReactor final
               const grpc::CallbackServerContext& context,
               metrics::Metrics* metrics,
               std::shared_ptr<LoaderService::Locks> locks,
-              std::shared_ptr<UserDirectory> users)
-      : connector_(std::move(connector)),
+              std::shared_ptr<UserDirectory> users, ThreadCache* threads)
+      : threads_(threads),
+        connector_(std::move(connector)),
         auditor_(std::move(auditor)),
         locks_(std::move(locks)),
         users_(std::move(users)),
@@ -60,7 +60,7 @@ class LoadReactor final
     const v1::TargetBatch& batch = *batch_;
     if (!batch.run_id().empty()) log_context_.run = batch.run_id();
     object_ = batch.target_object();
-    std::thread([this] {
+    threads_->Run([this] {
       const v1::TargetBatch& batch = *batch_;
       ScopedLogContext scope(log_context_);
       ++batches_;
@@ -92,7 +92,7 @@ class LoadReactor final
       }
       ack_ = std::move(*ack);
       StartWrite(&ack_);
-    }).detach();
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -114,6 +114,7 @@ class LoadReactor final
     StartRead(batch_.get());
   }
 
+  ThreadCache* const threads_;
   std::unique_ptr<crm::CrmConnector> connector_;
   std::shared_ptr<AuditorClient> auditor_;
   std::shared_ptr<LoaderService::Locks> locks_;
@@ -160,8 +161,8 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
     grpc::CallbackServerContext* context, const v1::PrepareRequest* request,
     v1::PrepareResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response,
-               log_context = IncomingLogContext(*context, RunOf(*request))] {
+  threads_.Run([this, reactor, request, response,
+                log_context = IncomingLogContext(*context, RunOf(*request))] {
     ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
@@ -175,29 +176,29 @@ grpc::ServerUnaryReactor* LoaderService::Prepare(
     }
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(ToGrpcStatus(r.status()));
-  }).detach();
+  });
   return reactor;
 }
 
 grpc::ServerBidiReactor<v1::TargetBatch, v1::LoadAck>* LoaderService::Load(
     grpc::CallbackServerContext* context) {
   return new LoadReactor(crm_name_, factory_(), auditor_, *context, metrics_,
-                         locks_, users_);
+                         locks_, users_, &threads_);
 }
 
 grpc::ServerUnaryReactor* LoaderService::Link(
     grpc::CallbackServerContext* context, const v1::LinkRequest* request,
     v1::LinkResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response,
-               log_context = IncomingLogContext(*context, RunOf(*request))] {
+  threads_.Run([this, reactor, request, response,
+                log_context = IncomingLogContext(*context, RunOf(*request))] {
     ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
     absl::StatusOr<v1::LinkResponse> r = core.Link(*request);
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(ToGrpcStatus(r.status()));
-  }).detach();
+  });
   return reactor;
 }
 
@@ -205,15 +206,15 @@ grpc::ServerUnaryReactor* LoaderService::ReadBack(
     grpc::CallbackServerContext* context, const v1::ReadBackRequest* request,
     v1::ReadBackResponse* response) {
   auto* reactor = context->DefaultReactor();
-  std::thread([this, reactor, request, response,
-               log_context = IncomingLogContext(*context, RunOf(*request))] {
+  threads_.Run([this, reactor, request, response,
+                log_context = IncomingLogContext(*context, RunOf(*request))] {
     ScopedLogContext scope(log_context);
     auto connector = factory_();
     LoaderCore core(crm_name_, connector.get(), auditor_.get());
     absl::StatusOr<v1::ReadBackResponse> r = core.ReadBack(*request);
     if (r.ok()) *response = std::move(*r);
     reactor->Finish(ToGrpcStatus(r.status()));
-  }).detach();
+  });
   return reactor;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "bridgework/v1/loader.grpc.pb.h"
 #include "libs/auditor_client/auditor_client.h"
+#include "libs/common/thread_cache.h"
 #include "libs/crm/crm_connector.h"
 #include "libs/metrics/metrics.h"
 #include "services/loader/user_directory.h"
@@ -70,6 +71,9 @@ class LoaderService final : public v1::Loader::CallbackService {
   std::shared_ptr<Locks> locks_ = std::make_shared<Locks>();
   // The CRM's users, read by each run's Prepare, taken by its streams.
   std::shared_ptr<UserDirectory> users_ = std::make_shared<UserDirectory>();
+  // The threads calls and batches run on (reactions must not block).
+  // Last: it goes first, running what is scheduled before the rest goes.
+  ThreadCache threads_;
 };
 
 }  // namespace bridgework::loader
