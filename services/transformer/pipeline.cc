@@ -20,6 +20,7 @@
 #include "libs/common/grpc_status.h"
 #include "libs/common/log.h"
 #include "libs/common/status_macros.h"
+#include "libs/common/thread_cache.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/transform.h"
 #include "libs/record/value.h"
@@ -159,15 +160,18 @@ class Run {
   // One loader call of a route, carrying one batch at a time. The channel
   // balances calls round robin over the loader replicas, so a route's
   // lanes spread its batches over them (docs/budget.md). The batch in
-  // flight runs on its own thread, which uses `rw` and `sent` only; a lane
-  // never moves while a batch is in flight (a Stream's lanes are sized
-  // once).
+  // flight runs on a thread of the run's `lane_threads_`, which uses `rw`
+  // and `sent` only; a lane never moves while a batch is in flight (a
+  // Stream's lanes are sized once).
   struct Lane {
     Lane() = default;
     Lane(Lane&&) = default;
     // A lane still carrying a batch is cancelled, then waited for.
     ~Lane() {
-      if (inflight && ctx) ctx->TryCancel();
+      if (inflight && inflight->valid()) {
+        if (ctx) ctx->TryCancel();
+        inflight->wait();
+      }
     }
     std::unique_ptr<grpc::ClientContext> ctx;
     std::unique_ptr<
@@ -721,18 +725,20 @@ class Run {
         peers_.metrics != nullptr ? &peers_.metrics->QueueDepth("loader_lanes")
                                   : nullptr;
     if (in_flight != nullptr) in_flight->Increment();
-    lane.inflight = std::async(
-        std::launch::async,
-        [this, &lane, in_flight]() -> absl::StatusOr<v1::LoadAck> {
-          absl::StatusOr<v1::LoadAck> result = v1::LoadAck();
-          if (!lane.rw->Write(lane.sent) || !lane.rw->Read(&*result)) {
-            result = FromGrpcStatus(lane.rw->Finish());
-          }
-          if (in_flight != nullptr) in_flight->Decrement();
-          absl::MutexLock lock(&lanes_mu_);
-          ++lanes_finished_;
-          return result;
-        });
+    auto send =
+        std::make_shared<std::packaged_task<absl::StatusOr<v1::LoadAck>()>>(
+            [this, &lane, in_flight]() -> absl::StatusOr<v1::LoadAck> {
+              absl::StatusOr<v1::LoadAck> result = v1::LoadAck();
+              if (!lane.rw->Write(lane.sent) || !lane.rw->Read(&*result)) {
+                result = FromGrpcStatus(lane.rw->Finish());
+              }
+              if (in_flight != nullptr) in_flight->Decrement();
+              absl::MutexLock lock(&lanes_mu_);
+              ++lanes_finished_;
+              return result;
+            });
+    lane.inflight = send->get_future();
+    lane_threads_.Run([send] { (*send)(); });
   }
 
   struct LanesSeen {
@@ -1467,6 +1473,9 @@ class Run {
   // Batches the lanes' threads have finished (WaitAny waits for a change).
   absl::Mutex lanes_mu_;
   int64_t lanes_finished_ ABSL_GUARDED_BY(lanes_mu_) = 0;
+  // The threads batches in flight are sent on: one per lane busy at once,
+  // reused batch after batch (a thread per batch cost its start and end).
+  ThreadCache lane_threads_;
   int64_t requests_ = 0;
   bool prepared_ = false;
   // Dry runs: what each target object's records would become, and the
