@@ -1,6 +1,5 @@
 #include "services/loader/loader_service.h"
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/arena_message.h"
