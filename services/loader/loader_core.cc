@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -279,12 +280,19 @@ absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
     const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records) {
   v1::ResolveKeysRequest resolve;
   resolve.set_account(account);
+  // Each key once: a batch's records mostly share their parents (the
+  // location, the provider, a patient's appointments its patient).
+  absl::flat_hash_set<std::string> asked;
+  auto ask = [&](const std::string& object, const std::string& key,
+                 const std::string& target) {
+    if (asked.insert(KeyString(object, key, target)).second) {
+      *resolve.add_keys() = MakeKeyRef(object, key, target);
+    }
+  };
   for (const auto& r : records) {
-    *resolve.add_keys() =
-        MakeKeyRef(r.source_object(), r.source_key(), r.target_object());
+    ask(r.source_object(), r.source_key(), r.target_object());
     for (const auto& l : r.lookups()) {
-      *resolve.add_keys() =
-          MakeKeyRef(l.source_object(), l.source_key(), l.target_object());
+      ask(l.source_object(), l.source_key(), l.target_object());
     }
   }
   BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,

@@ -101,6 +101,56 @@ TEST(LoaderCoreOutcomes, WrittenEveryTenWritesOnlyOnceTheIntervalPassed) {
   }
 }
 
+// Counts the keys each ResolveKeys call asks for.
+class KeyCountingAuditor : public FakeAuditorClient {
+ public:
+  absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
+      const v1::ResolveKeysRequest& r) override {
+    for (const auto& k : r.keys()) {
+      ++asked[absl::StrCat(k.source_object(), "/", k.source_key(), "/",
+                           k.target_object())];
+    }
+    return FakeAuditorClient::ResolveKeys(r);
+  }
+  std::map<std::string, int> asked;
+};
+
+TEST(LoaderCoreResolve, AsksForEachKeyOnceABatch) {
+  FakeCrmConnector crm;
+  KeyCountingAuditor auditor;
+  LoaderCore core("freshsales", &crm, &auditor);
+  ASSERT_TRUE(core.LoadBatch(Batch("r-1", {Contact("1")})).ok());
+  const std::string contact_id = auditor.crm_id({"patient", "1", "contact"});
+  ASSERT_FALSE(contact_id.empty());
+  // Three deals of one patient, each looking the patient up twice.
+  std::vector<v1::TargetRecord> deals;
+  for (int i = 1; i <= 3; ++i) {
+    v1::TargetRecord d = Contact(absl::StrCat(100 + i));
+    d.set_source_object("treatment_plan");
+    d.set_target_object("deal");
+    for (const char* field : {"contacts", "cf_patient"}) {
+      v1::Lookup* l = d.add_lookups();
+      l->set_target_field(field);
+      l->set_source_object("patient");
+      l->set_source_key("1");
+      l->set_target_object("contact");
+    }
+    deals.push_back(std::move(d));
+  }
+  auditor.asked.clear();
+  auto ack = core.LoadBatch(Batch("r-1", std::move(deals)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(auditor.asked.size(), 4u);  // the patient and the three deals
+  for (const auto& [key, times] : auditor.asked) {
+    EXPECT_EQ(times, 1) << key;
+  }
+  // Every deal still links to the patient's contact.
+  ASSERT_EQ(crm.records["deal"].size(), 3u);
+  for (const auto& [id, rec] : crm.records["deal"]) {
+    EXPECT_EQ(rec["contacts"], nlohmann::json::array({contact_id})) << id;
+  }
+}
+
 TEST_F(LoaderCoreTest, CreatesGoThroughBulkUpsertWhereTheCrmHasOne) {
   crm_.bulk_objects = {"contact"};
   crm_.bulk_reject_key = "pbn:patient:2";
