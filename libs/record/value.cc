@@ -184,17 +184,6 @@ int FixedNumber(std::string_view s, size_t at, size_t width) {
   return n;
 }
 
-// Days from 1970-01-01 to the proleptic Gregorian y-m-d (H. Hinnant's
-// days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 // The civil time of "YYYY-MM-DD?HH:MM" or "YYYY-MM-DD?HH:MM:SS" at the
 // start of `s` (date and time apart by a space or a 'T'), every field in
 // range (seconds 0-59, the day in its month); `*used` is the length read.
@@ -267,10 +256,10 @@ std::optional<v1::Timestamp> FastTimestamp(std::string_view s,
     offset_seconds = (oh * 3600 + om * 60) * (offset[0] == '-' ? -1 : 1);
     out.set_zone(std::string(offset));
   }
-  const int64_t local =
-      DaysFromCivil(cs->year(), cs->month(), cs->day()) * 86400 +
-      cs->hour() * 3600 + cs->minute() * 60 + cs->second();
-  out.set_unix_seconds(local - offset_seconds);
+  // The civil time read as UTC, less the offset it carried.
+  out.set_unix_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(*cs, absl::UTCTimeZone())) -
+      offset_seconds);
   return out;
 }
 
