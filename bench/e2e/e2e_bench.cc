@@ -8,6 +8,9 @@
 // then, against the emulator's account the second run filled:
 //   delta 1 %   1 % of every file's rows changed at the source
 //   delta 0     nothing changed
+//   delta 1 % ledger  the same rows changed again, with `crm_edited:
+//               overwrite` and `before_image: ledger` (no read before an
+//               update of objects without a bulk API)
 // and side by side, the transform path (PBN source, TransformRecord, the
 // contact's JSON body) against Miller doing the same field mapping of
 // patients.csv to JSON lines.
@@ -276,9 +279,11 @@ std::string Quote(const std::string& cell) {
 }
 
 // Changes every 100th data row of each CSV file under `dir` (documents
-// aside) that has an updated_at column: a later updated_at and a text column's
-// value (the first of a few present). Returns the rows changed.
-int64_t ChangeOnePercent(const std::string& dir) {
+// aside) that has an updated_at column: updated_at set to `when` (later than
+// every earlier change: a delta reads what changed after its cursor) and a
+// text column's value (the first of a few present). Returns the rows
+// changed.
+int64_t ChangeOnePercent(const std::string& dir, const std::string& when) {
   int64_t changed = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     // Freshsales documents cannot be updated through its API (a changed
@@ -306,7 +311,7 @@ int64_t ChangeOnePercent(const std::string& dir) {
     for (size_t r = 0; r < records.size(); ++r) {
       auto& row = records[r];
       if (r > 0 && r % 100 == 0 && row.size() == header.size()) {
-        row[updated] = "2031-01-01 09:00:00";
+        row[updated] = when;
         if (text >= 0 && !row[text].empty()) row[text] += " (changed)";
         ++changed;
       }
@@ -594,9 +599,24 @@ class Bench {
     };
     out->push_back(run("freshsales", "migrate"));
     if (deltas && out->back().ok) {
-      changed_ = ChangeOnePercent(data_);
+      changed_ = ChangeOnePercent(data_, "2031-01-01 09:00:00");
       out->push_back(run("delta 1%", "delta"));
       out->push_back(run("delta 0", "delta"));
+      // The same share changed again, its before-images from the ledger.
+      ChangeOnePercent(data_, "2031-01-02 09:00:00");
+      std::string text = ReadAll(config);
+      const size_t at = text.find("\nrun:\n");
+      if (at == std::string::npos) {
+        RunFigures f;
+        f.name = "delta 1% ledger";
+        f.error = "the example config has no run section";
+        out->push_back(f);
+      } else {
+        text.insert(at + 6,
+                    "  crm_edited: overwrite\n  before_image: ledger\n");
+        std::ofstream(config) << text;
+        out->push_back(run("delta 1% ledger", "delta"));
+      }
     }
     Stop(&up);
   }
@@ -615,10 +635,10 @@ class Bench {
 
 void PrintRun(const RunFigures& f) {
   if (!f.ok) {
-    std::printf("%-11s error: %s\n", f.name.c_str(), f.error.c_str());
+    std::printf("%-15s error: %s\n", f.name.c_str(), f.error.c_str());
     return;
   }
-  std::printf("%-11s %9lld %8.2f s %10.0f %9lld %9.0f %8.1f |", f.name.c_str(),
+  std::printf("%-15s %9lld %8.2f s %10.0f %9lld %9.0f %8.1f |", f.name.c_str(),
               static_cast<long long>(f.records), f.wall_s,
               f.wall_s > 0 ? f.records / f.wall_s : 0,
               static_cast<long long>(f.requests),
@@ -665,11 +685,11 @@ int main(int argc, char** argv) {
   const unsigned cores = std::thread::hardware_concurrency();
   std::printf("%u cores; load %s\n\n", cores, LoadAverage().c_str());
   std::printf(
-      "%-11s %9s %10s %10s %9s %9s %8s | %-15s %-15s %-15s %-15s %-15s\n",
+      "%-15s %9s %10s %10s %9s %9s %8s | %-15s %-15s %-15s %-15s %-15s\n",
       "run", "records", "wall", "records/s", "requests", "ledger/s", "us/rec",
       "extractor", "transformer", "loader", "auditor", "emulator");
   std::printf(
-      "%-11s %9s %10s %10s %9s %9s %8s | %-15s %-15s %-15s %-15s %-15s\n", "",
+      "%-15s %9s %10s %10s %9s %9s %8s | %-15s %-15s %-15s %-15s %-15s\n", "",
       "", "", "", "", "ops", "services", "us/rec peak", "us/rec peak",
       "us/rec peak", "us/rec peak", "us/rec peak");
   std::vector<RunFigures> runs;
@@ -700,7 +720,7 @@ int main(int argc, char** argv) {
                        ? static_cast<double>(r.requests) / full->requests
                        : 0;
     std::printf(
-        "%-11s %lld requests = %.2f %% of the full run's %lld; "
+        "%-15s %lld requests = %.2f %% of the full run's %lld; "
         "%.2f s = %.2f %% of its time\n",
         r.name.c_str(), static_cast<long long>(r.requests), 100 * share,
         static_cast<long long>(full->requests), r.wall_s,

@@ -119,11 +119,15 @@ class FakeCrmConnector : public CrmConnector {
   }
   absl::Status Update(const std::string& id, const ResolvedRecord& r) override {
     ++calls;
-    auto& rec = records[r.record->target_object()][id];
+    ++update_calls;
+    auto it = records[r.record->target_object()].find(id);
+    if (it == records[r.record->target_object()].end())
+      return absl::NotFoundError("HTTP 404: Record not found");
     for (const auto& [k, v] : r.record->fields())
-      rec[k] = record::ValueToJson(v);
+      it->second[k] = record::ValueToJson(v);
     return absl::OkStatus();
   }
+  int64_t update_calls = 0;
   absl::Status Patch(const std::string& object, const std::string& id,
                      const nlohmann::json& fields) override {
     ++calls;

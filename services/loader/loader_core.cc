@@ -76,6 +76,10 @@ struct Plan {
   // kUpdate / kMatch: the CRM's current values of what the record writes
   // (a projection), read before the write.
   json now;
+  // kUpdate: `now` was taken from the id map's `written`, not read (policy
+  // crm_edited overwrite); a record deleted in the CRM since shows only
+  // when the update fails.
+  bool unread = false;
   // A partial write (policy fill_blanks): only these fields.
   std::optional<v1::TargetRecord> subset;
 };
@@ -143,7 +147,8 @@ v1::TargetRecord Subset(const v1::TargetRecord& r,
 bool BulkUpdatable(const Plan& p) {
   const std::string& field = p.record->external_key_field();
   const std::string& key = p.record->external_key();
-  if (p.matched || p.subset.has_value() || field.empty() || key.empty()) {
+  if (p.matched || p.unread || p.subset.has_value() || field.empty() ||
+      key.empty()) {
     return false;
   }
   for (const char* section : {"fields", "custom_fields"}) {
@@ -154,6 +159,33 @@ bool BulkUpdatable(const Plan& p) {
            (it->is_number_integer() && it->dump() == key);
   }
   return false;
+}
+
+// The CRM's values of what an update writes, taken from what the previous
+// write left (`written_text`, the id map's projection) instead of a read,
+// when it holds every field of the record's projection `expected` but the
+// key field, which `written` leaves out (a migration never changes a
+// record's key, and some objects cannot hold it). nullopt when a field is
+// missing (a field new to the map, or a connector whose written projection
+// leaves some out, as Pipedrive's custom fields of objects without them):
+// the record is read.
+std::optional<json> NowFromWritten(const std::string& written_text,
+                                   const json& expected,
+                                   const std::string& key_field) {
+  if (written_text.empty()) return std::nullopt;
+  json written = json::parse(written_text, nullptr, false);
+  if (!written.is_object()) return std::nullopt;
+  for (const auto& [section, fields] : expected.items()) {
+    if (!fields.is_object()) continue;
+    for (const auto& [name, value] : fields.items()) {
+      if (section != "lookups" && name == key_field) continue;
+      if (!written.contains(section) || !written[section].is_object() ||
+          !written[section].contains(name)) {
+        return std::nullopt;
+      }
+    }
+  }
+  return written;
 }
 
 std::string FieldList(const std::vector<crm::FieldDelta>& deltas) {
@@ -576,9 +608,28 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   }
   // Read together (CrmConnector::GetMany): a bulk read where the CRM has
   // one, so a delta's changed contacts cost a hundredth of a request each.
+  // Under `crm_edited: overwrite` an edit in the CRM changes nothing, so the
+  // read only gives the before-image; with `before_image: ledger` what the
+  // previous write left gives it without a request (NowFromWritten): a
+  // changed record of an object without a bulk API then costs its write
+  // alone. Objects with one are still read: 100 to a request, and the read
+  // lets their updates join the bulk upsert (BulkUpdatable).
   std::vector<Plan*> to_read;
   for (Plan& p : plans) {
     if (dry) break;
+    if (p.kind == Plan::Kind::kUpdate && !p.matched &&
+        policy.crm_edited() == v1::EXISTING_POLICY_OVERWRITE &&
+        policy.before_image_from_ledger() &&
+        !connector_->SupportsBulkUpsert(p.record->target_object())) {
+      std::optional<json> now = NowFromWritten(
+          p.written, crm::ExpectedProjection(*p.record, p.resolved.lookup_ids),
+          p.record->external_key_field());
+      if (now) {
+        p.now = std::move(*now);
+        p.unread = true;
+        continue;
+      }
+    }
     if (p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kMatch) {
       to_read.push_back(&p);
     }
@@ -672,12 +723,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   v1::RecordIntentsRequest intents;
   intents.set_account(account);
   std::vector<int> intent_index;
-  for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
-    Plan& p = plans[i];
-    bool writes = p.kind == Plan::Kind::kCreate ||
-                  p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kMatch;
-    if (!writes || p.seq != 0) continue;
-    v1::Operation* op = intents.add_operations();
+  auto add_intent = [&run_id](const Plan& p, v1::RecordIntentsRequest* to) {
+    v1::Operation* op = to->add_operations();
     op->set_run_id(run_id);
     op->set_kind(p.kind == Plan::Kind::kCreate   ? v1::OP_KIND_CREATE
                  : p.kind == Plan::Kind::kUpdate ? v1::OP_KIND_UPDATE
@@ -689,6 +736,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     op->set_fingerprint(p.record->fingerprint());
     op->set_external_key(p.record->external_key());
     op->set_crm_id(p.crm_id);
+  };
+  for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
+    Plan& p = plans[i];
+    bool writes = p.kind == Plan::Kind::kCreate ||
+                  p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kMatch;
+    if (!writes || p.seq != 0) continue;
+    add_intent(p, &intents);
     intent_index.push_back(i);
   }
   if (intents.operations_size() > 0) {
@@ -930,6 +984,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
         json before = crm::RestrictProjection(
             p.now,
             crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids));
+        // Taken from the ledger, which does not know the key field's value
+        // in the CRM: left out, so rollback neither writes nor checks it
+        // (the update does not change it).
+        if (p.unread) {
+          before = crm::ProjectionWithout(std::move(before),
+                                          p.record->external_key_field());
+        }
         // Sent in the bulk upsert above when it could be; a record the bulk
         // job left without a result is updated alone (an update sent twice
         // writes the same values).
@@ -939,23 +1000,49 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
                     (bulk->second.ok() || IsRecordError(bulk->second.status()))
                 ? bulk->second.status()
                 : connector_->Update(p.crm_id, p.resolved);
-        if (s.ok()) {
-          out->set_status(v1::RECORD_STATUS_UPDATED);
-          out->set_crm_id(p.crm_id);
-          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id, s,
-                      before.dump(), written_of(p));
-        } else if (IsRecordError(s)) {
-          out->set_status(v1::RECORD_STATUS_QUARANTINED);
-          out->set_reason(std::string(s.message()));
+        if (p.unread && absl::IsNotFound(s)) {
+          // Deleted in the CRM since (the read that would have said so was
+          // skipped): the update failed, and the record is written again as
+          // new under an intent of its own, as a read would have planned.
           add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
                       "");
-          quarantine(p, std::string(s.message()), "");
+          p.kind = Plan::Kind::kCreate;
+          p.crm_id.clear();
+          if (bulk != bulk_results.end()) bulk_results.erase(bulk);
+          v1::RecordIntentsRequest again;
+          again.set_account(account);
+          add_intent(p, &again);
+          absl::StatusOr<v1::RecordIntentsResponse> ir =
+              auditor_->RecordIntents(again);
+          if (ir.ok() && ir->seqs_size() != 1) {
+            ir = absl::InternalError("the auditor gave no seq for the intent");
+          }
+          if (!ir.ok()) {
+            stop = ir.status();
+            out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+            break;
+          }
+          p.seq = ir->seqs(0);
         } else {
-          stop = s;
-          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+          if (s.ok()) {
+            out->set_status(v1::RECORD_STATUS_UPDATED);
+            out->set_crm_id(p.crm_id);
+            add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id,
+                        s, before.dump(), written_of(p));
+          } else if (IsRecordError(s)) {
+            out->set_status(v1::RECORD_STATUS_QUARANTINED);
+            out->set_reason(std::string(s.message()));
+            add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
+                        "");
+            quarantine(p, std::string(s.message()), "");
+          } else {
+            stop = s;
+            out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+          }
+          break;
         }
-        break;
       }
+        [[fallthrough]];  // a record deleted in the CRM, created again
       case Plan::Kind::kCreate: {
         auto bulk = bulk_results.find(&p);
         absl::StatusOr<std::string> id = bulk != bulk_results.end()
@@ -1380,18 +1467,21 @@ absl::Status LoaderCore::Rollback(
   for (const auto& [op, before] : restored) {
     BW_ASSIGN_OR_RETURN(std::optional<json> now,
                         connector_->Get(op->target_object(), op->crm_id()));
-    bool same = false;
+    std::vector<crm::FieldDelta> diff;
     if (now.has_value()) {
       BW_ASSIGN_OR_RETURN(
           json p,
           connector_->Project(
               crm::RecordFromProjection(op->target_object(), before), *now));
-      same = crm::DiffProjections(before, p).empty();
+      diff = crm::DiffProjections(before, p);
     }
-    if (!same) {
+    if (!now.has_value() || !diff.empty()) {
       verified = false;
+      // The fields' names, never their values.
       LogError("rollback verification found a record not restored",
-               {{"object", op->target_object()}, {"crm_id", op->crm_id()}});
+               {{"object", op->target_object()},
+                {"crm_id", op->crm_id()},
+                {"fields", now.has_value() ? FieldList(diff) : "(gone)"}});
     }
   }
   // Conflicts left in place mean the CRM is not back to its state before

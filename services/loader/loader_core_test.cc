@@ -220,6 +220,119 @@ TEST_F(LoaderCoreTest, UpdatesGoThroughBulkUpsertWhenTheCrmHoldsTheKey) {
   EXPECT_EQ(auditor_.pending(), 0u);
 }
 
+// Under `crm_edited: overwrite` with `before_image: ledger` a changed
+// record is written without reading it first: its before-image is what the
+// previous write left, from the id map.
+v1::TargetBatch Overwriting(v1::TargetBatch b, bool from_ledger = true) {
+  b.mutable_policy()->set_crm_edited(v1::EXISTING_POLICY_OVERWRITE);
+  b.mutable_policy()->set_before_image_from_ledger(from_ledger);
+  return b;
+}
+
+std::vector<v1::TargetRecord> Renamed(const std::vector<std::string>& keys) {
+  std::vector<v1::TargetRecord> out;
+  for (const std::string& key : keys) {
+    out.push_back(Contact(key, "f2"));
+    (*out.back().mutable_fields())["last_name"] =
+        record::StringValue("Roe " + key);
+  }
+  return out;
+}
+
+TEST_F(LoaderCoreTest, OverwriteUpdatesWithoutReadingFirst) {
+  auto first = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  crm_.records["contact"][first->outcomes(0).crm_id()]["last_name"] =
+      "edited in the CRM";
+  const int64_t before = crm_.calls;
+  auto ack = core_.LoadBatch(Overwriting(Batch("r-2", Renamed({"1", "2"}))));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm_.calls - before, 2);  // two updates, no reads
+  EXPECT_EQ(crm_.update_calls, 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(ack->outcomes(i).status(), v1::RECORD_STATUS_UPDATED) << i;
+    EXPECT_EQ(crm_.records["contact"][first->outcomes(i).crm_id()]["last_name"],
+              absl::StrCat("Roe ", i + 1));
+  }
+  // The before-images are what the first run wrote (the CRM's edit was not
+  // read), without the key field (the ledger does not know what the CRM
+  // holds of it, and the update does not change it).
+  std::vector<std::string> images;
+  v1::ListOperationsRequest list;
+  list.set_run_id("r-2");
+  ASSERT_TRUE(auditor_
+                  .ListOperations(list,
+                                  [&images](const v1::Operation& op) {
+                                    images.push_back(op.before_image());
+                                    return true;
+                                  })
+                  .ok());
+  ASSERT_EQ(images.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    nlohmann::json image = nlohmann::json::parse(images[i]);
+    EXPECT_EQ(image["fields"]["last_name"], absl::StrCat("Doe ", i + 1)) << i;
+    EXPECT_FALSE(image["fields"].contains("external_id")) << i;
+  }
+  EXPECT_EQ(auditor_.pending(), 0u);
+}
+
+TEST_F(LoaderCoreTest, WithoutLedgerImagesUpdatesReadFirst) {
+  ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")})).ok());
+  int64_t before = crm_.calls;
+  auto ack = core_.LoadBatch(Batch("r-2", Renamed({"1", "2"})));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm_.calls - before, 4);  // a read and an update each
+  before = crm_.calls;
+  std::vector<v1::TargetRecord> again = Renamed({"1", "2"});
+  for (auto& r : again) r.set_fingerprint("f3");
+  ack = core_.LoadBatch(Overwriting(Batch("r-3", std::move(again)), false));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm_.calls - before, 4);
+}
+
+TEST_F(LoaderCoreTest, OverwriteReadsWhenTheLedgerLacksAFieldItWrites) {
+  ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1")})).ok());
+  std::vector<v1::TargetRecord> changed = Renamed({"1"});
+  (*changed[0].mutable_fields())["city"] = record::StringValue("Austin");
+  const int64_t before = crm_.calls;
+  auto ack = core_.LoadBatch(Overwriting(Batch("r-2", std::move(changed))));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm_.calls - before, 2);  // the city's value was never written
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_UPDATED);
+}
+
+TEST_F(LoaderCoreTest, OverwriteCreatesAgainARecordDeletedInTheCrm) {
+  auto first = core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string gone = first->outcomes(1).crm_id();
+  crm_.records["contact"].erase(gone);
+  auto ack = core_.LoadBatch(Overwriting(Batch("r-2", Renamed({"1", "2"}))));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->outcomes(0).status(), v1::RECORD_STATUS_UPDATED);
+  ASSERT_EQ(ack->outcomes(1).status(), v1::RECORD_STATUS_CREATED);
+  const std::string again = ack->outcomes(1).crm_id();
+  EXPECT_NE(again, gone);
+  ASSERT_EQ(crm_.records["contact"].size(), 2u);
+  EXPECT_EQ(crm_.records["contact"][again]["last_name"], "Roe 2");
+  EXPECT_EQ(auditor_.crm_id({"patient", "2", "contact"}), again);
+  EXPECT_EQ(auditor_.pending(), 0u);
+  // The failed update and the create each under an intent of their own.
+  std::vector<std::pair<v1::OpKind, v1::OpState>> ops;
+  v1::ListOperationsRequest list;
+  list.set_run_id("r-2");
+  ASSERT_TRUE(auditor_
+                  .ListOperations(list,
+                                  [&ops](const v1::Operation& op) {
+                                    if (op.source_key() == "2")
+                                      ops.emplace_back(op.kind(), op.state());
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_THAT(ops, ::testing::ElementsAre(
+                       std::pair(v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED),
+                       std::pair(v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED)));
+}
+
 // A run's Prepare reads the CRM's users once; its load streams (each a
 // core with its own connector) take them from the loader's directory
 // instead of one request each, until they are ten minutes old.

@@ -325,9 +325,10 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
 
   YAML::Node run = root["run"];
   if (run.IsDefined()) {
-    BW_RETURN_IF_ERROR(CheckKeys(f, run, "run",
-                                 {"batch_size", "phone_region", "existing",
-                                  "crm_edited", "sample_size", "sample_seed"}));
+    BW_RETURN_IF_ERROR(
+        CheckKeys(f, run, "run",
+                  {"batch_size", "phone_region", "existing", "crm_edited",
+                   "before_image", "sample_size", "sample_seed"}));
     BW_ASSIGN_OR_RETURN(c.batch_size, GetInt(f, run, "run", "batch_size", 100));
     if (c.batch_size < 1 || c.batch_size > 1000) {
       return YamlError(f, run["batch_size"], "run.batch_size",
@@ -357,6 +358,21 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
         c.policy.set_crm_edited(policy);
       }
     }
+    BW_ASSIGN_OR_RETURN(std::string image,
+                        GetString(f, run, "run", "before_image", false, "crm"));
+    if (image != "crm" && image != "ledger") {
+      return YamlError(
+          f, run["before_image"], "run.before_image",
+          absl::StrCat("unknown source '", image, "' (known: crm, ledger)"));
+    }
+    if (image == "ledger" &&
+        c.policy.crm_edited() != v1::EXISTING_POLICY_OVERWRITE) {
+      return YamlError(f, run["before_image"], "run.before_image",
+                       "'ledger' needs run.crm_edited: overwrite (skip and "
+                       "fill_blanks compare with the CRM record, which takes "
+                       "the read)");
+    }
+    c.policy.set_before_image_from_ledger(image == "ledger");
     BW_ASSIGN_OR_RETURN(c.sample_size,
                         GetInt(f, run, "run", "sample_size", 200));
     if (c.sample_size < 100 || c.sample_size > 500) {
@@ -394,6 +410,8 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
   canon["phone_region"] = c.phone_region;
   canon["existing"] = v1::ExistingPolicy_Name(c.policy.existing());
   canon["crm_edited"] = v1::ExistingPolicy_Name(c.policy.crm_edited());
+  // Absent by default, so configs without it keep their hash.
+  if (c.policy.before_image_from_ledger()) canon["before_image"] = "ledger";
   // The fields that do not simply migrate, so the run record in the ledger
   // says what was hashed, dropped or moved into notes (docs/phi.md). Absent
   // when every field migrates (older runs keep their hash).

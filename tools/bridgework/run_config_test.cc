@@ -168,6 +168,36 @@ TEST_F(RunConfigTest, UnsupportedCrmAndBadBatchSize) {
   EXPECT_THAT(std::string(b.status().message()), HasSubstr("must be 1..1000"));
 }
 
+// `before_image: ledger` takes the before-image of a delta's updates from
+// the ledger; only sensible when an edit in the CRM is overwritten anyway.
+TEST_F(RunConfigTest, BeforeImageFromTheLedgerNeedsOverwrite) {
+  auto plain = LoadRunConfig(Write(Good()));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->policy.before_image_from_ledger());
+  auto crm = LoadRunConfig(Write(Good() + "run:\n  before_image: crm\n"));
+  ASSERT_TRUE(crm.ok()) << crm.status();
+  EXPECT_EQ(crm->hash, plain->hash);  // the default, said explicitly
+
+  auto ledger = LoadRunConfig(Write(
+      Good() + "run:\n  crm_edited: overwrite\n  before_image: ledger\n"));
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  EXPECT_TRUE(ledger->policy.before_image_from_ledger());
+  auto overwrite =
+      LoadRunConfig(Write(Good() + "run:\n  crm_edited: overwrite\n"));
+  ASSERT_TRUE(overwrite.ok()) << overwrite.status();
+  EXPECT_NE(ledger->hash, overwrite->hash);  // it changes what a run writes
+
+  auto skip = LoadRunConfig(Write(Good() + "run:\n  before_image: ledger\n"));
+  ASSERT_FALSE(skip.ok());
+  EXPECT_THAT(std::string(skip.status().message()),
+              HasSubstr("run.before_image: 'ledger' needs run.crm_edited: "
+                        "overwrite"));
+  auto typo = LoadRunConfig(Write(Good() + "run:\n  before_image: cache\n"));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(std::string(typo.status().message()),
+              HasSubstr("unknown source 'cache' (known: crm, ledger)"));
+}
+
 constexpr char kLayout[] =
     "version: 1\n"
     "objects:\n"
