@@ -1,6 +1,7 @@
 #include "emulators/common/json_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/numbers.h"
 
@@ -39,8 +40,15 @@ bool IsBlank(const nlohmann::json& v) {
          (v.is_string() && v.get_ref<const std::string&>().empty());
 }
 
+namespace {
+// Versions of every table, process-wide: a table never reuses another's.
+std::atomic<uint64_t> next_version{1};
+}  // namespace
+
 RecordTable::RecordTable(int64_t first_id)
-    : first_id_(first_id), next_id_(first_id) {}
+    : first_id_(first_id), next_id_(first_id), version_(next_version++) {}
+
+void RecordTable::Touch() { version_ = next_version++; }
 
 int64_t RecordTable::AllocateId() { return next_id_++; }
 
@@ -49,6 +57,7 @@ void RecordTable::ReserveAtLeast(int64_t id) {
 }
 
 nlohmann::json* RecordTable::Find(int64_t id) {
+  Touch();  // the caller may change the record
   auto it = records_.find(id);
   return it == records_.end() ? nullptr : &it->second;
 }
@@ -59,6 +68,7 @@ const nlohmann::json* RecordTable::Find(int64_t id) const {
 }
 
 void RecordTable::Put(int64_t id, nlohmann::json record) {
+  Touch();
   auto it = records_.find(id);
   if (it != records_.end()) Unindex(id, it->second);
   for (auto& [name, index] : indexes_) {
@@ -72,6 +82,7 @@ void RecordTable::Put(int64_t id, nlohmann::json record) {
 bool RecordTable::Erase(int64_t id) {
   auto it = records_.find(id);
   if (it == records_.end()) return false;
+  Touch();
   Unindex(id, it->second);
   records_.erase(it);
   return true;
@@ -111,6 +122,7 @@ nlohmann::json RecordTable::ToJsonArray() const {
 }
 
 void RecordTable::Clear() {
+  Touch();
   records_.clear();
   indexes_.clear();  // rebuilt on their next lookup
   next_id_ = first_id_;

@@ -53,6 +53,11 @@ class RecordTable {
   const std::map<int64_t, nlohmann::json>& records() const { return records_; }
   size_t size() const { return records_.size(); }
 
+  // Changes whenever a record may have changed (Put, Erase, Clear, the
+  // mutable Find); never the same for two states of two tables, so a
+  // listing computed at one version is valid while the version holds.
+  uint64_t version() const { return version_; }
+
   // The records as a JSON array sorted by id.
   nlohmann::json ToJsonArray() const;
 
@@ -79,8 +84,11 @@ class RecordTable {
   };
   void Unindex(int64_t id, const nlohmann::json& record);
 
+  void Touch();
+
   int64_t first_id_;
   int64_t next_id_;
+  uint64_t version_;
   std::map<int64_t, nlohmann::json> records_;
   std::map<std::string, Index> indexes_;
 };

@@ -969,45 +969,68 @@ FreshsalesEmulator::Reply FreshsalesEmulator::FiltersLocked(Entity e) {
 }
 
 FreshsalesEmulator::Reply FreshsalesEmulator::PageLocked(
-    Entity e, std::vector<const Json*> records, const httplib::Request& req) {
+    Entity e, std::vector<const Json*> records, const httplib::Request& req,
+    const std::string& listing) {
   std::string sort =
       req.has_param("sort") ? req.get_param_value("sort") : "updated_at";
   bool ascending = req.get_param_value("sort_type") == "asc";
   const bool custom = absl::StartsWith(sort, "cf_");
-  // Each record's sort key and id, looked up once: the comparisons below
-  // run n log n times.
-  struct Keyed {
-    const Json* key;
-    int64_t id;
-    const Json* record;
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(records.size());
-  for (const Json* r : records) {
-    keyed.push_back({custom ? &CustomValue(*r, sort) : &Field(*r, sort),
-                     (*r)["id"].get<int64_t>(), r});
-  }
-  // By key, then id (unique): a total order, so only the page asked for
-  // needs to be put in order (a listing read page by page sorted every
-  // record for every page, quadratic in the table).
-  auto before = [ascending](const Keyed& a, const Keyed& b) {
-    if (*a.key != *b.key) return ascending ? *a.key < *b.key : *b.key < *a.key;
-    return ascending ? a.id < b.id : b.id < a.id;
-  };
   int page = std::max(1, IntParam(req, "page", 1));
   int per_page = IntParam(req, "per_page", kDefaultPerPage);
   if (per_page < 1) per_page = kDefaultPerPage;
   per_page = std::min(per_page, kMaxPerPage);
-  int64_t total = static_cast<int64_t>(keyed.size());
-  int64_t total_pages = (total + per_page - 1) / per_page;
+  const int64_t total = static_cast<int64_t>(records.size());
+  const int64_t total_pages = (total + per_page - 1) / per_page;
+  const int64_t begin = static_cast<int64_t>(page - 1) * per_page;
+  const int64_t end = std::min(total, begin + per_page);
+  // A listing sorted at the table's current version is still in order.
+  SortedListing* sorted = nullptr;
+  if (!listing.empty()) {
+    sorted = &listings_[absl::StrCat(static_cast<int>(e), "\x1f", listing,
+                                     "\x1f", sort, ascending ? "+" : "-")];
+    if (sorted->version != Table(e).version() ||
+        sorted->records.size() != records.size()) {
+      sorted->version = 0;
+    }
+  }
   Json list = Json::array();
-  int64_t begin = static_cast<int64_t>(page - 1) * per_page;
-  if (begin < total) {
-    const int64_t end = std::min(total, begin + per_page);
-    std::nth_element(keyed.begin(), keyed.begin() + begin, keyed.end(), before);
-    std::partial_sort(keyed.begin() + begin, keyed.begin() + end, keyed.end(),
-                      before);
-    for (int64_t i = begin; i < end; ++i) list.push_back(*keyed[i].record);
+  if (sorted == nullptr || sorted->version == 0) {
+    // Each record's sort key and id, looked up once: the comparisons below
+    // run n log n times.
+    struct Keyed {
+      const Json* key;
+      int64_t id;
+      const Json* record;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(records.size());
+    for (const Json* r : records) {
+      keyed.push_back({custom ? &CustomValue(*r, sort) : &Field(*r, sort),
+                       (*r)["id"].get<int64_t>(), r});
+    }
+    // By key, then id (unique): a total order. Without a listing to keep,
+    // only the page asked for is put in order (sorting every record for
+    // every page made a listing read page by page quadratic in the table).
+    auto before = [ascending](const Keyed& a, const Keyed& b) {
+      if (*a.key != *b.key)
+        return ascending ? *a.key < *b.key : *b.key < *a.key;
+      return ascending ? a.id < b.id : b.id < a.id;
+    };
+    if (sorted != nullptr) {
+      std::sort(keyed.begin(), keyed.end(), before);
+      sorted->records.clear();
+      for (const Keyed& k : keyed) sorted->records.push_back(k.record);
+      sorted->version = Table(e).version();
+    } else if (begin < total) {
+      std::nth_element(keyed.begin(), keyed.begin() + begin, keyed.end(),
+                       before);
+      std::partial_sort(keyed.begin() + begin, keyed.begin() + end, keyed.end(),
+                        before);
+      for (int64_t i = begin; i < end; ++i) list.push_back(*keyed[i].record);
+    }
+  }
+  if (sorted != nullptr) {
+    for (int64_t i = begin; i < end; ++i) list.push_back(*sorted->records[i]);
   }
   return {200,
           {{Plural(e), list},
@@ -1048,7 +1071,11 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ViewLocked(
     }
     if (in) records.push_back(&record);
   }
-  return PageLocked(e, std::move(records), req);
+  // A view of every record is kept sorted (PageLocked): reading its pages
+  // one after another is what a loader indexing existing contacts does.
+  return PageLocked(
+      e, std::move(records), req,
+      view->kind == View::kAll ? absl::StrCat("view:", view_id) : "");
 }
 
 absl::StatusOr<std::vector<int64_t>> FreshsalesEmulator::MatchIdentifierLocked(

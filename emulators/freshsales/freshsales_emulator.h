@@ -221,9 +221,12 @@ class FreshsalesEmulator {
                              const httplib::Request& req)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sorts (sort, sort_type) and pages (page, per_page) `records` by the
-  // request's query parameters: {"<plural>":[...],"meta":{...}}.
+  // request's query parameters: {"<plural>":[...],"meta":{...}}. A
+  // non-empty `listing` names what `records` are of the table of `e` (a
+  // view), so the whole sorted listing is kept while the table's version
+  // holds and the next page of it costs only its own records.
   Reply PageLocked(Entity e, std::vector<const Json*> records,
-                   const httplib::Request& req)
+                   const httplib::Request& req, const std::string& listing = "")
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cross-record rules (owner, uniqueness, links) for `record` stored as
   // `self_id` (0 for a new record).
@@ -252,6 +255,15 @@ class FreshsalesEmulator {
   std::map<Entity, RecordTable> tables_ ABSL_GUARDED_BY(mu_);
   // Module name -> its records.
   std::map<std::string, RecordTable> module_tables_ ABSL_GUARDED_BY(mu_);
+  // Sorted listings (PageLocked's `listing`, sort and order) and the table
+  // version they were sorted at. A loader indexing existing contacts reads
+  // every page of a view; sorting the table for each page made that
+  // quadratic in the table.
+  struct SortedListing {
+    uint64_t version = 0;
+    std::vector<const Json*> records;
+  };
+  std::map<std::string, SortedListing> listings_ ABSL_GUARDED_BY(mu_);
   // Job id -> its final status, and the reads still "in_progress".
   std::map<std::string, Json> jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> job_polls_left_ ABSL_GUARDED_BY(mu_);

@@ -494,6 +494,43 @@ TEST_F(FreshsalesEmulatorTest, ViewPagesTogetherAreTheWholeSortedListing) {
   }
 }
 
+// A view's pages come from one sorted listing kept between requests; a
+// change to the table between two pages shows in the next one.
+TEST_F(FreshsalesEmulatorTest, ViewPagesShowChangesMadeBetweenThem) {
+  Start();
+  std::map<std::string, int64_t> id;
+  for (const char* name : {"B", "C", "D", "E", "F"}) {
+    id[name] = CreateContact({{"last_name", name}});
+  }
+  int64_t all = 0;
+  Response filters = Call("GET", "/contacts/filters");
+  for (const auto& f : filters.body["filters"]) {
+    if (f["name"] == "All Contacts") all = f["id"];
+  }
+  ASSERT_NE(all, 0);
+  auto page = [&](int n) {
+    Response r = Call("GET", "/contacts/view/" + std::to_string(all) +
+                                 "?page=" + std::to_string(n) +
+                                 "&per_page=2&sort=last_name&sort_type=asc");
+    EXPECT_EQ(r.status, 200);
+    std::vector<std::string> names;
+    for (const auto& c : r.body["contacts"]) names.push_back(c["last_name"]);
+    return names;
+  };
+  EXPECT_EQ(page(1), (std::vector<std::string>{"B", "C"}));
+  EXPECT_EQ(page(2), (std::vector<std::string>{"D", "E"}));
+  ASSERT_EQ(Call("PUT", "/contacts/" + std::to_string(id["F"]),
+                 {{"contact", {{"last_name", "A"}}}})
+                .status,
+            200);
+  EXPECT_EQ(page(1), (std::vector<std::string>{"A", "B"}));
+  ASSERT_EQ(Call("DELETE", "/contacts/" + std::to_string(id["C"])).status, 200);
+  EXPECT_EQ(page(2), (std::vector<std::string>{"D", "E"}));
+  EXPECT_EQ(page(3), std::vector<std::string>{});
+  id["G"] = CreateContact({{"last_name", "G"}});
+  EXPECT_EQ(page(3), (std::vector<std::string>{"G"}));
+}
+
 TEST_F(FreshsalesEmulatorTest, UpsertByExternalIdCreatesThenUpdates) {
   Start();
   Json body = {{"unique_identifier", {{"external_id", "pbn:patient:7"}}},
