@@ -76,9 +76,9 @@ struct Plan {
   // kUpdate / kMatch: the CRM's current values of what the record writes
   // (a projection), read before the write.
   json now;
-  // kUpdate: `now` was taken from the id map's `written`, not read (policy
-  // crm_edited overwrite); a record deleted in the CRM since shows only
-  // when the update fails.
+  // kUpdate: `now` was taken from the id map's `written`, not read
+  // (`crm_edited: overwrite` with `before_image: ledger`); a record deleted
+  // in the CRM since shows only when the update fails.
   bool unread = false;
   // A partial write (policy fill_blanks): only these fields.
   std::optional<v1::TargetRecord> subset;
