@@ -968,73 +968,105 @@ FreshsalesEmulator::Reply FreshsalesEmulator::FiltersLocked(Entity e) {
   return {200, {{"filters", filters}}};
 }
 
-FreshsalesEmulator::Reply FreshsalesEmulator::PageLocked(
-    Entity e, std::vector<const Json*> records, const httplib::Request& req,
-    const std::string& listing) {
-  std::string sort =
-      req.has_param("sort") ? req.get_param_value("sort") : "updated_at";
-  bool ascending = req.get_param_value("sort_type") == "asc";
+namespace {
+
+// A listing's order (`sort`, `sort_type`) and page (`page`, `per_page`).
+struct PageQuery {
+  std::string sort;
+  bool ascending;
+  int per_page;
+  int64_t begin;  // the page's first record in the whole listing
+};
+
+PageQuery ReadPageQuery(const httplib::Request& req) {
+  PageQuery q;
+  q.sort = req.has_param("sort") ? req.get_param_value("sort") : "updated_at";
+  q.ascending = req.get_param_value("sort_type") == "asc";
+  q.per_page = IntParam(req, "per_page", kDefaultPerPage);
+  if (q.per_page < 1) q.per_page = kDefaultPerPage;
+  q.per_page = std::min(q.per_page, kMaxPerPage);
+  q.begin = static_cast<int64_t>(std::max(1, IntParam(req, "page", 1)) - 1) *
+            q.per_page;
+  return q;
+}
+
+// A record with its sort key and id, looked up once: the comparisons run
+// n log n times.
+struct Keyed {
+  const Json* key;
+  int64_t id;
+  const Json* record;
+};
+
+std::vector<Keyed> KeyedBy(const std::vector<const Json*>& records,
+                           const std::string& sort) {
   const bool custom = absl::StartsWith(sort, "cf_");
-  int page = std::max(1, IntParam(req, "page", 1));
-  int per_page = IntParam(req, "per_page", kDefaultPerPage);
-  if (per_page < 1) per_page = kDefaultPerPage;
-  per_page = std::min(per_page, kMaxPerPage);
+  std::vector<Keyed> keyed;
+  keyed.reserve(records.size());
+  for (const Json* r : records) {
+    keyed.push_back({custom ? &CustomValue(*r, sort) : &Field(*r, sort),
+                     (*r)["id"].get<int64_t>(), r});
+  }
+  return keyed;
+}
+
+// By key, then id (unique): a total order.
+auto Before(bool ascending) {
+  return [ascending](const Keyed& a, const Keyed& b) {
+    if (*a.key != *b.key) return ascending ? *a.key < *b.key : *b.key < *a.key;
+    return ascending ? a.id < b.id : b.id < a.id;
+  };
+}
+
+// {"<plural>":[...],"meta":{...}} of one page of a listing of `total`.
+Json PageBody(Entity e, Json list, int64_t total, int per_page) {
+  return {
+      {Plural(e), std::move(list)},
+      {"meta",
+       {{"total_pages", (total + per_page - 1) / per_page}, {"total", total}}}};
+}
+
+}  // namespace
+
+FreshsalesEmulator::Reply FreshsalesEmulator::PageLocked(
+    Entity e, std::vector<const Json*> records, const httplib::Request& req) {
+  const PageQuery q = ReadPageQuery(req);
   const int64_t total = static_cast<int64_t>(records.size());
-  const int64_t total_pages = (total + per_page - 1) / per_page;
-  const int64_t begin = static_cast<int64_t>(page - 1) * per_page;
-  const int64_t end = std::min(total, begin + per_page);
-  // A listing sorted at the table's current version is still in order.
-  SortedListing* sorted = nullptr;
-  if (!listing.empty()) {
-    sorted = &listings_[absl::StrCat(static_cast<int>(e), "\x1f", listing,
-                                     "\x1f", sort, ascending ? "+" : "-")];
-    if (sorted->version != Table(e).version() ||
-        sorted->records.size() != records.size()) {
-      sorted->version = 0;
-    }
-  }
   Json list = Json::array();
-  if (sorted == nullptr || sorted->version == 0) {
-    // Each record's sort key and id, looked up once: the comparisons below
-    // run n log n times.
-    struct Keyed {
-      const Json* key;
-      int64_t id;
-      const Json* record;
-    };
-    std::vector<Keyed> keyed;
-    keyed.reserve(records.size());
-    for (const Json* r : records) {
-      keyed.push_back({custom ? &CustomValue(*r, sort) : &Field(*r, sort),
-                       (*r)["id"].get<int64_t>(), r});
-    }
-    // By key, then id (unique): a total order. Without a listing to keep,
-    // only the page asked for is put in order (sorting every record for
-    // every page made a listing read page by page quadratic in the table).
-    auto before = [ascending](const Keyed& a, const Keyed& b) {
-      if (*a.key != *b.key)
-        return ascending ? *a.key < *b.key : *b.key < *a.key;
-      return ascending ? a.id < b.id : b.id < a.id;
-    };
-    if (sorted != nullptr) {
-      std::sort(keyed.begin(), keyed.end(), before);
-      sorted->records.clear();
-      for (const Keyed& k : keyed) sorted->records.push_back(k.record);
-      sorted->version = Table(e).version();
-    } else if (begin < total) {
-      std::nth_element(keyed.begin(), keyed.begin() + begin, keyed.end(),
-                       before);
-      std::partial_sort(keyed.begin() + begin, keyed.begin() + end, keyed.end(),
-                        before);
-      for (int64_t i = begin; i < end; ++i) list.push_back(*keyed[i].record);
-    }
+  if (q.begin < total) {
+    // Only the page asked for is put in order: sorting every record for
+    // every page made reading a listing page by page quadratic.
+    const int64_t end = std::min(total, q.begin + q.per_page);
+    std::vector<Keyed> keyed = KeyedBy(records, q.sort);
+    std::nth_element(keyed.begin(), keyed.begin() + q.begin, keyed.end(),
+                     Before(q.ascending));
+    std::partial_sort(keyed.begin() + q.begin, keyed.begin() + end, keyed.end(),
+                      Before(q.ascending));
+    for (int64_t i = q.begin; i < end; ++i) list.push_back(*keyed[i].record);
   }
-  if (sorted != nullptr) {
-    for (int64_t i = begin; i < end; ++i) list.push_back(*sorted->records[i]);
+  return {200, PageBody(e, std::move(list), total, q.per_page)};
+}
+
+FreshsalesEmulator::Reply FreshsalesEmulator::TablePageLocked(
+    Entity e, const RecordTable& table, const httplib::Request& req) {
+  const PageQuery q = ReadPageQuery(req);
+  SortedListing& sorted = listings_[{&table, q.sort, q.ascending}];
+  if (sorted.version != table.version()) {
+    std::vector<const Json*> records;
+    records.reserve(table.size());
+    for (const auto& [id, record] : table.records()) records.push_back(&record);
+    std::vector<Keyed> keyed = KeyedBy(records, q.sort);
+    std::sort(keyed.begin(), keyed.end(), Before(q.ascending));
+    sorted.records.clear();
+    for (const Keyed& k : keyed) sorted.records.push_back(k.record);
+    sorted.version = table.version();
   }
-  return {200,
-          {{Plural(e), list},
-           {"meta", {{"total_pages", total_pages}, {"total", total}}}}};
+  const int64_t total = static_cast<int64_t>(sorted.records.size());
+  Json list = Json::array();
+  for (int64_t i = q.begin; i < std::min(total, q.begin + q.per_page); ++i) {
+    list.push_back(*sorted.records[i]);
+  }
+  return {200, PageBody(e, std::move(list), total, q.per_page)};
 }
 
 FreshsalesEmulator::Reply FreshsalesEmulator::ViewLocked(
@@ -1044,6 +1076,9 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ViewLocked(
     if (v.id == view_id) view = &v;
   }
   if (view == nullptr) return Error(404, {"Record not found"});
+  // Every record: its sorted listing is kept between pages (a loader
+  // indexing existing contacts reads every page of this view).
+  if (view->kind == View::kAll) return TablePageLocked(e, Table(e), req);
   std::vector<const Json*> records;
   for (const auto& [id, record] : Table(e).records()) {
     bool in = true;
@@ -1071,11 +1106,7 @@ FreshsalesEmulator::Reply FreshsalesEmulator::ViewLocked(
     }
     if (in) records.push_back(&record);
   }
-  // A view of every record is kept sorted (PageLocked): reading its pages
-  // one after another is what a loader indexing existing contacts does.
-  return PageLocked(
-      e, std::move(records), req,
-      view->kind == View::kAll ? absl::StrCat("view:", view_id) : "");
+  return PageLocked(e, std::move(records), req);
 }
 
 absl::StatusOr<std::vector<int64_t>> FreshsalesEmulator::MatchIdentifierLocked(
@@ -1743,27 +1774,24 @@ void FreshsalesEmulator::Register(httplib::Server& server) {
                                                 {"is_public", true}}})}}};
                });
              }));
-  server.Get(
-      api + module + "/view/([0-9]+)",
-      route([this, id_of, with_module](const auto& req) {
-        return with_module(
-            req, [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-              if (id_of(req, 2) != kModuleViewId) {
-                return Error(404, {"Record not found"});
-              }
-              std::vector<const Json*> records;
-              for (const auto& [id, r] : module_tables_.at(m).records()) {
-                records.push_back(&r);
-              }
-              Reply page =
-                  PageLocked(Entity::kCustomModule, std::move(records), req);
-              // Listed under the module's name, as its records are wrapped.
-              page.body[m] =
-                  std::move(page.body[Plural(Entity::kCustomModule)]);
-              page.body.erase(Plural(Entity::kCustomModule));
-              return page;
-            });
-      }));
+  server.Get(api + module + "/view/([0-9]+)",
+             route([this, id_of, with_module](const auto& req) {
+               return with_module(
+                   req,
+                   [&](const std::string& m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                     if (id_of(req, 2) != kModuleViewId) {
+                       return Error(404, {"Record not found"});
+                     }
+                     Reply page = TablePageLocked(Entity::kCustomModule,
+                                                  module_tables_.at(m), req);
+                     // Listed under the module's name, as its records are
+                     // wrapped.
+                     page.body[m] =
+                         std::move(page.body[Plural(Entity::kCustomModule)]);
+                     page.body.erase(Plural(Entity::kCustomModule));
+                     return page;
+                   });
+             }));
   server.Get(api + entity + "/filters", route([this](const auto& req) {
                absl::MutexLock lock(&mu_);
                return FiltersLocked(EntityOf(req.matches[1]));

@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <httplib.h>
@@ -221,12 +222,15 @@ class FreshsalesEmulator {
                              const httplib::Request& req)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sorts (sort, sort_type) and pages (page, per_page) `records` by the
-  // request's query parameters: {"<plural>":[...],"meta":{...}}. A
-  // non-empty `listing` names what `records` are of the table of `e` (a
-  // view), so the whole sorted listing is kept while the table's version
-  // holds and the next page of it costs only its own records.
+  // request's query parameters: {"<plural>":[...],"meta":{...}}.
   Reply PageLocked(Entity e, std::vector<const Json*> records,
-                   const httplib::Request& req, const std::string& listing = "")
+                   const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PageLocked of every record of `table`, whose sorted listing is kept
+  // (listings_) while the table's version holds: the next page costs only
+  // its own records.
+  Reply TablePageLocked(Entity e, const RecordTable& table,
+                        const httplib::Request& req)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cross-record rules (owner, uniqueness, links) for `record` stored as
   // `self_id` (0 for a new record).
@@ -255,15 +259,14 @@ class FreshsalesEmulator {
   std::map<Entity, RecordTable> tables_ ABSL_GUARDED_BY(mu_);
   // Module name -> its records.
   std::map<std::string, RecordTable> module_tables_ ABSL_GUARDED_BY(mu_);
-  // Sorted listings (PageLocked's `listing`, sort and order) and the table
-  // version they were sorted at. A loader indexing existing contacts reads
-  // every page of a view; sorting the table for each page made that
-  // quadratic in the table.
+  // Whole tables in a listing's order (table, sort field, ascending), and
+  // the table version they were sorted at (TablePageLocked).
   struct SortedListing {
     uint64_t version = 0;
     std::vector<const Json*> records;
   };
-  std::map<std::string, SortedListing> listings_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<const RecordTable*, std::string, bool>, SortedListing>
+      listings_ ABSL_GUARDED_BY(mu_);
   // Job id -> its final status, and the reads still "in_progress".
   std::map<std::string, Json> jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> job_polls_left_ ABSL_GUARDED_BY(mu_);
