@@ -1006,9 +1006,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           // new under an intent of its own, as a read would have planned.
           add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
                       "");
+          // An unread plan is never in the bulk upsert (BulkUpdatable), so
+          // the create below sends its own request.
           p.kind = Plan::Kind::kCreate;
           p.crm_id.clear();
-          if (bulk != bulk_results.end()) bulk_results.erase(bulk);
           v1::RecordIntentsRequest again;
           again.set_account(account);
           add_intent(p, &again);

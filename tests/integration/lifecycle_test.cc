@@ -329,12 +329,11 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
   auto rows = ReadRows(patients);
   ASSERT_GT(rows.size(), 10u);
   const auto& header = rows[0];
-  auto col = [&header](const std::string& name) {
-    return Column(header, name);
-  };
-  const size_t email = col("email"), last = col("last_name"),
-               updated = col("updated_at"), id = col("patient_id"),
-               phone = col("mobile_phone");
+  const size_t email = Column(header, "email"),
+               last = Column(header, "last_name"),
+               updated = Column(header, "updated_at"),
+               id = Column(header, "patient_id"),
+               phone = Column(header, "mobile_phone");
   ASSERT_LT(updated, header.size());
   // Four ordinary patients (a unique email, a phone, a plain last name):
   // matched, renamed at the source, edited in the CRM, copied as new.
@@ -443,8 +442,9 @@ TEST_P(LifecycleTest, SampleMigrateDeltaRollback) {
     }
   }
   for (size_t i = 1; i < rows.size(); ++i) {
-    if (rows[i].size() == header.size() && !rows[i][col("status")].empty()) {
-      statuses.insert(absl::AsciiStrToLower(rows[i][col("status")]));
+    if (rows[i].size() == header.size() &&
+        !rows[i][Column(header, "status")].empty()) {
+      statuses.insert(absl::AsciiStrToLower(rows[i][Column(header, "status")]));
     }
   }
   EXPECT_FALSE(statuses.empty());
@@ -636,11 +636,10 @@ TEST_P(LifecycleTest, DeltaWithLedgerBeforeImagesWritesWithoutReading) {
   auto rows = ReadRows(appointments);
   ASSERT_GT(rows.size(), 10u);
   const auto& header = rows[0];
-  auto col = [&header](const std::string& name) {
-    return Column(header, name);
-  };
-  const size_t type = col("appointment_type"), status = col("status"),
-               updated = col("updated_at"), key = col("appointment_id");
+  const size_t type = Column(header, "appointment_type"),
+               status = Column(header, "status"),
+               updated = Column(header, "updated_at"),
+               key = Column(header, "appointment_id");
   ASSERT_LT(updated, header.size());
   constexpr char kTitle[] = "Retitledvisit";
   std::vector<std::string> keys;
