@@ -97,9 +97,6 @@ const std::vector<std::string> kReferrals = {"Google Ads",
 const std::vector<int> kAreaCodes = {512, 737, 210, 214, 254, 281, 325, 361,
                                      409, 430, 432, 469, 682, 713, 806, 817,
                                      830, 832, 903, 915, 936, 940, 956, 972};
-// Patients whose mobile is in the fictional 555-0100..0199 range: 100 per
-// area code.
-constexpr int kFictionalMobiles = 2400;
 
 const std::vector<std::string> kBadPhones = {"555-01", "call me", "n/a",
                                              "512-555", "see chart"};
@@ -389,21 +386,11 @@ class Generator {
     if (rng_.Chance(5)) {
       p.mobile = rng_.Pick(kBadPhones);
     } else if (!rng_.Chance(6)) {
-      // Mobile numbers are unique at any size (the CRM enforces that: a
-      // repeated number quarantines the patient and everything under it).
-      // The first 2,400 patients take 555-0100..0199, the fictional range,
-      // spread over the area codes; later ones (large benchmark exports)
-      // take the rest of the 555 exchange, which is not assigned to
-      // subscribers either: 24 area codes x 9,800 lines more.
-      if (i < kFictionalMobiles) {
-        p.area = kAreaCodes[(i / 100) % kAreaCodes.size()];
-        p.line = 100 + i % 100;
-      } else {
-        const int j = i - kFictionalMobiles;
-        p.area = kAreaCodes[j % kAreaCodes.size()];
-        p.line = 200 + j / static_cast<int>(kAreaCodes.size());
+      // Unique (MobileNumberOf); none past the numbers there are.
+      if (auto number = MobileNumberOf(i)) {
+        std::tie(p.area, p.line) = *number;
+        p.mobile = FormatPhone(static_cast<int>(rng_.Below(3)), p.area, p.line);
       }
-      p.mobile = FormatPhone(static_cast<int>(rng_.Below(3)), p.area, p.line);
     }
     if (rng_.Chance(30)) p.home = RandomPhone(rng_);
     if (!head && rng_.Chance(15)) p.work = RandomPhone(rng_);
@@ -527,6 +514,16 @@ constexpr char kProvidersCsv[] =
     "2026-10-01 08:00:00\n";
 
 }  // namespace
+
+std::optional<std::pair<int, int>> MobileNumberOf(int i) {
+  const int areas = static_cast<int>(kAreaCodes.size());
+  constexpr int kFictional = 2400;  // 555-0100..0199, 100 per area code
+  if (i < 0 || i >= kMobileNumbers) return std::nullopt;
+  if (i < kFictional)
+    return std::pair(kAreaCodes[(i / 100) % areas], 100 + i % 100);
+  const int j = i - kFictional;
+  return std::pair(kAreaCodes[j % areas], 200 + j / areas);
+}
 
 std::string SampleSummary::ToString(const std::string& out_dir) const {
   std::vector<std::string> lines;

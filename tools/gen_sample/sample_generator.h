@@ -34,7 +34,9 @@
 #define BRIDGEWORK_TOOLS_GEN_SAMPLE_SAMPLE_GENERATOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -103,6 +105,17 @@ struct SampleSummary {
   // One line: what was written.
   std::string ToString(const std::string& out_dir) const;
 };
+
+// Patients who can be given a mobile number no other patient has: the
+// 2,400 lines 555-0100..0199 (the fictional range) and the 9,800 lines
+// 555-0200..9999 (not assigned to subscribers either) of 24 area codes.
+inline constexpr int kMobileNumbers = 2400 + 24 * 9800;
+
+// The mobile number (area code, line of the 555 exchange) for the patient
+// generated `i`-th (from 0): one person's for every i below kMobileNumbers
+// (the CRMs refuse a repeated mobile, which would quarantine the patient
+// and everything under it); nullopt from there on.
+std::optional<std::pair<int, int>> MobileNumberOf(int i);
 
 // INVALID_ARGUMENT for fewer than 10 patients; INTERNAL when a file cannot
 // be written.

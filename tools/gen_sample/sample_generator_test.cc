@@ -195,6 +195,21 @@ TEST_F(GenSampleTest, MobileNumbersAreOnePersonsAtAnySize) {
   }
 }
 
+// Every patient up to kMobileNumbers gets a number of its own, a real
+// seven-digit 555 line of one of the area codes; none after.
+TEST(MobileNumberTest, OnePersonsUpToTheNumbersThereAre) {
+  std::set<std::pair<int, int>> seen;
+  for (int i = 0; i < kMobileNumbers; ++i) {
+    std::optional<std::pair<int, int>> n = MobileNumberOf(i);
+    ASSERT_TRUE(n.has_value()) << i;
+    ASSERT_GE(n->second, 100) << i;
+    ASSERT_LE(n->second, 9999) << i;
+    ASSERT_TRUE(seen.insert(*n).second) << i << " repeats a number";
+  }
+  EXPECT_EQ(MobileNumberOf(kMobileNumbers), std::nullopt);
+  EXPECT_EQ(MobileNumberOf(-1), std::nullopt);
+}
+
 TEST_F(GenSampleTest, TheDataIsRealisticallyMessy) {
   SampleSummary summary = Generate("s", 300, 42);
   const fs::path dir = root_ / "s";
