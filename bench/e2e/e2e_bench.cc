@@ -35,6 +35,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -479,8 +480,11 @@ MillerFigures CompareWithMiller(const std::string& data,
 
 class Bench {
  public:
-  Bench(std::string root, int64_t records)
-      : root_(std::move(root)), target_records_(records) {}
+  // `batch_size`: run.batch_size of every run; 0 keeps the example's.
+  Bench(std::string root, int64_t records, int batch_size)
+      : root_(std::move(root)),
+        target_records_(records),
+        batch_size_(batch_size) {}
 
   // Generates about `target_records_` records; false on failure.
   bool Prepare() {
@@ -510,10 +514,22 @@ class Bench {
     return true;
   }
 
-  // A run config loading into `account` (pbn-freshsales map, batch 100).
+  // A run config loading into `account` (the pbn-freshsales example's map
+  // and batch size, or `batch_size_` when set).
   std::string Config(const std::string& dir) {
-    return testing::WriteExampleConfig("pbn-freshsales", data_,
-                                       dir + "/config.yaml");
+    std::string path = testing::WriteExampleConfig("pbn-freshsales", data_,
+                                                   dir + "/config.yaml");
+    if (batch_size_ > 0) {
+      std::string text;
+      {
+        std::ifstream in(path);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      std::ofstream(path) << std::regex_replace(
+          text, std::regex("\n  batch_size: [0-9]+\n"),
+          absl::StrCat("\n  batch_size: ", batch_size_, "\n"));
+    }
+    return path;
   }
 
   RunFigures RunNull() {
@@ -628,6 +644,7 @@ class Bench {
  private:
   std::string root_;
   int64_t target_records_;
+  int batch_size_;
   int64_t patients_ = 0;
   int64_t changed_ = 0;
   std::string data_, log_;
@@ -670,6 +687,11 @@ int main(int argc, char** argv) {
   app.add_option("--only", only, "null, freshsales or miller");
   app.add_flag("--skip-delta", skip_delta, "no delta runs after freshsales");
   app.add_flag("--keep", keep, "keep the data, ledgers and logs");
+  int batch_size = 0;
+  app.add_option("--batch-size", batch_size,
+                 "run.batch_size of every run (default: the example "
+                 "config's)")
+      ->check(CLI::Range(0, 1000));
   app.add_option("--out", out, "results file");
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -677,7 +699,7 @@ int main(int argc, char** argv) {
   const std::string root = (std::filesystem::temp_directory_path() /
                             absl::StrCat("bw-e2e-bench-", getpid()))
                                .string();
-  Bench bench(root, records);
+  Bench bench(root, records, batch_size);
   if (!bench.Prepare()) {
     std::fprintf(stderr, "e2e_bench: cannot generate the sample data\n");
     return 1;

@@ -719,10 +719,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   }
   if (dry) return DryRunAck(connector_, batch, plans);
 
-  // 3. Intents, synced, before any write.
-  v1::RecordIntentsRequest intents;
-  intents.set_account(account);
-  std::vector<int> intent_index;
+  // 3. Intents, synced, before any write: recorded for one window of the
+  // batch at a time, just before its writes (WriteWindow), so a crash
+  // leaves pending only the window in flight.
   auto add_intent = [&run_id](const Plan& p, v1::RecordIntentsRequest* to) {
     v1::Operation* op = to->add_operations();
     op->set_run_id(run_id);
@@ -737,24 +736,35 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     op->set_external_key(p.record->external_key());
     op->set_crm_id(p.crm_id);
   };
-  for (int i = 0; i < static_cast<int>(plans.size()); ++i) {
-    Plan& p = plans[i];
-    bool writes = p.kind == Plan::Kind::kCreate ||
-                  p.kind == Plan::Kind::kUpdate || p.kind == Plan::Kind::kMatch;
-    if (!writes || p.seq != 0) continue;
-    add_intent(p, &intents);
-    intent_index.push_back(i);
-  }
-  if (intents.operations_size() > 0) {
+  auto record_intents = [&](size_t begin, size_t end) -> absl::Status {
+    v1::RecordIntentsRequest intents;
+    intents.set_account(account);
+    std::vector<size_t> intent_index;
+    for (size_t i = begin; i < end; ++i) {
+      const Plan& p = plans[i];
+      bool writes = p.kind == Plan::Kind::kCreate ||
+                    p.kind == Plan::Kind::kUpdate ||
+                    p.kind == Plan::Kind::kMatch;
+      if (!writes || p.seq != 0) continue;
+      add_intent(p, &intents);
+      intent_index.push_back(i);
+    }
+    if (intents.operations_size() == 0) return absl::OkStatus();
     BW_ASSIGN_OR_RETURN(v1::RecordIntentsResponse ir,
                         auditor_->RecordIntents(intents));
-    for (int j = 0;
-         j < ir.seqs_size() && j < static_cast<int>(intent_index.size()); ++j) {
-      plans[intent_index[j]].seq = ir.seqs(j);
+    if (ir.seqs_size() != intents.operations_size()) {
+      return absl::InternalError(
+          absl::StrCat("the auditor gave ", ir.seqs_size(), " seqs for ",
+                       intents.operations_size(), " intents"));
     }
-  }
+    for (size_t j = 0; j < intent_index.size(); ++j) {
+      plans[intent_index[j]].seq = ir.seqs(static_cast<int>(j));
+    }
+    return absl::OkStatus();
+  };
 
-  // 4. Writes; outcomes are recorded even if the batch stops early.
+  // 4. Writes, window by window; outcomes are recorded even if the batch
+  // stops early.
   v1::LoadAck ack;
   ack.set_sequence(batch.sequence());
   v1::RecordOutcomesRequest outcomes;
@@ -778,6 +788,16 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     rej->set_field(field);
     rej->set_reason(reason);
     rej->set_stage("load");
+  };
+  // The disposition of a record the CRM holds (its id map's record).
+  auto add_disposition = [&](const Plan& p, v1::DispositionStatus status) {
+    v1::Disposition* d = dispositions.add_dispositions();
+    d->set_source_object(p.record->source_object());
+    d->set_source_key(p.record->source_key());
+    d->set_status(status);
+    d->set_target_object(p.record->target_object());
+    d->set_crm_id(p.crm_id);
+    return d;
   };
   auto add_outcome = [&](const Plan& p, v1::OpKind kind, v1::OpState state,
                          const std::string& crm_id, const absl::Status& status,
@@ -852,9 +872,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   // which looks each up before writing again (unless the CRM refused the
   // call as a whole: then nothing was written). Updates join them when the
   // upsert is sure to match the record they update (BulkUpdatable).
+  constexpr size_t kBulkLimit = 100;
   std::map<const Plan*, absl::StatusOr<std::string>> bulk_results;
-  {
-    constexpr size_t kBulkLimit = 100;
+  auto send_bulk = [&](size_t begin, size_t end) {
     std::vector<Plan*> chunk;
     auto send = [&]() {
       if (chunk.empty()) return;
@@ -884,7 +904,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       }
       chunk.clear();
     };
-    for (Plan& p : plans) {
+    for (size_t i = begin; i < end; ++i) {
+      Plan& p = plans[i];
       if ((p.kind != Plan::Kind::kCreate &&
            !(p.kind == Plan::Kind::kUpdate && BulkUpdatable(p))) ||
           !connector_->SupportsBulkUpsert(p.record->target_object()))
@@ -896,212 +917,222 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
       if (chunk.size() == kBulkLimit) send();
     }
     send();
-  }
-  for (Plan& p : plans) {
-    if (outcomes.operations_size() >= kOutcomeChunk &&
-        clock_() - last_flush >= kOutcomeInterval)
-      BW_RETURN_IF_ERROR(flush());
-    v1::RecordOutcome* out = ack.add_outcomes();
-    out->set_source_object(p.record->source_object());
-    out->set_source_key(p.record->source_key());
-    out->set_link_pending(p.link_pending);
-    if (!stop.ok()) {
-      out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
-      continue;
-    }
-    switch (p.kind) {
-      case Plan::Kind::kQuarantine: {
-        out->set_status(v1::RECORD_STATUS_QUARANTINED);
-        out->set_reason(p.reason);
-        out->set_field(p.field);
-        quarantine(p, p.reason, p.field);
-        break;
+  };
+  // A window is whole requests: a bulk upsert's 100 records, or 10 single
+  // writes.
+  const size_t window_unit =
+      !plans.empty() &&
+              connector_->SupportsBulkUpsert(plans[0].record->target_object())
+          ? kBulkLimit
+          : 10;
+  for (size_t begin = 0, end = 0; begin < plans.size(); begin = end) {
+    end = begin + window_.Next(plans.size() - begin, window_unit);
+    const auto window_start = clock_();
+    if (stop.ok()) stop = record_intents(begin, end);
+    if (stop.ok()) send_bulk(begin, end);
+    for (size_t i = begin; i < end; ++i) {
+      Plan& p = plans[i];
+      if (outcomes.operations_size() >= kOutcomeChunk &&
+          clock_() - last_flush >= kOutcomeInterval)
+        BW_RETURN_IF_ERROR(flush());
+      v1::RecordOutcome* out = ack.add_outcomes();
+      out->set_source_object(p.record->source_object());
+      out->set_source_key(p.record->source_key());
+      out->set_link_pending(p.link_pending);
+      if (!stop.ok()) {
+        out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+        continue;
       }
-      case Plan::Kind::kAlreadyInRun:
-        out->set_status(v1::RECORD_STATUS_UNCHANGED);
-        out->set_crm_id(p.crm_id);
-        break;
-      case Plan::Kind::kUnchanged: {
-        out->set_status(v1::RECORD_STATUS_UNCHANGED);
-        out->set_crm_id(p.crm_id);
-        v1::Disposition* d = dispositions.add_dispositions();
-        d->set_source_object(p.record->source_object());
-        d->set_source_key(p.record->source_key());
-        d->set_status(v1::DISPOSITION_STATUS_LOADED);
-        d->set_target_object(p.record->target_object());
-        d->set_crm_id(p.crm_id);
-        d->set_action("unchanged");
-        break;
-      }
-      case Plan::Kind::kAdopt: {
-        // The record exists; the rest of its create (a HighLevel custom
-        // object's association) may not. Until that is done the intent
-        // stays pending and the batch is retried.
-        absl::Status done = connector_->CompleteCreate(p.resolved, p.crm_id);
-        if (!done.ok()) {
-          stop = done;
-          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+      switch (p.kind) {
+        case Plan::Kind::kQuarantine: {
+          out->set_status(v1::RECORD_STATUS_QUARANTINED);
+          out->set_reason(p.reason);
+          out->set_field(p.field);
+          quarantine(p, p.reason, p.field);
           break;
         }
-        out->set_status(v1::RECORD_STATUS_ADOPTED);
-        out->set_crm_id(p.crm_id);
-        add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id,
-                    absl::OkStatus(), "", written_of(p));
-        break;
-      }
-      case Plan::Kind::kMatch:
-        // Already in the CRM; left as it is. The id map points at it.
-        out->set_status(v1::RECORD_STATUS_UNCHANGED);
-        out->set_crm_id(p.crm_id);
-        add_outcome(p, v1::OP_KIND_MATCH, v1::OP_STATE_APPLIED, p.crm_id,
-                    absl::OkStatus(), "",
-                    crm::RestrictProjection(
-                        p.now, crm::ExpectedProjection(*p.record,
-                                                       p.resolved.lookup_ids))
-                        .dump());
-        break;
-      case Plan::Kind::kSkipEdited: {
-        out->set_status(v1::RECORD_STATUS_UNCHANGED);
-        out->set_crm_id(p.crm_id);
-        v1::Disposition* d = dispositions.add_dispositions();
-        d->set_source_object(p.record->source_object());
-        d->set_source_key(p.record->source_key());
-        d->set_status(v1::DISPOSITION_STATUS_SKIPPED);
-        d->set_target_object(p.record->target_object());
-        d->set_crm_id(p.crm_id);
-        v1::Rejection* rej = d->mutable_rejection();
-        rej->set_object_type(p.record->source_object());
-        rej->set_source_key(p.record->source_key());
-        *rej->mutable_location() = p.record->location();
-        rej->set_field(p.field);
-        rej->set_reason(p.reason);
-        rej->set_stage("delta");
-        break;
-      }
-      case Plan::Kind::kUpdate: {
-        // Before-image: the CRM's values of the fields we write (read in
-        // step 2b), in the map's names; rollback restores it.
-        json before = crm::RestrictProjection(
-            p.now,
-            crm::ExpectedProjection(*p.resolved.record, p.resolved.lookup_ids));
-        // Taken from the ledger, which does not know the key field's value
-        // in the CRM: left out, so rollback neither writes nor checks it
-        // (the update does not change it).
-        if (p.unread) {
-          before = crm::ProjectionWithout(std::move(before),
-                                          p.record->external_key_field());
+        case Plan::Kind::kAlreadyInRun:
+          out->set_status(v1::RECORD_STATUS_UNCHANGED);
+          out->set_crm_id(p.crm_id);
+          break;
+        case Plan::Kind::kUnchanged: {
+          out->set_status(v1::RECORD_STATUS_UNCHANGED);
+          out->set_crm_id(p.crm_id);
+          add_disposition(p, v1::DISPOSITION_STATUS_LOADED)
+              ->set_action("unchanged");
+          break;
         }
-        // Sent in the bulk upsert above when it could be; a record the bulk
-        // job left without a result is updated alone (an update sent twice
-        // writes the same values).
-        auto bulk = bulk_results.find(&p);
-        absl::Status s =
-            bulk != bulk_results.end() &&
-                    (bulk->second.ok() || IsRecordError(bulk->second.status()))
-                ? bulk->second.status()
-                : connector_->Update(p.crm_id, p.resolved);
-        if (p.unread && absl::IsNotFound(s)) {
-          // Deleted in the CRM since (the read that would have said so was
-          // skipped): the update failed, and the record is written again as
-          // new under an intent of its own, as a read would have planned.
-          add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
-                      "");
-          // An unread plan is never in the bulk upsert (BulkUpdatable), so
-          // the create below sends its own request.
-          p.kind = Plan::Kind::kCreate;
-          p.crm_id.clear();
-          v1::RecordIntentsRequest again;
-          again.set_account(account);
-          add_intent(p, &again);
-          absl::StatusOr<v1::RecordIntentsResponse> ir =
-              auditor_->RecordIntents(again);
-          if (ir.ok() && ir->seqs_size() != 1) {
-            ir = absl::InternalError("the auditor gave no seq for the intent");
-          }
-          if (!ir.ok()) {
-            stop = ir.status();
+        case Plan::Kind::kAdopt: {
+          // The record exists; the rest of its create (a HighLevel custom
+          // object's association) may not. Until that is done the intent
+          // stays pending and the batch is retried.
+          absl::Status done = connector_->CompleteCreate(p.resolved, p.crm_id);
+          if (!done.ok()) {
+            stop = done;
             out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
             break;
           }
-          p.seq = ir->seqs(0);
-        } else {
-          if (s.ok()) {
-            out->set_status(v1::RECORD_STATUS_UPDATED);
-            out->set_crm_id(p.crm_id);
-            add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id,
-                        s, before.dump(), written_of(p));
-          } else if (IsRecordError(s)) {
-            out->set_status(v1::RECORD_STATUS_QUARANTINED);
-            out->set_reason(std::string(s.message()));
+          out->set_status(v1::RECORD_STATUS_ADOPTED);
+          out->set_crm_id(p.crm_id);
+          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_ADOPTED, p.crm_id,
+                      absl::OkStatus(), "", written_of(p));
+          break;
+        }
+        case Plan::Kind::kMatch:
+          // Already in the CRM; left as it is. The id map points at it.
+          out->set_status(v1::RECORD_STATUS_UNCHANGED);
+          out->set_crm_id(p.crm_id);
+          add_outcome(p, v1::OP_KIND_MATCH, v1::OP_STATE_APPLIED, p.crm_id,
+                      absl::OkStatus(), "",
+                      crm::RestrictProjection(
+                          p.now, crm::ExpectedProjection(*p.record,
+                                                         p.resolved.lookup_ids))
+                          .dump());
+          break;
+        case Plan::Kind::kSkipEdited: {
+          out->set_status(v1::RECORD_STATUS_UNCHANGED);
+          out->set_crm_id(p.crm_id);
+          v1::Rejection* rej =
+              add_disposition(p, v1::DISPOSITION_STATUS_SKIPPED)
+                  ->mutable_rejection();
+          rej->set_object_type(p.record->source_object());
+          rej->set_source_key(p.record->source_key());
+          *rej->mutable_location() = p.record->location();
+          rej->set_field(p.field);
+          rej->set_reason(p.reason);
+          rej->set_stage("delta");
+          break;
+        }
+        case Plan::Kind::kUpdate: {
+          // Before-image: the CRM's values of the fields we write (read in
+          // step 2b), in the map's names; rollback restores it.
+          json before = crm::RestrictProjection(
+              p.now, crm::ExpectedProjection(*p.resolved.record,
+                                             p.resolved.lookup_ids));
+          // Taken from the ledger, which does not know the key field's value
+          // in the CRM: left out, so rollback neither writes nor checks it
+          // (the update does not change it).
+          if (p.unread) {
+            before = crm::ProjectionWithout(std::move(before),
+                                            p.record->external_key_field());
+          }
+          // Sent in the bulk upsert above when it could be; a record the bulk
+          // job left without a result is updated alone (an update sent twice
+          // writes the same values).
+          auto bulk = bulk_results.find(&p);
+          absl::Status s = bulk != bulk_results.end() &&
+                                   (bulk->second.ok() ||
+                                    IsRecordError(bulk->second.status()))
+                               ? bulk->second.status()
+                               : connector_->Update(p.crm_id, p.resolved);
+          if (p.unread && absl::IsNotFound(s)) {
+            // Deleted in the CRM since (the read that would have said so was
+            // skipped): the update failed, and the record is written again as
+            // new under an intent of its own, as a read would have planned.
             add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id, s,
                         "");
-            quarantine(p, std::string(s.message()), "");
+            // An unread plan is never in the bulk upsert (BulkUpdatable), so
+            // the create below sends its own request.
+            p.kind = Plan::Kind::kCreate;
+            p.crm_id.clear();
+            v1::RecordIntentsRequest again;
+            again.set_account(account);
+            add_intent(p, &again);
+            absl::StatusOr<v1::RecordIntentsResponse> ir =
+                auditor_->RecordIntents(again);
+            if (ir.ok() && ir->seqs_size() != 1) {
+              ir =
+                  absl::InternalError("the auditor gave no seq for the intent");
+            }
+            if (!ir.ok()) {
+              stop = ir.status();
+              out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+              break;
+            }
+            p.seq = ir->seqs(0);
           } else {
-            stop = s;
+            if (s.ok()) {
+              out->set_status(v1::RECORD_STATUS_UPDATED);
+              out->set_crm_id(p.crm_id);
+              add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id,
+                          s, before.dump(), written_of(p));
+            } else if (IsRecordError(s)) {
+              out->set_status(v1::RECORD_STATUS_QUARANTINED);
+              out->set_reason(std::string(s.message()));
+              add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_FAILED, p.crm_id,
+                          s, "");
+              quarantine(p, std::string(s.message()), "");
+            } else {
+              stop = s;
+              out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
+            }
+            break;
+          }
+        }
+          [[fallthrough]];  // a record deleted in the CRM, created again
+        case Plan::Kind::kCreate: {
+          auto bulk = bulk_results.find(&p);
+          absl::StatusOr<std::string> id = bulk != bulk_results.end()
+                                               ? std::move(bulk->second)
+                                               : connector_->Create(p.resolved);
+          bool unknowable = false;
+          for (int attempt = 0;
+               !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
+            auto found = FindCreated(account, p.resolved, found_in_batch);
+            if (found.ok() && found->id) {
+              // Created; the rest of the create may not have happened.
+              absl::Status done =
+                  connector_->CompleteCreate(p.resolved, *found->id);
+              if (done.ok()) {
+                id = *found->id;
+                break;
+              }
+              if (IsAmbiguous(done)) {
+                id = done;  // looked up again
+                continue;
+              }
+              // Never a quarantine: the record exists. The batch stops with
+              // the intent pending, and the next attempt adopts it.
+              id = absl::UnavailableError(absl::StrCat(
+                  "completing a create found after an ambiguous failure: ",
+                  done.message()));
+              break;
+            }
+            if (!found.ok()) break;
+            if (!found->unknowable.empty()) {
+              unknowable = true;  // quarantined, the intent left pending
+              id = absl::FailedPreconditionError(found->unknowable);
+              break;
+            }
+            id = connector_->Create(p.resolved);
+          }
+          if (id.ok()) found_in_batch.insert(*id);
+          if (id.ok()) {
+            out->set_status(v1::RECORD_STATUS_CREATED);
+            out->set_crm_id(*id);
+            add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id,
+                        absl::OkStatus(), "", written_of(p));
+          } else if (IsRecordError(id.status())) {
+            out->set_status(v1::RECORD_STATUS_QUARANTINED);
+            out->set_reason(std::string(id.status().message()));
+            out->set_http_status(HttpStatusOf(id.status()));
+            if (!unknowable) {
+              add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
+                          id.status(), "");
+            }
+            quarantine(p, std::string(id.status().message()), "");
+          } else {
+            stop = id.status();
             out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
           }
           break;
         }
       }
-        [[fallthrough]];  // a record deleted in the CRM, created again
-      case Plan::Kind::kCreate: {
-        auto bulk = bulk_results.find(&p);
-        absl::StatusOr<std::string> id = bulk != bulk_results.end()
-                                             ? std::move(bulk->second)
-                                             : connector_->Create(p.resolved);
-        bool unknowable = false;
-        for (int attempt = 0;
-             !id.ok() && IsAmbiguous(id.status()) && attempt < 3; ++attempt) {
-          auto found = FindCreated(account, p.resolved, found_in_batch);
-          if (found.ok() && found->id) {
-            // Created; the rest of the create may not have happened.
-            absl::Status done =
-                connector_->CompleteCreate(p.resolved, *found->id);
-            if (done.ok()) {
-              id = *found->id;
-              break;
-            }
-            if (IsAmbiguous(done)) {
-              id = done;  // looked up again
-              continue;
-            }
-            // Never a quarantine: the record exists. The batch stops with
-            // the intent pending, and the next attempt adopts it.
-            id = absl::UnavailableError(absl::StrCat(
-                "completing a create found after an ambiguous failure: ",
-                done.message()));
-            break;
-          }
-          if (!found.ok()) break;
-          if (!found->unknowable.empty()) {
-            unknowable = true;  // quarantined, the intent left pending
-            id = absl::FailedPreconditionError(found->unknowable);
-            break;
-          }
-          id = connector_->Create(p.resolved);
-        }
-        if (id.ok()) found_in_batch.insert(*id);
-        if (id.ok()) {
-          out->set_status(v1::RECORD_STATUS_CREATED);
-          out->set_crm_id(*id);
-          add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_APPLIED, *id,
-                      absl::OkStatus(), "", written_of(p));
-        } else if (IsRecordError(id.status())) {
-          out->set_status(v1::RECORD_STATUS_QUARANTINED);
-          out->set_reason(std::string(id.status().message()));
-          out->set_http_status(HttpStatusOf(id.status()));
-          if (!unknowable) {
-            add_outcome(p, v1::OP_KIND_CREATE, v1::OP_STATE_FAILED, "",
-                        id.status(), "");
-          }
-          quarantine(p, std::string(id.status().message()), "");
-        } else {
-          stop = id.status();
-          out->set_status(v1::RECORD_STATUS_UNSPECIFIED);
-        }
-        break;
-      }
     }
+
+    // The window's outcomes, before the next window's intents.
+    BW_RETURN_IF_ERROR(flush());
+    if (stop.ok()) window_.Done(end - begin, clock_() - window_start);
   }
 
   // 5. The last outcomes and dispositions, then the ack.

@@ -23,6 +23,7 @@
 #include "libs/crm/crm_connector.h"
 #include "libs/crm/retry.h"
 #include "services/loader/user_directory.h"
+#include "services/loader/write_window.h"
 
 namespace bridgework::loader {
 
@@ -42,13 +43,16 @@ class LoaderCore {
   absl::StatusOr<v1::PrepareResponse> Prepare(
       const v1::PrepareRequest& request);
 
-  // Loads one batch. Outcomes go to the ledger every 10 writes once
-  // 100 ms have passed since outcomes were last written, and at the end of
-  // the batch: a crash loses the request count of, and leaves pending
-  // intents for, at most that much work (a slow CRM's 10 writes, a fraction
-  // of a second of a fast one's). On a non-record error (auth, rate limit
-  // exhausted, auditor down) returns it after recording the outcomes it has;
-  // the remaining records keep pending intents and are settled on resume. A dry
+  // Loads one batch, in windows (WriteWindow): a window's intents are
+  // written in one call before its first write, its outcomes after its
+  // last, and within a window every 10 writes once 100 ms have passed since
+  // outcomes were last written. A window is about 100 ms of the CRM's work
+  // (at least 10 records; against a fast CRM the rest of the batch), so a
+  // crash leaves pending intents for, and loses the request count of, at
+  // most that much work, whatever the batch size. On a non-record error
+  // (auth, rate limit exhausted, auditor down) returns it after recording
+  // the outcomes it has; the window's remaining records keep pending
+  // intents and are settled on resume, later windows' records have none. A dry
   // run (policy.dry_run) writes and records nothing: each record is planned
   // (CrmConnector::PlanWrite) against the schema Prepare would leave, which the
   // first batch carrying a map_yaml has the connector plan (PrepareSchema
@@ -125,6 +129,8 @@ class LoaderCore {
   absl::flat_hash_map<std::string, MatchIndex> match_index_;
   // A dry run's schema was planned (from the stream's first batch's map).
   bool schema_planned_ = false;
+  // Sizes the windows of LoadBatch from how fast the last one went.
+  WriteWindow window_;
 };
 
 }  // namespace bridgework::loader

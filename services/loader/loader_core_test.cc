@@ -61,44 +61,115 @@ TEST_F(LoaderCoreTest, CreatesWithOwnerAndRecordsOutcomes) {
   EXPECT_FALSE(auditor_.crm_id({"patient", "1", "contact"}).empty());
 }
 
-// Counts the calls that write outcomes.
+// Counts the calls that write intents and outcomes.
 class CountingAuditor : public FakeAuditorClient {
  public:
+  absl::StatusOr<v1::RecordIntentsResponse> RecordIntents(
+      const v1::RecordIntentsRequest& r) override {
+    ++intent_calls;
+    return FakeAuditorClient::RecordIntents(r);
+  }
   absl::Status RecordOutcomes(const v1::RecordOutcomesRequest& r) override {
     ++outcome_calls;
     return FakeAuditorClient::RecordOutcomes(r);
   }
+  int intent_calls = 0;
   int outcome_calls = 0;
 };
 
-TEST(LoaderCoreOutcomes, WrittenEveryTenWritesOnlyOnceTheIntervalPassed) {
+std::vector<v1::TargetRecord> Contacts(int from, int to) {
   std::vector<v1::TargetRecord> records;
-  for (int i = 1; i <= 50; ++i) records.push_back(Contact(absl::StrCat(i)));
-  // A fast CRM (no time passes): one write of outcomes for the batch.
-  {
-    FakeCrmConnector crm;
-    CountingAuditor auditor;
-    auto now = std::chrono::steady_clock::now();
-    LoaderCore core("freshsales", &crm, &auditor, [&now] { return now; });
-    auto ack = core.LoadBatch(Batch("r-1", records));
-    ASSERT_TRUE(ack.ok()) << ack.status();
-    EXPECT_EQ(auditor.outcome_calls, 1);
-    EXPECT_EQ(auditor.pending(), 0u);
-  }
-  // A slow one (100 ms a write): every 10 writes, as before.
-  {
-    FakeCrmConnector crm;
-    CountingAuditor auditor;
-    auto now = std::chrono::steady_clock::now();
-    LoaderCore core("freshsales", &crm, &auditor, [&now] {
-      now += std::chrono::milliseconds(100);
-      return now;
-    });
-    auto ack = core.LoadBatch(Batch("r-1", records));
-    ASSERT_TRUE(ack.ok()) << ack.status();
-    EXPECT_EQ(auditor.outcome_calls, 5);
-    EXPECT_EQ(auditor.pending(), 0u);
-  }
+  for (int i = from; i <= to; ++i) records.push_back(Contact(absl::StrCat(i)));
+  return records;
+}
+
+// A loader stream over a fake CRM whose clock advances `step` at every
+// reading: 0 is a CRM that keeps up with anything, 100 ms a slow one.
+class LoaderCoreWindows : public ::testing::Test {
+ protected:
+  std::chrono::steady_clock::duration step{};
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
+  FakeCrmConnector crm;
+  CountingAuditor auditor;
+  LoaderCore core{"freshsales", &crm, &auditor, [this] { return now += step; }};
+};
+
+TEST_F(LoaderCoreWindows, AFastCrmTakesABatchInOneWindowOnceTimed) {
+  // The first window (10 writes, the CRM's speed unknown) says the CRM
+  // keeps up with anything, so the rest of the batch is the second window,
+  // and every later batch one window.
+  auto ack = core.LoadBatch(Batch("r-1", Contacts(1, 50)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(auditor.intent_calls, 2);
+  EXPECT_EQ(auditor.outcome_calls, 2);
+  ack = core.LoadBatch(Batch("r-1", Contacts(51, 550)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(auditor.intent_calls, 3);
+  EXPECT_EQ(auditor.outcome_calls, 3);
+  EXPECT_EQ(auditor.pending(), 0u);
+  EXPECT_EQ(crm.records["contact"].size(), 550u);
+}
+
+TEST_F(LoaderCoreWindows, ASlowCrmTakesTenWritesAWindow) {
+  // Each window of 10 writes is slow, so the next is 10 again.
+  step = std::chrono::milliseconds(100);
+  auto ack = core.LoadBatch(Batch("r-1", Contacts(1, 50)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(auditor.intent_calls, 5);
+  EXPECT_EQ(auditor.outcome_calls, 5);
+  EXPECT_EQ(auditor.pending(), 0u);
+}
+
+TEST_F(LoaderCoreWindows, AStopLeavesPendingOnlyTheWindowInFlight) {
+  // The 15th create fails with a non-record error (the CRM is down): the
+  // batch stops. Records 11-20 (the second window) have intents, of which
+  // 15-20 stay pending; 21-50 were never announced, so a resume has 6
+  // records to look up, not 36.
+  step = std::chrono::milliseconds(100);
+  crm.create_faults.assign(14, FakeCrmConnector::CreateFault::kNone);
+  crm.create_faults.push_back(FakeCrmConnector::CreateFault::kUnavailable);
+  auto ack = core.LoadBatch(Batch("r-1", Contacts(1, 50)));
+  ASSERT_FALSE(ack.ok());
+  EXPECT_EQ(crm.records["contact"].size(), 14u);
+  EXPECT_EQ(auditor.intent_calls, 2);
+  EXPECT_EQ(auditor.pending(), 6u);
+  EXPECT_FALSE(auditor.crm_id({"patient", "14", "contact"}).empty());
+  // The run goes on: the next attempt writes the rest, none twice.
+  crm.create_faults.clear();
+  ack = core.LoadBatch(Batch("r-1", Contacts(1, 50)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm.records["contact"].size(), 50u);
+  EXPECT_EQ(auditor.pending(), 0u);
+}
+
+TEST_F(LoaderCoreWindows, BulkWindowsAreWholeRequests) {
+  // A bulk upsert takes 100 records: the first window is one request, not
+  // ten records' worth.
+  step = std::chrono::milliseconds(100);
+  crm.bulk_objects = {"contact"};
+  auto ack = core.LoadBatch(Batch("r-1", Contacts(1, 250)));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(crm.bulk_calls, 3);  // 100 + 100 + 50
+  EXPECT_EQ(auditor.intent_calls, 3);
+  EXPECT_EQ(crm.records["contact"].size(), 250u);
+}
+
+TEST(WriteWindowTest, SizesWindowsInWholeUnitsFromTheLastOne) {
+  using std::chrono::milliseconds;
+  WriteWindow w(milliseconds(100));
+  EXPECT_EQ(w.Next(500, 10), 10u);  // not timed yet: one unit
+  EXPECT_EQ(w.Next(500, 100), 100u);
+  EXPECT_EQ(w.Next(7, 10), 7u);
+  w.Done(10, milliseconds(4));  // 250 fit in 100 ms
+  EXPECT_EQ(w.Next(500, 10), 250u);
+  EXPECT_EQ(w.Next(500, 100), 300u);  // rounded up to whole requests
+  EXPECT_EQ(w.Next(120, 100), 120u);
+  w.Done(10, milliseconds(500));  // 2 fit: still one unit
+  EXPECT_EQ(w.Next(500, 10), 10u);
+  w.Done(10, milliseconds(0));  // keeps up with anything
+  EXPECT_EQ(w.Next(500, 10), 500u);
+  w.Done(0, milliseconds(900));  // nothing written says nothing
+  EXPECT_EQ(w.Next(500, 10), 500u);
 }
 
 // Counts the keys each ResolveKeys call asks for.

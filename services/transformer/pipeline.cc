@@ -66,7 +66,7 @@ class Run {
       const std::function<bool(const v1::RunEvent&)>& emit)
       : request_(request), peers_(peers), emit_(emit) {
     batch_size_ =
-        request.batch_size() > 0 ? std::min(request.batch_size(), 1000) : 100;
+        request.batch_size() > 0 ? std::min(request.batch_size(), 1000) : 500;
     ctx_.system = request.source().system();
     ctx_.phone_region =
         request.phone_region().empty() ? "US" : request.phone_region();
@@ -1467,7 +1467,7 @@ class Run {
   mapping::Map map_;
   mapping::TransformContext ctx_;
   absl::flat_hash_map<std::string, std::string> owner_emails_;
-  int batch_size_ = 100;
+  int batch_size_ = 500;
   // The budget pause last noticed (Unix ms of its end).
   int64_t noticed_pause_ = 0;
   // Batches the lanes' threads have finished (WaitAny waits for a change).

@@ -225,7 +225,7 @@ int Demo(const std::string& out, int patients, int seed) {
         << "  fallback_owner_email: owner@bridgework.example\n"
         << "  url: " << suite->crm_url << "\n"
         << "map: " << fs::absolute(map_path).string() << "\n"
-        << "run:\n  batch_size: 100\n  phone_region: US\n";
+        << "run:\n  batch_size: 500\n  phone_region: US\n";
   }
   auto config = LoadRunConfig(config_path);
   if (!config.ok()) return Fail(config.status());

@@ -329,7 +329,7 @@ absl::StatusOr<RunConfig> LoadRunConfig(const std::string& path,
         CheckKeys(f, run, "run",
                   {"batch_size", "phone_region", "existing", "crm_edited",
                    "before_image", "sample_size", "sample_seed"}));
-    BW_ASSIGN_OR_RETURN(c.batch_size, GetInt(f, run, "run", "batch_size", 100));
+    BW_ASSIGN_OR_RETURN(c.batch_size, GetInt(f, run, "run", "batch_size", 500));
     if (c.batch_size < 1 || c.batch_size > 1000) {
       return YamlError(f, run["batch_size"], "run.batch_size",
                        "must be 1..1000");

@@ -43,7 +43,7 @@ struct RunConfig {
   std::string phi_key_file;
   std::string map_path;
   std::string map_yaml;
-  int batch_size = 100;
+  int batch_size = 500;
   std::string phone_region = "US";
   // run.existing / run.crm_edited: what to do with records that already
   // exist in the CRM (matched) and with records edited in the CRM since
