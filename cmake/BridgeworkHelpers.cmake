@@ -76,11 +76,15 @@ endfunction()
 
 # A service binary: bridgework_cc_binary, allocating with jemalloc when the
 # build has it (BRIDGEWORK_JEMALLOC; its malloc and free replace glibc's in
-# the whole process, libraries included).
+# the whole process, libraries included), with the services' jemalloc
+# options.
 function(bridgework_service_binary)
   bridgework_cc_binary(${ARGN})
   cmake_parse_arguments(BW "" "NAME" "SRCS;DEPS" ${ARGN})
   if(TARGET PkgConfig::JEMALLOC)
     target_link_libraries(${BW_NAME} PRIVATE PkgConfig::JEMALLOC)
+    # Its options (libs/common/jemalloc_conf.cc), in the binary itself.
+    target_sources(${BW_NAME} PRIVATE
+      ${PROJECT_SOURCE_DIR}/libs/common/jemalloc_conf.cc)
   endif()
 endfunction()

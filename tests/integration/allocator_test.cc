@@ -3,6 +3,7 @@
 // jemalloc.md), and with glibc's malloc otherwise (sanitizer builds). Each
 // binary is run with MALLOC_CONF asking jemalloc to print its statistics at
 // exit: only a process that allocates with jemalloc reads that variable.
+// The statistics list the options, the services' own among them.
 #include <unistd.h>
 
 #include <filesystem>
@@ -31,6 +32,11 @@ TEST(AllocatorTest, ServicesAllocateWithJemallocExactlyWhenLinked) {
     const std::string out = testing::ReadAll(log);
     EXPECT_NE(out.find("--listen"), std::string::npos) << service;  // ran
     EXPECT_EQ(out.find("Begin jemalloc statistics") != std::string::npos,
+              BRIDGEWORK_JEMALLOC == 1)
+        << service;
+    // With the services' options (libs/common/jemalloc_conf.cc).
+    EXPECT_EQ(out.find("opt.dirty_decay_ms: 1000 ") != std::string::npos &&
+                  out.find("opt.muzzy_decay_ms: 0 ") != std::string::npos,
               BRIDGEWORK_JEMALLOC == 1)
         << service;
   }
