@@ -1,6 +1,7 @@
 // What only the durable ledger promises: reopening keeps everything, files
 // are private, one process at a time, foreign formats are refused, an
-// encrypted ledger needs its key, the chain verifies read-only.
+// encrypted ledger needs its key, the chain verifies read-only, the
+// tables' compression.
 #include "libs/ledger/rocksdb_ledger.h"
 
 #include <sys/stat.h>
@@ -8,9 +9,11 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/options_util.h>
 
 namespace bridgework::ledger {
 namespace {
@@ -146,6 +149,22 @@ TEST_F(RocksDbLedgerTest, FilesArePrivate) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << entry.path();
   }
   EXPECT_GT(files, 3);
+}
+
+// The options the ledger was opened with, as RocksDB wrote them into the
+// directory: the two upper levels uncompressed (they are rewritten soon),
+// Snappy below.
+TEST_F(RocksDbLedgerTest, UpperLevelsAreUncompressed) {
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  rocksdb::ConfigOptions config;
+  ASSERT_TRUE(
+      rocksdb::LoadLatestOptions(config, dir_, &db_options, &families).ok());
+  ASSERT_EQ(families.size(), 1u);
+  EXPECT_EQ(families[0].options.compression_per_level,
+            (std::vector<rocksdb::CompressionType>{
+                rocksdb::kNoCompression, rocksdb::kNoCompression,
+                rocksdb::kSnappyCompression}));
 }
 
 TEST_F(RocksDbLedgerTest, OneProcessAtATime) {
