@@ -100,6 +100,44 @@ class Txn {
   absl::flat_hash_map<std::string, size_t> overlay_;
 };
 
+// The intent an outcome names by its seq under another run id (a later
+// run settling an earlier run's pending intent) into `op`; false if no run
+// has it.
+absl::StatusOr<bool> FindIntent(KvStore* store, Txn* txn,
+                                const std::string& account,
+                                const v1::Operation& in, v1::Operation* op) {
+  // 1. The record's pending marker, when it names this seq (the intent is
+  // still pending: the case of a later run settling it).
+  if (!in.source_object().empty() && !in.source_key().empty()) {
+    v1::Operation pending;
+    BW_ASSIGN_OR_RETURN(
+        bool is_pending,
+        txn->Get(PendingKey(account, in.source_object(), in.source_key(),
+                            in.target_object()),
+                 &pending));
+    if (is_pending && pending.seq() == in.seq()) {
+      BW_ASSIGN_OR_RETURN(bool found,
+                          txn->Get(OpKey(pending.run_id(), in.seq()), op));
+      if (found) return true;
+    }
+  }
+  // 2. Every run (a few hundred at most; only for an outcome that names
+  // neither its intent's run nor its record, or whose marker was replaced).
+  std::vector<std::string> runs;
+  BW_RETURN_IF_ERROR(store->Scan(
+      kRunPrefix, PrefixEnd(kRunPrefix), false,
+      [&runs](std::string_view key, std::string_view) {
+        runs.push_back(
+            UnescapeComponent(key.substr(std::string_view(kRunPrefix).size())));
+        return true;
+      }));
+  for (const std::string& run : runs) {
+    BW_ASSIGN_OR_RETURN(bool found, txn->Get(OpKey(run, in.seq()), op));
+    if (found) return true;
+  }
+  return false;
+}
+
 // "r-000042" -> 42; 0 for ids of another shape.
 int64_t RunNumber(const std::string& run_id) {
   int64_t n = 0;
@@ -544,14 +582,13 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
     *op.mutable_intent_at() = now;
     op.clear_outcome_at();
     txn.Put(OpKey(op.run_id(), op.seq()), op);
+    // The pending marker names the intent's run: an outcome reported under
+    // another run finds the intent through it (FindIntent). No `s/<seq>`
+    // index since the sixteenth session: one RocksDB key per intent less.
     v1::Operation pending;
     pending.set_run_id(op.run_id());
     pending.set_seq(op.seq());
     pending.set_kind(op.kind());
-    v1::Operation owner;
-    owner.set_run_id(op.run_id());
-    owner.set_seq(op.seq());
-    txn.Put(SeqKey(op.seq()), owner);
     txn.Put(PendingKey(r.account(), op.source_object(), op.source_key(),
                        op.target_object()),
             pending);
@@ -614,12 +651,8 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     if (!found) {
       // A later run settling another run's pending intent names it by its
       // seq under its own run id; seqs are unique in the ledger.
-      v1::Operation owner;
-      BW_ASSIGN_OR_RETURN(bool indexed, txn.Get(SeqKey(in.seq()), &owner));
-      if (indexed) {
-        BW_ASSIGN_OR_RETURN(found,
-                            txn.Get(OpKey(owner.run_id(), in.seq()), &op));
-      }
+      BW_ASSIGN_OR_RETURN(found,
+                          FindIntent(store_.get(), &txn, r.account(), in, &op));
     }
     if (!found) {
       return absl::NotFoundError(

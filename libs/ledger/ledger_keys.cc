@@ -90,8 +90,6 @@ std::string OpKey(std::string_view run_id, int64_t seq) {
   return OpPrefix(run_id) + Hex16(seq);
 }
 
-std::string SeqKey(int64_t seq) { return "s/" + Hex16(seq); }
-
 std::string PendingKey(std::string_view account, std::string_view source_object,
                        std::string_view source_key,
                        std::string_view target_object) {

@@ -38,10 +38,9 @@ std::string RunKey(std::string_view run_id);
 std::string OpPrefix(std::string_view run_id);
 std::string OpKey(std::string_view run_id, int64_t seq);
 
-// s/<seq: 16 hex digits> -> Operation (run_id, seq): which run an
-// operation belongs to, for outcomes that name their intent by seq under
-// another run (a pending intent settled by a later run).
-std::string SeqKey(int64_t seq);
+// (s/<seq> -> Operation{run_id, seq}: a seq index written by ledgers
+// before the sixteenth session; no longer written or read. Such keys stay
+// in old ledgers, unused.)
 
 // i/<account>/<source_object>/<source_key>/<target_object> -> Operation
 // (run_id, seq, kind): the pending intent of a record.

@@ -524,6 +524,35 @@ TYPED_TEST(LedgerTest, ALaterRunSettlesAnotherRunsPendingIntent) {
   EXPECT_EQ(this->Report(second.run_id()).operations_applied(), 0);
 }
 
+// An outcome under a later run that names only the seq (no record), or
+// whose record has a newer intent pending, still finds its intent.
+TYPED_TEST(LedgerTest, ALaterRunFindsAnIntentByItsSeqAlone) {
+  v1::RunInfo first = this->Begin("h1");
+  auto ops = this->Intend(
+      {this->Op(first.run_id(), "1"), this->Op(first.run_id(), "2")});
+  this->Finish(first.run_id(), v1::RUN_STATE_FAILED);
+  v1::RunInfo second = this->Begin("h2");
+  // Record 2 gets a newer intent of the second run: its marker names it.
+  auto newer = this->Intend({this->Op(second.run_id(), "2")});
+  EXPECT_EQ(this->Resolve("2").pending_run_id(), second.run_id());
+  v1::Operation bare = this->Outcome(ops[0], v1::OP_STATE_APPLIED, "81");
+  bare.set_run_id(second.run_id());
+  bare.clear_source_object();
+  bare.clear_source_key();
+  bare.clear_target_object();
+  v1::Operation replaced = this->Outcome(ops[1], v1::OP_STATE_APPLIED, "82");
+  replaced.set_run_id(second.run_id());
+  ASSERT_TRUE(this->Record({bare, replaced}, 2).ok());
+  EXPECT_EQ(this->Report(first.run_id()).operations_applied(), 2);
+  // The newer intent stays pending: the outcome was not its.
+  EXPECT_EQ(this->Resolve("2").pending_seq(), newer[0].seq());
+  // A seq no run has is refused, naming it.
+  v1::Operation unknown = bare;
+  unknown.set_seq(999999);
+  absl::Status missing = this->Record({unknown}, 0);
+  EXPECT_TRUE(absl::IsNotFound(missing)) << missing;
+}
+
 TYPED_TEST(LedgerTest, ReplayedOutcomesChangeNothing) {
   v1::RunInfo run = this->Begin("h");
   auto ops = this->Intend({this->Op(run.run_id(), "1")});

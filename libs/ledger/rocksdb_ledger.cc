@@ -102,8 +102,8 @@ class PrivateFileSystem : public rocksdb::FileSystemWrapper {
 // memtable_insert_with_hint_prefix_extractor): keys of one prefix written
 // in ascending order share a hint, so each memtable insert starts where the
 // previous one ended instead of searching the skip list from the top.
-// Those are the operations of a run (o/<run>/<seq>), the seq index
-// (s/<seq>), the hash chain (h/<n>), and, per object, the pending markers
+// Those are the operations of a run (o/<run>/<seq>), the hash chain
+// (h/<n>), and, per object, the pending markers
 // (i/<account>/<object>/), id-map entries (m/<account>/<object>/) and
 // dispositions (d/<run>/<object>/): a source reads its records in key order
 // more often than not (exports sorted by id), and a key out of order only
@@ -123,8 +123,7 @@ class SequentialKeyPrefix : public rocksdb::SliceTransform {
     return rocksdb::Slice(key.data(), 2);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
-    return key.size() > 2 && (key.starts_with("o/") || key.starts_with("s/") ||
-                              key.starts_with("h/") ||
+    return key.size() > 2 && (key.starts_with("o/") || key.starts_with("h/") ||
                               (PerObject(key) && ThirdSlash(key) < key.size()));
   }
 

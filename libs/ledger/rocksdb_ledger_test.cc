@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -165,6 +167,28 @@ TEST_F(RocksDbLedgerTest, UpperLevelsAreUncompressed) {
             (std::vector<rocksdb::CompressionType>{
                 rocksdb::kNoCompression, rocksdb::kNoCompression,
                 rocksdb::kSnappyCompression}));
+}
+
+// An intent is its operation and its pending marker: no seq index
+// (written before the sixteenth session, one key per operation more).
+TEST_F(RocksDbLedgerTest, AnIntentWritesItsOperationAndPendingMarker) {
+  v1::RunInfo run = Begin();
+  for (int i = 0; i < 20; ++i) Intend(run.run_id(), std::to_string(i));
+  ledger_.reset();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<std::string, int> by_table;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    ++by_table[key.substr(0, key.find('/'))];
+  }
+  EXPECT_EQ(by_table["o"], 20);
+  EXPECT_EQ(by_table["i"], 20);
+  EXPECT_EQ(by_table.count("s"), 0u);
 }
 
 TEST_F(RocksDbLedgerTest, OneProcessAtATime) {
