@@ -109,6 +109,22 @@ class LedgerTest : public ::testing::Test {
     }
     return op;
   }
+  // A run that failed with intents of records "1" and "2" pending, and the
+  // run after it.
+  struct FailedRun {
+    v1::RunInfo failed;
+    std::vector<v1::Operation> pending;
+    v1::RunInfo next;
+  };
+  FailedRun FailedRunWithPendingIntents() {
+    FailedRun f;
+    f.failed = Begin("h1");
+    f.pending =
+        Intend({Op(f.failed.run_id(), "1"), Op(f.failed.run_id(), "2")});
+    Finish(f.failed.run_id(), v1::RUN_STATE_FAILED);
+    f.next = Begin("h2");
+    return f;
+  }
   absl::Status Record(const std::vector<v1::Operation>& outcomes,
                       int64_t requests = 0) {
     v1::RecordOutcomesRequest r;
@@ -493,11 +509,7 @@ TYPED_TEST(LedgerTest, StaleOutcomeKeepsTheNewerPendingIntent) {
 }
 
 TYPED_TEST(LedgerTest, ALaterRunSettlesAnotherRunsPendingIntent) {
-  v1::RunInfo first = this->Begin("h1");
-  auto ops = this->Intend(
-      {this->Op(first.run_id(), "1"), this->Op(first.run_id(), "2")});
-  this->Finish(first.run_id(), v1::RUN_STATE_FAILED);
-  v1::RunInfo second = this->Begin("h2");
+  auto [first, ops, second] = this->FailedRunWithPendingIntents();
   ASSERT_NE(second.run_id(), first.run_id());
   EXPECT_EQ(this->Resolve("1").pending_run_id(), first.run_id());
   // The loader names the pending intents by their seqs under its own run:
@@ -527,11 +539,7 @@ TYPED_TEST(LedgerTest, ALaterRunSettlesAnotherRunsPendingIntent) {
 // An outcome under a later run that names only the seq (no record), or
 // whose record has a newer intent pending, still finds its intent.
 TYPED_TEST(LedgerTest, ALaterRunFindsAnIntentByItsSeqAlone) {
-  v1::RunInfo first = this->Begin("h1");
-  auto ops = this->Intend(
-      {this->Op(first.run_id(), "1"), this->Op(first.run_id(), "2")});
-  this->Finish(first.run_id(), v1::RUN_STATE_FAILED);
-  v1::RunInfo second = this->Begin("h2");
+  auto [first, ops, second] = this->FailedRunWithPendingIntents();
   // Record 2 gets a newer intent of the second run: its marker names it.
   auto newer = this->Intend({this->Op(second.run_id(), "2")});
   EXPECT_EQ(this->Resolve("2").pending_run_id(), second.run_id());

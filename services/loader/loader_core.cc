@@ -918,13 +918,13 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     }
     send();
   };
-  // A window is whole requests: a bulk upsert's 100 records, or 10 single
-  // writes.
+  // A window is whole requests: a bulk upsert's records, or as many single
+  // writes as an outcome chunk.
   const size_t window_unit =
       !plans.empty() &&
               connector_->SupportsBulkUpsert(plans[0].record->target_object())
           ? kBulkLimit
-          : 10;
+          : static_cast<size_t>(kOutcomeChunk);
   for (size_t begin = 0, end = 0; begin < plans.size(); begin = end) {
     end = begin + window_.Next(plans.size() - begin, window_unit);
     const auto window_start = clock_();

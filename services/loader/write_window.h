@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
-#include <limits>
 
 namespace bridgework::loader {
 
@@ -41,13 +40,12 @@ class WriteWindow {
   // up with anything: the next window is the rest of the batch.
   void Done(size_t records, Duration elapsed) {
     if (records == 0) return;
-    if (elapsed <= Duration::zero()) {
-      fits_ = std::numeric_limits<size_t>::max();
-      return;
-    }
-    const double per_interval = static_cast<double>(records) *
-                                static_cast<double>(interval_.count()) /
-                                static_cast<double>(elapsed.count());
+    const double per_interval =
+        elapsed <= Duration::zero()
+            ? static_cast<double>(kMaxWindow)
+            : static_cast<double>(records) *
+                  static_cast<double>(interval_.count()) /
+                  static_cast<double>(elapsed.count());
     fits_ = per_interval >= static_cast<double>(kMaxWindow)
                 ? kMaxWindow
                 : static_cast<size_t>(per_interval);

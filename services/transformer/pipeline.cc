@@ -35,6 +35,9 @@ using mapping::ObjectRoute;
 constexpr int kLoggedWarnings = 20;
 // Warnings listed per object in its progress (and so in the report).
 constexpr int kListedWarnings = 100;
+// Records per loader batch when the request names none (RunRequest.
+// batch_size; the CLI's run.batch_size has the same default).
+constexpr int kDefaultBatchSize = 500;
 // Texts longer than this are a sample feature of their own ("long").
 constexpr size_t kLongText = 1000;
 
@@ -65,8 +68,9 @@ class Run {
   Run(const v1::RunRequest& request, const PipelinePeers& peers,
       const std::function<bool(const v1::RunEvent&)>& emit)
       : request_(request), peers_(peers), emit_(emit) {
-    batch_size_ =
-        request.batch_size() > 0 ? std::min(request.batch_size(), 1000) : 500;
+    batch_size_ = request.batch_size() > 0
+                      ? std::min(request.batch_size(), 1000)
+                      : kDefaultBatchSize;
     ctx_.system = request.source().system();
     ctx_.phone_region =
         request.phone_region().empty() ? "US" : request.phone_region();
@@ -1467,7 +1471,7 @@ class Run {
   mapping::Map map_;
   mapping::TransformContext ctx_;
   absl::flat_hash_map<std::string, std::string> owner_emails_;
-  int batch_size_ = 500;
+  int batch_size_ = kDefaultBatchSize;
   // The budget pause last noticed (Unix ms of its end).
   int64_t noticed_pause_ = 0;
   // Batches the lanes' threads have finished (WaitAny waits for a change).
