@@ -91,6 +91,8 @@ class Txn {
     overlay_[key] = batch_.entries().size();
     batch_.Delete(key);
   }
+  // Whether this transaction wrote (or deleted) `key`.
+  bool Touched(const std::string& key) const { return overlay_.contains(key); }
   KvBatch TakeBatch() && { return std::move(batch_); }
 
  private:
@@ -392,12 +394,19 @@ absl::Status KvLedger::WriteChained(KvBatch batch, Durability durability) {
     chain_.Commit();
     return s;
   }
+  // The failed write may have landed: what the store holds is unknown.
+  ForgetRecentIntents();
   // A failed write may still have landed (an fsync error after the log
   // write): continue from whatever head the store holds.
   if (!chain_.Load(store_.get()).ok()) {
     LogError("ledger: cannot reread the chain head after a failed write", {});
   }
   return s;
+}
+
+void KvLedger::ForgetRecentIntents() {
+  recent_.clear();
+  pending_owner_.clear();
 }
 
 absl::StatusOr<v1::RunInfo> KvLedger::ReadRun(const std::string& run_id) {
@@ -576,6 +585,8 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   const v1::Timestamp now = Now();
   int64_t seq = last_seq_;
   Txn txn(store_.get());
+  std::vector<RecentIntent> recorded;
+  recorded.reserve(r.operations_size());
   for (v1::Operation op : r.operations()) {
     op.set_seq(++seq);
     op.set_state(v1::OP_STATE_INTENT);
@@ -589,10 +600,11 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
     pending.set_run_id(op.run_id());
     pending.set_seq(op.seq());
     pending.set_kind(op.kind());
-    txn.Put(PendingKey(r.account(), op.source_object(), op.source_key(),
-                       op.target_object()),
-            pending);
+    std::string pending_key = PendingKey(r.account(), op.source_object(),
+                                         op.source_key(), op.target_object());
+    txn.Put(pending_key, pending);
     out.add_seqs(op.seq());
+    recorded.push_back({std::move(op), std::move(pending_key)});
   }
   google::protobuf::Int64Value counter;
   counter.set_value(seq);
@@ -600,9 +612,25 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   // Synced (WriteOptions.sync = true): the loader sends the CRM write only
   // after this returns, so an intent must survive a machine crash, or a
   // resumed run could not know the write may have happened.
-  BW_RETURN_IF_ERROR(
-      WriteChained(std::move(txn).TakeBatch(), Durability::kSynced));
+  absl::Status written =
+      WriteChained(std::move(txn).TakeBatch(), Durability::kSynced);
+  if (!written.ok()) {
+    // The write may have landed (an fsync error after the log write): go
+    // on after the seq the store holds, so no seq is handed out twice.
+    absl::StatusOr<int64_t> stored = GetCounter(store_.get(), kLastSeqKey);
+    if (stored.ok()) last_seq_ = std::max(last_seq_, *stored);
+    return written;
+  }
   last_seq_ = seq;
+  if (recent_.size() + recorded.size() > kMaxRecentIntents) {
+    ForgetRecentIntents();
+  }
+  for (RecentIntent& intent : recorded) {
+    // In request order: a later intent for the same record holds its marker.
+    pending_owner_[intent.pending_key] = intent.op.seq();
+    const int64_t s = intent.op.seq();
+    recent_.emplace(s, std::move(intent));
+  }
   return out;
 }
 
@@ -645,9 +673,25 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   const v1::Timestamp now = Now();
   Txn txn(store_.get());
   bool replay = r.operations_size() > 0;
+  // Settled here: the seqs to drop from recent_, the markers deleted.
+  std::vector<int64_t> settled;
+  std::vector<std::string> cleared;
   for (const v1::Operation& in : r.operations()) {
     v1::Operation op;
-    BW_ASSIGN_OR_RETURN(bool found, txn.Get(OpKey(in.run_id(), in.seq()), &op));
+    // The intent as this process recorded it, unless this request already
+    // changed it (two outcomes of one intent).
+    auto recent = recent_.find(in.seq());
+    const RecentIntent* known =
+        recent != recent_.end() &&
+                !txn.Touched(OpKey(recent->second.op.run_id(), in.seq()))
+            ? &recent->second
+            : nullptr;
+    bool found = known != nullptr;
+    if (found) {
+      op = known->op;
+    } else {
+      BW_ASSIGN_OR_RETURN(found, txn.Get(OpKey(in.run_id(), in.seq()), &op));
+    }
     if (!found) {
       // A later run settling another run's pending intent names it by its
       // seq under its own run id; seqs are unique in the ledger.
@@ -678,14 +722,26 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
 
     // The pending marker goes only if it is this intent's: a newer intent
     // for the same record may have replaced it.
-    const std::string pending_key = PendingKey(
-        r.account(), op.source_object(), op.source_key(), op.target_object());
-    v1::Operation pending;
-    BW_ASSIGN_OR_RETURN(bool is_pending, txn.Get(pending_key, &pending));
-    if (is_pending && pending.run_id() == op.run_id() &&
-        pending.seq() == op.seq()) {
-      txn.Delete(pending_key);
+    const std::string pending_key =
+        known != nullptr ? known->pending_key
+                         : PendingKey(r.account(), op.source_object(),
+                                      op.source_key(), op.target_object());
+    bool is_own;
+    auto owner = pending_owner_.find(pending_key);
+    if (known != nullptr && owner != pending_owner_.end() &&
+        !txn.Touched(pending_key)) {
+      is_own = owner->second == op.seq();
+    } else {
+      v1::Operation pending;
+      BW_ASSIGN_OR_RETURN(bool is_pending, txn.Get(pending_key, &pending));
+      is_own = is_pending && pending.run_id() == op.run_id() &&
+               pending.seq() == op.seq();
     }
+    if (is_own) {
+      txn.Delete(pending_key);
+      cleared.push_back(pending_key);
+    }
+    settled.push_back(op.seq());
     BW_RETURN_IF_ERROR(ApplyConsequences(&txn, r.account(), in.run_id(), op));
   }
 
@@ -722,7 +778,11 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   // request counter land together or not at all. Acknowledged outcomes must
   // survive a machine crash: a lost id-map entry for a record the CRM
   // created would make a resumed run create it again.
-  return WriteChained(std::move(txn).TakeBatch(), Durability::kSynced);
+  BW_RETURN_IF_ERROR(
+      WriteChained(std::move(txn).TakeBatch(), Durability::kSynced));
+  for (int64_t s : settled) recent_.erase(s);
+  for (const std::string& key : cleared) pending_owner_.erase(key);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(

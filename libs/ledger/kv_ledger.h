@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/ledger/kv_store.h"
 #include "libs/ledger/ledger.h"
@@ -73,8 +75,28 @@ class KvLedger : public Ledger {
   absl::Status WriteChained(KvBatch batch, Durability durability)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Intents this process recorded and has not seen settled, by seq, with
+  // the key of the pending marker written alongside. RecordOutcomes takes
+  // an intent from here instead of reading its `o/` operation and `i/`
+  // marker back from the store: every writer of those keys is this object,
+  // under mu_, so while an entry is here the store holds exactly it (and
+  // `pending_owner_` names the intent each marker it knows holds).
+  // Cleared whole when it grows past kMaxRecentIntents (intents that never
+  // got an outcome) and after any failed write (which may have landed);
+  // a missing entry only means the two reads.
+  struct RecentIntent {
+    v1::Operation op;
+    std::string pending_key;
+  };
+  static constexpr size_t kMaxRecentIntents = 1 << 16;
+  void ForgetRecentIntents() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   std::unique_ptr<KvStore> store_;
   absl::Mutex mu_;
+  absl::flat_hash_map<int64_t, RecentIntent> recent_ ABSL_GUARDED_BY(mu_);
+  // Pending-marker key -> seq of the intent it holds, for the markers
+  // written by the intents in `recent_`.
+  absl::flat_hash_map<std::string, int64_t> pending_owner_ ABSL_GUARDED_BY(mu_);
   int64_t last_run_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   ChainWriter chain_ ABSL_GUARDED_BY(mu_);

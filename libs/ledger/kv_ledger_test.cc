@@ -1,0 +1,209 @@
+// KvLedger's own promises beyond the Ledger contract (ledger_test.cc): the
+// intents it remembers between RecordIntents and RecordOutcomes
+// (kv_ledger.h, `recent_`), checked against a store that counts reads and
+// can fail a write after applying it.
+#include "libs/ledger/kv_ledger.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "libs/ledger/kv_store.h"
+
+namespace bridgework::ledger {
+namespace {
+
+using ledger_internal::Durability;
+using ledger_internal::KvBatch;
+using ledger_internal::KvStore;
+
+// Forwards to a store the test keeps (so a second ledger can reopen it);
+// counts point reads by key prefix and can apply a write and then report
+// it failed (an fsync error after the log write).
+class ProbeStore : public KvStore {
+ public:
+  explicit ProbeStore(KvStore* store) : store_(store) {}
+  absl::StatusOr<std::optional<std::string>> Get(
+      const std::string& key) override {
+    ++reads[key.substr(0, key.find('/') + 1)];
+    return store_->Get(key);
+  }
+  absl::Status Write(const KvBatch& batch, Durability d) override {
+    absl::Status s = store_->Write(batch, d);
+    if (s.ok() && fail_after_next_write) {
+      fail_after_next_write = false;
+      return absl::DataLossError("fsync failed after the write");
+    }
+    return s;
+  }
+  absl::Status Scan(const std::string& begin, const std::string& end,
+                    bool reverse, const Visitor& visit) override {
+    return store_->Scan(begin, end, reverse, visit);
+  }
+
+  std::map<std::string, int> reads;  // "o/" -> count
+  bool fail_after_next_write = false;
+
+ private:
+  KvStore* store_;
+};
+
+class TestLedger : public ledger_internal::KvLedger {
+ public:
+  explicit TestLedger(std::unique_ptr<KvStore> store)
+      : KvLedger(std::move(store)) {}
+  using KvLedger::Load;
+};
+
+class KvLedgerRecentIntentsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  // A new ledger over the same store: a restarted auditor.
+  void Open() {
+    auto probe = std::make_unique<ProbeStore>(store_.get());
+    probe_ = probe.get();
+    ledger_ = std::make_unique<TestLedger>(std::move(probe));
+    ASSERT_TRUE(ledger_->Load().ok());
+  }
+  std::string Begin() {
+    v1::BeginRunRequest r;
+    r.set_kind(v1::RUN_KIND_MIGRATE);
+    r.set_account("acct");
+    r.set_config_hash("h");
+    r.set_config_json("{}");
+    auto run = ledger_->BeginRun(r);
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.ok() ? run->run_id() : "";
+  }
+  std::vector<v1::Operation> Intend(const std::string& run,
+                                    const std::vector<std::string>& keys) {
+    v1::RecordIntentsRequest r;
+    r.set_account("acct");
+    for (const std::string& key : keys) {
+      v1::Operation* op = r.add_operations();
+      op->set_run_id(run);
+      op->set_kind(v1::OP_KIND_CREATE);
+      op->set_source_object("patient");
+      op->set_source_key(key);
+      op->set_target_object("contact");
+    }
+    auto seqs = ledger_->RecordIntents(r);
+    EXPECT_TRUE(seqs.ok()) << seqs.status();
+    std::vector<v1::Operation> ops(r.operations().begin(),
+                                   r.operations().end());
+    for (size_t i = 0; seqs.ok() && i < ops.size(); ++i) {
+      ops[i].set_seq(seqs->seqs(i));
+    }
+    return ops;
+  }
+  absl::Status Applied(const std::string& run,
+                       const std::vector<v1::Operation>& intents) {
+    v1::RecordOutcomesRequest r;
+    r.set_account("acct");
+    r.set_run_id(run);
+    r.set_requests(static_cast<int64_t>(intents.size()));
+    for (v1::Operation op : intents) {
+      op.set_state(v1::OP_STATE_APPLIED);
+      op.set_crm_id("crm-" + op.source_key());
+      op.set_http_status(201);
+      *r.add_operations() = std::move(op);
+    }
+    return ledger_->RecordOutcomes(r);
+  }
+  v1::ResolvedKey Resolve(const std::string& key) {
+    v1::ResolveKeysRequest r;
+    r.set_account("acct");
+    v1::KeyRef* k = r.add_keys();
+    k->set_source_object("patient");
+    k->set_source_key(key);
+    k->set_target_object("contact");
+    auto out = ledger_->ResolveKeys(r);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? out->keys(0) : v1::ResolvedKey();
+  }
+  int64_t Requests(const std::string& run) {
+    v1::GetReportRequest r;
+    r.set_run_id(run);
+    auto report = ledger_->GetReport(r);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? report->requests() : -1;
+  }
+
+  std::unique_ptr<KvStore> store_ = ledger_internal::NewInMemoryKvStore();
+  ProbeStore* probe_ = nullptr;
+  std::unique_ptr<TestLedger> ledger_;
+};
+
+TEST_F(KvLedgerRecentIntentsTest, OutcomesOfThisProcessesIntentsReadNoneBack) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2", "3"});
+  probe_->reads.clear();
+  ASSERT_TRUE(Applied(run, ops).ok());
+  // Neither the operations nor the pending markers are read back.
+  EXPECT_EQ(probe_->reads["o/"], 0);
+  EXPECT_EQ(probe_->reads["i/"], 0);
+  for (const char* key : {"1", "2", "3"}) {
+    v1::ResolvedKey k = Resolve(key);
+    EXPECT_EQ(k.crm_id(), std::string("crm-") + key);
+    EXPECT_EQ(k.pending_seq(), 0);
+  }
+}
+
+TEST_F(KvLedgerRecentIntentsTest, IntentsFromBeforeARestartAreReadBack) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2"});
+  Open();  // the auditor restarted: it remembers nothing
+  probe_->reads.clear();
+  ASSERT_TRUE(Applied(run, ops).ok());
+  EXPECT_EQ(probe_->reads["o/"], 2);
+  EXPECT_EQ(probe_->reads["i/"], 2);
+  EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
+  EXPECT_EQ(Resolve("2").pending_seq(), 0);
+}
+
+TEST_F(KvLedgerRecentIntentsTest, AFailedWriteThatLandedIsReplayedNotRepeated) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2"});
+  probe_->fail_after_next_write = true;
+  EXPECT_FALSE(Applied(run, ops).ok());
+  // The outcomes landed; the loader retries them. The ledger must read
+  // what the store holds (a replay), not the intents it remembered, or it
+  // would count the requests again.
+  ASSERT_TRUE(Applied(run, ops).ok());
+  EXPECT_EQ(Requests(run), 2);
+  EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+}
+
+TEST_F(KvLedgerRecentIntentsTest, AFailedIntentWriteThatLandedKeepsItsMarker) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> first = Intend(run, {"1"});
+  // A newer intent for the same record lands but reports failure: its
+  // marker replaced the first intent's.
+  probe_->fail_after_next_write = true;
+  v1::RecordIntentsRequest again;
+  again.set_account("acct");
+  *again.add_operations() = first[0];
+  again.mutable_operations(0)->clear_seq();
+  EXPECT_FALSE(ledger_->RecordIntents(again).ok());
+  const int64_t newer = Resolve("1").pending_seq();
+  ASSERT_GT(newer, first[0].seq());
+  // The first intent's outcome must leave the newer marker alone.
+  v1::RecordOutcomesRequest r;
+  r.set_account("acct");
+  v1::Operation* op = r.add_operations();
+  *op = first[0];
+  op->set_state(v1::OP_STATE_FAILED);
+  op->set_http_status(500);
+  ASSERT_TRUE(ledger_->RecordOutcomes(r).ok());
+  EXPECT_EQ(Resolve("1").pending_seq(), newer);
+  // And the seq the landed write used is not handed out again.
+  EXPECT_GT(Intend(run, {"2"})[0].seq(), newer);
+}
+
+}  // namespace
+}  // namespace bridgework::ledger
