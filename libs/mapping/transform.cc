@@ -516,7 +516,18 @@ std::string ExternalKey(std::string_view system, std::string_view object,
 TransformResult TransformRecord(const ObjectRoute& route,
                                 const v1::Record& record,
                                 const TransformContext& ctx) {
+  v1::TargetRecord target;
+  TransformResult result = TransformRecordInto(route, record, ctx, &target);
+  if (!result.rejection && !result.skipped) result.target = std::move(target);
+  return result;
+}
+
+TransformResult TransformRecordInto(const ObjectRoute& route,
+                                    const v1::Record& record,
+                                    const TransformContext& ctx,
+                                    v1::TargetRecord* out) {
   TransformResult result;
+  out->Clear();
   if (route.kind != ObjectRoute::Kind::kLoad) {
     result.skipped =
         MakeRejection(record, "",
@@ -527,7 +538,7 @@ TransformResult TransformRecord(const ObjectRoute& route,
     result.skipped->set_stage("map");
     return result;
   }
-  v1::TargetRecord target;
+  v1::TargetRecord& target = *out;
   target.set_source_object(record.object_type());
   target.set_source_key(record.source_key());
   target.set_fingerprint(record.fingerprint());
@@ -606,7 +617,6 @@ TransformResult TransformRecord(const ObjectRoute& route,
   target.set_external_key_field(route.external_key_field);
   if (route.external_key_field.empty()) {
     // The object has no field to hold the key (HighLevel notes and tasks).
-    result.target = std::move(target);
     return result;
   }
   auto* key_dest = route.external_key_field.rfind("cf_", 0) == 0
@@ -614,7 +624,6 @@ TransformResult TransformRecord(const ObjectRoute& route,
                        : target.mutable_fields();
   (*key_dest)[route.external_key_field] =
       record::StringValue(target.external_key());
-  result.target = std::move(target);
   return result;
 }
 

@@ -50,6 +50,16 @@ TransformResult TransformRecord(const ObjectRoute& route,
                                 const v1::Record& record,
                                 const TransformContext& context);
 
+// As TransformRecord, but builds the record in `*target` (cleared first;
+// not owned, may live on an arena: a batch's next record, which then costs
+// no malloc and free per field) and leaves `result.target` empty. `*target`
+// is the record to load exactly when the result holds neither a rejection
+// nor a skip; otherwise it holds a partial record to discard.
+TransformResult TransformRecordInto(const ObjectRoute& route,
+                                    const v1::Record& record,
+                                    const TransformContext& context,
+                                    v1::TargetRecord* target);
+
 // Validates and normalises an email (trimmed, lower-case). Empty optional
 // if it is not a plausible address.
 std::optional<std::string> NormalizeEmail(std::string_view email);

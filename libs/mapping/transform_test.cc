@@ -3,6 +3,8 @@
 #include <map>
 #include <random>
 
+#include <google/protobuf/arena.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <phonenumbers/phonenumberutil.h>
 
@@ -99,6 +101,29 @@ TEST(TransformRecord, MissingRequiredQuarantines) {
   EXPECT_FALSE(result.target.has_value());
   EXPECT_EQ(result.rejection->field(), "last_name");
   EXPECT_EQ(result.rejection->stage(), "transform");
+}
+
+TEST(TransformRecordInto, BuildsInPlaceOnAnArenaWhatTransformRecordReturns) {
+  absl::flat_hash_map<std::string, std::string> owners{{"3", "dr@x.example"}};
+  TransformContext ctx{"pbn", "US", &owners};
+  auto expected = TransformRecord(PatientRoute(), Patient(), ctx);
+  ASSERT_TRUE(expected.target.has_value());
+  google::protobuf::Arena arena;
+  auto* batch = google::protobuf::Arena::CreateMessage<v1::TargetBatch>(&arena);
+  v1::TargetRecord* slot = batch->add_records();
+  (*slot->mutable_fields())["stale"] = record::StringValue("x");  // cleared
+  auto result = TransformRecordInto(PatientRoute(), Patient(), ctx, slot);
+  EXPECT_FALSE(result.target.has_value());
+  EXPECT_FALSE(result.rejection.has_value());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      *slot, *expected.target));
+  // A quarantined record: the slot holds no record to load, and says so by
+  // the result.
+  v1::Record bad = Patient();
+  (*bad.mutable_fields())["last_name"] = record::NullValue();
+  result = TransformRecordInto(PatientRoute(), bad, ctx, slot);
+  ASSERT_TRUE(result.rejection.has_value());
+  EXPECT_EQ(result.rejection->field(), "last_name");
 }
 
 TEST(Normalize, EmailsAndPhones) {
