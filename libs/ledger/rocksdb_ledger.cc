@@ -3,10 +3,14 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -18,7 +22,9 @@
 #include <rocksdb/write_batch.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/common/status_macros.h"
+#include "libs/ledger/ledger_keys.h"
 
 namespace bridgework::ledger {
 namespace {
@@ -143,16 +149,47 @@ class SequentialKeyPrefix : public rocksdb::SliceTransform {
   }
 };
 
+// The tables with a column family of their own in ledgers created since
+// the seventeenth session (docs/ledger.md, "Column families"): each is
+// written in ascending key order, so its flushed files do not overlap one
+// another and RocksDB moves them down the levels instead of merging them
+// with the rest of the ledger at every compaction. Everything else is in
+// "default". Ledgers created before keep every key in "default".
+struct Family {
+  std::string_view prefix;
+  const char* name;
+};
+constexpr Family kFamilies[] = {{"o/", "operations"}, {"h/", "chain"}};
+
+// The index in kFamilies of the family holding `key`, or -1 for default.
+int FamilyIndex(std::string_view key) {
+  for (size_t i = 0; i < std::size(kFamilies); ++i) {
+    if (key.starts_with(kFamilies[i].prefix)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 class RocksKvStore : public KvStore {
  public:
+  // `handles`: default's, then kFamilies' in order, or default's alone (a
+  // ledger from before the families). Owned from here on.
   RocksKvStore(std::unique_ptr<rocksdb::Env> env,
-               std::unique_ptr<rocksdb::DB> db)
-      : env_(std::move(env)), db_(std::move(db)) {}
+               std::unique_ptr<rocksdb::DB> db,
+               std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : env_(std::move(env)),
+        db_(std::move(db)),
+        handles_(std::move(handles)) {}
+  ~RocksKvStore() override {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      db_->DestroyColumnFamilyHandle(h);
+    }
+  }
 
   absl::StatusOr<std::optional<std::string>> Get(
       const std::string& key) override {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), FamilyOf(key), ToSlice(key), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     BW_RETURN_IF_ERROR(FromRocks(s));
     return std::optional<std::string>(std::move(value));
@@ -163,10 +200,14 @@ class RocksKvStore : public KvStore {
     std::vector<rocksdb::Slice> slices;
     slices.reserve(keys.size());
     for (const std::string& key : keys) slices.push_back(ToSlice(key));
+    std::vector<rocksdb::ColumnFamilyHandle*> families;
+    families.reserve(keys.size());
+    for (const std::string& key : keys) families.push_back(FamilyOf(key));
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
-                  keys.size(), slices.data(), values.data(), statuses.data());
+    // One consistent view across the families, as for a single one.
+    db_->MultiGet(rocksdb::ReadOptions(), keys.size(), families.data(),
+                  slices.data(), values.data(), statuses.data());
     std::vector<std::optional<std::string>> out(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) {
       if (statuses[i].IsNotFound()) continue;
@@ -179,9 +220,12 @@ class RocksKvStore : public KvStore {
   absl::Status Write(const KvBatch& batch, Durability durability) override {
     rocksdb::WriteBatch wb;
     for (const KvBatch::Entry& e : batch.entries()) {
-      rocksdb::Status s = e.value.has_value()
-                              ? wb.Put(ToSlice(e.key), ToSlice(*e.value))
-                              : wb.Delete(ToSlice(e.key));
+      // One batch across families: still atomic (one write-ahead log).
+      rocksdb::ColumnFamilyHandle* family = FamilyOf(e.key);
+      rocksdb::Status s =
+          e.value.has_value()
+              ? wb.Put(family, ToSlice(e.key), ToSlice(*e.value))
+              : wb.Delete(family, ToSlice(e.key));
       BW_RETURN_IF_ERROR(FromRocks(s));
     }
     rocksdb::WriteOptions options;
@@ -191,39 +235,87 @@ class RocksKvStore : public KvStore {
     return FromRocks(db_->Write(options, &wb));
   }
 
+  // The families that may hold keys in [begin, end), merged in key order
+  // (from one snapshot when there are several).
   absl::Status Scan(const std::string& begin, const std::string& end,
                     bool reverse, const Visitor& visit) override {
+    std::vector<rocksdb::ColumnFamilyHandle*> families = FamiliesIn(begin, end);
     rocksdb::ReadOptions options;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-    if (!reverse) {
-      for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
-        if (!end.empty() && it->key().compare(ToSlice(end)) >= 0) break;
-        if (!visit(std::string_view(it->key().data(), it->key().size()),
-                   std::string_view(it->value().data(), it->value().size()))) {
-          break;
-        }
-      }
-    } else {
-      if (end.empty()) {
+    const rocksdb::Snapshot* snapshot =
+        families.size() > 1 ? db_->GetSnapshot() : nullptr;
+    options.snapshot = snapshot;
+    std::vector<std::unique_ptr<rocksdb::Iterator>> its;
+    for (rocksdb::ColumnFamilyHandle* family : families) {
+      its.emplace_back(db_->NewIterator(options, family));
+      rocksdb::Iterator* it = its.back().get();
+      if (!reverse) {
+        it->Seek(ToSlice(begin));
+      } else if (end.empty()) {
         it->SeekToLast();
       } else {
         it->SeekForPrev(ToSlice(end));
         if (it->Valid() && it->key().compare(ToSlice(end)) >= 0) it->Prev();
       }
-      for (; it->Valid(); it->Prev()) {
-        if (it->key().compare(ToSlice(begin)) < 0) break;
-        if (!visit(std::string_view(it->key().data(), it->key().size()),
-                   std::string_view(it->value().data(), it->value().size()))) {
-          break;
+    }
+    auto in_range = [&](const rocksdb::Iterator* it) {
+      if (!it->Valid()) return false;
+      return reverse ? it->key().compare(ToSlice(begin)) >= 0
+                     : end.empty() || it->key().compare(ToSlice(end)) < 0;
+    };
+    while (true) {
+      rocksdb::Iterator* next = nullptr;
+      for (const auto& it : its) {
+        if (!in_range(it.get())) continue;
+        const int order = next == nullptr ? 0 : it->key().compare(next->key());
+        if (next == nullptr || (reverse ? order > 0 : order < 0)) {
+          next = it.get();
         }
       }
+      if (next == nullptr) break;
+      if (!visit(
+              std::string_view(next->key().data(), next->key().size()),
+              std::string_view(next->value().data(), next->value().size()))) {
+        break;
+      }
+      if (reverse) {
+        next->Prev();
+      } else {
+        next->Next();
+      }
     }
-    return FromRocks(it->status());
+    absl::Status status;
+    for (const auto& it : its) status.Update(FromRocks(it->status()));
+    its.clear();
+    if (snapshot != nullptr) db_->ReleaseSnapshot(snapshot);
+    return status;
   }
 
  private:
+  rocksdb::ColumnFamilyHandle* FamilyOf(std::string_view key) const {
+    return handles_.size() == 1 ? handles_[0] : handles_[FamilyIndex(key) + 1];
+  }
+
+  // The families whose keys may fall in [begin, end) (empty end: no bound).
+  std::vector<rocksdb::ColumnFamilyHandle*> FamiliesIn(
+      const std::string& begin, const std::string& end) const {
+    if (handles_.size() == 1) return handles_;
+    std::vector<rocksdb::ColumnFamilyHandle*> out = {handles_[0]};
+    for (size_t i = 0; i < std::size(kFamilies); ++i) {
+      const std::string prefix(kFamilies[i].prefix);
+      const std::string prefix_end = ledger_internal::PrefixEnd(prefix);
+      if (begin >= prefix && !end.empty() && end <= prefix_end) {
+        return {handles_[i + 1]};  // within the family: nothing else there
+      }
+      if (begin < prefix_end && (end.empty() || end > prefix)) {
+        out.push_back(handles_[i + 1]);
+      }
+    }
+    return out;
+  }
+
   std::unique_ptr<rocksdb::Env> env_;  // must outlive db_
   std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
 absl::Status MakePrivateDirectory(const std::string& directory) {
@@ -259,6 +351,45 @@ class NullLogger : public rocksdb::Logger {
   using rocksdb::Logger::Logv;
   void Logv(const char*, va_list) override {}
 };
+
+// The column families to open `directory` with: default and kFamilies for
+// a new ledger, whatever an existing one has (default alone for a ledger
+// from before the families). FAILED_PRECONDITION for any other set.
+absl::StatusOr<std::vector<std::string>> FamiliesToOpen(
+    const rocksdb::Options& options, const std::string& directory,
+    bool read_only) {
+  std::vector<std::string> split = {rocksdb::kDefaultColumnFamilyName};
+  for (const Family& f : kFamilies) split.push_back(f.name);
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT",
+                               ec)) {
+    // No database yet. (Read-only, the open reports it.)
+    if (read_only)
+      return std::vector<std::string>{rocksdb::kDefaultColumnFamilyName};
+    return split;
+  }
+  std::vector<std::string> names;
+  rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(options, directory, &names);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the ledger's column families at ", directory,
+                     ": ", s.ToString()));
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> expected = split;
+  std::sort(expected.begin(), expected.end());
+  if (names == expected) return split;
+  if (names == std::vector<std::string>{rocksdb::kDefaultColumnFamilyName}) {
+    return names;
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the ledger at ", directory, " has column families [",
+                   absl::StrJoin(names, ", "), "]; expected [",
+                   absl::StrJoin(expected, ", "),
+                   "] or [default] (written by another "
+                   "program?)"));
+}
 
 // RocksDB in `directory` (read-write, created when missing, or read-only),
 // every file it creates 0600, behind the encryption `key` calls for.
@@ -298,17 +429,31 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& directory,
   options.compression_per_level = {rocksdb::kNoCompression,
                                    rocksdb::kNoCompression,
                                    rocksdb::kSnappyCompression};
+  // Memtables of every family together: the same bound as one family's
+  // active and flushing memtable.
+  options.db_write_buffer_size = 64 << 20;
+  BW_ASSIGN_OR_RETURN(std::vector<std::string> families,
+                      FamiliesToOpen(options, directory, read_only));
+  options.create_missing_column_families = families.size() > 1;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
   rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(options, directory, &raw)
-                : rocksdb::DB::Open(options, directory, &raw);
+      read_only
+          ? rocksdb::DB::OpenForReadOnly(options, directory, descriptors,
+                                         &handles, &raw)
+          : rocksdb::DB::Open(options, directory, descriptors, &handles, &raw);
   if (!s.ok()) {
     return absl::UnavailableError(
         absl::StrCat("cannot open ledger at ", directory, ": ", s.ToString()));
   }
   return ledger_internal::OpenEncryption(
       std::make_unique<RocksKvStore>(std::move(env),
-                                     std::unique_ptr<rocksdb::DB>(raw)),
+                                     std::unique_ptr<rocksdb::DB>(raw),
+                                     std::move(handles)),
       key, directory);
 }
 
@@ -324,6 +469,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> RocksDbLedger::Open(
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 
+std::string RocksDbLedger::ColumnFamilyOf(std::string_view key) {
+  const int i = FamilyIndex(key);
+  return i < 0 ? rocksdb::kDefaultColumnFamilyName : kFamilies[i].name;
+}
+
 absl::StatusOr<ChainVerdict> RocksDbLedger::Verify(const std::string& directory,
                                                    const LedgerKey* key) {
   std::error_code ec;
@@ -336,4 +486,13 @@ absl::StatusOr<ChainVerdict> RocksDbLedger::Verify(const std::string& directory,
   return ledger_internal::VerifyChain(store.get());
 }
 
+namespace ledger_internal {
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(
+    const std::string& directory) {
+  BW_RETURN_IF_ERROR(MakePrivateDirectory(directory));
+  return OpenStore(directory, /*read_only=*/false, /*key=*/nullptr);
+}
+
+}  // namespace ledger_internal
 }  // namespace bridgework::ledger

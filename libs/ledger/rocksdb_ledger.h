@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "libs/ledger/kv_ledger.h"
@@ -45,10 +46,25 @@ class RocksDbLedger final : public ledger_internal::KvLedger {
   static absl::StatusOr<ChainVerdict> Verify(const std::string& directory,
                                              const LedgerKey* key = nullptr);
 
+  // The RocksDB column family holding `key` in a ledger created since the
+  // seventeenth session (docs/ledger.md, "Column families"): "operations"
+  // for `o/`, "chain" for `h/`, "default" for every other table. A ledger
+  // created before holds every key in "default". For tools and tests that
+  // read the database directly.
+  static std::string ColumnFamilyOf(std::string_view key);
+
  private:
   using KvLedger::KvLedger;
 };
 
+namespace ledger_internal {
+
+// The store under RocksDbLedger (without encryption), opened as Open does:
+// for tests of the store itself.
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(
+    const std::string& directory);
+
+}  // namespace ledger_internal
 }  // namespace bridgework::ledger
 
 #endif  // BRIDGEWORK_LIBS_LEDGER_ROCKSDB_LEDGER_H_

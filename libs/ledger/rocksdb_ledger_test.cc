@@ -1,7 +1,7 @@
 // What only the durable ledger promises: reopening keeps everything, files
 // are private, one process at a time, foreign formats are refused, an
 // encrypted ledger needs its key, the chain verifies read-only, the
-// tables' compression.
+// tables' compression, the column families.
 #include "libs/ledger/rocksdb_ledger.h"
 
 #include <sys/stat.h>
@@ -10,12 +10,16 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/options_util.h>
+
+#include "libs/ledger/kv_store.h"
+#include "libs/ledger/raw_ledger_db.h"
 
 namespace bridgework::ledger {
 namespace {
@@ -74,6 +78,19 @@ class RocksDbLedgerTest : public ::testing::Test {
     k->set_source_key(key);
     k->set_target_object("contact");
     return ledger_->ResolveKeys(r)->keys(0);
+  }
+
+  // Closes the ledger and makes its directory a new, empty RocksDB database
+  // of one column family, written by something else than the ledger.
+  std::unique_ptr<rocksdb::DB> NewRawDatabase() {
+    ledger_.reset();
+    fs::remove_all(dir_);
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir_, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::unique_ptr<rocksdb::DB>(raw);
   }
 
   std::string root_, dir_;
@@ -162,11 +179,14 @@ TEST_F(RocksDbLedgerTest, UpperLevelsAreUncompressed) {
   rocksdb::ConfigOptions config;
   ASSERT_TRUE(
       rocksdb::LoadLatestOptions(config, dir_, &db_options, &families).ok());
-  ASSERT_EQ(families.size(), 1u);
-  EXPECT_EQ(families[0].options.compression_per_level,
-            (std::vector<rocksdb::CompressionType>{
-                rocksdb::kNoCompression, rocksdb::kNoCompression,
-                rocksdb::kSnappyCompression}));
+  ASSERT_EQ(families.size(), 3u);
+  for (const auto& family : families) {
+    EXPECT_EQ(family.options.compression_per_level,
+              (std::vector<rocksdb::CompressionType>{
+                  rocksdb::kNoCompression, rocksdb::kNoCompression,
+                  rocksdb::kSnappyCompression}))
+        << family.name;
+  }
 }
 
 // An intent is its operation and its pending marker: no seq index
@@ -175,20 +195,140 @@ TEST_F(RocksDbLedgerTest, AnIntentWritesItsOperationAndPendingMarker) {
   v1::RunInfo run = Begin();
   for (int i = 0; i < 20; ++i) Intend(run.run_id(), std::to_string(i));
   ledger_.reset();
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string error;
+  auto raw = RawLedgerDb::Open(dir_, /*read_only=*/true, &error);
+  ASSERT_NE(raw, nullptr) << error;
   std::map<std::string, int> by_table;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->NewIterator(rocksdb::ReadOptions()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string key = it->key().ToString();
-    ++by_table[key.substr(0, key.find('/'))];
+  for (const std::string& family : raw->families()) {
+    for (const std::string& key : raw->Keys("", family)) {
+      ++by_table[key.substr(0, key.find('/'))];
+    }
   }
   EXPECT_EQ(by_table["o"], 20);
   EXPECT_EQ(by_table["i"], 20);
   EXPECT_EQ(by_table.count("s"), 0u);
+}
+
+// A new ledger keeps its operations and its hash chain, each written in
+// ascending key order, in column families of their own (compactions move
+// their files down instead of rewriting them), the rest in "default".
+TEST_F(RocksDbLedgerTest, OperationsAndChainHaveColumnFamiliesOfTheirOwn) {
+  v1::RunInfo run = Begin();
+  for (int i = 0; i < 5; ++i) Intend(run.run_id(), std::to_string(i));
+  ledger_.reset();
+  std::string error;
+  auto raw = RawLedgerDb::Open(dir_, /*read_only=*/true, &error);
+  ASSERT_NE(raw, nullptr) << error;
+  EXPECT_EQ(raw->families(),
+            (std::vector<std::string>{"chain", "default", "operations"}));
+  auto tables = [&](const std::string& family) {
+    std::set<std::string> out;
+    for (const std::string& key : raw->Keys("", family)) {
+      out.insert(key.substr(0, key.find('/') + 1));
+    }
+    return out;
+  };
+  EXPECT_EQ(tables("operations"), std::set<std::string>{"o/"});
+  EXPECT_EQ(tables("chain"), std::set<std::string>{"h/"});
+  std::set<std::string> rest = tables("default");
+  EXPECT_TRUE(rest.count("i/") && rest.count("r/") && rest.count("meta/"));
+  EXPECT_FALSE(rest.count("o/") || rest.count("h/"));
+}
+
+// A ledger created before the column families keeps every key in
+// "default", and the ledger works on it as before.
+TEST_F(RocksDbLedgerTest, ALedgerFromBeforeTheFamiliesKeepsItsLayout) {
+  {
+    std::unique_ptr<rocksdb::DB> db = NewRawDatabase();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), "meta/format", "bridgework.ledger/v1")
+            .ok());
+  }
+  Reopen();
+  v1::RunInfo run = Begin();
+  const int64_t seq = Intend(run.run_id(), "7");
+  Reopen();
+  EXPECT_EQ(Resolve("7").pending_seq(), seq);
+  v1::ListOperationsRequest list;
+  list.set_run_id(run.run_id());
+  int listed = 0;
+  ASSERT_TRUE(ledger_
+                  ->ListOperations(list, 0,
+                                   [&](const v1::Operation&) {
+                                     ++listed;
+                                     return true;
+                                   })
+                  .ok());
+  EXPECT_EQ(listed, 1);
+  ledger_.reset();
+  std::string error;
+  auto raw = RawLedgerDb::Open(dir_, /*read_only=*/true, &error);
+  ASSERT_NE(raw, nullptr) << error;
+  EXPECT_EQ(raw->families(), std::vector<std::string>{"default"});
+  EXPECT_EQ(raw->Keys("o/").size(), 1u);
+  EXPECT_FALSE(raw->Keys("h/").empty());
+}
+
+// Column families the ledger does not know: refused, named, not reused.
+TEST_F(RocksDbLedgerTest, RefusesForeignColumnFamilies) {
+  {
+    std::unique_ptr<rocksdb::DB> db = NewRawDatabase();
+    ASSERT_NE(db, nullptr);
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                       "operations", &handle)
+                    .ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  auto l = RocksDbLedger::Open(dir_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(l.status())) << l.status();
+  EXPECT_NE(l.status().message().find("[default, operations]"),
+            std::string::npos)
+      << l.status();
+}
+
+// The store under the ledger answers across its families as one ordered
+// map: scans merge them in key order, both ways, from any bound.
+TEST_F(RocksDbLedgerTest, TheStoreScansAcrossFamiliesInKeyOrder) {
+  ledger_.reset();
+  fs::remove_all(dir_);
+  auto store = ledger_internal::OpenRocksDbStore(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ledger_internal::KvBatch batch;
+  const std::vector<std::string> keys = {"a/1", "h/1", "h/2", "i/1",
+                                         "o/1", "o/2", "z/1"};
+  for (const std::string& k : keys) batch.Put(k, "v" + k);
+  ASSERT_TRUE(
+      (*store)->Write(batch, ledger_internal::Durability::kSynced).ok());
+  auto scan = [&](const std::string& begin, const std::string& end,
+                  bool reverse, size_t stop_after = 100) {
+    std::vector<std::string> seen;
+    EXPECT_TRUE((*store)
+                    ->Scan(begin, end, reverse,
+                           [&](std::string_view k, std::string_view v) {
+                             EXPECT_EQ(v, "v" + std::string(k));
+                             seen.emplace_back(k);
+                             return seen.size() < stop_after;
+                           })
+                    .ok());
+    return seen;
+  };
+  EXPECT_EQ(scan("", "", false), keys);
+  EXPECT_EQ(scan("", "", true),
+            std::vector<std::string>(keys.rbegin(), keys.rend()));
+  EXPECT_EQ(scan("h/2", "o/2", false),
+            (std::vector<std::string>{"h/2", "i/1", "o/1"}));
+  EXPECT_EQ(scan("h/2", "o/2", true),
+            (std::vector<std::string>{"o/1", "i/1", "h/2"}));
+  EXPECT_EQ(scan("o/", "o0", false), (std::vector<std::string>{"o/1", "o/2"}));
+  EXPECT_EQ(scan("", "", false, 2), (std::vector<std::string>{"a/1", "h/1"}));
+  auto got = (*store)->MultiGet({"o/2", "i/1", "h/3", "z/1"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)[0], "vo/2");
+  EXPECT_EQ((*got)[1], "vi/1");
+  EXPECT_FALSE((*got)[2].has_value());
+  EXPECT_EQ((*got)[3], "vz/1");
 }
 
 TEST_F(RocksDbLedgerTest, OneProcessAtATime) {
@@ -199,26 +339,19 @@ TEST_F(RocksDbLedgerTest, OneProcessAtATime) {
 TEST_F(RocksDbLedgerTest, RefusesAnotherFormat) {
   ledger_.reset();
   {
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options options;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), "meta/format", "something/else").ok());
+    std::string error;
+    auto raw = RawLedgerDb::Open(dir_, /*read_only=*/false, &error);
+    ASSERT_NE(raw, nullptr) << error;
+    ASSERT_TRUE(raw->Put("meta/format", "something/else"));
   }
   auto l = RocksDbLedger::Open(dir_);
   EXPECT_TRUE(absl::IsFailedPrecondition(l.status())) << l.status();
 }
 
 TEST_F(RocksDbLedgerTest, RefusesAnUnversionedLedger) {
-  ledger_.reset();
-  fs::remove_all(dir_);
   {
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = NewRawDatabase();
+    ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "meta/next_run", "3").ok());
   }
   auto l = RocksDbLedger::Open(dir_);

@@ -29,12 +29,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "bridgework/v1/auditor.pb.h"
+#include "libs/ledger/raw_ledger_db.h"
 #include "tests/integration/process_util.h"
 
 namespace bridgework {
@@ -76,21 +76,10 @@ std::string RawBytes(const fs::path& dir) {
   return all;
 }
 
-// Keys under `prefix`, in order.
-std::vector<std::string> KeysUnder(rocksdb::DB* db, const std::string& prefix) {
-  std::vector<std::string> keys;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    keys.push_back(it->key().ToString());
-  }
-  return keys;
-}
-
-std::string Get(rocksdb::DB* db, const std::string& key) {
-  std::string value;
-  EXPECT_TRUE(db->Get({}, key, &value).ok()) << key;
-  return value;
+std::string Get(ledger::RawLedgerDb* db, const std::string& key) {
+  std::optional<std::string> value = db->Get(key);
+  EXPECT_TRUE(value.has_value()) << key;
+  return value.value_or("");
 }
 
 class LedgerSecurityTest : public ::testing::Test {
@@ -177,17 +166,15 @@ class LedgerSecurityTest : public ::testing::Test {
   // then `bridgework audit verify` on the copy: exit code and output.
   std::pair<int, std::string> Tampered(
       const std::string& name,
-      const std::function<void(rocksdb::DB*)>& tamper) {
+      const std::function<void(ledger::RawLedgerDb*)>& tamper) {
     const fs::path copy = root_ / name;
     fs::copy(ledger(), copy, fs::copy_options::recursive);
     {
-      rocksdb::Options options;
-      rocksdb::DB* db = nullptr;
-      rocksdb::Status s = rocksdb::DB::Open(options, copy.string(), &db);
-      EXPECT_TRUE(s.ok()) << s.ToString();
-      if (!s.ok()) return {-1, ""};
-      std::unique_ptr<rocksdb::DB> owned(db);
-      tamper(db);
+      std::string error;
+      auto db = ledger::RawLedgerDb::Open(copy.string(), false, &error);
+      EXPECT_NE(db, nullptr) << error;
+      if (db == nullptr) return {-1, ""};
+      tamper(db.get());
     }
     return Verify(copy.string());
   }
@@ -242,43 +229,45 @@ TEST_F(LedgerSecurityTest, PrivateFilesAndEveryTamperingCaught) {
 
   // An operation edited: its CRM id forged.
   std::string edited;
-  auto [edit_code, edit] = Tampered("edited", [&](rocksdb::DB* db) {
-    const std::vector<std::string> ops = KeysUnder(db, "o/" + run_id);
+  auto [edit_code, edit] = Tampered("edited", [&](ledger::RawLedgerDb* db) {
+    const std::vector<std::string> ops = db->Keys("o/" + run_id);
     ASSERT_GT(ops.size(), 3u);
     edited = ops[2];
     v1::Operation op;
     ASSERT_TRUE(op.ParseFromString(Get(db, edited)));
     op.set_crm_id("999999999");
-    ASSERT_TRUE(db->Put({}, edited, op.SerializeAsString()).ok());
+    ASSERT_TRUE(db->Put(edited, op.SerializeAsString()));
   });
   EXPECT_EQ(edit_code, 1) << edit;
   EXPECT_THAT(edit, HasSubstr(": edited: record " + edited));
   // An operation removed.
   std::string removed;
-  auto [remove_code, remove] = Tampered("removed", [&](rocksdb::DB* db) {
-    const std::vector<std::string> ops = KeysUnder(db, "o/" + run_id);
-    ASSERT_GT(ops.size(), 3u);
-    removed = ops[1];
-    ASSERT_TRUE(db->Delete({}, removed).ok());
-  });
+  auto [remove_code, remove] =
+      Tampered("removed", [&](ledger::RawLedgerDb* db) {
+        const std::vector<std::string> ops = db->Keys("o/" + run_id);
+        ASSERT_GT(ops.size(), 3u);
+        removed = ops[1];
+        ASSERT_TRUE(db->Delete(removed));
+      });
   EXPECT_EQ(remove_code, 1) << remove;
   EXPECT_THAT(remove, HasSubstr(": removed: record " + removed));
   // A chain entry removed.
-  auto [missing_code, missing] = Tampered("missing", [&](rocksdb::DB* db) {
-    const std::vector<std::string> chain = KeysUnder(db, "h/");
-    ASSERT_GT(chain.size(), 10u);
-    ASSERT_EQ(chain[5], "h/0000000000000006");
-    ASSERT_TRUE(db->Delete({}, chain[5]).ok());
-  });
+  auto [missing_code, missing] =
+      Tampered("missing", [&](ledger::RawLedgerDb* db) {
+        const std::vector<std::string> chain = db->Keys("h/");
+        ASSERT_GT(chain.size(), 10u);
+        ASSERT_EQ(chain[5], "h/0000000000000006");
+        ASSERT_TRUE(db->Delete(chain[5]));
+      });
   EXPECT_EQ(missing_code, 1) << missing;
   EXPECT_THAT(missing, HasSubstr("BROKEN at entry 6: missing"));
   // Two chain entries swapped.
-  auto [swap_code, swap] = Tampered("reordered", [&](rocksdb::DB* db) {
-    const std::vector<std::string> chain = KeysUnder(db, "h/");
+  auto [swap_code, swap] = Tampered("reordered", [&](ledger::RawLedgerDb* db) {
+    const std::vector<std::string> chain = db->Keys("h/");
     ASSERT_GT(chain.size(), 10u);
     const std::string a = Get(db, chain[7]), b = Get(db, chain[8]);
-    ASSERT_TRUE(db->Put({}, chain[7], b).ok());
-    ASSERT_TRUE(db->Put({}, chain[8], a).ok());
+    ASSERT_TRUE(db->Put(chain[7], b));
+    ASSERT_TRUE(db->Put(chain[8], a));
   });
   EXPECT_EQ(swap_code, 1) << swap;
   EXPECT_THAT(swap, HasSubstr("BROKEN at entry 8: reordered"));
