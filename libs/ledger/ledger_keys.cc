@@ -5,15 +5,32 @@
 namespace bridgework::ledger::ledger_internal {
 namespace {
 
+// Appends `s` escaped (EscapeComponent) to `out`; most components need no
+// escaping and are appended whole (keys are built for every ledger call).
+void AppendEscaped(std::string_view s, std::string* out) {
+  size_t from = 0;
+  for (size_t at = s.find_first_of("%/"); at != std::string_view::npos;
+       at = s.find_first_of("%/", from)) {
+    out->append(s.substr(from, at - from));
+    out->append(s[at] == '%' ? "%25" : "%2F");
+    from = at + 1;
+  }
+  out->append(s.substr(from));
+}
+
 std::string Join(std::initializer_list<std::string_view> head,
                  std::initializer_list<std::string_view> escaped) {
+  size_t size = escaped.size();
+  for (std::string_view h : head) size += h.size();
+  for (std::string_view e : escaped) size += e.size();
   std::string out;
+  out.reserve(size);
   for (std::string_view h : head) out.append(h);
   bool first = true;
   for (std::string_view e : escaped) {
     if (!first) out.push_back('/');
     first = false;
-    out.append(EscapeComponent(e));
+    AppendEscaped(e, &out);
   }
   return out;
 }
@@ -30,15 +47,7 @@ int HexDigit(char c) {
 std::string EscapeComponent(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    if (c == '%') {
-      out.append("%25");
-    } else if (c == '/') {
-      out.append("%2F");
-    } else {
-      out.push_back(c);
-    }
-  }
+  AppendEscaped(s, &out);
   return out;
 }
 

@@ -12,6 +12,8 @@ TEST(LedgerKeys, EscapingIsReversibleAndRemovesSlashes) {
     EXPECT_EQ(UnescapeComponent(e), s);
   }
   EXPECT_EQ(EscapeComponent("a/b%c"), "a%2Fb%25c");
+  EXPECT_EQ(EscapeComponent("%%//x/"), "%25%25%2F%2Fx%2F");
+  EXPECT_EQ(MapKey("a/c", "p%", "1/2", "t"), "m/a%2Fc/p%25/1%2F2/t");
 }
 
 TEST(LedgerKeys, ComponentsCannotCollide) {
