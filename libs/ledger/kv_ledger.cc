@@ -681,22 +681,26 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     // The intent as this process recorded it, unless this request already
     // changed it (two outcomes of one intent).
     auto recent = recent_.find(in.seq());
-    const RecentIntent* known =
-        recent != recent_.end() &&
-                !txn.Touched(OpKey(recent->second.op.run_id(), in.seq()))
-            ? &recent->second
-            : nullptr;
+    // The operation's key: under the intent's own run where this process
+    // recorded it, else under the run the outcome names.
+    std::string op_key = OpKey(
+        recent != recent_.end() ? recent->second.op.run_id() : in.run_id(),
+        in.seq());
+    const RecentIntent* known = recent != recent_.end() && !txn.Touched(op_key)
+                                    ? &recent->second
+                                    : nullptr;
     bool found = known != nullptr;
     if (found) {
       op = known->op;
     } else {
-      BW_ASSIGN_OR_RETURN(found, txn.Get(OpKey(in.run_id(), in.seq()), &op));
+      BW_ASSIGN_OR_RETURN(found, txn.Get(op_key, &op));
     }
     if (!found) {
       // A later run settling another run's pending intent names it by its
       // seq under its own run id; seqs are unique in the ledger.
       BW_ASSIGN_OR_RETURN(found,
                           FindIntent(store_.get(), &txn, r.account(), in, &op));
+      if (found) op_key = OpKey(op.run_id(), op.seq());
     }
     if (!found) {
       return absl::NotFoundError(
@@ -718,7 +722,7 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     op.set_http_status(in.http_status());
     op.set_error(in.error());
     *op.mutable_outcome_at() = now;
-    txn.Put(OpKey(op.run_id(), op.seq()), op);
+    txn.Put(op_key, op);
 
     // The pending marker goes only if it is this intent's: a newer intent
     // for the same record may have replaced it.

@@ -12,50 +12,36 @@
 #include <gtest/gtest.h>
 
 #include "libs/ledger/kv_store.h"
+#include "libs/ledger/ledger_testing.h"
 
 namespace bridgework::ledger {
 namespace {
 
 using ledger_internal::Durability;
 using ledger_internal::KvBatch;
-using ledger_internal::KvStore;
 
-// Forwards to a store the test keeps (so a second ledger can reopen it);
-// counts point reads by key prefix and can apply a write and then report
-// it failed (an fsync error after the log write).
-class ProbeStore : public KvStore {
+// A store that counts point reads by key prefix and can apply a write and
+// then report it failed (an fsync error after the log write). Forwards to a
+// store the test keeps, so a second ledger can reopen it.
+class ProbeStore : public testing::ForwardingKvStore {
  public:
-  explicit ProbeStore(KvStore* store) : store_(store) {}
+  using ForwardingKvStore::ForwardingKvStore;
   absl::StatusOr<std::optional<std::string>> Get(
       const std::string& key) override {
     ++reads[key.substr(0, key.find('/') + 1)];
-    return store_->Get(key);
+    return ForwardingKvStore::Get(key);
   }
   absl::Status Write(const KvBatch& batch, Durability d) override {
-    absl::Status s = store_->Write(batch, d);
+    absl::Status s = ForwardingKvStore::Write(batch, d);
     if (s.ok() && fail_after_next_write) {
       fail_after_next_write = false;
       return absl::DataLossError("fsync failed after the write");
     }
     return s;
   }
-  absl::Status Scan(const std::string& begin, const std::string& end,
-                    bool reverse, const Visitor& visit) override {
-    return store_->Scan(begin, end, reverse, visit);
-  }
 
   std::map<std::string, int> reads;  // "o/" -> count
   bool fail_after_next_write = false;
-
- private:
-  KvStore* store_;
-};
-
-class TestLedger : public ledger_internal::KvLedger {
- public:
-  explicit TestLedger(std::unique_ptr<KvStore> store)
-      : KvLedger(std::move(store)) {}
-  using KvLedger::Load;
 };
 
 class KvLedgerRecentIntentsTest : public ::testing::Test {
@@ -66,7 +52,7 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
   void Open() {
     auto probe = std::make_unique<ProbeStore>(store_.get());
     probe_ = probe.get();
-    ledger_ = std::make_unique<TestLedger>(std::move(probe));
+    ledger_ = std::make_unique<testing::TestKvLedger>(std::move(probe));
     ASSERT_TRUE(ledger_->Load().ok());
   }
   std::string Begin() {
@@ -115,15 +101,7 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
     return ledger_->RecordOutcomes(r);
   }
   v1::ResolvedKey Resolve(const std::string& key) {
-    v1::ResolveKeysRequest r;
-    r.set_account("acct");
-    v1::KeyRef* k = r.add_keys();
-    k->set_source_object("patient");
-    k->set_source_key(key);
-    k->set_target_object("contact");
-    auto out = ledger_->ResolveKeys(r);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? out->keys(0) : v1::ResolvedKey();
+    return testing::ResolvePatient(ledger_.get(), key);
   }
   int64_t Requests(const std::string& run) {
     v1::GetReportRequest r;
@@ -133,9 +111,10 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
     return report.ok() ? report->requests() : -1;
   }
 
-  std::unique_ptr<KvStore> store_ = ledger_internal::NewInMemoryKvStore();
+  std::unique_ptr<ledger_internal::KvStore> store_ =
+      ledger_internal::NewInMemoryKvStore();
   ProbeStore* probe_ = nullptr;
-  std::unique_ptr<TestLedger> ledger_;
+  std::unique_ptr<testing::TestKvLedger> ledger_;
 };
 
 TEST_F(KvLedgerRecentIntentsTest, OutcomesOfThisProcessesIntentsReadNoneBack) {
@@ -151,6 +130,41 @@ TEST_F(KvLedgerRecentIntentsTest, OutcomesOfThisProcessesIntentsReadNoneBack) {
     EXPECT_EQ(k.crm_id(), std::string("crm-") + key);
     EXPECT_EQ(k.pending_seq(), 0);
   }
+}
+
+// An intent settled twice in one request: the second outcome reads the
+// first one's write (the transaction's own), not the remembered intent.
+TEST_F(KvLedgerRecentIntentsTest, TwoOutcomesOfOneIntentInOneRequest) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1"});
+  v1::Operation failed = ops[0];
+  failed.set_state(v1::OP_STATE_FAILED);
+  failed.set_http_status(500);
+  failed.set_before_image("{\"name\":\"before\"}");
+  v1::RecordOutcomesRequest r;
+  r.set_account("acct");
+  *r.add_operations() = failed;
+  v1::Operation applied = ops[0];
+  applied.set_state(v1::OP_STATE_APPLIED);
+  applied.set_crm_id("crm-1");
+  *r.add_operations() = applied;
+  ASSERT_TRUE(ledger_->RecordOutcomes(r).ok());
+  v1::ListOperationsRequest list;
+  list.set_run_id(run);
+  std::vector<v1::Operation> stored;
+  ASSERT_TRUE(ledger_
+                  ->ListOperations(list, 0,
+                                   [&](const v1::Operation& op) {
+                                     stored.push_back(op);
+                                     return true;
+                                   })
+                  .ok());
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].state(), v1::OP_STATE_APPLIED);
+  // Kept from the first outcome, which the second does not repeat.
+  EXPECT_EQ(stored[0].before_image(), "{\"name\":\"before\"}");
+  EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
 }
 
 TEST_F(KvLedgerRecentIntentsTest, IntentsFromBeforeARestartAreReadBack) {

@@ -20,6 +20,7 @@
 #include "libs/ledger/ledger_chain.h"
 #include "libs/ledger/ledger_crypto.h"
 #include "libs/ledger/ledger_keys.h"
+#include "libs/ledger/ledger_testing.h"
 
 namespace bridgework::ledger {
 namespace {
@@ -30,33 +31,6 @@ using ledger_internal::KvBatch;
 using ledger_internal::KvStore;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// Forwards to a store the test keeps, so that it can tamper underneath.
-class SharedStore : public KvStore {
- public:
-  explicit SharedStore(KvStore* store) : store_(store) {}
-  absl::StatusOr<std::optional<std::string>> Get(
-      const std::string& key) override {
-    return store_->Get(key);
-  }
-  absl::Status Write(const KvBatch& batch, Durability d) override {
-    return store_->Write(batch, d);
-  }
-  absl::Status Scan(const std::string& begin, const std::string& end,
-                    bool reverse, const Visitor& visit) override {
-    return store_->Scan(begin, end, reverse, visit);
-  }
-
- private:
-  KvStore* store_;
-};
-
-class TestLedger : public ledger_internal::KvLedger {
- public:
-  explicit TestLedger(std::unique_ptr<KvStore> store)
-      : KvLedger(std::move(store)) {}
-  using KvLedger::Load;
-};
 
 LedgerKey Key(char fill) {
   return *LedgerKey::FromBytes(std::string(LedgerKey::kSize, fill));
@@ -129,7 +103,7 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   std::unique_ptr<KvStore> raw_owner = ledger_internal::NewInMemoryKvStore();
   KvStore* raw = raw_owner.get();
   std::unique_ptr<KvStore> store = ledger_internal::NewEncryptingKvStore(
-      std::make_unique<SharedStore>(raw), Key('k'));
+      std::make_unique<testing::ForwardingKvStore>(raw), Key('k'));
   Put(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
   Put(store.get(), "d/r-000001/patient/2", "john.roe@example.com");
 
@@ -169,7 +143,7 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
 
   // Another key reads nothing: the id says so.
   std::unique_ptr<KvStore> other = ledger_internal::NewEncryptingKvStore(
-      std::make_unique<SharedStore>(raw), Key('x'));
+      std::make_unique<testing::ForwardingKvStore>(raw), Key('x'));
   Put(store.get(), "r/r-000001", "run");
   auto wrong = other->Get("r/r-000001");
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kDataLoss);
@@ -183,28 +157,33 @@ TEST(EncryptionTest, OpenChecksTheConfigurationAgainstTheLedger) {
   const LedgerKey key = Key('k');
   {
     auto store = ledger_internal::OpenEncryption(
-        std::make_unique<SharedStore>(encrypted_raw.get()), &key, "here");
+        std::make_unique<testing::ForwardingKvStore>(encrypted_raw.get()), &key,
+        "here");
     ASSERT_TRUE(store.ok()) << store.status();
-    TestLedger ledger(std::move(*store));
+    testing::TestKvLedger ledger(std::move(*store));
     ASSERT_TRUE(ledger.Load().ok());
   }
   auto without = ledger_internal::OpenEncryption(
-      std::make_unique<SharedStore>(encrypted_raw.get()), nullptr, "here");
+      std::make_unique<testing::ForwardingKvStore>(encrypted_raw.get()),
+      nullptr, "here");
   EXPECT_EQ(without.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(without.status().message(), HasSubstr("is encrypted"));
   EXPECT_THAT(without.status().message(), HasSubstr("--ledger-key-file"));
   const LedgerKey other = Key('o');
   auto wrong = ledger_internal::OpenEncryption(
-      std::make_unique<SharedStore>(encrypted_raw.get()), &other, "here");
+      std::make_unique<testing::ForwardingKvStore>(encrypted_raw.get()), &other,
+      "here");
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(wrong.status().message(), HasSubstr("wrong key"));
   EXPECT_THAT(wrong.status().message(), HasSubstr(key.id()));
 
   std::unique_ptr<KvStore> plain_raw = ledger_internal::NewInMemoryKvStore();
-  TestLedger plain(std::make_unique<SharedStore>(plain_raw.get()));
+  testing::TestKvLedger plain(
+      std::make_unique<testing::ForwardingKvStore>(plain_raw.get()));
   ASSERT_TRUE(plain.Load().ok());
   auto with_key = ledger_internal::OpenEncryption(
-      std::make_unique<SharedStore>(plain_raw.get()), &key, "here");
+      std::make_unique<testing::ForwardingKvStore>(plain_raw.get()), &key,
+      "here");
   EXPECT_EQ(with_key.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(with_key.status().message(), HasSubstr("not encrypted"));
 }
@@ -220,13 +199,14 @@ class ChainTest : public ::testing::Test {
   void Open(const LedgerKey* key = nullptr) {
     ledger_.reset();
     auto store = ledger_internal::OpenEncryption(
-        std::make_unique<SharedStore>(raw_.get()), key, "test");
+        std::make_unique<testing::ForwardingKvStore>(raw_.get()), key, "test");
     ASSERT_TRUE(store.ok()) << store.status();
     view_ = key == nullptr
                 ? nullptr
                 : ledger_internal::NewEncryptingKvStore(
-                      std::make_unique<SharedStore>(raw_.get()), *key);
-    ledger_ = std::make_unique<TestLedger>(std::move(*store));
+                      std::make_unique<testing::ForwardingKvStore>(raw_.get()),
+                      *key);
+    ledger_ = std::make_unique<testing::TestKvLedger>(std::move(*store));
     ASSERT_TRUE(ledger_->Load().ok());
   }
   // The store as the ledger reads it (decrypted when encrypted).
@@ -289,7 +269,7 @@ class ChainTest : public ::testing::Test {
 
   std::unique_ptr<KvStore> raw_;
   std::unique_ptr<KvStore> view_;
-  std::unique_ptr<TestLedger> ledger_;
+  std::unique_ptr<testing::TestKvLedger> ledger_;
 };
 
 TEST_F(ChainTest, ConcurrentWritersLeaveOneUnbrokenChain) {

@@ -12,6 +12,7 @@
 
 #include "libs/ledger/in_memory_ledger.h"
 #include "libs/ledger/ledger.h"
+#include "libs/ledger/ledger_testing.h"
 #include "libs/ledger/rocksdb_ledger.h"
 
 namespace bridgework::ledger {
@@ -135,15 +136,7 @@ class LedgerTest : public ::testing::Test {
   }
   v1::ResolvedKey Resolve(const std::string& key,
                           const std::string& account = "acct") {
-    v1::ResolveKeysRequest r;
-    r.set_account(account);
-    auto* k = r.add_keys();
-    k->set_source_object("patient");
-    k->set_source_key(key);
-    k->set_target_object("contact");
-    auto out = ledger_->ResolveKeys(r);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? out->keys(0) : v1::ResolvedKey();
+    return testing::ResolvePatient(ledger_.get(), key, account);
   }
   v1::RunReport Report(const std::string& run_id, int max_rejections = 0) {
     v1::GetReportRequest r;

@@ -356,16 +356,13 @@ class NullLogger : public rocksdb::Logger {
 // a new ledger, whatever an existing one has (default alone for a ledger
 // from before the families). FAILED_PRECONDITION for any other set.
 absl::StatusOr<std::vector<std::string>> FamiliesToOpen(
-    const rocksdb::Options& options, const std::string& directory,
-    bool read_only) {
+    const rocksdb::Options& options, const std::string& directory) {
   std::vector<std::string> split = {rocksdb::kDefaultColumnFamilyName};
   for (const Family& f : kFamilies) split.push_back(f.name);
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::path(directory) / "CURRENT",
                                ec)) {
-    // No database yet. (Read-only, the open reports it.)
-    if (read_only)
-      return std::vector<std::string>{rocksdb::kDefaultColumnFamilyName};
+    // No database yet: a new ledger. (A read-only open fails on it.)
     return split;
   }
   std::vector<std::string> names;
@@ -433,7 +430,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& directory,
   // active and flushing memtable.
   options.db_write_buffer_size = 64 << 20;
   BW_ASSIGN_OR_RETURN(std::vector<std::string> families,
-                      FamiliesToOpen(options, directory, read_only));
+                      FamiliesToOpen(options, directory));
   options.create_missing_column_families = families.size() > 1;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : families) {

@@ -19,6 +19,7 @@
 #include <rocksdb/utilities/options_util.h>
 
 #include "libs/ledger/kv_store.h"
+#include "libs/ledger/ledger_testing.h"
 #include "libs/ledger/raw_ledger_db.h"
 
 namespace bridgework::ledger {
@@ -71,13 +72,7 @@ class RocksDbLedgerTest : public ::testing::Test {
     return out.ok() ? out->seqs(0) : 0;
   }
   v1::ResolvedKey Resolve(const std::string& key) {
-    v1::ResolveKeysRequest r;
-    r.set_account("acct");
-    v1::KeyRef* k = r.add_keys();
-    k->set_source_object("patient");
-    k->set_source_key(key);
-    k->set_target_object("contact");
-    return ledger_->ResolveKeys(r)->keys(0);
+    return testing::ResolvePatient(ledger_.get(), key);
   }
 
   // Closes the ledger and makes its directory a new, empty RocksDB database
