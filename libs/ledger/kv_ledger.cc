@@ -66,6 +66,26 @@ std::string Counter(int64_t n) {
   return v.SerializeAsString();
 }
 
+// The ids of every run, in key order.
+absl::StatusOr<std::vector<std::string>> RunIds(KvStore* store) {
+  std::vector<std::string> runs;
+  BW_RETURN_IF_ERROR(store->Scan(
+      kRunPrefix, PrefixEnd(kRunPrefix), false,
+      [&runs](std::string_view key, std::string_view) {
+        runs.push_back(
+            UnescapeComponent(key.substr(std::string_view(kRunPrefix).size())));
+        return true;
+      }));
+  return runs;
+}
+
+// The v1 pending marker of a record: its record key (MapKey) under `i/`.
+std::string LegacyMarkerKey(std::string_view record_key) {
+  std::string key = kPendingPrefix;
+  key.append(record_key.substr(2));
+  return key;
+}
+
 // A write batch that reads its own writes, so that one request touching a
 // key twice (two outcomes of one record) sees its earlier change.
 class Txn {
@@ -104,35 +124,19 @@ class Txn {
 
 // The intent an outcome names by its seq under another run id (a later
 // run settling an earlier run's pending intent) into `op`; false if no run
-// has it.
+// has it. `pending_run` is the run of the record's pending intent when
+// that intent has this seq (the case of a later run settling it), else
+// empty.
 absl::StatusOr<bool> FindIntent(KvStore* store, Txn* txn,
-                                const std::string& account,
+                                const std::string& pending_run,
                                 const v1::Operation& in, v1::Operation* op) {
-  // 1. The record's pending marker, when it names this seq (the intent is
-  // still pending: the case of a later run settling it).
-  if (!in.source_object().empty() && !in.source_key().empty()) {
-    v1::Operation pending;
-    BW_ASSIGN_OR_RETURN(
-        bool is_pending,
-        txn->Get(PendingKey(account, in.source_object(), in.source_key(),
-                            in.target_object()),
-                 &pending));
-    if (is_pending && pending.seq() == in.seq()) {
-      BW_ASSIGN_OR_RETURN(bool found,
-                          txn->Get(OpKey(pending.run_id(), in.seq()), op));
-      if (found) return true;
-    }
+  if (!pending_run.empty()) {
+    BW_ASSIGN_OR_RETURN(bool found, txn->Get(OpKey(pending_run, in.seq()), op));
+    if (found) return true;
   }
-  // 2. Every run (a few hundred at most; only for an outcome that names
-  // neither its intent's run nor its record, or whose marker was replaced).
-  std::vector<std::string> runs;
-  BW_RETURN_IF_ERROR(store->Scan(
-      kRunPrefix, PrefixEnd(kRunPrefix), false,
-      [&runs](std::string_view key, std::string_view) {
-        runs.push_back(
-            UnescapeComponent(key.substr(std::string_view(kRunPrefix).size())));
-        return true;
-      }));
+  // Every run (a few hundred at most; only for an outcome that names
+  // neither its intent's run nor its record, or whose intent was replaced).
+  BW_ASSIGN_OR_RETURN(std::vector<std::string> runs, RunIds(store));
   for (const std::string& run : runs) {
     BW_ASSIGN_OR_RETURN(bool found, txn->Get(OpKey(run, in.seq()), op));
     if (found) return true;
@@ -355,9 +359,10 @@ absl::Status KvLedger::Load() {
   absl::MutexLock lock(&mu_);
   BW_ASSIGN_OR_RETURN(std::optional<std::string> format,
                       store_->Get(kFormatKey));
-  if (format.has_value() && *format != kFormat) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "ledger format is \"", *format, "\", expected \"", kFormat, "\""));
+  if (format.has_value() && *format != kFormat && *format != kFormatV1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("ledger format is \"", *format, "\", expected \"", kFormat,
+                     "\" (or \"", kFormatV1, "\")"));
   }
   if (!format.has_value()) {
     // No marker: a new store, or one written before the marker existed,
@@ -375,14 +380,124 @@ absl::Status KvLedger::Load() {
           "move it aside to start a new one (expected \"",
           kFormat, "\")"));
     }
-    KvBatch batch;
-    batch.Put(kFormatKey, kFormat);
-    // Synced: written once, when the ledger is created.
-    BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
   }
   BW_ASSIGN_OR_RETURN(last_run_, GetCounter(store_.get(), kLastRunKey));
   BW_ASSIGN_OR_RETURN(last_seq_, GetCounter(store_.get(), kLastSeqKey));
-  return chain_.Load(store_.get());
+  if (format != kFormat) {
+    // A new ledger, or a v1 ledger: its pending intents are its `i/`
+    // markers (kept until each changes), so nothing before the next seq
+    // needs replaying. Synced: written once.
+    KvBatch batch;
+    batch.Put(kFormatKey, kFormat);
+    batch.Put(kPendingFromKey, Counter(last_seq_ + 1));
+    BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
+  }
+  BW_RETURN_IF_ERROR(chain_.Load(store_.get()));
+  return LoadPending();
+}
+
+absl::Status KvLedger::LoadPending() {
+  absl::flat_hash_map<std::string, Pending> pending;
+  // 1. v1 markers, under `i/`.
+  absl::Status parse;
+  BW_RETURN_IF_ERROR(store_->Scan(
+      kPendingPrefix, PrefixEnd(kPendingPrefix), false,
+      [&](std::string_view key, std::string_view value) {
+        v1::Operation marker;
+        parse = Parse(value, std::string(key), &marker);
+        if (!parse.ok()) return false;
+        pending[std::string("m/").append(key.substr(2))] =
+            Pending{marker.run_id(), marker.seq(), marker.kind(), true};
+        return true;
+      }));
+  BW_RETURN_IF_ERROR(parse);
+  // 2. The operations from `meta/pending_from` on, of every run, in seq
+  // order: a record's newest intent is its pending intent while it has no
+  // outcome (a settled one ends it; older ones no longer count).
+  BW_ASSIGN_OR_RETURN(int64_t from, GetCounter(store_.get(), kPendingFromKey));
+  from = std::max<int64_t>(from, 1);
+  std::vector<std::pair<v1::Operation, std::string>> ops;  // op, account
+  BW_ASSIGN_OR_RETURN(std::vector<std::string> runs, RunIds(store_.get()));
+  for (const std::string& run_id : runs) {
+    v1::RunInfo run;
+    BW_ASSIGN_OR_RETURN(bool known,
+                        GetProto(store_.get(), RunKey(run_id), &run));
+    (void)known;  // listed: it is there
+    const std::string prefix = OpPrefix(run_id);
+    BW_RETURN_IF_ERROR(
+        store_->Scan(OpKey(run_id, from), PrefixEnd(prefix), false,
+                     [&](std::string_view key, std::string_view value) {
+                       v1::Operation op;
+                       parse = Parse(value, std::string(key), &op);
+                       if (!parse.ok()) return false;
+                       std::string account =
+                           op.account().empty() ? run.account() : op.account();
+                       ops.emplace_back(std::move(op), std::move(account));
+                       return true;
+                     }));
+    BW_RETURN_IF_ERROR(parse);
+  }
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
+    return a.first.seq() < b.first.seq();
+  });
+  for (const auto& [op, account] : ops) {
+    std::string key = MapKey(account, op.source_object(), op.source_key(),
+                             op.target_object());
+    if (op.state() == v1::OP_STATE_INTENT) {
+      pending[std::move(key)] =
+          Pending{op.run_id(), op.seq(), op.kind(), false};
+    } else {
+      // Every v1 marker is older than the operations replayed here (the
+      // upgrade started them after the last seq), and the intent that
+      // replaced one deleted it.
+      pending.erase(key);
+    }
+  }
+  pending_seqs_.clear();
+  for (const auto& [key, p] : pending) {
+    if (!p.legacy) pending_seqs_.insert(p.seq);
+  }
+  pending_from_ = from;
+  absl::MutexLock lock(&pending_mu_);
+  pending_ = std::move(pending);
+  pending_stale_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status KvLedger::EnsurePending() {
+  {
+    absl::MutexLock lock(&pending_mu_);
+    if (!pending_stale_) return absl::OkStatus();
+  }
+  return LoadPending();
+}
+
+std::optional<KvLedger::Pending> KvLedger::PendingOf(
+    const PendingChanges& changes, const std::string& record_key) {
+  auto changed = changes.find(record_key);
+  if (changed != changes.end()) return changed->second;
+  absl::ReaderMutexLock lock(&pending_mu_);
+  auto it = pending_.find(record_key);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
+void KvLedger::ApplyPending(const PendingChanges& changes) {
+  absl::MutexLock lock(&pending_mu_);
+  for (const auto& [key, p] : changes) {
+    auto it = pending_.find(key);
+    if (it != pending_.end()) {
+      pending_seqs_.erase(it->second.seq);
+      if (p.has_value()) {
+        it->second = *p;
+      } else {
+        pending_.erase(it);
+      }
+    } else if (p.has_value()) {
+      pending_.emplace(key, *p);
+    }
+    if (p.has_value() && !p->legacy) pending_seqs_.insert(p->seq);
+  }
 }
 
 absl::Status KvLedger::WriteChained(KvBatch batch, Durability durability) {
@@ -396,6 +511,12 @@ absl::Status KvLedger::WriteChained(KvBatch batch, Durability durability) {
   }
   // The failed write may have landed: what the store holds is unknown.
   ForgetRecentIntents();
+  if (absl::Status reread = LoadPending(); !reread.ok()) {
+    LogError("ledger: cannot reread the pending intents after a failed write",
+             {{"code", absl::StatusCodeToString(reread.code())}});
+    absl::MutexLock lock(&pending_mu_);
+    pending_stale_ = true;
+  }
   // A failed write may still have landed (an fsync error after the log
   // write): continue from whatever head the store holds.
   if (!chain_.Load(store_.get()).ok()) {
@@ -404,10 +525,7 @@ absl::Status KvLedger::WriteChained(KvBatch batch, Durability durability) {
   return s;
 }
 
-void KvLedger::ForgetRecentIntents() {
-  recent_.clear();
-  pending_owner_.clear();
-}
+void KvLedger::ForgetRecentIntents() { recent_.clear(); }
 
 absl::StatusOr<v1::RunInfo> KvLedger::ReadRun(const std::string& run_id) {
   BW_RETURN_IF_ERROR(CheckRunId(run_id));
@@ -582,29 +700,33 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
                        v1::RunState_Name(run.state()), ", not RUNNING"));
     }
   }
+  BW_RETURN_IF_ERROR(EnsurePending());
   const v1::Timestamp now = Now();
   int64_t seq = last_seq_;
   Txn txn(store_.get());
   std::vector<RecentIntent> recorded;
   recorded.reserve(r.operations_size());
+  PendingChanges changes;
   for (v1::Operation op : r.operations()) {
     op.set_seq(++seq);
     op.set_state(v1::OP_STATE_INTENT);
     *op.mutable_intent_at() = now;
     op.clear_outcome_at();
+    // The account makes the operation enough to know the record's pending
+    // intent after a restart (LoadPending); no `i/` marker is written.
+    op.set_account(r.account());
     txn.Put(OpKey(op.run_id(), op.seq()), op);
-    // The pending marker names the intent's run: an outcome reported under
-    // another run finds the intent through it (FindIntent). No `s/<seq>`
-    // index since the sixteenth session: one RocksDB key per intent less.
-    v1::Operation pending;
-    pending.set_run_id(op.run_id());
-    pending.set_seq(op.seq());
-    pending.set_kind(op.kind());
-    std::string pending_key = PendingKey(r.account(), op.source_object(),
-                                         op.source_key(), op.target_object());
-    txn.Put(pending_key, pending);
+    std::string record_key = MapKey(r.account(), op.source_object(),
+                                    op.source_key(), op.target_object());
+    // The intent becomes the record's pending one; a v1 marker it replaces
+    // goes, or LoadPending would bring it back once this one is settled.
+    std::optional<Pending> before = PendingOf(changes, record_key);
+    if (before.has_value() && before->legacy) {
+      txn.Delete(LegacyMarkerKey(record_key));
+    }
+    changes[record_key] = Pending{op.run_id(), op.seq(), op.kind(), false};
     out.add_seqs(op.seq());
-    recorded.push_back({std::move(op), std::move(pending_key)});
+    recorded.push_back({std::move(op), std::move(record_key)});
   }
   google::protobuf::Int64Value counter;
   counter.set_value(seq);
@@ -622,12 +744,11 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
     return written;
   }
   last_seq_ = seq;
+  ApplyPending(changes);
   if (recent_.size() + recorded.size() > kMaxRecentIntents) {
     ForgetRecentIntents();
   }
   for (RecentIntent& intent : recorded) {
-    // In request order: a later intent for the same record holds its marker.
-    pending_owner_[intent.pending_key] = intent.op.seq();
     const int64_t s = intent.op.seq();
     recent_.emplace(s, std::move(intent));
   }
@@ -670,12 +791,14 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     }
   }
   absl::MutexLock lock(&mu_);
+  BW_RETURN_IF_ERROR(EnsurePending());
   const v1::Timestamp now = Now();
   Txn txn(store_.get());
   bool replay = r.operations_size() > 0;
-  // Settled here: the seqs to drop from recent_, the markers deleted.
+  // Settled here: the seqs to drop from recent_; the pending intents ended.
   std::vector<int64_t> settled;
-  std::vector<std::string> cleared;
+  PendingChanges changes;
+  std::set<int64_t> ended;
   for (const v1::Operation& in : r.operations()) {
     v1::Operation op;
     // The intent as this process recorded it, unless this request already
@@ -697,9 +820,17 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     }
     if (!found) {
       // A later run settling another run's pending intent names it by its
-      // seq under its own run id; seqs are unique in the ledger.
+      // seq under its own run id; seqs are unique in the ledger. The
+      // record's pending intent names the intent's run.
+      std::string pending_run;
+      if (!in.source_object().empty() && !in.source_key().empty()) {
+        std::optional<Pending> p =
+            PendingOf(changes, MapKey(r.account(), in.source_object(),
+                                      in.source_key(), in.target_object()));
+        if (p.has_value() && p->seq == in.seq()) pending_run = p->run_id;
+      }
       BW_ASSIGN_OR_RETURN(found,
-                          FindIntent(store_.get(), &txn, r.account(), in, &op));
+                          FindIntent(store_.get(), &txn, pending_run, in, &op));
       if (found) op_key = OpKey(op.run_id(), op.seq());
     }
     if (!found) {
@@ -724,26 +855,18 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     *op.mutable_outcome_at() = now;
     txn.Put(op_key, op);
 
-    // The pending marker goes only if it is this intent's: a newer intent
-    // for the same record may have replaced it.
-    const std::string pending_key =
-        known != nullptr ? known->pending_key
-                         : PendingKey(r.account(), op.source_object(),
-                                      op.source_key(), op.target_object());
-    bool is_own;
-    auto owner = pending_owner_.find(pending_key);
-    if (known != nullptr && owner != pending_owner_.end() &&
-        !txn.Touched(pending_key)) {
-      is_own = owner->second == op.seq();
-    } else {
-      v1::Operation pending;
-      BW_ASSIGN_OR_RETURN(bool is_pending, txn.Get(pending_key, &pending));
-      is_own = is_pending && pending.run_id() == op.run_id() &&
-               pending.seq() == op.seq();
-    }
-    if (is_own) {
-      txn.Delete(pending_key);
-      cleared.push_back(pending_key);
+    // The record's pending intent ends only if it is this one: a newer
+    // intent for the same record may have replaced it.
+    const std::string record_key =
+        known != nullptr ? known->record_key
+                         : MapKey(r.account(), op.source_object(),
+                                  op.source_key(), op.target_object());
+    std::optional<Pending> pending = PendingOf(changes, record_key);
+    if (pending.has_value() && pending->run_id == op.run_id() &&
+        pending->seq == op.seq()) {
+      if (pending->legacy) txn.Delete(LegacyMarkerKey(record_key));
+      changes[record_key] = std::nullopt;
+      ended.insert(op.seq());
     }
     settled.push_back(op.seq());
     BW_RETURN_IF_ERROR(ApplyConsequences(&txn, r.account(), in.run_id(), op));
@@ -777,34 +900,59 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
       txn.Put(RequestsKey(run_id), counter);
     }
   }
+  // No operation before the oldest intent still pending is pending: a
+  // restart replays from there (LoadPending). Moved on with the outcomes
+  // that end it, in their batch.
+  int64_t from = last_seq_ + 1;
+  for (int64_t s : pending_seqs_) {
+    if (!ended.contains(s)) {
+      from = s;
+      break;
+    }
+  }
+  if (from > pending_from_) {
+    google::protobuf::Int64Value stored;
+    stored.set_value(from);
+    txn.Put(kPendingFromKey, stored);
+  }
   // Synced (WriteOptions.sync = true), one atomic batch: the operation, its
-  // id-map entry, the cleared pending marker, the disposition and the
-  // request counter land together or not at all. Acknowledged outcomes must
+  // id-map entry, the disposition, the request counter and where pending
+  // intents start land together or not at all. Acknowledged outcomes must
   // survive a machine crash: a lost id-map entry for a record the CRM
   // created would make a resumed run create it again.
   BW_RETURN_IF_ERROR(
       WriteChained(std::move(txn).TakeBatch(), Durability::kSynced));
+  pending_from_ = std::max(pending_from_, from);
+  ApplyPending(changes);
   for (int64_t s : settled) recent_.erase(s);
-  for (const std::string& key : cleared) pending_owner_.erase(key);
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
     const v1::ResolveKeysRequest& r) {
   v1::ResolveKeysResponse out;
-  // Every key's pending marker and id-map entry in one read from one
-  // consistent view: an outcome is one atomic batch (marker deleted, entry
-  // written), so each key shows the entry, the marker or both, never
-  // neither, even when an outcome lands meanwhile. "Neither" would let the
-  // loader create twice. (A store without a consistent view reads in
-  // order, each marker before its entry, which gives the same.)
   std::vector<std::string> keys;
-  keys.reserve(2 * r.keys_size());
+  keys.reserve(r.keys_size());
   for (const v1::KeyRef& k : r.keys()) {
-    keys.push_back(PendingKey(r.account(), k.source_object(), k.source_key(),
-                              k.target_object()));
     keys.push_back(MapKey(r.account(), k.source_object(), k.source_key(),
                           k.target_object()));
+  }
+  // Every key's pending intent, then its id-map entry: an outcome lands in
+  // the store (entry written) before its intent stops being pending in
+  // memory, so this order sees the entry, the pending intent or both, never
+  // neither, even when an outcome lands meanwhile. "Neither" would let the
+  // loader create twice.
+  std::vector<std::optional<Pending>> pending(keys.size());
+  {
+    absl::ReaderMutexLock lock(&pending_mu_);
+    if (pending_stale_) {
+      return absl::UnavailableError(
+          "ledger: pending intents unknown after a failed write; retry");
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto it = pending_.find(keys[i]);
+      if (it != pending_.end()) pending[i] = it->second;
+    }
   }
   BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
                       store_->MultiGet(keys));
@@ -812,27 +960,20 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
     return absl::InternalError("ledger: MultiGet answered another count");
   }
   for (int i = 0; i < r.keys_size(); ++i) {
-    const v1::KeyRef& k = r.keys(i);
     v1::ResolvedKey* rk = out.add_keys();
-    *rk->mutable_key() = k;
-    v1::Operation pending;
-    const bool is_pending = values[2 * i].has_value();
-    if (is_pending) {
-      BW_RETURN_IF_ERROR(Parse(*values[2 * i], keys[2 * i], &pending));
-    }
-    v1::Operation entry;
-    const bool mapped = values[2 * i + 1].has_value();
-    if (mapped) {
-      BW_RETURN_IF_ERROR(Parse(*values[2 * i + 1], keys[2 * i + 1], &entry));
+    *rk->mutable_key() = r.keys(i);
+    if (values[i].has_value()) {
+      v1::Operation entry;
+      BW_RETURN_IF_ERROR(Parse(*values[i], keys[i], &entry));
       rk->set_crm_id(entry.crm_id());
       rk->set_fingerprint(entry.fingerprint());
       rk->set_run_id(entry.run_id());
       rk->set_written(entry.written());
     }
-    if (is_pending) {
-      rk->set_pending_run_id(pending.run_id());
-      rk->set_pending_seq(pending.seq());
-      rk->set_pending_kind(pending.kind());
+    if (pending[i].has_value()) {
+      rk->set_pending_run_id(pending[i]->run_id);
+      rk->set_pending_seq(pending[i]->seq);
+      rk->set_pending_kind(pending[i]->kind);
     }
   }
   return out;

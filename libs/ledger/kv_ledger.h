@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -76,27 +78,61 @@ class KvLedger : public Ledger {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Intents this process recorded and has not seen settled, by seq, with
-  // the key of the pending marker written alongside. RecordOutcomes takes
-  // an intent from here instead of reading its `o/` operation and `i/`
-  // marker back from the store: every writer of those keys is this object,
-  // under mu_, so while an entry is here the store holds exactly it (and
-  // `pending_owner_` names the intent each marker it knows holds).
-  // Cleared whole when it grows past kMaxRecentIntents (intents that never
-  // got an outcome) and after any failed write (which may have landed);
-  // a missing entry only means the two reads.
+  // the record key (MapKey) of the record each is for. RecordOutcomes
+  // takes an intent from here instead of reading its `o/` operation back
+  // from the store: every writer of those keys is this object, under mu_,
+  // so while an entry is here the store holds exactly it. Cleared whole
+  // when it grows past kMaxRecentIntents (intents that never got an
+  // outcome) and after any failed write (which may have landed); a missing
+  // entry only means one read.
   struct RecentIntent {
     v1::Operation op;
-    std::string pending_key;
+    std::string record_key;
   };
   static constexpr size_t kMaxRecentIntents = 1 << 16;
   void ForgetRecentIntents() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // A record's pending intent: the newest intent recorded for it, while it
+  // has no outcome (docs/ledger.md, "Pending intents").
+  struct Pending {
+    std::string run_id;
+    int64_t seq = 0;
+    v1::OpKind kind = v1::OP_KIND_UNSPECIFIED;
+    // Also stored as an `i/` key (a marker written by a ledger of format
+    // v1), deleted when the marker changes.
+    bool legacy = false;
+  };
+  // One request's changes to the pending intents (record key -> the
+  // record's pending intent, or none), applied once its write landed.
+  using PendingChanges =
+      absl::flat_hash_map<std::string, std::optional<Pending>>;
+  // The pending intent of `record_key` as `changes` leave it.
+  std::optional<Pending> PendingOf(const PendingChanges& changes,
+                                   const std::string& record_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyPending(const PendingChanges& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rebuilds the pending intents from the store: the legacy `i/` markers,
+  // then every operation from seq `meta/pending_from` on, in seq order.
+  absl::Status LoadPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // LoadPending again if a failed write left the pending intents unknown.
+  absl::Status EnsurePending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   std::unique_ptr<KvStore> store_;
   absl::Mutex mu_;
   absl::flat_hash_map<int64_t, RecentIntent> recent_ ABSL_GUARDED_BY(mu_);
-  // Pending-marker key -> seq of the intent it holds, for the markers
-  // written by the intents in `recent_`.
-  absl::flat_hash_map<std::string, int64_t> pending_owner_ ABSL_GUARDED_BY(mu_);
+  // Record key -> its pending intent. Written under mu_ and pending_mu_
+  // once the write it reflects landed; ResolveKeys reads it under
+  // pending_mu_ alone (before the id map: never neither).
+  absl::Mutex pending_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  absl::flat_hash_map<std::string, Pending> pending_
+      ABSL_GUARDED_BY(pending_mu_);
+  // A failed write left pending_ unknown and rereading it failed too.
+  bool pending_stale_ ABSL_GUARDED_BY(pending_mu_) = false;
+  // The seqs of pending_'s intents, to know the smallest.
+  std::set<int64_t> pending_seqs_ ABSL_GUARDED_BY(mu_);
+  // `meta/pending_from` as stored: no operation before it is pending.
+  int64_t pending_from_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t last_run_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   ChainWriter chain_ ABSL_GUARDED_BY(mu_);

@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
 #include "libs/ledger/kv_store.h"
+#include "libs/ledger/ledger_keys.h"
 #include "libs/ledger/ledger_testing.h"
 
 namespace bridgework::ledger {
@@ -111,6 +113,35 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
     return report.ok() ? report->requests() : -1;
   }
 
+  // Keys of the store under `prefix`.
+  std::vector<std::string> Keys(const std::string& prefix) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store_
+                    ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                           [&](std::string_view key, std::string_view) {
+                             keys.emplace_back(key);
+                             return true;
+                           })
+                    .ok());
+    return keys;
+  }
+  void Put(const std::string& key, const std::string& value) {
+    KvBatch batch;
+    batch.Put(key, value);
+    ASSERT_TRUE(store_->Write(batch, Durability::kSynced).ok());
+  }
+  void Delete(const std::string& key) {
+    KvBatch batch;
+    batch.Delete(key);
+    ASSERT_TRUE(store_->Write(batch, Durability::kSynced).ok());
+  }
+  int64_t PendingFrom() {
+    auto value = store_->Get(ledger_internal::kPendingFromKey);
+    google::protobuf::Int64Value n;
+    EXPECT_TRUE(value.ok() && value->has_value() && n.ParseFromString(**value));
+    return n.value();
+  }
+
   std::unique_ptr<ledger_internal::KvStore> store_ =
       ledger_internal::NewInMemoryKvStore();
   ProbeStore* probe_ = nullptr;
@@ -174,7 +205,7 @@ TEST_F(KvLedgerRecentIntentsTest, IntentsFromBeforeARestartAreReadBack) {
   probe_->reads.clear();
   ASSERT_TRUE(Applied(run, ops).ok());
   EXPECT_EQ(probe_->reads["o/"], 2);
-  EXPECT_EQ(probe_->reads["i/"], 2);
+  EXPECT_EQ(probe_->reads["i/"], 0);
   EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
   EXPECT_EQ(Resolve("2").pending_seq(), 0);
 }
@@ -217,6 +248,116 @@ TEST_F(KvLedgerRecentIntentsTest, AFailedIntentWriteThatLandedKeepsItsMarker) {
   EXPECT_EQ(Resolve("1").pending_seq(), newer);
   // And the seq the landed write used is not handed out again.
   EXPECT_GT(Intend(run, {"2"})[0].seq(), newer);
+}
+
+// The records' pending intents (docs/ledger.md, "Pending intents"): kept
+// in memory, never stored as `i/` markers, and known again after a restart
+// from the operations from `meta/pending_from` on.
+using KvLedgerPendingTest = KvLedgerRecentIntentsTest;
+
+TEST_F(KvLedgerPendingTest, PendingIntentsSurviveARestartWithoutMarkers) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2", "3"});
+  EXPECT_TRUE(Keys("i/").empty());
+  Open();
+  for (int i = 0; i < 3; ++i) {
+    v1::ResolvedKey k = Resolve(ops[i].source_key());
+    EXPECT_EQ(k.pending_seq(), ops[i].seq());
+    EXPECT_EQ(k.pending_run_id(), run);
+    EXPECT_EQ(k.pending_kind(), v1::OP_KIND_CREATE);
+    EXPECT_TRUE(k.crm_id().empty());
+  }
+  ASSERT_TRUE(Applied(run, {ops[0], ops[2]}).ok());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+  EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
+  EXPECT_EQ(Resolve("2").pending_seq(), ops[1].seq());
+  EXPECT_EQ(Resolve("3").pending_seq(), 0);
+  EXPECT_TRUE(Keys("i/").empty());
+}
+
+// A newer intent is the record's pending one; an older intent's outcome
+// leaves it, its own outcome ends it, and a restart agrees at each step.
+TEST_F(KvLedgerPendingTest, TheNewestIntentIsPendingAcrossRestarts) {
+  const std::string run = Begin();
+  const v1::Operation older = Intend(run, {"1"})[0];
+  const v1::Operation newer = Intend(run, {"1"})[0];
+  ASSERT_GT(newer.seq(), older.seq());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), newer.seq());
+  ASSERT_TRUE(Applied(run, {older}).ok());
+  EXPECT_EQ(Resolve("1").pending_seq(), newer.seq());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), newer.seq());
+  ASSERT_TRUE(Applied(run, {newer}).ok());
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+  // Settled in the other order: the older intent is not pending either.
+  const v1::Operation third = Intend(run, {"2"})[0];
+  const v1::Operation fourth = Intend(run, {"2"})[0];
+  ASSERT_TRUE(Applied(run, {fourth}).ok());
+  Open();
+  EXPECT_EQ(Resolve("2").pending_seq(), 0);
+  EXPECT_GT(fourth.seq(), third.seq());
+}
+
+// `meta/pending_from` follows the oldest pending intent, so a restart
+// replays only the operations from there.
+TEST_F(KvLedgerPendingTest, PendingFromFollowsTheOldestPendingIntent) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2", "3"});
+  ASSERT_TRUE(Applied(run, {ops[0]}).ok());
+  EXPECT_EQ(PendingFrom(), ops[1].seq());
+  ASSERT_TRUE(Applied(run, {ops[2]}).ok());
+  EXPECT_EQ(PendingFrom(), ops[1].seq());
+  ASSERT_TRUE(Applied(run, {ops[1]}).ok());
+  EXPECT_EQ(PendingFrom(), ops[2].seq() + 1);
+  // Operations before it are not read at a restart: tamper with one, which
+  // a replay would then see as pending.
+  v1::Operation stale = ops[0];
+  stale.set_state(v1::OP_STATE_INTENT);
+  stale.set_account("acct");
+  Put(ledger_internal::OpKey(run, stale.seq()), stale.SerializeAsString());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+}
+
+// A v1 ledger (pending intents as `i/` markers) is upgraded at open: its
+// markers still count, and go when their intents are settled or replaced.
+TEST_F(KvLedgerPendingTest, AV1LedgersMarkersCountUntilTheyChange) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2"});
+  // Make the store a v1 ledger whose only record of the two pending
+  // intents is their markers (v1 wrote no account and no pending_from).
+  for (const v1::Operation& op : ops) {
+    v1::Operation marker;
+    marker.set_run_id(op.run_id());
+    marker.set_seq(op.seq());
+    marker.set_kind(op.kind());
+    Put(ledger_internal::PendingKey("acct", "patient", op.source_key(),
+                                    "contact"),
+        marker.SerializeAsString());
+  }
+  Put(ledger_internal::kFormatKey, ledger_internal::kFormatV1);
+  Delete(ledger_internal::kPendingFromKey);
+  Open();
+  EXPECT_EQ(*store_->Get(ledger_internal::kFormatKey),
+            std::string(ledger_internal::kFormat));
+  EXPECT_EQ(Resolve("1").pending_seq(), ops[0].seq());
+  EXPECT_EQ(Resolve("2").pending_seq(), ops[1].seq());
+  // Settled: the marker goes with the outcome.
+  ASSERT_TRUE(Applied(run, {ops[0]}).ok());
+  EXPECT_EQ(Keys("i/").size(), 1u);
+  // Replaced: the marker goes with the newer intent.
+  const v1::Operation newer = Intend(run, {"2"})[0];
+  EXPECT_TRUE(Keys("i/").empty());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+  EXPECT_EQ(Resolve("2").pending_seq(), newer.seq());
+  ASSERT_TRUE(Applied(run, {newer}).ok());
+  Open();
+  EXPECT_EQ(Resolve("2").pending_seq(), 0);
 }
 
 }  // namespace

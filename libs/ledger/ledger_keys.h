@@ -22,9 +22,20 @@ std::string UnescapeComponent(std::string_view s);
 // `prefix`; "" when there is none (a prefix of only 0xff bytes).
 std::string PrefixEnd(std::string_view prefix);
 
-// Format marker, checked on open.
+// Format marker, checked on open. v2 (since the eighteenth session): the
+// records' pending intents are not stored as `i/` markers but follow from
+// the operations from `meta/pending_from` on; Load upgrades a v1 ledger
+// (its `i/` markers stay until their intents are settled or replaced), and
+// a build that knows only v1 refuses a v2 ledger rather than miss its
+// pending intents.
 inline constexpr char kFormatKey[] = "meta/format";
-inline constexpr char kFormat[] = "bridgework.ledger/v1";
+inline constexpr char kFormat[] = "bridgework.ledger/v2";
+inline constexpr char kFormatV1[] = "bridgework.ledger/v1";
+// Int64Value: no operation with a smaller seq is any record's pending
+// intent (docs/ledger.md, "Pending intents").
+inline constexpr char kPendingFromKey[] = "meta/pending_from";
+// The prefix of the pending markers of v1 ledgers.
+inline constexpr char kPendingPrefix[] = "i/";
 // Counters (google.protobuf.Int64Value): the last run number and the last
 // operation sequence number handed out.
 inline constexpr char kLastRunKey[] = "meta/last_run";
