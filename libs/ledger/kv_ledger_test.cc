@@ -1,17 +1,23 @@
 // KvLedger's own promises beyond the Ledger contract (ledger_test.cc): the
 // intents it remembers between RecordIntents and RecordOutcomes
-// (kv_ledger.h, `recent_`), checked against a store that counts reads and
-// can fail a write after applying it.
+// (kv_ledger.h, `recent_`) and the records' pending intents it keeps in
+// memory (`pending_`), checked against a store that counts reads and can
+// fail a write after applying it.
 #include "libs/ledger/kv_ledger.h"
 
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/ledger/kv_store.h"
 #include "libs/ledger/ledger_keys.h"
 #include "libs/ledger/ledger_testing.h"
@@ -30,7 +36,10 @@ class ProbeStore : public testing::ForwardingKvStore {
   using ForwardingKvStore::ForwardingKvStore;
   absl::StatusOr<std::optional<std::string>> Get(
       const std::string& key) override {
-    ++reads[key.substr(0, key.find('/') + 1)];
+    {
+      absl::MutexLock lock(&mu_);  // ResolveKeys reads beside writers
+      ++reads[key.substr(0, key.find('/') + 1)];
+    }
     return ForwardingKvStore::Get(key);
   }
   absl::Status Write(const KvBatch& batch, Durability d) override {
@@ -42,6 +51,7 @@ class ProbeStore : public testing::ForwardingKvStore {
     return s;
   }
 
+  absl::Mutex mu_;
   std::map<std::string, int> reads;  // "o/" -> count
   bool fail_after_next_write = false;
 };
@@ -358,6 +368,45 @@ TEST_F(KvLedgerPendingTest, AV1LedgersMarkersCountUntilTheyChange) {
   ASSERT_TRUE(Applied(run, {newer}).ok());
   Open();
   EXPECT_EQ(Resolve("2").pending_seq(), 0);
+}
+
+// ResolveKeys against outcomes landing meanwhile: a record whose intent
+// was acknowledged shows its pending intent, its id-map entry or both,
+// never neither (which would let the loader create it twice). The outcome
+// writes the entry before it ends the pending intent in memory.
+TEST_F(KvLedgerPendingTest, ResolveKeysNeverSeesNeitherWhileOutcomesLand) {
+  const std::string run = Begin();
+  constexpr int kRecords = 3000;
+  std::atomic<int> acknowledged{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kRecords; ++i) {
+      std::vector<v1::Operation> ops = Intend(run, {absl::StrCat(i)});
+      acknowledged.store(i + 1);
+      ASSERT_TRUE(Applied(run, ops).ok());
+    }
+  });
+  int neither = 0, reads = 0;
+  while (acknowledged.load() < kRecords) {
+    // The newest few acknowledged records, where outcomes are landing.
+    const int n = acknowledged.load();
+    v1::ResolveKeysRequest r;
+    r.set_account("acct");
+    for (int i = std::max(0, n - 4); i < n; ++i) {
+      v1::KeyRef* k = r.add_keys();
+      k->set_source_object("patient");
+      k->set_source_key(absl::StrCat(i));
+      k->set_target_object("contact");
+    }
+    auto out = ledger_->ResolveKeys(r);
+    ASSERT_TRUE(out.ok()) << out.status();
+    for (const v1::ResolvedKey& k : out->keys()) {
+      ++reads;
+      if (k.pending_seq() == 0 && k.crm_id().empty()) ++neither;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(neither, 0) << "of " << reads << " keys read";
+  EXPECT_GT(reads, 0);
 }
 
 }  // namespace
