@@ -6,7 +6,8 @@
 // outcomes, dispositions, approvals: everything the hash chain covers,
 // ledger_chain.h) are serialised by one mutex, which gives the chain its
 // one order; blind writers of working state (stats, cursors) and readers
-// are not.
+// are not (ResolveKeys takes a reader lock on the pending intents, which
+// writers hold only to apply a write that landed).
 #ifndef BRIDGEWORK_LIBS_LEDGER_KV_LEDGER_H_
 #define BRIDGEWORK_LIBS_LEDGER_KV_LEDGER_H_
 
@@ -129,7 +130,8 @@ class KvLedger : public Ledger {
       ABSL_GUARDED_BY(pending_mu_);
   // A failed write left pending_ unknown and rereading it failed too.
   bool pending_stale_ ABSL_GUARDED_BY(pending_mu_) = false;
-  // The seqs of pending_'s intents, to know the smallest.
+  // The seqs of pending_'s intents but the v1 markers', to know the
+  // smallest (meta/pending_from).
   std::set<int64_t> pending_seqs_ ABSL_GUARDED_BY(mu_);
   // `meta/pending_from` as stored: no operation before it is pending.
   int64_t pending_from_ ABSL_GUARDED_BY(mu_) = 1;

@@ -35,7 +35,7 @@ using testing::ReadAll;
 constexpr char kAccount[] = "clinic-crm";
 
 class PendingIntentsTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     fs::remove_all(root_);
     fs::create_directories(root_);
@@ -52,16 +52,15 @@ protected:
   void Start() {
     const std::string port_file = (root_ / "auditor.port").string();
     fs::remove(port_file);
-    auditor_ = testing::Spawn({Bin("bridgework-auditor"), "--listen",
-                               "127.0.0.1:0", "--data-dir", ledger_.string(),
-                               "--port-file", port_file},
-                              (root_ / "auditor.log").string());
+    auditor_ = testing::Spawn(
+        {Bin("bridgework-auditor"), "--listen", "127.0.0.1:0", "--data-dir",
+         ledger_.string(), "--port-file", port_file},
+        (root_ / "auditor.log").string());
     ASSERT_TRUE(testing::WaitForFile(port_file, 30))
         << ReadAll((root_ / "auditor.log").string());
     // "host:port\n", written whole (renamed into place).
     std::string address = ReadAll(port_file);
-    while (!address.empty() && address.back() == '\n')
-      address.pop_back();
+    while (!address.empty() && address.back() == '\n') address.pop_back();
     ASSERT_FALSE(address.empty());
     stub_ = v1::Auditor::NewStub(
         grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
@@ -99,12 +98,12 @@ protected:
   }
 
   // Intents to create patients `keys`, in one call; the seqs handed out.
-  std::vector<int64_t> Intend(const std::string &run,
-                              const std::vector<std::string> &keys) {
+  std::vector<int64_t> Intend(const std::string& run,
+                              const std::vector<std::string>& keys) {
     v1::RecordIntentsRequest r;
     r.set_account(kAccount);
-    for (const std::string &key : keys) {
-      v1::Operation *op = r.add_operations();
+    for (const std::string& key : keys) {
+      v1::Operation* op = r.add_operations();
       op->set_run_id(run);
       op->set_kind(v1::OP_KIND_CREATE);
       op->set_source_object("patient");
@@ -117,12 +116,12 @@ protected:
     return {out.seqs().begin(), out.seqs().end()};
   }
 
-  void Created(const std::string &run, const std::string &key, int64_t seq) {
+  void Created(const std::string& run, const std::string& key, int64_t seq) {
     v1::RecordOutcomesRequest r;
     r.set_account(kAccount);
     r.set_run_id(run);
     r.set_requests(1);
-    v1::Operation *op = r.add_operations();
+    v1::Operation* op = r.add_operations();
     op->set_run_id(run);
     op->set_seq(seq);
     op->set_kind(v1::OP_KIND_CREATE);
@@ -137,11 +136,11 @@ protected:
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
 
-  std::vector<v1::ResolvedKey> Resolve(const std::vector<std::string> &keys) {
+  std::vector<v1::ResolvedKey> Resolve(const std::vector<std::string>& keys) {
     v1::ResolveKeysRequest r;
     r.set_account(kAccount);
-    for (const std::string &key : keys) {
-      v1::KeyRef *k = r.add_keys();
+    for (const std::string& key : keys) {
+      v1::KeyRef* k = r.add_keys();
       k->set_source_object("patient");
       k->set_source_key(key);
       k->set_target_object("contact");
@@ -224,5 +223,5 @@ TEST_F(PendingIntentsTest, AKilledAuditorKnowsItsPendingIntentsAgain) {
       << ReadAll(verify_log);
 }
 
-} // namespace
-} // namespace bridgework
+}  // namespace
+}  // namespace bridgework
