@@ -1,6 +1,7 @@
 #include "libs/ledger/kv_ledger.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -411,48 +412,59 @@ absl::Status KvLedger::LoadPending() {
         return true;
       }));
   BW_RETURN_IF_ERROR(parse);
-  // 2. The operations from `meta/pending_from` on, of every run, in seq
-  // order: a record's newest intent is its pending intent while it has no
-  // outcome (a settled one ends it; older ones no longer count).
+  // 2. The operations from `meta/pending_from` on, of every run: a
+  // record's newest intent is its pending intent while it has no outcome (a
+  // settled newer operation ends it; older intents no longer count). Two
+  // passes, so that memory holds the intents still without an outcome, not
+  // every operation read (an interrupted run's may be millions).
   BW_ASSIGN_OR_RETURN(int64_t from, GetCounter(store_.get(), kPendingFromKey));
   from = std::max<int64_t>(from, 1);
-  std::vector<std::pair<v1::Operation, std::string>> ops;  // op, account
   BW_ASSIGN_OR_RETURN(std::vector<std::string> runs, RunIds(store_.get()));
-  for (const std::string& run_id : runs) {
-    v1::RunInfo run;
-    BW_ASSIGN_OR_RETURN(bool known,
-                        GetProto(store_.get(), RunKey(run_id), &run));
-    (void)known;  // listed: it is there
-    const std::string prefix = OpPrefix(run_id);
-    BW_RETURN_IF_ERROR(
-        store_->Scan(OpKey(run_id, from), PrefixEnd(prefix), false,
-                     [&](std::string_view key, std::string_view value) {
-                       v1::Operation op;
-                       parse = Parse(value, std::string(key), &op);
-                       if (!parse.ok()) return false;
-                       std::string account =
-                           op.account().empty() ? run.account() : op.account();
-                       ops.emplace_back(std::move(op), std::move(account));
-                       return true;
-                     }));
-    BW_RETURN_IF_ERROR(parse);
-  }
-  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
-    return a.first.seq() < b.first.seq();
-  });
-  for (const auto& [op, account] : ops) {
-    std::string key = MapKey(account, op.source_object(), op.source_key(),
-                             op.target_object());
-    if (op.state() == v1::OP_STATE_INTENT) {
-      pending[std::move(key)] =
-          Pending{op.run_id(), op.seq(), op.kind(), false};
-    } else {
-      // Every v1 marker is older than the operations replayed here (the
-      // upgrade started them after the last seq), and the intent that
-      // replaced one deleted it.
-      pending.erase(key);
+  // Calls `visit(op, its record key)` for every operation from `from` on.
+  auto replay =
+      [&](const std::function<void(const v1::Operation&, std::string)>& visit) {
+        for (const std::string& run_id : runs) {
+          v1::RunInfo run;
+          BW_ASSIGN_OR_RETURN(bool known,
+                              GetProto(store_.get(), RunKey(run_id), &run));
+          (void)known;  // listed: it is there
+          BW_RETURN_IF_ERROR(store_->Scan(
+              OpKey(run_id, from), PrefixEnd(OpPrefix(run_id)), false,
+              [&](std::string_view key, std::string_view value) {
+                v1::Operation op;
+                parse = Parse(value, std::string(key), &op);
+                if (!parse.ok()) return false;
+                // Operations written before the account was stored use their
+                // run's.
+                const std::string& account =
+                    op.account().empty() ? run.account() : op.account();
+                visit(op, MapKey(account, op.source_object(), op.source_key(),
+                                 op.target_object()));
+                return true;
+              }));
+          BW_RETURN_IF_ERROR(parse);
+        }
+        return absl::OkStatus();
+      };
+  absl::flat_hash_map<std::string, Pending> intents;  // newest per record
+  BW_RETURN_IF_ERROR(replay([&](const v1::Operation& op, std::string key) {
+    if (op.state() != v1::OP_STATE_INTENT) return;
+    auto [it, added] = intents.try_emplace(std::move(key));
+    if (added || op.seq() > it->second.seq) {
+      it->second = Pending{op.run_id(), op.seq(), op.kind(), false};
     }
+  }));
+  if (!intents.empty()) {
+    BW_RETURN_IF_ERROR(replay([&](const v1::Operation& op, std::string key) {
+      if (op.state() == v1::OP_STATE_INTENT) return;
+      auto it = intents.find(key);
+      if (it != intents.end() && op.seq() > it->second.seq) intents.erase(it);
+    }));
   }
+  // Every v1 marker is older than the operations replayed here (the upgrade
+  // started them after the last seq), and the intent that replaced one
+  // deleted it.
+  for (auto& [key, p] : intents) pending[key] = std::move(p);
   pending_seqs_.clear();
   for (const auto& [key, p] : pending) {
     if (!p.legacy) pending_seqs_.insert(p.seq);

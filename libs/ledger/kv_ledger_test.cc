@@ -312,6 +312,29 @@ TEST_F(KvLedgerPendingTest, TheNewestIntentIsPendingAcrossRestarts) {
   EXPECT_GT(fourth.seq(), third.seq());
 }
 
+// Runs are replayed one after the other, not in seq order: an older run's
+// newer intent stays pending over a later run's settled, older one.
+TEST_F(KvLedgerPendingTest, ReplayAcrossRunsKeepsTheNewestIntent) {
+  const std::string first = Begin();
+  const std::string second = Begin();
+  ASSERT_NE(first, second);
+  // Left pending, so that a restart replays everything after it.
+  const v1::Operation held = Intend(first, {"0"})[0];
+  const v1::Operation a = Intend(first, {"1"})[0];
+  const v1::Operation b = Intend(second, {"1"})[0];
+  ASSERT_TRUE(Applied(second, {b}).ok());
+  const v1::Operation c = Intend(first, {"1"})[0];
+  ASSERT_LT(a.seq(), b.seq());
+  ASSERT_LT(b.seq(), c.seq());
+  Open();
+  EXPECT_EQ(PendingFrom(), held.seq());
+  EXPECT_EQ(Resolve("1").pending_seq(), c.seq());
+  EXPECT_EQ(Resolve("1").pending_run_id(), first);
+  ASSERT_TRUE(Applied(first, {c}).ok());
+  Open();
+  EXPECT_EQ(Resolve("1").pending_seq(), 0);
+}
+
 // `meta/pending_from` follows the oldest pending intent, so a restart
 // replays only the operations from there.
 TEST_F(KvLedgerPendingTest, PendingFromFollowsTheOldestPendingIntent) {
