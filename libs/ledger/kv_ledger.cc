@@ -80,13 +80,6 @@ absl::StatusOr<std::vector<std::string>> RunIds(KvStore* store) {
   return runs;
 }
 
-// The v1 pending marker of a record: its record key (MapKey) under `i/`.
-std::string LegacyMarkerKey(std::string_view record_key) {
-  std::string key = kPendingPrefix;
-  key.append(record_key.substr(2));
-  return key;
-}
-
 // A write batch that reads its own writes, so that one request touching a
 // key twice (two outcomes of one record) sees its earlier change.
 class Txn {
@@ -199,11 +192,9 @@ v1::Disposition Loaded(const v1::Operation& op, const char* action) {
 // (docs/ledger.md, "Outcomes"). `run_id` is the run the outcome was
 // reported for: the op's own run, or a later run that settled the op's
 // pending intent; that run gets the disposition and the id-map credit.
-absl::Status ApplyConsequences(Txn* txn, const std::string& account,
+absl::Status ApplyConsequences(Txn* txn, const std::string& map_key,
                                const std::string& run_id,
                                const v1::Operation& op) {
-  const std::string map_key =
-      MapKey(account, op.source_object(), op.source_key(), op.target_object());
   const std::string disp_key =
       DispositionKey(run_id, op.source_object(), op.source_key());
   const bool done = Done(op.state());
@@ -407,7 +398,7 @@ absl::Status KvLedger::LoadPending() {
         v1::Operation marker;
         parse = Parse(value, std::string(key), &marker);
         if (!parse.ok()) return false;
-        pending[std::string("m/").append(key.substr(2))] =
+        pending[MapKeyOf(key)] =
             Pending{marker.run_id(), marker.seq(), marker.kind(), true};
         return true;
       }));
@@ -465,10 +456,8 @@ absl::Status KvLedger::LoadPending() {
   // started them after the last seq), and the intent that replaced one
   // deleted it.
   for (auto& [key, p] : intents) pending[key] = std::move(p);
-  pending_seqs_.clear();
-  for (const auto& [key, p] : pending) {
-    if (!p.legacy) pending_seqs_.insert(p.seq);
-  }
+  v1_markers_ = false;
+  for (const auto& [key, p] : pending) v1_markers_ |= p.legacy;
   pending_from_ = from;
   absl::MutexLock lock(&pending_mu_);
   pending_ = std::move(pending);
@@ -499,7 +488,6 @@ void KvLedger::ApplyPending(const PendingChanges& changes) {
   for (const auto& [key, p] : changes) {
     auto it = pending_.find(key);
     if (it != pending_.end()) {
-      pending_seqs_.erase(it->second.seq);
       if (p.has_value()) {
         it->second = *p;
       } else {
@@ -508,7 +496,6 @@ void KvLedger::ApplyPending(const PendingChanges& changes) {
     } else if (p.has_value()) {
       pending_.emplace(key, *p);
     }
-    if (p.has_value() && !p->legacy) pending_seqs_.insert(p->seq);
   }
 }
 
@@ -716,7 +703,7 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   const v1::Timestamp now = Now();
   int64_t seq = last_seq_;
   Txn txn(store_.get());
-  std::vector<RecentIntent> recorded;
+  std::vector<v1::Operation> recorded;
   recorded.reserve(r.operations_size());
   PendingChanges changes;
   for (v1::Operation op : r.operations()) {
@@ -732,13 +719,16 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
                                     op.source_key(), op.target_object());
     // The intent becomes the record's pending one; a v1 marker it replaces
     // goes, or LoadPending would bring it back once this one is settled.
-    std::optional<Pending> before = PendingOf(changes, record_key);
-    if (before.has_value() && before->legacy) {
-      txn.Delete(LegacyMarkerKey(record_key));
+    if (v1_markers_) {
+      std::optional<Pending> before = PendingOf(changes, record_key);
+      if (before.has_value() && before->legacy) {
+        txn.Delete(PendingKeyOf(record_key));
+      }
     }
-    changes[record_key] = Pending{op.run_id(), op.seq(), op.kind(), false};
     out.add_seqs(op.seq());
-    recorded.push_back({std::move(op), std::move(record_key)});
+    changes[std::move(record_key)] =
+        Pending{op.run_id(), op.seq(), op.kind(), false};
+    recorded.push_back(std::move(op));
   }
   google::protobuf::Int64Value counter;
   counter.set_value(seq);
@@ -760,8 +750,8 @@ absl::StatusOr<v1::RecordIntentsResponse> KvLedger::RecordIntents(
   if (recent_.size() + recorded.size() > kMaxRecentIntents) {
     ForgetRecentIntents();
   }
-  for (RecentIntent& intent : recorded) {
-    const int64_t s = intent.op.seq();
+  for (v1::Operation& intent : recorded) {
+    const int64_t s = intent.seq();
     recent_.emplace(s, std::move(intent));
   }
   return out;
@@ -810,7 +800,6 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   // Settled here: the seqs to drop from recent_; the pending intents ended.
   std::vector<int64_t> settled;
   PendingChanges changes;
-  std::set<int64_t> ended;
   for (const v1::Operation& in : r.operations()) {
     v1::Operation op;
     // The intent as this process recorded it, unless this request already
@@ -818,15 +807,15 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
     auto recent = recent_.find(in.seq());
     // The operation's key: under the intent's own run where this process
     // recorded it, else under the run the outcome names.
-    std::string op_key = OpKey(
-        recent != recent_.end() ? recent->second.op.run_id() : in.run_id(),
-        in.seq());
-    const RecentIntent* known = recent != recent_.end() && !txn.Touched(op_key)
-                                    ? &recent->second
-                                    : nullptr;
+    std::string op_key =
+        OpKey(recent != recent_.end() ? recent->second.run_id() : in.run_id(),
+              in.seq());
+    const v1::Operation* known = recent != recent_.end() && !txn.Touched(op_key)
+                                     ? &recent->second
+                                     : nullptr;
     bool found = known != nullptr;
     if (found) {
-      op = known->op;
+      op = *known;
     } else {
       BW_ASSIGN_OR_RETURN(found, txn.Get(op_key, &op));
     }
@@ -869,19 +858,23 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
 
     // The record's pending intent ends only if it is this one: a newer
     // intent for the same record may have replaced it.
+    // The id map's key (the request's account), also the pending intent's
+    // unless the intent was recorded for another account.
+    const std::string map_key = MapKey(r.account(), op.source_object(),
+                                       op.source_key(), op.target_object());
     const std::string record_key =
-        known != nullptr ? known->record_key
-                         : MapKey(r.account(), op.source_object(),
-                                  op.source_key(), op.target_object());
+        op.account().empty() || op.account() == r.account()
+            ? map_key
+            : MapKey(op.account(), op.source_object(), op.source_key(),
+                     op.target_object());
     std::optional<Pending> pending = PendingOf(changes, record_key);
     if (pending.has_value() && pending->run_id == op.run_id() &&
         pending->seq == op.seq()) {
-      if (pending->legacy) txn.Delete(LegacyMarkerKey(record_key));
+      if (pending->legacy) txn.Delete(PendingKeyOf(record_key));
       changes[record_key] = std::nullopt;
-      ended.insert(op.seq());
     }
     settled.push_back(op.seq());
-    BW_RETURN_IF_ERROR(ApplyConsequences(&txn, r.account(), in.run_id(), op));
+    BW_RETURN_IF_ERROR(ApplyConsequences(&txn, map_key, in.run_id(), op));
   }
 
   if (r.requests() > 0 && !replay) {
@@ -915,11 +908,15 @@ absl::Status KvLedger::RecordOutcomes(const v1::RecordOutcomesRequest& r) {
   // No operation before the oldest intent still pending is pending: a
   // restart replays from there (LoadPending). Moved on with the outcomes
   // that end it, in their batch.
-  int64_t from = last_seq_ + 1;
-  for (int64_t s : pending_seqs_) {
-    if (!ended.contains(s)) {
-      from = s;
-      break;
+  int64_t from = pending_from_;
+  if (!changes.empty()) {
+    // Intents ended here: the oldest left is the smallest seq of the
+    // others (v1 markers aside: they are not replayed). The pending
+    // intents are the windows in flight, a few thousand at most.
+    from = last_seq_ + 1;
+    absl::ReaderMutexLock lock(&pending_mu_);
+    for (const auto& [key, p] : pending_) {
+      if (!p.legacy && p.seq < from && !changes.contains(key)) from = p.seq;
     }
   }
   if (from > pending_from_) {

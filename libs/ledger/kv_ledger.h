@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -78,18 +77,13 @@ class KvLedger : public Ledger {
   absl::Status WriteChained(KvBatch batch, Durability durability)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Intents this process recorded and has not seen settled, by seq, with
-  // the record key (MapKey) of the record each is for. RecordOutcomes
-  // takes an intent from here instead of reading its `o/` operation back
-  // from the store: every writer of those keys is this object, under mu_,
-  // so while an entry is here the store holds exactly it. Cleared whole
-  // when it grows past kMaxRecentIntents (intents that never got an
-  // outcome) and after any failed write (which may have landed); a missing
-  // entry only means one read.
-  struct RecentIntent {
-    v1::Operation op;
-    std::string record_key;
-  };
+  // Intents this process recorded and has not seen settled, by seq
+  // (`recent_`). RecordOutcomes takes an intent from here instead of
+  // reading its `o/` operation back from the store: every writer of those
+  // keys is this object, under mu_, so while an entry is here the store
+  // holds exactly it. Cleared whole when it grows past kMaxRecentIntents
+  // (intents that never got an outcome) and after any failed write (which
+  // may have landed); a missing entry only means one read.
   static constexpr size_t kMaxRecentIntents = 1 << 16;
   void ForgetRecentIntents() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -121,7 +115,7 @@ class KvLedger : public Ledger {
 
   std::unique_ptr<KvStore> store_;
   absl::Mutex mu_;
-  absl::flat_hash_map<int64_t, RecentIntent> recent_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int64_t, v1::Operation> recent_ ABSL_GUARDED_BY(mu_);
   // Record key -> its pending intent. Written under mu_ and pending_mu_
   // once the write it reflects landed; ResolveKeys reads it under
   // pending_mu_ alone (before the id map: never neither).
@@ -130,9 +124,9 @@ class KvLedger : public Ledger {
       ABSL_GUARDED_BY(pending_mu_);
   // A failed write left pending_ unknown and rereading it failed too.
   bool pending_stale_ ABSL_GUARDED_BY(pending_mu_) = false;
-  // The seqs of pending_'s intents but the v1 markers', to know the
-  // smallest (meta/pending_from).
-  std::set<int64_t> pending_seqs_ ABSL_GUARDED_BY(mu_);
+  // pending_ held v1 markers at the last LoadPending: only then does an
+  // intent look for one to delete.
+  bool v1_markers_ ABSL_GUARDED_BY(mu_) = false;
   // `meta/pending_from` as stored: no operation before it is pending.
   int64_t pending_from_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t last_run_ ABSL_GUARDED_BY(mu_) = 0;

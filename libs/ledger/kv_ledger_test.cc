@@ -79,16 +79,7 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
   }
   std::vector<v1::Operation> Intend(const std::string& run,
                                     const std::vector<std::string>& keys) {
-    v1::RecordIntentsRequest r;
-    r.set_account("acct");
-    for (const std::string& key : keys) {
-      v1::Operation* op = r.add_operations();
-      op->set_run_id(run);
-      op->set_kind(v1::OP_KIND_CREATE);
-      op->set_source_object("patient");
-      op->set_source_key(key);
-      op->set_target_object("contact");
-    }
+    v1::RecordIntentsRequest r = testing::PatientIntents("acct", run, keys);
     auto seqs = ledger_->RecordIntents(r);
     EXPECT_TRUE(seqs.ok()) << seqs.status();
     std::vector<v1::Operation> ops(r.operations().begin(),
@@ -123,27 +114,14 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
     return report.ok() ? report->requests() : -1;
   }
 
-  // Keys of the store under `prefix`.
   std::vector<std::string> Keys(const std::string& prefix) {
-    std::vector<std::string> keys;
-    EXPECT_TRUE(store_
-                    ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
-                           [&](std::string_view key, std::string_view) {
-                             keys.emplace_back(key);
-                             return true;
-                           })
-                    .ok());
-    return keys;
+    return testing::StoreKeys(store_.get(), prefix);
   }
   void Put(const std::string& key, const std::string& value) {
-    KvBatch batch;
-    batch.Put(key, value);
-    ASSERT_TRUE(store_->Write(batch, Durability::kSynced).ok());
+    testing::StorePut(store_.get(), key, value);
   }
   void Delete(const std::string& key) {
-    KvBatch batch;
-    batch.Delete(key);
-    ASSERT_TRUE(store_->Write(batch, Durability::kSynced).ok());
+    testing::StoreDelete(store_.get(), key);
   }
   int64_t PendingFrom() {
     auto value = store_->Get(ledger_internal::kPendingFromKey);
@@ -190,16 +168,8 @@ TEST_F(KvLedgerRecentIntentsTest, TwoOutcomesOfOneIntentInOneRequest) {
   applied.set_crm_id("crm-1");
   *r.add_operations() = applied;
   ASSERT_TRUE(ledger_->RecordOutcomes(r).ok());
-  v1::ListOperationsRequest list;
-  list.set_run_id(run);
-  std::vector<v1::Operation> stored;
-  ASSERT_TRUE(ledger_
-                  ->ListOperations(list, 0,
-                                   [&](const v1::Operation& op) {
-                                     stored.push_back(op);
-                                     return true;
-                                   })
-                  .ok());
+  std::vector<v1::Operation> stored =
+      testing::ListedOperations(ledger_.get(), run);
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].state(), v1::OP_STATE_APPLIED);
   // Kept from the first outcome, which the second does not repeat.
@@ -412,15 +382,10 @@ TEST_F(KvLedgerPendingTest, ResolveKeysNeverSeesNeitherWhileOutcomesLand) {
   while (acknowledged.load() < kRecords) {
     // The newest few acknowledged records, where outcomes are landing.
     const int n = acknowledged.load();
-    v1::ResolveKeysRequest r;
-    r.set_account("acct");
-    for (int i = std::max(0, n - 4); i < n; ++i) {
-      v1::KeyRef* k = r.add_keys();
-      k->set_source_object("patient");
-      k->set_source_key(absl::StrCat(i));
-      k->set_target_object("contact");
-    }
-    auto out = ledger_->ResolveKeys(r);
+    std::vector<std::string> keys;
+    for (int i = std::max(0, n - 4); i < n; ++i)
+      keys.push_back(absl::StrCat(i));
+    auto out = ledger_->ResolveKeys(testing::PatientKeys("acct", keys));
     ASSERT_TRUE(out.ok()) << out.status();
     for (const v1::ResolvedKey& k : out->keys()) {
       ++reads;

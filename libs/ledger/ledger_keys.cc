@@ -105,6 +105,14 @@ std::string PendingKey(std::string_view account, std::string_view source_object,
   return Join({"i/"}, {account, source_object, source_key, target_object});
 }
 
+std::string PendingKeyOf(std::string_view map_key) {
+  return std::string("i/").append(map_key.substr(2));
+}
+
+std::string MapKeyOf(std::string_view pending_key) {
+  return std::string("m/").append(pending_key.substr(2));
+}
+
 std::string MapKey(std::string_view account, std::string_view source_object,
                    std::string_view source_key,
                    std::string_view target_object) {

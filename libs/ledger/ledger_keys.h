@@ -63,6 +63,10 @@ std::string PendingKey(std::string_view account, std::string_view source_object,
 // (crm_id, fingerprint, run_id, seq, kind, external_key): the id map.
 std::string MapKey(std::string_view account, std::string_view source_object,
                    std::string_view source_key, std::string_view target_object);
+// The same record's other key: PendingKey <-> MapKey (they differ only in
+// the table prefix).
+std::string PendingKeyOf(std::string_view map_key);
+std::string MapKeyOf(std::string_view pending_key);
 // m/<account>/, or m/<account>/<source_object>/ when `source_object` is not
 // empty: the prefix of an account's (or one object's) id-map keys.
 std::string MapPrefix(std::string_view account,

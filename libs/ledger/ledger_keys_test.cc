@@ -58,5 +58,13 @@ TEST(LedgerKeys, PrefixEnd) {
   EXPECT_EQ(PrefixEnd(std::string("\xff\xff", 2)), "");
 }
 
+// A record's pending marker (v1) and id-map entry name it the same way.
+TEST(LedgerKeys, PendingAndMapKeysOfOneRecordConvert) {
+  const std::string map = MapKey("acct/1", "patient", "10%", "contact");
+  const std::string pending = PendingKey("acct/1", "patient", "10%", "contact");
+  EXPECT_EQ(PendingKeyOf(map), pending);
+  EXPECT_EQ(MapKeyOf(pending), map);
+}
+
 }  // namespace
 }  // namespace bridgework::ledger::ledger_internal

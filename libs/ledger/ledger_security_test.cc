@@ -48,30 +48,9 @@ std::optional<std::string> Raw(KvStore* store, const std::string& key) {
   return v.ok() ? *v : std::nullopt;
 }
 
-void Put(KvStore* store, const std::string& key, const std::string& value) {
-  KvBatch b;
-  b.Put(key, value);
-  ASSERT_TRUE(store->Write(b, Durability::kSynced).ok());
-}
-
-void Delete(KvStore* store, const std::string& key) {
-  KvBatch b;
-  b.Delete(key);
-  ASSERT_TRUE(store->Write(b, Durability::kSynced).ok());
-}
-
-// Keys under `prefix`, in order.
-std::vector<std::string> Keys(KvStore* store, const std::string& prefix) {
-  std::vector<std::string> keys;
-  EXPECT_TRUE(store
-                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
-                         [&](std::string_view k, std::string_view) {
-                           keys.emplace_back(k);
-                           return true;
-                         })
-                  .ok());
-  return keys;
-}
+using testing::StoreDelete;
+using testing::StoreKeys;
+using testing::StorePut;
 
 TEST(LedgerKeyTest, ReadsHexAndRawFilesAndNamesNoContent) {
   const std::string hex(64, 'a');
@@ -104,8 +83,8 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   KvStore* raw = raw_owner.get();
   std::unique_ptr<KvStore> store = ledger_internal::NewEncryptingKvStore(
       std::make_unique<testing::ForwardingKvStore>(raw), Key('k'));
-  Put(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
-  Put(store.get(), "d/r-000001/patient/2", "john.roe@example.com");
+  StorePut(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
+  StorePut(store.get(), "d/r-000001/patient/2", "john.roe@example.com");
 
   EXPECT_EQ(Raw(store.get(), "d/r-000001/patient/1"), "jane.doe@example.com");
   std::optional<std::string> sealed = Raw(raw, "d/r-000001/patient/1");
@@ -113,7 +92,7 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   EXPECT_THAT(*sealed, Not(HasSubstr("jane.doe")));
   EXPECT_EQ(sealed->substr(0, 4), "BWE1");
   // A fresh nonce per write: the same value seals differently.
-  Put(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
+  StorePut(store.get(), "d/r-000001/patient/1", "jane.doe@example.com");
   EXPECT_NE(Raw(raw, "d/r-000001/patient/1"), sealed);
 
   // Read together: each opened under its own key, an absent one absent.
@@ -126,7 +105,7 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   EXPECT_EQ((*many)[2], "jane.doe@example.com");
 
   // Moved under another key: fails authentication, naming the key.
-  Put(raw, "d/r-000001/patient/2", *Raw(raw, "d/r-000001/patient/1"));
+  StorePut(raw, "d/r-000001/patient/2", *Raw(raw, "d/r-000001/patient/1"));
   EXPECT_EQ(store->MultiGet({"d/r-000001/patient/2"}).status().code(),
             absl::StatusCode::kDataLoss);
   auto moved = store->Get("d/r-000001/patient/2");
@@ -137,14 +116,14 @@ TEST(EncryptionTest, SealsValuesBoundToTheirKeys) {
   // One bit flipped.
   std::string edited = *Raw(raw, "d/r-000001/patient/1");
   edited[edited.size() - 20] ^= 1;
-  Put(raw, "d/r-000001/patient/1", edited);
+  StorePut(raw, "d/r-000001/patient/1", edited);
   EXPECT_EQ(store->Get("d/r-000001/patient/1").status().code(),
             absl::StatusCode::kDataLoss);
 
   // Another key reads nothing: the id says so.
   std::unique_ptr<KvStore> other = ledger_internal::NewEncryptingKvStore(
       std::make_unique<testing::ForwardingKvStore>(raw), Key('x'));
-  Put(store.get(), "r/r-000001", "run");
+  StorePut(store.get(), "r/r-000001", "run");
   auto wrong = other->Get("r/r-000001");
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(wrong.status().message(), HasSubstr(Key('x').id()));
@@ -283,7 +262,7 @@ TEST_F(ChainTest, ConcurrentWritersLeaveOneUnbrokenChain) {
   // Records: one run, 100 operations, 200 dispositions.
   EXPECT_EQ(v.records, 1 + 100 + 200);
   EXPECT_EQ(v.head.size(), 64u);
-  EXPECT_EQ(Keys(Store(), ledger_internal::kChainPrefix).size(), 302u);
+  EXPECT_EQ(StoreKeys(Store(), ledger_internal::kChainPrefix).size(), 302u);
 
   // Reopening continues the chain where it was.
   Open();
@@ -297,7 +276,7 @@ TEST_F(ChainTest, AnEditedRecordIsCaught) {
   const std::string key = ledger_internal::OpKey("r-000001", 3);
   std::string value = *Raw(raw_.get(), key);
   value.back() ^= 1;
-  Put(raw_.get(), key, value);
+  StorePut(raw_.get(), key, value);
   const ChainVerdict v = Verify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.problem, "edited");
@@ -310,7 +289,7 @@ TEST_F(ChainTest, RemovedAndInsertedRecordsAreCaught) {
   const std::string key =
       ledger_internal::DispositionKey("r-000001", "appointment", "0-2");
   ASSERT_TRUE(Raw(raw_.get(), key).has_value());
-  Delete(raw_.get(), key);
+  StoreDelete(raw_.get(), key);
   ChainVerdict v = Verify();
   EXPECT_EQ(v.problem, "removed");
   EXPECT_THAT(v.detail, HasSubstr(key));
@@ -318,7 +297,7 @@ TEST_F(ChainTest, RemovedAndInsertedRecordsAreCaught) {
 
   SetUp();
   Migrate(1, 5);
-  Put(raw_.get(), ledger_internal::OpKey("r-000001", 99), "forged");
+  StorePut(raw_.get(), ledger_internal::OpKey("r-000001", 99), "forged");
   v = Verify();
   EXPECT_EQ(v.problem, "inserted");
   EXPECT_THAT(v.detail, HasSubstr(ledger_internal::OpKey("r-000001", 99)));
@@ -329,32 +308,32 @@ TEST_F(ChainTest, MissingReorderedAndEditedEntriesAreCaught) {
   // An entry removed.
   const std::string e4 = *Raw(raw_.get(), ledger_internal::ChainKey(4));
   const std::string e5 = *Raw(raw_.get(), ledger_internal::ChainKey(5));
-  Delete(raw_.get(), ledger_internal::ChainKey(4));
+  StoreDelete(raw_.get(), ledger_internal::ChainKey(4));
   ChainVerdict v = Verify();
   EXPECT_EQ(v.problem, "missing");
   EXPECT_EQ(v.broken_seq, 4);
 
   // Two entries swapped.
-  Put(raw_.get(), ledger_internal::ChainKey(4), e5);
-  Put(raw_.get(), ledger_internal::ChainKey(5), e4);
+  StorePut(raw_.get(), ledger_internal::ChainKey(4), e5);
+  StorePut(raw_.get(), ledger_internal::ChainKey(5), e4);
   v = Verify();
   EXPECT_EQ(v.problem, "reordered");
   EXPECT_EQ(v.broken_seq, 4);
 
   // An entry's digest rewritten (to match an edit of its record).
-  Put(raw_.get(), ledger_internal::ChainKey(5), e5);
+  StorePut(raw_.get(), ledger_internal::ChainKey(5), e5);
   std::string edited = e4;
   edited[edited.size() - 40] ^= 1;
-  Put(raw_.get(), ledger_internal::ChainKey(4), edited);
+  StorePut(raw_.get(), ledger_internal::ChainKey(4), edited);
   v = Verify();
   EXPECT_EQ(v.problem, "edited");
   EXPECT_EQ(v.broken_seq, 4);
 
   // The newest entry cut off.
-  Put(raw_.get(), ledger_internal::ChainKey(4), e4);
+  StorePut(raw_.get(), ledger_internal::ChainKey(4), e4);
   ASSERT_TRUE(Verify().ok);
   const int64_t last = Verify().entries;
-  Delete(raw_.get(), ledger_internal::ChainKey(last));
+  StoreDelete(raw_.get(), ledger_internal::ChainKey(last));
   v = Verify();
   EXPECT_EQ(v.problem, "missing");
   EXPECT_EQ(v.broken_seq, last);
@@ -363,10 +342,11 @@ TEST_F(ChainTest, MissingReorderedAndEditedEntriesAreCaught) {
 TEST_F(ChainTest, RecordsWrittenBeforeTheChainAreAdopted) {
   Migrate(1, 3);
   // Drop the chain: a ledger from before it.
-  for (const std::string& k : Keys(raw_.get(), ledger_internal::kChainPrefix)) {
-    Delete(raw_.get(), k);
+  for (const std::string& k :
+       StoreKeys(raw_.get(), ledger_internal::kChainPrefix)) {
+    StoreDelete(raw_.get(), k);
   }
-  Delete(raw_.get(), ledger_internal::kChainHeadKey);
+  StoreDelete(raw_.get(), ledger_internal::kChainHeadKey);
   Open();
   ChainVerdict v = Verify();
   EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
@@ -396,23 +376,24 @@ std::string V1Entry(int64_t n, const std::string& prev_hash,
 TEST_F(ChainTest, OneRecordEntriesOfOlderLedgersStillVerify) {
   Migrate(1, 3);
   // Rewrite the chain as an older ledger wrote it: one entry per record.
-  for (const std::string& k : Keys(raw_.get(), ledger_internal::kChainPrefix)) {
-    Delete(raw_.get(), k);
+  for (const std::string& k :
+       StoreKeys(raw_.get(), ledger_internal::kChainPrefix)) {
+    StoreDelete(raw_.get(), k);
   }
   std::string hash(32, '\0');
   int64_t n = 0;
   std::map<int64_t, std::string> entries;
   for (const char* prefix : {"d/", "o/", "r/"}) {
-    for (const std::string& k : Keys(raw_.get(), prefix)) {
+    for (const std::string& k : StoreKeys(raw_.get(), prefix)) {
       std::string entry = V1Entry(++n, hash, k, *Raw(raw_.get(), k));
       hash = entry.substr(entry.size() - 32);
       entries[n] = entry;
-      Put(raw_.get(), ledger_internal::ChainKey(n), entry);
+      StorePut(raw_.get(), ledger_internal::ChainKey(n), entry);
     }
   }
   std::string head;
   for (int i = 7; i >= 0; --i) head.push_back(static_cast<char>(n >> (8 * i)));
-  Put(raw_.get(), ledger_internal::kChainHeadKey, head + hash);
+  StorePut(raw_.get(), ledger_internal::kChainHeadKey, head + hash);
   ChainVerdict v = Verify();
   EXPECT_TRUE(v.ok) << v.problem << ": " << v.detail;
   EXPECT_EQ(v.entries, n);
@@ -428,7 +409,7 @@ TEST_F(ChainTest, OneRecordEntriesOfOlderLedgersStillVerify) {
   // An old entry's digest changed is still caught, and named.
   std::string edited = entries[2];
   edited[edited.size() - 40] ^= 1;
-  Put(raw_.get(), ledger_internal::ChainKey(2), edited);
+  StorePut(raw_.get(), ledger_internal::ChainKey(2), edited);
   v = Verify();
   EXPECT_EQ(v.problem, "edited");
   EXPECT_EQ(v.broken_seq, 2);
@@ -445,7 +426,7 @@ TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
   const std::string key2 = ledger_internal::OpKey("r-000001", 2);
   std::string sealed = *Raw(raw_.get(), key2);
   sealed[sealed.size() - 1] ^= 1;
-  Put(raw_.get(), key2, sealed);
+  StorePut(raw_.get(), key2, sealed);
   v = Verify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.problem, "edited");
@@ -456,7 +437,7 @@ TEST_F(ChainTest, EncryptedLedgerChainsPlaintextAndReportsSealBreaks) {
   // A sealed chain entry edited: named by its number, the walk goes on.
   std::string entry = *Raw(raw_.get(), ledger_internal::ChainKey(3));
   entry[entry.size() - 1] ^= 1;
-  Put(raw_.get(), ledger_internal::ChainKey(3), entry);
+  StorePut(raw_.get(), ledger_internal::ChainKey(3), entry);
   v = Verify();
   EXPECT_EQ(v.problem, "edited");
   EXPECT_EQ(v.broken_seq, 3);

@@ -385,16 +385,8 @@ TYPED_TEST(LedgerTest, IntentThenOutcomeUpdatesIdMapAndPending) {
   EXPECT_EQ(report.operations_pending(), 0);
 
   // The stored operation carries the outcome.
-  v1::ListOperationsRequest list;
-  list.set_run_id(run.run_id());
-  std::vector<v1::Operation> stored;
-  ASSERT_TRUE(this->ledger_
-                  ->ListOperations(list, 0,
-                                   [&](const v1::Operation& op) {
-                                     stored.push_back(op);
-                                     return true;
-                                   })
-                  .ok());
+  std::vector<v1::Operation> stored =
+      testing::ListedOperations(this->ledger_.get(), run.run_id());
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_EQ(stored[0].state(), v1::OP_STATE_APPLIED);
   EXPECT_EQ(stored[0].crm_id(), "501");

@@ -1,5 +1,7 @@
-// Test support for the ledger's own tests: a store that forwards to one
-// the test keeps, KvLedger over any store, and resolving one patient key.
+// Test support for the ledger's own tests and the auditor's integration
+// tests: a store that forwards to one the test keeps, KvLedger over any
+// store, patient intents and keys, listing a run's operations, and raw
+// store access.
 // Header-only; for tests, not for the services.
 #ifndef BRIDGEWORK_LIBS_LEDGER_LEDGER_TESTING_H_
 #define BRIDGEWORK_LIBS_LEDGER_LEDGER_TESTING_H_
@@ -7,13 +9,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "libs/ledger/kv_ledger.h"
 #include "libs/ledger/kv_store.h"
 #include "libs/ledger/ledger.h"
+#include "libs/ledger/ledger_keys.h"
 
 namespace bridgework::ledger::testing {
 
@@ -49,18 +54,86 @@ class TestKvLedger : public ledger_internal::KvLedger {
   using KvLedger::Load;
 };
 
+// Intents to create the patients `keys` as contacts under `run`.
+inline v1::RecordIntentsRequest PatientIntents(
+    const std::string& account, const std::string& run,
+    const std::vector<std::string>& keys) {
+  v1::RecordIntentsRequest r;
+  r.set_account(account);
+  for (const std::string& key : keys) {
+    v1::Operation* op = r.add_operations();
+    op->set_run_id(run);
+    op->set_kind(v1::OP_KIND_CREATE);
+    op->set_source_object("patient");
+    op->set_source_key(key);
+    op->set_target_object("contact");
+  }
+  return r;
+}
+
+// A ResolveKeys request for the patients `keys` mapped to contacts.
+inline v1::ResolveKeysRequest PatientKeys(
+    const std::string& account, const std::vector<std::string>& keys) {
+  v1::ResolveKeysRequest r;
+  r.set_account(account);
+  for (const std::string& key : keys) {
+    v1::KeyRef* k = r.add_keys();
+    k->set_source_object("patient");
+    k->set_source_key(key);
+    k->set_target_object("contact");
+  }
+  return r;
+}
+
 // The ledger's answer for one patient key mapped to a contact.
 inline v1::ResolvedKey ResolvePatient(Ledger* ledger, const std::string& key,
                                       const std::string& account = "acct") {
-  v1::ResolveKeysRequest r;
-  r.set_account(account);
-  v1::KeyRef* k = r.add_keys();
-  k->set_source_object("patient");
-  k->set_source_key(key);
-  k->set_target_object("contact");
-  auto out = ledger->ResolveKeys(r);
+  auto out = ledger->ResolveKeys(PatientKeys(account, {key}));
   EXPECT_TRUE(out.ok()) << out.status();
   return out.ok() && out->keys_size() == 1 ? out->keys(0) : v1::ResolvedKey();
+}
+
+// The operations of `run`, in seq order.
+inline std::vector<v1::Operation> ListedOperations(Ledger* ledger,
+                                                   const std::string& run) {
+  v1::ListOperationsRequest list;
+  list.set_run_id(run);
+  std::vector<v1::Operation> ops;
+  EXPECT_TRUE(ledger
+                  ->ListOperations(list, 0,
+                                   [&](const v1::Operation& op) {
+                                     ops.push_back(op);
+                                     return true;
+                                   })
+                  .ok());
+  return ops;
+}
+
+// Raw access to a store under a ledger (synced writes).
+inline void StorePut(ledger_internal::KvStore* store, const std::string& key,
+                     const std::string& value) {
+  ledger_internal::KvBatch b;
+  b.Put(key, value);
+  ASSERT_TRUE(store->Write(b, ledger_internal::Durability::kSynced).ok());
+}
+inline void StoreDelete(ledger_internal::KvStore* store,
+                        const std::string& key) {
+  ledger_internal::KvBatch b;
+  b.Delete(key);
+  ASSERT_TRUE(store->Write(b, ledger_internal::Durability::kSynced).ok());
+}
+// The store's keys under `prefix`, in order.
+inline std::vector<std::string> StoreKeys(ledger_internal::KvStore* store,
+                                          const std::string& prefix) {
+  std::vector<std::string> keys;
+  EXPECT_TRUE(store
+                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                         [&](std::string_view k, std::string_view) {
+                           keys.emplace_back(k);
+                           return true;
+                         })
+                  .ok());
+  return keys;
 }
 
 }  // namespace bridgework::ledger::testing

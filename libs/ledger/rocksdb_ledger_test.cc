@@ -58,15 +58,8 @@ class RocksDbLedgerTest : public ::testing::Test {
     return run.value_or(v1::RunInfo());
   }
   int64_t Intend(const std::string& run, const std::string& key) {
-    v1::RecordIntentsRequest r;
-    r.set_account("acct");
-    v1::Operation* op = r.add_operations();
-    op->set_run_id(run);
-    op->set_kind(v1::OP_KIND_CREATE);
-    op->set_source_object("patient");
-    op->set_source_key(key);
-    op->set_target_object("contact");
-    op->set_fingerprint("fp");
+    v1::RecordIntentsRequest r = testing::PatientIntents("acct", run, {key});
+    r.mutable_operations(0)->set_fingerprint("fp");
     auto out = ledger_->RecordIntents(r);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? out->seqs(0) : 0;
@@ -254,17 +247,7 @@ TEST_F(RocksDbLedgerTest, ALedgerFromBeforeTheFamiliesKeepsItsLayout) {
   const int64_t seq = Intend(run.run_id(), "7");
   Reopen();
   EXPECT_EQ(Resolve("7").pending_seq(), seq);
-  v1::ListOperationsRequest list;
-  list.set_run_id(run.run_id());
-  int listed = 0;
-  ASSERT_TRUE(ledger_
-                  ->ListOperations(list, 0,
-                                   [&](const v1::Operation&) {
-                                     ++listed;
-                                     return true;
-                                   })
-                  .ok());
-  EXPECT_EQ(listed, 1);
+  EXPECT_EQ(testing::ListedOperations(ledger_.get(), run.run_id()).size(), 1u);
   ledger_.reset();
   std::string error;
   auto raw = RawLedgerDb::Open(dir_, /*read_only=*/true, &error);

@@ -22,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bridgework/v1/auditor.grpc.pb.h"
+#include "libs/ledger/ledger_testing.h"
 #include "libs/ledger/raw_ledger_db.h"
 #include "tests/integration/process_util.h"
 
@@ -100,16 +101,8 @@ class PendingIntentsTest : public ::testing::Test {
   // Intents to create patients `keys`, in one call; the seqs handed out.
   std::vector<int64_t> Intend(const std::string& run,
                               const std::vector<std::string>& keys) {
-    v1::RecordIntentsRequest r;
-    r.set_account(kAccount);
-    for (const std::string& key : keys) {
-      v1::Operation* op = r.add_operations();
-      op->set_run_id(run);
-      op->set_kind(v1::OP_KIND_CREATE);
-      op->set_source_object("patient");
-      op->set_source_key(key);
-      op->set_target_object("contact");
-    }
+    v1::RecordIntentsRequest r =
+        ledger::testing::PatientIntents(kAccount, run, keys);
     v1::RecordIntentsResponse out;
     grpc::Status s = stub_->RecordIntents(Context().get(), r, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -137,14 +130,7 @@ class PendingIntentsTest : public ::testing::Test {
   }
 
   std::vector<v1::ResolvedKey> Resolve(const std::vector<std::string>& keys) {
-    v1::ResolveKeysRequest r;
-    r.set_account(kAccount);
-    for (const std::string& key : keys) {
-      v1::KeyRef* k = r.add_keys();
-      k->set_source_object("patient");
-      k->set_source_key(key);
-      k->set_target_object("contact");
-    }
+    v1::ResolveKeysRequest r = ledger::testing::PatientKeys(kAccount, keys);
     v1::ResolveKeysResponse out;
     grpc::Status s = stub_->ResolveKeys(Context().get(), r, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
