@@ -103,7 +103,11 @@ class FakeAuditorClient : public AuditorClient {
         rk->set_crm_id(it->second.crm_id);
         rk->set_fingerprint(it->second.fingerprint);
         rk->set_run_id(it->second.run_id);
-        rk->set_written(it->second.written);
+        if (!r.written_if_changed() ||
+            (!k.fingerprint().empty() &&
+             k.fingerprint() != it->second.fingerprint)) {
+          rk->set_written(it->second.written);
+        }
       }
       if (auto it = pending_.find(key); it != pending_.end()) {
         rk->set_pending_seq(it->second);
@@ -177,7 +181,7 @@ class FakeAuditorClient : public AuditorClient {
         rk.set_crm_id(m.crm_id);
         rk.set_fingerprint(m.fingerprint);
         rk.set_run_id(m.run_id);
-        rk.set_written(m.written);
+        if (!r.without_written()) rk.set_written(m.written);
         entries.push_back(std::move(rk));
       }
     }

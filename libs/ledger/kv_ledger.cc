@@ -163,6 +163,11 @@ bool Done(v1::OpState s) {
 }
 
 // The id-map entry an applied write leaves behind, credited to `run_id`.
+// What the write left in the CRM (`written`, the entry's largest part) is
+// not copied: the operation holds it, and the entry names the operation
+// (WrittenOpKey). The entry is rewritten for every record loaded, and
+// flushed and compacted with the ledger's unordered keys, where its bytes
+// cost most (docs/ledger.md, "Id map").
 v1::Operation MapEntry(const v1::Operation& op, const std::string& run_id) {
   v1::Operation e;
   e.set_run_id(run_id);
@@ -172,8 +177,39 @@ v1::Operation MapEntry(const v1::Operation& op, const std::string& run_id) {
   e.set_crm_id(op.crm_id());
   e.set_fingerprint(op.fingerprint());
   e.set_external_key(op.external_key());
-  e.set_written(op.written());
+  if (op.run_id() != run_id) e.set_op_run_id(op.run_id());
   return e;
+}
+
+// The key of the operation whose `written` an id-map entry stands for; ""
+// when the entry carries its own (written before format v3) or names no
+// operation.
+std::string WrittenOpKey(const v1::Operation& entry) {
+  if (!entry.written().empty() || entry.seq() <= 0) return "";
+  return OpKey(entry.op_run_id().empty() ? entry.run_id() : entry.op_run_id(),
+               entry.seq());
+}
+
+// Sets each `to[i]->written` from the operation at `keys[i]`, read
+// together. An operation that is not there leaves it empty: entries from
+// before format v3 whose operation wrote no projection name no stored
+// operation when a later run settled it (a removed operation is
+// `bridgework audit verify`'s to find).
+absl::Status FillWritten(KvStore* store, const std::vector<std::string>& keys,
+                         const std::vector<v1::ResolvedKey*>& to) {
+  if (keys.empty()) return absl::OkStatus();
+  BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                      store->MultiGet(keys));
+  if (values.size() != keys.size()) {
+    return absl::InternalError("ledger: MultiGet answered another count");
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!values[i].has_value()) continue;
+    v1::Operation op;
+    BW_RETURN_IF_ERROR(Parse(*values[i], keys[i], &op));
+    to[i]->set_written(std::move(*op.mutable_written()));
+  }
+  return absl::OkStatus();
 }
 
 // The LOADED disposition of an applied operation's record.
@@ -211,10 +247,12 @@ absl::Status ApplyConsequences(Txn* txn, const std::string& map_key,
         BW_ASSIGN_OR_RETURN(bool mapped, txn->Get(map_key, &current));
         if (mapped && current.crm_id() == op.crm_id()) {
           current.clear_fingerprint();
+          // What the CRM holds now, the restored before-image, is the
+          // rollback operation's `written`: the entry names it.
           current.set_run_id(op.run_id());
           current.set_seq(op.seq());
-          // What the CRM holds now: the restored before-image.
-          current.set_written(op.written());
+          current.clear_op_run_id();
+          current.clear_written();
           txn->Put(map_key, current);
         }
         return absl::OkStatus();
@@ -351,10 +389,11 @@ absl::Status KvLedger::Load() {
   absl::MutexLock lock(&mu_);
   BW_ASSIGN_OR_RETURN(std::optional<std::string> format,
                       store_->Get(kFormatKey));
-  if (format.has_value() && *format != kFormat && *format != kFormatV1) {
+  if (format.has_value() && *format != kFormat && *format != kFormatV2 &&
+      *format != kFormatV1) {
     return absl::FailedPreconditionError(
         absl::StrCat("ledger format is \"", *format, "\", expected \"", kFormat,
-                     "\" (or \"", kFormatV1, "\")"));
+                     "\" (or \"", kFormatV2, "\" or \"", kFormatV1, "\")"));
   }
   if (!format.has_value()) {
     // No marker: a new store, or one written before the marker existed,
@@ -378,10 +417,14 @@ absl::Status KvLedger::Load() {
   if (format != kFormat) {
     // A new ledger, or a v1 ledger: its pending intents are its `i/`
     // markers (kept until each changes), so nothing before the next seq
-    // needs replaying. Synced: written once.
+    // needs replaying. A v2 ledger keeps its `meta/pending_from`; its
+    // id-map entries keep their own `written` (WrittenOpKey). Synced:
+    // written once.
     KvBatch batch;
     batch.Put(kFormatKey, kFormat);
-    batch.Put(kPendingFromKey, Counter(last_seq_ + 1));
+    if (format != kFormatV2) {
+      batch.Put(kPendingFromKey, Counter(last_seq_ + 1));
+    }
     BW_RETURN_IF_ERROR(store_->Write(batch, Durability::kSynced));
   }
   BW_RETURN_IF_ERROR(chain_.Load(store_.get()));
@@ -968,16 +1011,28 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
   if (values.size() != keys.size()) {
     return absl::InternalError("ledger: MultiGet answered another count");
   }
+  // The operations holding what was written, for the keys that want it.
+  std::vector<std::string> op_keys;
+  std::vector<v1::ResolvedKey*> op_to;
   for (int i = 0; i < r.keys_size(); ++i) {
     v1::ResolvedKey* rk = out.add_keys();
-    *rk->mutable_key() = r.keys(i);
+    const v1::KeyRef& k = r.keys(i);
+    *rk->mutable_key() = k;
     if (values[i].has_value()) {
       v1::Operation entry;
       BW_RETURN_IF_ERROR(Parse(*values[i], keys[i], &entry));
       rk->set_crm_id(entry.crm_id());
       rk->set_fingerprint(entry.fingerprint());
       rk->set_run_id(entry.run_id());
-      rk->set_written(entry.written());
+      if (!r.written_if_changed() || (!k.fingerprint().empty() &&
+                                      k.fingerprint() != entry.fingerprint())) {
+        if (std::string key = WrittenOpKey(entry); !key.empty()) {
+          op_keys.push_back(std::move(key));
+          op_to.push_back(rk);
+        } else {
+          rk->set_written(std::move(*entry.mutable_written()));
+        }
+      }
     }
     if (pending[i].has_value()) {
       rk->set_pending_run_id(pending[i]->run_id);
@@ -985,6 +1040,7 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
       rk->set_pending_kind(pending[i]->kind);
     }
   }
+  BW_RETURN_IF_ERROR(FillWritten(store_.get(), op_keys, op_to));
   return out;
 }
 
@@ -1000,31 +1056,60 @@ absl::Status KvLedger::ListMapped(const v1::ListMappedRequest& r,
     begin.push_back('\0');
     if (begin < prefix) begin = prefix;
   }
-  absl::Status parse;
-  BW_RETURN_IF_ERROR(
-      store_->Scan(begin, PrefixEnd(prefix), false,
-                   [&](std::string_view key, std::string_view value) {
-                     std::optional<MapKeyParts> parts = ParseMapKey(key);
-                     if (!parts.has_value()) {
-                       parse = absl::DataLossError(absl::StrCat(
-                           "ledger: malformed id-map key ", std::string(key)));
-                       return false;
-                     }
-                     v1::Operation entry;
-                     parse = Parse(value, std::string(key), &entry);
-                     if (!parse.ok()) return false;
-                     v1::ResolvedKey rk;
-                     v1::KeyRef* k = rk.mutable_key();
-                     k->set_source_object(std::move(parts->source_object));
-                     k->set_source_key(std::move(parts->source_key));
-                     k->set_target_object(std::move(parts->target_object));
-                     rk.set_crm_id(entry.crm_id());
-                     rk.set_fingerprint(entry.fingerprint());
-                     rk.set_run_id(entry.run_id());
-                     rk.set_written(entry.written());
-                     return visit(rk);
-                   }));
-  return parse;
+  // Entries are visited a chunk at a time, after the operations holding
+  // what they wrote are read together.
+  constexpr size_t kChunk = 256;
+  std::vector<v1::ResolvedKey> chunk;
+  chunk.reserve(kChunk);  // never reallocated: op_to points into it
+  std::vector<std::string> op_keys;
+  std::vector<v1::ResolvedKey*> op_to;
+  bool more = true;
+  auto flush = [&]() -> absl::Status {
+    BW_RETURN_IF_ERROR(FillWritten(store_.get(), op_keys, op_to));
+    for (const v1::ResolvedKey& rk : chunk) {
+      if (!(more = visit(rk))) break;
+    }
+    chunk.clear();
+    op_keys.clear();
+    op_to.clear();
+    return absl::OkStatus();
+  };
+  absl::Status failed;
+  BW_RETURN_IF_ERROR(store_->Scan(
+      begin, PrefixEnd(prefix), false,
+      [&](std::string_view key, std::string_view value) {
+        std::optional<MapKeyParts> parts = ParseMapKey(key);
+        if (!parts.has_value()) {
+          failed = absl::DataLossError(
+              absl::StrCat("ledger: malformed id-map key ", std::string(key)));
+          return false;
+        }
+        v1::Operation entry;
+        failed = Parse(value, std::string(key), &entry);
+        if (!failed.ok()) return false;
+        v1::ResolvedKey& rk = chunk.emplace_back();
+        v1::KeyRef* k = rk.mutable_key();
+        k->set_source_object(std::move(parts->source_object));
+        k->set_source_key(std::move(parts->source_key));
+        k->set_target_object(std::move(parts->target_object));
+        rk.set_crm_id(entry.crm_id());
+        rk.set_fingerprint(entry.fingerprint());
+        rk.set_run_id(entry.run_id());
+        if (!r.without_written()) {
+          if (std::string op_key = WrittenOpKey(entry); !op_key.empty()) {
+            op_keys.push_back(std::move(op_key));
+            op_to.push_back(&rk);
+          } else {
+            rk.set_written(std::move(*entry.mutable_written()));
+          }
+        }
+        if (chunk.size() < kChunk) return true;
+        failed = flush();
+        return failed.ok() && more;
+      }));
+  BW_RETURN_IF_ERROR(failed);
+  if (more && !chunk.empty()) BW_RETURN_IF_ERROR(flush());
+  return absl::OkStatus();
 }
 
 absl::Status KvLedger::RecordDispositions(

@@ -89,8 +89,11 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
     }
     return ops;
   }
+  // With `written`: each record's written projection is Written(key) and
+  // its fingerprint "fp-<key>".
   absl::Status Applied(const std::string& run,
-                       const std::vector<v1::Operation>& intents) {
+                       const std::vector<v1::Operation>& intents,
+                       bool written = false) {
     v1::RecordOutcomesRequest r;
     r.set_account("acct");
     r.set_run_id(run);
@@ -99,9 +102,29 @@ class KvLedgerRecentIntentsTest : public ::testing::Test {
       op.set_state(v1::OP_STATE_APPLIED);
       op.set_crm_id("crm-" + op.source_key());
       op.set_http_status(201);
+      if (written) {
+        op.set_written(Written(op.source_key()));
+        op.set_fingerprint("fp-" + op.source_key());
+      }
       *r.add_operations() = std::move(op);
     }
     return ledger_->RecordOutcomes(r);
+  }
+  static std::string Written(const std::string& key) {
+    return absl::StrCat(R"({"fields":{"name":")", key, R"("}})");
+  }
+  // The id-map entry of patient `key`, as stored.
+  v1::Operation StoredEntry(const std::string& key) {
+    v1::Operation entry;
+    auto value =
+        store_->Get(ledger_internal::MapKey("acct", "patient", key, "contact"));
+    EXPECT_TRUE(value.ok() && value->has_value() &&
+                entry.ParseFromString(**value));
+    return entry;
+  }
+  int OpReads() {
+    absl::MutexLock lock(&probe_->mu_);
+    return probe_->reads["o/"];
   }
   v1::ResolvedKey Resolve(const std::string& key) {
     return testing::ResolvePatient(ledger_.get(), key);
@@ -395,6 +418,164 @@ TEST_F(KvLedgerPendingTest, ResolveKeysNeverSeesNeitherWhileOutcomesLand) {
   writer.join();
   EXPECT_EQ(neither, 0) << "of " << reads << " keys read";
   EXPECT_GT(reads, 0);
+}
+
+// The id map (docs/ledger.md, "Id map"): since format v3 an entry keeps
+// no `written` of its own but names the operation that holds it, read only
+// for the callers that want it.
+using KvLedgerIdMapTest = KvLedgerRecentIntentsTest;
+
+TEST_F(KvLedgerIdMapTest, AnEntryNamesTheOperationThatHoldsWhatWasWritten) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2"});
+  ASSERT_TRUE(Applied(run, ops, /*written=*/true).ok());
+  const v1::Operation entry = StoredEntry("1");
+  EXPECT_TRUE(entry.written().empty());
+  EXPECT_EQ(entry.run_id(), run);
+  EXPECT_EQ(entry.seq(), ops[0].seq());
+  EXPECT_TRUE(entry.op_run_id().empty());
+  EXPECT_EQ(entry.fingerprint(), "fp-1");
+  const int before = OpReads();
+  EXPECT_EQ(Resolve("1").written(), Written("1"));
+  EXPECT_EQ(OpReads(), before + 1);
+  Open();
+  EXPECT_EQ(Resolve("2").written(), Written("2"));
+  EXPECT_EQ(Resolve("2").crm_id(), "crm-2");
+}
+
+TEST_F(KvLedgerIdMapTest, WrittenIfChangedReadsOnlyTheChangedRecords) {
+  const std::string run = Begin();
+  ASSERT_TRUE(Applied(run, Intend(run, {"1", "2", "3"}), true).ok());
+  v1::ResolveKeysRequest r = testing::PatientKeys("acct", {"1", "2", "3"});
+  r.set_written_if_changed(true);
+  r.mutable_keys(0)->set_fingerprint("fp-1");          // unchanged
+  r.mutable_keys(1)->set_fingerprint("fp-2, edited");  // changed
+  // keys(2): no fingerprint, asked as a parent
+  const int before = OpReads();
+  auto out = ledger_->ResolveKeys(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->keys_size(), 3);
+  EXPECT_EQ(out->keys(0).written(), "");
+  EXPECT_EQ(out->keys(1).written(), Written("2"));
+  EXPECT_EQ(out->keys(2).written(), "");
+  for (const v1::ResolvedKey& k : out->keys()) {
+    EXPECT_EQ(k.crm_id(), "crm-" + k.key().source_key());
+  }
+  EXPECT_EQ(OpReads(), before + 1);
+  // Without the flag: every mapped key's.
+  r.set_written_if_changed(false);
+  out = ledger_->ResolveKeys(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->keys(0).written(), Written("1"));
+  EXPECT_EQ(out->keys(2).written(), Written("3"));
+}
+
+// A later run that settles an earlier run's intent is credited with the
+// record; the operation stays under the earlier run, and the entry says so.
+TEST_F(KvLedgerIdMapTest, AnEntryCreditedToALaterRunNamesTheEarlierRunsOp) {
+  const std::string first = Begin();
+  std::vector<v1::Operation> ops = Intend(first, {"1"});
+  const std::string second = Begin();
+  ops[0].set_run_id(second);
+  ASSERT_TRUE(Applied(second, ops, true).ok());
+  const v1::Operation entry = StoredEntry("1");
+  EXPECT_EQ(entry.run_id(), second);
+  EXPECT_EQ(entry.op_run_id(), first);
+  EXPECT_TRUE(entry.written().empty());
+  Open();
+  EXPECT_EQ(Resolve("1").run_id(), second);
+  EXPECT_EQ(Resolve("1").written(), Written("1"));
+}
+
+// A v2 ledger is upgraded at open: its entries keep their own `written`
+// (read without its operation), and its `meta/pending_from` stays.
+TEST_F(KvLedgerIdMapTest, AV2LedgersEntriesKeepTheirOwnWritten) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2"});
+  ASSERT_TRUE(Applied(run, {ops[0]}, true).ok());
+  v1::Operation v2 = StoredEntry("1");
+  v2.set_written(R"({"fields":{"name":"as v2 kept it"}})");
+  Put(ledger_internal::MapKey("acct", "patient", "1", "contact"),
+      v2.SerializeAsString());
+  Put(ledger_internal::kFormatKey, ledger_internal::kFormatV2);
+  ASSERT_EQ(PendingFrom(), ops[1].seq());
+  Open();
+  EXPECT_EQ(*store_->Get(ledger_internal::kFormatKey),
+            std::string(ledger_internal::kFormat));
+  EXPECT_EQ(PendingFrom(), ops[1].seq());
+  EXPECT_EQ(Resolve("2").pending_seq(), ops[1].seq());
+  const int before = OpReads();
+  EXPECT_EQ(Resolve("1").written(), v2.written());
+  EXPECT_EQ(OpReads(), before);
+}
+
+// A rollback of an update restores the before-image: the entry then names
+// the rollback's operation, whose `written` is what the CRM holds again.
+TEST_F(KvLedgerIdMapTest, ARolledBackUpdateNamesTheRollbacksOperation) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1"});
+  ASSERT_TRUE(Applied(run, ops, true).ok());
+  v1::RecordIntentsRequest undo = testing::PatientIntents("acct", run, {"1"});
+  undo.mutable_operations(0)->set_kind(v1::OP_KIND_UPDATE);
+  undo.mutable_operations(0)->set_undoes_seq(ops[0].seq());
+  undo.mutable_operations(0)->set_crm_id("crm-1");
+  auto seqs = ledger_->RecordIntents(undo);
+  ASSERT_TRUE(seqs.ok()) << seqs.status();
+  v1::RecordOutcomesRequest done;
+  done.set_account("acct");
+  v1::Operation* op = done.add_operations();
+  *op = undo.operations(0);
+  op->set_seq(seqs->seqs(0));
+  op->set_state(v1::OP_STATE_APPLIED);
+  op->set_written(R"({"fields":{"name":"before"}})");
+  ASSERT_TRUE(ledger_->RecordOutcomes(done).ok());
+  const v1::Operation entry = StoredEntry("1");
+  EXPECT_EQ(entry.seq(), seqs->seqs(0));
+  EXPECT_TRUE(entry.written().empty());
+  EXPECT_TRUE(entry.fingerprint().empty());
+  EXPECT_EQ(Resolve("1").written(), R"({"fields":{"name":"before"}})");
+  EXPECT_EQ(Resolve("1").crm_id(), "crm-1");
+}
+
+// ListMapped reads the operations a chunk at a time: every entry with its
+// `written`, none read when the caller wants the ids alone, and a visitor
+// that stops is not called again.
+TEST_F(KvLedgerIdMapTest, ListMappedReadsWrittenOnlyWhenWanted) {
+  const std::string run = Begin();
+  std::vector<std::string> keys;
+  for (int i = 0; i < 600; ++i) keys.push_back(absl::StrCat(1000 + i));
+  ASSERT_TRUE(Applied(run, Intend(run, keys), true).ok());
+  v1::ListMappedRequest list;
+  list.set_account("acct");
+  std::vector<v1::ResolvedKey> seen;
+  auto collect = [&](const v1::ResolvedKey& k) {
+    seen.push_back(k);
+    return true;
+  };
+  int before = OpReads();
+  ASSERT_TRUE(ledger_->ListMapped(list, v1::KeyRef(), collect).ok());
+  ASSERT_EQ(seen.size(), keys.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].key().source_key(), keys[i]);
+    EXPECT_EQ(seen[i].written(), Written(keys[i]));
+    EXPECT_EQ(seen[i].crm_id(), "crm-" + keys[i]);
+  }
+  EXPECT_EQ(OpReads(), before + 600);
+  seen.clear();
+  list.set_without_written(true);
+  before = OpReads();
+  ASSERT_TRUE(ledger_->ListMapped(list, v1::KeyRef(), collect).ok());
+  ASSERT_EQ(seen.size(), keys.size());
+  EXPECT_TRUE(seen[599].written().empty());
+  EXPECT_EQ(OpReads(), before);
+  int visited = 0;
+  list.set_without_written(false);
+  ASSERT_TRUE(
+      ledger_
+          ->ListMapped(list, v1::KeyRef(),
+                       [&](const v1::ResolvedKey&) { return ++visited < 300; })
+          .ok());
+  EXPECT_EQ(visited, 300);
 }
 
 }  // namespace

@@ -93,6 +93,8 @@ class Ledger {
       const v1::RecordOutcomesRequest& request) = 0;
 
   // Per key, in request order: its id-map entry and any pending intent.
+  // `written` as the request's `written_if_changed` says (read from the
+  // operation the entry names: one more read for each key that gets it).
   virtual absl::StatusOr<v1::ResolveKeysResponse> ResolveKeys(
       const v1::ResolveKeysRequest& request) = 0;
 
@@ -100,8 +102,9 @@ class Ledger {
   // entries when set) in key order: source object, source key, target
   // object. Starts after the entry `after` names (from the beginning when
   // its source_object is empty). Each entry carries its key, CRM id,
-  // fingerprint, run and written projection; the pending fields are unset.
-  // Streams: nothing is collected in memory.
+  // fingerprint, run and written projection (unless the request's
+  // `without_written`); the pending fields are unset. Streams: at most a
+  // chunk of 256 entries is held, while their operations are read.
   virtual absl::Status ListMapped(const v1::ListMappedRequest& request,
                                   const v1::KeyRef& after,
                                   const MappedVisitor& visit) = 0;

@@ -27,9 +27,14 @@ std::string PrefixEnd(std::string_view prefix);
 // the operations from `meta/pending_from` on; Load upgrades a v1 ledger
 // (its `i/` markers stay until their intents are settled or replaced), and
 // a build that knows only v1 refuses a v2 ledger rather than miss its
-// pending intents.
+// pending intents. v3 (since the nineteenth session): id-map entries keep
+// no `written` of their own but name the operation that holds it; Load
+// upgrades v1 and v2 ledgers (their entries keep theirs, still read), and
+// a build that knows only v2 refuses a v3 ledger rather than read its
+// entries as having written nothing.
 inline constexpr char kFormatKey[] = "meta/format";
-inline constexpr char kFormat[] = "bridgework.ledger/v2";
+inline constexpr char kFormat[] = "bridgework.ledger/v3";
+inline constexpr char kFormatV2[] = "bridgework.ledger/v2";
 inline constexpr char kFormatV1[] = "bridgework.ledger/v1";
 // Int64Value: no operation with a smaller seq is any record's pending
 // intent (docs/ledger.md, "Pending intents").

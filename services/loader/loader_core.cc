@@ -5,7 +5,7 @@
 #include <optional>
 #include <set>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -309,22 +309,29 @@ LoaderCore::LoaderCore(std::string crm_name, crm::CrmConnector* connector,
 
 absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
     const std::string& account,
-    const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records) {
+    const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records,
+    Written written) {
   v1::ResolveKeysRequest resolve;
   resolve.set_account(account);
+  resolve.set_written_if_changed(written != Written::kAll);
   // Each key once: a batch's records mostly share their parents (the
-  // location, the provider, a patient's appointments its patient).
-  absl::flat_hash_set<std::string> asked;
+  // location, the provider, a patient's appointments its patient). A
+  // record's own key carries its fingerprint even when a record before it
+  // asked for it as a parent.
+  absl::flat_hash_map<std::string, int> asked;
   auto ask = [&](const std::string& object, const std::string& key,
-                 const std::string& target) {
-    if (asked.insert(KeyString(object, key, target)).second) {
-      *resolve.add_keys() = MakeKeyRef(object, key, target);
+                 const std::string& target, const std::string& fingerprint) {
+    auto [it, added] =
+        asked.try_emplace(KeyString(object, key, target), resolve.keys_size());
+    if (added) *resolve.add_keys() = MakeKeyRef(object, key, target);
+    if (written == Written::kIfChanged && !fingerprint.empty()) {
+      resolve.mutable_keys(it->second)->set_fingerprint(fingerprint);
     }
   };
   for (const auto& r : records) {
-    ask(r.source_object(), r.source_key(), r.target_object());
+    ask(r.source_object(), r.source_key(), r.target_object(), r.fingerprint());
     for (const auto& l : r.lookups()) {
-      ask(l.source_object(), l.source_key(), l.target_object());
+      ask(l.source_object(), l.source_key(), l.target_object(), "");
     }
   }
   BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
@@ -408,6 +415,7 @@ absl::StatusOr<LoaderCore::Created> LoaderCore::FindCreated(
   v1::ListMappedRequest request;
   request.set_account(account);
   request.set_source_object(r.source_object());
+  request.set_without_written(true);
   BW_RETURN_IF_ERROR(
       auditor_->ListMapped(request, [&](const v1::ResolvedKey& k) {
         if (k.key().target_object() == r.target_object() &&
@@ -509,8 +517,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   }
 
   // 1. Resolve own keys and lookups in one ledger call.
-  BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
-                      ResolveRecords(account, batch.records()));
+  BW_ASSIGN_OR_RETURN(
+      ResolvedKeys by_key,
+      ResolveRecords(account, batch.records(), Written::kIfChanged));
 
   // CRM ids this batch found or created (FindCreated never gives one twice).
   std::set<std::string> found_in_batch;
@@ -1152,8 +1161,9 @@ absl::StatusOr<v1::LinkResponse> LoaderCore::Link(
   const std::string& account = request.destination().account();
   int64_t before = connector_->requests();
   v1::LinkResponse response;
-  BW_ASSIGN_OR_RETURN(ResolvedKeys resolved,
-                      ResolveRecords(account, request.records()));
+  BW_ASSIGN_OR_RETURN(
+      ResolvedKeys resolved,
+      ResolveRecords(account, request.records(), Written::kNone));
   auto id_of = [&resolved](const std::string& object, const std::string& key,
                            const std::string& target) -> std::string {
     auto it = resolved.find(KeyString(object, key, target));
@@ -1229,8 +1239,9 @@ absl::StatusOr<v1::ReadBackResponse> LoaderCore::ReadBack(
     const v1::ReadBackRequest& request) {
   const std::string& account = request.destination().account();
   int64_t before = connector_->requests();
-  BW_ASSIGN_OR_RETURN(ResolvedKeys by_key,
-                      ResolveRecords(account, request.records()));
+  BW_ASSIGN_OR_RETURN(
+      ResolvedKeys by_key,
+      ResolveRecords(account, request.records(), Written::kAll));
   auto id_of = [&by_key](const std::string& object, const std::string& key,
                          const std::string& target) -> std::string {
     auto it = by_key.find(KeyString(object, key, target));

@@ -82,9 +82,14 @@ class LoaderCore {
   // Ledger entries of the records' own keys and of their lookups, keyed by
   // an internal key string, from one ResolveKeys call.
   using ResolvedKeys = absl::flat_hash_map<std::string, v1::ResolvedKey>;
+  // Which entries come with what was last written (ResolvedKey.written;
+  // the auditor reads each one's operation for it): none, the records'
+  // own keys whose fingerprint changed (a load's three-way check), or all.
+  enum class Written { kNone, kIfChanged, kAll };
   absl::StatusOr<ResolvedKeys> ResolveRecords(
       const std::string& account,
-      const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records);
+      const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records,
+      Written written);
   // The CRM's users by email and the fallback owner, once per core: from
   // the shared directory when it has them and not `fresh`, else read.
   absl::Status EnsureOwners(const v1::DestinationConfig& destination,

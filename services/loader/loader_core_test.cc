@@ -347,6 +347,32 @@ TEST_F(LoaderCoreTest, OverwriteUpdatesWithoutReadingFirst) {
   EXPECT_EQ(auditor_.pending(), 0u);
 }
 
+// The auditor reads what was last written only for records whose
+// fingerprint changed (ResolveKeysRequest.written_if_changed): a record
+// first asked for as another record's parent is still asked with its own.
+TEST_F(LoaderCoreTest, ARecordAskedForAsAParentFirstKeepsItsWritten) {
+  auto first = core_.LoadBatch(Batch("r-1", {Contact("1")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  v1::TargetRecord deal = Contact("101");
+  deal.set_source_object("treatment_plan");
+  deal.set_target_object("deal");
+  v1::Lookup* l = deal.add_lookups();
+  l->set_target_field("contacts");
+  l->set_source_object("patient");
+  l->set_source_key("1");
+  l->set_target_object("contact");
+  std::vector<v1::TargetRecord> records = {deal, Renamed({"1"})[0]};
+  const int64_t before = crm_.calls;
+  auto ack = core_.LoadBatch(Overwriting(Batch("r-2", std::move(records))));
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  // The deal's create and the contact's update; the contact is not read:
+  // its before-image is what r-1 wrote.
+  EXPECT_EQ(crm_.calls - before, 2);
+  EXPECT_EQ(crm_.update_calls, 1);
+  EXPECT_EQ(crm_.records["contact"][first->outcomes(0).crm_id()]["last_name"],
+            "Roe 1");
+}
+
 TEST_F(LoaderCoreTest, WithoutLedgerImagesUpdatesReadFirst) {
   ASSERT_TRUE(core_.LoadBatch(Batch("r-1", {Contact("1"), Contact("2")})).ok());
   int64_t before = crm_.calls;

@@ -199,7 +199,7 @@ TEST_F(PendingIntentsTest, AKilledAuditorKnowsItsPendingIntentsAgain) {
     google::protobuf::Int64Value n;
     ASSERT_TRUE(n.ParseFromString(*from));
     EXPECT_EQ(n.value(), seqs[3]);
-    EXPECT_EQ(db->Get("meta/format").value_or(""), "bridgework.ledger/v2");
+    EXPECT_EQ(db->Get("meta/format").value_or(""), "bridgework.ledger/v3");
   }
   const std::string verify_log = (root_ / "verify.log").string();
   EXPECT_EQ(testing::RunCommand({Bin("bridgework"), "audit", "verify",

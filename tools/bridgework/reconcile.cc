@@ -471,6 +471,8 @@ absl::StatusOr<ReconcileResult> Reconcile(const RunConfig& config,
   std::vector<v1::KeyRef> keys;
   v1::ListMappedRequest list;
   list.set_account(account);
+  // The ids alone: the read-back gets what was written with each batch.
+  list.set_without_written(true);
   BW_RETURN_IF_ERROR(
       auditor->ListMapped(list, [&](const v1::ResolvedKey& entry) {
         tally.AddMapped(entry);
