@@ -501,23 +501,30 @@ void AppendCanonicalJson(const FieldMap& fields, const std::string* omit,
   // std::map-backed objects; the bytes equal what nlohmann writes
   // (fingerprints in existing ledgers stay valid; value_test compares the
   // two on random records).
-  std::vector<const FieldMap::value_type*> sorted;
+  std::vector<CanonicalEntry> sorted;
   sorted.reserve(fields.size());
   for (const auto& kv : fields) {
-    if (omit == nullptr || kv.first != *omit) sorted.push_back(&kv);
+    if (omit == nullptr || kv.first != *omit) {
+      sorted.push_back({kv.first, &kv.second});
+    }
   }
   std::sort(sorted.begin(), sorted.end(),
-            [](const FieldMap::value_type* a, const FieldMap::value_type* b) {
-              return a->first < b->first;
+            [](const CanonicalEntry& a, const CanonicalEntry& b) {
+              return a.name < b.name;
             });
+  AppendCanonicalJsonSorted(sorted, out);
+}
+
+void AppendCanonicalJsonSorted(std::span<const CanonicalEntry> entries,
+                               std::string* out) {
   out->push_back('{');
   bool first = true;
-  for (const FieldMap::value_type* kv : sorted) {
+  for (const CanonicalEntry& e : entries) {
     if (!first) out->push_back(',');
     first = false;
-    AppendJsonString(kv->first, out);
+    AppendJsonString(e.name, out);
     out->push_back(':');
-    AppendCanonical(kv->second, out);
+    AppendCanonical(*e.value, out);
   }
   out->push_back('}');
 }

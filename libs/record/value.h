@@ -9,6 +9,7 @@
 #define BRIDGEWORK_LIBS_RECORD_VALUE_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,18 @@ std::string CanonicalJson(const FieldMap& fields);
 // when `omit` is not null.
 void AppendCanonicalJson(const FieldMap& fields, const std::string* omit,
                          std::string* out);
+// One member of a canonical JSON object. `value` is not owned.
+struct CanonicalEntry {
+  std::string_view name;
+  const v1::Value* value;
+};
+// Appends the canonical JSON object of `entries`, which must be sorted by
+// name (std::string's order) with no name twice: the bytes
+// AppendCanonicalJson writes for a map holding them, for callers that know
+// the order already (a CSV file's columns) and need neither the map's walk
+// nor a sort.
+void AppendCanonicalJsonSorted(std::span<const CanonicalEntry> entries,
+                               std::string* out);
 // Appends `s` as a JSON string, as nlohmann::json(s).dump() writes it
 // (invalid UTF-8 replaced by U+FFFD).
 void AppendJsonString(std::string_view s, std::string* out);

@@ -302,6 +302,16 @@ class CsvRecordReader : public RecordReader {
       }
       columns_.push_back(std::move(plan));
     }
+    // The fingerprint's member order: named columns by name (a file naming
+    // a column twice is refused when opened).
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!columns_[i].name.empty()) canonical_order_.push_back(i);
+    }
+    std::sort(canonical_order_.begin(), canonical_order_.end(),
+              [this](size_t a, size_t b) {
+                return columns_[a].name < columns_[b].name;
+              });
+    column_values_.resize(columns_.size());
     key_index_ = csv_->Column(spec_.key);
     updated_index_ =
         spec_.updated_at.empty() ? -1 : csv_->Column(spec_.updated_at);
@@ -419,6 +429,7 @@ class CsvRecordReader : public RecordReader {
       const ColumnPlan& column = columns_[i];
       if (column.name.empty()) continue;  // a header cell with no name
       v1::Value& value = fields[column.name];
+      column_values_[i] = &value;  // a map's elements stay put
       if (static_cast<int>(i) == updated_index_ && !updated_error &&
           updated.has_timestamp_value()) {
         value = updated;
@@ -451,7 +462,15 @@ class CsvRecordReader : public RecordReader {
     if (updated.has_timestamp_value()) {
       *rec.mutable_source_updated_at() = updated.timestamp_value();
     }
-    rec.set_fingerprint(record::Fingerprint(rec.fields()));
+    // record::Fingerprint(rec.fields()), in the columns' order known
+    // beforehand instead of walking and sorting the map.
+    canonical_entries_.clear();
+    for (size_t i : canonical_order_) {
+      canonical_entries_.push_back({columns_[i].name, column_values_[i]});
+    }
+    canonical_.clear();
+    record::AppendCanonicalJsonSorted(canonical_entries_, &canonical_);
+    rec.set_fingerprint(record::Sha256Hex(canonical_));
     rec.mutable_location()->set_file(spec_.file);
     rec.mutable_location()->set_line(line);
     return true;
@@ -466,6 +485,12 @@ class CsvRecordReader : public RecordReader {
   int key_index_ = -1;         // always >= 0: the key column is required
   int updated_index_ = -1;     // -1 when the file has no updated_at column
   int attachment_index_ = -1;  // -1 when it has no attachment column
+  // Column indices in the fingerprint's order, and per row: each column's
+  // field (in the record being built), the entries, the canonical JSON.
+  std::vector<size_t> canonical_order_;
+  std::vector<const v1::Value*> column_values_;
+  std::vector<record::CanonicalEntry> canonical_entries_;
+  std::string canonical_;
   csv::Row row_;
   // Key -> line of the row that claimed it.
   absl::flat_hash_map<std::string, int64_t> seen_;

@@ -488,6 +488,33 @@ TEST_F(LayoutCsvSourceTest, ObjectsWithoutUpdatedAtAreAlwaysReadWhole) {
   EXPECT_EQ(got.records[0].fields().at("extra").string_value(), "x");
 }
 
+// The reader writes each record's fingerprint in its columns' order, known
+// from the header, without walking the map: the same as
+// record::Fingerprint of the fields, whatever the header's order, with a
+// nameless column, empty cells, text that needs escaping and the
+// change-time column.
+TEST_F(LayoutCsvSourceTest, FingerprintsAreThoseOfTheFields) {
+  Layout(
+      "version: 1\nobjects:\n  - object: tag\n    file: tags.csv\n"
+      "    key: id\n    updated_at: changed\n"
+      "    columns: [{name: id}, {name: label}, {name: n, type: int},\n"
+      "              {name: changed, type: timestamp}]\n");
+  Data("tags.csv",
+       "zeta,label,id,n,,changed,Label,a\n"
+       "z1,first,1,7,x,2024-03-01T09:30:00Z,L,\n"
+       "z2,\"quote \"\" and \\ back\",2,,y,,\u00e9t\u00e9,a\n"
+       ",,3,-4,,2024-03-02T00:00:00Z,,\n");
+  Read got = ReadAll(*Source(), "tag");
+  ASSERT_EQ(got.records.size(), 3u) << ::testing::PrintToString(Reasons(got));
+  for (const v1::Record& r : got.records) {
+    EXPECT_EQ(r.fingerprint(), record::Fingerprint(r.fields()))
+        << r.source_key();
+  }
+  EXPECT_EQ(got.records[1].fields().at("Label").string_value(),
+            "\u00e9t\u00e9");
+  EXPECT_NE(got.records[0].fingerprint(), got.records[1].fingerprint());
+}
+
 TEST_F(LayoutCsvSourceTest, AttachmentsStayInsideTheExport) {
   Layout(
       "version: 1\noptions: {delimiter: tab}\nobjects:\n"
