@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/wrappers.pb.h>
 
 #include "absl/container/flat_hash_map.h"
@@ -210,6 +212,62 @@ absl::Status FillWritten(KvStore* store, const std::vector<std::string>& keys,
     to[i]->set_written(std::move(*op.mutable_written()));
   }
   return absl::OkStatus();
+}
+
+// What a run's report counts of an operation (GetReport): kind, state and
+// when its outcome landed (unix seconds; 0 for none).
+struct CountedOp {
+  v1::OpKind kind = v1::OP_KIND_UNSPECIFIED;
+  v1::OpState state = v1::OP_STATE_UNSPECIFIED;
+  int64_t outcome_seconds = 0;
+};
+
+// Reads those three fields from an Operation's bytes and skips the rest
+// unread: the strings (`written` alone is most of an operation) are
+// neither copied nor checked, which parsing the whole message would do
+// for every operation of the run. False for bytes that are not a message.
+bool ReadCountedOp(std::string_view bytes, CountedOp* out) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  *out = CountedOp();
+  while (uint32_t tag = in.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    uint32_t n = 0;
+    if (type == WireFormatLite::WIRETYPE_VARINT &&
+        (field == v1::Operation::kKindFieldNumber ||
+         field == v1::Operation::kStateFieldNumber)) {
+      if (!in.ReadVarint32(&n)) return false;
+      if (field == v1::Operation::kKindFieldNumber) {
+        out->kind = static_cast<v1::OpKind>(n);
+      } else {
+        out->state = static_cast<v1::OpState>(n);
+      }
+    } else if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
+               field == v1::Operation::kOutcomeAtFieldNumber) {
+      if (!in.ReadVarint32(&n)) return false;
+      auto limit = in.PushLimit(static_cast<int>(n));
+      while (uint32_t t = in.ReadTag()) {
+        if (WireFormatLite::GetTagFieldNumber(t) ==
+                v1::Timestamp::kUnixSecondsFieldNumber &&
+            WireFormatLite::GetTagWireType(t) ==
+                WireFormatLite::WIRETYPE_VARINT) {
+          uint64_t seconds = 0;
+          if (!in.ReadVarint64(&seconds)) return false;
+          out->outcome_seconds = static_cast<int64_t>(seconds);
+        } else if (!WireFormatLite::SkipField(&in, t)) {
+          return false;
+        }
+      }
+      if (!in.ConsumedEntireMessage()) return false;
+      in.PopLimit(limit);
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  return in.ConsumedEntireMessage();
 }
 
 // The LOADED disposition of an applied operation's record.
@@ -1291,21 +1349,34 @@ absl::StatusOr<v1::RunReport> KvLedger::GetReport(
   BW_ASSIGN_OR_RETURN(int64_t requests,
                       GetCounter(store_.get(), RequestsKey(r.run_id())));
   report.set_requests(requests);
-  v1::ListOperationsRequest list;
-  list.set_run_id(r.run_id());
+  // Every operation of the run, read for its kind, state and outcome time
+  // alone (ReadCountedOp).
   ::bridgework::report::TimelineBuilder timeline(report.run().started_at());
-  auto visit_op = [&report, &timeline](const v1::Operation& op) {
-    timeline.Add(op);
-    if (Done(op.state())) {
-      report.set_operations_applied(report.operations_applied() + 1);
-    } else if (op.state() == v1::OP_STATE_FAILED) {
-      report.set_operations_failed(report.operations_failed() + 1);
+  int64_t applied = 0, failed = 0, pending = 0;
+  auto visit_op = [&](std::string_view key, std::string_view value) {
+    CountedOp op;
+    if (!ReadCountedOp(value, &op)) {
+      parse = absl::DataLossError(
+          absl::StrCat("ledger: unreadable value at key ", std::string(key)));
+      return false;
+    }
+    timeline.Add(op.kind, op.state, op.outcome_seconds);
+    if (Done(op.state)) {
+      ++applied;
+    } else if (op.state == v1::OP_STATE_FAILED) {
+      ++failed;
     } else {
-      report.set_operations_pending(report.operations_pending() + 1);
+      ++pending;
     }
     return true;
   };
-  BW_RETURN_IF_ERROR(ListOperations(list, 0, visit_op));
+  const std::string op_prefix = OpPrefix(r.run_id());
+  BW_RETURN_IF_ERROR(
+      store_->Scan(op_prefix, PrefixEnd(op_prefix), false, visit_op));
+  BW_RETURN_IF_ERROR(parse);
+  report.set_operations_applied(applied);
+  report.set_operations_failed(failed);
+  report.set_operations_pending(pending);
   *report.mutable_timeline() = timeline.Buckets(
       r.max_timeline_points() > 0 ? r.max_timeline_points()
                                   : ::bridgework::report::kMaxTimelinePoints);

@@ -21,6 +21,7 @@
 #include "libs/ledger/kv_store.h"
 #include "libs/ledger/ledger_keys.h"
 #include "libs/ledger/ledger_testing.h"
+#include "libs/report/timeline.h"
 
 namespace bridgework::ledger {
 namespace {
@@ -576,6 +577,72 @@ TEST_F(KvLedgerIdMapTest, ListMappedReadsWrittenOnlyWhenWanted) {
                        [&](const v1::ResolvedKey&) { return ++visited < 300; })
           .ok());
   EXPECT_EQ(visited, 300);
+}
+
+// The report reads each operation's kind, state and outcome time from its
+// bytes without parsing the rest: the same figures as the parsed
+// operations give (applied, failed, pending; the timeline, links counted
+// as operations only), an unknown field skipped, an unreadable value
+// reported.
+TEST_F(KvLedgerRecentIntentsTest, ReportCountsWhatTheParsedOperationsSay) {
+  const std::string run = Begin();
+  std::vector<v1::Operation> ops = Intend(run, {"1", "2", "3", "4", "5"});
+  ASSERT_TRUE(Applied(run, {ops[0], ops[1]}, /*written=*/true).ok());
+  v1::RecordOutcomesRequest failed;
+  failed.set_account("acct");
+  *failed.add_operations() = ops[2];
+  failed.mutable_operations(0)->set_state(v1::OP_STATE_FAILED);
+  failed.mutable_operations(0)->set_error("refused");
+  ASSERT_TRUE(ledger_->RecordOutcomes(failed).ok());
+  v1::RecordIntentsRequest link = testing::PatientIntents("acct", run, {"1"});
+  link.mutable_operations(0)->set_kind(v1::OP_KIND_LINK);
+  auto seqs = ledger_->RecordIntents(link);
+  ASSERT_TRUE(seqs.ok()) << seqs.status();
+  v1::Operation linked = link.operations(0);
+  linked.set_seq(seqs->seqs(0));
+  ASSERT_TRUE(Applied(run, {linked}).ok());
+  // A field this build does not know, after the others.
+  const std::string key = ledger_internal::OpKey(run, ops[1].seq());
+  std::string bytes = **store_->Get(key);
+  bytes += std::string("\xa2\x06\x03new", 6);  // field 100, "new"
+  Put(key, bytes);
+
+  v1::GetReportRequest r;
+  r.set_run_id(run);
+  auto report = ledger_->GetReport(r);
+  ASSERT_TRUE(report.ok()) << report.status();
+  // The oracle: the parsed operations, counted as the report did before.
+  v1::RunReport want;
+  report::TimelineBuilder timeline(report->run().started_at());
+  for (const v1::Operation& op :
+       testing::ListedOperations(ledger_.get(), run)) {
+    timeline.Add(op);
+    if (op.state() == v1::OP_STATE_APPLIED) {
+      want.set_operations_applied(want.operations_applied() + 1);
+    } else if (op.state() == v1::OP_STATE_FAILED) {
+      want.set_operations_failed(want.operations_failed() + 1);
+    } else {
+      want.set_operations_pending(want.operations_pending() + 1);
+    }
+  }
+  EXPECT_EQ(report->operations_applied(), 3);
+  EXPECT_EQ(report->operations_failed(), 1);
+  EXPECT_EQ(report->operations_pending(), 2);
+  EXPECT_EQ(report->operations_applied(), want.operations_applied());
+  EXPECT_EQ(report->operations_failed(), want.operations_failed());
+  EXPECT_EQ(report->operations_pending(), want.operations_pending());
+  EXPECT_EQ(report->timeline().SerializeAsString(),
+            timeline.Buckets().SerializeAsString());
+  int64_t records = 0, operations = 0;
+  for (const auto& b : report->timeline().buckets()) {
+    records += b.records();
+    operations += b.operations();
+  }
+  EXPECT_EQ(records, 3);  // two applied, one failed; the link is not one
+  EXPECT_EQ(operations, 4);
+
+  Put(key, "\xff\xff");
+  EXPECT_TRUE(absl::IsDataLoss(ledger_->GetReport(r).status()));
 }
 
 }  // namespace

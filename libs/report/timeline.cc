@@ -15,13 +15,18 @@ TimelineBuilder::TimelineBuilder(const v1::Timestamp& run_started)
                   : std::numeric_limits<int64_t>::max()) {}
 
 void TimelineBuilder::Add(const v1::Operation& op) {
-  if (op.state() == v1::OP_STATE_INTENT ||
-      op.state() == v1::OP_STATE_UNSPECIFIED || !op.has_outcome_at() ||
-      op.outcome_at().unix_seconds() <= 0) {
+  Add(op.kind(), op.state(),
+      op.has_outcome_at() ? op.outcome_at().unix_seconds() : 0);
+}
+
+void TimelineBuilder::Add(v1::OpKind kind, v1::OpState state,
+                          int64_t outcome_seconds) {
+  if (state == v1::OP_STATE_INTENT || state == v1::OP_STATE_UNSPECIFIED ||
+      outcome_seconds <= 0) {
     return;
   }
-  Second& second = per_second_[op.outcome_at().unix_seconds()];
-  if (op.kind() != v1::OP_KIND_LINK) ++second.records;
+  Second& second = per_second_[outcome_seconds];
+  if (kind != v1::OP_KIND_LINK) ++second.records;
   ++second.operations;
 }
 

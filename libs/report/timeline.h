@@ -49,6 +49,9 @@ class TimelineBuilder {
 
   // Counts `op` at its outcome time; an operation without one is ignored.
   void Add(const v1::Operation& op);
+  // The same from the three fields it reads (`outcome_seconds`: the
+  // outcome's unix_seconds, 0 when it has none).
+  void Add(v1::OpKind kind, v1::OpState state, int64_t outcome_seconds);
 
   // The counts so far in at most `max_points` buckets of one width.
   v1::OutcomeTimeline Buckets(int max_points = kMaxTimelinePoints) const;
