@@ -336,11 +336,16 @@ absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
   }
   BW_ASSIGN_OR_RETURN(v1::ResolveKeysResponse resolved,
                       auditor_->ResolveKeys(resolve));
+  // The answer is in request order: each key string is the one asked.
+  if (resolved.keys_size() != resolve.keys_size()) {
+    return absl::InternalError(absl::StrCat("the auditor resolved ",
+                                            resolved.keys_size(), " keys of ",
+                                            resolve.keys_size()));
+  }
   ResolvedKeys out;
-  for (auto& k : *resolved.mutable_keys()) {
-    std::string key = KeyString(k.key().source_object(), k.key().source_key(),
-                                k.key().target_object());
-    out[key] = std::move(k);
+  out.reserve(asked.size());
+  for (const auto& [key, index] : asked) {
+    out.emplace(key, std::move(*resolved.mutable_keys(index)));
   }
   return out;
 }
