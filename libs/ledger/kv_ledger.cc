@@ -192,27 +192,48 @@ std::string WrittenOpKey(const v1::Operation& entry) {
                entry.seq());
 }
 
-// Sets each `to[i]->written` from the operation at `keys[i]`, read
-// together. An operation that is not there leaves it empty: entries from
-// before format v3 whose operation wrote no projection name no stored
-// operation when a later run settled it (a removed operation is
-// `bridgework audit verify`'s to find).
-absl::Status FillWritten(KvStore* store, const std::vector<std::string>& keys,
-                         const std::vector<v1::ResolvedKey*>& to) {
-  if (keys.empty()) return absl::OkStatus();
-  BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
-                      store->MultiGet(keys));
-  if (values.size() != keys.size()) {
-    return absl::InternalError("ledger: MultiGet answered another count");
+// Fills the `written` of answers (ResolveKeys, ListMapped) from their
+// id-map entries: at once from an entry that carries its own, else from
+// the operation it names, read with the others in one MultiGet (Fill).
+// Holds pointers to the answers until Fill; not thread-safe.
+class WrittenReads {
+ public:
+  // Takes `entry`'s own `written` when it has one.
+  void Want(v1::Operation* entry, v1::ResolvedKey* to) {
+    if (std::string key = WrittenOpKey(*entry); !key.empty()) {
+      keys_.push_back(std::move(key));
+      to_.push_back(to);
+    } else {
+      to->set_written(std::move(*entry->mutable_written()));
+    }
   }
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!values[i].has_value()) continue;
-    v1::Operation op;
-    BW_RETURN_IF_ERROR(Parse(*values[i], keys[i], &op));
-    to[i]->set_written(std::move(*op.mutable_written()));
+
+  // An operation that is not there leaves `written` empty: entries from
+  // before format v3 whose operation wrote no projection name no stored
+  // operation when a later run settled it (a removed operation is
+  // `bridgework audit verify`'s to find). Forgets what was wanted.
+  absl::Status Fill(KvStore* store) {
+    if (keys_.empty()) return absl::OkStatus();
+    BW_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                        store->MultiGet(keys_));
+    if (values.size() != keys_.size()) {
+      return absl::InternalError("ledger: MultiGet answered another count");
+    }
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (!values[i].has_value()) continue;
+      v1::Operation op;
+      BW_RETURN_IF_ERROR(Parse(*values[i], keys_[i], &op));
+      to_[i]->set_written(std::move(*op.mutable_written()));
+    }
+    keys_.clear();
+    to_.clear();
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
-}
+
+ private:
+  std::vector<std::string> keys_;
+  std::vector<v1::ResolvedKey*> to_;
+};
 
 // What a run's report counts of an operation (GetReport): kind, state and
 // when its outcome landed (unix seconds; 0 for none).
@@ -235,10 +256,10 @@ bool ReadCountedOp(std::string_view bytes, CountedOp* out) {
   while (uint32_t tag = in.ReadTag()) {
     const int field = WireFormatLite::GetTagFieldNumber(tag);
     const auto type = WireFormatLite::GetTagWireType(tag);
-    uint32_t n = 0;
     if (type == WireFormatLite::WIRETYPE_VARINT &&
         (field == v1::Operation::kKindFieldNumber ||
          field == v1::Operation::kStateFieldNumber)) {
+      uint32_t n = 0;
       if (!in.ReadVarint32(&n)) return false;
       if (field == v1::Operation::kKindFieldNumber) {
         out->kind = static_cast<v1::OpKind>(n);
@@ -247,22 +268,9 @@ bool ReadCountedOp(std::string_view bytes, CountedOp* out) {
       }
     } else if (type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
                field == v1::Operation::kOutcomeAtFieldNumber) {
-      if (!in.ReadVarint32(&n)) return false;
-      auto limit = in.PushLimit(static_cast<int>(n));
-      while (uint32_t t = in.ReadTag()) {
-        if (WireFormatLite::GetTagFieldNumber(t) ==
-                v1::Timestamp::kUnixSecondsFieldNumber &&
-            WireFormatLite::GetTagWireType(t) ==
-                WireFormatLite::WIRETYPE_VARINT) {
-          uint64_t seconds = 0;
-          if (!in.ReadVarint64(&seconds)) return false;
-          out->outcome_seconds = static_cast<int64_t>(seconds);
-        } else if (!WireFormatLite::SkipField(&in, t)) {
-          return false;
-        }
-      }
-      if (!in.ConsumedEntireMessage()) return false;
-      in.PopLimit(limit);
+      v1::Timestamp at;
+      if (!WireFormatLite::ReadMessage(&in, &at)) return false;
+      out->outcome_seconds = at.unix_seconds();
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return false;
     }
@@ -1069,9 +1077,7 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
   if (values.size() != keys.size()) {
     return absl::InternalError("ledger: MultiGet answered another count");
   }
-  // The operations holding what was written, for the keys that want it.
-  std::vector<std::string> op_keys;
-  std::vector<v1::ResolvedKey*> op_to;
+  WrittenReads written;
   for (int i = 0; i < r.keys_size(); ++i) {
     v1::ResolvedKey* rk = out.add_keys();
     const v1::KeyRef& k = r.keys(i);
@@ -1084,12 +1090,7 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
       rk->set_run_id(entry.run_id());
       if (!r.written_if_changed() || (!k.fingerprint().empty() &&
                                       k.fingerprint() != entry.fingerprint())) {
-        if (std::string key = WrittenOpKey(entry); !key.empty()) {
-          op_keys.push_back(std::move(key));
-          op_to.push_back(rk);
-        } else {
-          rk->set_written(std::move(*entry.mutable_written()));
-        }
+        written.Want(&entry, rk);
       }
     }
     if (pending[i].has_value()) {
@@ -1098,7 +1099,7 @@ absl::StatusOr<v1::ResolveKeysResponse> KvLedger::ResolveKeys(
       rk->set_pending_kind(pending[i]->kind);
     }
   }
-  BW_RETURN_IF_ERROR(FillWritten(store_.get(), op_keys, op_to));
+  BW_RETURN_IF_ERROR(written.Fill(store_.get()));
   return out;
 }
 
@@ -1118,53 +1119,43 @@ absl::Status KvLedger::ListMapped(const v1::ListMappedRequest& r,
   // what they wrote are read together.
   constexpr size_t kChunk = 256;
   std::vector<v1::ResolvedKey> chunk;
-  chunk.reserve(kChunk);  // never reallocated: op_to points into it
-  std::vector<std::string> op_keys;
-  std::vector<v1::ResolvedKey*> op_to;
+  chunk.reserve(kChunk);  // never reallocated: `written` points into it
+  WrittenReads written;
   bool more = true;
   auto flush = [&]() -> absl::Status {
-    BW_RETURN_IF_ERROR(FillWritten(store_.get(), op_keys, op_to));
+    BW_RETURN_IF_ERROR(written.Fill(store_.get()));
     for (const v1::ResolvedKey& rk : chunk) {
       if (!(more = visit(rk))) break;
     }
     chunk.clear();
-    op_keys.clear();
-    op_to.clear();
     return absl::OkStatus();
   };
   absl::Status failed;
-  BW_RETURN_IF_ERROR(store_->Scan(
-      begin, PrefixEnd(prefix), false,
-      [&](std::string_view key, std::string_view value) {
-        std::optional<MapKeyParts> parts = ParseMapKey(key);
-        if (!parts.has_value()) {
-          failed = absl::DataLossError(
-              absl::StrCat("ledger: malformed id-map key ", std::string(key)));
-          return false;
-        }
-        v1::Operation entry;
-        failed = Parse(value, std::string(key), &entry);
-        if (!failed.ok()) return false;
-        v1::ResolvedKey& rk = chunk.emplace_back();
-        v1::KeyRef* k = rk.mutable_key();
-        k->set_source_object(std::move(parts->source_object));
-        k->set_source_key(std::move(parts->source_key));
-        k->set_target_object(std::move(parts->target_object));
-        rk.set_crm_id(entry.crm_id());
-        rk.set_fingerprint(entry.fingerprint());
-        rk.set_run_id(entry.run_id());
-        if (!r.without_written()) {
-          if (std::string op_key = WrittenOpKey(entry); !op_key.empty()) {
-            op_keys.push_back(std::move(op_key));
-            op_to.push_back(&rk);
-          } else {
-            rk.set_written(std::move(*entry.mutable_written()));
-          }
-        }
-        if (chunk.size() < kChunk) return true;
-        failed = flush();
-        return failed.ok() && more;
-      }));
+  BW_RETURN_IF_ERROR(
+      store_->Scan(begin, PrefixEnd(prefix), false,
+                   [&](std::string_view key, std::string_view value) {
+                     std::optional<MapKeyParts> parts = ParseMapKey(key);
+                     if (!parts.has_value()) {
+                       failed = absl::DataLossError(absl::StrCat(
+                           "ledger: malformed id-map key ", std::string(key)));
+                       return false;
+                     }
+                     v1::Operation entry;
+                     failed = Parse(value, std::string(key), &entry);
+                     if (!failed.ok()) return false;
+                     v1::ResolvedKey& rk = chunk.emplace_back();
+                     v1::KeyRef* k = rk.mutable_key();
+                     k->set_source_object(std::move(parts->source_object));
+                     k->set_source_key(std::move(parts->source_key));
+                     k->set_target_object(std::move(parts->target_object));
+                     rk.set_crm_id(entry.crm_id());
+                     rk.set_fingerprint(entry.fingerprint());
+                     rk.set_run_id(entry.run_id());
+                     if (!r.without_written()) written.Want(&entry, &rk);
+                     if (chunk.size() < kChunk) return true;
+                     failed = flush();
+                     return failed.ok() && more;
+                   }));
   BW_RETURN_IF_ERROR(failed);
   if (more && !chunk.empty()) BW_RETURN_IF_ERROR(flush());
   return absl::OkStatus();

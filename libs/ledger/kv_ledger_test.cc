@@ -511,11 +511,16 @@ TEST_F(KvLedgerIdMapTest, AV2LedgersEntriesKeepTheirOwnWritten) {
 }
 
 // A rollback of an update restores the before-image: the entry then names
-// the rollback's operation, whose `written` is what the CRM holds again.
+// the rollback's operation, whose `written` is what the CRM holds again,
+// also when the entry carried its own (a ledger from before format v3).
 TEST_F(KvLedgerIdMapTest, ARolledBackUpdateNamesTheRollbacksOperation) {
   const std::string run = Begin();
   std::vector<v1::Operation> ops = Intend(run, {"1"});
   ASSERT_TRUE(Applied(run, ops, true).ok());
+  v1::Operation v2 = StoredEntry("1");
+  v2.set_written(R"({"fields":{"name":"as v2 kept it"}})");
+  Put(ledger_internal::MapKey("acct", "patient", "1", "contact"),
+      v2.SerializeAsString());
   v1::RecordIntentsRequest undo = testing::PatientIntents("acct", run, {"1"});
   undo.mutable_operations(0)->set_kind(v1::OP_KIND_UPDATE);
   undo.mutable_operations(0)->set_undoes_seq(ops[0].seq());
