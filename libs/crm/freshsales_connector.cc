@@ -442,7 +442,7 @@ class FreshsalesConnector : public CrmConnector {
         std::vector<std::string> parts = NoteParts(body[spec.key]);
         if (parts.size() > 1) return CreateSplitNote(spec, body, parts);
       }
-      r = transport_.Call("POST", spec.path, body.dump(), false);
+      r = transport_.Call("POST", spec.path, DumpJson(body), false);
     }
     if (!r.ok()) return r.status();
     json j = json::parse(r->body, nullptr, false);
@@ -483,7 +483,7 @@ class FreshsalesConnector : public CrmConnector {
     json members = object == "list" ? TakeMembers(body[spec.key]) : json();
     BW_RETURN_IF_ERROR(
         transport_
-            .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
+            .Call("PUT", absl::StrCat(spec.path, "/", id), DumpJson(body), true)
             .status());
     return AddMembers(id, members);
   }
@@ -509,10 +509,10 @@ class FreshsalesConnector : public CrmConnector {
     json members =
         target_object == "list" ? TakeMembers(body[spec.key]) : json();
     if (!body[spec.key].empty()) {
-      BW_RETURN_IF_ERROR(
-          transport_
-              .Call("PUT", absl::StrCat(spec.path, "/", id), body.dump(), true)
-              .status());
+      BW_RETURN_IF_ERROR(transport_
+                             .Call("PUT", absl::StrCat(spec.path, "/", id),
+                                   DumpJson(body), true)
+                             .status());
     }
     return AddMembers(id, members);
   }
@@ -1165,7 +1165,7 @@ class FreshsalesConnector : public CrmConnector {
         {"filter_rule", json::array({{{"attribute", field},
                                       {"operator", "is_in"},
                                       {"value", std::move(values)}}})}};
-    const std::string payload = body.dump();
+    const std::string payload = DumpJson(body);
     std::vector<json> out;
     for (int page = 1;; ++page) {
       BW_ASSIGN_OR_RETURN(
@@ -1253,7 +1253,7 @@ class FreshsalesConnector : public CrmConnector {
     line["id"] = IdJson(ids.second);
     json body = {{"deal", {{"products", json::array({line})}}}};
     return transport_
-        .Call("PUT", absl::StrCat("/deals/", ids.first), body.dump(), true)
+        .Call("PUT", absl::StrCat("/deals/", ids.first), DumpJson(body), true)
         .status();
   }
 
@@ -1301,7 +1301,7 @@ class FreshsalesConnector : public CrmConnector {
     std::vector<std::string> ids;
     for (size_t i = 0; i < parts.size(); ++i) {
       body[spec.key]["description"] = parts[i];
-      auto r = transport_.Call("POST", spec.path, body.dump(), false);
+      auto r = transport_.Call("POST", spec.path, DumpJson(body), false);
       std::string id;
       if (r.ok()) {
         json j = json::parse(r->body, nullptr, false);
@@ -1358,7 +1358,7 @@ class FreshsalesConnector : public CrmConnector {
       if (!parts.empty()) body[spec.key]["description"] = parts[i];
       BW_RETURN_IF_ERROR(transport_
                              .Call("PUT", absl::StrCat(spec.path, "/", ids[i]),
-                                   body.dump(), true)
+                                   DumpJson(body), true)
                              .status());
     }
     return absl::OkStatus();
@@ -1546,7 +1546,7 @@ class FreshsalesConnector : public CrmConnector {
     json body = {{"ids", ids}};
     return transport_
         .Call("PUT", absl::StrCat("/lists/", list_id, "/add_contacts"),
-              body.dump(), true)
+              DumpJson(body), true)
         .status();
   }
 
@@ -1808,7 +1808,7 @@ class FreshsalesConnector : public CrmConnector {
     json body = {{spec.list_key, std::move(items)}};
     BW_ASSIGN_OR_RETURN(HttpResponse submitted,
                         transport_.Call("POST", spec.path + "/bulk_upsert",
-                                        body.dump(), false));
+                                        DumpJson(body), false));
     json j = json::parse(submitted.body, nullptr, false);
     if (!j.is_object() || !j.contains("job_id")) {
       return absl::UnavailableError(

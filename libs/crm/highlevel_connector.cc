@@ -895,7 +895,7 @@ class HighLevelConnector : public CrmConnector {
                             const json& body, bool idempotent,
                             const char* version = kVersion) {
     RestBody b;
-    if (!body.is_null()) b.data = body.dump();
+    if (!body.is_null()) b.data = DumpJson(body);
     b.headers = {version};
     BW_ASSIGN_OR_RETURN(HttpResponse r,
                         transport_.CallWithBody(method, path, b, idempotent));

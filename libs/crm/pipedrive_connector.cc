@@ -113,7 +113,7 @@ class PipedriveConnector : public CrmConnector {
     if (spec->name == "file") return CreateFile(*spec, record);
     BW_ASSIGN_OR_RETURN(json body, Body(*spec, FromRecord(*spec, record)));
     BW_ASSIGN_OR_RETURN(json data,
-                        CallData("POST", spec->path, body.dump(), false));
+                        CallData("POST", spec->path, DumpJson(body), false));
     if (!data.is_object() || !data.contains("id")) {
       return absl::UnavailableError(absl::StrCat(
           "ambiguous: Pipedrive create ", spec->name, ": response has no id"));
@@ -798,7 +798,7 @@ class PipedriveConnector : public CrmConnector {
         }
         BW_ASSIGN_OR_RETURN(json data,
                             SchemaWrite("POST", absl::StrCat(kV2, "/", family),
-                                        body.dump(), item));
+                                        DumpJson(body), item));
         FieldDef def = pipedrive::ParseFieldDef(data);
         if (def.code.empty()) {
           return absl::UnavailableError(absl::StrCat(
@@ -833,7 +833,7 @@ class PipedriveConnector : public CrmConnector {
           json data,
           SchemaWrite("POST",
                       absl::StrCat(kV2, "/", family, "/", it->code, "/options"),
-                      body.dump(), options_item));
+                      DumpJson(body), options_item));
       pipedrive::AddOptions(data, &*it);
       for (const auto& c : missing) {
         if (pipedrive::OptionId(*it, c)) continue;
@@ -907,7 +907,7 @@ class PipedriveConnector : public CrmConnector {
         if (probability) body["is_deal_probability_enabled"] = true;
         BW_ASSIGN_OR_RETURN(json data,
                             SchemaWrite("POST", absl::StrCat(kV2, "/pipelines"),
-                                        body.dump(), item));
+                                        DumpJson(body), item));
         if (!data.is_object() || !data.contains("id") ||
             !data["id"].is_number_integer()) {
           return absl::UnavailableError(absl::StrCat(
@@ -935,7 +935,7 @@ class PipedriveConnector : public CrmConnector {
         if (s.probability >= 0) body["deal_probability"] = s.probability;
         BW_ASSIGN_OR_RETURN(json data,
                             SchemaWrite("POST", absl::StrCat(kV2, "/stages"),
-                                        body.dump(), stage_item));
+                                        DumpJson(body), stage_item));
         if (!data.is_object() || !data.contains("id") ||
             !data["id"].is_number_integer()) {
           return absl::UnavailableError(absl::StrCat(
@@ -1180,7 +1180,7 @@ class PipedriveConnector : public CrmConnector {
     std::string path = absl::StrCat(spec.path, "/", id);
     if (spec.name == "file") return UpdateFile(spec, path, in);
     BW_ASSIGN_OR_RETURN(json body, Body(spec, std::move(in)));
-    return CallData(spec.update_method, path, body.dump(), true).status();
+    return CallData(spec.update_method, path, DumpJson(body), true).status();
   }
 
   // ---- Files (v1 multipart upload; name and description by form PUT)

@@ -67,6 +67,84 @@ absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
   return out;
 }
 
+namespace {
+
+// A string as dump writes it: copied whole when no character needs an
+// escape or a UTF-8 check (printable ASCII but '"' and '\\'), else by
+// nlohmann itself. `as_json`, when given, is the same string as a json
+// value (saves a copy).
+void AppendJsonText(const std::string& s, const nlohmann::json* as_json,
+                    std::string* out) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+      out->append(as_json != nullptr ? as_json->dump()
+                                     : nlohmann::json(s).dump());
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(s);
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string DumpJson(const nlohmann::json& j) {
+  std::string out;
+  out.reserve(256);
+  AppendJson(j, &out);
+  return out;
+}
+
+void AppendJson(const nlohmann::json& j, std::string* out) {
+  using Type = nlohmann::json::value_t;
+  switch (j.type()) {
+    case Type::object: {
+      out->push_back('{');
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonText(it.key(), nullptr, out);
+        out->push_back(':');
+        AppendJson(it.value(), out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case Type::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const nlohmann::json& item : j) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJson(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Type::string:
+      AppendJsonText(j.get_ref<const std::string&>(), &j, out);
+      return;
+    case Type::boolean:
+      out->append(j.get<bool>() ? "true" : "false");
+      return;
+    case Type::null:
+      out->append("null");
+      return;
+    case Type::number_integer:
+      absl::StrAppend(out, j.get<int64_t>());
+      return;
+    case Type::number_unsigned:
+      absl::StrAppend(out, j.get<uint64_t>());
+      return;
+    default:  // floats, binary, discarded: as nlohmann writes them
+      out->append(j.dump());
+      return;
+  }
+}
+
 nlohmann::json IdJson(const std::string& id) {
   int64_t n = 0;
   if (absl::SimpleAtoi(id, &n)) return n;

@@ -30,6 +30,15 @@ absl::StatusOr<std::string> FileUriPath(const std::string& uri);
 // patient).
 absl::StatusOr<std::string> ReadLocalFile(const std::string& path);
 
+// The bytes `j.dump()` writes (compact, members in the object's order,
+// non-ASCII text as UTF-8, invalid UTF-8 throwing nlohmann's type_error as
+// dump does), in about half the time: strings without a character to
+// escape are copied whole instead of decoded byte by byte. For request
+// bodies, which every CRM write encodes (docs/benchmarks.md).
+std::string DumpJson(const nlohmann::json& j);
+// Appends DumpJson(j) to `out`.
+void AppendJson(const nlohmann::json& j, std::string* out);
+
 // An id as the CRM sends it: a number when the text is an integer
 // ("42" -> 42), else the string. Freshsales and Pipedrive ids are numbers.
 nlohmann::json IdJson(const std::string& id);

@@ -1,11 +1,90 @@
 #include "libs/crm/wire_util.h"
 
 #include <fstream>
+#include <functional>
+#include <limits>
+#include <random>
 
 #include "gtest/gtest.h"
 
 namespace bridgework::crm {
 namespace {
+
+TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
+  using nlohmann::json;
+  const json cases[] = {
+      json::object(),
+      json::array(),
+      nullptr,
+      true,
+      false,
+      0,
+      -42,
+      std::numeric_limits<int64_t>::min(),
+      std::numeric_limits<uint64_t>::max(),
+      1.5,
+      -0.0,
+      0.1,
+      1e300,
+      "",
+      "plain text",
+      "quote \" and backslash \\ and slash /",
+      "tab\tnew line\ncontrol \x01 del \x7f",
+      "Ana Mar\xc3\xad"
+      "a \xe2\x82\xac \xf0\x9f\xa6\xb7",
+      json{{"contact",
+            {{"first_name", "Ana"},
+             {"emails", {{{"value", "a@b.c"}, {"is_primary", true}}}},
+             {"custom_field", {{"cf_x", nullptr}, {"cf_\"q\"", 3.25}}},
+             {"owner_id", 7}}}},
+      json{{"k\u00e9y", json::array({1, "two", json::array(), 3.0})}},
+  };
+  for (const json& j : cases) EXPECT_EQ(DumpJson(j), j.dump()) << j.dump();
+
+  // Random trees: every type, nested, strings drawn from bytes that need an
+  // escape, non-ASCII UTF-8 and plain ASCII.
+  std::mt19937 rng(20261125);
+  const std::vector<std::string> pieces = {
+      "a", "Z", " ", "\"", "\\", "\n", "\x1f", "\x7f", "\xc3\xa9", "~", "{}"};
+  auto text = [&] {
+    std::string s;
+    for (int n = rng() % 6; n > 0; --n) s += pieces[rng() % pieces.size()];
+    return s;
+  };
+  std::function<json(int)> tree = [&](int depth) -> json {
+    switch (depth > 3 ? rng() % 6 : rng() % 8) {
+      case 0:
+        return nullptr;
+      case 1:
+        return rng() % 2 == 0;
+      case 2:
+        return static_cast<int64_t>(rng()) - (1LL << 31);
+      case 3:
+        return static_cast<double>(rng() % 100000) / 7.0;
+      case 4:
+        return text();
+      case 5:
+        return static_cast<uint64_t>(rng()) << 32;
+      case 6: {
+        json o = json::object();
+        for (int n = rng() % 5; n > 0; --n) o[text()] = tree(depth + 1);
+        return o;
+      }
+      default: {
+        json a = json::array();
+        for (int n = rng() % 5; n > 0; --n) a.push_back(tree(depth + 1));
+        return a;
+      }
+    }
+  };
+  for (int i = 0; i < 2000; ++i) {
+    json j = tree(0);
+    ASSERT_EQ(DumpJson(j), j.dump());
+  }
+
+  // Invalid UTF-8 fails the same way.
+  EXPECT_THROW(DumpJson(json{{"k", "bad \xff byte"}}), json::type_error);
+}
 
 TEST(WireUtilTest, EncodesReservedCharacters) {
   EXPECT_EQ(UrlEncode("a+b@x y/z"), "a%2Bb%40x%20y%2Fz");

@@ -5,6 +5,8 @@
 #include <optional>
 #include <set>
 
+#include <google/protobuf/arena.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -311,7 +313,9 @@ absl::StatusOr<LoaderCore::ResolvedKeys> LoaderCore::ResolveRecords(
     const std::string& account,
     const google::protobuf::RepeatedPtrField<v1::TargetRecord>& records,
     Written written) {
-  v1::ResolveKeysRequest resolve;
+  google::protobuf::Arena arena;  // the request, freed at once
+  v1::ResolveKeysRequest& resolve =
+      *google::protobuf::Arena::CreateMessage<v1::ResolveKeysRequest>(&arena);
   resolve.set_account(account);
   resolve.set_written_if_changed(written != Written::kAll);
   // Each key once: a batch's records mostly share their parents (the
@@ -751,7 +755,10 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     op->set_crm_id(p.crm_id);
   };
   auto record_intents = [&](size_t begin, size_t end) -> absl::Status {
-    v1::RecordIntentsRequest intents;
+    google::protobuf::Arena arena;  // the request, freed at once
+    v1::RecordIntentsRequest& intents =
+        *google::protobuf::Arena::CreateMessage<v1::RecordIntentsRequest>(
+            &arena);
     intents.set_account(account);
     std::vector<size_t> intent_index;
     for (size_t i = begin; i < end; ++i) {
@@ -781,9 +788,15 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
   // stops early.
   v1::LoadAck ack;
   ack.set_sequence(batch.sequence());
-  v1::RecordOutcomesRequest outcomes;
+  // The batch's requests to the auditor, freed at once.
+  google::protobuf::Arena arena;
+  v1::RecordOutcomesRequest& outcomes =
+      *google::protobuf::Arena::CreateMessage<v1::RecordOutcomesRequest>(
+          &arena);
   outcomes.set_account(account);
-  v1::RecordDispositionsRequest dispositions;
+  v1::RecordDispositionsRequest& dispositions =
+      *google::protobuf::Arena::CreateMessage<v1::RecordDispositionsRequest>(
+          &arena);
   dispositions.set_run_id(run_id);
   absl::Status stop;
   // A quarantined record's disposition, with where it came from. For a CRM
