@@ -11,9 +11,9 @@
 //   delta 1 % ledger  the same rows changed again, with `crm_edited:
 //               overwrite` and `before_image: ledger` (no read before an
 //               update of objects without a bulk API)
-// and side by side, the transform path (PBN source, TransformRecord, the
-// contact's JSON body) against Miller doing the same field mapping of
-// patients.csv to JSON lines.
+// and side by side, the transform path (PBN source reading the fields the
+// map reads, TransformRecord, the contact's JSON body) against Miller doing
+// the same field mapping of patients.csv to JSON lines.
 //
 //   e2e_bench [--records N] [--only null|freshsales|miller] [--out FILE]
 //
@@ -44,6 +44,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -54,6 +55,7 @@
 #include "libs/common/arena_message.h"
 #include "libs/crm/http_client.h"
 #include "libs/crm/null_connector.h"
+#include "libs/crm/wire_util.h"
 #include "libs/mapping/map.h"
 #include "libs/mapping/transform.h"
 #include "services/extractor/sources/pbn/pbn_csv_source.h"
@@ -398,6 +400,15 @@ MillerFigures CompareWithMiller(const std::string& data,
       m.error = std::string(reader.status().message());
       return m;
     }
+    // The fields the map reads, as a run asks the extractor for them.
+    std::optional<std::vector<std::string>> fields =
+        mapping::FieldsRead(*map, "patient");
+    absl::flat_hash_set<std::string> selected;
+    if (fields) selected.insert(fields->begin(), fields->end());
+    if (fields && !(*reader)->SelectFields(selected)) {
+      m.error = "the PBN reader does not select fields";
+      return m;
+    }
     absl::flat_hash_map<std::string, std::string> owners;
     mapping::TransformContext ctx;
     ctx.system = "pbn";
@@ -440,7 +451,8 @@ MillerFigures CompareWithMiller(const std::string& data,
         mapping::TransformResult t = mapping::TransformRecord(*route, r, ctx);
         ++m.records;
         if (!t.target) continue;
-        out << crm::NullRecordBody({&*t.target, "1", {}}).dump() << "\n";
+        out << crm::DumpJson(crm::NullRecordBody({&*t.target, "1", {}}))
+            << "\n";
       }
     }
     read.join();

@@ -712,6 +712,70 @@ void CollectRelated(const Condition& condition,
   }
 }
 
+namespace {
+
+// The fields `condition` tests of the record it is evaluated on (a
+// `related` node's own fields are the related records').
+void CollectTested(const Condition& condition, std::set<std::string>* out) {
+  if (condition.kind == Condition::Kind::kRelated) return;
+  if (condition.kind == Condition::Kind::kField) out->insert(condition.field);
+  for (const Condition& child : condition.children) {
+    CollectTested(child, out);
+  }
+}
+
+// The `{field}` placeholders of a template.
+void CollectPlaceholders(const std::string& text, std::set<std::string>* out) {
+  for (size_t open = text.find('{'); open != std::string::npos;
+       open = text.find('{', open + 1)) {
+    const size_t close = text.find('}', open);
+    if (close == std::string::npos) return;
+    out->insert(text.substr(open + 1, close - open - 1));
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> FieldsRead(
+    const Map& map, std::string_view source_object) {
+  std::set<std::string> read;
+  for (const ObjectRoute& route : map.objects) {
+    // Other routes reading this object's records.
+    if (route.owner && route.owner->object == source_object) {
+      read.insert(route.owner->email_field);
+    }
+    if (route.when) {
+      std::vector<const Condition*> related;
+      CollectRelated(*route.when, &related);
+      for (const Condition* c : related) {
+        if (c->object != source_object) continue;
+        read.insert(c->via);
+        for (const Condition& where : c->children) CollectTested(where, &read);
+      }
+    }
+    if (route.source != source_object || route.kind != ObjectRoute::Kind::kLoad)
+      continue;
+    // This object's own routes.
+    for (const FieldRule& rule : route.fields) {
+      if (rule.phi == PhiPolicy::kDrop) continue;
+      for (const std::string& from : rule.from) {
+        if (from == "*") return std::nullopt;
+        read.insert(from);
+      }
+      if (rule.template_text) CollectPlaceholders(*rule.template_text, &read);
+      if (!rule.plus_minutes.empty()) read.insert(rule.plus_minutes);
+    }
+    for (const LookupRule& lookup : route.lookups) read.insert(lookup.from);
+    if (route.owner) read.insert(route.owner->from);
+    if (route.when) CollectTested(*route.when, &read);
+    if (route.into) {
+      read.insert(route.into->via);
+      if (!route.into->order_by.empty()) read.insert(route.into->order_by);
+    }
+  }
+  return std::vector<std::string>(read.begin(), read.end());
+}
+
 std::vector<PhiField> PhiFields(const Map& map) {
   std::vector<PhiField> out;
   for (const ObjectRoute& route : map.objects) {

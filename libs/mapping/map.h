@@ -269,6 +269,20 @@ bool Holds(const Condition& condition, const v1::Record& record,
 void CollectRelated(const Condition& condition,
                     std::vector<const Condition*>* out);
 
+// The fields of `source_object`'s records the map reads, sorted: the
+// sources of its routes' field rules (`phi: drop` rules are never
+// evaluated), their template placeholders and `plus_minutes`, its lookups'
+// and owner's `from`, the fields its routes' `when` tests and its
+// many-to-one routes' `via` and `order_by`; and, where other routes read
+// its records, the owner's `email_field` and the `via` and `where` fields
+// of `related` conditions. nullopt when a rule reads the whole record
+// (`from: "*"`). Empty for an object no route reads a field of (one that
+// is not migrated). A run extracts only these fields
+// (ExtractRequest.fields): no other field of the record changes what it
+// loads.
+std::optional<std::vector<std::string>> FieldsRead(
+    const Map& map, std::string_view source_object);
+
 // Parses and validates a map. `file_name` only labels error messages
 // ("map.yaml:12: objects[1].fields[3]: unknown key 'form'").
 absl::StatusOr<Map> ParseMap(std::string_view yaml_text,

@@ -327,4 +327,71 @@ TEST(ManyToOne, IntoRoutesParseOrderAndValidate) {
 }
 
 }  // namespace
+TEST(FieldsRead, NamesEveryFieldTheMapReadsAndNoOther) {
+  auto map = ParseMap(
+      std::string(kHead) +
+          "  - source: provider\n"
+          "    route: reference\n"
+          "    reason: users are matched by email\n"
+          "  - source: location\n"
+          "    target: sales_account\n"
+          "    fields: [{to: name, from: name}]\n"
+          "  - source: patient\n"
+          "    target: contact\n"
+          "    when:\n"
+          "      all:\n"
+          "        - {field: status, not_in: [archived]}\n"
+          "        - related: appointment\n"
+          "          via: patient_id\n"
+          "          where: {field: state, in: [completed]}\n"
+          "          min: 1\n"
+          "    owner: {from: primary_provider_id, object: provider,"
+          " email_field: work_email}\n"
+          "    fields:\n"
+          "      - {to: last_name, from: last_name, required: true}\n"
+          "      - {to: address, from: [line1, line2], transform: join}\n"
+          "      - {to: description, template: '{title} {nickname} file'}\n"
+          "      - {to: cf_ssn, from: ssn, phi: drop}\n"
+          "      - {to: cf_member, from: member_id, phi: hash}\n"
+          "      - {to: lifecycle_stage, const: Customer}\n"
+          "    lookups:\n"
+          "      - {to: sales_accounts, from: location_id, object: location,"
+          " target: sales_account, list: true}\n"
+          "  - source: appointment\n"
+          "    target: appointment\n"
+          "    fields:\n"
+          "      - {to: from_date, from: start_at, transform: datetime}\n"
+          "      - {to: end_date, from: start_at, plus_minutes: minutes,"
+          " transform: datetime}\n"
+          "  - source: insurance\n"
+          "    into: {object: patient, via: patient_id, order_by: priority}\n"
+          "    when: {field: kind, in: [dental]}\n"
+          "    fields: [{to: cf_carrier, from: carrier_name}]\n"
+          "  - source: communication\n"
+          "    route: not_migrated\n"
+          "    reason: workflows are rebuilt\n"
+          "  - source: form\n"
+          "    target: note\n"
+          "    fields: [{to: description, from: \"*\", transform: json}]\n",
+      "m.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  using ::testing::ElementsAre;
+  EXPECT_THAT(FieldsRead(*map, "patient"),
+              ::testing::Optional(ElementsAre(
+                  "last_name", "line1", "line2", "location_id", "member_id",
+                  "nickname", "primary_provider_id", "status", "title")));
+  // Read by the patients' owner rule and `related` condition.
+  EXPECT_THAT(FieldsRead(*map, "provider"),
+              ::testing::Optional(ElementsAre("work_email")));
+  EXPECT_THAT(FieldsRead(*map, "appointment"),
+              ::testing::Optional(
+                  ElementsAre("minutes", "patient_id", "start_at", "state")));
+  EXPECT_THAT(FieldsRead(*map, "insurance"),
+              ::testing::Optional(ElementsAre("carrier_name", "kind",
+                                              "patient_id", "priority")));
+  EXPECT_THAT(FieldsRead(*map, "communication"),
+              ::testing::Optional(::testing::IsEmpty()));
+  EXPECT_EQ(FieldsRead(*map, "form"), std::nullopt);
+}
+
 }  // namespace bridgework::mapping

@@ -19,6 +19,21 @@ namespace {
 // Batches read ahead of the client: one being written, one waiting.
 constexpr size_t kQueueCapacity = 2;
 
+// Removes from every record of `batch` the fields `names` does not hold.
+void KeepOnly(const absl::flat_hash_set<std::string>& names,
+              v1::RecordBatch* batch) {
+  for (v1::Record& record : *batch->mutable_records()) {
+    auto& fields = *record.mutable_fields();
+    for (auto it = fields.begin(); it != fields.end();) {
+      if (names.contains(it->first)) {
+        ++it;
+      } else {
+        it = fields.erase(it);
+      }
+    }
+  }
+}
+
 int EffectiveBatchSize(int requested) {
   if (requested <= 0) return kDefaultBatchSize;
   return std::min(requested, kMaxBatchSize);
@@ -96,9 +111,17 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
                         registry_->Create(request_.source()));
     std::optional<v1::Timestamp> since;
     if (request_.has_since()) since = request_.since();
+    // ExtractRequest.fields: declared before the reader, which may keep it.
+    std::optional<absl::flat_hash_set<std::string>> selection;
+    if (request_.has_fields()) {
+      selection.emplace(request_.fields().names().begin(),
+                        request_.fields().names().end());
+    }
     BW_ASSIGN_OR_RETURN(
         std::unique_ptr<RecordReader> reader,
         source->Open(request_.object_type(), request_.cursor(), since));
+    const bool filter =
+        selection.has_value() && !reader->SelectFields(*selection);
     while (true) {
       {
         absl::MutexLock lock(&mu_);
@@ -109,6 +132,7 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
       ArenaMessage<v1::RecordBatch> batch;
       BW_ASSIGN_OR_RETURN(bool more, reader->Next(batch_size, batch.get()));
       if (!more) break;
+      if (filter) KeepOnly(*selection, batch.get());
       records_ += batch->records_size();
       rejections_ += batch->rejections_size();
       ++batches_;
@@ -191,6 +215,10 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
         {"batches", absl::StrCat(batches_)},
         {"records", absl::StrCat(records_)},
         {"rejections", absl::StrCat(rejections_)},
+        // How many fields were asked for (ExtractRequest.fields), or "all".
+        {"fields", request_.has_fields()
+                       ? absl::StrCat(request_.fields().names_size())
+                       : std::string("all")},
         {"code", absl::StatusCodeToString(status.code())}};
     if (status.ok() && !stopped) {
       LogInfo("extract finished", fields);

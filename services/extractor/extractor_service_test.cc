@@ -210,6 +210,96 @@ TEST_F(ExtractorServiceTest, StreamsEveryRecordOnceWithTinyBatches) {
   EXPECT_EQ(resumed, after);
 }
 
+// Every record and rejection of `got`, by key (records) and reason.
+struct Flattened {
+  std::map<std::string, v1::Record> records;
+  std::vector<std::string> rejections;
+};
+Flattened Flatten(const Streamed& got) {
+  Flattened out;
+  for (const auto& b : got.batches) {
+    for (const auto& r : b.records()) out.records[r.source_key()] = r;
+    for (const auto& r : b.rejections()) out.rejections.push_back(r.reason());
+  }
+  return out;
+}
+
+std::set<std::string> FieldNames(const v1::Record& r) {
+  std::set<std::string> out;
+  for (const auto& [name, value] : r.fields()) out.insert(name);
+  return out;
+}
+
+TEST_F(ExtractorServiceTest, ASelectionLeavesTheOtherFieldsOutAndNothingElse) {
+  WritePatients(800);
+  TestServer server(BuiltinRegistry());
+  v1::ExtractRequest request;
+  *request.mutable_source() = PbnSource();
+  request.set_object_type("patient");
+  request.set_batch_size(64);
+  const Flattened whole = Flatten(Extract(server.stub(), request));
+
+  // birth_date is not selected: its impossible value still rejects P500.
+  request.mutable_fields()->add_names("email");
+  request.mutable_fields()->add_names("first_name");
+  request.mutable_fields()->add_names("no_such_column");
+  Streamed got = Extract(server.stub(), request);
+  ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+  const Flattened selected = Flatten(got);
+  EXPECT_EQ(selected.rejections, whole.rejections);
+  ASSERT_EQ(selected.records.size(), whole.records.size());
+  ASSERT_EQ(whole.records.size(), 797u);
+  for (const auto& [key, r] : selected.records) {
+    const v1::Record& all = whole.records.at(key);
+    EXPECT_EQ(FieldNames(r), (std::set<std::string>{"email", "first_name"}))
+        << key;
+    EXPECT_EQ(r.fields().at("email").string_value(),
+              all.fields().at("email").string_value());
+    EXPECT_EQ(r.fields().at("first_name").string_value(),
+              all.fields().at("first_name").string_value());
+    // The fingerprint covers every field, selected or not.
+    EXPECT_EQ(r.fingerprint(), all.fingerprint()) << key;
+    EXPECT_EQ(r.fingerprint(), record::Fingerprint(all.fields())) << key;
+    EXPECT_EQ(r.source_updated_at().unix_seconds(),
+              all.source_updated_at().unix_seconds());
+    EXPECT_EQ(r.location().line(), all.location().line());
+  }
+
+  // An empty selection: keys, fingerprints and change times only.
+  request.mutable_fields()->clear_names();
+  const Flattened none = Flatten(Extract(server.stub(), request));
+  ASSERT_EQ(none.records.size(), whole.records.size());
+  for (const auto& [key, r] : none.records) {
+    EXPECT_EQ(r.fields_size(), 0) << key;
+    EXPECT_EQ(r.fingerprint(), whole.records.at(key).fingerprint());
+  }
+}
+
+TEST_F(ExtractorServiceTest, TheServiceSelectsForReadersThatCannot) {
+  auto fake = std::make_shared<FakeSource>();
+  v1::ObjectSchema schema;
+  schema.set_object_type("patient");
+  fake->AddObject(schema);
+  for (int i = 0; i < 30; ++i) {
+    fake->AddRecord(FakeRecord("patient", std::to_string(i),
+                               {{"a", record::StringValue("x")},
+                                {"b", record::IntValue(i)},
+                                {"c", record::NullValue()}}));
+  }
+  TestServer server(RegistryWith(fake));
+  v1::ExtractRequest request = FakeRequest(7);
+  const Flattened whole = Flatten(Extract(server.stub(), request));
+  request.mutable_fields()->add_names("b");
+  request.mutable_fields()->add_names("c");
+  const Flattened selected = Flatten(Extract(server.stub(), request));
+  ASSERT_EQ(selected.records.size(), 30u);
+  for (const auto& [key, r] : selected.records) {
+    EXPECT_EQ(FieldNames(r), (std::set<std::string>{"b", "c"})) << key;
+    EXPECT_EQ(r.fields().at("b").int_value(), std::stoi(key));
+    EXPECT_EQ(r.fingerprint(), whole.records.at(key).fingerprint());
+  }
+}
+
 TEST_F(ExtractorServiceTest, ListObjectsAndDescribe) {
   WritePatients(3);
   TestServer server(BuiltinRegistry());

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bridgework/v1/extractor.pb.h"
@@ -41,6 +42,16 @@ class RecordReader {
   // one the reader must not be used again.
   // REQUIRES: max_records > 0.
   virtual absl::StatusOr<bool> Next(int max_records, v1::RecordBatch* out) = 0;
+
+  // Asks the reader to put only the fields named in `names` into the
+  // records it reads from now on (ExtractRequest.fields), everything else
+  // unchanged: every field is still read and checked (an unreadable value
+  // in any field still rejects the row) and the fingerprint still covers
+  // every field. Returns false when the reader cannot; the caller then
+  // removes the other fields itself. `names` must outlive the reader.
+  virtual bool SelectFields(const absl::flat_hash_set<std::string>& names) {
+    return false;
+  }
 };
 
 // A source system.

@@ -259,6 +259,21 @@ class Run {
   }
   v1::RunMode mode() const { return request_.mode(); }
 
+  // Asks the extractor for the fields of `object` the map reads
+  // (mapping::FieldsRead) and no others, except for a sample, which shows
+  // every source field of its records, and for a map reading whole
+  // records. A field the map does not read changes nothing it loads, and
+  // then never leaves the extractor.
+  void SelectFields(const std::string& object,
+                    v1::ExtractRequest* extract) const {
+    if (mode() == v1::RUN_MODE_SAMPLE) return;
+    std::optional<std::vector<std::string>> read =
+        mapping::FieldsRead(map_, object);
+    if (!read) return;
+    extract->mutable_fields()->mutable_names()->Assign(read->begin(),
+                                                       read->end());
+  }
+
   // Prepares the destination once per run (a dry run only compares).
   absl::Status EnsurePrepared() {
     if (prepared_) return absl::OkStatus();
@@ -323,6 +338,7 @@ class Run {
     *extract.mutable_source() = request_.source();
     extract.set_object_type(object);
     extract.set_batch_size(1000);
+    SelectFields(object, &extract);
     auto ctx = NewContext(peers_);
     auto reader = peers_.extractor->Extract(ctx.get(), extract);
     v1::RecordBatch in;
@@ -1007,6 +1023,7 @@ class Run {
     *extract.mutable_source() = request_.source();
     extract.set_object_type(source);
     extract.set_batch_size(std::max(batch_size_, 100));
+    SelectFields(source, &extract);
     // A delta reads what changed since the object's cursor. Reference
     // objects are read whole: owners and lookups need every record.
     v1::Timestamp since;

@@ -7,6 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/mapping/map.h"
 #include "tests/integration/process_util.h"
 #include "tests/integration/replica_suite.h"
 
@@ -120,6 +124,31 @@ TEST_F(NullDestinationTest, MigrationBalancesAndSendsNothing) {
       rivera = owner.value("matched", false);
   }
   EXPECT_TRUE(rivera);
+
+  // Each object was extracted with the fields its map reads and no other
+  // (docs/design.md, "Field selection"): the extractor logs how many were
+  // asked for, "all" when none were named.
+  auto map = mapping::ParseMap(
+      ReadAll(SourceDir() + "/examples/pbn-freshsales/map.yaml"), "map.yaml");
+  ASSERT_TRUE(map.ok()) << map.status();
+  std::map<std::string, std::set<std::string>> asked;
+  std::istringstream lines(ReadAll(suite.log()));
+  for (std::string line; std::getline(lines, line);) {
+    json l = json::parse(line, nullptr, false);
+    if (l.is_object() && l.value("msg", "") == "extract finished") {
+      asked[l.value("object", "")].insert(l.value("fields", ""));
+    }
+  }
+  for (const char* object :
+       {"patient", "appointment", "communication", "provider", "insurance"}) {
+    auto read = mapping::FieldsRead(*map, object);
+    ASSERT_TRUE(read.has_value()) << object;
+    EXPECT_THAT(asked[object],
+                ::testing::ElementsAre(absl::StrCat(read->size())))
+        << object;
+  }
+  EXPECT_THAT(asked["communication"], ::testing::ElementsAre("0"));
+  EXPECT_LT(mapping::FieldsRead(*map, "patient")->size(), 27u);
   suite.StopAll();
 }
 

@@ -71,6 +71,8 @@ struct ColumnPlan {
   // The declared values of an enumerated column (not owned; the layout
   // outlives the plan), or nullptr.
   const ColumnSpec* enumerated = nullptr;
+  // Put into the records (CsvRecordReader::SelectFields); parsed either way.
+  bool selected = true;
 };
 
 // With a decimal comma: "-1.234,50" -> "-1234.50". Dots may only group
@@ -312,6 +314,7 @@ class CsvRecordReader : public RecordReader {
                 return columns_[a].name < columns_[b].name;
               });
     column_values_.resize(columns_.size());
+    unselected_.resize(columns_.size());
     key_index_ = csv_->Column(spec_.key);
     updated_index_ =
         spec_.updated_at.empty() ? -1 : csv_->Column(spec_.updated_at);
@@ -337,6 +340,15 @@ class CsvRecordReader : public RecordReader {
                        " (was the file replaced since?)"));
     }
     return absl::OkStatus();
+  }
+
+  // Unselected columns are still parsed and checked, into values of the
+  // reader's own, for the fingerprint.
+  bool SelectFields(const absl::flat_hash_set<std::string>& names) override {
+    for (ColumnPlan& column : columns_) {
+      column.selected = column.name.empty() || names.contains(column.name);
+    }
+    return true;
   }
 
   absl::StatusOr<bool> Next(int max_records, v1::RecordBatch* out) override {
@@ -428,7 +440,8 @@ class CsvRecordReader : public RecordReader {
     for (size_t i = 0; i < columns_.size(); ++i) {
       const ColumnPlan& column = columns_[i];
       if (column.name.empty()) continue;  // a header cell with no name
-      v1::Value& value = fields[column.name];
+      v1::Value& value = column.selected ? fields[column.name] : unselected_[i];
+      if (!column.selected) value.Clear();
       column_values_[i] = &value;  // a map's elements stay put
       if (static_cast<int>(i) == updated_index_ && !updated_error &&
           updated.has_timestamp_value()) {
@@ -489,6 +502,9 @@ class CsvRecordReader : public RecordReader {
   // field (in the record being built), the entries, the canonical JSON.
   std::vector<size_t> canonical_order_;
   std::vector<const v1::Value*> column_values_;
+  // The values of the columns left out of the records (SelectFields), by
+  // column index.
+  std::vector<v1::Value> unselected_;
   std::vector<record::CanonicalEntry> canonical_entries_;
   std::string canonical_;
   csv::Row row_;
