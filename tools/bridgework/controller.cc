@@ -393,6 +393,7 @@ absl::Status CheckSourceObjects(const RunConfig& config,
     *req.mutable_source() = config.source;
     req.set_object_type(route.source);
     req.set_batch_size(1);
+    req.mutable_fields();  // no field: whether the object opens is the point
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::minutes(2));
@@ -615,6 +616,9 @@ absl::StatusOr<nlohmann::json> Check(const RunConfig& config,
     v1::ExtractRequest req;
     *req.mutable_source() = config.source;
     req.set_object_type(object);
+    // The email field only (the owners' other fields stay in the
+    // extractor, as in a run).
+    req.mutable_fields()->add_names(email_field);
     grpc::ClientContext ctx;
     auto reader = extractor->Extract(&ctx, req);
     v1::RecordBatch batch;
