@@ -111,7 +111,8 @@ class ExtractReactor final : public grpc::ServerWriteReactor<v1::RecordBatch> {
                         registry_->Create(request_.source()));
     std::optional<v1::Timestamp> since;
     if (request_.has_since()) since = request_.since();
-    // ExtractRequest.fields: declared before the reader, which may keep it.
+    // ExtractRequest.fields, for the reader and, when it cannot select,
+    // for KeepOnly on every batch.
     std::optional<absl::flat_hash_set<std::string>> selection;
     if (request_.has_fields()) {
       selection.emplace(request_.fields().names().begin(),

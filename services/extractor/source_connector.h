@@ -48,7 +48,7 @@ class RecordReader {
   // unchanged: every field is still read and checked (an unreadable value
   // in any field still rejects the row) and the fingerprint still covers
   // every field. Returns false when the reader cannot; the caller then
-  // removes the other fields itself. `names` must outlive the reader.
+  // removes the other fields itself. `names` is read during the call only.
   virtual bool SelectFields(const absl::flat_hash_set<std::string>& names) {
     return false;
   }
