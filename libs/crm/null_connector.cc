@@ -126,7 +126,7 @@ class NullConnector final : public CrmConnector {
   // drops it.
   void Discard(const json& body) {
     ++requests_;
-    bytes_ += DumpJson(body).size();
+    bytes_ += static_cast<int64_t>(DumpJson(body).size());
   }
 
   std::string NextId() {

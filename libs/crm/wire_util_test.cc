@@ -4,6 +4,8 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -12,7 +14,7 @@ namespace {
 
 TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
   using nlohmann::json;
-  const json cases[] = {
+  const std::vector<json> cases = {
       json::object(),
       json::array(),
       nullptr,
@@ -30,8 +32,8 @@ TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
       "plain text",
       "quote \" and backslash \\ and slash /",
       "tab\tnew line\ncontrol \x01 del \x7f",
-      "Ana Mar\xc3\xad"
-      "a \xe2\x82\xac \xf0\x9f\xa6\xb7",
+      // "Ana María €" and an emoji: multi-byte UTF-8.
+      std::string("Ana Mar\xc3\xad") + "a \xe2\x82\xac \xf0\x9f\xa6\xb7",
       json{{"contact",
             {{"first_name", "Ana"},
              {"emails", {{{"value", "a@b.c"}, {"is_primary", true}}}},
@@ -48,7 +50,8 @@ TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
       "a", "Z", " ", "\"", "\\", "\n", "\x1f", "\x7f", "\xc3\xa9", "~", "{}"};
   auto text = [&] {
     std::string s;
-    for (int n = rng() % 6; n > 0; --n) s += pieces[rng() % pieces.size()];
+    for (int n = static_cast<int>(rng() % 6); n > 0; --n)
+      s += pieces[rng() % pieces.size()];
     return s;
   };
   std::function<json(int)> tree = [&](int depth) -> json {
@@ -67,12 +70,14 @@ TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
         return static_cast<uint64_t>(rng()) << 32;
       case 6: {
         json o = json::object();
-        for (int n = rng() % 5; n > 0; --n) o[text()] = tree(depth + 1);
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n)
+          o[text()] = tree(depth + 1);
         return o;
       }
       default: {
         json a = json::array();
-        for (int n = rng() % 5; n > 0; --n) a.push_back(tree(depth + 1));
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n)
+          a.push_back(tree(depth + 1));
         return a;
       }
     }
