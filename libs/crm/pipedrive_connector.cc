@@ -377,9 +377,8 @@ class PipedriveConnector : public CrmConnector {
     return p;
   }
   std::string WrittenText(const ResolvedRecord& record) const override {
-    return ProjectionWithout(WrittenProjection(record),
-                             record.record->external_key_field())
-        .dump();
+    return DumpJson(ProjectionWithout(WrittenProjection(record),
+                                      record.record->external_key_field()));
   }
 
   // The object's owner attribute (owner_id; notes user_id), an id in API

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/record/value.h"
 
 namespace bridgework::crm {
 
@@ -67,29 +68,6 @@ absl::StatusOr<std::string> FileUriPath(const std::string& uri) {
   return out;
 }
 
-namespace {
-
-// A string as dump writes it: copied whole when no character needs an
-// escape or a UTF-8 check (printable ASCII but '"' and '\\'), else by
-// nlohmann itself. `as_json`, when given, is the same string as a json
-// value (saves a copy).
-void AppendJsonText(const std::string& s, const nlohmann::json* as_json,
-                    std::string* out) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
-      out->append(as_json != nullptr ? as_json->dump()
-                                     : nlohmann::json(s).dump());
-      return;
-    }
-  }
-  out->push_back('"');
-  out->append(s);
-  out->push_back('"');
-}
-
-}  // namespace
-
 std::string DumpJson(const nlohmann::json& j) {
   std::string out;
   out.reserve(256);
@@ -106,7 +84,7 @@ void AppendJson(const nlohmann::json& j, std::string* out) {
       for (auto it = j.begin(); it != j.end(); ++it) {
         if (!first) out->push_back(',');
         first = false;
-        AppendJsonText(it.key(), nullptr, out);
+        record::AppendJsonString(it.key(), out);
         out->push_back(':');
         AppendJson(it.value(), out);
       }
@@ -125,7 +103,7 @@ void AppendJson(const nlohmann::json& j, std::string* out) {
       return;
     }
     case Type::string:
-      AppendJsonText(j.get_ref<const std::string&>(), &j, out);
+      record::AppendJsonString(j.get_ref<const std::string&>(), out);
       return;
     case Type::boolean:
       out->append(j.get<bool>() ? "true" : "false");

@@ -31,10 +31,12 @@ absl::StatusOr<std::string> FileUriPath(const std::string& uri);
 absl::StatusOr<std::string> ReadLocalFile(const std::string& path);
 
 // The bytes `j.dump()` writes (compact, members in the object's order,
-// non-ASCII text as UTF-8, invalid UTF-8 throwing nlohmann's type_error as
-// dump does), in about half the time: strings without a character to
-// escape are copied whole instead of decoded byte by byte. For request
-// bodies, which every CRM write encodes (docs/benchmarks.md).
+// non-ASCII text as UTF-8), in about half the time: strings are written by
+// record::AppendJsonString, which copies those with nothing to escape
+// whole instead of decoding them byte by byte. Invalid UTF-8 is replaced
+// by U+FFFD where dump would throw (protobuf strings, which records' values
+// are, never hold any). For what every record's write encodes: request
+// bodies, projections (docs/benchmarks.md).
 std::string DumpJson(const nlohmann::json& j);
 // Appends DumpJson(j) to `out`.
 void AppendJson(const nlohmann::json& j, std::string* out);

@@ -87,8 +87,10 @@ TEST(WireUtilTest, DumpJsonWritesWhatDumpWrites) {
     ASSERT_EQ(DumpJson(j), j.dump());
   }
 
-  // Invalid UTF-8 fails the same way.
-  EXPECT_THROW(DumpJson(json{{"k", "bad \xff byte"}}), json::type_error);
+  // Invalid UTF-8 (which dump refuses) is replaced, not thrown.
+  const json bad = {{"k\xfe", "bad \xff byte"}};
+  EXPECT_EQ(DumpJson(bad),
+            bad.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 TEST(WireUtilTest, EncodesReservedCharacters) {

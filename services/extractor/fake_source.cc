@@ -208,6 +208,10 @@ class FaultyReader : public RecordReader {
     return more;
   }
 
+  bool SelectFields(const absl::flat_hash_set<std::string>& names) override {
+    return target_->SelectFields(names);
+  }
+
  private:
   std::unique_ptr<RecordReader> target_;
   const int fail_after_;

@@ -863,9 +863,8 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
     for (const auto& [section, fields] : expected.items()) {
       for (const auto& [name, v] : fields.items()) all[section][name] = v;
     }
-    return crm::ProjectionWithout(std::move(all),
-                                  p.record->external_key_field())
-        .dump();
+    return crm::DumpJson(
+        crm::ProjectionWithout(std::move(all), p.record->external_key_field()));
   };
   // Outcomes are written every kOutcomeChunk writes once kOutcomeInterval
   // has passed since the last time, not only at the end of the batch: a
@@ -1011,10 +1010,9 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
           out->set_crm_id(p.crm_id);
           add_outcome(p, v1::OP_KIND_MATCH, v1::OP_STATE_APPLIED, p.crm_id,
                       absl::OkStatus(), "",
-                      crm::RestrictProjection(
-                          p.now, crm::ExpectedProjection(*p.record,
-                                                         p.resolved.lookup_ids))
-                          .dump());
+                      crm::DumpJson(crm::RestrictProjection(
+                          p.now, crm::ExpectedProjection(
+                                     *p.record, p.resolved.lookup_ids))));
           break;
         case Plan::Kind::kSkipEdited: {
           out->set_status(v1::RECORD_STATUS_UNCHANGED);
@@ -1082,7 +1080,7 @@ absl::StatusOr<v1::LoadAck> LoaderCore::LoadBatch(
               out->set_status(v1::RECORD_STATUS_UPDATED);
               out->set_crm_id(p.crm_id);
               add_outcome(p, v1::OP_KIND_UPDATE, v1::OP_STATE_APPLIED, p.crm_id,
-                          s, before.dump(), written_of(p));
+                          s, crm::DumpJson(before), written_of(p));
             } else if (IsRecordError(s)) {
               out->set_status(v1::RECORD_STATUS_QUARANTINED);
               out->set_reason(std::string(s.message()));
